@@ -1,0 +1,39 @@
+package io.multiplicity.host;
+
+import java.util.UUID;
+
+/**
+ * Everything a host needs to provision and run one instance. Built by the control plane from the
+ * database; the host keeps no other source of truth.
+ *
+ * @param id          instance id
+ * @param tenantId    owning tenant; instances of different tenants are isolated on the network
+ * @param name        instance name, also the hostname inside the instance (a DNS label)
+ * @param kind        "jail" or "vm"
+ * @param image       image reference the host understands (for now an image name such as "busybox")
+ * @param vcpus       virtual CPUs (jails: CPU quota in whole CPUs)
+ * @param memoryMiB   memory limit
+ * @param diskGiB     disk size (dataset quota)
+ * @param network     the instance's address on its tenant network, or null for none
+ */
+public record InstanceSpec(
+        UUID id,
+        UUID tenantId,
+        String name,
+        String kind,
+        String image,
+        int vcpus,
+        int memoryMiB,
+        int diskGiB,
+        NetworkAttachment network) {
+
+    /**
+     * @param tenantNetwork small integer identifying the tenant's isolated network on the host
+     *                      (a VLAN id on the host bridge, 2..4094)
+     * @param address       IPv4 address of the instance
+     * @param prefixLength  prefix length of the tenant subnet
+     * @param gateway       gateway address (the host's address on the tenant network)
+     */
+    public record NetworkAttachment(int tenantNetwork, String address, int prefixLength, String gateway) {
+    }
+}
