@@ -172,7 +172,7 @@ class AccessMatrixTest {
         assertEquals("acme", bob.path("tenant"));
         assertEquals(List.of("tenant-member"), bob.path("roles"));
         Response admin = Api.as("admin").get("/api/v1/me");
-        assertEquals(null, admin.path("tenant"));
+        assertThat((Object) admin.path("tenant")).isNull();
         assertEquals(List.of("platform-admin"), admin.path("roles"));
         Api.anonymous().get("/api/v1/me").then().statusCode(401);
     }
