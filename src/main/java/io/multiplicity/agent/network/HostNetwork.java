@@ -1,0 +1,158 @@
+package io.multiplicity.agent.network;
+
+import io.multiplicity.agent.Command;
+import io.multiplicity.agent.Command.Result;
+import io.multiplicity.host.InstanceSpec.NetworkAttachment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Host networking for jails: one bridge per tenant network, one veth pair per jail, per-tenant
+ * isolation.
+ *
+ * <p>Each tenant network {@code n} gets its own bridge {@code <prefix>v<n>} carrying the
+ * tenant's gateway address, so jails of one tenant share a layer-2 segment and jails of
+ * different tenants share none. Routing between tenant bridges through the host is refused by an
+ * iptables chain ({@code <prefix>-isolate}, hooked into FORWARD) that drops any packet entering
+ * one tenant bridge and leaving by another, whether or not the host forwards IP.
+ *
+ * <p>A single VLAN-filtering bridge with one VLAN per tenant would serve as well, but needs a
+ * kernel with bridge VLAN filtering and 802.1Q, which not every host has; separate bridges work
+ * on any kernel with bridging.
+ *
+ * <p>Each jail gets a named network namespace ({@code ip netns}), created at provision time and
+ * kept across restarts, holding the inner end of its veth pair as {@code eth0}. The jail's init
+ * configures the address on it; the host side is a port of the tenant bridge.
+ */
+public final class HostNetwork {
+
+    private final String prefix;
+
+    /** @param bridgePrefix the configured bridge name, at most 10 characters */
+    public HostNetwork(String bridgePrefix) {
+        this.prefix = bridgePrefix;
+    }
+
+    /** The bridge of a tenant network. */
+    public String tenantBridge(int tenantNetwork) {
+        if (tenantNetwork < 1 || tenantNetwork > 4094) {
+            throw new IllegalArgumentException("tenant network out of range 1..4094: " + tenantNetwork);
+        }
+        return prefix + "v" + tenantNetwork;
+    }
+
+    /** The named network namespace of a jail. */
+    public static String namespace(UUID id) {
+        return "mpj-" + id;
+    }
+
+    /** The host end of a jail's veth pair (fits IFNAMSIZ). */
+    public static String hostInterface(UUID id) {
+        return "mj" + id.toString().replace("-", "").substring(0, 12);
+    }
+
+    public String isolationChain() {
+        return prefix + "-isolate";
+    }
+
+    /** Path of the jail's network namespace, for the OCI bundle. */
+    public static String namespacePath(UUID id) {
+        return "/var/run/netns/" + namespace(id);
+    }
+
+    /**
+     * Creates the jail's namespace and veth pair and plugs it into its tenant bridge (creating the
+     * bridge, the gateway address and the isolation rules if needed). A jail without network gets
+     * a namespace with only loopback. Idempotent.
+     */
+    public void attach(UUID id, NetworkAttachment network) {
+        String namespace = namespace(id);
+        String hostSide = hostInterface(id);
+        boolean hasNamespace = java.nio.file.Files.exists(java.nio.file.Path.of(namespacePath(id)));
+        List<String> batch = new ArrayList<>();
+        if (!hasNamespace) {
+            batch.add("netns add " + namespace);
+        }
+        if (network != null) {
+            String bridge = ensureTenantBridge(network);
+            if (!Command.run("ip", "link", "show", "dev", hostSide).ok()) {
+                batch.add("link add " + hostSide + " type veth peer name eth0 netns " + namespace);
+            }
+            batch.add("link set " + hostSide + " master " + bridge + " up");
+        }
+        if (!batch.isEmpty()) {
+            Command.run(List.of("ip", "-batch", "-"), String.join("\n", batch) + "\n").check();
+        }
+    }
+
+    /** Removes the jail's namespace and veth pair. Idempotent. */
+    public void detach(UUID id) {
+        Command.run("ip", "netns", "delete", namespace(id));
+        String hostSide = hostInterface(id);
+        if (Command.run("ip", "link", "show", "dev", hostSide).ok()) {
+            Command.run("ip", "link", "delete", "dev", hostSide);
+        }
+    }
+
+    /** Whether anything of the jail's network is left on the host. */
+    public boolean hasTraces(UUID id) {
+        return Command.run("ip", "link", "show", "dev", hostInterface(id)).ok()
+                || Command.check("ip", "netns", "list").contains(namespace(id));
+    }
+
+    /** Creates the tenant bridge with the gateway address, and the isolation chain. */
+    public String ensureTenantBridge(NetworkAttachment network) {
+        String bridge = tenantBridge(network.tenantNetwork());
+        ensureIsolation();
+        if (!Command.run("ip", "link", "show", "dev", bridge).ok()) {
+            Result created = Command.run("ip", "link", "add", bridge, "type", "bridge");
+            if (!created.ok() && !created.stderr().contains("File exists")) {
+                created.check();
+            }
+        }
+        if (network.gateway() != null && !network.gateway().isBlank()) {
+            String address = network.gateway() + "/" + network.prefixLength();
+            if (!Command.check("ip", "-o", "addr", "show", "dev", bridge).contains(" " + address + " ")) {
+                Result added = Command.run("ip", "addr", "add", address, "dev", bridge);
+                if (!added.ok() && !added.stderr().contains("File exists")) {
+                    added.check();
+                }
+            }
+        }
+        Command.run("ip", "link", "set", bridge, "up").check();
+        return bridge;
+    }
+
+    /**
+     * Installs the chain dropping traffic routed from one tenant bridge to another. Bridged
+     * traffic (inside one tenant bridge, seen by iptables when br_netfilter is loaded) passes.
+     */
+    public void ensureIsolation() {
+        String chain = isolationChain();
+        if (Command.run("iptables", "-w", "-S", chain).ok()) {
+            return;
+        }
+        Command.run("iptables", "-w", "-N", chain);
+        Command.run("iptables", "-w", "-F", chain).check();
+        Command.run("iptables", "-w", "-A", chain, "-m", "physdev", "--physdev-is-bridged", "-j", "RETURN").check();
+        Command.run("iptables", "-w", "-A", chain, "-i", prefix + "v+", "-o", prefix + "v+", "-j", "DROP").check();
+        if (!Command.run("iptables", "-w", "-C", "FORWARD", "-j", chain).ok()) {
+            Command.run("iptables", "-w", "-I", "FORWARD", "-j", chain).check();
+        }
+    }
+
+    /** Removes every tenant bridge with no ports left and the isolation chain (tests, uninstall). */
+    public void removeAll() {
+        for (String line : Command.check("ip", "-o", "link", "show", "type", "bridge").lines().toList()) {
+            String[] parts = line.split(":\\s+");
+            if (parts.length > 1 && parts[1].startsWith(prefix + "v")) {
+                Command.run("ip", "link", "delete", "dev", parts[1].split("@")[0]);
+            }
+        }
+        String chain = isolationChain();
+        Command.run("iptables", "-w", "-D", "FORWARD", "-j", chain);
+        Command.run("iptables", "-w", "-F", chain);
+        Command.run("iptables", "-w", "-X", chain);
+    }
+}
