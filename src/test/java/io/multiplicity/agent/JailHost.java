@@ -90,7 +90,13 @@ public final class JailHost implements AutoCloseable {
                 }
             }
             driver.network().removeAll();
-            driver.storage().destroyPool();
+            try {
+                driver.storage().destroyPool();
+            } catch (RuntimeException e) {
+                System.err.println("cannot destroy pool " + config.poolName() + ", leaving " + directory + ": "
+                        + e.getMessage());
+                return;
+            }
         }
         deleteTree(directory);
     }

@@ -89,7 +89,18 @@ public final class ZfsStorage {
 
     /** Destroys the pool (tests and uninstall); the backing file stays for the caller to delete. */
     public void destroyPool() {
-        Command.run("zpool", "destroy", "-f", pool);
+        Result result = null;
+        for (int attempt = 0; attempt < 10; attempt++) {
+            if (!Command.run("zpool", "list", "-H", "-o", "name", pool).ok()) {
+                return;
+            }
+            result = Command.run("zpool", "destroy", "-f", pool);
+            if (result.ok()) {
+                return;
+            }
+            sleep(200L * (attempt + 1));
+        }
+        result.check();
     }
 
     private static boolean isFuseDaemonMissing(Result probe) {
