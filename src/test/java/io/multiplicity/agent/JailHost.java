@@ -101,7 +101,7 @@ public final class JailHost implements AutoCloseable {
         deleteTree(directory);
     }
 
-    static void deleteTree(Path path) {
+    public static void deleteTree(Path path) {
         if (!Files.exists(path)) {
             return;
         }

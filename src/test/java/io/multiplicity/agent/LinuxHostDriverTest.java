@@ -95,9 +95,20 @@ class LinuxHostDriverTest {
         try (ConsoleConnection console = driver.openConsole(alpha.id())) {
             console.toConsole().write("echo console-$((6*7)) $(hostname)\n".getBytes(StandardCharsets.UTF_8));
             String seen = readUntil(console.fromConsole(), "console-42 alpha", Duration.ofSeconds(10));
-            System.out.println("[jail] console answered: console-42 alpha");
             assertTrue(seen.contains("console-42 alpha"), seen);
         }
+        try (ConsoleConnection console = driver.openConsole(alpha.id())) {
+            console.toConsole().write("echo again-$((7*6))\n".getBytes(StandardCharsets.UTF_8));
+            String seen = readUntil(console.fromConsole(), "again-42", Duration.ofSeconds(10));
+            assertTrue(seen.contains("again-42"), "the keeper serves a reconnecting client: " + seen);
+        }
+        System.out.println("[jail] console answered 'console-42 alpha', and again after a reconnect");
+        Result mount = exec(alpha, "mount", "-t", "tmpfs", "none", "/mnt");
+        Result clock = exec(alpha, "date", "-s", "2000-01-01");
+        System.out.println("[jail] mount inside: exit " + mount.exitCode() + " " + mount.stderr().strip()
+                + "; setting the clock: exit " + clock.exitCode() + " " + clock.stderr().strip());
+        assertNotEquals(0, mount.exitCode());
+        assertTrue(clock.stderr().contains("not permitted"), "no CAP_SYS_TIME: " + clock.stderr());
     }
 
     @Test
