@@ -185,7 +185,9 @@ public final class LinuxHostDriver implements HostDriver {
             if (state.isPresent()) {
                 runtime.delete(spec.id().toString());
             }
-            provisionLocked(spec);
+            if (!isProvisioned(spec)) {
+                provisionLocked(spec);
+            }
             Path directory = jailDirectory(spec.id());
             Path consoleSocket = socketDirectory().resolve(spec.id() + ".rt");
             Path serveSocket = consoleSocket(spec.id());
@@ -204,7 +206,32 @@ public final class LinuxHostDriver implements HostDriver {
                 throw e;
             }
             writeRecord(spec.id(), new JailRecord(true, keeperPid));
+            long pid = readPidFile(directory.resolve("init.pid"));
+            if (processAlive(pid)) {
+                return new InstanceStatus(spec.id(), State.RUNNING, pid, null);
+            }
             return statusLocked(spec.id());
+        }
+    }
+
+    /** Whether the jail is provisioned for exactly this spec (so starting it needs no more). */
+    private boolean isProvisioned(InstanceSpec spec) {
+        Path directory = jailDirectory(spec.id());
+        if (!Files.exists(directory.resolve("config.json")) || !Files.exists(Path.of(HostNetwork.namespacePath(spec.id())))) {
+            return false;
+        }
+        try {
+            return spec.equals(JSON.readValue(directory.resolve("spec.json").toFile(), InstanceSpec.class));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static long readPidFile(Path file) {
+        try {
+            return Long.parseLong(Files.readString(file).strip());
+        } catch (IOException | NumberFormatException e) {
+            return 0;
         }
     }
 
@@ -287,7 +314,7 @@ public final class LinuxHostDriver implements HostDriver {
         if (known && readRecord(instanceId).shouldRun()) {
             return new InstanceStatus(instanceId, State.CRASHED, 0,
                     state == null ? "the jail is not running and its runtime has no record of it"
-                            : "the jail's init exited (runtime status " + state.status() + ")");
+                            : "the jail's init exited without being asked to stop");
         }
         return new InstanceStatus(instanceId, State.STOPPED, 0, null);
     }

@@ -85,7 +85,15 @@ public final class OciRuntime {
                 consoleSocket.toString(), "--pid-file", pidFile.toString(), id);
     }
 
+    /** Whether the runtime holds a container of this id (without asking it: its state directory). */
+    public boolean exists(String id) {
+        return Files.isDirectory(root.resolve(id));
+    }
+
     public Optional<ContainerState> state(String id) {
+        if (!exists(id)) {
+            return Optional.empty();
+        }
         Result result = Command.run(base("state", id), null);
         if (!result.ok()) {
             return Optional.empty();

@@ -28,6 +28,7 @@ import java.util.UUID;
 public final class HostNetwork {
 
     private final String prefix;
+    private final java.util.Set<String> readyBridges = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** @param bridgePrefix the configured bridge name, at most 10 characters */
     public HostNetwork(String bridgePrefix) {
@@ -76,7 +77,7 @@ public final class HostNetwork {
         }
         if (network != null) {
             String bridge = ensureTenantBridge(network);
-            if (!Command.run("ip", "link", "show", "dev", hostSide).ok()) {
+            if (!linkExists(hostSide)) {
                 batch.add("link add " + hostSide + " type veth peer name eth0 netns " + namespace);
             }
             batch.add("link set " + hostSide + " master " + bridge + " up");
@@ -84,6 +85,10 @@ public final class HostNetwork {
         if (!batch.isEmpty()) {
             Command.run(List.of("ip", "-batch", "-"), String.join("\n", batch) + "\n").check();
         }
+    }
+
+    private static boolean linkExists(String name) {
+        return java.nio.file.Files.exists(java.nio.file.Path.of("/sys/class/net", name));
     }
 
     /** Removes the jail's namespace and veth pair. Idempotent. */
@@ -104,6 +109,10 @@ public final class HostNetwork {
     /** Creates the tenant bridge with the gateway address, and the isolation chain. */
     public String ensureTenantBridge(NetworkAttachment network) {
         String bridge = tenantBridge(network.tenantNetwork());
+        String ready = bridge + " " + network.gateway() + "/" + network.prefixLength();
+        if (readyBridges.contains(ready) && linkExists(bridge)) {
+            return bridge;
+        }
         ensureIsolation();
         if (!Command.run("ip", "link", "show", "dev", bridge).ok()) {
             Result created = Command.run("ip", "link", "add", bridge, "type", "bridge");
@@ -121,6 +130,7 @@ public final class HostNetwork {
             }
         }
         Command.run("ip", "link", "set", bridge, "up").check();
+        readyBridges.add(ready);
         return bridge;
     }
 
@@ -150,6 +160,7 @@ public final class HostNetwork {
                 Command.run("ip", "link", "delete", "dev", parts[1].split("@")[0]);
             }
         }
+        readyBridges.clear();
         String chain = isolationChain();
         Command.run("iptables", "-w", "-D", "FORWARD", "-j", chain);
         Command.run("iptables", "-w", "-F", chain);

@@ -178,9 +178,10 @@ public final class ZfsStorage {
      */
     public Path cloneInstance(UUID id, String image, int version, int diskGiB) {
         String dataset = instanceDataset(id);
-        if (!exists(dataset)) {
-            Command.run("zfs", "clone", "-o", "quota=" + diskGiB * GIB,
-                    imageDataset(image) + "@v" + version, dataset).check();
+        Result cloned = Command.run("zfs", "clone", "-o", "quota=" + diskGiB * GIB,
+                imageDataset(image) + "@v" + version, dataset);
+        if (!cloned.ok() && !exists(dataset)) {
+            cloned.check();
         }
         return mountpoint(dataset);
     }
@@ -190,9 +191,9 @@ public final class ZfsStorage {
     }
 
     public Path mountpoint(String dataset) {
-        String value = get(dataset, "mountpoint");
-        String mounted = get(dataset, "mounted");
-        if (!"yes".equals(mounted)) {
+        Map<String, String> values = getAll(dataset, "mountpoint,mounted");
+        String value = values.get("mountpoint");
+        if (!"yes".equals(values.get("mounted"))) {
             Command.run("zfs", "mount", dataset).check();
         }
         return Path.of(value);
