@@ -1,0 +1,155 @@
+package io.multiplicity.common;
+
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Maps every failure to the one error shape, {@link ApiError}. */
+public class ErrorMappers {
+
+    private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
+
+    static Response error(int status, String code, String message, Object details) {
+        return Response.status(status)
+                .type(MediaType.APPLICATION_JSON)
+                .entity(new ApiError(code, message, details))
+                .build();
+    }
+
+    @ServerExceptionMapper
+    public Response api(ApiException e) {
+        return error(e.status(), e.code(), e.getMessage(), e.details());
+    }
+
+    @ServerExceptionMapper
+    public Response unrecognizedField(UnrecognizedPropertyException e) {
+        return error(400, "unknown_field", "unknown field '" + e.getPropertyName() + "'",
+                Map.of("field", e.getPropertyName(), "known", e.getKnownPropertyIds()));
+    }
+
+    @ServerExceptionMapper
+    public Response invalidFormat(InvalidFormatException e) {
+        return error(400, "invalid_value", "field '" + path(e) + "' has an invalid value: " + e.getValue(),
+                Map.of("field", path(e)));
+    }
+
+    @ServerExceptionMapper
+    public Response mismatchedInput(MismatchedInputException e) {
+        String field = path(e);
+        String message = field.isEmpty()
+                ? "the request body does not have the expected shape"
+                : "field '" + field + "' has the wrong type";
+        return error(400, "invalid_body", message, field.isEmpty() ? null : Map.of("field", field));
+    }
+
+    @ServerExceptionMapper
+    public Response malformed(JsonParseException e) {
+        return error(400, "malformed_json", "the request body is not valid JSON: " + e.getOriginalMessage(), null);
+    }
+
+    @ServerExceptionMapper
+    public Response json(JsonProcessingException e) {
+        return error(400, "invalid_body", "the request body could not be read: " + e.getOriginalMessage(), null);
+    }
+
+    @ServerExceptionMapper
+    public Response validation(ConstraintViolationException e) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (ConstraintViolation<?> violation : e.getConstraintViolations()) {
+            fields.put(leaf(violation.getPropertyPath().toString()), violation.getMessage());
+        }
+        String summary = fields.entrySet().stream()
+                .map(entry -> entry.getKey() + " " + entry.getValue())
+                .collect(Collectors.joining("; "));
+        return error(400, "validation_failed", summary, Map.of("fields", fields));
+    }
+
+    @ServerExceptionMapper
+    public Response unauthorized(UnauthorizedException e) {
+        return error(401, "unauthorized", "authentication is required: send a bearer token", null);
+    }
+
+    @ServerExceptionMapper
+    public Response authenticationFailed(AuthenticationFailedException e) {
+        return error(401, "unauthorized", "the bearer token is missing, invalid or expired", null);
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e) {
+        return error(403, "forbidden", "your role does not allow this", null);
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e) {
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof UnrecognizedPropertyException unrecognized) {
+                return unrecognizedField(unrecognized);
+            }
+            if (cause instanceof InvalidFormatException invalid) {
+                return invalidFormat(invalid);
+            }
+            if (cause instanceof MismatchedInputException mismatched) {
+                return mismatchedInput(mismatched);
+            }
+            if (cause instanceof JsonParseException parse) {
+                return malformed(parse);
+            }
+            if (cause instanceof JsonProcessingException processing) {
+                return json(processing);
+            }
+        }
+        int status = e.getResponse().getStatus();
+        if (status >= 500) {
+            LOG.error("request failed", e);
+        }
+        String code = switch (status) {
+            case 400 -> "bad_request";
+            case 401 -> "unauthorized";
+            case 403 -> "forbidden";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 406 -> "not_acceptable";
+            case 415 -> "unsupported_media_type";
+            default -> status >= 500 ? "internal_error" : "client_error";
+        };
+        String message = e.getMessage() == null || e.getMessage().isBlank()
+                ? e.getResponse().getStatusInfo().getReasonPhrase()
+                : e.getMessage();
+        return error(status, code, message, null);
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Exception e) {
+        LOG.error("unexpected failure", e);
+        return error(500, "internal_error", "an internal error occurred; it has been logged", null);
+    }
+
+    private static String path(JsonProcessingException e) {
+        if (e instanceof MismatchedInputException m) {
+            return m.getPath().stream()
+                    .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                    .collect(Collectors.joining("."));
+        }
+        return "";
+    }
+
+    private static String leaf(String propertyPath) {
+        int dot = propertyPath.lastIndexOf('.');
+        return dot < 0 ? propertyPath : propertyPath.substring(dot + 1);
+    }
+}

@@ -1,0 +1,42 @@
+package io.multiplicity.event;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/** Something that happened to a tenant's resources, in the order it happened (by id). */
+@Entity
+@Table(name = "events")
+public class Event extends PanacheEntityBase {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+
+    @Column(name = "tenant_id")
+    public UUID tenantId;
+
+    @Column(nullable = false)
+    public String type;
+
+    @Column(name = "target_type")
+    public String targetType;
+
+    @Column(name = "target_id")
+    public UUID targetId;
+
+    @JdbcTypeCode(SqlTypes.JSON)
+    public Map<String, Object> payload;
+
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+}

@@ -1,0 +1,38 @@
+package io.multiplicity.host;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.math.BigDecimal;
+import java.util.Optional;
+
+/** The host agent that runs inside this process, and the defaults of newly registered hosts. */
+@ConfigMapping(prefix = "multiplicity.hosts")
+public interface HostsConfig {
+
+    /** Run a host agent in this process (the single-node install) and register its host. */
+    @WithDefault("true")
+    boolean localAgent();
+
+    /** Name of the local host; the machine's host name when unset. */
+    Optional<String> localName();
+
+    /** Overcommit ratio of CPUs for a newly registered host. */
+    @WithDefault("4.0")
+    BigDecimal cpuRatio();
+
+    /** Overcommit ratio of memory for a newly registered host. */
+    @WithDefault("1.0")
+    BigDecimal memoryRatio();
+
+    /** Overcommit ratio of disk for a newly registered host. */
+    @WithDefault("1.5")
+    BigDecimal diskRatio();
+
+    /** Memory kept for the host itself, never allocated to instances. */
+    @WithDefault("1024")
+    long reservedMemoryMiB();
+
+    /** How often the reconciler compares actual and desired state. */
+    @WithDefault("10s")
+    java.time.Duration reconcileInterval();
+}

@@ -1,0 +1,33 @@
+package io.multiplicity.instance;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+
+/**
+ * What a tenant asks for when creating an instance. Either {@code type} names an instance type, or
+ * {@code vcpus}, {@code memoryMiB} and {@code diskGiB} are all given; given sizes override the type's.
+ *
+ * @param name      DNS label, unique among the tenant's instances; also the hostname inside
+ * @param kind      jail or vm
+ * @param image     image name, e.g. busybox
+ * @param type      instance type, e.g. j1.small
+ * @param start     start the instance once it is created
+ * @param tenant    platform admins only: the tenant to create the instance for
+ */
+public record CreateInstanceRequest(
+        @NotBlank @Size(max = 63) @Pattern(regexp = "[a-z0-9]([a-z0-9-]*[a-z0-9])?",
+                message = "must be a DNS label: lower-case letters, digits and '-', not starting or ending with '-'")
+        String name,
+        @NotBlank @Pattern(regexp = "jail|vm", message = "must be jail or vm") String kind,
+        @NotBlank @Size(max = 255) @Pattern(regexp = "[a-z0-9][a-z0-9._/:-]*",
+                message = "must be an image name such as busybox or debian/12") String image,
+        @Size(max = 63) String type,
+        @Min(1) @Max(InstanceLimits.MAX_VCPUS) Integer vcpus,
+        @Min(InstanceLimits.MIN_MEMORY_MIB) @Max(InstanceLimits.MAX_MEMORY_MIB) Integer memoryMiB,
+        @Min(1) @Max(InstanceLimits.MAX_DISK_GIB) Integer diskGiB,
+        Boolean start,
+        @Size(max = 63) String tenant) {
+}

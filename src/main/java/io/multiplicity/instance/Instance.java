@@ -1,0 +1,76 @@
+package io.multiplicity.instance;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.Instant;
+import java.util.UUID;
+
+/** A jail or a VM: its desired state (what the tenant asked for) and its last known actual state. */
+@Entity
+@Table(name = "instances")
+public class Instance extends PanacheEntityBase {
+
+    @Id
+    public UUID id;
+
+    @Column(name = "tenant_id", nullable = false)
+    public UUID tenantId;
+
+    @Column(nullable = false)
+    public String name;
+
+    /** jail or vm */
+    @Column(nullable = false)
+    public String kind;
+
+    @Column(name = "instance_type")
+    public String instanceType;
+
+    @Column(nullable = false)
+    public String image;
+
+    @Column(name = "image_version")
+    public String imageVersion;
+
+    public int vcpus;
+
+    @Column(name = "memory_mib")
+    public int memoryMiB;
+
+    @Column(name = "disk_gib")
+    public int diskGiB;
+
+    /** stopped, running, deleted */
+    @Column(name = "desired_state", nullable = false)
+    public String desiredState;
+
+    /** see {@link InstanceState} */
+    @Column(name = "actual_state", nullable = false)
+    public String actualState;
+
+    @Column(name = "state_detail")
+    public String stateDetail;
+
+    @Column(name = "host_id")
+    public UUID hostId;
+
+    @Column(name = "network_id")
+    public UUID networkId;
+
+    public String address;
+
+    @Column(name = "created_by")
+    public UUID createdBy;
+
+    @Column(name = "created_at", nullable = false)
+    public Instant createdAt;
+
+    @Column(name = "updated_at", nullable = false)
+    public Instant updatedAt;
+
+    @Column(name = "deleted_at")
+    public Instant deletedAt;
+}

@@ -1,0 +1,177 @@
+package io.multiplicity.instance;
+
+import io.multiplicity.host.InstanceStatus;
+import io.multiplicity.operation.OperationContext;
+import io.multiplicity.operation.OperationHandler;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+
+/**
+ * The lifecycle operations of instances. Every handler is idempotent (the host contract is), so
+ * an operation interrupted by a crash is resumed from its start.
+ */
+public final class InstanceHandlers {
+
+    private InstanceHandlers() {
+    }
+
+    abstract static class Base implements OperationHandler {
+
+        @Inject
+        InstanceRuntime runtime;
+
+        @Override
+        public boolean resumable() {
+            return true;
+        }
+
+        @Override
+        public void afterFailure(OperationContext context, String reason) {
+            InstanceRuntime.Target target = runtime.load(context.targetId());
+            InstanceStatus status;
+            try {
+                status = target.driver().status(context.targetId());
+            } catch (RuntimeException e) {
+                runtime.state(context.targetId(), InstanceState.ERROR, reason);
+                return;
+            }
+            runtime.state(context.targetId(), InstanceRuntime.stateOf(status), reason);
+        }
+
+        void start(OperationContext context, InstanceRuntime.Target target) {
+            runtime.state(context.targetId(), InstanceState.STARTING, null);
+            InstanceStatus status = target.driver().start(target.spec());
+            runtime.state(context.targetId(), InstanceRuntime.stateOf(status), status.detail());
+            if (status.state() != InstanceStatus.State.RUNNING) {
+                throw new IllegalStateException("instance did not start: " + status.state()
+                        + (status.detail() == null ? "" : " (" + status.detail() + ")"));
+            }
+        }
+
+        void stop(OperationContext context, InstanceRuntime.Target target, Duration timeout) {
+            runtime.state(context.targetId(), InstanceState.STOPPING, null);
+            InstanceStatus status = target.driver().stop(context.targetId(), timeout);
+            runtime.state(context.targetId(), status.state() == InstanceStatus.State.ABSENT
+                    ? InstanceState.STOPPED : InstanceRuntime.stateOf(status), null);
+        }
+    }
+
+    @ApplicationScoped
+    public static class Create extends Base {
+
+        @Override
+        public String kind() {
+            return InstanceService.CREATE;
+        }
+
+        @Override
+        public void run(OperationContext context) {
+            InstanceRuntime.Target target = runtime.load(context.targetId());
+            if (target.instance().deletedAt != null) {
+                throw new IllegalStateException("the instance was deleted");
+            }
+            context.progress(10);
+            InstanceStatus status = target.driver().provision(target.spec());
+            runtime.state(context.targetId(), InstanceRuntime.stateOf(status), null);
+            context.progress(60);
+            context.checkCancelled();
+            if (Boolean.TRUE.equals(context.input().get("start"))) {
+                start(context, target);
+            }
+        }
+
+        /** A create that failed leaves nothing: the host's leftovers are removed and the instance deleted. */
+        @Override
+        public void afterFailure(OperationContext context, String reason) {
+            InstanceRuntime.Target target = runtime.load(context.targetId());
+            try {
+                target.driver().destroy(context.targetId());
+            } catch (RuntimeException e) {
+                runtime.state(context.targetId(), InstanceState.ERROR, reason + "; clean-up failed: " + e.getMessage());
+                return;
+            }
+            runtime.update(context.targetId(), instance -> {
+                instance.actualState = InstanceState.DELETED;
+                instance.desiredState = "deleted";
+                instance.stateDetail = "creation failed: " + reason;
+                instance.deletedAt = io.multiplicity.common.Clock.now();
+            });
+        }
+    }
+
+    @ApplicationScoped
+    public static class Start extends Base {
+
+        @Override
+        public String kind() {
+            return InstanceService.START;
+        }
+
+        @Override
+        public void run(OperationContext context) {
+            InstanceRuntime.Target target = runtime.load(context.targetId());
+            context.progress(10);
+            start(context, target);
+        }
+    }
+
+    @ApplicationScoped
+    public static class Stop extends Base {
+
+        @Override
+        public String kind() {
+            return InstanceService.STOP;
+        }
+
+        @Override
+        public void run(OperationContext context) {
+            InstanceRuntime.Target target = runtime.load(context.targetId());
+            context.progress(10);
+            stop(context, target, InstanceRuntime.stopTimeout(context.input()));
+        }
+    }
+
+    @ApplicationScoped
+    public static class Restart extends Base {
+
+        @Override
+        public String kind() {
+            return InstanceService.RESTART;
+        }
+
+        @Override
+        public void run(OperationContext context) {
+            InstanceRuntime.Target target = runtime.load(context.targetId());
+            context.progress(10);
+            stop(context, target, InstanceRuntime.stopTimeout(context.input()));
+            context.progress(50);
+            context.checkCancelled();
+            start(context, target);
+        }
+    }
+
+    @ApplicationScoped
+    public static class Delete extends Base {
+
+        @Override
+        public String kind() {
+            return InstanceService.DELETE;
+        }
+
+        @Override
+        public void run(OperationContext context) {
+            InstanceRuntime.Target target = runtime.load(context.targetId());
+            runtime.state(context.targetId(), InstanceState.DELETING, null);
+            context.progress(10);
+            target.driver().stop(context.targetId(), InstanceRuntime.stopTimeout(context.input()));
+            context.progress(40);
+            target.driver().destroy(context.targetId());
+            runtime.update(context.targetId(), instance -> {
+                instance.actualState = InstanceState.DELETED;
+                instance.stateDetail = null;
+                instance.deletedAt = io.multiplicity.common.Clock.now();
+            });
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package io.multiplicity.instance;
+
+/** Bounds on the size of one instance, whatever its tenant's quota. */
+public final class InstanceLimits {
+
+    public static final int MAX_VCPUS = 64;
+    public static final int MIN_MEMORY_MIB = 16;
+    public static final int MAX_MEMORY_MIB = 262_144;
+    public static final int MAX_DISK_GIB = 4096;
+
+    private InstanceLimits() {
+    }
+}

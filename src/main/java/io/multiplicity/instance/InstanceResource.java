@@ -1,0 +1,92 @@
+package io.multiplicity.instance;
+
+import io.multiplicity.common.Page;
+import io.multiplicity.identity.Roles;
+import io.multiplicity.operation.Accepted;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/instances")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "instances")
+public class InstanceResource {
+
+
+    @Inject
+    InstanceService service;
+
+    @Inject
+    InstanceMapper mapper;
+
+    @GET
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
+    @Operation(summary = "List the tenant's instances", description = "Platform admins see every tenant's.")
+    public Page<InstanceView> list(@QueryParam("kind") String kind, @QueryParam("limit") Integer limit,
+                                   @QueryParam("cursor") String cursor) {
+        Page<Instance> page = service.list(kind, limit, cursor);
+        return new Page<>(mapper.toViews(page.items()), page.next());
+    }
+
+    @GET
+    @Path("/{id}")
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
+    @Operation(summary = "Get one instance")
+    public InstanceView get(@PathParam("id") UUID id) {
+        return mapper.toView(service.get(id));
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Create an instance", description = "Answers 202 with the instance.create operation.")
+    public Response create(@Valid @NotNull CreateInstanceRequest request) {
+        return Accepted.of(service.create(request));
+    }
+
+    @DELETE
+    @Path("/{id}")
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Delete an instance", description = "Stops it and removes everything it had on its host.")
+    public Response delete(@PathParam("id") UUID id) {
+        return Accepted.of(service.delete(id));
+    }
+
+    @POST
+    @Path("/{id}/start")
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Start an instance")
+    public Response start(@PathParam("id") UUID id) {
+        return Accepted.of(service.act(id, "start"));
+    }
+
+    @POST
+    @Path("/{id}/stop")
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Stop an instance", description = "Asks it to stop, and forces it after 30 seconds.")
+    public Response stop(@PathParam("id") UUID id) {
+        return Accepted.of(service.act(id, "stop"));
+    }
+
+    @POST
+    @Path("/{id}/restart")
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Restart an instance")
+    public Response restart(@PathParam("id") UUID id) {
+        return Accepted.of(service.act(id, "restart"));
+    }
+}

@@ -1,0 +1,105 @@
+package io.multiplicity.instance;
+
+import io.multiplicity.common.Clock;
+import io.multiplicity.event.EventService;
+import io.multiplicity.host.HostDriver;
+import io.multiplicity.host.HostDrivers;
+import io.multiplicity.host.InstanceSpec;
+import io.multiplicity.host.InstanceStatus;
+import io.multiplicity.network.Ipam;
+import io.multiplicity.network.TenantNetwork;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * What the instance operation handlers share: reading an instance and its spec, reaching its host,
+ * and recording actual state, each in a short transaction of its own so that no transaction spans
+ * a call to a host.
+ */
+@ApplicationScoped
+public class InstanceRuntime {
+
+    @Inject
+    EntityManager em;
+
+    @Inject
+    HostDrivers drivers;
+
+    @Inject
+    EventService events;
+
+    /** A snapshot of the instance for a handler, read in its own transaction. */
+    public record Target(Instance instance, InstanceSpec spec, HostDriver driver) {
+    }
+
+    public Target load(UUID id) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Instance instance = em.find(Instance.class, id);
+            if (instance == null) {
+                throw new IllegalStateException("instance " + id + " does not exist");
+            }
+            em.detach(instance);
+            InstanceSpec.NetworkAttachment attachment = null;
+            if (instance.networkId != null && instance.address != null) {
+                TenantNetwork network = em.find(TenantNetwork.class, instance.networkId);
+                attachment = new InstanceSpec.NetworkAttachment(network.vlan, instance.address,
+                        Ipam.prefixLength(network), network.gateway);
+            }
+            InstanceSpec spec = new InstanceSpec(instance.id, instance.tenantId, instance.name, instance.kind,
+                    instance.image, instance.vcpus, instance.memoryMiB, instance.diskGiB, attachment);
+            return new Target(instance, spec, drivers.forHost(instance.hostId));
+        });
+    }
+
+    /** Sets the actual state (and detail) and records the change as an event. */
+    public void state(UUID id, String state, String detail) {
+        update(id, instance -> {
+            instance.actualState = state;
+            instance.stateDetail = detail;
+        });
+    }
+
+    public void update(UUID id, Consumer<Instance> change) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            Instance instance = em.find(Instance.class, id);
+            if (instance == null) {
+                return;
+            }
+            String before = instance.actualState;
+            change.accept(instance);
+            instance.updatedAt = Clock.now();
+            if (!instance.actualState.equals(before)) {
+                Map<String, Object> payload = new LinkedHashMap<>();
+                payload.put("name", instance.name);
+                payload.put("state", instance.actualState);
+                payload.put("previous", before);
+                if (instance.stateDetail != null) {
+                    payload.put("detail", instance.stateDetail);
+                }
+                events.record(instance.tenantId, "instance.state", "instance", instance.id, payload);
+            }
+        });
+    }
+
+    /** The tenant-visible state for what a host reports. */
+    public static String stateOf(InstanceStatus status) {
+        return switch (status.state()) {
+            case RUNNING -> InstanceState.RUNNING;
+            case STOPPED -> InstanceState.STOPPED;
+            case CRASHED -> InstanceState.CRASHED;
+            case ABSENT -> InstanceState.ERROR;
+        };
+    }
+
+    public static Duration stopTimeout(Map<String, Object> input) {
+        Object seconds = input.get("timeoutSeconds");
+        return Duration.ofSeconds(seconds instanceof Number number ? number.longValue() : 30);
+    }
+}

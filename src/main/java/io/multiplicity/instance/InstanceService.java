@@ -1,0 +1,238 @@
+package io.multiplicity.instance;
+
+import io.multiplicity.audit.AuditService;
+import io.multiplicity.common.ApiException;
+import io.multiplicity.common.Clock;
+import io.multiplicity.common.Cursors;
+import io.multiplicity.common.Page;
+import io.multiplicity.event.EventService;
+import io.multiplicity.host.Host;
+import io.multiplicity.host.Placement;
+import io.multiplicity.identity.Caller;
+import io.multiplicity.network.Ipam;
+import io.multiplicity.network.TenantNetwork;
+import io.multiplicity.operation.Operation;
+import io.multiplicity.operation.OperationService;
+import io.multiplicity.tenant.Tenant;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Instances: validation, placement, addresses and the operations that carry out every change.
+ * Each public method is one transaction; a refused request writes nothing.
+ */
+@ApplicationScoped
+@Transactional
+public class InstanceService {
+
+    public static final String CREATE = "instance.create";
+    public static final String START = "instance.start";
+    public static final String STOP = "instance.stop";
+    public static final String RESTART = "instance.restart";
+    public static final String DELETE = "instance.delete";
+
+    @Inject
+    EntityManager em;
+
+    @Inject
+    Caller caller;
+
+    @Inject
+    Placement placement;
+
+    @Inject
+    Ipam ipam;
+
+    @Inject
+    OperationService operations;
+
+    @Inject
+    AuditService audit;
+
+    @Inject
+    EventService events;
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Page<Instance> list(String kind, Integer limit, String cursor) {
+        int size = Cursors.limit(limit);
+        Cursors.Position after = Cursors.decode(cursor);
+        UUID scope = caller.tenantScope();
+        StringBuilder query = new StringBuilder("from Instance i where i.deletedAt is null");
+        Map<String, Object> parameters = new HashMap<>();
+        if (scope != null) {
+            query.append(" and i.tenantId = :tenant");
+            parameters.put("tenant", scope);
+        }
+        if (kind != null) {
+            if (!kind.equals("jail") && !kind.equals("vm")) {
+                throw ApiException.badRequest("validation_failed", "kind must be jail or vm", Map.of("field", "kind"));
+            }
+            query.append(" and i.kind = :kind");
+            parameters.put("kind", kind);
+        }
+        if (after != null) {
+            query.append(" and (i.createdAt > :at or (i.createdAt = :at and i.id > :id))");
+            parameters.put("at", after.createdAt());
+            parameters.put("id", after.id());
+        }
+        query.append(" order by i.createdAt, i.id");
+        var typed = em.createQuery(query.toString(), Instance.class).setMaxResults(size + 1);
+        parameters.forEach(typed::setParameter);
+        List<Instance> rows = new ArrayList<>(typed.getResultList());
+        String next = null;
+        if (rows.size() > size) {
+            rows = rows.subList(0, size);
+            Instance last = rows.get(size - 1);
+            next = Cursors.encode(last.createdAt, last.id);
+        }
+        return new Page<>(rows, next);
+    }
+
+    /** One live instance the caller may see; 404 for other tenants' ids, exactly as for unknown ones. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Instance get(UUID id) {
+        return find(id, false);
+    }
+
+    private Instance find(UUID id, boolean lock) {
+        UUID scope = caller.tenantScope();
+        Instance instance = lock
+                ? em.find(Instance.class, id, LockModeType.PESSIMISTIC_WRITE)
+                : em.find(Instance.class, id);
+        if (instance == null || instance.deletedAt != null || (scope != null && !scope.equals(instance.tenantId))) {
+            throw ApiException.notFound("instance", id);
+        }
+        return instance;
+    }
+
+    public Operation create(CreateInstanceRequest request) {
+        UUID tenantId = tenantFor(request);
+        int vcpus;
+        int memoryMiB;
+        int diskGiB;
+        String typeName = request.type();
+        if (typeName != null) {
+            InstanceType type = InstanceType.findById(typeName);
+            if (type == null) {
+                throw ApiException.badRequest("unknown_instance_type", "there is no instance type '" + typeName + "'",
+                        Map.of("field", "type", "known", InstanceType.<InstanceType>listAll().stream()
+                                .filter(known -> known.kind.equals(request.kind())).map(known -> known.name).sorted()
+                                .toList()));
+            }
+            if (!type.kind.equals(request.kind())) {
+                throw ApiException.badRequest("validation_failed",
+                        "instance type " + typeName + " is for " + type.kind + "s, not " + request.kind() + "s",
+                        Map.of("field", "type"));
+            }
+            vcpus = request.vcpus() != null ? request.vcpus() : type.vcpus;
+            memoryMiB = request.memoryMiB() != null ? request.memoryMiB() : type.memoryMiB;
+            diskGiB = request.diskGiB() != null ? request.diskGiB() : type.diskGiB;
+        } else {
+            if (request.vcpus() == null || request.memoryMiB() == null || request.diskGiB() == null) {
+                throw ApiException.badRequest("validation_failed",
+                        "give either an instance type or all of vcpus, memoryMiB and diskGiB", Map.of("field", "type"));
+            }
+            vcpus = request.vcpus();
+            memoryMiB = request.memoryMiB();
+            diskGiB = request.diskGiB();
+        }
+        long taken = Instance.count("tenantId = ?1 and name = ?2 and deletedAt is null", tenantId, request.name());
+        if (taken > 0) {
+            throw ApiException.conflict("name_taken", "the tenant already has an instance named " + request.name(),
+                    Map.of("field", "name"));
+        }
+
+        Host host = placement.choose(request.kind(), vcpus, memoryMiB, diskGiB);
+        TenantNetwork network = ipam.network(tenantId, host.id);
+
+        Instance instance = new Instance();
+        instance.id = UUID.randomUUID();
+        instance.tenantId = tenantId;
+        instance.name = request.name();
+        instance.kind = request.kind();
+        instance.instanceType = typeName;
+        instance.image = request.image();
+        instance.vcpus = vcpus;
+        instance.memoryMiB = memoryMiB;
+        instance.diskGiB = diskGiB;
+        boolean start = Boolean.TRUE.equals(request.start());
+        instance.desiredState = start ? "running" : "stopped";
+        instance.actualState = InstanceState.PROVISIONING;
+        instance.hostId = host.id;
+        instance.networkId = network.id;
+        instance.address = ipam.allocate(network);
+        instance.createdBy = caller.get().userId();
+        instance.createdAt = Clock.now();
+        instance.updatedAt = instance.createdAt;
+        em.persist(instance);
+
+        Map<String, Object> input = new LinkedHashMap<>();
+        input.put("start", start);
+        Operation operation = operations.submit(tenantId, CREATE, "instance", instance.id, input);
+        audit.record(tenantId, CREATE, "instance", instance.id, "accepted",
+                Map.of("name", instance.name, "kind", instance.kind, "image", instance.image, "host", host.name));
+        events.record(tenantId, "instance.created", "instance", instance.id, Map.of("name", instance.name));
+        return operation;
+    }
+
+    /** start, stop or restart. */
+    public Operation act(UUID id, String action) {
+        Instance instance = find(id, true);
+        requireIdle(instance);
+        String kind = switch (action) {
+            case "start" -> START;
+            case "stop" -> STOP;
+            case "restart" -> RESTART;
+            default -> throw ApiException.notFound("action", action);
+        };
+        instance.desiredState = action.equals("stop") ? "stopped" : "running";
+        instance.updatedAt = Clock.now();
+        Operation operation = operations.submit(instance.tenantId, kind, "instance", instance.id, Map.of());
+        audit.record(instance.tenantId, kind, "instance", instance.id, "accepted", Map.of("name", instance.name));
+        return operation;
+    }
+
+    public Operation delete(UUID id) {
+        Instance instance = find(id, true);
+        requireIdle(instance);
+        instance.desiredState = "deleted";
+        instance.updatedAt = Clock.now();
+        Operation operation = operations.submit(instance.tenantId, DELETE, "instance", instance.id, Map.of());
+        audit.record(instance.tenantId, DELETE, "instance", instance.id, "accepted", Map.of("name", instance.name));
+        return operation;
+    }
+
+    private void requireIdle(Instance instance) {
+        operations.active(instance.id).ifPresent(active -> {
+            throw ApiException.conflict("operation_in_progress",
+                    "instance " + instance.name + " is busy with " + active.kind + " (" + active.state + ")",
+                    Map.of("operation", active.id.toString()));
+        });
+    }
+
+    private UUID tenantFor(CreateInstanceRequest request) {
+        Caller.Principal principal = caller.get();
+        if (request.tenant() == null) {
+            return caller.requireTenant();
+        }
+        if (!principal.isPlatformAdmin()) {
+            if (request.tenant().equals(principal.tenantSlug())) {
+                return caller.requireTenant();
+            }
+            throw ApiException.forbidden("only platform admins create instances for another tenant");
+        }
+        return Tenant.findBySlug(request.tenant())
+                .map(tenant -> tenant.id)
+                .orElseThrow(() -> ApiException.badRequest("unknown_tenant", "there is no tenant '" + request.tenant() + "'",
+                        Map.of("field", "tenant")));
+    }
+}

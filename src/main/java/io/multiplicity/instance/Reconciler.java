@@ -1,0 +1,123 @@
+package io.multiplicity.instance;
+
+import io.multiplicity.host.HostDriver;
+import io.multiplicity.host.InstanceStatus;
+import io.multiplicity.host.LocalAgent;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Converges what the local host runs with what the database wants: instances the host still runs
+ * after an agent restart are adopted (their state is read, not restarted), ones that died are marked
+ * crashed, and leftovers of instances the database says are deleted are removed. Instances with an
+ * operation under way are left to it.
+ */
+@ApplicationScoped
+public class Reconciler {
+
+    private static final Logger LOG = Logger.getLogger(Reconciler.class);
+
+    @Inject
+    LocalAgent agent;
+
+    @Inject
+    InstanceRuntime runtime;
+
+    @Inject
+    EntityManager em;
+
+    private record Row(UUID id, String actualState, String desiredState, boolean busy) {
+    }
+
+    @Scheduled(every = "${multiplicity.hosts.reconcile-interval:10s}", delayed = "2s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void scheduled() {
+        if (agent.hostId() != null) {
+            reconcile();
+        }
+    }
+
+    /** One pass over the local host; returns how many instances changed state. */
+    public int reconcile() {
+        UUID hostId = agent.hostId();
+        HostDriver driver = agent.driver();
+        List<InstanceStatus> actual = driver.list();
+        Map<UUID, InstanceStatus> byId = new HashMap<>();
+        actual.forEach(status -> byId.put(status.id(), status));
+
+        List<Row> rows = QuarkusTransaction.requiringNew().call(() -> em.createQuery(
+                        "select i.id, i.actualState, i.desiredState, (select count(o) from Operation o"
+                                + " where o.targetId = i.id and o.state in ('pending', 'running'))"
+                                + " from Instance i where i.hostId = :host and i.deletedAt is null", Object[].class)
+                .setParameter("host", hostId)
+                .getResultList()
+                .stream()
+                .map(row -> new Row((UUID) row[0], (String) row[1], (String) row[2], ((Number) row[3]).longValue() > 0))
+                .toList());
+
+        int changed = 0;
+        Set<UUID> live = new HashSet<>();
+        for (Row row : rows) {
+            live.add(row.id());
+            if (row.busy() || InstanceState.PROVISIONING.equals(row.actualState())) {
+                continue;
+            }
+            InstanceStatus status = byId.getOrDefault(row.id(), InstanceStatus.absent(row.id()));
+            String observed = observedState(row, status);
+            if (!observed.equals(row.actualState())) {
+                LOG.infof("instance %s is %s on the host, was %s", row.id(), observed, row.actualState());
+                runtime.state(row.id(), observed, detail(status, observed));
+                changed++;
+            }
+        }
+        for (InstanceStatus status : actual) {
+            if (!live.contains(status.id()) && !busy(status.id())) {
+                LOG.infof("removing leftovers of deleted instance %s", status.id());
+                try {
+                    driver.destroy(status.id());
+                } catch (RuntimeException e) {
+                    LOG.warnf("could not remove leftovers of %s: %s", status.id(), e.getMessage());
+                }
+            }
+        }
+        return changed;
+    }
+
+    private String observedState(Row row, InstanceStatus status) {
+        return switch (status.state()) {
+            case RUNNING -> InstanceState.RUNNING;
+            case CRASHED -> InstanceState.CRASHED;
+            case STOPPED -> "running".equals(row.desiredState()) ? InstanceState.CRASHED : InstanceState.STOPPED;
+            case ABSENT -> InstanceState.ERROR;
+        };
+    }
+
+    private static String detail(InstanceStatus status, String observed) {
+        if (status.detail() != null) {
+            return status.detail();
+        }
+        return switch (observed) {
+            case InstanceState.CRASHED -> "stopped without being asked to";
+            case InstanceState.ERROR -> "the host has no trace of this instance";
+            default -> null;
+        };
+    }
+
+    private boolean busy(UUID id) {
+        return QuarkusTransaction.requiringNew().call(() -> em.createQuery(
+                        "select count(o) from Operation o where o.targetId = :id and o.state in ('pending', 'running')",
+                        Long.class)
+                .setParameter("id", id)
+                .getSingleResult() > 0);
+    }
+}

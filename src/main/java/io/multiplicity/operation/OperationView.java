@@ -1,0 +1,31 @@
+package io.multiplicity.operation;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+/** An operation as the API shows it. */
+public record OperationView(
+        UUID id,
+        String kind,
+        String targetType,
+        UUID target,
+        String state,
+        int progress,
+        String error,
+        boolean cancelRequested,
+        int attempts,
+        String requestedBy,
+        Map<String, Object> input,
+        Instant createdAt,
+        Instant startedAt,
+        Instant finishedAt,
+        Instant updatedAt) {
+
+    public static OperationView of(Operation operation) {
+        return new OperationView(operation.id, operation.kind, operation.targetType, operation.targetId, operation.state,
+                operation.progress, operation.error, operation.cancelRequested, operation.attempts,
+                operation.requestedByName, operation.input, operation.createdAt, operation.startedAt,
+                operation.finishedAt, operation.updatedAt);
+    }
+}

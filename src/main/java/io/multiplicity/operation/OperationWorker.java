@@ -1,0 +1,360 @@
+package io.multiplicity.operation;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.multiplicity.common.Clock;
+import io.multiplicity.event.EventService;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
+import jakarta.enterprise.inject.Any;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.net.InetAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs operations. Claims runnable ones with {@code FOR UPDATE SKIP LOCKED}, so any number of
+ * control-plane replicas share the work without running one twice, holds a renewed lease on each,
+ * and takes over operations whose worker stopped renewing (see {@link Operation}).
+ */
+@ApplicationScoped
+public class OperationWorker {
+
+    private static final Logger LOG = Logger.getLogger(OperationWorker.class);
+
+    @Inject
+    OperationsConfig config;
+
+    @Inject
+    EntityManager em;
+
+    @Inject
+    EventService events;
+
+    @Inject
+    @Any
+    Instance<OperationHandler> handlerBeans;
+
+    @Inject
+    MeterRegistry meters;
+
+    private final String workerId = workerName();
+    private final Map<String, OperationHandler> handlers = new ConcurrentHashMap<>();
+    private final Set<UUID> running = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean polling = new AtomicBoolean();
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private Semaphore slots;
+    private ExecutorService executor;
+
+    private record Claimed(UUID id, String kind, UUID tenantId, UUID targetId, Map<String, Object> input,
+                           int attempt, String cancelledReason, String failedReason) {
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        for (OperationHandler handler : handlerBeans) {
+            handlers.put(handler.kind(), handler);
+        }
+        slots = new Semaphore(config.concurrency());
+        executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("operation-", 0).factory());
+        LOG.infof("operation worker %s runs %s", workerId, handlers.keySet());
+        executor.execute(this::poll);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stopping.set(true);
+        if (executor == null) {
+            return;
+        }
+        executor.shutdown();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // Whatever still runs is handed over at once rather than when the lease runs out.
+        try {
+            QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                            "update operations set lease_until = now() where worker_id = ?1 and state = 'running'")
+                    .setParameter(1, workerId)
+                    .executeUpdate());
+        } catch (RuntimeException e) {
+            LOG.warn("could not release the leases of running operations", e);
+        }
+    }
+
+    void wake(@Observes(during = TransactionPhase.AFTER_SUCCESS) OperationSubmitted submitted) {
+        if (executor != null && !stopping.get()) {
+            executor.execute(this::poll);
+        }
+    }
+
+    @Scheduled(every = "${multiplicity.operations.poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            delayed = "1s")
+    void scheduledPoll() {
+        poll();
+    }
+
+    @Scheduled(every = "${multiplicity.operations.heartbeat:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void renewLeases() {
+        if (running.isEmpty()) {
+            return;
+        }
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                        "update operations set lease_until = ?1 where worker_id = ?2 and state = 'running'")
+                .setParameter(1, Clock.now().plus(config.lease()))
+                .setParameter(2, workerId)
+                .executeUpdate());
+    }
+
+    /** The worker's identity in {@code operations.worker_id}. */
+    public String workerId() {
+        return workerId;
+    }
+
+    void poll() {
+        if (stopping.get() || slots == null || !polling.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            while (!stopping.get()) {
+                int free = slots.availablePermits();
+                if (free == 0) {
+                    return;
+                }
+                List<Claimed> claimed = QuarkusTransaction.requiringNew().call(() -> claim(free));
+                if (claimed.isEmpty()) {
+                    return;
+                }
+                for (Claimed operation : claimed) {
+                    if (operation.cancelledReason() != null || operation.failedReason() != null) {
+                        executor.execute(() -> afterFailure(operation,
+                                operation.cancelledReason() != null ? operation.cancelledReason() : operation.failedReason()));
+                        continue;
+                    }
+                    slots.acquireUninterruptibly();
+                    running.add(operation.id());
+                    executor.execute(() -> execute(operation));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.error("operation poll failed", e);
+        } finally {
+            polling.set(false);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Claimed> claim(int limit) {
+        List<UUID> ids = em.createNativeQuery("select id from operations"
+                        + " where state = 'pending' or (state = 'running' and lease_until < now())"
+                        + " order by created_at limit ?1 for update skip locked", UUID.class)
+                .setParameter(1, limit)
+                .getResultList();
+        List<Claimed> claimed = new ArrayList<>();
+        Instant now = Clock.now();
+        for (UUID id : ids) {
+            Operation operation = em.find(Operation.class, id);
+            OperationHandler handler = handlers.get(operation.kind);
+            String cancelled = null;
+            String failed = null;
+            if (operation.cancelRequested) {
+                cancelled = OperationState.PENDING.equals(operation.state)
+                        ? "cancelled on request before it started"
+                        : "cancelled on request";
+            } else if (handler == null) {
+                failed = "no handler for operations of kind " + operation.kind;
+            } else if (OperationState.RUNNING.equals(operation.state)) {
+                String lost = "its worker " + operation.workerId
+                        + " stopped renewing its lease (the control plane was restarted or crashed)";
+                if (!handler.resumable()) {
+                    failed = "interrupted: " + lost + "; operations of kind " + operation.kind + " cannot be resumed";
+                } else if (operation.attempts >= config.maxAttempts()) {
+                    failed = "gave up after " + operation.attempts + " attempts: " + lost;
+                } else {
+                    LOG.infof("resuming operation %s (%s): %s", operation.id, operation.kind, lost);
+                }
+            }
+            operation.updatedAt = now;
+            if (cancelled != null || failed != null) {
+                operation.state = cancelled != null ? OperationState.CANCELLED : OperationState.FAILED;
+                operation.error = cancelled != null ? cancelled : failed;
+                operation.finishedAt = now;
+                operation.leaseUntil = null;
+                count(operation.kind, operation.state);
+            } else {
+                if (OperationState.PENDING.equals(operation.state)) {
+                    operation.startedAt = now;
+                }
+                operation.state = OperationState.RUNNING;
+                operation.attempts += 1;
+                operation.workerId = workerId;
+                operation.leaseUntil = now.plus(config.lease());
+            }
+            events.operation(operation);
+            claimed.add(new Claimed(operation.id, operation.kind, operation.tenantId, operation.targetId,
+                    operation.input == null ? Map.of() : new HashMap<>(operation.input), operation.attempts,
+                    cancelled, failed));
+        }
+        return claimed;
+    }
+
+    private void execute(Claimed operation) {
+        OperationHandler handler = handlers.get(operation.kind());
+        Context context = new Context(operation);
+        try {
+            handler.run(context);
+            finish(operation, OperationState.SUCCEEDED, null);
+        } catch (OperationCancelledException e) {
+            finish(operation, OperationState.CANCELLED, e.getMessage());
+            afterFailure(operation, e.getMessage());
+        } catch (Exception e) {
+            String reason = reason(e);
+            LOG.warnf("operation %s (%s) failed: %s", operation.id(), operation.kind(), reason);
+            LOG.debug("operation failure", e);
+            finish(operation, OperationState.FAILED, reason);
+            afterFailure(operation, reason);
+        } finally {
+            running.remove(operation.id());
+            slots.release();
+            if (!stopping.get()) {
+                executor.execute(this::poll);
+            }
+        }
+    }
+
+    private void finish(Claimed claimed, String state, String error) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            Operation operation = em.find(Operation.class, claimed.id());
+            if (operation == null || !OperationState.RUNNING.equals(operation.state)
+                    || !workerId.equals(operation.workerId)) {
+                LOG.warnf("operation %s was taken over by another worker; its outcome here is dropped", claimed.id());
+                return;
+            }
+            Instant now = Clock.now();
+            operation.state = state;
+            operation.error = error;
+            if (OperationState.SUCCEEDED.equals(state)) {
+                operation.progress = 100;
+            }
+            operation.finishedAt = now;
+            operation.updatedAt = now;
+            operation.leaseUntil = null;
+            events.operation(operation);
+            count(operation.kind, state);
+        });
+    }
+
+    private void afterFailure(Claimed operation, String reason) {
+        OperationHandler handler = handlers.get(operation.kind());
+        if (handler == null) {
+            return;
+        }
+        try {
+            handler.afterFailure(new Context(operation), reason);
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "clean-up after operation %s failed", operation.id());
+        }
+    }
+
+    private void count(String kind, String state) {
+        meters.counter("multiplicity.operations.finished", "kind", kind, "state", state).increment();
+    }
+
+    private static String reason(Throwable e) {
+        Throwable cause = e;
+        while (cause.getCause() != null && (cause.getMessage() == null || cause.getMessage().isBlank())) {
+            cause = cause.getCause();
+        }
+        String message = cause.getMessage();
+        if (message == null || message.isBlank()) {
+            message = cause.getClass().getSimpleName();
+        }
+        return message.length() > 1900 ? message.substring(0, 1900) + "…" : message;
+    }
+
+    private static String workerName() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "unknown";
+        }
+        return (host + ":" + ProcessHandle.current().pid() + ":" + UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    private final class Context implements OperationContext {
+
+        private final Claimed operation;
+
+        Context(Claimed operation) {
+            this.operation = operation;
+        }
+
+        @Override
+        public UUID operationId() {
+            return operation.id();
+        }
+
+        @Override
+        public UUID tenantId() {
+            return operation.tenantId();
+        }
+
+        @Override
+        public UUID targetId() {
+            return operation.targetId();
+        }
+
+        @Override
+        public Map<String, Object> input() {
+            return operation.input();
+        }
+
+        @Override
+        public int attempt() {
+            return operation.attempt();
+        }
+
+        @Override
+        public void progress(int percent) {
+            int bounded = Math.max(0, Math.min(100, percent));
+            QuarkusTransaction.requiringNew().run(() -> {
+                Operation row = em.find(Operation.class, operation.id());
+                if (row != null && OperationState.RUNNING.equals(row.state) && workerId.equals(row.workerId)) {
+                    row.progress = bounded;
+                    row.updatedAt = Clock.now();
+                    events.operation(row);
+                }
+            });
+        }
+
+        @Override
+        public void checkCancelled() {
+            Boolean requested = QuarkusTransaction.requiringNew().call(() -> (Boolean) em.createNativeQuery(
+                            "select cancel_requested from operations where id = ?1")
+                    .setParameter(1, operation.id())
+                    .getSingleResult());
+            if (Boolean.TRUE.equals(requested)) {
+                throw new OperationCancelledException();
+            }
+        }
+    }
+}

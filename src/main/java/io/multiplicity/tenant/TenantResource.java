@@ -1,0 +1,74 @@
+package io.multiplicity.tenant;
+
+import io.multiplicity.identity.Roles;
+import io.multiplicity.operation.Accepted;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+@Path("/api/v1/admin/tenants")
+@Produces(MediaType.APPLICATION_JSON)
+@RolesAllowed(Roles.PLATFORM_ADMIN)
+@Tag(name = "admin")
+public class TenantResource {
+
+    public record TenantView(UUID id, String slug, String displayName, long instances, long users, Instant createdAt) {
+
+        static TenantView of(TenantService.TenantSummary summary) {
+            Tenant tenant = summary.tenant();
+            return new TenantView(tenant.id, tenant.slug, tenant.displayName, summary.instances(), summary.users(),
+                    tenant.createdAt);
+        }
+    }
+
+    /**
+     * @param slug         the tenant's name, as the identity provider's tenant claim carries it
+     * @param displayName  a human-friendly name
+     */
+    public record CreateTenantRequest(
+            @NotBlank @Size(max = 63) @Pattern(regexp = "[a-z0-9]([a-z0-9-]*[a-z0-9])?",
+                    message = "must be a DNS label: lower-case letters, digits and '-'") String slug,
+            @Size(max = 200) String displayName) {
+    }
+
+    @Inject
+    TenantService service;
+
+    @GET
+    @Operation(summary = "List tenants")
+    public Map<String, List<TenantView>> list() {
+        return Map.of("items", service.list().stream().map(TenantView::of).toList());
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(summary = "Get one tenant")
+    public TenantView get(@PathParam("id") UUID id) {
+        return TenantView.of(service.get(id));
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Register a tenant", description = "Tenants also register themselves at their first sign-in.")
+    public Response create(@Valid @NotNull CreateTenantRequest request) {
+        return Accepted.of(service.create(request.slug(), request.displayName()));
+    }
+}

@@ -1,0 +1,87 @@
+package io.multiplicity.support;
+
+import io.multiplicity.host.HostDriver;
+import io.multiplicity.host.HostFacts;
+import io.multiplicity.host.InstanceSpec;
+import io.multiplicity.host.InstanceStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * An in-memory host for tests of the control plane alone (authorization, validation, the
+ * operation worker): it keeps the state the contract describes and can be told to be slow or to
+ * fail. Tests of jails and VMs use the real host driver.
+ */
+public class RecordingHostDriver implements HostDriver {
+
+    public static final Map<UUID, InstanceStatus.State> STATES = new ConcurrentHashMap<>();
+    public static volatile Duration delay = Duration.ZERO;
+    public static volatile String failProvisionWith;
+
+    public static void reset() {
+        STATES.clear();
+        delay = Duration.ZERO;
+        failProvisionWith = null;
+    }
+
+    @Override
+    public HostFacts facts() {
+        return new HostFacts("test-host", 8, 32768, 500, Set.of("jail", "vm"), Map.of("recording", "1"), Map.of());
+    }
+
+    @Override
+    public InstanceStatus provision(InstanceSpec spec) {
+        pause();
+        if (failProvisionWith != null) {
+            throw new IllegalStateException(failProvisionWith);
+        }
+        STATES.putIfAbsent(spec.id(), InstanceStatus.State.STOPPED);
+        return status(spec.id());
+    }
+
+    @Override
+    public InstanceStatus start(InstanceSpec spec) {
+        pause();
+        STATES.put(spec.id(), InstanceStatus.State.RUNNING);
+        return status(spec.id());
+    }
+
+    @Override
+    public InstanceStatus stop(UUID instanceId, Duration timeout) {
+        pause();
+        STATES.computeIfPresent(instanceId, (id, state) -> InstanceStatus.State.STOPPED);
+        return status(instanceId);
+    }
+
+    @Override
+    public void destroy(UUID instanceId) {
+        pause();
+        STATES.remove(instanceId);
+    }
+
+    @Override
+    public InstanceStatus status(UUID instanceId) {
+        InstanceStatus.State state = STATES.get(instanceId);
+        return state == null ? InstanceStatus.absent(instanceId)
+                : new InstanceStatus(instanceId, state, state == InstanceStatus.State.RUNNING ? 4242 : 0, null);
+    }
+
+    @Override
+    public List<InstanceStatus> list() {
+        return STATES.keySet().stream().map(this::status).toList();
+    }
+
+    private static void pause() {
+        if (!delay.isZero()) {
+            try {
+                Thread.sleep(delay.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
