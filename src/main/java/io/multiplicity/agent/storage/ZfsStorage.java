@@ -114,7 +114,22 @@ public final class ZfsStorage {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        Command.run("zfs-fuse", "--pidfile", pidFile.toString()).check();
+        // The daemon forks away; its output goes to a log beside the pid file, never to a pipe we wait on.
+        Path log = pidFile.resolveSibling("zfs-fuse.log");
+        try {
+            Process process = new ProcessBuilder("zfs-fuse", "--pidfile", pidFile.toString())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectErrorStream(true).start();
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || process.exitValue() != 0) {
+                throw new IllegalStateException("zfs-fuse did not start; see " + log);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run zfs-fuse: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
         for (int attempt = 0; attempt < 100; attempt++) {
             if (Command.run("zpool", "list").ok()) {
                 return;
