@@ -45,6 +45,14 @@ public final class Command {
 
     private static final long TIMEOUT_SECONDS = 120;
 
+    /** Drains stderr beside the caller draining stdout; one thread per running command. */
+    private static final java.util.concurrent.ExecutorService DRAINERS =
+            java.util.concurrent.Executors.newCachedThreadPool(task -> {
+                Thread thread = new Thread(task, "command-stderr");
+                thread.setDaemon(true);
+                return thread;
+            });
+
     private Command() {
     }
 
@@ -65,7 +73,7 @@ public final class Command {
         } catch (IOException e) {
             return new Result(List.copyOf(command), 127, "", e.getMessage());
         }
-        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream()));
+        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream()), DRAINERS);
         try {
             if (input != null) {
                 try (var stdin = process.getOutputStream()) {

@@ -62,6 +62,7 @@ public final class LinuxHostDriver implements HostDriver {
     private final HostNetwork network;
     private final ConsoleKeeper keeper;
     private final Map<String, String> problems = new LinkedHashMap<>();
+    private final Map<String, String> runtimes = new LinkedHashMap<>();
     private final Map<UUID, Object> locks = new ConcurrentHashMap<>();
     private final Map<String, Integer> imageVersions = new ConcurrentHashMap<>();
 
@@ -86,7 +87,12 @@ public final class LinuxHostDriver implements HostDriver {
             problems.put("jail", "data directory path too long for unix sockets: " + config.dataDirectory());
             return;
         }
-        if (runtime.version() == null) {
+        String runtimeVersion = runtime.version();
+        if (runtimeVersion != null) {
+            runtimes.put(runtime.program(), runtimeVersion);
+        }
+        runtimes.put("zfs", storage.version());
+        if (runtimeVersion == null) {
             problems.put("jail", "OCI runtime " + runtime.program() + " not found");
             return;
         }
@@ -134,12 +140,6 @@ public final class LinuxHostDriver implements HostDriver {
 
     @Override
     public HostFacts facts() {
-        Map<String, String> runtimes = new LinkedHashMap<>();
-        String runtimeVersion = runtime.version();
-        if (runtimeVersion != null) {
-            runtimes.put(runtime.program(), runtimeVersion);
-        }
-        runtimes.put("zfs", storage.version());
         long storageGiB = 0;
         if (!problems.containsKey("jail")) {
             try {
@@ -149,7 +149,7 @@ public final class LinuxHostDriver implements HostDriver {
             }
         }
         return new HostFacts(hostname(), Runtime.getRuntime().availableProcessors(), memoryMiB(), storageGiB,
-                problems.containsKey("jail") ? Set.of() : Set.of("jail"), runtimes, Map.copyOf(problems));
+                problems.containsKey("jail") ? Set.of() : Set.of("jail"), Map.copyOf(runtimes), Map.copyOf(problems));
     }
 
     @Override
@@ -419,6 +419,9 @@ public final class LinuxHostDriver implements HostDriver {
         DatasetUsage disk = storage.usage(instanceId);
         long memory = readCgroupValue(instanceId, "memory", "memory.usage_in_bytes", "memory.current");
         long cpu = readCgroupValue(instanceId, "cpuacct", "cpuacct.usage", null);
+        if (cpu == 0) {
+            cpu = cgroupV2CpuNanos(instanceId);
+        }
         return new Usage(disk.usedBytes(), disk.referencedBytes(), disk.snapshotBytes(), disk.compressRatio(),
                 memory, cpu);
     }
@@ -574,6 +577,19 @@ public final class LinuxHostDriver implements HostDriver {
             } catch (IOException | NumberFormatException e) {
                 // try the next layout
             }
+        }
+        return 0;
+    }
+
+    private static long cgroupV2CpuNanos(UUID id) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/sys/fs/cgroup/multiplicity", id.toString(), "cpu.stat"))) {
+                if (line.startsWith("usage_usec ")) {
+                    return Long.parseLong(line.substring("usage_usec ".length()).strip()) * 1000;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
         }
         return 0;
     }

@@ -81,6 +81,10 @@ class LinuxHostDriverTest {
     @Test
     @Order(1)
     void jailSeesItsOwnHostnameAddressAndProcesses() throws Exception {
+        var facts = driver.facts();
+        System.out.println("[jail] host facts: kinds=" + facts.kinds() + " runtimes=" + facts.runtimes() + " storage="
+                + facts.storageGiB() + " GiB problems=" + facts.problems());
+        assertTrue(facts.kinds().contains("jail"));
         String hostname = exec(alpha, "hostname").stdout().strip();
         String address = exec(alpha, "ip", "-o", "-4", "addr", "show", "dev", "eth0").stdout();
         String processes = exec(alpha, "ps", "-o", "pid,comm").stdout();
