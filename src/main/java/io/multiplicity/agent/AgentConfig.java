@@ -21,6 +21,8 @@ import java.nio.file.Path;
  * @param consoleKeeper  the console-keeper program; null to look in {@code target/native} and
  *                       on the PATH
  * @param pidsLimit      maximum number of processes in one jail
+ * @param userNamespaces run each jail in its own user namespace (its root is an unprivileged id
+ *                       range on the host) where the host allows user namespaces
  */
 public record AgentConfig(
         Path dataDirectory,
@@ -30,7 +32,8 @@ public record AgentConfig(
         String bridge,
         String runtime,
         Path consoleKeeper,
-        int pidsLimit) {
+        int pidsLimit,
+        boolean userNamespaces) {
 
     public AgentConfig {
         if (bridge.length() > 10) {
@@ -42,27 +45,32 @@ public record AgentConfig(
     /** The single-node defaults: pool {@code multiplicity} on {@code data/zfs/pool.img}. */
     public static AgentConfig defaults() {
         return new AgentConfig(Path.of("data"), "multiplicity", Path.of("zfs/pool.img"), 20, "mpbr0",
-                "auto", null, 1024);
+                "auto", null, 1024, true);
     }
 
     public AgentConfig withDataDirectory(Path directory) {
-        return new AgentConfig(directory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, pidsLimit);
+        return new AgentConfig(directory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, pidsLimit, userNamespaces);
     }
 
     public AgentConfig withPool(String name, int sizeGiB) {
-        return new AgentConfig(dataDirectory, name, poolFile, sizeGiB, bridge, runtime, consoleKeeper, pidsLimit);
+        return new AgentConfig(dataDirectory, name, poolFile, sizeGiB, bridge, runtime, consoleKeeper, pidsLimit, userNamespaces);
     }
 
     public AgentConfig withBridge(String name) {
-        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, name, runtime, consoleKeeper, pidsLimit);
+        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, name, runtime, consoleKeeper, pidsLimit, userNamespaces);
     }
 
     public AgentConfig withPidsLimit(int limit) {
-        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, limit);
+        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, limit, userNamespaces);
     }
 
     public AgentConfig withConsoleKeeper(Path program) {
-        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, program, pidsLimit);
+        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, program, pidsLimit, userNamespaces);
+    }
+
+    public AgentConfig withUserNamespaces(boolean enabled) {
+        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, pidsLimit,
+                enabled);
     }
 
     /** The pool file as an absolute path. */

@@ -5,6 +5,7 @@ import io.multiplicity.agent.Command.Result;
 import io.multiplicity.agent.image.BusyboxImageBuilder;
 import io.multiplicity.agent.jail.ConsoleConnection;
 import io.multiplicity.agent.jail.ConsoleKeeper;
+import io.multiplicity.agent.jail.IdShift;
 import io.multiplicity.agent.jail.OciBundle;
 import io.multiplicity.agent.jail.OciRuntime;
 import io.multiplicity.agent.jail.OciRuntime.ContainerState;
@@ -52,8 +53,22 @@ public final class LinuxHostDriver implements HostDriver {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int SOCKET_PATH_MAX = 100;
 
-    /** What the agent records of a jail beside its spec. */
-    record JailRecord(boolean shouldRun, long keeperPid) {
+    /** First host id of the ranges given to jails' user namespaces. */
+    static final int FIRST_ID_BASE = 1 << 20;
+
+    /**
+     * What the agent records of a jail beside its spec.
+     *
+     * @param shouldRun  started and not asked to stop since
+     * @param keeperPid  its console keeper
+     * @param idBase     first host id of its user namespace, -1 without one
+     * @param shifted    whether its root's ownership has been shifted to {@code idBase}
+     */
+    record JailRecord(boolean shouldRun, long keeperPid, int idBase, boolean shifted) {
+
+        JailRecord withRun(boolean run, long keeper) {
+            return new JailRecord(run, keeper, idBase, shifted);
+        }
     }
 
     private final AgentConfig config;
@@ -65,6 +80,8 @@ public final class LinuxHostDriver implements HostDriver {
     private final Map<String, String> runtimes = new LinkedHashMap<>();
     private final Map<UUID, Object> locks = new ConcurrentHashMap<>();
     private final Map<String, Integer> imageVersions = new ConcurrentHashMap<>();
+    private final Object idAllocation = new Object();
+    private boolean userNamespaces;
 
     public LinuxHostDriver(AgentConfig config) {
         this.config = config;
@@ -95,6 +112,10 @@ public final class LinuxHostDriver implements HostDriver {
         if (runtimeVersion == null) {
             problems.put("jail", "OCI runtime " + runtime.program() + " not found");
             return;
+        }
+        userNamespaces = config.userNamespaces() && userNamespacesAllowed();
+        if (config.userNamespaces() && !userNamespaces) {
+            problems.put("userns", "the host allows no user namespaces; jail root is host root");
         }
         if (!keeper.available()) {
             problems.put("jail", "console-keeper not found at " + keeper.program() + " (build it: make -C src/main/c)");
@@ -131,6 +152,16 @@ public final class LinuxHostDriver implements HostDriver {
         return network;
     }
 
+    /** Whether jails get their own user namespace. */
+    public boolean usesUserNamespaces() {
+        return userNamespaces;
+    }
+
+    /** The first host id of a jail's user namespace, -1 when it has none. */
+    public int idBase(UUID id) {
+        return readRecord(id).idBase();
+    }
+
     /** The OCI runtime in use ("runc" or "crun"). */
     public String runtimeName() {
         return runtime.program();
@@ -164,13 +195,52 @@ public final class LinuxHostDriver implements HostDriver {
     private void provisionLocked(InstanceSpec spec) {
         Path directory = jailDirectory(spec.id());
         int version = imageVersion(spec.image());
+        JailRecord record;
+        if (Files.exists(directory.resolve("state.json"))) {
+            record = readRecord(spec.id());
+        } else {
+            record = new JailRecord(false, 0, userNamespaces ? allocateIdBase() : -1, false);
+            writeRecord(spec.id(), record);
+        }
         Path root = storage.cloneInstance(spec.id(), imageName(spec.image()), version, spec.diskGiB());
-        network.attach(spec.id(), spec.network());
+        if (record.idBase() >= 0 && !record.shifted()) {
+            IdShift.shift(root, record.idBase());
+            record = new JailRecord(record.shouldRun(), record.keeperPid(), record.idBase(), true);
+            writeRecord(spec.id(), record);
+        }
         writeJson(directory.resolve("spec.json"), spec);
-        OciBundle.write(directory, OciBundle.config(spec, root, HostNetwork.namespacePath(spec.id()),
-                cgroupsPath(spec.id()), config.pidsLimit()));
-        if (!Files.exists(directory.resolve("state.json"))) {
-            writeRecord(spec.id(), new JailRecord(false, 0));
+        OciBundle.write(directory, OciBundle.config(spec, root, cgroupsPath(spec.id()), config.pidsLimit(),
+                record.idBase()));
+    }
+
+    /** The lowest id range no other jail of this host uses. */
+    private int allocateIdBase() {
+        synchronized (idAllocation) {
+            Set<Integer> used = new java.util.HashSet<>();
+            try (Stream<Path> directories = Files.list(config.jailsDirectory())) {
+                for (Path directory : directories.toList()) {
+                    Path state = directory.resolve("state.json");
+                    if (Files.exists(state)) {
+                        used.add(JSON.readValue(state.toFile(), JailRecord.class).idBase());
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            for (int base = FIRST_ID_BASE; base > 0; base += IdShift.RANGE) {
+                if (!used.contains(base)) {
+                    return base;
+                }
+            }
+            throw new IllegalStateException("no free user id range left on this host");
+        }
+    }
+
+    private static boolean userNamespacesAllowed() {
+        try {
+            return Long.parseLong(Files.readString(Path.of("/proc/sys/user/max_user_namespaces")).strip()) > 0;
+        } catch (IOException | NumberFormatException e) {
+            return false;
         }
     }
 
@@ -195,17 +265,22 @@ public final class LinuxHostDriver implements HostDriver {
             if (ConsoleKeeper.alive(previous.keeperPid())) {
                 ConsoleKeeper.stop(previous.keeperPid());
             }
-            writeRecord(spec.id(), new JailRecord(true, 0));
-            long keeperPid;
+            writeRecord(spec.id(), previous.withRun(true, 0));
+            long keeperPid = 0;
             try {
                 keeperPid = keeper.start(consoleSocket, serveSocket, directory.resolve("console.log"),
-                        runtime.runCommand(spec.id().toString(), directory, consoleSocket, directory.resolve("init.pid")));
+                        runtime.createCommand(spec.id().toString(), directory, consoleSocket,
+                                directory.resolve("init.pid")));
+                network.attach(spec.id(), readPidFile(directory.resolve("init.pid")), spec.network());
+                runtime.start(spec.id().toString());
             } catch (RuntimeException e) {
-                writeRecord(spec.id(), new JailRecord(false, 0));
+                writeRecord(spec.id(), previous.withRun(false, 0));
                 runtime.delete(spec.id().toString());
+                network.detach(spec.id());
+                waitForKeeper(keeperPid);
                 throw e;
             }
-            writeRecord(spec.id(), new JailRecord(true, keeperPid));
+            writeRecord(spec.id(), previous.withRun(true, keeperPid));
             long pid = readPidFile(directory.resolve("init.pid"));
             if (processAlive(pid)) {
                 return new InstanceStatus(spec.id(), State.RUNNING, pid, null);
@@ -217,7 +292,7 @@ public final class LinuxHostDriver implements HostDriver {
     /** Whether the jail is provisioned for exactly this spec (so starting it needs no more). */
     private boolean isProvisioned(InstanceSpec spec) {
         Path directory = jailDirectory(spec.id());
-        if (!Files.exists(directory.resolve("config.json")) || !Files.exists(Path.of(HostNetwork.namespacePath(spec.id())))) {
+        if (!Files.exists(directory.resolve("config.json"))) {
             return false;
         }
         try {
@@ -247,7 +322,7 @@ public final class LinuxHostDriver implements HostDriver {
         String id = instanceId.toString();
         if (Files.exists(jailDirectory(instanceId).resolve("state.json"))) {
             JailRecord record = readRecord(instanceId);
-            writeRecord(instanceId, new JailRecord(false, record.keeperPid()));
+            writeRecord(instanceId, record.withRun(false, record.keeperPid()));
         }
         Optional<ContainerState> state = runtime.state(id);
         if (state.isEmpty()) {
@@ -265,8 +340,8 @@ public final class LinuxHostDriver implements HostDriver {
             }
         }
         runtime.delete(id);
-        long keeperPid = readRecord(instanceId).keeperPid();
-        waitForKeeper(keeperPid);
+        network.detach(instanceId);
+        waitForKeeper(readRecord(instanceId).keeperPid());
     }
 
     @Override
@@ -499,7 +574,7 @@ public final class LinuxHostDriver implements HostDriver {
     private JailRecord readRecord(UUID id) {
         Path file = jailDirectory(id).resolve("state.json");
         try {
-            return Files.exists(file) ? JSON.readValue(file.toFile(), JailRecord.class) : new JailRecord(false, 0);
+            return Files.exists(file) ? JSON.readValue(file.toFile(), JailRecord.class) : new JailRecord(false, 0, -1, false);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -107,6 +107,18 @@ class LinuxHostDriverTest {
             assertTrue(seen.contains("again-42"), "the keeper serves a reconnecting client: " + seen);
         }
         System.out.println("[jail] console answered 'console-42 alpha', and again after a reconnect");
+        if (driver.usesUserNamespaces()) {
+            String map = exec(alpha, "cat", "/proc/self/uid_map").stdout().strip().replaceAll("\\s+", " ");
+            long initPid = driver.status(alpha.id()).pid();
+            String hostUid = Files.readAllLines(Path.of("/proc", Long.toString(initPid), "status")).stream()
+                    .filter(line -> line.startsWith("Uid:")).findFirst().orElseThrow().split("\\s+")[1];
+            System.out.println("[jail] user namespace: uid_map '" + map + "', init runs as host uid " + hostUid);
+            assertEquals("0 " + driver.idBase(alpha.id()) + " 65536", map);
+            assertEquals(Integer.toString(driver.idBase(alpha.id())), hostUid);
+            assertNotEquals(driver.idBase(alpha.id()), driver.idBase(beta.id()), "each jail its own id range");
+        } else {
+            System.out.println("[jail] no user namespaces on this host: " + driver.facts().problems());
+        }
         Result mount = exec(alpha, "mount", "-t", "tmpfs", "none", "/mnt");
         Result clock = exec(alpha, "date", "-s", "2000-01-01");
         System.out.println("[jail] mount inside: exit " + mount.exitCode() + " " + mount.stderr().strip()

@@ -16,14 +16,15 @@ import java.util.Map;
 /**
  * Generates the OCI runtime configuration ({@code config.json}) of a jail from its instance spec.
  *
- * <p>The jail gets its own PID, mount, UTS, IPC, network and cgroup namespaces; the network
- * namespace is the one the host prepared (see {@code HostNetwork}), so the jail's interface
- * survives restarts. Its root is the instance dataset's mountpoint, its hostname the instance
- * name, and its init ({@code /sbin/init} of the image) runs as PID 1 on a console PTY. Root inside
- * the jail keeps a capability set like a FreeBSD jail's root: it owns its files, processes and its
- * own network stack, and cannot load modules, change the clock, mount, trace or reach devices. A
- * seccomp filter refuses (EPERM) system calls a jail never needs. User namespaces are not used
- * yet: the image root is owned by host root.
+ * <p>The jail gets its own PID, mount, UTS, IPC, network and cgroup namespaces, and a user
+ * namespace where the host allows one (root in the jail is then an unprivileged id range on the
+ * host, see {@link IdShift}). The host moves the jail's end of a veth pair into its network
+ * namespace between {@code create} and {@code start}. Its root is the instance dataset's
+ * mountpoint, its hostname the instance name, and its init ({@code /sbin/init} of the image) runs
+ * as PID 1 on a console PTY. Root inside the jail keeps a capability set like a FreeBSD jail's
+ * root: it owns its files, processes and its own network stack, and cannot load modules, change
+ * the clock, mount, trace or reach devices. A seccomp filter refuses (EPERM) system calls a jail
+ * never needs.
  */
 public final class OciBundle {
 
@@ -55,22 +56,32 @@ public final class OciBundle {
      *
      * @param spec          the instance
      * @param root          its root directory (the dataset's mountpoint)
-     * @param netnsPath     path of its prepared network namespace
      * @param cgroupsPath   its cgroup, e.g. {@code /multiplicity/<id>}
      * @param pidsLimit     maximum processes
+     * @param idBase        first host uid and gid of its user namespace ({@link IdShift#RANGE} ids),
+     *                      or -1 to run without a user namespace
      */
-    public static Map<String, Object> config(InstanceSpec spec, Path root, String netnsPath, String cgroupsPath,
-            int pidsLimit) {
+    public static Map<String, Object> config(InstanceSpec spec, Path root, String cgroupsPath, int pidsLimit,
+            int idBase) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("ociVersion", "1.0.2");
         config.put("process", process(spec));
         config.put("root", Map.of("path", root.toString(), "readonly", false));
         config.put("hostname", spec.name());
-        config.put("mounts", mounts());
+        boolean userNamespace = idBase >= 0;
+        config.put("mounts", mounts(userNamespace));
         Map<String, Object> linux = new LinkedHashMap<>();
-        linux.put("namespaces", List.of(
+        List<Map<String, Object>> namespaces = new ArrayList<>(List.of(
                 Map.of("type", "pid"), Map.of("type", "mount"), Map.of("type", "uts"), Map.of("type", "ipc"),
-                Map.of("type", "network", "path", netnsPath), Map.of("type", "cgroup")));
+                Map.of("type", "network"), Map.of("type", "cgroup")));
+        if (userNamespace) {
+            namespaces.add(Map.of("type", "user"));
+            List<Map<String, Object>> mapping = List.of(
+                    Map.of("containerID", 0, "hostID", idBase, "size", IdShift.RANGE));
+            linux.put("uidMappings", mapping);
+            linux.put("gidMappings", mapping);
+        }
+        linux.put("namespaces", namespaces);
         linux.put("cgroupsPath", cgroupsPath);
         linux.put("resources", resources(spec.vcpus(), spec.memoryMiB(), pidsLimit));
         linux.put("maskedPaths", List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
@@ -119,17 +130,27 @@ public final class OciBundle {
         return process;
     }
 
-    private static List<Map<String, Object>> mounts() {
-        return List.of(
+    /**
+     * Standard mounts. In a user namespace the jail cannot mount sysfs or cgroupfs of the host's
+     * kernel objects, so {@code /sys} is a read-only bind of the host's and no cgroup tree is
+     * mounted.
+     */
+    private static List<Map<String, Object>> mounts(boolean userNamespace) {
+        List<Map<String, Object>> mounts = new ArrayList<>(List.of(
                 mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")),
                 mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")),
                 mount("/dev/pts", "devpts", "devpts",
                         List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")),
                 mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")),
                 mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")),
-                mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")),
-                mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", "ro")),
-                mount("/run", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=755", "size=16384k")));
+                mount("/run", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=755", "size=16384k"))));
+        if (userNamespace) {
+            mounts.add(mount("/sys", "none", "/sys", List.of("rbind", "nosuid", "noexec", "nodev", "ro")));
+        } else {
+            mounts.add(mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
+            mounts.add(mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", "ro")));
+        }
+        return mounts;
     }
 
     private static Map<String, Object> mount(String destination, String type, String source, List<String> options) {

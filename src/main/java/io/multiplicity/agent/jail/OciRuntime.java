@@ -77,12 +77,17 @@ public final class OciRuntime {
     }
 
     /**
-     * The command that creates and starts a detached container whose console goes to
-     * {@code consoleSocket} (run by {@link ConsoleKeeper}).
+     * The command that creates a container whose console goes to {@code consoleSocket} (run by
+     * {@link ConsoleKeeper}); its init waits for {@link #start}.
      */
-    public List<String> runCommand(String id, Path bundle, Path consoleSocket, Path pidFile) {
-        return base("run", "--detach", "--bundle", bundle.toString(), "--console-socket",
-                consoleSocket.toString(), "--pid-file", pidFile.toString(), id);
+    public List<String> createCommand(String id, Path bundle, Path consoleSocket, Path pidFile) {
+        return base("create", "--bundle", bundle.toString(), "--console-socket", consoleSocket.toString(),
+                "--pid-file", pidFile.toString(), id);
+    }
+
+    /** Lets the init of a created container run. */
+    public void start(String id) {
+        Command.run(base("start", id), null).check();
     }
 
     /** Whether the runtime holds a container of this id (without asking it: its state directory). */

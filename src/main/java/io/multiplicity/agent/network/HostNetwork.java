@@ -21,9 +21,11 @@ import java.util.UUID;
  * kernel with bridge VLAN filtering and 802.1Q, which not every host has; separate bridges work
  * on any kernel with bridging.
  *
- * <p>Each jail gets a named network namespace ({@code ip netns}), created at provision time and
- * kept across restarts, holding the inner end of its veth pair as {@code eth0}. The jail's init
- * configures the address on it; the host side is a port of the tenant bridge.
+ * <p>The jail's network namespace is created by the runtime (inside the jail's user namespace,
+ * when it has one, so the jail's root administers its own interfaces). Between the runtime's
+ * {@code create} and {@code start}, the host creates a veth pair with one end in that namespace,
+ * named {@code eth0}, and the other end a port of the tenant bridge; the jail's init configures
+ * the address. The pair disappears with the namespace when the jail stops.
  */
 public final class HostNetwork {
 
@@ -43,11 +45,6 @@ public final class HostNetwork {
         return prefix + "v" + tenantNetwork;
     }
 
-    /** The named network namespace of a jail. */
-    public static String namespace(UUID id) {
-        return "mpj-" + id;
-    }
-
     /** The host end of a jail's veth pair (fits IFNAMSIZ). */
     public static String hostInterface(UUID id) {
         return "mj" + id.toString().replace("-", "").substring(0, 12);
@@ -57,53 +54,41 @@ public final class HostNetwork {
         return prefix + "-isolate";
     }
 
-    /** Path of the jail's network namespace, for the OCI bundle. */
-    public static String namespacePath(UUID id) {
-        return "/var/run/netns/" + namespace(id);
-    }
-
     /**
-     * Creates the jail's namespace and veth pair and plugs it into its tenant bridge (creating the
-     * bridge, the gateway address and the isolation rules if needed). A jail without network gets
-     * a namespace with only loopback. Idempotent.
+     * Plugs the network namespace of process {@code pid} (the jail's init, created but not yet
+     * started) into its tenant bridge with a veth pair, creating the bridge, the gateway address
+     * and the isolation rules if needed. Replaces a pair left from an earlier run.
      */
-    public void attach(UUID id, NetworkAttachment network) {
-        String namespace = namespace(id);
+    public void attach(UUID id, long pid, NetworkAttachment network) {
+        if (network == null) {
+            return;
+        }
+        String bridge = ensureTenantBridge(network);
         String hostSide = hostInterface(id);
-        boolean hasNamespace = java.nio.file.Files.exists(java.nio.file.Path.of(namespacePath(id)));
         List<String> batch = new ArrayList<>();
-        if (!hasNamespace) {
-            batch.add("netns add " + namespace);
+        if (linkExists(hostSide)) {
+            batch.add("link delete dev " + hostSide);
         }
-        if (network != null) {
-            String bridge = ensureTenantBridge(network);
-            if (!linkExists(hostSide)) {
-                batch.add("link add " + hostSide + " type veth peer name eth0 netns " + namespace);
-            }
-            batch.add("link set " + hostSide + " master " + bridge + " up");
-        }
-        if (!batch.isEmpty()) {
-            Command.run(List.of("ip", "-batch", "-"), String.join("\n", batch) + "\n").check();
-        }
+        batch.add("link add " + hostSide + " type veth peer name eth0 netns " + pid);
+        batch.add("link set " + hostSide + " master " + bridge + " up");
+        Command.run(List.of("ip", "-batch", "-"), String.join("\n", batch) + "\n").check();
     }
 
     private static boolean linkExists(String name) {
         return java.nio.file.Files.exists(java.nio.file.Path.of("/sys/class/net", name));
     }
 
-    /** Removes the jail's namespace and veth pair. Idempotent. */
+    /** Removes the jail's veth pair if it is still there. Idempotent. */
     public void detach(UUID id) {
-        Command.run("ip", "netns", "delete", namespace(id));
         String hostSide = hostInterface(id);
-        if (Command.run("ip", "link", "show", "dev", hostSide).ok()) {
+        if (linkExists(hostSide)) {
             Command.run("ip", "link", "delete", "dev", hostSide);
         }
     }
 
     /** Whether anything of the jail's network is left on the host. */
     public boolean hasTraces(UUID id) {
-        return Command.run("ip", "link", "show", "dev", hostInterface(id)).ok()
-                || Command.check("ip", "netns", "list").contains(namespace(id));
+        return linkExists(hostInterface(id));
     }
 
     /** Creates the tenant bridge with the gateway address, and the isolation chain. */

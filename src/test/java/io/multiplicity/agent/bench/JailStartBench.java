@@ -2,6 +2,7 @@ package io.multiplicity.agent.bench;
 
 import io.multiplicity.agent.JailHost;
 import io.multiplicity.agent.LinuxHostDriver;
+import io.multiplicity.agent.jail.IdShift;
 import io.multiplicity.agent.jail.OciBundle;
 import io.multiplicity.host.InstanceSpec;
 import io.multiplicity.host.InstanceStatus;
@@ -23,8 +24,8 @@ import java.util.UUID;
  * <p>Latency: from the {@code provision} call to {@code start} returning (the jail's init has been
  * executed by the runtime), over {@link #SAMPLES} jails, including the ZFS clone, the network
  * namespace and veth pair, the console keeper and the runtime. The peer is {@code runc run -d} of
- * the same root and nearly the same configuration (no console, a fresh empty network namespace)
- * started directly. Footprint: host memory per idle busybox jail with {@link #IDLE_JAILS}
+ * a clone of the same image with the same configuration but no console and no veth pair, started
+ * directly. Footprint: host memory per idle busybox jail with {@link #IDLE_JAILS}
  * running.
  */
 public final class JailStartBench {
@@ -135,16 +136,17 @@ public final class JailStartBench {
         Path bundle = host.config().dataDirectory().resolve("peer");
         Path state = host.config().dataDirectory().resolve("run").resolve("peer-oci");
         InstanceSpec spec = new InstanceSpec(id, UUID.randomUUID(), "peer", "jail", "busybox", 1, 64, 1, null);
-        Map<String, Object> config = new LinkedHashMap<>(OciBundle.config(spec, root, "unused", "/multiplicity-peer/" + id, 1024));
+        int idBase = -1;
+        if (driver.usesUserNamespaces()) {
+            idBase = 1 << 30;
+            IdShift.shift(root, idBase);
+        }
+        Map<String, Object> config = new LinkedHashMap<>(OciBundle.config(spec, root, "/multiplicity-peer/" + id, 1024,
+                idBase));
         @SuppressWarnings("unchecked")
         Map<String, Object> process = new LinkedHashMap<>((Map<String, Object>) config.get("process"));
         process.put("terminal", false);
         config.put("process", process);
-        @SuppressWarnings("unchecked")
-        Map<String, Object> linux = new LinkedHashMap<>((Map<String, Object>) config.get("linux"));
-        linux.put("namespaces", List.of(Map.of("type", "pid"), Map.of("type", "mount"), Map.of("type", "uts"),
-                Map.of("type", "ipc"), Map.of("type", "network"), Map.of("type", "cgroup")));
-        config.put("linux", linux);
         OciBundle.write(bundle, config);
         double[] samples = new double[SAMPLES];
         for (int i = 0; i < WARMUP + SAMPLES; i++) {

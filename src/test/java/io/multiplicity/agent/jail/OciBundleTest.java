@@ -20,8 +20,8 @@ class OciBundleTest {
     private static Map<String, Object> config() {
         InstanceSpec spec = new InstanceSpec(ID, UUID.randomUUID(), "web-1", "jail", "busybox", 2, 256, 5,
                 new NetworkAttachment(101, "10.231.101.11", 24, "10.231.101.1"));
-        return OciBundle.config(spec, Path.of("/pool/multiplicity/instances/" + ID), "/var/run/netns/x",
-                "/multiplicity/" + ID, 512);
+        return OciBundle.config(spec, Path.of("/pool/multiplicity/instances/" + ID), "/multiplicity/" + ID, 512,
+                1 << 20);
     }
 
     @Test
@@ -32,9 +32,10 @@ class OciBundleTest {
         assertEquals("/pool/multiplicity/instances/" + ID, ((Map<String, Object>) config.get("root")).get("path"));
         Map<String, Object> linux = (Map<String, Object>) config.get("linux");
         List<Map<String, Object>> namespaces = (List<Map<String, Object>>) linux.get("namespaces");
-        assertEquals(List.of("pid", "mount", "uts", "ipc", "network", "cgroup"),
+        assertEquals(List.of("pid", "mount", "uts", "ipc", "network", "cgroup", "user"),
                 namespaces.stream().map(namespace -> namespace.get("type")).collect(Collectors.toList()));
-        assertEquals("/var/run/netns/x", namespaces.get(4).get("path"));
+        assertEquals(List.of(Map.of("containerID", 0, "hostID", 1 << 20, "size", 65536)), linux.get("uidMappings"));
+        assertEquals(linux.get("uidMappings"), linux.get("gidMappings"));
         Map<String, Object> process = (Map<String, Object>) config.get("process");
         assertEquals(List.of("/sbin/init"), process.get("args"));
         assertTrue((Boolean) process.get("terminal"));
