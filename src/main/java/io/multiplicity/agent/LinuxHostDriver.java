@@ -5,7 +5,6 @@ import io.multiplicity.agent.Command.Result;
 import io.multiplicity.agent.image.BusyboxImageBuilder;
 import io.multiplicity.agent.jail.ConsoleConnection;
 import io.multiplicity.agent.jail.ConsoleKeeper;
-import io.multiplicity.agent.jail.IdShift;
 import io.multiplicity.agent.jail.OciBundle;
 import io.multiplicity.agent.jail.OciRuntime;
 import io.multiplicity.agent.jail.OciRuntime.ContainerState;
@@ -53,21 +52,20 @@ public final class LinuxHostDriver implements HostDriver {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int SOCKET_PATH_MAX = 100;
 
-    /** First host id of the ranges given to jails' user namespaces. */
-    static final int FIRST_ID_BASE = 1 << 20;
+    /** First host id of the range jails' user namespaces map (as LXD's default map, shared by jails). */
+    static final int ID_BASE = 1 << 20;
 
     /**
      * What the agent records of a jail beside its spec.
      *
      * @param shouldRun  started and not asked to stop since
      * @param keeperPid  its console keeper
-     * @param idBase     first host id of its user namespace, -1 without one
-     * @param shifted    whether its root's ownership has been shifted to {@code idBase}
+     * @param idBase     first host id of its user namespace, -1 without one (from its image)
      */
-    record JailRecord(boolean shouldRun, long keeperPid, int idBase, boolean shifted) {
+    record JailRecord(boolean shouldRun, long keeperPid, int idBase) {
 
         JailRecord withRun(boolean run, long keeper) {
-            return new JailRecord(run, keeper, idBase, shifted);
+            return new JailRecord(run, keeper, idBase);
         }
     }
 
@@ -80,7 +78,6 @@ public final class LinuxHostDriver implements HostDriver {
     private final Map<String, String> runtimes = new LinkedHashMap<>();
     private final Map<UUID, Object> locks = new ConcurrentHashMap<>();
     private final Map<String, Integer> imageVersions = new ConcurrentHashMap<>();
-    private final Object idAllocation = new Object();
     private boolean userNamespaces;
 
     public LinuxHostDriver(AgentConfig config) {
@@ -134,7 +131,7 @@ public final class LinuxHostDriver implements HostDriver {
             return;
         }
         try {
-            new BusyboxImageBuilder(storage, busybox.get()).ensure();
+            new BusyboxImageBuilder(storage, busybox.get()).ensure(userNamespaces ? ID_BASE : -1);
         } catch (RuntimeException e) {
             problems.put("image:busybox", "cannot build the busybox image: " + e.getMessage());
         }
@@ -152,12 +149,12 @@ public final class LinuxHostDriver implements HostDriver {
         return network;
     }
 
-    /** Whether jails get their own user namespace. */
+    /** Whether jails built here get a user namespace (their image's files are shifted for it). */
     public boolean usesUserNamespaces() {
         return userNamespaces;
     }
 
-    /** The first host id of a jail's user namespace, -1 when it has none. */
+    /** The first host id of a jail's user namespace, -1 when it runs without one. */
     public int idBase(UUID id) {
         return readRecord(id).idBase();
     }
@@ -199,41 +196,13 @@ public final class LinuxHostDriver implements HostDriver {
         if (Files.exists(directory.resolve("state.json"))) {
             record = readRecord(spec.id());
         } else {
-            record = new JailRecord(false, 0, userNamespaces ? allocateIdBase() : -1, false);
+            record = new JailRecord(false, 0, storage.imageIdBase(imageName(spec.image())));
             writeRecord(spec.id(), record);
         }
         Path root = storage.cloneInstance(spec.id(), imageName(spec.image()), version, spec.diskGiB());
-        if (record.idBase() >= 0 && !record.shifted()) {
-            IdShift.shift(root, record.idBase());
-            record = new JailRecord(record.shouldRun(), record.keeperPid(), record.idBase(), true);
-            writeRecord(spec.id(), record);
-        }
         writeJson(directory.resolve("spec.json"), spec);
         OciBundle.write(directory, OciBundle.config(spec, root, cgroupsPath(spec.id()), config.pidsLimit(),
                 record.idBase()));
-    }
-
-    /** The lowest id range no other jail of this host uses. */
-    private int allocateIdBase() {
-        synchronized (idAllocation) {
-            Set<Integer> used = new java.util.HashSet<>();
-            try (Stream<Path> directories = Files.list(config.jailsDirectory())) {
-                for (Path directory : directories.toList()) {
-                    Path state = directory.resolve("state.json");
-                    if (Files.exists(state)) {
-                        used.add(JSON.readValue(state.toFile(), JailRecord.class).idBase());
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            for (int base = FIRST_ID_BASE; base > 0; base += IdShift.RANGE) {
-                if (!used.contains(base)) {
-                    return base;
-                }
-            }
-            throw new IllegalStateException("no free user id range left on this host");
-        }
     }
 
     private static boolean userNamespacesAllowed() {
@@ -574,7 +543,7 @@ public final class LinuxHostDriver implements HostDriver {
     private JailRecord readRecord(UUID id) {
         Path file = jailDirectory(id).resolve("state.json");
         try {
-            return Files.exists(file) ? JSON.readValue(file.toFile(), JailRecord.class) : new JailRecord(false, 0, -1, false);
+            return Files.exists(file) ? JSON.readValue(file.toFile(), JailRecord.class) : new JailRecord(false, 0, -1);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,6 +1,7 @@
 package io.multiplicity.agent.image;
 
 import io.multiplicity.agent.Command;
+import io.multiplicity.agent.jail.IdShift;
 import io.multiplicity.agent.storage.ZfsStorage;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -97,8 +98,14 @@ public final class BusyboxImageBuilder {
         }
     }
 
-    /** Builds {@code images/busybox@v1} unless it exists. Returns the image version. */
-    public int ensure() {
+    /**
+     * Builds {@code images/busybox@v1} unless it exists. Returns the image version.
+     *
+     * @param idBase the host id that is root in the user namespace of jails of this image: the
+     *               files are owned by {@code idBase + id} (see {@link IdShift}); -1 for jails
+     *               without a user namespace
+     */
+    public int ensure(int idBase) {
         if (storage.imageVersionExists(IMAGE, VERSION)) {
             return VERSION;
         }
@@ -107,6 +114,10 @@ public final class BusyboxImageBuilder {
             populate(root);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        if (idBase >= 0) {
+            IdShift.shift(root, idBase);
+            storage.setImageIdBase(IMAGE, idBase);
         }
         Command.run("sync");
         storage.snapshotImage(IMAGE, VERSION);
@@ -118,7 +129,6 @@ public final class BusyboxImageBuilder {
                 "run", "tmp", "root", "var/log", "home")) {
             Files.createDirectories(root.resolve(directory));
         }
-        Files.setPosixFilePermissions(root.resolve("tmp"), PosixFilePermissions.fromString("rwxrwxrwx"));
         Command.run("chmod", "1777", root.resolve("tmp").toString()).check();
         Files.setPosixFilePermissions(root.resolve("root"), PosixFilePermissions.fromString("rwx------"));
         Path target = root.resolve("bin/busybox");

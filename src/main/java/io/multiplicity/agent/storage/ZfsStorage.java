@@ -162,6 +162,20 @@ public final class ZfsStorage {
         return mountpoint(dataset);
     }
 
+    /** ZFS user property: the host id that is root of the user namespace an image's files are shifted for. */
+    public static final String ID_BASE_PROPERTY = "multiplicity:idbase";
+
+    /** Records that an image's files are owned by the user namespace range starting at {@code base}. */
+    public void setImageIdBase(String image, int base) {
+        Command.run("zfs", "set", ID_BASE_PROPERTY + "=" + base, imageDataset(image)).check();
+    }
+
+    /** The id base an image was shifted for, -1 when its files are owned by host root. */
+    public int imageIdBase(String image) {
+        String value = get(imageDataset(image), ID_BASE_PROPERTY);
+        return value.matches("\\d+") ? Integer.parseInt(value) : -1;
+    }
+
     public boolean imageVersionExists(String image, int version) {
         return exists(imageDataset(image) + "@v" + version);
     }

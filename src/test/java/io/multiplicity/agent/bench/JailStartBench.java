@@ -2,7 +2,6 @@ package io.multiplicity.agent.bench;
 
 import io.multiplicity.agent.JailHost;
 import io.multiplicity.agent.LinuxHostDriver;
-import io.multiplicity.agent.jail.IdShift;
 import io.multiplicity.agent.jail.OciBundle;
 import io.multiplicity.host.InstanceSpec;
 import io.multiplicity.host.InstanceStatus;
@@ -136,11 +135,7 @@ public final class JailStartBench {
         Path bundle = host.config().dataDirectory().resolve("peer");
         Path state = host.config().dataDirectory().resolve("run").resolve("peer-oci");
         InstanceSpec spec = new InstanceSpec(id, UUID.randomUUID(), "peer", "jail", "busybox", 1, 64, 1, null);
-        int idBase = -1;
-        if (driver.usesUserNamespaces()) {
-            idBase = 1 << 30;
-            IdShift.shift(root, idBase);
-        }
+        int idBase = driver.storage().imageIdBase("busybox");
         Map<String, Object> config = new LinkedHashMap<>(OciBundle.config(spec, root, "/multiplicity-peer/" + id, 1024,
                 idBase));
         @SuppressWarnings("unchecked")

@@ -55,6 +55,7 @@ class ZfsStorageTest {
     @Test
     void clonesAnInstanceWithItsQuotaSnapshotsAndRollsBack() throws Exception {
         assertEquals(1, storage.latestImageVersion("tiny").orElseThrow());
+        assertEquals(-1, storage.imageIdBase("tiny"), "no user namespace recorded for a plain image");
         UUID id = UUID.randomUUID();
         Path root = storage.cloneInstance(id, "tiny", 1, 1);
         assertEquals(root, storage.cloneInstance(id, "tiny", 1, 1), "cloning again changes nothing");
