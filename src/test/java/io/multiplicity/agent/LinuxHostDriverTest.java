@@ -266,7 +266,7 @@ class LinuxHostDriverTest {
 
     @Test
     @Order(8)
-    void aNewDriverAdoptsRunningJailsAndReportsCrashedOnes() {
+    void aNewDriverAdoptsRunningJailsAndReportsCrashedOnes() throws Exception {
         long alphaPid = driver.status(alpha.id()).pid();
         long gammaPid = driver.status(gamma.id()).pid();
         LinuxHostDriver restarted = new LinuxHostDriver(host.config());
@@ -274,6 +274,13 @@ class LinuxHostDriverTest {
         System.out.println("[adopt] a new driver lists " + listed);
         assertTrue(listed.contains(new InstanceStatus(alpha.id(), State.RUNNING, alphaPid, null)), listed.toString());
         assertTrue(listed.contains(new InstanceStatus(gamma.id(), State.RUNNING, gammaPid, null)), listed.toString());
+
+        try (ConsoleConnection console = restarted.openConsole(alpha.id())) {
+            console.toConsole().write("echo adopted-$((40+2))\n".getBytes(StandardCharsets.UTF_8));
+            String seen = readUntil(console.fromConsole(), "adopted-42", Duration.ofSeconds(10));
+            assertTrue(seen.contains("adopted-42"), "the console keeper outlived the old driver: " + seen);
+        }
+        System.out.println("[adopt] the new driver reaches alpha's console through the same keeper");
 
         Command.check("kill", "-KILL", Long.toString(gammaPid));
         long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
