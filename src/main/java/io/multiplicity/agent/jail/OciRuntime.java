@@ -22,8 +22,9 @@ public final class OciRuntime {
     /** What the runtime reports of one container. */
     public record ContainerState(String id, String status, long pid) {
 
+        /** Its init runs (or is paused); a container only created has not started its init. */
         public boolean running() {
-            return "running".equals(status) || "created".equals(status) || "paused".equals(status);
+            return "running".equals(status) || "paused".equals(status);
         }
     }
 
