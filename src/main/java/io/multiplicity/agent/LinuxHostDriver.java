@@ -78,6 +78,7 @@ public final class LinuxHostDriver implements HostDriver {
     private final Map<String, String> runtimes = new LinkedHashMap<>();
     private final Map<UUID, Object> locks = new ConcurrentHashMap<>();
     private final Map<String, Integer> imageVersions = new ConcurrentHashMap<>();
+    private final Map<String, Integer> imageIdBases = new ConcurrentHashMap<>();
     private boolean userNamespaces;
 
     public LinuxHostDriver(AgentConfig config) {
@@ -196,7 +197,7 @@ public final class LinuxHostDriver implements HostDriver {
         if (Files.exists(directory.resolve("state.json"))) {
             record = readRecord(spec.id());
         } else {
-            record = new JailRecord(false, 0, storage.imageIdBase(imageName(spec.image())));
+            record = new JailRecord(false, 0, imageIdBases.computeIfAbsent(imageName(spec.image()), storage::imageIdBase));
             writeRecord(spec.id(), record);
         }
         Path root = storage.cloneInstance(spec.id(), imageName(spec.image()), version, spec.diskGiB());

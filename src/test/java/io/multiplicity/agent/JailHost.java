@@ -44,12 +44,9 @@ public final class JailHost implements AutoCloseable {
                 return program + " is not installed (scripts/host-deps.sh installs the host packages)";
             }
         }
-        Path keeper = Path.of("target", "native", "console-keeper");
-        if (!Files.isExecutable(keeper)) {
-            Command.Result built = Command.run("make", "-C", "src/main/c");
-            if (!built.ok()) {
-                return "cannot build the console keeper: " + built.stderr();
-            }
+        Command.Result built = Command.run("make", "-s", "-C", "src/main/c");
+        if (!built.ok() || !Files.isExecutable(Path.of("target", "native", "console-keeper"))) {
+            return "cannot build the console keeper: " + built.stderr();
         }
         return null;
     }
