@@ -1,0 +1,141 @@
+#include "console_backend.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "unix_socket.h"
+
+static void console_common_init(struct console_backend *console, struct event_loop *loop)
+{
+	memset(console, 0, sizeof(*console));
+	pthread_mutex_init(&console->lock, NULL);
+	console->loop = loop;
+	console->output_fd = -1;
+	console->input.fd = -1;
+	console->listener.fd = -1;
+	console->client.fd = -1;
+}
+
+void console_backend_open_null(struct console_backend *console)
+{
+	console_common_init(console, NULL);
+}
+
+static void console_deliver(struct console_backend *console, int fd)
+{
+	uint8_t buffer[256];
+	ssize_t got = read(fd, buffer, sizeof(buffer));
+
+	if (got <= 0) {
+		if (got < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		event_loop_remove(console->loop, fd == console->input.fd ? &console->input
+									 : &console->client);
+		if (fd == console->client.fd) {
+			pthread_mutex_lock(&console->lock);
+			console->client.fd = -1;
+			pthread_mutex_unlock(&console->lock);
+		}
+		close(fd);
+		return;
+	}
+	if (console->receive)
+		console->receive(console->receive_opaque, buffer, (size_t)got);
+}
+
+static void console_input_ready(struct event_handler *handler, uint32_t events)
+{
+	(void)events;
+	console_deliver(handler->opaque, handler->fd);
+}
+
+int console_backend_open_stdio(struct console_backend *console, struct event_loop *loop)
+{
+	console_common_init(console, loop);
+	console->output_fd = STDOUT_FILENO;
+	console->input = (struct event_handler){ STDIN_FILENO, console_input_ready, console };
+	/* stdin may be /dev/null or a file, which epoll refuses: then there is no input. */
+	if (event_loop_add(loop, &console->input, EPOLLIN) < 0)
+		console->input.fd = -1;
+	return 0;
+}
+
+static void console_accept(struct event_handler *handler, uint32_t events)
+{
+	struct console_backend *console = handler->opaque;
+	int fd = unix_socket_accept(handler->fd);
+	(void)events;
+
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&console->lock);
+	if (console->client.fd >= 0) {
+		pthread_mutex_unlock(&console->lock);
+		static const char busy[] = "console busy\r\n";
+		if (write(fd, busy, sizeof(busy) - 1) < 0)
+			log_debug("console: refusing a second client");
+		close(fd);
+		return;
+	}
+	/* Replay what the guest printed before this client attached. */
+	size_t first = CONSOLE_HISTORY_SIZE - console->history_start;
+	if (first > console->history_length)
+		first = console->history_length;
+	if (write(fd, console->history + console->history_start, first) < 0 ||
+	    write(fd, console->history, console->history_length - first) < 0)
+		log_debug("console: history replay incomplete");
+	console->client = (struct event_handler){ fd, console_input_ready, console };
+	pthread_mutex_unlock(&console->lock);
+	event_loop_add(console->loop, &console->client, EPOLLIN);
+}
+
+int console_backend_open_socket(struct console_backend *console, struct event_loop *loop,
+				const char *path)
+{
+	console_common_init(console, loop);
+	int fd = unix_socket_listen(path);
+	if (fd < 0)
+		return fd;
+	console->listener = (struct event_handler){ fd, console_accept, console };
+	return event_loop_add(loop, &console->listener, EPOLLIN);
+}
+
+static void console_record(struct console_backend *console, const uint8_t *data, size_t length)
+{
+	for (size_t i = 0; i < length; i++) {
+		size_t end = (console->history_start + console->history_length) % CONSOLE_HISTORY_SIZE;
+		console->history[end] = data[i];
+		if (console->history_length < CONSOLE_HISTORY_SIZE)
+			console->history_length++;
+		else
+			console->history_start = (console->history_start + 1) % CONSOLE_HISTORY_SIZE;
+	}
+}
+
+void console_backend_write(struct console_backend *console, const uint8_t *data, size_t length)
+{
+	pthread_mutex_lock(&console->lock);
+	if (console->output_fd >= 0) {
+		size_t done = 0;
+		while (done < length) {
+			ssize_t wrote = write(console->output_fd, data + done, length - done);
+			if (wrote < 0 && errno == EINTR)
+				continue;
+			if (wrote <= 0)
+				break;
+			done += (size_t)wrote;
+		}
+	}
+	if (console->listener.fd >= 0) {
+		console_record(console, data, length);
+		/* A slow client loses output rather than stalling the vCPU. */
+		if (console->client.fd >= 0 && write(console->client.fd, data, length) < 0 &&
+		    errno != EAGAIN)
+			log_debug("console: client write failed");
+	}
+	pthread_mutex_unlock(&console->lock);
+}
