@@ -207,13 +207,17 @@ int virtio_start(uint64_t base, uint64_t wanted_features, struct vq *queues, uns
 		return -1;
 	for (unsigned i = 0; i < count; i++) {
 		struct vq *queue = &queues[i];
-		if (queue_memory_used == 8)
-			return -1;
 		mmio_write32(base + REG_QUEUE_SEL, i);
 		uint32_t max = mmio_read32(base + REG_QUEUE_NUM_MAX);
 		if (max < QUEUE_SIZE)
 			return -1;
-		uint8_t (*memory)[4096] = queue_memory[queue_memory_used++];
+		/* A restarted device reuses its queue's memory. */
+		uint8_t (*memory)[4096] = (uint8_t (*)[4096])(uintptr_t)queue->desc;
+		if (!memory) {
+			if (queue_memory_used == 8)
+				return -1;
+			memory = queue_memory[queue_memory_used++];
+		}
 		memset(memory, 0, 3 * 4096);
 		queue->size = QUEUE_SIZE;
 		queue->next_available = 0;
