@@ -1,0 +1,67 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+#include "x86_boot.h"
+
+static uint8_t checksum(const uint8_t *bytes, size_t length)
+{
+	uint8_t sum = 0;
+	for (size_t i = 0; i < length; i++)
+		sum = (uint8_t)(sum + bytes[i]);
+	return sum;
+}
+
+void test_x86(void)
+{
+	/* CPUID: topology per vCPU, masks applied last. */
+	struct kvm_cpuid2 *cpuid = calloc(1, sizeof(*cpuid) + 3 * sizeof(struct kvm_cpuid_entry2));
+	cpuid->nent = 3;
+	cpuid->entries[0] = (struct kvm_cpuid_entry2){ .function = 1, .ebx = 0xff00aaaa, .ecx = 0x3, .edx = 0 };
+	cpuid->entries[1] = (struct kvm_cpuid_entry2){ .function = 7, .index = 0, .ebx = 0xffff };
+	cpuid->entries[2] = (struct kvm_cpuid_entry2){ .function = 7, .index = 1, .ebx = 0xffff };
+	struct cpuid_mask masks[2] = {
+		{ .function = 1, .any_index = true, .reg = 2, .clear_bits = 0x1 },
+		{ .function = 7, .index = 1, .reg = 1, .clear_bits = 0xff },
+	};
+	x86_adjust_cpuid(cpuid, 1, 2, masks, 2);
+	CHECK_EQ(cpuid->entries[0].ebx >> 24, 1);
+	CHECK_EQ((cpuid->entries[0].ebx >> 16) & 0xff, 2);
+	CHECK_EQ(cpuid->entries[0].ecx, 0x80000002u);
+	CHECK_EQ(cpuid->entries[1].ebx, 0xffff);
+	CHECK_EQ(cpuid->entries[2].ebx, 0xff00);
+	free(cpuid);
+
+	/* MP table: valid checksums and one processor entry per vCPU. */
+	struct vm *vm = calloc(1, sizeof(*vm));
+	CHECK_EQ(guest_memory_allocate(&vm->memory, 2 << 20), 0);
+	vm->vcpu_count = 3;
+	CHECK_EQ(x86_write_mp_table(vm, NULL, 0), 0);
+	const uint8_t *pointer = guest_memory_pointer(&vm->memory, BOOT_MP_TABLE_ADDRESS, 16);
+	CHECK(memcmp(pointer, "_MP_", 4) == 0);
+	CHECK_EQ(checksum(pointer, 16), 0);
+	uint32_t table_address;
+	memcpy(&table_address, pointer + 4, 4);
+	const uint8_t *table = guest_memory_pointer(&vm->memory, table_address, 44);
+	uint16_t length, entries;
+	memcpy(&length, table + 4, 2);
+	memcpy(&entries, table + 34, 2);
+	CHECK(memcmp(table, "PCMP", 4) == 0);
+	CHECK_EQ(checksum(table, length), 0);
+	unsigned processors = 0, bootstrap = 0;
+	const uint8_t *entry = table + 44;
+	for (unsigned i = 0; i < entries; i++) {
+		if (entry[0] == 0) {
+			processors++;
+			bootstrap += (entry[3] & 2) != 0;
+			entry += 20;
+		} else {
+			entry += 8;
+		}
+	}
+	CHECK_EQ(processors, 3);
+	CHECK_EQ(bootstrap, 1);
+	CHECK_EQ(entry - table, length);
+	guest_memory_release(&vm->memory);
+	free(vm);
+}
