@@ -2,7 +2,8 @@
  * Entered through the Linux 64-bit boot protocol: checks the boot_params
  * the monitor filled in, draws a test picture into the linear framebuffer
  * described by screen_info, then echoes virtio input events until it has
- * seen a key press and a pointer click.
+ * seen a key press and a pointer click, and finally powers off when the
+ * power key is pressed.
  */
 #include "guest.h"
 
@@ -10,6 +11,7 @@
 #define EV_KEY 1
 #define EV_ABS 3
 #define KEY_A 30
+#define KEY_POWER 116
 #define BTN_LEFT 0x110
 #define ABS_X 0
 
@@ -110,6 +112,15 @@ void guest_main(const uint8_t *boot_params)
 		__asm__ volatile("pause");
 	}
 	print("input ok\n");
-	print("PASS\n");
-	power_off(0);
+
+	/* "stop" on the control socket arrives as a power key press. */
+	for (;;) {
+		const struct input_event *event = next_event(keyboard, &keyboard_queues[0], events[0]);
+		if (event && event->type == EV_KEY && event->code == KEY_POWER && event->value == 1) {
+			print("power key pressed, powering off\n");
+			print("PASS\n");
+			power_off(0);
+		}
+		__asm__ volatile("pause");
+	}
 }

@@ -520,6 +520,40 @@ static void test_net(void)
 	report("virtio-net: guest frame seen on the tap, host frame reaches the guest", ok, &run);
 }
 
+static unsigned long long stats_value(const char *reply, const char *key)
+{
+	const char *found = strstr(reply, key);
+	return found ? strtoull(found + strlen(key), NULL, 10) : 0;
+}
+
+static void test_balloon(void)
+{
+	struct guest_run run;
+	char kernel[512], control_path[300], reply[4096];
+
+	guest_path(kernel, sizeof(kernel), "balloon.elf");
+	path_in_work(control_path, sizeof(control_path), "balloon-control.sock");
+	const char *arguments[] = { "--kernel", kernel, "--balloon", "--control", control_path, NULL };
+	start_guest(&run, arguments);
+	bool ok = check(wait_for_output(&run, "touched 8 MiB", 20000), "guest did not touch its memory") &&
+		  check(control(control_path, "{\"cmd\":\"stats\"}", reply, sizeof(reply)), "stats");
+	unsigned long long before = stats_value(reply, "\"memory_touched_bytes\":");
+	ok = ok && check(control(control_path, "{\"cmd\":\"balloon\",\"target_mib\":8}", reply, sizeof(reply)) &&
+				 strstr(reply, "\"ok\":true"), "balloon: %s", reply) &&
+	     check(wait_for_output(&run, "inflated 2048 pages", 20000), "guest did not inflate") &&
+	     check(control(control_path, "{\"cmd\":\"stats\"}", reply, sizeof(reply)), "stats");
+	unsigned long long after = stats_value(reply, "\"memory_touched_bytes\":");
+	printf("      guest memory touched: %llu KiB before, %llu KiB after inflating 8 MiB\n", before >> 10,
+	       after >> 10);
+	ok = ok && check(before >= (8ULL << 20) && before - after >= (7ULL << 20),
+			 "host memory did not drop (%llu -> %llu)", before, after) &&
+	     check(control(control_path, "{\"cmd\":\"balloon\",\"target_mib\":8}", reply, sizeof(reply)) &&
+			   strstr(reply, "\"actual_mib\":8"), "actual: %s", reply);
+	control(control_path, "{\"cmd\":\"kill\"}", reply, sizeof(reply));
+	finish_guest(&run, 10000);
+	report("virtio-balloon: inflated pages go back to the host", ok, &run);
+}
+
 static void test_smp(void)
 {
 	struct guest_run run;
@@ -616,14 +650,15 @@ static bool rfb_read_update(int fd, uint32_t *pixels, unsigned width, unsigned h
 static void test_framebuffer_vnc(void)
 {
 	struct guest_run run;
-	char kernel[512], vnc[300];
+	char kernel[512], vnc[300], control_path[300], reply[1024];
 	const unsigned width = 160, height = 120;
 	uint8_t buffer[64];
 
 	guest_path(kernel, sizeof(kernel), "fb.bzimage");
 	path_in_work(vnc, sizeof(vnc), "vnc.sock");
+	path_in_work(control_path, sizeof(control_path), "fb-control.sock");
 	const char *arguments[] = { "--kernel", kernel, "--vnc", vnc, "--framebuffer", "160x120",
-				    "--cmdline", "mvm-bzimage-test", NULL };
+				    "--cmdline", "mvm-bzimage-test", "--control", control_path, NULL };
 	start_guest(&run, arguments);
 	bool ok = check(wait_for_output(&run, "drawn", 30000), "guest did not draw") &&
 		  check(strstr(run.output, "cmdline: mvm-bzimage-test") != NULL, "bzImage command line");
@@ -668,10 +703,17 @@ static void test_framebuffer_vnc(void)
 		input_ok = write(fd, key_down, 8) == 8 && write(fd, key_up, 8) == 8 &&
 			   write(fd, click, 6) == 6 && write(fd, release, 6) == 6;
 	}
-	int code = finish_guest(&run, 20000);
-	input_ok = check(input_ok && code == 0 && strstr(run.output, "input ok"),
-			 "key and pointer events did not reach the guest (exit %d)", code);
+	input_ok = check(input_ok && wait_for_output(&run, "input ok", 20000),
+			 "key and pointer events did not reach the guest");
 	report("RFB key and pointer events reach the guest through virtio-input", input_ok, &run);
+
+	bool stop_ok = input_ok &&
+		       check(control(control_path, "{\"cmd\":\"stop\"}", reply, sizeof(reply)) &&
+				     strstr(reply, "\"ok\":true"), "stop: %s", reply);
+	int code = finish_guest(&run, 20000);
+	stop_ok = stop_ok && check(code == 0 && strstr(run.output, "power key pressed"),
+				   "guest did not power off after stop (exit %d)", code);
+	report("control stop: the guest gets a power key and powers off", stop_ok, &run);
 	if (fd >= 0)
 		close(fd);
 	free(pixels);
@@ -709,6 +751,7 @@ int main(int argc, char **argv)
 	test_block();
 	test_malformed_descriptors();
 	test_net();
+	test_balloon();
 	test_smp();
 	test_framebuffer_vnc();
 
