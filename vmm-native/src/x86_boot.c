@@ -198,8 +198,11 @@ static int load_pvh_elf(struct vm *vm, const struct boot_config *config, const u
 			uint8_t *host = guest_memory_pointer(&vm->memory, program->p_paddr, program->p_memsz);
 			if (!host || program->p_filesz > program->p_memsz)
 				return -ERANGE;
+			/*
+			 * Guest RAM is freshly mapped anonymous memory, so the bss part is
+			 * already zero; leaving it untouched keeps it unbacked.
+			 */
 			memcpy(host, image + program->p_offset, program->p_filesz);
-			memset(host + program->p_filesz, 0, program->p_memsz - program->p_filesz);
 			if (program->p_paddr + program->p_memsz > kernel_end)
 				kernel_end = program->p_paddr + program->p_memsz;
 		} else if (program->p_type == PT_NOTE) {

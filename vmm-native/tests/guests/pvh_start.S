@@ -1,8 +1,8 @@
 /*
  * PVH entry for the test guests. The monitor (or any PVH loader) enters
  * pvh_start in 32-bit protected mode with paging off and %ebx pointing at
- * the hvm_start_info. We build an identity map of the low 4 GiB with 2 MiB
- * pages, switch to long mode and call guest_main(start_info).
+ * the hvm_start_info. We identity-map what the guests use with 2 MiB pages,
+ * switch to long mode and call guest_main(start_info).
  */
 	.section .note.pvh, "a", @note
 	.balign 4
@@ -35,29 +35,41 @@ pvh_start:
 	mov %eax, %cr0
 	ljmp $0x08, $long_mode
 
+	/*
+	 * Only the ranges the test guests use get 2 MiB pages: every page-table
+	 * write is expensive under shadow paging, and this runs before the first
+	 * serial byte. PD0 maps 0-64 MiB (code, data, stacks, scratch RAM);
+	 * PD3 maps the virtio-mmio windows (0xd0000000), the framebuffer
+	 * (0xe0000000, 16 MiB) and the IOAPIC and local APIC (0xfec00000).
+	 */
 	.globl build_page_tables
 build_page_tables:
 	mov $page_tables, %eax
 	lea 0x1003(%eax), %ecx      /* PML4[0] -> PDPT, present + writable */
 	mov %ecx, (%eax)
-	lea 0x2003(%eax), %ecx      /* PDPT[0..3] -> four page directories */
+	lea 0x2003(%eax), %ecx      /* PDPT[0] -> PD0 */
 	mov %ecx, 0x1000(%eax)
-	add $0x1000, %ecx
-	mov %ecx, 0x1008(%eax)
-	add $0x1000, %ecx
-	mov %ecx, 0x1010(%eax)
-	add $0x1000, %ecx
+	lea 0x3003(%eax), %ecx      /* PDPT[3] -> PD3 */
 	mov %ecx, 0x1018(%eax)
 	lea 0x2000(%eax), %edx
+	mov $0x83, %esi             /* present, writable, 2 MiB page */
 	xor %ecx, %ecx
-1:	mov %ecx, %esi
-	shl $21, %esi
-	or $0x83, %esi              /* present, writable, 2 MiB page */
-	mov %esi, (%edx,%ecx,8)
-	movl $0, 4(%edx,%ecx,8)
+1:	mov %esi, (%edx,%ecx,8)
+	add $0x200000, %esi
 	inc %ecx
-	cmp $2048, %ecx
+	cmp $32, %ecx
 	jne 1b
+	lea 0x3000(%eax), %edx
+	movl $0xd0000083, 128*8(%edx)
+	mov $0xe0000083, %esi
+	mov $256, %ecx
+2:	mov %esi, (%edx,%ecx,8)
+	add $0x200000, %esi
+	inc %ecx
+	cmp $264, %ecx
+	jne 2b
+	movl $0xfec00083, 502*8(%edx)
+	movl $0xfee00083, 503*8(%edx)
 	ret
 
 	.code64
@@ -92,7 +104,7 @@ gdt_pointer:
 	.balign 4096
 	.globl page_tables
 page_tables:
-	.skip 0x6000
+	.skip 0x4000
 	.balign 16
 	.skip 16384
 boot_stack_top:
