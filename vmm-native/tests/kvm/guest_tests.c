@@ -554,6 +554,55 @@ static void test_balloon(void)
 	report("virtio-balloon: inflated pages go back to the host", ok, &run);
 }
 
+static void test_rng_and_console(void)
+{
+	struct guest_run run;
+	char kernel[512], console_path[300], text[64] = { 0 };
+	static const char greeting[] = "hello over virtio-console\n";
+
+	guest_path(kernel, sizeof(kernel), "misc.elf");
+	path_in_work(console_path, sizeof(console_path), "vconsole.sock");
+	const char *arguments[] = { "--kernel", kernel, "--rng", "--virtio-console", console_path, NULL };
+	start_guest(&run, arguments);
+	int fd = unix_connect(console_path, 10000);
+	bool ok = check(fd >= 0, "cannot attach to the virtio console socket") &&
+		  check(read_exact(fd, text, sizeof(greeting) - 1, 10000) && strcmp(text, greeting) == 0,
+			"virtio console said '%s'", text) &&
+		  check(write(fd, "ping from the host\n", 19) == 19, "write");
+	int code = finish_guest(&run, 20000);
+	ok = ok && check(code == 0, "exit code %d", code) &&
+	     check(strstr(run.output, "rng: 64 random bytes") != NULL, "rng") &&
+	     check(strstr(run.output, "virtio-console received: ping from the host") != NULL,
+		   "host line did not reach the guest");
+	if (fd >= 0)
+		close(fd);
+	report("virtio-rng and virtio-console (unix socket, both directions)", ok, &run);
+}
+
+static void test_config_file(void)
+{
+	struct guest_run run;
+	char kernel[512], config_path[300];
+
+	guest_path(kernel, sizeof(kernel), "hello.elf");
+	path_in_work(config_path, sizeof(config_path), "vm.conf");
+	FILE *file = fopen(config_path, "w");
+	if (!file) {
+		report("config file", false, NULL);
+		return;
+	}
+	fprintf(file, "# a VM described in a file\nkernel = %s\ncmdline = from the config file\n"
+		      "memory = 64\ncpus = 2\nksm = yes\nrng = yes\n", kernel);
+	fclose(file);
+	const char *arguments[] = { "--config", config_path, NULL };
+	start_guest(&run, arguments);
+	int code = finish_guest(&run, 20000);
+	bool ok = check(code == 0, "exit code %d", code) &&
+		  check(strstr(run.output, "cmdline: from the config file virtio_mmio.device=4K@0xd0000000:5") != NULL,
+			"config file options not applied");
+	report("config file: options from name = value lines", ok, &run);
+}
+
 static void test_smp(void)
 {
 	struct guest_run run;
@@ -752,6 +801,8 @@ int main(int argc, char **argv)
 	test_malformed_descriptors();
 	test_net();
 	test_balloon();
+	test_rng_and_console();
+	test_config_file();
 	test_smp();
 	test_framebuffer_vnc();
 
