@@ -24,6 +24,11 @@ struct console_backend {
 	/* Bytes from the user for the device; returns how many it took. */
 	size_t (*receive)(void *opaque, const uint8_t *data, size_t length);
 	void *receive_opaque;
+	/* Input the device could not take yet; its source is not polled meanwhile. */
+	uint8_t pending[256];
+	size_t pending_offset, pending_length;
+	struct event_handler *paused_source;
+	struct event_handler resume;       /* eventfd: the device can take input again */
 	uint8_t history[CONSOLE_HISTORY_SIZE];
 	size_t history_start, history_length;
 };
@@ -33,5 +38,7 @@ int console_backend_open_socket(struct console_backend *console, struct event_lo
 				const char *path);
 void console_backend_open_null(struct console_backend *console);
 void console_backend_write(struct console_backend *console, const uint8_t *data, size_t length);
+/* Called by the device (any thread) when it can take input it refused before. */
+void console_backend_resume_input(struct console_backend *console);
 
 #endif

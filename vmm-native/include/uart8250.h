@@ -19,6 +19,8 @@
 struct uart8250_callbacks {
 	void (*set_irq)(void *opaque, bool level);
 	void (*transmit)(void *opaque, const uint8_t *data, size_t length);
+	/* The receive FIFO drained after refusing input: offer the rest again. */
+	void (*receive_ready)(void *opaque);
 	void *opaque;
 };
 
@@ -33,6 +35,7 @@ struct uart8250 {
 	uint16_t divisor;           /* DLL/DLM */
 	bool transmit_interrupt;    /* THR empty interrupt pending (IIR source 0x2) */
 	bool irq_level;
+	bool rx_refused;             /* input was refused since the FIFO last drained */
 	uint8_t rx_fifo[UART_RX_FIFO_SIZE];
 	unsigned rx_head, rx_count;
 };

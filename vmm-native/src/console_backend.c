@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@ static void console_common_init(struct console_backend *console, struct event_lo
 	console->input.fd = -1;
 	console->listener.fd = -1;
 	console->client.fd = -1;
+	console->resume.fd = -1;
 }
 
 void console_backend_open_null(struct console_backend *console)
@@ -25,32 +27,90 @@ void console_backend_open_null(struct console_backend *console)
 	console_common_init(console, NULL);
 }
 
-static void console_deliver(struct console_backend *console, int fd)
+static void console_close_source(struct console_backend *console, struct event_handler *source)
 {
-	uint8_t buffer[256];
-	ssize_t got = read(fd, buffer, sizeof(buffer));
-
-	if (got <= 0) {
-		if (got < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		event_loop_remove(console->loop, fd == console->input.fd ? &console->input
-									 : &console->client);
-		if (fd == console->client.fd) {
-			pthread_mutex_lock(&console->lock);
-			console->client.fd = -1;
-			pthread_mutex_unlock(&console->lock);
-		}
-		close(fd);
-		return;
+	event_loop_remove(console->loop, source);
+	if (console->paused_source == source) {
+		console->paused_source = NULL;
+		console->pending_length = 0;
 	}
-	if (console->receive)
-		console->receive(console->receive_opaque, buffer, (size_t)got);
+	close(source->fd);
+	pthread_mutex_lock(&console->lock);
+	source->fd = -1;
+	pthread_mutex_unlock(&console->lock);
+}
+
+/* Offers pending input to the device; pauses the source while some is left. */
+static void console_offer_pending(struct console_backend *console, struct event_handler *source)
+{
+	if (console->receive && console->pending_length) {
+		size_t taken = console->receive(console->receive_opaque,
+						console->pending + console->pending_offset,
+						console->pending_length);
+		console->pending_offset += taken;
+		console->pending_length -= taken;
+	}
+	if (console->pending_length) {
+		if (console->paused_source != source) {
+			console->paused_source = source;
+			event_loop_modify(console->loop, source, 0);
+		}
+	} else if (console->paused_source) {
+		console->paused_source = NULL;
+		event_loop_modify(console->loop, source, EPOLLIN);
+	}
 }
 
 static void console_input_ready(struct event_handler *handler, uint32_t events)
 {
+	struct console_backend *console = handler->opaque;
+
+	if (console->pending_length) {
+		/* Paused: only a hang-up gets here. */
+		if (events & (EPOLLHUP | EPOLLERR))
+			console_close_source(console, handler);
+		return;
+	}
+	ssize_t got = read(handler->fd, console->pending, sizeof(console->pending));
+	if (got <= 0) {
+		if (got < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		console_close_source(console, handler);
+		return;
+	}
+	console->pending_offset = 0;
+	console->pending_length = (size_t)got;
+	console_offer_pending(console, handler);
+}
+
+static void console_resume_ready(struct event_handler *handler, uint32_t events)
+{
+	struct console_backend *console = handler->opaque;
+	uint64_t count;
 	(void)events;
-	console_deliver(handler->opaque, handler->fd);
+
+	if (read(handler->fd, &count, sizeof(count)) < 0)
+		return;
+	if (console->paused_source)
+		console_offer_pending(console, console->paused_source);
+}
+
+void console_backend_resume_input(struct console_backend *console)
+{
+	uint64_t one = 1;
+
+	if (console->resume.fd >= 0 && write(console->resume.fd, &one, sizeof(one)) < 0)
+		log_debug("console: resume signal lost");
+}
+
+static int console_open_resume(struct console_backend *console)
+{
+	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	console->resume = (struct event_handler){ fd, console_resume_ready, console };
+	return event_loop_add(console->loop, &console->resume, EPOLLIN);
 }
 
 int console_backend_open_stdio(struct console_backend *console, struct event_loop *loop)
@@ -61,7 +121,7 @@ int console_backend_open_stdio(struct console_backend *console, struct event_loo
 	/* stdin may be /dev/null or a file, which epoll refuses: then there is no input. */
 	if (event_loop_add(loop, &console->input, EPOLLIN) < 0)
 		console->input.fd = -1;
-	return 0;
+	return console_open_resume(console);
 }
 
 static void console_accept(struct event_handler *handler, uint32_t events)
@@ -101,7 +161,8 @@ int console_backend_open_socket(struct console_backend *console, struct event_lo
 	if (fd < 0)
 		return fd;
 	console->listener = (struct event_handler){ fd, console_accept, console };
-	return event_loop_add(loop, &console->listener, EPOLLIN);
+	int ret = event_loop_add(loop, &console->listener, EPOLLIN);
+	return ret < 0 ? ret : console_open_resume(console);
 }
 
 static void console_record(struct console_backend *console, const uint8_t *data, size_t length)

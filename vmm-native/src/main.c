@@ -294,6 +294,13 @@ static void serial_set_irq(void *opaque, bool level)
 	vm_set_irq_line(&owner->vm, UART_COM1_IRQ, level);
 }
 
+static void serial_receive_ready(void *opaque)
+{
+	struct machine *owner = opaque;
+
+	console_backend_resume_input(&owner->serial);
+}
+
 static size_t serial_receive(void *opaque, const uint8_t *data, size_t length)
 {
 	return uart8250_receive(opaque, data, length);
@@ -476,7 +483,12 @@ int main(int argc, char **argv)
 		ret = console_backend_open_socket(&machine.serial, &machine.loop, config->serial);
 	if (ret < 0)
 		die("serial console %s: %s", config->serial, strerror(-ret));
-	struct uart8250_callbacks uart_callbacks = { serial_set_irq, serial_transmit, &machine };
+	struct uart8250_callbacks uart_callbacks = {
+		.set_irq = serial_set_irq,
+		.transmit = serial_transmit,
+		.receive_ready = serial_receive_ready,
+		.opaque = &machine,
+	};
 	uart8250_init(&machine.uart, &uart_callbacks);
 	machine.serial.receive = serial_receive;
 	machine.serial.receive_opaque = &machine.uart;

@@ -82,6 +82,11 @@ uint8_t uart8250_read(struct uart8250 *uart, unsigned offset)
 			value = uart->rx_fifo[uart->rx_head];
 			uart->rx_head = (uart->rx_head + 1) % UART_RX_FIFO_SIZE;
 			uart->rx_count--;
+			if (uart->rx_count == 0 && uart->rx_refused) {
+				uart->rx_refused = false;
+				if (uart->callbacks.receive_ready)
+					uart->callbacks.receive_ready(uart->callbacks.opaque);
+			}
 		} else {
 			value = 0;
 		}
@@ -186,6 +191,8 @@ size_t uart8250_receive(struct uart8250 *uart, const uint8_t *data, size_t lengt
 	pthread_mutex_lock(&uart->lock);
 	while (accepted < length && uart->rx_count < UART_RX_FIFO_SIZE)
 		uart_push_rx(uart, data[accepted++]);
+	if (accepted < length)
+		uart->rx_refused = true;
 	uart_update_irq(uart);
 	pthread_mutex_unlock(&uart->lock);
 	return accepted;

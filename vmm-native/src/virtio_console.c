@@ -13,6 +13,7 @@
 struct virtio_console {
 	struct virtio_device device;
 	struct console_backend *backend;
+	bool input_refused;   /* the backend holds input until receive buffers arrive */
 	struct virtq_chain chain;
 	uint8_t buffer[4096];
 };
@@ -60,11 +61,17 @@ static void console_transmit(struct virtio_console *console)
 
 static void console_queue_notify(struct virtio_device *device, uint16_t queue)
 {
-	if (queue == CONSOLE_TRANSMIT_QUEUE)
-		console_transmit(device->state);
+	struct virtio_console *console = device->state;
+
+	if (queue == CONSOLE_TRANSMIT_QUEUE) {
+		console_transmit(console);
+	} else if (console->input_refused) {
+		console->input_refused = false;
+		console_backend_resume_input(console->backend);
+	}
 }
 
-/* Input from the backend; without a posted receive buffer the bytes are dropped. */
+/* Input from the backend; what finds no receive buffer stays with the backend. */
 static size_t console_receive(void *opaque, const uint8_t *data, size_t length)
 {
 	struct virtio_console *console = opaque;
@@ -85,6 +92,8 @@ static size_t console_receive(void *opaque, const uint8_t *data, size_t length)
 		virtio_device_fail(device, "malformed receive chain", ret);
 	if (delivered)
 		virtio_device_signal_used(device, CONSOLE_RECEIVE_QUEUE);
+	if (delivered < length)
+		console->input_refused = true;
 	pthread_mutex_unlock(&device->lock);
 	return delivered;
 }

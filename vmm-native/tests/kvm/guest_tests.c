@@ -557,26 +557,54 @@ static void test_balloon(void)
 static void test_rng_and_console(void)
 {
 	struct guest_run run;
-	char kernel[512], console_path[300], text[64] = { 0 };
+	char kernel[512], console_path[300], serial_path[300], text[64] = { 0 };
+	static char serial_output[4096];
 	static const char greeting[] = "hello over virtio-console\n";
 
 	guest_path(kernel, sizeof(kernel), "misc.elf");
 	path_in_work(console_path, sizeof(console_path), "vconsole.sock");
-	const char *arguments[] = { "--kernel", kernel, "--rng", "--virtio-console", console_path, NULL };
+	path_in_work(serial_path, sizeof(serial_path), "misc-serial.sock");
+	const char *arguments[] = { "--kernel", kernel, "--rng", "--virtio-console", console_path,
+				    "--serial", serial_path, NULL };
 	start_guest(&run, arguments);
 	int fd = unix_connect(console_path, 10000);
 	bool ok = check(fd >= 0, "cannot attach to the virtio console socket") &&
 		  check(read_exact(fd, text, sizeof(greeting) - 1, 10000) && strcmp(text, greeting) == 0,
 			"virtio console said '%s'", text) &&
 		  check(write(fd, "ping from the host\n", 19) == 19, "write");
+
+	/* Serial: wait for the prompt, then send more than the FIFO holds. */
+	int serial = ok ? unix_connect(serial_path, 10000) : -1;
+	size_t used = 0;
+	bool sent = false;
+	long long deadline = now_ms() + 20000;
+	while (serial >= 0 && now_ms() < deadline && !strstr(serial_output, "PASS")) {
+		char byte;
+		if (!read_exact(serial, &byte, 1, 1000))
+			continue;
+		if (used < sizeof(serial_output) - 1)
+			serial_output[used++] = byte;
+		if (!sent && strstr(serial_output, "send 200 bytes\n")) {
+			char burst[200];
+			for (unsigned i = 0; i < sizeof(burst); i++)
+				burst[i] = (char)('A' + i % 26);
+			sent = write(serial, burst, sizeof(burst)) == sizeof(burst);
+		}
+	}
 	int code = finish_guest(&run, 20000);
 	ok = ok && check(code == 0, "exit code %d", code) &&
-	     check(strstr(run.output, "rng: 64 random bytes") != NULL, "rng") &&
-	     check(strstr(run.output, "virtio-console received: ping from the host") != NULL,
-		   "host line did not reach the guest");
+	     check(strstr(serial_output, "rng: 64 random bytes") != NULL, "rng") &&
+	     check(strstr(serial_output, "virtio-console received: ping from the host") != NULL,
+		   "host line did not reach the guest") &&
+	     check(strstr(serial_output, "uart received 200 bytes, 0 wrong") != NULL,
+		   "serial input beyond the FIFO was lost");
+	if (!ok)
+		fprintf(stderr, "    serial output: %s\n", serial_output);
 	if (fd >= 0)
 		close(fd);
-	report("virtio-rng and virtio-console (unix socket, both directions)", ok, &run);
+	if (serial >= 0)
+		close(serial);
+	report("virtio-rng, virtio-console, and 8250 input beyond its FIFO", ok, &run);
 }
 
 static void test_config_file(void)

@@ -2,6 +2,7 @@
 #include <linux/virtio_input.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -201,6 +202,16 @@ static void test_console(void)
 	CHECK(virtq_helper_used(&receive, &id, &length));
 	CHECK_EQ(length, 4);
 	CHECK(memcmp(fake_guest_host(&guest, buffer), "type", 4) == 0);
+
+	/* New receive buffers tell the backend to offer the rest. */
+	backend.resume.fd = eventfd(0, EFD_NONBLOCK);
+	input.gpa = fake_guest_alloc(&guest, 4, 1);
+	virtq_helper_add(&receive, &input, 1);
+	device->ops->queue_notify(device, 0);
+	uint64_t signals = 0;
+	CHECK_EQ(read(backend.resume.fd, &signals, sizeof(signals)), 8);
+	CHECK_EQ(signals, 1);
+	close(backend.resume.fd);
 	close(pipe_fds[0]);
 	close(pipe_fds[1]);
 	fake_guest_release(&guest);

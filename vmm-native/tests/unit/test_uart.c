@@ -15,6 +15,14 @@ static void transmit(void *opaque, const uint8_t *data, size_t length)
 	transmitted_length += length;
 }
 
+static unsigned receive_ready_calls;
+
+static void receive_ready(void *opaque)
+{
+	(void)opaque;
+	receive_ready_calls++;
+}
+
 static void set_irq(void *opaque, bool level)
 {
 	(void)opaque;
@@ -25,7 +33,9 @@ static void set_irq(void *opaque, bool level)
 void test_uart(void)
 {
 	struct uart8250 uart;
-	struct uart8250_callbacks callbacks = { set_irq, transmit, NULL };
+	struct uart8250_callbacks callbacks = {
+		.set_irq = set_irq, .transmit = transmit, .receive_ready = receive_ready,
+	};
 
 	uart8250_init(&uart, &callbacks);
 	CHECK_EQ(uart8250_read(&uart, 5) & 0x60, 0x60); /* THRE and TEMT */
@@ -67,6 +77,10 @@ void test_uart(void)
 	memset(flood, 'x', sizeof(flood));
 	CHECK_EQ(uart8250_receive(&uart, flood, sizeof(flood)), UART_RX_FIFO_SIZE);
 	CHECK(!uart8250_can_receive(&uart));
+	for (unsigned i = 0; i < UART_RX_FIFO_SIZE; i++)
+		uart8250_read(&uart, 0);
+	CHECK_EQ(receive_ready_calls, 1); /* drained after refusing: ask for the rest */
+	CHECK_EQ(uart8250_receive(&uart, flood, sizeof(flood)), UART_RX_FIFO_SIZE);
 	uart8250_write(&uart, 2, 0x03); /* FCR: enable and clear receive FIFO */
 	CHECK(uart8250_can_receive(&uart));
 	CHECK_EQ(uart8250_read(&uart, 2) & 0xc0, 0xc0);
