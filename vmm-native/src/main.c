@@ -423,8 +423,15 @@ static struct machine machine;
 
 static void terminate_handler(int signal)
 {
+	int expected = -1;
+	uint64_t one = 1;
 	(void)signal;
-	vm_request_exit(&machine.vm, VM_EXIT_KILLED);
+
+	/* Only async-signal-safe steps here; the main loop does the rest. */
+	atomic_compare_exchange_strong(&machine.vm.exit_code, &expected, VM_EXIT_KILLED);
+	atomic_store(&machine.vm.exiting, true);
+	if (write(machine.vm.exit_event_fd, &one, sizeof(one)) < 0)
+		return;
 }
 
 static void exit_event_ready(struct event_handler *handler, uint32_t events)
@@ -475,12 +482,14 @@ int main(int argc, char **argv)
 	if (event_loop_init(&machine.loop) < 0)
 		die_errno("epoll");
 
-	if (strcmp(config->serial, "stdio") == 0)
+	if (strcmp(config->serial, "stdio") == 0) {
 		ret = console_backend_open_stdio(&machine.serial, &machine.loop);
-	else if (strcmp(config->serial, "none") == 0)
-		console_backend_open_null(&machine.serial), ret = 0;
-	else
+	} else if (strcmp(config->serial, "none") == 0) {
+		console_backend_open_null(&machine.serial);
+		ret = 0;
+	} else {
 		ret = console_backend_open_socket(&machine.serial, &machine.loop, config->serial);
+	}
 	if (ret < 0)
 		die("serial console %s: %s", config->serial, strerror(-ret));
 	struct uart8250_callbacks uart_callbacks = {
