@@ -73,11 +73,13 @@ struct machine {
 	struct framebuffer_info framebuffer;
 	uint8_t *framebuffer_memory;
 	struct rfb_server *rfb;
+	long long stop_deadline_ms;  /* CLOCK_MONOTONIC; 0 when no stop is pending */
 };
 
 /* Control socket (control.c). */
 int control_open(struct machine *machine, const char *path);
 /* Writes a JSON object with the machine's counters into buffer. */
 int machine_stats_json(struct machine *machine, char *buffer, size_t size);
+long long machine_now_ms(void);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * Control socket: one JSON object per line in, one per line out.
- *   {"cmd":"status"} {"cmd":"pause"} {"cmd":"resume"} {"cmd":"stop"}
+ *   {"cmd":"status"} {"cmd":"pause"} {"cmd":"resume"} {"cmd":"stop","timeout_s":N}
  *   {"cmd":"kill"} {"cmd":"stats"} {"cmd":"balloon","target_mib":N}
  */
 #include <errno.h>
@@ -66,6 +66,14 @@ static int json_string(const char *line, const char *key, char *value, size_t si
 	memcpy(value, found, length);
 	value[length] = 0;
 	return 0;
+}
+
+long long machine_now_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * 1000LL + now.tv_nsec / 1000000;
 }
 
 static double uptime_seconds(const struct machine *machine)
@@ -161,10 +169,18 @@ static void control_execute(struct control_client *client, const char *line)
 		control_reply(client, "{\"ok\":true,\"state\":\"running\"}");
 	} else if (strcmp(command, "stop") == 0) {
 		/* No ACPI: the guest is asked through a power key press on the virtio keyboard. */
-		if (machine->keyboard && virtio_input_press_power_key(machine->keyboard) == 0)
-			control_reply(client, "{\"ok\":true,\"requested\":\"power-key\"}");
-		else
+		bool asked = machine->keyboard && virtio_input_press_power_key(machine->keyboard) == 0;
+		const char *timeout = json_find(line, "timeout_s");
+		long long seconds = timeout ? strtoll(timeout, NULL, 10) : -1;
+		if (seconds >= 0)
+			machine->stop_deadline_ms = machine_now_ms() + seconds * 1000;
+		if (!asked && seconds < 0) {
 			control_reply(client, "{\"ok\":false,\"error\":\"the guest has no running virtio keyboard to receive a power key\"}");
+			return;
+		}
+		snprintf(reply, sizeof(reply), "{\"ok\":true,\"requested\":\"%s\",\"kill_after_s\":%lld}",
+			 asked ? "power-key" : "none", seconds);
+		control_reply(client, reply);
 	} else if (strcmp(command, "kill") == 0) {
 		control_reply(client, "{\"ok\":true,\"state\":\"killed\"}");
 		vm_request_exit(&machine->vm, VM_EXIT_KILLED);

@@ -543,8 +543,19 @@ int main(int argc, char **argv)
 	ret = vm_start(&machine.vm);
 	if (ret < 0)
 		die("cannot start the vCPUs: %s", strerror(-ret));
-	while (!atomic_load(&machine.vm.exiting))
-		event_loop_run_once(&machine.loop, -1);
+	while (!atomic_load(&machine.vm.exiting)) {
+		int timeout_ms = -1;
+		if (machine.stop_deadline_ms) {
+			long long left = machine.stop_deadline_ms - machine_now_ms();
+			if (left <= 0) {
+				log_warn("the guest did not stop in time; killing it");
+				vm_request_exit(&machine.vm, VM_EXIT_KILLED);
+				break;
+			}
+			timeout_ms = (int)(left < 1000 ? left : 1000);
+		}
+		event_loop_run_once(&machine.loop, timeout_ms);
+	}
 
 	int code = atomic_load(&machine.vm.exit_code);
 	if (config->control)

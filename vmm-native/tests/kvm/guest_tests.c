@@ -549,9 +549,17 @@ static void test_balloon(void)
 			 "host memory did not drop (%llu -> %llu)", before, after) &&
 	     check(control(control_path, "{\"cmd\":\"balloon\",\"target_mib\":8}", reply, sizeof(reply)) &&
 			   strstr(reply, "\"actual_mib\":8"), "actual: %s", reply);
-	control(control_path, "{\"cmd\":\"kill\"}", reply, sizeof(reply));
-	finish_guest(&run, 10000);
 	report("virtio-balloon: inflated pages go back to the host", ok, &run);
+
+	/* This guest ignores "stop": with a timeout mvm ends it anyway. */
+	long long asked_at = now_ms();
+	ok = check(control(control_path, "{\"cmd\":\"stop\",\"timeout_s\":1}", reply, sizeof(reply)) &&
+			   strstr(reply, "\"kill_after_s\":1"), "stop: %s", reply);
+	int code = finish_guest(&run, 10000);
+	long long took = now_ms() - asked_at;
+	ok = ok && check(code == 3 && took >= 900 && took < 5000,
+			 "exit code %d after %lld ms, expected 3 after about 1 s", code, took);
+	report("control stop with a timeout ends a guest that does not stop", ok, &run);
 }
 
 static void test_rng_and_console(void)
