@@ -68,6 +68,14 @@ void guest_main(const uint8_t *boot_params)
 	memcpy(&cmdline, boot_params + 0x228, 4);
 	print("bzImage entry: boot_params at 0x%lx, %u e820 entries, cmdline: %s\n",
 	      (unsigned long)(uintptr_t)boot_params, boot_params[0x1e8], (const char *)(uintptr_t)cmdline);
+	uint32_t ramdisk_image, ramdisk_size;
+	memcpy(&ramdisk_image, boot_params + 0x218, 4);
+	memcpy(&ramdisk_size, boot_params + 0x21c, 4);
+	if (ramdisk_size) {
+		char head[17] = { 0 };
+		memcpy(head, (const char *)(uintptr_t)ramdisk_image, ramdisk_size < 16 ? ramdisk_size : 16);
+		print("initrd: %u bytes at 0x%x: %s\n", ramdisk_size, ramdisk_image, head);
+	}
 	if (boot_params[0x0f] != 0x23) /* VIDEO_TYPE_VLFB */
 		fail("no linear framebuffer in screen_info");
 	memcpy(&width, boot_params + 0x12, 2);

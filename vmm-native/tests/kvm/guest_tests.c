@@ -251,20 +251,40 @@ static bool control(const char *path, const char *command, char *reply, size_t s
 	return strchr(reply, '\n') != NULL;
 }
 
+/* A 4 KiB initrd that starts with a marker the guests print. */
+static void write_initrd(char *path, size_t size)
+{
+	char contents[4096];
+
+	path_in_work(path, size, "initrd.img");
+	memset(contents, 'i', sizeof(contents));
+	memcpy(contents, "MVM-INITRD-DATA!", 16);
+	FILE *file = fopen(path, "wb");
+	if (file) {
+		fwrite(contents, 1, sizeof(contents), file);
+		fclose(file);
+	}
+}
+
 static void test_hello(void)
 {
 	struct guest_run run;
 	char kernel[512];
 
+	char initrd[300];
 	guest_path(kernel, sizeof(kernel), "hello.elf");
-	const char *arguments[] = { "--kernel", kernel, "--cmdline", "console=ttyS0 mvm-test", NULL };
+	write_initrd(initrd, sizeof(initrd));
+	const char *arguments[] = { "--kernel", kernel, "--cmdline", "console=ttyS0 mvm-test",
+				    "--initrd", initrd, NULL };
 	start_guest(&run, arguments);
 	int code = finish_guest(&run, 20000);
 	bool ok = check(code == 0, "exit code %d, expected 0 (power off)", code) &&
 		  check(strstr(run.output, "hello from the guest") != NULL, "no greeting") &&
 		  check(strstr(run.output, "cmdline: console=ttyS0 mvm-test") != NULL, "command line not passed") &&
+		  check(strstr(run.output, "initrd: 4096 bytes at ") && strstr(run.output, ": MVM-INITRD-DATA"),
+			"initrd not passed as PVH module") &&
 		  check(strstr(run.output, "PASS") != NULL, "guest did not pass");
-	report("hello: PVH guest prints over the 8250 UART", ok, &run);
+	report("hello: PVH guest prints over the 8250 UART; cmdline and initrd arrive", ok, &run);
 
 	const char *reboot_arguments[] = { "--kernel", kernel, "--cmdline", "reboot", NULL };
 	start_guest(&run, reboot_arguments);
@@ -742,12 +762,17 @@ static void test_framebuffer_vnc(void)
 	guest_path(kernel, sizeof(kernel), "fb.bzimage");
 	path_in_work(vnc, sizeof(vnc), "vnc.sock");
 	path_in_work(control_path, sizeof(control_path), "fb-control.sock");
+	char initrd[300];
+	write_initrd(initrd, sizeof(initrd));
 	const char *arguments[] = { "--kernel", kernel, "--vnc", vnc, "--framebuffer", "160x120",
-				    "--cmdline", "mvm-bzimage-test", "--control", control_path, NULL };
+				    "--cmdline", "mvm-bzimage-test", "--control", control_path,
+				    "--initrd", initrd, NULL };
 	start_guest(&run, arguments);
 	bool ok = check(wait_for_output(&run, "drawn", 30000), "guest did not draw") &&
-		  check(strstr(run.output, "cmdline: mvm-bzimage-test") != NULL, "bzImage command line");
-	report("bzImage: 64-bit boot protocol entry with boot_params, e820 and cmdline", ok, &run);
+		  check(strstr(run.output, "cmdline: mvm-bzimage-test") != NULL, "bzImage command line") &&
+		  check(strstr(run.output, "initrd: 4096 bytes at ") && strstr(run.output, ": MVM-INITRD-DATA"),
+			"initrd not passed in boot_params");
+	report("bzImage: 64-bit boot protocol entry with boot_params, e820, cmdline, initrd", ok, &run);
 
 	int fd = ok ? unix_connect(vnc, 5000) : -1;
 	uint32_t *pixels = calloc(width * height, 4);
