@@ -804,6 +804,26 @@ static void test_framebuffer_vnc(void)
 	}
 	report("framebuffer: guest pixels read back through the RFB server (raw + RRE)", ok, &run);
 
+	/* A second client that speaks garbage is dropped; the first one and the VM carry on. */
+	int rogue = ok ? unix_connect(vnc, 5000) : -1;
+	bool rogue_ok = false;
+	if (rogue >= 0) {
+		static const uint8_t garbage[] = "RFB 003.008\n\x01\x01\xff\xff\xff\xff";
+		uint8_t sink[64];
+		rogue_ok = write(rogue, garbage, sizeof(garbage) - 1) == (ssize_t)(sizeof(garbage) - 1);
+		/* Read until the server hangs up on us. */
+		long long deadline = now_ms() + 5000;
+		bool closed = false;
+		while (!closed && now_ms() < deadline) {
+			struct pollfd pfd = { rogue, POLLIN, 0 };
+			if (poll(&pfd, 1, 200) > 0 && read(rogue, sink, sizeof(sink)) <= 0)
+				closed = true;
+		}
+		rogue_ok = check(rogue_ok && closed, "the server kept a client that sent garbage");
+		close(rogue);
+	}
+	report("RFB: a client sending garbage is dropped, the VM carries on", rogue_ok, &run);
+
 	bool input_ok = false;
 	if (ok) {
 		static const uint8_t key_down[8] = { 4, 1, 0, 0, 0, 0, 0, 'a' };

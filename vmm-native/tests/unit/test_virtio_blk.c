@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <linux/virtio_blk.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,12 +14,13 @@ struct blk_fixture {
 	struct virtio_device *device;
 	struct virtq_helper helper;
 	struct disk_file disk;
-	char path[64];
+	char path[256];
 };
 
 static void fixture_open(struct blk_fixture *fixture, bool read_only)
 {
-	strcpy(fixture->path, "/tmp/mvm-unit-disk.XXXXXX");
+	const char *directory = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	snprintf(fixture->path, sizeof(fixture->path), "%s/mvm-unit-disk.XXXXXX", directory);
 	int fd = mkstemp(fixture->path);
 	CHECK(fd >= 0);
 	CHECK_EQ(ftruncate(fd, 1 << 20), 0);
