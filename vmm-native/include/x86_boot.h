@@ -32,7 +32,7 @@ struct boot_config {
 
 /* Loads an ELF with a PVH note or a bzImage; sets vm->boot_regs/boot_sregs. */
 int x86_load_kernel(struct vm *vm, const struct boot_config *config);
-int x86_write_mp_table(struct vm *vm, const unsigned *irqs, unsigned irq_count);
+int x86_write_mp_table(struct vm *vm);
 int x86_setup_vcpu_cpuid(struct vm *vm, struct vcpu *vcpu);
 /* CPUID as vCPU vcpu_index sees it: topology fixed up, then masks applied. */
 void x86_adjust_cpuid(struct kvm_cpuid2 *cpuid, unsigned vcpu_index, unsigned vcpu_count,

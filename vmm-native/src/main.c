@@ -519,7 +519,7 @@ int main(int argc, char **argv)
 	ret = x86_load_kernel(&machine.vm, &boot);
 	if (ret < 0)
 		die("cannot load %s: %s", config->kernel, strerror(-ret));
-	ret = x86_write_mp_table(&machine.vm, virtio_irqs, machine.slot_count);
+	ret = x86_write_mp_table(&machine.vm);
 	if (ret < 0)
 		die("cannot write the MP table: %s", strerror(-ret));
 

@@ -52,8 +52,7 @@ struct memory_map_entry {
 	uint32_t type;
 };
 
-static unsigned build_memory_map(const struct vm *vm, const struct boot_config *config,
-				 struct memory_map_entry *map)
+static unsigned build_memory_map(const struct vm *vm, struct memory_map_entry *map)
 {
 	unsigned count = 0;
 
@@ -68,7 +67,6 @@ static unsigned build_memory_map(const struct vm *vm, const struct boot_config *
 		map[count++] = (struct memory_map_entry){ GUEST_HIGH_RAM_START,
 							  vm->memory.size - vm->memory.low_size,
 							  E820_TYPE_RAM };
-	(void)config;
 	return count;
 }
 
@@ -250,7 +248,7 @@ static int load_pvh_elf(struct vm *vm, const struct boot_config *config, const u
 		.cmdline_paddr = BOOT_CMDLINE_ADDRESS,
 		.memmap_paddr = BOOT_START_INFO_ADDRESS + 0x100,
 	};
-	unsigned map_count = build_memory_map(vm, config, map);
+	unsigned map_count = build_memory_map(vm, map);
 	struct hvm_memmap_entry memmap[MAX_MEMORY_MAP];
 	for (unsigned i = 0; i < map_count; i++)
 		memmap[i] = (struct hvm_memmap_entry){ map[i].address, map[i].size, map[i].type, 0 };
@@ -390,7 +388,7 @@ static int load_bzimage(struct vm *vm, const struct boot_config *config, const u
 	params->hdr.ramdisk_image = (uint32_t)initrd_address;
 	params->hdr.ramdisk_size = (uint32_t)initrd_size;
 
-	unsigned map_count = build_memory_map(vm, config, map);
+	unsigned map_count = build_memory_map(vm, map);
 	for (unsigned i = 0; i < map_count; i++) {
 		params->e820_table[i].addr = map[i].address;
 		params->e820_table[i].size = map[i].size;
@@ -518,7 +516,7 @@ static uint8_t mp_checksum(const uint8_t *bytes, size_t length)
 	return (uint8_t)(0 - sum);
 }
 
-int x86_write_mp_table(struct vm *vm, const unsigned *irqs, unsigned irq_count)
+int x86_write_mp_table(struct vm *vm)
 {
 	uint8_t *base = guest_memory_pointer(&vm->memory, BOOT_MP_TABLE_ADDRESS, 4096);
 	struct mp_floating_pointer *pointer = (struct mp_floating_pointer *)base;
@@ -526,8 +524,6 @@ int x86_write_mp_table(struct vm *vm, const unsigned *irqs, unsigned irq_count)
 	uint8_t *cursor = (uint8_t *)(header + 1);
 	uint16_t entries = 0;
 	uint8_t ioapic_id = (uint8_t)vm->vcpu_count;
-	(void)irqs;
-	(void)irq_count;
 
 	if (!base)
 		return -ERANGE;

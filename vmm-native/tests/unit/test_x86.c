@@ -36,7 +36,7 @@ void test_x86(void)
 	struct vm *vm = calloc(1, sizeof(*vm));
 	CHECK_EQ(guest_memory_allocate(&vm->memory, 2 << 20), 0);
 	vm->vcpu_count = 3;
-	CHECK_EQ(x86_write_mp_table(vm, NULL, 0), 0);
+	CHECK_EQ(x86_write_mp_table(vm), 0);
 	const uint8_t *pointer = guest_memory_pointer(&vm->memory, BOOT_MP_TABLE_ADDRESS, 16);
 	CHECK(memcmp(pointer, "_MP_", 4) == 0);
 	CHECK_EQ(checksum(pointer, 16), 0);
