@@ -20,6 +20,7 @@
 /* virtio-mmio windows sit in the 32-bit MMIO hole, one page each. */
 #define MACHINE_VIRTIO_MMIO_BASE 0xd0000000ULL
 #define MACHINE_FRAMEBUFFER_ADDRESS 0xe0000000ULL
+#define MACHINE_FRAMEBUFFER_SLOT 2
 
 struct disk_options {
 	const char *path;

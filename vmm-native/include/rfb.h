@@ -87,8 +87,13 @@ size_t rfb_encode_rre(const struct rfb_pixel_format *format, const uint32_t *pix
 uint16_t rfb_keysym_to_linux(uint32_t keysym);
 
 struct rfb_server;
+/*
+ * framebuffer_written() tells whether the guest wrote to the framebuffer
+ * since the last call; unchanged frames are then not compared at all.
+ */
 int rfb_server_open(struct rfb_server **server, struct event_loop *loop, const char *path,
 		    const struct framebuffer_info *framebuffer, uint8_t *pixels,
-		    struct virtio_device *keyboard, struct virtio_device *tablet);
+		    struct virtio_device *keyboard, struct virtio_device *tablet,
+		    bool (*framebuffer_written)(void *opaque), void *written_opaque);
 
 #endif

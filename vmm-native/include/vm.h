@@ -78,7 +78,13 @@ struct vm {
 
 int vm_create(struct vm *vm, uint64_t memory_bytes, unsigned vcpu_count);
 /* Map an extra host buffer (e.g. the framebuffer) into the guest. */
-int vm_map_region(struct vm *vm, unsigned slot, uint64_t gpa, void *host, uint64_t size);
+int vm_map_region(struct vm *vm, unsigned slot, uint64_t gpa, void *host, uint64_t size,
+		  bool track_writes);
+/*
+ * For a slot mapped with track_writes: whether the guest wrote to it since
+ * the last call (KVM dirty log). Errors count as "written".
+ */
+bool vm_region_written(struct vm *vm, unsigned slot, uint64_t size);
 int vm_start(struct vm *vm);
 void vm_request_exit(struct vm *vm, int code);
 int vm_pause(struct vm *vm);

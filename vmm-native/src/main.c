@@ -414,12 +414,20 @@ static void setup_framebuffer(struct machine *machine)
 					   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (machine->framebuffer_memory == MAP_FAILED)
 		die_errno("framebuffer");
-	int ret = vm_map_region(&machine->vm, 2, fb->address, machine->framebuffer_memory, fb->size);
+	int ret = vm_map_region(&machine->vm, MACHINE_FRAMEBUFFER_SLOT, fb->address,
+				machine->framebuffer_memory, fb->size, true);
 	if (ret < 0)
 		die("cannot map the framebuffer: %s", strerror(-ret));
 }
 
 static struct machine machine;
+
+static bool framebuffer_written(void *opaque)
+{
+	struct machine *owner = opaque;
+
+	return vm_region_written(&owner->vm, MACHINE_FRAMEBUFFER_SLOT, owner->framebuffer.size);
+}
 
 static void terminate_handler(int signal)
 {
@@ -527,7 +535,8 @@ int main(int argc, char **argv)
 		die("control socket %s: %s", config->control, strerror(-ret));
 	if (config->vnc) {
 		ret = rfb_server_open(&machine.rfb, &machine.loop, config->vnc, &machine.framebuffer,
-				      machine.framebuffer_memory, machine.keyboard, machine.tablet);
+				      machine.framebuffer_memory, machine.keyboard, machine.tablet,
+				      framebuffer_written, &machine);
 		if (ret < 0)
 			die("VNC socket %s: %s", config->vnc, strerror(-ret));
 	}

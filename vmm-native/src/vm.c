@@ -117,10 +117,12 @@ int vm_create(struct vm *vm, uint64_t memory_bytes, unsigned vcpu_count)
 	return 0;
 }
 
-int vm_map_region(struct vm *vm, unsigned slot, uint64_t gpa, void *host, uint64_t size)
+int vm_map_region(struct vm *vm, unsigned slot, uint64_t gpa, void *host, uint64_t size,
+		  bool track_writes)
 {
 	struct kvm_userspace_memory_region region = {
 		.slot = slot,
+		.flags = track_writes ? KVM_MEM_LOG_DIRTY_PAGES : 0,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uintptr_t)host,
@@ -129,6 +131,24 @@ int vm_map_region(struct vm *vm, unsigned slot, uint64_t gpa, void *host, uint64
 	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		return -errno;
 	return 0;
+}
+
+bool vm_region_written(struct vm *vm, unsigned slot, uint64_t size)
+{
+	uint64_t bitmap[64];
+	uint64_t pages = (size + 4095) / 4096;
+	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
+
+	/* One bit per page; 4096 pages (16 MiB) is the most a framebuffer gets here. */
+	if (pages > sizeof(bitmap) * 8)
+		return true;
+	memset(bitmap, 0, sizeof(bitmap));
+	if (ioctl(vm->vm_fd, KVM_GET_DIRTY_LOG, &log) < 0)
+		return true;
+	for (uint64_t i = 0; i < (pages + 63) / 64; i++)
+		if (bitmap[i])
+			return true;
+	return false;
 }
 
 void vm_set_irq_line(struct vm *vm, unsigned irq, bool level)

@@ -26,6 +26,7 @@ struct vnc_client {
 	bool use_rre;
 	bool update_requested;
 	bool full_update;                 /* next update must send everything requested */
+	bool stale;                       /* the framebuffer may differ from the shadow */
 	uint16_t request_x, request_y, request_width, request_height;
 	uint8_t last_buttons;
 	uint32_t *shadow;                 /* what the client has seen */
@@ -43,6 +44,8 @@ struct rfb_server {
 	const uint32_t *pixels;
 	struct virtio_device *keyboard, *tablet;
 	struct vnc_client *clients;
+	bool (*framebuffer_written)(void *opaque);
+	void *written_opaque;
 	uint8_t *tile_buffer;
 	size_t tile_buffer_size;
 };
@@ -192,7 +195,8 @@ static void client_send_update(struct vnc_client *client)
 	uint16_t rectangles = 0;
 	size_t header_at;
 
-	if (!client->update_requested || client->output_length)
+	if (!client->update_requested || client->output_length ||
+	    (!client->stale && !client->full_update))
 		return;
 	if (x1 > fb->width)
 		x1 = fb->width;
@@ -217,6 +221,7 @@ static void client_send_update(struct vnc_client *client)
 			}
 			rectangles++;
 		}
+	client->stale = false;
 	if (!rectangles) {
 		client->output_length = header_at; /* nothing changed: keep the request pending */
 		return;
@@ -392,6 +397,9 @@ static void server_timer_ready(struct event_handler *handler, uint32_t events)
 
 	if (read(handler->fd, &expirations, sizeof(expirations)) < 0)
 		return;
+	if (!server->framebuffer_written || server->framebuffer_written(server->written_opaque))
+		for (struct vnc_client *client = server->clients; client; client = client->next)
+			client->stale = true;
 	for (struct vnc_client *client = server->clients, *next; client; client = next) {
 		next = client->next;
 		if (client->state == VNC_NORMAL)
@@ -420,6 +428,7 @@ static void server_accept(struct event_handler *handler, uint32_t events)
 	client->server = server;
 	client->format = server_format;
 	client->full_update = true;
+	client->stale = true;
 	client->handler = (struct event_handler){ fd, client_ready, client };
 	client->next = server->clients;
 	server->clients = client;
@@ -432,7 +441,8 @@ static void server_accept(struct event_handler *handler, uint32_t events)
 
 int rfb_server_open(struct rfb_server **server_out, struct event_loop *loop, const char *path,
 		    const struct framebuffer_info *framebuffer, uint8_t *pixels,
-		    struct virtio_device *keyboard, struct virtio_device *tablet)
+		    struct virtio_device *keyboard, struct virtio_device *tablet,
+		    bool (*framebuffer_written)(void *opaque), void *written_opaque)
 {
 	struct rfb_server *server = calloc(1, sizeof(*server));
 	int ret;
@@ -444,6 +454,8 @@ int rfb_server_open(struct rfb_server **server_out, struct event_loop *loop, con
 	server->pixels = (const uint32_t *)pixels;
 	server->keyboard = keyboard;
 	server->tablet = tablet;
+	server->framebuffer_written = framebuffer_written;
+	server->written_opaque = written_opaque;
 	server->tile_buffer_size = VNC_TILE * VNC_TILE * 4;
 	server->tile_buffer = malloc(server->tile_buffer_size);
 	server->listener.fd = unix_socket_listen(path);

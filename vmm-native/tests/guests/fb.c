@@ -105,8 +105,14 @@ void guest_main(const uint8_t *boot_params)
 		while ((event = next_event(keyboard, &keyboard_queues[0], events[0]))) {
 			if (event->type == EV_KEY) {
 				print("key %u %s\n", event->code, event->value ? "down" : "up");
-				if (event->code == KEY_A && event->value == 1)
+				if (event->code == KEY_A && event->value == 1 && !key_seen) {
 					key_seen = true;
+					/* Something new on screen for an incremental update. */
+					for (uint32_t y = 0; y < 8; y++)
+						for (uint32_t x = 0; x < 8; x++)
+							pixels[y * (stride / 4) + x] = 0x00ff0000;
+					print("box drawn\n");
+				}
 			}
 		}
 		while ((event = next_event(tablet, &tablet_queues[0], events[1]))) {

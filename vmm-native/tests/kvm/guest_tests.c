@@ -837,6 +837,23 @@ static void test_framebuffer_vnc(void)
 			 "key and pointer events did not reach the guest");
 	report("RFB key and pointer events reach the guest through virtio-input", input_ok, &run);
 
+	/* The key made the guest draw a red box: an incremental update carries just that. */
+	bool incremental_ok = false;
+	if (input_ok && wait_for_output(&run, "box drawn", 5000)) {
+		uint8_t request[10] = { 3, 1, 0, 0, 0, 0, 0, (uint8_t)width, 0, (uint8_t)height };
+		unsigned before = raw_rects + rre_rects;
+		incremental_ok = write(fd, request, sizeof(request)) == sizeof(request) &&
+				 rfb_read_update(fd, pixels, width, height, &raw_rects, &rre_rects);
+		unsigned red = 0;
+		for (unsigned y = 0; y < 8; y++)
+			for (unsigned x = 0; x < 8; x++)
+				red += pixels[y * width + x] == 0x00ff0000;
+		incremental_ok = check(incremental_ok && red == 64, "incremental update: %u of 64 red pixels", red) &&
+				 check(raw_rects + rre_rects - before == 1, "incremental update sent %u rectangles, expected 1",
+				       raw_rects + rre_rects - before);
+	}
+	report("RFB incremental update: only what the guest changed (KVM dirty log)", incremental_ok, &run);
+
 	bool stop_ok = input_ok &&
 		       check(control(control_path, "{\"cmd\":\"stop\"}", reply, sizeof(reply)) &&
 				     strstr(reply, "\"ok\":true"), "stop: %s", reply);
