@@ -659,6 +659,35 @@ static void test_config_file(void)
 	report("config file: options from name = value lines", ok, &run);
 }
 
+static void test_pause(void)
+{
+	struct guest_run run;
+	char kernel[512], control_path[300], reply[1024];
+
+	guest_path(kernel, sizeof(kernel), "ticker.elf");
+	path_in_work(control_path, sizeof(control_path), "ticker-control.sock");
+	const char *arguments[] = { "--kernel", kernel, "--control", control_path, NULL };
+	start_guest(&run, arguments);
+	bool ok = check(wait_for_output(&run, "tick 3\n", 20000), "guest does not tick") &&
+		  check(control(control_path, "{\"cmd\":\"pause\"}", reply, sizeof(reply)) &&
+				strstr(reply, "\"ok\":true"), "pause: %s", reply);
+	drain(&run, 100);
+	size_t paused_length = run.output_length;
+	long long until = now_ms() + 600;
+	while (now_ms() < until)
+		drain(&run, 50);
+	ok = ok && check(run.output_length == paused_length, "the guest kept running while paused");
+	size_t resumed_length = run.output_length;
+	ok = ok && check(control(control_path, "{\"cmd\":\"resume\"}", reply, sizeof(reply)), "resume");
+	until = now_ms() + 5000;
+	while (ok && now_ms() < until && run.output_length == resumed_length)
+		drain(&run, 50);
+	ok = ok && check(run.output_length > resumed_length, "the guest did not run again after resume");
+	control(control_path, "{\"cmd\":\"kill\"}", reply, sizeof(reply));
+	finish_guest(&run, 10000);
+	report("control pause stops the vCPUs, resume starts them again", ok, &run);
+}
+
 static void test_smp(void)
 {
 	struct guest_run run;
@@ -898,6 +927,7 @@ int main(int argc, char **argv)
 	test_block();
 	test_malformed_descriptors();
 	test_net();
+	test_pause();
 	test_balloon();
 	test_rng_and_console();
 	test_config_file();
