@@ -34,10 +34,12 @@ static void console_close_source(struct console_backend *console, struct event_h
 		console->paused_source = NULL;
 		console->pending_length = 0;
 	}
-	close(source->fd);
+	/* Writers check the fd under the lock, so it must be gone before it is closed. */
 	pthread_mutex_lock(&console->lock);
+	int fd = source->fd;
 	source->fd = -1;
 	pthread_mutex_unlock(&console->lock);
+	close(fd);
 }
 
 /* Offers pending input to the device; pauses the source while some is left. */
