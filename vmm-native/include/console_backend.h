@@ -37,6 +37,8 @@ int console_backend_open_stdio(struct console_backend *console, struct event_loo
 int console_backend_open_socket(struct console_backend *console, struct event_loop *loop,
 				const char *path);
 void console_backend_open_null(struct console_backend *console);
+/* Puts the terminal back as it was when stdio mode made it raw. */
+void console_backend_restore_terminal(void);
 void console_backend_write(struct console_backend *console, const uint8_t *data, size_t length);
 /* Called by the device (any thread) when it can take input it refused before. */
 void console_backend_resume_input(struct console_backend *console);

@@ -1,9 +1,12 @@
 #include "console_backend.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <termios.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -115,8 +118,28 @@ static int console_open_resume(struct console_backend *console)
 	return event_loop_add(console->loop, &console->resume, EPOLLIN);
 }
 
+static struct termios saved_terminal;
+static bool terminal_saved;
+
+void console_backend_restore_terminal(void)
+{
+	if (terminal_saved)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_terminal);
+}
+
 int console_backend_open_stdio(struct console_backend *console, struct event_loop *loop)
 {
+	/* A terminal passes every key to the guest, except that Ctrl-C still stops mvm. */
+	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_terminal) == 0) {
+		struct termios raw = saved_terminal;
+		cfmakeraw(&raw);
+		raw.c_lflag |= ISIG;
+		raw.c_oflag |= OPOST | ONLCR;
+		if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0) {
+			terminal_saved = true;
+			atexit(console_backend_restore_terminal); /* die() exits through here */
+		}
+	}
 	console_common_init(console, loop);
 	console->output_fd = STDOUT_FILENO;
 	console->input = (struct event_handler){ STDIN_FILENO, console_input_ready, console };

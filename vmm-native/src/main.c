@@ -575,6 +575,7 @@ int main(int argc, char **argv)
 		unlink(config->serial);
 	if (config->virtio_console)
 		unlink(config->virtio_console);
+	console_backend_restore_terminal();
 	fflush(stdout);
 	fflush(stderr);
 	_exit(code < 0 ? VM_EXIT_MONITOR_ERROR : code);
