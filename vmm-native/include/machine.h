@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "acpi.h"
 #include "console_backend.h"
 #include "event_loop.h"
 #include "uart8250.h"
@@ -43,7 +44,7 @@ struct machine_config {
 	const char *control;         /* socket path, or NULL */
 	const char *vnc;             /* socket path, or NULL */
 	uint32_t framebuffer_width, framebuffer_height;
-	bool rng, balloon, input, ksm;
+	bool rng, balloon, input, ksm, acpi;
 	struct disk_options disks[MACHINE_MAX_DISKS];
 	unsigned disk_count;
 	struct tap_options taps[MACHINE_MAX_TAPS];
@@ -71,6 +72,7 @@ struct machine {
 	struct virtio_slot slots[MACHINE_MAX_VIRTIO];
 	unsigned slot_count;
 	struct virtio_device *keyboard, *tablet, *balloon;
+	struct acpi_pm acpi_pm;
 	struct framebuffer_info framebuffer;
 	uint8_t *framebuffer_memory;
 	struct rfb_server *rfb;

@@ -28,6 +28,7 @@ struct boot_config {
 	const char *initrd_path;
 	const char *cmdline;
 	const struct framebuffer_info *framebuffer; /* NULL when there is none */
+	uint64_t acpi_rsdp;                         /* 0 when there is no ACPI */
 };
 
 /* Loads an ELF with a PVH note or a bzImage; sets vm->boot_regs/boot_sregs. */

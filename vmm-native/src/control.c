@@ -168,18 +168,28 @@ static void control_execute(struct control_client *client, const char *line)
 		vm_resume(&machine->vm);
 		control_reply(client, "{\"ok\":true,\"state\":\"running\"}");
 	} else if (strcmp(command, "stop") == 0) {
-		/* No ACPI: the guest is asked through a power key press on the virtio keyboard. */
-		bool asked = machine->keyboard && virtio_input_press_power_key(machine->keyboard) == 0;
+		/*
+		 * With ACPI the guest gets a fixed-feature power button press; without
+		 * it, a power key press on the virtio keyboard.
+		 */
+		const char *how = "none";
+		if (machine->config.acpi) {
+			acpi_pm_press_power_button(&machine->acpi_pm);
+			how = "acpi-power-button";
+		} else if (machine->keyboard && virtio_input_press_power_key(machine->keyboard) == 0) {
+			how = "power-key";
+		}
+		bool asked = strcmp(how, "none") != 0;
 		const char *timeout = json_find(line, "timeout_s");
 		long long seconds = timeout ? strtoll(timeout, NULL, 10) : -1;
 		if (seconds >= 0)
 			machine->stop_deadline_ms = machine_now_ms() + seconds * 1000;
 		if (!asked && seconds < 0) {
-			control_reply(client, "{\"ok\":false,\"error\":\"the guest has no running virtio keyboard to receive a power key\"}");
+			control_reply(client, "{\"ok\":false,\"error\":\"no ACPI and no running virtio keyboard: the guest cannot be asked\"}");
 			return;
 		}
 		snprintf(reply, sizeof(reply), "{\"ok\":true,\"requested\":\"%s\",\"kill_after_s\":%lld}",
-			 asked ? "power-key" : "none", seconds);
+			 how, seconds);
 		control_reply(client, reply);
 	} else if (strcmp(command, "kill") == 0) {
 		control_reply(client, "{\"ok\":true,\"state\":\"killed\"}");

@@ -37,6 +37,8 @@ static void usage(FILE *stream)
 		"      --balloon            virtio memory balloon\n"
 		"      --input              virtio keyboard and tablet without VNC\n"
 		"      --ksm                let the host merge identical guest pages\n"
+		"      --acpi               ACPI tables, PM1 registers and power button (lets\n"
+		"                           Linux power off and answer \"stop\")\n"
 		"      --cpuid-mask L[.S]:REG:BITS  clear BITS of REG (eax..edx) in CPUID leaf L\n"
 		"      --config FILE        read \"option = value\" lines (long option names)\n"
 		"  -v, --verbose            more log output (repeatable)\n"
@@ -97,6 +99,7 @@ enum {
 	OPTION_BALLOON,
 	OPTION_INPUT,
 	OPTION_KSM,
+	OPTION_ACPI,
 	OPTION_CPUID_MASK,
 	OPTION_CONFIG,
 };
@@ -118,6 +121,7 @@ static const struct option long_options[] = {
 	{ "balloon", no_argument, NULL, OPTION_BALLOON },
 	{ "input", no_argument, NULL, OPTION_INPUT },
 	{ "ksm", no_argument, NULL, OPTION_KSM },
+	{ "acpi", no_argument, NULL, OPTION_ACPI },
 	{ "cpuid-mask", required_argument, NULL, OPTION_CPUID_MASK },
 	{ "config", required_argument, NULL, OPTION_CONFIG },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -208,6 +212,9 @@ static void apply_option(struct machine_config *config, int option, const char *
 		break;
 	case OPTION_KSM:
 		config->ksm = true;
+		break;
+	case OPTION_ACPI:
+		config->acpi = true;
 		break;
 	case OPTION_CPUID_MASK: {
 		struct vm scratch;
@@ -422,6 +429,20 @@ static void setup_framebuffer(struct machine *machine)
 
 static struct machine machine;
 
+static void acpi_set_sci(void *opaque, bool level)
+{
+	struct machine *owner = opaque;
+
+	vm_set_irq_line(&owner->vm, ACPI_SCI_IRQ, level);
+}
+
+static void acpi_power_off(void *opaque)
+{
+	struct machine *owner = opaque;
+
+	vm_request_exit(&owner->vm, VM_EXIT_POWER_OFF);
+}
+
 static bool framebuffer_written(void *opaque)
 {
 	struct machine *owner = opaque;
@@ -524,6 +545,16 @@ int main(int argc, char **argv)
 		.cmdline = cmdline,
 		.framebuffer = config->framebuffer_width ? &machine.framebuffer : NULL,
 	};
+	if (config->acpi) {
+		long rsdp = acpi_write_tables(&machine.vm.memory, config->vcpus);
+		if (rsdp < 0)
+			die("cannot write the ACPI tables: %s", strerror((int)-rsdp));
+		boot.acpi_rsdp = (uint64_t)rsdp;
+		acpi_pm_init(&machine.acpi_pm, acpi_set_sci, acpi_power_off, &machine);
+		if (io_bus_register(&machine.vm.port_bus, ACPI_PM1_EVENT_PORT, 6, acpi_pm_access,
+				    &machine.acpi_pm) < 0)
+			die("cannot register the ACPI PM1 registers");
+	}
 	ret = x86_load_kernel(&machine.vm, &boot);
 	if (ret < 0)
 		die("cannot load %s: %s", config->kernel, strerror(-ret));

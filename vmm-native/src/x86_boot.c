@@ -246,6 +246,7 @@ static int load_pvh_elf(struct vm *vm, const struct boot_config *config, const u
 		.magic = HVM_START_MAGIC,
 		.version = 1,
 		.cmdline_paddr = BOOT_CMDLINE_ADDRESS,
+		.rsdp_paddr = config->acpi_rsdp,
 		.memmap_paddr = BOOT_START_INFO_ADDRESS + 0x100,
 	};
 	unsigned map_count = build_memory_map(vm, map);
@@ -375,6 +376,7 @@ static int load_bzimage(struct vm *vm, const struct boot_config *config, const u
 	params->hdr.heap_end_ptr = 0xfe00;
 	params->hdr.cmd_line_ptr = BOOT_CMDLINE_ADDRESS;
 	params->hdr.code32_start = (uint32_t)load_address;
+	params->acpi_rsdp_addr = config->acpi_rsdp; /* boot protocol 2.14 */
 	ret = write_cmdline(vm, config->cmdline);
 	if (ret < 0)
 		return ret;

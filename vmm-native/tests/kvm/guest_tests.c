@@ -688,6 +688,26 @@ static void test_pause(void)
 	report("control pause stops the vCPUs, resume starts them again", ok, &run);
 }
 
+static void test_acpi(void)
+{
+	struct guest_run run;
+	char kernel[512], control_path[300], reply[1024];
+
+	guest_path(kernel, sizeof(kernel), "acpi.elf");
+	path_in_work(control_path, sizeof(control_path), "acpi-control.sock");
+	const char *arguments[] = { "--kernel", kernel, "--acpi", "--cpus", "2", "--control", control_path, NULL };
+	start_guest(&run, arguments);
+	bool ok = check(wait_for_output(&run, "acpi ready", 20000), "guest did not find its ACPI tables") &&
+		  check(strstr(run.output, "acpi: 2 cpus in the MADT, PM1a at 0x600/0x604, S5 sleep type 5") != NULL,
+			"tables") &&
+		  check(control(control_path, "{\"cmd\":\"stop\"}", reply, sizeof(reply)) &&
+				strstr(reply, "\"requested\":\"acpi-power-button\""), "stop: %s", reply);
+	int code = finish_guest(&run, 20000);
+	ok = ok && check(code == 0 && strstr(run.output, "power button pressed"),
+			 "guest did not power off through S5 (exit %d)", code);
+	report("ACPI: tables, power button on stop, S5 powers off (exit code 0)", ok, &run);
+}
+
 static void test_smp(void)
 {
 	struct guest_run run;
@@ -932,6 +952,7 @@ int main(int argc, char **argv)
 	test_rng_and_console();
 	test_config_file();
 	test_smp();
+	test_acpi();
 	test_framebuffer_vnc();
 
 	char command[600];

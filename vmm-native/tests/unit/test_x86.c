@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acpi.h"
 #include "unit.h"
 #include "x86_boot.h"
 
@@ -64,4 +65,83 @@ void test_x86(void)
 	CHECK_EQ(entry - table, length);
 	guest_memory_release(&vm->memory);
 	free(vm);
+}
+
+static bool sci_level;
+static unsigned power_offs;
+
+static void set_sci(void *opaque, bool level)
+{
+	(void)opaque;
+	sci_level = level;
+}
+
+static void power_off(void *opaque)
+{
+	(void)opaque;
+	power_offs++;
+}
+
+static void pm_write16(struct acpi_pm *pm, unsigned offset, uint16_t value)
+{
+	acpi_pm_access(pm, offset, (uint8_t *)&value, 2, true);
+}
+
+static uint16_t pm_read16(struct acpi_pm *pm, unsigned offset)
+{
+	uint16_t value = 0;
+	acpi_pm_access(pm, offset, (uint8_t *)&value, 2, false);
+	return value;
+}
+
+void test_acpi(void)
+{
+	struct guest_memory memory;
+
+	CHECK_EQ(guest_memory_allocate(&memory, 2 << 20), 0);
+	CHECK_EQ(acpi_write_tables(&memory, 4), ACPI_RSDP_ADDRESS);
+	const uint8_t *rsdp = guest_memory_pointer(&memory, ACPI_RSDP_ADDRESS, 36);
+	CHECK(memcmp(rsdp, "RSD PTR ", 8) == 0);
+	CHECK_EQ(checksum(rsdp, 20), 0);
+	CHECK_EQ(checksum(rsdp, 36), 0);
+	uint64_t xsdt_address;
+	memcpy(&xsdt_address, rsdp + 24, 8);
+	const uint8_t *xsdt = guest_memory_pointer(&memory, xsdt_address, 52);
+	uint32_t length;
+	memcpy(&length, xsdt + 4, 4);
+	CHECK_EQ(length, 36 + 16);
+	CHECK_EQ(checksum(xsdt, length), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t address;
+		memcpy(&address, xsdt + 36 + 8 * i, 8);
+		const uint8_t *table = guest_memory_pointer(&memory, address, 36);
+		memcpy(&length, table + 4, 4);
+		CHECK(memcmp(table, i == 0 ? "FACP" : "APIC", 4) == 0);
+		CHECK_EQ(checksum(guest_memory_pointer(&memory, address, length), length), 0);
+		if (i == 0) {
+			CHECK_EQ(length, 276); /* FADT revision 6 */
+			uint16_t sci;
+			memcpy(&sci, table + 46, 2);
+			CHECK_EQ(sci, ACPI_SCI_IRQ);
+		}
+	}
+	guest_memory_release(&memory);
+
+	/* PM1: the power button raises SCI only while enabled; S5 powers off. */
+	struct acpi_pm pm;
+	acpi_pm_init(&pm, set_sci, power_off, NULL);
+	CHECK_EQ(pm_read16(&pm, 4) & 1, 1); /* SCI_EN: always in ACPI mode */
+	acpi_pm_press_power_button(&pm);
+	CHECK(!sci_level);
+	CHECK_EQ(pm_read16(&pm, 0), 0x0100);
+	pm_write16(&pm, 2, 0x0100);
+	CHECK(sci_level);
+	pm_write16(&pm, 0, 0x0100);
+	CHECK(!sci_level);
+	CHECK_EQ(pm_read16(&pm, 0), 0);
+	pm_write16(&pm, 4, (3 << 10) | (1 << 13)); /* S3: not supported, ignored */
+	CHECK_EQ(power_offs, 0);
+	uint8_t high = (uint8_t)(((ACPI_S5_SLEEP_TYPE << 10) | (1 << 13)) >> 8);
+	acpi_pm_access(&pm, 5, &high, 1, true);
+	CHECK_EQ(power_offs, 1);
 }

@@ -86,5 +86,6 @@ void test_uart(void);
 void test_rfb(void);
 void test_devices(void);
 void test_x86(void);
+void test_acpi(void);
 
 #endif

@@ -128,6 +128,7 @@ static const struct {
 	{ "rfb", test_rfb },
 	{ "devices", test_devices },
 	{ "x86", test_x86 },
+	{ "acpi", test_acpi },
 };
 
 int main(void)
