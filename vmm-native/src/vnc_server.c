@@ -221,7 +221,9 @@ static void client_send_update(struct vnc_client *client)
 			}
 			rectangles++;
 		}
-	client->stale = false;
+	/* The shadow is current everywhere only if the whole screen was compared. */
+	if (x0 == 0 && y0 == 0 && x1 == fb->width && y1 == fb->height)
+		client->stale = false;
 	if (!rectangles) {
 		client->output_length = header_at; /* nothing changed: keep the request pending */
 		return;
