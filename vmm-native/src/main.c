@@ -39,7 +39,8 @@ static void usage(FILE *stream)
 		"      --ksm                let the host merge identical guest pages\n"
 		"      --acpi               ACPI tables, PM1 registers and power button (lets\n"
 		"                           Linux power off and answer \"stop\")\n"
-		"      --cpuid-mask L[.S]:REG:BITS  clear BITS of REG (eax..edx) in CPUID leaf L\n"
+		"      --cpuid-mask L[.S]:REG:BITS  clear BITS of REG (eax..edx) in CPUID leaf L,\n"
+		"                           or a feature by name (avx512f, avx2, x2apic, ...)\n"
 		"      --config FILE        read \"option = value\" lines (long option names)\n"
 		"  -v, --verbose            more log output (repeatable)\n"
 		"exit status: 0 power-off, 1 monitor error, 2 guest reboot, 3 killed,\n"
@@ -62,6 +63,24 @@ static int parse_mac(const char *text, uint8_t mac[6])
 	return 0;
 }
 
+/* Feature flags by their Linux /proc/cpuinfo names (Intel SDM vol. 2A, CPUID). */
+static const struct {
+	const char *name;
+	uint32_t function;
+	unsigned reg; /* 0 eax, 1 ebx, 2 ecx, 3 edx */
+	unsigned bit;
+} cpuid_features[] = {
+	{ "pclmulqdq", 1, 2, 1 }, { "ssse3", 1, 2, 9 },    { "fma", 1, 2, 12 },
+	{ "sse4_1", 1, 2, 19 },   { "sse4_2", 1, 2, 20 },  { "x2apic", 1, 2, 21 },
+	{ "movbe", 1, 2, 22 },    { "popcnt", 1, 2, 23 },  { "aes", 1, 2, 25 },
+	{ "xsave", 1, 2, 26 },    { "avx", 1, 2, 28 },     { "f16c", 1, 2, 29 },
+	{ "rdrand", 1, 2, 30 },   { "bmi1", 7, 1, 3 },     { "avx2", 7, 1, 5 },
+	{ "bmi2", 7, 1, 8 },      { "avx512f", 7, 1, 16 }, { "rdseed", 7, 1, 18 },
+	{ "adx", 7, 1, 19 },      { "sha_ni", 7, 1, 29 },  { "avx512bw", 7, 1, 30 },
+	{ "avx512vl", 7, 1, 31 }, { "pku", 7, 2, 3 },      { "la57", 7, 2, 16 },
+	{ "pdpe1gb", 0x80000001, 3, 26 },
+};
+
 static int parse_cpuid_mask(struct vm *vm, const char *text)
 {
 	struct cpuid_mask mask = { .any_index = true };
@@ -72,6 +91,16 @@ static int parse_cpuid_mask(struct vm *vm, const char *text)
 
 	if (vm->cpuid_mask_count == VM_MAX_CPUID_MASKS)
 		return -ENOSPC;
+	for (size_t i = 0; i < sizeof(cpuid_features) / sizeof(cpuid_features[0]); i++)
+		if (strcmp(text, cpuid_features[i].name) == 0) {
+			mask.function = cpuid_features[i].function;
+			mask.index = 0;
+			mask.any_index = false;
+			mask.reg = cpuid_features[i].reg;
+			mask.clear_bits = 1u << cpuid_features[i].bit;
+			vm->cpuid_masks[vm->cpuid_mask_count++] = mask;
+			return 0;
+		}
 	function = strtoul(text, &end, 0);
 	if (*end == '.') {
 		mask.index = (uint32_t)strtoul(end + 1, &end, 0);
@@ -220,7 +249,7 @@ static void apply_option(struct machine_config *config, int option, const char *
 		struct vm scratch;
 		memset(&scratch, 0, sizeof(scratch));
 		if (parse_cpuid_mask(&scratch, value) < 0 || pending_mask_count == VM_MAX_CPUID_MASKS)
-			die("bad --cpuid-mask %s (expected LEAF[.SUBLEAF]:REG:BITS)", value);
+			die("bad --cpuid-mask %s (expected LEAF[.SUBLEAF]:REG:BITS or a feature name)", value);
 		pending_masks[pending_mask_count++] = scratch.cpuid_masks[0];
 		break;
 	}
