@@ -3,6 +3,7 @@
 #define MVM_MACHINE_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "acpi.h"
@@ -49,7 +50,19 @@ struct machine_config {
 	unsigned disk_count;
 	struct tap_options taps[MACHINE_MAX_TAPS];
 	unsigned tap_count;
+	struct cpuid_mask cpuid_masks[VM_MAX_CPUID_MASKS];
+	unsigned cpuid_mask_count;
 };
+
+/* Options (config.c). Errors are logged and returned as negative errno. */
+void machine_config_defaults(struct machine_config *config);
+/* 1 when --help was asked for. */
+int machine_config_parse_arguments(struct machine_config *config, int argc, char **argv);
+int machine_config_read_file(struct machine_config *config, const char *path);
+/* One option by its long name; value is NULL for flags. */
+int machine_config_set(struct machine_config *config, const char *name, const char *value);
+int machine_config_validate(const struct machine_config *config);
+void machine_config_usage(FILE *stream);
 
 enum virtio_slot_kind { SLOT_BLOCK, SLOT_NET, SLOT_CONSOLE, SLOT_RNG, SLOT_BALLOON, SLOT_KEYBOARD,
 			SLOT_TABLET };

@@ -87,5 +87,6 @@ void test_rfb(void);
 void test_devices(void);
 void test_x86(void);
 void test_acpi(void);
+void test_config(void);
 
 #endif

@@ -129,13 +129,14 @@ static const struct {
 	{ "devices", test_devices },
 	{ "x86", test_x86 },
 	{ "acpi", test_acpi },
+	{ "config", test_config },
 };
 
 int main(void)
 {
 	unsigned suites_passed = 0, suites_failed = 0;
 
-	log_threshold = LOG_LEVEL_ERROR; /* the tests provoke warnings on purpose */
+	log_threshold = LOG_LEVEL_NONE; /* the tests provoke errors on purpose */
 	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
 		unsigned failures_before = unit_failures;
 		suites[i].run();
