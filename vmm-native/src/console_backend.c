@@ -1,13 +1,13 @@
 #include "console_backend.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
-#include <fcntl.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <termios.h>
-#include <sys/epoll.h>
 #include <unistd.h>
 
 #include "log.h"

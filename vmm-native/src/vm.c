@@ -188,32 +188,35 @@ static void vcpu_kick_all(struct vm *vm)
 			pthread_kill(vm->vcpus[i].thread, VCPU_KICK_SIGNAL);
 }
 
+static bool timespec_after(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
+}
+
 int vm_pause(struct vm *vm)
 {
-	struct timespec deadline;
+	struct timespec deadline, now, step;
 	int ret = 0;
 
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += 2;
 	pthread_mutex_lock(&vm->state_lock);
 	vm->pause_requested = true;
-	pthread_mutex_unlock(&vm->state_lock);
-	pthread_mutex_lock(&vm->state_lock);
-	while (vm->paused_vcpus < vm->vcpu_count && ret == 0) {
-		pthread_mutex_unlock(&vm->state_lock);
+	while (vm->paused_vcpus < vm->vcpu_count) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (timespec_after(&now, &deadline)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		/* A vCPU inside KVM_RUN only sees the request once kicked out of it. */
 		vcpu_kick_all(vm);
-		pthread_mutex_lock(&vm->state_lock);
-		struct timespec step;
-		clock_gettime(CLOCK_REALTIME, &step);
+		step = now;
 		step.tv_nsec += 10 * 1000 * 1000;
 		if (step.tv_nsec >= 1000000000) {
 			step.tv_sec++;
 			step.tv_nsec -= 1000000000;
 		}
 		pthread_cond_timedwait(&vm->state_changed, &vm->state_lock, &step);
-		if (step.tv_sec > deadline.tv_sec ||
-		    (step.tv_sec == deadline.tv_sec && step.tv_nsec > deadline.tv_nsec))
-			ret = -ETIMEDOUT;
 	}
 	pthread_mutex_unlock(&vm->state_lock);
 	return ret;
