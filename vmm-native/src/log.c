@@ -15,6 +15,7 @@ static const char *const level_names[] = {
 	[LOG_LEVEL_DEBUG] = "debug",
 };
 
+__attribute__((format(printf, 2, 0)))
 static void log_vprint(const char *level, const char *format, va_list args, const char *suffix)
 {
 	char line[1024];
