@@ -45,7 +45,7 @@ struct machine_config {
 	const char *control;         /* socket path, or NULL */
 	const char *vnc;             /* socket path, or NULL */
 	uint32_t framebuffer_width, framebuffer_height;
-	bool rng, balloon, input, ksm, acpi;
+	bool rng, balloon, input, ksm, acpi, no_sandbox;
 	struct disk_options disks[MACHINE_MAX_DISKS];
 	unsigned disk_count;
 	struct tap_options taps[MACHINE_MAX_TAPS];

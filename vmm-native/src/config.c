@@ -31,6 +31,7 @@ void machine_config_usage(FILE *stream)
 		"      --ksm                let the host merge identical guest pages\n"
 		"      --acpi               ACPI tables, PM1 registers and power button (lets\n"
 		"                           Linux power off and answer \"stop\")\n"
+		"      --no-sandbox         do not restrict system calls once the guest runs\n"
 		"      --cpuid-mask L[.S]:REG:BITS  clear BITS of REG (eax..edx) in CPUID leaf L,\n"
 		"                           or a feature by name (avx512f, avx2, x2apic, ...)\n"
 		"      --config FILE        read \"option = value\" lines (long option names)\n"
@@ -121,6 +122,7 @@ enum {
 	OPTION_INPUT,
 	OPTION_KSM,
 	OPTION_ACPI,
+	OPTION_NO_SANDBOX,
 	OPTION_CPUID_MASK,
 	OPTION_CONFIG,
 };
@@ -143,6 +145,7 @@ static const struct option long_options[] = {
 	{ "input", no_argument, NULL, OPTION_INPUT },
 	{ "ksm", no_argument, NULL, OPTION_KSM },
 	{ "acpi", no_argument, NULL, OPTION_ACPI },
+	{ "no-sandbox", no_argument, NULL, OPTION_NO_SANDBOX },
 	{ "cpuid-mask", required_argument, NULL, OPTION_CPUID_MASK },
 	{ "config", required_argument, NULL, OPTION_CONFIG },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -242,6 +245,9 @@ static int apply_option(struct machine_config *config, int option, const char *v
 		break;
 	case OPTION_ACPI:
 		config->acpi = true;
+		break;
+	case OPTION_NO_SANDBOX:
+		config->no_sandbox = true;
 		break;
 	case OPTION_CPUID_MASK:
 		if (parse_cpuid_mask(config->cpuid_masks, &config->cpuid_mask_count, value) < 0) {

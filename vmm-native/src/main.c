@@ -12,6 +12,7 @@
 #include "log.h"
 #include "machine.h"
 #include "rfb.h"
+#include "sandbox.h"
 
 static const unsigned virtio_irqs[MACHINE_MAX_VIRTIO] = { 5, 6, 7, 9, 10, 11, 12, 14, 15, 3 };
 
@@ -300,6 +301,8 @@ int main(int argc, char **argv)
 	ret = vm_start(&machine.vm);
 	if (ret < 0)
 		die("cannot start the vCPUs: %s", strerror(-ret));
+	if (!config->no_sandbox && (ret = sandbox_enter()) < 0)
+		log_warn("running without a system call filter: %s", strerror(-ret));
 	while (!atomic_load(&machine.vm.exiting)) {
 		int timeout_ms = -1;
 		if (machine.stop_deadline_ms) {

@@ -335,6 +335,18 @@ static void test_idle_and_control(void)
 		close(console);
 	report("serial console on a unix socket", ok, &run);
 
+	/* Once the guest runs, the monitor is under its system call filter. */
+	char status_path[64], line[256];
+	bool filtered = false;
+	snprintf(status_path, sizeof(status_path), "/proc/%d/status", (int)run.pid);
+	FILE *status = fopen(status_path, "r");
+	while (status && fgets(line, sizeof(line), status))
+		if (strncmp(line, "Seccomp:", 8) == 0 && strtol(line + 8, NULL, 10) == 2)
+			filtered = true;
+	if (status)
+		fclose(status);
+	report("sandbox: the running monitor is under a seccomp filter", check(filtered, "no seccomp filter"), &run);
+
 	usleep(300000);
 	long ticks_per_second = sysconf(_SC_CLK_TCK);
 	unsigned long before = process_cpu_ticks(run.pid);
