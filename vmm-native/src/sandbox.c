@@ -6,6 +6,7 @@
 #include <linux/seccomp.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -32,8 +33,8 @@ static const int allowed_syscalls[] = {
 
 int sandbox_enter(void)
 {
-	/* arch load, arch check, kill, nr load, one compare each, deny, allow */
-	struct sock_filter program[4 + COUNT + 2];
+	/* arch load, arch check, kill, nr load, TIOCSTI check (4), one compare each, deny, allow */
+	struct sock_filter program[4 + 4 + COUNT + 2];
 	unsigned length = 0;
 
 	program[length++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
@@ -41,6 +42,14 @@ int sandbox_enter(void)
 	program[length++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64,
 							 1, 0);
 	program[length++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	program[length++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+							 offsetof(struct seccomp_data, nr));
+	/* ioctl(TIOCSTI) would push keystrokes into a terminal on stdin: refuse it. */
+	program[length++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_ioctl, 0, 3);
+	program[length++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+							 offsetof(struct seccomp_data, args[1]));
+	program[length++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TIOCSTI,
+							 (uint8_t)(COUNT + 1), 0);
 	program[length++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 							 offsetof(struct seccomp_data, nr));
 	for (unsigned i = 0; i < COUNT; i++) {
