@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (fd < 0 || ftruncate(fd, 64 * 1024) < 0 || guest_memory_allocate(&memory, FUZZ_MEMORY) < 0)
 			abort();
 		disk = (struct disk_file){ .fd = fd, .size = 64 * 1024, .read_only = false };
-		if (virtio_blk_init(&device, &memory, &disk) < 0)
+		if (virtio_blk_init(&device, &memory, &disk, false) < 0)
 			abort();
 	}
 	if (size < 2)

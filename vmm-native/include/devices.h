@@ -39,8 +39,9 @@ struct virtq_chain;
 int virtio_blk_parse_request(const struct virtq_chain *chain,
 			     struct virtio_blk_parsed_request *request);
 
+/* asynchronous: serve requests on a worker thread so that vCPUs never wait for the disk. */
 int virtio_blk_init(struct virtio_device **device, const struct guest_memory *memory,
-		    struct disk_file *disk);
+		    struct disk_file *disk, bool asynchronous);
 int virtio_net_init(struct virtio_device **device, const struct guest_memory *memory,
 		    struct event_loop *loop, int tap_fd, const uint8_t mac[6]);
 int virtio_rng_init(struct virtio_device **device, const struct guest_memory *memory);

@@ -94,7 +94,7 @@ static void setup_devices(struct machine *machine, char *cmdline, size_t cmdline
 		ret = disk_file_open(disk, config->disks[i].path, config->disks[i].read_only);
 		if (ret < 0)
 			die("disk %s: %s", config->disks[i].path, strerror(-ret));
-		if (virtio_blk_init(&device, &vm->memory, disk) < 0 ||
+		if (virtio_blk_init(&device, &vm->memory, disk, true) < 0 ||
 		    add_virtio_slot(machine, SLOT_BLOCK, device, cmdline, cmdline_size) < 0)
 			die("cannot add disk %s", config->disks[i].path);
 	}

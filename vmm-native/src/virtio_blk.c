@@ -1,5 +1,6 @@
 /* virtio block device (virtio 1.x section 5.2) on a raw image file. */
 #include <errno.h>
+#include <pthread.h>
 #include <linux/virtio_blk.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,11 @@
 struct virtio_blk {
 	struct virtio_device device;
 	struct disk_file *disk;
+	bool asynchronous;      /* requests run on the worker thread, not the vCPU's */
+	pthread_t worker;
+	pthread_cond_t work;    /* signalled under the device lock when the driver notifies */
+	bool work_pending;
+	uint64_t generation;    /* bumped by reset: completions of older requests are dropped */
 	uint8_t bounce[BLK_BOUNCE_SIZE];
 	struct virtq_chain chain;
 };
@@ -166,30 +172,73 @@ static void blk_read_config(struct virtio_device *device, uint32_t offset, uint8
 		memcpy(data, (uint8_t *)&config + offset, size);
 }
 
-static void blk_queue_notify(struct virtio_device *device, uint16_t queue_index)
+/* Device lock held; released around the disk I/O in asynchronous mode. */
+static void blk_process_queue(struct virtio_blk *blk)
 {
-	struct virtio_blk *blk = device->state;
-	struct virtqueue *queue = &device->queues[queue_index];
+	struct virtio_device *device = &blk->device;
+	struct virtqueue *queue = &device->queues[0];
 	struct virtio_blk_parsed_request request;
-	bool completed = false;
-	int ret;
+	int ret = 0;
 
-	while ((ret = virtqueue_pop(queue, device->memory, &blk->chain)) == 1) {
+	while (virtio_device_running(device) &&
+	       (ret = virtqueue_pop(queue, device->memory, &blk->chain)) == 1) {
 		uint32_t written = 0;
+		uint64_t generation = blk->generation;
+
 		if (virtio_blk_parse_request(&blk->chain, &request) < 0) {
 			virtio_device_fail(device, "block request without header or status", -EINVAL);
 			return;
 		}
-		*request.status = blk_execute(blk, &blk->chain, &request, &written);
-		if (*request.status != VIRTIO_BLK_S_OK)
+		if (blk->asynchronous)
+			pthread_mutex_unlock(&device->lock);
+		uint8_t status = blk_execute(blk, &blk->chain, &request, &written);
+		if (blk->asynchronous)
+			pthread_mutex_lock(&device->lock);
+		if (generation != blk->generation)
+			return; /* the driver reset the device meanwhile */
+		*request.status = status;
+		if (status != VIRTIO_BLK_S_OK)
 			written = 0;
 		virtqueue_push(queue, device->memory, blk->chain.head, written + 1);
-		completed = true;
+		virtio_device_signal_used(device, 0);
 	}
 	if (ret < 0)
 		virtio_device_fail(device, "malformed descriptor chain", ret);
-	if (completed)
-		virtio_device_signal_used(device, queue_index);
+}
+
+static void *blk_worker(void *argument)
+{
+	struct virtio_blk *blk = argument;
+
+	pthread_mutex_lock(&blk->device.lock);
+	for (;;) {
+		while (!blk->work_pending)
+			pthread_cond_wait(&blk->work, &blk->device.lock);
+		blk->work_pending = false;
+		blk_process_queue(blk);
+	}
+	return NULL;
+}
+
+static void blk_queue_notify(struct virtio_device *device, uint16_t queue_index)
+{
+	struct virtio_blk *blk = device->state;
+	(void)queue_index;
+
+	if (blk->asynchronous) {
+		blk->work_pending = true;
+		pthread_cond_signal(&blk->work);
+	} else {
+		blk_process_queue(blk);
+	}
+}
+
+static void blk_reset(struct virtio_device *device)
+{
+	struct virtio_blk *blk = device->state;
+
+	blk->generation++;
+	blk->work_pending = false;
 }
 
 static const struct virtio_dev_ops virtio_blk_ops = {
@@ -201,17 +250,33 @@ static const struct virtio_dev_ops virtio_blk_ops = {
 	.features = blk_features,
 	.read_config = blk_read_config,
 	.queue_notify = blk_queue_notify,
+	.reset = blk_reset,
 };
 
 int virtio_blk_init(struct virtio_device **device, const struct guest_memory *memory,
-		    struct disk_file *disk)
+		    struct disk_file *disk, bool asynchronous)
 {
 	struct virtio_blk *blk = calloc(1, sizeof(*blk));
+	int ret;
 
 	if (!blk)
 		return -ENOMEM;
 	blk->disk = disk;
+	blk->asynchronous = asynchronous;
+	pthread_cond_init(&blk->work, NULL);
 	virtio_device_init(&blk->device, &virtio_blk_ops, blk, memory);
+	if (asynchronous) {
+		pthread_attr_t attributes;
+		pthread_attr_init(&attributes);
+		pthread_attr_setstacksize(&attributes, 256 * 1024);
+		ret = pthread_create(&blk->worker, &attributes, blk_worker, blk);
+		pthread_attr_destroy(&attributes);
+		if (ret != 0) {
+			free(blk);
+			return -ret;
+		}
+		pthread_setname_np(blk->worker, "virtio-blk");
+	}
 	*device = &blk->device;
 	return 0;
 }
