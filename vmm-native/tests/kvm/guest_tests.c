@@ -10,6 +10,7 @@
 #include <linux/if.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <linux/kvm.h>
 #include <net/ethernet.h>
 #include <poll.h>
 #include <signal.h>
@@ -937,13 +938,18 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
+	/* Usable means a VM can be created, not just that the device node exists. */
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0) {
+	int probe = kvm >= 0 ? ioctl(kvm, KVM_CREATE_VM, 0) : -1;
+	if (probe < 0) {
 		printf("\n*** /dev/kvm is not usable (%s): SKIPPING ALL GUEST TESTS ***\n"
 		       "*** nothing was booted; this is not a pass ***\n\n", strerror(errno));
-		printf("0 passed, 0 failed, all guest tests skipped (no /dev/kvm)\n");
+		printf("guest tests: 0 passed, 0 failed, all skipped (no usable /dev/kvm)\n");
+		if (kvm >= 0)
+			close(kvm);
 		return 0;
 	}
+	close(probe);
 	close(kvm);
 
 	const char *temporary = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
