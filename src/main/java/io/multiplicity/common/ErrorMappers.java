@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import io.quarkus.vertx.http.runtime.security.HttpAuthenticator;
+import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.WebApplicationException;
@@ -79,9 +82,31 @@ public class ErrorMappers {
         return error(400, "validation_failed", summary, Map.of("fields", fields));
     }
 
+    /**
+     * Answers with the challenge of the request's authentication mechanism: 401 with a
+     * {@code WWW-Authenticate: Bearer} header for the API, a redirect to the identity provider for
+     * the portal's sign-in.
+     */
     @ServerExceptionMapper
-    public Response unauthorized(UnauthorizedException e) {
-        return error(401, "unauthorized", "authentication is required: send a bearer token", null);
+    public Uni<Response> unauthorized(UnauthorizedException e, RoutingContext context) {
+        ApiError body = new ApiError("unauthorized", "authentication is required: send a bearer token", null);
+        HttpAuthenticator authenticator = context == null ? null : context.get(HttpAuthenticator.class.getName());
+        if (authenticator == null) {
+            return Uni.createFrom().item(error(401, body.error(), body.message(), null));
+        }
+        return authenticator.getChallenge(context).map(challenge -> {
+            if (challenge == null) {
+                return error(401, body.error(), body.message(), null);
+            }
+            Response.ResponseBuilder builder = Response.status(challenge.status);
+            if (challenge.getHeaders() != null) {
+                challenge.getHeaders().forEach((name, value) -> builder.header(name.toString(), value));
+            }
+            if (challenge.status == 401) {
+                builder.type(MediaType.APPLICATION_JSON).entity(body);
+            }
+            return builder.build();
+        });
     }
 
     @ServerExceptionMapper

@@ -10,6 +10,7 @@ import java.util.UUID;
 
 /** A jail or a VM: its desired state (what the tenant asked for) and its last known actual state. */
 @Entity
+@org.hibernate.annotations.DynamicUpdate
 @Table(name = "instances")
 public class Instance extends PanacheEntityBase {
 

@@ -20,6 +20,7 @@ import org.hibernate.type.SqlTypes;
  * fails it with the reason otherwise. So no operation stays {@code running} after a crash.
  */
 @Entity
+@org.hibernate.annotations.DynamicUpdate
 @Table(name = "operations")
 public class Operation extends PanacheEntityBase {
 

@@ -144,11 +144,6 @@ public class OperationWorker {
                     return;
                 }
                 for (Claimed operation : claimed) {
-                    if (operation.cancelledReason() != null || operation.failedReason() != null) {
-                        executor.execute(() -> afterFailure(operation,
-                                operation.cancelledReason() != null ? operation.cancelledReason() : operation.failedReason()));
-                        continue;
-                    }
                     slots.acquireUninterruptibly();
                     running.add(operation.id());
                     executor.execute(() -> execute(operation));
@@ -192,22 +187,16 @@ public class OperationWorker {
                     LOG.infof("resuming operation %s (%s): %s", operation.id, operation.kind, lost);
                 }
             }
+            // Even an operation that is to end cancelled or failed is claimed first: its clean-up
+            // runs under the lease, and it ends only after the clean-up is done.
             operation.updatedAt = now;
-            if (cancelled != null || failed != null) {
-                operation.state = cancelled != null ? OperationState.CANCELLED : OperationState.FAILED;
-                operation.error = cancelled != null ? cancelled : failed;
-                operation.finishedAt = now;
-                operation.leaseUntil = null;
-                count(operation.kind, operation.state);
-            } else {
-                if (OperationState.PENDING.equals(operation.state)) {
-                    operation.startedAt = now;
-                }
-                operation.state = OperationState.RUNNING;
-                operation.attempts += 1;
-                operation.workerId = workerId;
-                operation.leaseUntil = now.plus(config.lease());
+            if (OperationState.PENDING.equals(operation.state)) {
+                operation.startedAt = now;
             }
+            operation.state = OperationState.RUNNING;
+            operation.attempts += 1;
+            operation.workerId = workerId;
+            operation.leaseUntil = now.plus(config.lease());
             events.operation(operation);
             claimed.add(new Claimed(operation.id, operation.kind, operation.tenantId, operation.targetId,
                     operation.input == null ? Map.of() : new HashMap<>(operation.input), operation.attempts,
@@ -220,17 +209,25 @@ public class OperationWorker {
         OperationHandler handler = handlers.get(operation.kind());
         Context context = new Context(operation);
         try {
-            handler.run(context);
-            finish(operation, OperationState.SUCCEEDED, null);
+            if (operation.cancelledReason() != null) {
+                afterFailure(operation, operation.cancelledReason());
+                finish(operation, OperationState.CANCELLED, operation.cancelledReason());
+            } else if (operation.failedReason() != null) {
+                afterFailure(operation, operation.failedReason());
+                finish(operation, OperationState.FAILED, operation.failedReason());
+            } else {
+                handler.run(context);
+                finish(operation, OperationState.SUCCEEDED, null);
+            }
         } catch (OperationCancelledException e) {
-            finish(operation, OperationState.CANCELLED, e.getMessage());
             afterFailure(operation, e.getMessage());
+            finish(operation, OperationState.CANCELLED, e.getMessage());
         } catch (Exception e) {
             String reason = reason(e);
             LOG.warnf("operation %s (%s) failed: %s", operation.id(), operation.kind(), reason);
             LOG.debug("operation failure", e);
-            finish(operation, OperationState.FAILED, reason);
             afterFailure(operation, reason);
+            finish(operation, OperationState.FAILED, reason);
         } finally {
             running.remove(operation.id());
             slots.release();

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds everything: the native helpers, the monitor and the application. `build.sh clean` removes the outputs.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$PROJECT_ROOT"
+
+if [ "${1:-}" = "clean" ]; then
+  for dir in vmm-native src/main/c; do [ -f "$dir/Makefile" ] && make -s -C "$dir" clean; done
+  pick_java && ./mvnw -B -q clean
+  exit 0
+fi
+
+for dir in vmm-native src/main/c; do
+  if [ -f "$dir/Makefile" ]; then say "building $dir"; make -s -C "$dir"; fi
+done
+pick_java
+say "building the application"
+./mvnw -B -q package -DskipTests

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# make run: installs what is missing, builds, and runs Multiplicity on this machine: PostgreSQL
+# (embedded, data in data/postgres), Keycloak with the project's realm, and the panel with its
+# in-process host agent. Ctrl-C stops everything.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$PROJECT_ROOT"
+
+PANEL_PORT="${MULTIPLICITY_PORT:-8080}"
+KEYCLOAK_PORT="${MULTIPLICITY_KEYCLOAK_PORT:-8180}"
+
+bash scripts/install-deps.sh
+pick_java
+bash scripts/keycloak.sh install
+bash scripts/build.sh
+
+panel_pid=""
+stop_all() {
+  trap - INT TERM EXIT
+  say "stopping"
+  if [ -n "$panel_pid" ] && kill -0 "$panel_pid" 2>/dev/null; then
+    kill -TERM "$panel_pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$panel_pid" 2>/dev/null || break; sleep 0.5; done
+    kill -KILL "$panel_pid" 2>/dev/null || true
+  fi
+  bash scripts/keycloak.sh stop || true
+  say "stopped"
+}
+trap stop_all INT TERM EXIT
+
+bash scripts/keycloak.sh start >/dev/null
+
+say "starting the panel on port $PANEL_PORT (log: $DATA_DIR/panel.log)"
+MULTIPLICITY_DATA_DIR="$DATA_DIR" QUARKUS_HTTP_PORT="$PANEL_PORT" \
+  MULTIPLICITY_KEYCLOAK_URL="http://localhost:$KEYCLOAK_PORT" \
+  "$JAVA_HOME/bin/java" -jar target/quarkus-app/quarkus-run.jar > "$DATA_DIR/panel.log" 2>&1 < /dev/null &
+panel_pid=$!
+
+if ! wait_for_url "http://localhost:$PANEL_PORT/q/health/ready" 180; then
+  tail -n 60 "$DATA_DIR/panel.log" >&2
+  die "the panel did not become ready"
+fi
+
+cat <<INFO
+
+  Multiplicity is running.
+
+    Panel       http://localhost:$PANEL_PORT
+    API docs    http://localhost:$PANEL_PORT/q/swagger-ui
+    Health      http://localhost:$PANEL_PORT/q/health
+    Keycloak    http://localhost:$KEYCLOAK_PORT  (realm multiplicity)
+
+  Demo logins (password = user name):
+    admin   platform admin
+    alice   acme tenant admin        bob    acme tenant member     vera  acme tenant viewer
+    carol   globex tenant admin      dave   globex tenant member
+
+  A token for scripts:
+    TOKEN=\$(bash scripts/keycloak.sh token bob)
+    curl -H "Authorization: Bearer \$TOKEN" http://localhost:$PANEL_PORT/api/v1/instances
+
+  Logs in $DATA_DIR/panel.log and $DATA_DIR/keycloak.log. Press Ctrl-C to stop.
+
+INFO
+
+wait "$panel_pid" || true

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# make test: every test of the project, against real services (PostgreSQL, Keycloak, ZFS, runc, /dev/kvm).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$PROJECT_ROOT"
+
+bash scripts/install-deps.sh
+pick_java
+bash scripts/keycloak.sh install
+
+if [ -f vmm-native/Makefile ]; then
+  say "vmm-native: unit tests and test guests"
+  make -C vmm-native test
+fi
+
+cleanup() { bash scripts/keycloak.sh test-stop || true; }
+trap cleanup EXIT
+MULTIPLICITY_TEST_KEYCLOAK_URL="$(bash scripts/keycloak.sh test-start | tail -n 1)"
+export MULTIPLICITY_TEST_KEYCLOAK_URL
+
+say "control plane: unit, API and packaged-application tests"
+for dir in src/main/c; do [ -f "$dir/Makefile" ] && make -s -C "$dir"; done
+./mvnw -B verify -Pit

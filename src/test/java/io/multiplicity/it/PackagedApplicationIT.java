@@ -1,0 +1,182 @@
+package io.multiplicity.it;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.multiplicity.support.PostgresTestResource;
+import io.multiplicity.support.TestKeycloak;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The packaged application against a real PostgreSQL and a real Keycloak: health, metrics, the API
+ * documentation, a real login, and a restart in the middle of a running operation.
+ */
+class PackagedApplicationIT {
+
+    static DataSource database;
+    static String jdbcUrl;
+    static Path work;
+    static PackagedApplication app;
+
+    @BeforeAll
+    static void start() throws Exception {
+        var postgres = PostgresTestResource.server();
+        database = postgres.getPostgresDatabase();
+        jdbcUrl = "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres";
+        work = Files.createDirectories(TestKeycloak.projectRoot().resolve("target/it-" + System.currentTimeMillis()));
+        app = new PackagedApplication(jdbcUrl, work.resolve("app-1.log"), Map.of()).start();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    @Test
+    void healthIsUpWithTheDatabaseCheck() {
+        Response health = given().get(app.url() + "/q/health");
+        assertEquals(200, health.statusCode(), health.asString());
+        assertEquals("UP", health.path("status"));
+        List<String> checks = health.path("checks.name");
+        assertThat(checks).anyMatch(name -> name.toLowerCase().contains("database"));
+        assertThat(health.<List<String>>path("checks.status")).containsOnly("UP");
+    }
+
+    @Test
+    void metricsAndApiDocumentationAreServed() {
+        String metrics = given().get(app.url() + "/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("jvm_memory_used_bytes").contains("http_server_requests");
+        String openapi = given().accept("application/json").get(app.url() + "/q/openapi").then().statusCode(200)
+                .extract().asString();
+        assertThat(openapi).contains("/api/v1/instances").contains("/api/v1/operations/{id}").contains("/api/v1/events");
+        given().get(app.url() + "/q/swagger-ui/").then().statusCode(200);
+    }
+
+    @Test
+    void aRealKeycloakTokenOpensTheApiAndNoTokenDoesNot() {
+        Response mine = given().auth().oauth2(TestKeycloak.token("bob")).accept(ContentType.JSON)
+                .get(app.url() + "/api/v1/instances");
+        assertEquals(200, mine.statusCode(), mine.asString());
+        assertThat(mine.<List<String>>path("items.tenant")).allMatch("acme"::equals);
+
+        Response anonymous = given().accept(ContentType.JSON).get(app.url() + "/api/v1/instances");
+        assertEquals(401, anonymous.statusCode());
+        assertEquals("unauthorized", anonymous.path("error"));
+        assertThat((String) anonymous.path("message")).isNotBlank();
+
+        // The portal signs in through the authorization code flow of the panel's client.
+        Response login = given().redirects().follow(false).get(app.url() + "/login");
+        assertEquals(302, login.statusCode());
+        assertThat(login.header("Location"))
+                .startsWith(TestKeycloak.url() + "/realms/multiplicity/protocol/openid-connect/auth")
+                .contains("client_id=multiplicity-panel")
+                .contains("response_type=code");
+    }
+
+    @Test
+    void anOperationRunningWhenTheApplicationIsKilledEndsAfterTheRestart() throws Exception {
+        // Bob asks for a change through the API; it is recorded before the answer.
+        given().auth().oauth2(TestKeycloak.token("bob")).get(app.url() + "/api/v1/instances").then().statusCode(200);
+        UUID instance = UUID.randomUUID();
+        UUID operation = UUID.randomUUID();
+        String worker = app.workerId();
+        assertThat(worker).as("worker id in the log").isNotNull();
+        try (Connection connection = database.getConnection()) {
+            execute(connection, "insert into instances (id, tenant_id, name, kind, image, vcpus, memory_mib, disk_gib,"
+                    + " desired_state, actual_state, host_id, created_at, updated_at)"
+                    + " select ?, t.id, ?, 'jail', 'busybox', 1, 64, 1, 'stopped', 'stopping', h.id, now(), now()"
+                    + " from tenants t, hosts h where t.slug = 'acme' and h.local", instance, "restart-" + instance.toString().substring(0, 6));
+            // The state of an operation this very process has claimed and is running, lease and all.
+            execute(connection, "insert into operations (id, tenant_id, kind, target_type, target_id, state, progress,"
+                    + " attempts, worker_id, lease_until, created_at, started_at, updated_at, requested_by_name)"
+                    + " select ?, tenant_id, 'instance.stop', 'instance', id, 'running', 10, 1, ?,"
+                    + " now() + interval '5 seconds', now(), now(), now(), 'bob' from instances where id = ?",
+                    operation, worker, instance);
+        }
+        app.crash();
+        try (Connection connection = database.getConnection()) {
+            assertEquals("running", state(connection, operation), "a crash leaves the operation running");
+        }
+        app = new PackagedApplication(jdbcUrl, work.resolve("app-2.log"), Map.of()).start();
+
+        Response finished = waitFor(operation);
+        String end = finished.path("state");
+        assertThat(end).isIn("succeeded", "failed");
+        if (end.equals("failed")) {
+            assertThat((String) finished.path("error")).isNotBlank();
+        }
+        assertEquals(2, (int) finished.path("attempts"), "resumed once by the new process");
+    }
+
+    @Test
+    void aMutationThroughTheApiIsDurableAcrossARestart() throws Exception {
+        String slug = "restart-" + UUID.randomUUID().toString().substring(0, 6);
+        Response accepted = given().auth().oauth2(TestKeycloak.token("admin")).contentType(ContentType.JSON)
+                .body(Map.of("slug", slug)).post(app.url() + "/api/v1/admin/tenants");
+        assertEquals(202, accepted.statusCode(), accepted.asString());
+        String operation = accepted.path("id");
+        app.close();
+        app = new PackagedApplication(jdbcUrl, work.resolve("app-3.log"), Map.of()).start();
+        Response read = given().auth().oauth2(TestKeycloak.token("admin")).get(app.url() + "/api/v1/operations/" + operation);
+        assertEquals("succeeded", read.path("state"));
+        List<String> slugs = given().auth().oauth2(TestKeycloak.token("admin")).get(app.url() + "/api/v1/admin/tenants")
+                .path("items.slug");
+        assertThat(slugs).contains(slug);
+    }
+
+    private static Response waitFor(UUID operation) throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        Response response = null;
+        while (Instant.now().isBefore(deadline)) {
+            response = given().auth().oauth2(TestKeycloak.token("bob")).get(app.url() + "/api/v1/operations/" + operation);
+            if (List.of("succeeded", "failed", "cancelled").contains((String) response.path("state"))) {
+                return response;
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("operation " + operation + " is still not finished: " + response.asString());
+    }
+
+    private static String state(UUID operation) throws Exception {
+        try (Connection connection = database.getConnection()) {
+            return state(connection, operation);
+        }
+    }
+
+    private static String state(Connection connection, UUID operation) throws Exception {
+        try (PreparedStatement statement = connection.prepareStatement("select state from operations where id = ?")) {
+            statement.setObject(1, operation);
+            try (ResultSet result = statement.executeQuery()) {
+                result.next();
+                return result.getString(1);
+            }
+        }
+    }
+
+    private static void execute(Connection connection, String sql, Object... parameters) throws Exception {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                statement.setObject(i + 1, parameters[i]);
+            }
+            assertEquals(1, statement.executeUpdate(), sql);
+        }
+    }
+}

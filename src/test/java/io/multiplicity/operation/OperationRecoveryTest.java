@@ -1,0 +1,166 @@
+package io.multiplicity.operation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.multiplicity.support.Api;
+import io.multiplicity.support.RecordingHostDriver;
+import io.multiplicity.support.RecordingHostProfile;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Durable operations: an operation whose worker died (its lease ran out) is taken over and ends
+ * succeeded or failed with a reason, never stuck in running; cancellation; long operations keep
+ * their lease.
+ */
+@QuarkusTest
+@TestProfile(RecordingHostProfile.class)
+class OperationRecoveryTest {
+
+    @Inject
+    EntityManager em;
+
+    @BeforeEach
+    @AfterEach
+    void reset() {
+        RecordingHostDriver.delay = Duration.ZERO;
+        RecordingHostDriver.failProvisionWith = null;
+    }
+
+    @Test
+    void anOperationWhoseWorkerDiedIsResumedAndSucceeds() {
+        String instance = createRunning("recover");
+        UUID operation = insertOrphan("instance.stop", UUID.fromString(instance), 1);
+
+        Response finished = waitFor(operation.toString());
+        assertEquals("succeeded", finished.path("state"), finished.asString());
+        assertEquals(2, (int) finished.path("attempts"));
+        assertEquals("stopped", Api.as("bob").get("/api/v1/instances/" + instance).path("state"));
+        assertThat(workerOf(operation)).doesNotStartWith("crashed-replica");
+    }
+
+    @Test
+    void anOperationThatKeepsLosingItsWorkerEndsFailedWithTheReason() {
+        String instance = createRunning("give-up");
+        UUID operation = insertOrphan("instance.restart", UUID.fromString(instance), 3);
+
+        Response finished = waitFor(operation.toString());
+        assertEquals("failed", finished.path("state"));
+        assertThat((String) finished.path("error"))
+                .contains("gave up after 3 attempts")
+                .contains("crashed-replica")
+                .contains("stopped renewing its lease");
+    }
+
+    @Test
+    void anOperationNobodyCanRunEndsFailedWithTheReason() {
+        String instance = createRunning("no-handler");
+        UUID operation = insertOrphan("instance.teleport", UUID.fromString(instance), 1);
+
+        Response finished = waitFor(operation.toString());
+        assertEquals("failed", finished.path("state"));
+        assertThat((String) finished.path("error")).contains("no handler for operations of kind instance.teleport");
+    }
+
+    @Test
+    void aLongOperationKeepsItsLeaseAndIsNotRunTwice() {
+        String instance = createRunning("slow");
+        RecordingHostDriver.delay = Duration.ofSeconds(5); // longer than the test lease of 3 s
+        String operation = Api.as("bob").post("/api/v1/instances/" + instance + "/stop").then().statusCode(202)
+                .extract().path("id");
+        Response finished = waitFor(operation);
+        assertEquals("succeeded", finished.path("state"));
+        assertEquals(1, (int) finished.path("attempts"));
+    }
+
+    @Test
+    void cancellingACreateLeavesNoInstanceBehind() {
+        RecordingHostDriver.delay = Duration.ofMillis(1500);
+        String name = "cancel-" + UUID.randomUUID().toString().substring(0, 6);
+        Response accepted = Api.as("bob").body(Map.of("name", name, "kind", "jail", "image", "busybox",
+                "type", "j1.nano")).post("/api/v1/instances");
+        assertEquals(202, accepted.statusCode());
+        String operation = accepted.path("id");
+        String instance = accepted.path("target");
+        Api.as("bob").post("/api/v1/operations/" + operation + "/cancel").then().statusCode(202);
+
+        Response finished = waitFor(operation);
+        assertEquals("cancelled", finished.path("state"));
+        Api.as("bob").get("/api/v1/instances/" + instance).then().statusCode(404);
+        assertThat(RecordingHostDriver.STATES).doesNotContainKey(UUID.fromString(instance));
+        List<String> names = Api.as("bob").get("/api/v1/instances?limit=500").path("items.name");
+        assertThat(names).doesNotContain(name);
+    }
+
+    @Test
+    void aFailedCreateLeavesNoInstanceBehindAndSaysWhy() {
+        RecordingHostDriver.failProvisionWith = "the image busybox has no snapshot v1";
+        Response accepted = Api.as("bob").body(Map.of("name", "fails-" + UUID.randomUUID().toString().substring(0, 6),
+                "kind", "jail", "image", "busybox", "type", "j1.nano")).post("/api/v1/instances");
+        String operation = accepted.path("id");
+        Response finished = waitFor(operation);
+        assertEquals("failed", finished.path("state"));
+        assertEquals("the image busybox has no snapshot v1", finished.path("error"));
+        Api.as("bob").get("/api/v1/instances/" + accepted.path("target")).then().statusCode(404);
+    }
+
+    private String createRunning(String prefix) {
+        Response accepted = Api.as("bob").body(Map.of("name", prefix + "-" + UUID.randomUUID().toString().substring(0, 6),
+                "kind", "jail", "image", "busybox", "type", "j1.nano", "start", true)).post("/api/v1/instances");
+        assertEquals(202, accepted.statusCode(), accepted.asString());
+        assertEquals("succeeded", waitFor(accepted.path("id")).path("state"));
+        return accepted.path("target");
+    }
+
+    /** Writes what a replica that crashed mid-operation leaves behind: running, lease expired. */
+    private UUID insertOrphan(String kind, UUID instance, int attempts) {
+        UUID id = UUID.randomUUID();
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                        "insert into operations (id, tenant_id, kind, target_type, target_id, state, progress, attempts,"
+                                + " worker_id, lease_until, created_at, started_at, updated_at, requested_by_name)"
+                                + " select ?1, tenant_id, ?2, 'instance', id, 'running', 30, ?3, 'crashed-replica:1:dead',"
+                                + " now() - interval '1 second', now(), now(), now(), 'bob' from instances where id = ?4")
+                .setParameter(1, id)
+                .setParameter(2, kind)
+                .setParameter(3, attempts)
+                .setParameter(4, instance)
+                .executeUpdate());
+        return id;
+    }
+
+    private String workerOf(UUID operation) {
+        return QuarkusTransaction.requiringNew().call(() -> (String) em.createNativeQuery(
+                "select worker_id from operations where id = ?1").setParameter(1, operation).getSingleResult());
+    }
+
+    static Response waitFor(String operation) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(40));
+        Response response = null;
+        while (Instant.now().isBefore(deadline)) {
+            response = Api.as("bob").get("/api/v1/operations/" + operation);
+            if (List.of("succeeded", "failed", "cancelled").contains((String) response.path("state"))) {
+                return response;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        throw new AssertionError("operation " + operation + " did not finish: "
+                + (response == null ? "" : response.asString()));
+    }
+}
