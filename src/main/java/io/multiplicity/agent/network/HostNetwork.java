@@ -125,13 +125,12 @@ public final class HostNetwork {
      */
     public void ensureIsolation() {
         String chain = isolationChain();
-        if (Command.run("iptables", "-w", "-S", chain).ok()) {
-            return;
+        if (!Command.run("iptables", "-w", "-C", chain, "-i", prefix + "v+", "-o", prefix + "v+", "-j", "DROP").ok()) {
+            Command.run("iptables", "-w", "-N", chain);
+            Command.run("iptables", "-w", "-F", chain).check();
+            Command.run("iptables", "-w", "-A", chain, "-m", "physdev", "--physdev-is-bridged", "-j", "RETURN").check();
+            Command.run("iptables", "-w", "-A", chain, "-i", prefix + "v+", "-o", prefix + "v+", "-j", "DROP").check();
         }
-        Command.run("iptables", "-w", "-N", chain);
-        Command.run("iptables", "-w", "-F", chain).check();
-        Command.run("iptables", "-w", "-A", chain, "-m", "physdev", "--physdev-is-bridged", "-j", "RETURN").check();
-        Command.run("iptables", "-w", "-A", chain, "-i", prefix + "v+", "-o", prefix + "v+", "-j", "DROP").check();
         if (!Command.run("iptables", "-w", "-C", "FORWARD", "-j", chain).ok()) {
             Command.run("iptables", "-w", "-I", "FORWARD", "-j", chain).check();
         }
