@@ -239,10 +239,16 @@ class LinuxHostDriverTest {
         assertEquals(List.of("s1"), driver.snapshots(beta.id()));
         var usage = driver.usage(beta.id());
         System.out.printf("[lifecycle] stop %d ms (SIGTERM to busybox init), restart pid %d -> %d, rollback to s1 "
-                + "reads '%s'; usage used=%d referenced=%d snapshots=%d memory=%d%n", stopMillis, restarted.pid(),
+                + "reads '%s'; usage used=%d referenced=%d snapshots=%d memory=%d cpu=%dns%n", stopMillis, restarted.pid(),
                 again.pid(), marker, usage.diskUsedBytes(), usage.diskReferencedBytes(), usage.snapshotBytes(),
-                usage.memoryBytes());
+                usage.memoryBytes(), usage.cpuNanos());
         assertTrue(usage.diskReferencedBytes() > 0);
+        assertTrue(usage.memoryBytes() > 0 && usage.cpuNanos() > 0);
+        assertTrue(exec(beta, "ping", "-c", "2", "-W", "2", "10.231.101.11").ok());
+        var afterPing = driver.usage(beta.id());
+        System.out.printf("[lifecycle] network bytes after two pings: received=%d sent=%d%n", afterPing.networkRxBytes(),
+                afterPing.networkTxBytes());
+        assertTrue(afterPing.networkRxBytes() > 0 && afterPing.networkTxBytes() > 0);
     }
 
     @Test

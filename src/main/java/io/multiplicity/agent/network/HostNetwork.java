@@ -86,6 +86,16 @@ public final class HostNetwork {
         }
     }
 
+    /** A statistics counter of the host end of the jail's veth pair, 0 when it has none. */
+    public long hostInterfaceCounter(UUID id, String counter) {
+        try {
+            return Long.parseLong(java.nio.file.Files.readString(
+                    java.nio.file.Path.of("/sys/class/net", hostInterface(id), "statistics", counter)).strip());
+        } catch (java.io.IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
     /** Whether anything of the jail's network is left on the host. */
     public boolean hasTraces(UUID id) {
         return linkExists(hostInterface(id));
