@@ -82,10 +82,10 @@ public final class OciRuntime {
      * {@link ConsoleKeeper}); its init waits for {@link #start}.
      */
     public List<String> createCommand(String id, Path bundle, Path consoleSocket, Path pidFile) {
-        // No session keyring per jail: every jail's root maps to the same unprivileged host id,
-        // whose kernel key quota (kernel.keys.maxkeys, 200 by default) runs out after enough jails.
-        return base("create", "--bundle", bundle.toString(), "--console-socket", consoleSocket.toString(),
-                "--pid-file", pidFile.toString(), "--no-new-keyring", id);
+        // No session keyring per jail: the kernel counts keyrings per host uid (200 by default), and
+        // jails in user namespaces share one; the jail's seccomp filter refuses the keyring calls.
+        return base("create", "--no-new-keyring", "--bundle", bundle.toString(), "--console-socket",
+                consoleSocket.toString(), "--pid-file", pidFile.toString(), id);
     }
 
     /** Lets the init of a created container run. */
