@@ -78,6 +78,14 @@ public interface HostDriver {
         throw new UnsupportedOperationException("usage");
     }
 
+    /**
+     * Opens a new connection to the instance's graphical console: the RFB (VNC) byte stream of its
+     * monitor's VNC server. Each call is a separate RFB client.
+     */
+    default ConsoleStream openGraphics(UUID instanceId) throws java.io.IOException {
+        throw new UnsupportedOperationException("graphical console");
+    }
+
     /** Opens the instance's serial console. */
     default ConsoleStream openConsole(UUID instanceId) throws java.io.IOException {
         throw new UnsupportedOperationException("console");
