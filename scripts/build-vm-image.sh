@@ -93,8 +93,15 @@ cat > "$root/etc/rc" <<'EOF'
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# insmod reads no /proc/cmdline: hand each module its "module.parameter=value" arguments (mvm
+# lists its virtio-mmio devices as virtio_mmio.device=...).
 for module in $(cat /etc/modules); do
-    insmod "/lib/modules/$module" 2>/dev/null
+    name="${module%.ko}"
+    parameters=
+    for argument in $(cat /proc/cmdline); do
+        case "$argument" in "$name".*=*) parameters="$parameters ${argument#"$name".}" ;; esac
+    done
+    insmod "/lib/modules/$module" $parameters 2>/dev/null
 done
 name=tiny address= gateway=
 for argument in $(cat /proc/cmdline); do
