@@ -49,7 +49,7 @@ release="$(basename "$modules_root")"
 # Staging tree of the initramfs.
 root="$work/root"
 mkdir -p "$root/bin" "$root/sbin" "$root/etc/acpi/PWRF" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" \
-    "$root/root" "$root/run" "$root/lib/modules"
+    "$root/root" "$root/run" "$root/var/log" "$root/lib/modules"
 cp "$work/busybox/bin/busybox" "$root/bin/busybox"
 for applet in $("$root/bin/busybox" --list); do
     [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"

@@ -91,7 +91,7 @@ public final class QemuHypervisor implements Hypervisor {
         if (!"auto".equals(accel)) {
             return accel + " (set by the host's configuration)";
         }
-        String stock = KvmHost.cannotRun(new VmImage("kernel", false, true, "", null));
+        String stock = KvmHost.cannotRun(new VmImage("kernel", false, true, "", null, false));
         return stock == null ? "kvm" : "kvm for purpose-built guests, tcg for stock kernels (" + stock + ")";
     }
 

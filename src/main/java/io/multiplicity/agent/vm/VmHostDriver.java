@@ -65,11 +65,16 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
      * @param accel      {@code kvm} or {@code tcg}
      * @param pid        its monitor, 0 when none was started
      * @param restarts   how often the restart policy started it again
+     * @param graceful   its guest powers off when asked (its image says so); else a stop forces it
      */
-    record VmRecord(boolean shouldRun, String hypervisor, String accel, long pid, int restarts) {
+    record VmRecord(boolean shouldRun, String hypervisor, String accel, long pid, int restarts, boolean graceful) {
 
         VmRecord withRun(boolean run) {
-            return new VmRecord(run, hypervisor, accel, pid, restarts);
+            return new VmRecord(run, hypervisor, accel, pid, restarts, graceful);
+        }
+
+        VmRecord withPid(boolean run, long monitor) {
+            return new VmRecord(run, hypervisor, accel, monitor, restarts, graceful);
         }
     }
 
@@ -315,11 +320,13 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
             throw new IllegalArgumentException("image " + image + " is not a VM image");
         }
         Hypervisor hypervisor = choose(spec, root);
-        VmRecord previous = knows(spec.id()) ? readRecord(spec.id()) : new VmRecord(false, null, null, 0, 0);
+        VmImage needs = VmImage.read(root);
+        VmRecord previous = knows(spec.id()) ? readRecord(spec.id()) : new VmRecord(false, null, null, 0, 0, false);
         growDisk(spec, root);
         writeJson(vmDirectory(spec.id()).resolve("spec.json"), spec);
         writeRecord(spec.id(), new VmRecord(previous.shouldRun(), hypervisor.name(),
-                hypervisor == qemu ? qemu.accelFor(VmImage.read(root)) : "kvm", previous.pid(), previous.restarts()));
+                hypervisor == qemu ? qemu.accelFor(needs) : "kvm", previous.pid(), previous.restarts(),
+                needs.powersOff()));
         return root;
     }
 
@@ -368,16 +375,16 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
         }
         Hypervisor.Launch launch = launch(spec, image, root, tap, record.accel());
         clearSockets(id);
-        writeRecord(id, new VmRecord(true, record.hypervisor(), record.accel(), 0, record.restarts()));
+        writeRecord(id, record.withPid(true, 0));
         long pid;
         try {
             pid = launchMonitor(hypervisor, launch, directory.resolve("monitor.log"));
         } catch (RuntimeException e) {
-            writeRecord(id, new VmRecord(false, record.hypervisor(), record.accel(), 0, record.restarts()));
+            writeRecord(id, record.withPid(false, 0));
             TapDevice.detach(id);
             throw e;
         }
-        writeRecord(id, new VmRecord(true, record.hypervisor(), record.accel(), pid, record.restarts()));
+        writeRecord(id, record.withPid(true, pid));
         watched.add(id);
         LOG.infof("VM %s (%s) started on %s/%s, monitor pid %d", spec.name(), id, hypervisor.name(), record.accel(),
                 pid);
@@ -474,7 +481,7 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
         writeRecord(id, record.withRun(false));
         long pid = record.pid();
         if (monitorAlive(id, pid)) {
-            if (!timeout.isZero() && Files.exists(vmDirectory(id).resolve("spec.json"))) {
+            if (!timeout.isZero() && record.graceful()) {
                 Hypervisor hypervisor = mvm.name().equals(record.hypervisor()) ? mvm : qemu;
                 hypervisor.requestShutdown(new Hypervisor.Launch(id.toString(), "", 0, 0, null, null, "", null,
                         null, null, serialSocket(id), vncSocket(id), controlSocket(id), null, null, null), timeout);
@@ -536,8 +543,10 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
             return new InstanceStatus(id, State.RUNNING, record.pid(), record.hypervisor() + "/" + record.accel());
         }
         if (record.shouldRun()) {
+            String last = tail(vmDirectory(id).resolve("monitor.log"));
             return new InstanceStatus(id, State.CRASHED, 0, "the " + record.hypervisor() + " monitor (pid "
-                    + record.pid() + ") exited without being asked to stop: " + tail(vmDirectory(id).resolve("monitor.log")));
+                    + record.pid() + ") exited without being asked to stop"
+                    + (last.isBlank() ? "" : ": " + last.substring(Math.max(0, last.length() - 200))));
         }
         return new InstanceStatus(id, State.STOPPED, 0, null);
     }
@@ -684,7 +693,7 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
             try {
                 InstanceSpec spec = JSON.readValue(vmDirectory(id).resolve("spec.json").toFile(), InstanceSpec.class);
                 writeRecord(id, new VmRecord(true, record.hypervisor(), record.accel(), record.pid(),
-                        record.restarts() + 1));
+                        record.restarts() + 1, record.graceful()));
                 startLocked(spec);
                 LOG.infof("VM %s restarted after a crash (restart %d)", id, record.restarts() + 1);
             } catch (IOException | RuntimeException e) {
@@ -742,7 +751,8 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
             if (!Files.exists(log)) {
                 return "(no log)";
             }
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+                    .filter(line -> !line.startsWith("---- ")).toList();
             return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size())).strip();
         } catch (IOException | UncheckedIOException e) {
             return "(log unreadable)";
@@ -835,7 +845,7 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
         Path file = vmDirectory(id).resolve("state.json");
         try {
             return Files.exists(file) ? JSON.readValue(file.toFile(), VmRecord.class)
-                    : new VmRecord(false, null, null, 0, 0);
+                    : new VmRecord(false, null, null, 0, 0, false);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -19,9 +19,12 @@ import java.nio.file.Path;
  * @param cmdline       kernel command line (the agent adds the network and hostname parameters)
  * @param driver        hypervisor the image must run on ({@code mvm} or {@code qemu}), or null
  *                      for any that can
+ * @param powersOff     the guest powers off when its power button is pressed (ACPI); a stop of
+ *                      a guest that does not is forced at once instead of after the timeout
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record VmImage(String boot, boolean graphics, boolean stockKernel, String cmdline, String driver) {
+public record VmImage(String boot, boolean graphics, boolean stockKernel, String cmdline, String driver,
+        boolean powersOff) {
 
     public static final String MANIFEST = "vm.json";
     private static final ObjectMapper JSON = new ObjectMapper();

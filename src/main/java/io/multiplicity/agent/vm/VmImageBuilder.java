@@ -53,7 +53,7 @@ public final class VmImageBuilder {
                         + (built.stderr().isBlank() ? built.stdout() : built.stderr()).strip());
             }
         }
-        build(TINY_LINUX, new VmImage("kernel", false, true, "console=ttyS0 panic=-1", null),
+        build(TINY_LINUX, new VmImage("kernel", false, true, "console=ttyS0 panic=-1", null, true),
                 source.resolve("kernel"), source.resolve("initrd"), 1024);
     }
 
@@ -65,7 +65,7 @@ public final class VmImageBuilder {
         if (!Files.isRegularFile(guest)) {
             throw new IllegalStateException("no test guest at " + guest + " (build it: make -C vmm-native guests)");
         }
-        build(MVM_TEST, new VmImage("kernel", false, false, "console=ttyS0", null), guest, null, 64);
+        build(MVM_TEST, new VmImage("kernel", false, false, "console=ttyS0", null, false), guest, null, 64);
     }
 
     private void build(String name, VmImage image, Path kernel, Path initrd, int diskMiB) {

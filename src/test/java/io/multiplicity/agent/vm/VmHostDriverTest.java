@@ -95,9 +95,9 @@ class VmHostDriverTest {
             assertThat(runtimes.get("qemu.capabilities")).contains("firmware", "tcg");
             assertThat(runtimes.get("qemu.accel")).as("how QEMU runs stock kernels here").isNotBlank();
         }
-        VmImage stock = new VmImage("kernel", false, true, "", null);
-        VmImage firmware = new VmImage("firmware", true, false, "", null);
-        VmImage tiny = new VmImage("kernel", false, false, "", null);
+        VmImage stock = new VmImage("kernel", false, true, "", null, false);
+        VmImage firmware = new VmImage("firmware", true, false, "", null, false);
+        VmImage tiny = new VmImage("kernel", false, false, "", null, false);
         assertEquals("mvm", DriverChoice.choose("mvm-test", tiny, driver.hypervisors(), "auto", Map.of()).name());
         assertEquals("qemu", DriverChoice.choose("windows", firmware, driver.hypervisors(), "auto", Map.of()).name());
         assertEquals("qemu", DriverChoice.choose("mvm-test", tiny, driver.hypervisors(), "auto",
