@@ -56,6 +56,9 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
     /** Room in a VM's dataset beside its disk: kernel, initrd, logs. */
     private static final long DATASET_HEADROOM = 256L << 20;
     private static final Duration RESTART_DELAY = Duration.ofSeconds(1);
+    /** The restart policy gives up on a VM that crashed this often within {@link #RESTART_WINDOW}. */
+    private static final int RESTART_LIMIT = 5;
+    private static final Duration RESTART_WINDOW = Duration.ofMinutes(5);
 
     /**
      * What the agent records of a VM beside its spec.
@@ -88,6 +91,7 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
     private final Map<String, String> problems = new LinkedHashMap<>();
     private final Map<UUID, Object> locks = new ConcurrentHashMap<>();
     private final Set<UUID> watched = ConcurrentHashMap.newKeySet();
+    private final Map<UUID, java.util.Deque<Long>> recentRestarts = new ConcurrentHashMap<>();
     private final ScheduledExecutorService watcher;
     private volatile String restartPolicy;
 
@@ -525,6 +529,7 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
             clearSockets(instanceId);
         }
         locks.remove(instanceId);
+        recentRestarts.remove(instanceId);
     }
 
     @Override
@@ -677,6 +682,17 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
         LOG.warnf("VM %s crashed: its %s monitor (pid %d) exited without being asked to stop", id,
                 record.hypervisor(), record.pid());
         if ("on-crash".equals(restartPolicy)) {
+            java.util.Deque<Long> recent = recentRestarts.computeIfAbsent(id, key -> new java.util.ArrayDeque<>());
+            long now = System.nanoTime();
+            while (!recent.isEmpty() && now - recent.peekFirst() > RESTART_WINDOW.toNanos()) {
+                recent.removeFirst();
+            }
+            if (recent.size() >= RESTART_LIMIT) {
+                LOG.errorf("VM %s crashed %d times within %s: not restarting it again", id, recent.size(),
+                        RESTART_WINDOW);
+                return;
+            }
+            recent.addLast(now);
             watcher.schedule(() -> restartAfterCrash(id), RESTART_DELAY.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
