@@ -179,6 +179,22 @@ class VmApiTest {
 
     @Test
     @Order(3)
+    void aGrownDiskIsSeenByTheRunningGuest() throws Exception {
+        HostAgent agent = agent();
+        UUID id = UUID.fromString(linux);
+        assertThat(console.run("cat /sys/block/vda/size", Duration.ofSeconds(20))).contains("\n2097152");
+        InstanceRuntime.Target target = Arc.container().instance(InstanceRuntime.class).get().load(id);
+        var spec = target.spec();
+        agent.resize(new io.multiplicity.host.InstanceSpec(spec.id(), spec.tenantId(), spec.name(), spec.kind(),
+                spec.image(), spec.vcpus(), spec.memoryMiB(), 2, spec.network()));
+        Path disk = agent.vms().storage().instanceMountpoint(id).resolve("disk.raw");
+        assertEquals(2L << 30, Files.size(disk), "the disk file grew");
+        assertThat(console.run("sleep 1; cat /sys/block/vda/size", Duration.ofSeconds(20)))
+                .as("the guest sees 2 GiB of 512-byte sectors").contains("\n4194304");
+    }
+
+    @Test
+    @Order(4)
     void theSameApiRunsAnMvmVmWhoseConsoleShowsTheGuest() throws Exception {
         HostAgent agent = agent();
         micro = createVm("bob", "micro", "mvm-test");
@@ -197,7 +213,7 @@ class VmApiTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aKilledMonitorIsCrashedWithinSecondsAndTheRestartPolicyBringsItBack() throws Exception {
         HostAgent agent = agent();
         UUID id = UUID.fromString(micro);
@@ -233,7 +249,7 @@ class VmApiTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void deleteLeavesNothingOnTheHost() throws Exception {
         HostAgent agent = agent();
         VmHostDriver vms = agent.vms();

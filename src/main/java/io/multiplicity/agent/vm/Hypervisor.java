@@ -42,6 +42,14 @@ public interface Hypervisor {
     void requestShutdown(Launch launch, Duration timeout);
 
     /**
+     * Tells a running monitor that the VM's disk file grew to {@code bytes}, so the guest sees the
+     * new size now. Returns false when the monitor cannot (the guest sees it at its next start).
+     */
+    default boolean diskGrew(Launch launch, long bytes) {
+        return false;
+    }
+
+    /**
      * What a hypervisor offers on this host.
      *
      * @param directKernelBoot boots a kernel and initrd without firmware

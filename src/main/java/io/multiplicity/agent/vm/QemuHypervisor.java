@@ -13,6 +13,9 @@ import java.util.List;
  */
 public final class QemuHypervisor implements Hypervisor {
 
+    /** The id of the VM's disk in QEMU (for QMP). */
+    private static final String DISK = "disk0";
+
     private final String program;
     private final String accel;
     private String version;
@@ -103,7 +106,7 @@ public final class QemuHypervisor implements Hypervisor {
                 "-cpu", "kvm".equals(launch.accel()) ? "host" : "max",
                 "-smp", Integer.toString(launch.vcpus()), "-m", Integer.toString(launch.memoryMiB()),
                 "-nodefaults", "-no-user-config",
-                "-drive", "file=" + launch.disk() + ",format=raw,if=virtio,cache=writeback",
+                "-drive", "file=" + launch.disk() + ",format=raw,if=virtio,cache=writeback,id=" + DISK,
                 "-chardev", "socket,id=serial0,path=" + launch.serialSocket() + ",server=on,wait=off,logfile="
                         + launch.consoleLog() + ",logappend=on",
                 "-serial", "chardev:serial0",
@@ -130,6 +133,19 @@ public final class QemuHypervisor implements Hypervisor {
     @Override
     public boolean detaches() {
         return true;
+    }
+
+    @Override
+    public boolean diskGrew(Launch launch, long bytes) {
+        try {
+            List<String> replies = ControlSocket.exchange(launch.controlSocket(), true,
+                    "{\"execute\":\"qmp_capabilities\"}",
+                    "{\"execute\":\"block_resize\",\"arguments\":{\"device\":\"" + DISK + "\",\"size\":" + bytes
+                            + "}}");
+            return replies.size() == 3 && replies.get(2) != null && replies.get(2).contains("\"return\"");
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override

@@ -487,8 +487,7 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
         if (monitorAlive(id, pid)) {
             if (!timeout.isZero() && record.graceful()) {
                 Hypervisor hypervisor = mvm.name().equals(record.hypervisor()) ? mvm : qemu;
-                hypervisor.requestShutdown(new Hypervisor.Launch(id.toString(), "", 0, 0, null, null, "", null,
-                        null, null, serialSocket(id), vncSocket(id), controlSocket(id), null, null, null), timeout);
+                hypervisor.requestShutdown(controlOnly(id), timeout);
                 waitForExit(pid, timeout.plusSeconds(1));
             }
             if (processAlive(pid)) {
@@ -498,6 +497,12 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
         watched.remove(id);
         TapDevice.detach(id);
         clearSockets(id);
+    }
+
+    /** What a running monitor's control calls need of its launch: its sockets. */
+    private Hypervisor.Launch controlOnly(UUID id) {
+        return new Hypervisor.Launch(id.toString(), "", 0, 0, null, null, "", null, null, null, serialSocket(id),
+                vncSocket(id), controlSocket(id), null, null, null);
     }
 
     /** SIGTERM, then SIGKILL if the monitor is still there after three seconds. */
@@ -598,7 +603,7 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
 
     /**
      * Records the new vCPUs and memory (a running VM gets them at its next start) and grows the
-     * disk file and the dataset's quota now.
+     * disk file and the dataset's quota now; a running QEMU guest sees the larger disk at once.
      */
     @Override
     public InstanceStatus resize(InstanceSpec spec) {
@@ -608,6 +613,13 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
             Path root = storage.instanceMountpoint(spec.id());
             growDisk(spec, root);
             writeJson(vmDirectory(spec.id()).resolve("spec.json"), spec);
+            VmRecord record = readRecord(spec.id());
+            if (monitorAlive(spec.id(), record.pid())) {
+                Hypervisor hypervisor = mvm.name().equals(record.hypervisor()) ? mvm : qemu;
+                if (!hypervisor.diskGrew(controlOnly(spec.id()), spec.diskGiB() * GIB)) {
+                    LOG.infof("VM %s sees its %d GiB disk at its next start", spec.id(), spec.diskGiB());
+                }
+            }
             return statusLocked(spec.id());
         }
     }
