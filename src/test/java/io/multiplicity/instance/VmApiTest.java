@@ -9,6 +9,7 @@ import io.multiplicity.agent.Command;
 import io.multiplicity.agent.HostAgent;
 import io.multiplicity.agent.JailHost;
 import io.multiplicity.agent.vm.KvmHost;
+import io.multiplicity.agent.vm.Processes;
 import io.multiplicity.agent.vm.TapDevice;
 import io.multiplicity.agent.vm.VmHostDriver;
 import io.multiplicity.host.HostDriver;
@@ -149,6 +150,12 @@ class VmApiTest {
         UUID id = UUID.fromString(linux);
         assertEquals("running", Api.as("bob").get("/api/v1/instances/" + linux).path("state"));
         assertEquals("qemu", agent.vms().hypervisorOf(id), "the panel picked QEMU for a stock kernel here");
+        long monitor = agent.status(id).pid();
+        assertThat(Processes.sessionOf(monitor))
+                .as("QEMU runs in a session of its own, so it outlives the agent")
+                .isNotEqualTo(Processes.sessionOf(ProcessHandle.current().pid()));
+        assertThat(Files.readString(Path.of("/proc", Long.toString(monitor), "cmdline")).replace('\0', ' '))
+                .as("under TCG here").contains("-accel tcg");
         console = new Transcript(agent.openConsole(id));
         String boot = console.await("up as", Duration.ofSeconds(150));
         assertThat(boot).as("the kernel boots on the serial console").contains("Linux version 6.");
@@ -268,7 +275,7 @@ class VmApiTest {
             assertEquals(InstanceStatus.State.ABSENT, agent.status(id).state());
             assertFalse(vms.storage().exists(vms.storage().instanceDataset(id)), "no dataset");
             assertFalse(TapDevice.exists(TapDevice.name(id)), "no tap");
-            assertFalse(alive(pid), "no monitor process");
+            assertFalse(Processes.alive(pid), "no monitor process");
             for (Path left : List.of(vms.serialSocket(id), vms.vncSocket(id), vms.controlSocket(id),
                     vms.vmDirectory(id))) {
                 assertFalse(Files.exists(left), "nothing left at " + left);
@@ -277,17 +284,6 @@ class VmApiTest {
         JailApiTest.succeed("bob", Api.as("bob").delete("/api/v1/instances/" + peer));
         JailApiTest.succeed("dave", Api.as("dave").delete("/api/v1/instances/" + stranger));
         assertThat(agent.list()).isEmpty();
-    }
-
-    /** Whether a process runs (a zombie does not: this machine's init may leave monitors unreaped). */
-    static boolean alive(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     static String createVm(String user, String name, String image) {

@@ -379,6 +379,8 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
         }
         Hypervisor.Launch launch = launch(spec, image, root, tap, record.accel());
         clearSockets(id);
+        rotate(launch.consoleLog());
+        rotate(directory.resolve("monitor.log"));
         writeRecord(id, record.withPid(true, 0));
         long pid;
         try {
@@ -771,6 +773,17 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
             return Long.parseLong(Files.readString(file).strip());
         } catch (IOException | NumberFormatException e) {
             throw new IllegalStateException("no pid in " + file, e);
+        }
+    }
+
+    /** Keeps a log that grows across starts small: past 1 MiB it becomes {@code <log>.1}. */
+    private static void rotate(Path log) {
+        try {
+            if (Files.isRegularFile(log) && Files.size(log) > (1L << 20)) {
+                Files.move(log, log.resolveSibling(log.getFileName() + ".1"), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            LOG.warnf("cannot rotate %s: %s", log, e.getMessage());
         }
     }
 

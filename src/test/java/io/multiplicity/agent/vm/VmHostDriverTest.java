@@ -124,6 +124,8 @@ class VmHostDriverTest {
         long pid = running.pid();
         assertThat(readConsole(id, "idle guest halting", Duration.ofSeconds(10))).contains("idle guest halting");
         assertEquals(pid, driver.start(spec).pid(), "starting a running VM changes nothing");
+        assertThat(Processes.sessionOf(pid)).as("the monitor runs in a session of its own, so it outlives the agent")
+                .isEqualTo(pid).isNotEqualTo(Processes.sessionOf(ProcessHandle.current().pid()));
         assertThat(Files.exists(Path.of("/sys/class/net", TapDevice.name(id)))).as("its tap").isTrue();
         assertThat(Files.readString(Path.of("/sys/class/net", TapDevice.name(id), "master", "uevent")))
                 .as("the tap is a port of the tenant bridge").contains(host.driver().network().tenantBridge(7));
@@ -177,7 +179,7 @@ class VmHostDriverTest {
         assertEquals(State.ABSENT, driver.status(id).state());
         assertFalse(driver.storage().exists(driver.storage().instanceDataset(id)), "no dataset");
         assertFalse(Files.exists(Path.of("/sys/class/net", TapDevice.name(id))), "no tap");
-        assertFalse(ProcessHandle.of(last).map(ProcessHandle::isAlive).orElse(false), "no monitor");
+        assertFalse(Processes.alive(last), "no monitor");
         for (Path socket : List.of(driver.serialSocket(id), driver.vncSocket(id), driver.controlSocket(id),
                 driver.vmDirectory(id))) {
             assertFalse(Files.exists(socket), "nothing left at " + socket);
