@@ -92,14 +92,6 @@ public interface HostDriver {
     }
 
     /**
-     * Opens the instance's graphical console: a VNC (RFB) byte stream, as a VM's monitor serves it
-     * on its unix socket. Instances without graphics (jails) have none.
-     */
-    default ConsoleStream openGraphics(UUID instanceId) throws java.io.IOException {
-        throw new UnsupportedOperationException("graphical console");
-    }
-
-    /**
      * Readings of one instance.
      *
      * @param diskUsedBytes       ZFS {@code used} of its dataset (with snapshots)

@@ -646,8 +646,20 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
                 // the monitor just exited
             }
         }
+        // The host end of the tap receives what the guest sends and sends what the guest receives.
+        long guestReceived = tapCounter(instanceId, "tx_bytes");
+        long guestSent = tapCounter(instanceId, "rx_bytes");
         return new Usage(disk.usedBytes(), disk.referencedBytes(), disk.snapshotBytes(), disk.compressRatio(),
-                memory, cpu);
+                memory, cpu, guestReceived, guestSent);
+    }
+
+    private static long tapCounter(UUID instanceId, String counter) {
+        try {
+            return Long.parseLong(Files.readString(Path.of("/sys/class/net", TapDevice.name(instanceId), "statistics",
+                    counter)).strip());
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     /** The serial console: QEMU's (after the recent output from its log) or mvm's (which replays it). */
