@@ -46,8 +46,12 @@ public class Quotas {
                         + " and s.endedAt is null", Long.class)
                 .setParameter("tenant", tenantId)
                 .getSingleResult();
+        long snapshots = em.createQuery("select count(s) from InstanceSnapshot s where s.tenantId = :tenant"
+                        + " and s.deletedAt is null", Long.class)
+                .setParameter("tenant", tenantId)
+                .getSingleResult();
         return new Allocation(number(row[0]), number(row[1]), number(row[2]), number(row[3]), number(row[4]),
-                number(row[5]), number(row[6]), 0, 0, 0, consoleSessions);
+                number(row[5]), number(row[6]), snapshots, 0, 0, consoleSessions);
     }
 
     /** Locks the tenant and refuses the demand if it passes a limit. */
@@ -67,6 +71,13 @@ public class Quotas {
                 adds ? demand.memoryMiB() : 0, " MiB");
         check("diskGiB", "disk", limits.diskGiB(), allocation.diskGiB(), demand.diskGiB(), " GiB");
         check("addresses", "addresses", limits.addresses(), allocation.addresses(), demand.addresses(), "");
+    }
+
+    /** Locks the tenant and refuses one more snapshot past its snapshots limit. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void admitSnapshot(UUID tenantId) {
+        em.find(Tenant.class, tenantId, LockModeType.PESSIMISTIC_WRITE);
+        check("snapshots", "snapshots", limits(tenantId).snapshots(), allocation(tenantId).snapshots(), 1, "");
     }
 
     private static void check(String resource, String label, Long limit, long held, long requested, String unit) {

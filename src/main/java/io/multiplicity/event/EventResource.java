@@ -47,6 +47,7 @@ public class EventResource {
     ObjectMapper json;
 
     @GET
+    @io.smallrye.common.annotation.Blocking
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
     @Operation(summary = "Stream the tenant's events",

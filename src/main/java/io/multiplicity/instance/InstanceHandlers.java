@@ -174,6 +174,47 @@ public final class InstanceHandlers {
     }
 
     @ApplicationScoped
+    public static class Snapshot extends Base {
+
+        @Override
+        public String kind() {
+            return InstanceService.SNAPSHOT;
+        }
+
+        @Override
+        public void run(OperationContext context) {
+            InstanceRuntime.Target target = runtime.load(context.targetId());
+            context.progress(10);
+            target.driver().snapshot(context.targetId(), (String) context.input().get("name"));
+        }
+
+        /** A snapshot that could not be taken does not count against the quota. */
+        @Override
+        public void afterFailure(OperationContext context, String reason) {
+            runtime.forgetSnapshot(context.targetId(), (String) context.input().get("name"));
+        }
+    }
+
+    @ApplicationScoped
+    public static class Rollback extends Base {
+
+        @Override
+        public String kind() {
+            return InstanceService.ROLLBACK;
+        }
+
+        @Override
+        public void run(OperationContext context) {
+            InstanceRuntime.Target target = runtime.load(context.targetId());
+            context.progress(10);
+            String name = (String) context.input().get("name");
+            InstanceStatus status = target.driver().rollback(target.spec(), name);
+            runtime.forgetSnapshotsAfter(context.targetId(), name);
+            runtime.state(context.targetId(), InstanceRuntime.stateOf(status), status.detail());
+        }
+    }
+
+    @ApplicationScoped
     public static class Delete extends Base {
 
         @Override
@@ -195,6 +236,7 @@ public final class InstanceHandlers {
                 instance.stateDetail = null;
                 instance.deletedAt = io.multiplicity.common.Clock.now();
             });
+            runtime.forgetSnapshotsAfter(context.targetId(), null);
         }
     }
 }

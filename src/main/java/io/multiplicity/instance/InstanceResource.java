@@ -77,6 +77,42 @@ public class InstanceResource {
         return Accepted.of(service.delete(id));
     }
 
+    /** @param name the snapshot's name, a DNS label */
+    public record SnapshotRequest(@jakarta.validation.constraints.NotBlank @jakarta.validation.constraints.Size(max = 63)
+                                  @jakarta.validation.constraints.Pattern(regexp = "[a-z0-9]([a-z0-9-]*[a-z0-9])?",
+                                          message = "must be a DNS label") String name) {
+    }
+
+    public record SnapshotView(String name, java.time.Instant createdAt) {
+    }
+
+    @GET
+    @Path("/{id}/snapshots")
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
+    @Operation(summary = "List an instance's snapshots")
+    public java.util.Map<String, java.util.List<SnapshotView>> snapshots(@PathParam("id") UUID id) {
+        return java.util.Map.of("items", service.snapshots(id).stream()
+                .map(snapshot -> new SnapshotView(snapshot.name, snapshot.createdAt)).toList());
+    }
+
+    @POST
+    @Path("/{id}/snapshot")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Take a snapshot of the instance's storage", description = "Counts against the snapshots quota.")
+    public Response snapshot(@PathParam("id") UUID id, @Valid @NotNull SnapshotRequest request) {
+        return Accepted.of(service.snapshot(id, request.name()));
+    }
+
+    @POST
+    @Path("/{id}/rollback")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Roll the instance's storage back to a snapshot", description = "Later snapshots are destroyed.")
+    public Response rollback(@PathParam("id") UUID id, @Valid @NotNull SnapshotRequest request) {
+        return Accepted.of(service.rollback(id, request.name()));
+    }
+
     @POST
     @Path("/{id}/start")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})

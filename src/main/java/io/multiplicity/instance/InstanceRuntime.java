@@ -99,6 +99,31 @@ public class InstanceRuntime {
         });
     }
 
+    /** Marks a snapshot gone. */
+    public void forgetSnapshot(UUID instanceId, String name) {
+        QuarkusTransaction.requiringNew().run(() -> em.createQuery("update InstanceSnapshot s set s.deletedAt = :now"
+                        + " where s.instanceId = :id and s.name = :name and s.deletedAt is null")
+                .setParameter("now", Clock.now()).setParameter("id", instanceId).setParameter("name", name)
+                .executeUpdate());
+    }
+
+    /**
+     * Marks gone the snapshots taken after {@code name} (a rollback destroys them), or all of the
+     * instance's snapshots when {@code name} is null.
+     */
+    public void forgetSnapshotsAfter(UUID instanceId, String name) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            var query = name == null
+                    ? em.createQuery("update InstanceSnapshot s set s.deletedAt = :now where s.instanceId = :id"
+                            + " and s.deletedAt is null")
+                    : em.createQuery("update InstanceSnapshot s set s.deletedAt = :now where s.instanceId = :id"
+                            + " and s.deletedAt is null and s.createdAt > (select t.createdAt from InstanceSnapshot t"
+                            + " where t.instanceId = :id and t.name = :name and t.deletedAt is null)")
+                            .setParameter("name", name);
+            query.setParameter("now", Clock.now()).setParameter("id", instanceId).executeUpdate();
+        });
+    }
+
     /** The tenant-visible state for what a host reports. */
     public static String stateOf(InstanceStatus status) {
         return switch (status.state()) {

@@ -43,6 +43,8 @@ public class InstanceService {
     public static final String RESTART = "instance.restart";
     public static final String DELETE = "instance.delete";
     public static final String RESIZE = "instance.resize";
+    public static final String SNAPSHOT = "instance.snapshot";
+    public static final String ROLLBACK = "instance.rollback";
 
     @Inject
     EntityManager em;
@@ -254,6 +256,50 @@ public class InstanceService {
         Operation operation = operations.submit(instance.tenantId, RESIZE, "instance", instance.id, input);
         audit.record(instance.tenantId, RESIZE, "instance", instance.id, "accepted", input);
         return operation;
+    }
+
+    /** Takes a snapshot of the instance's storage, within the tenant's snapshots quota. */
+    public Operation snapshot(UUID id, String name) {
+        io.multiplicity.common.Names.requireDnsLabel("name", name);
+        Instance instance = find(id, true);
+        requireIdle(instance);
+        long taken = InstanceSnapshot.count("instanceId = ?1 and name = ?2 and deletedAt is null", id, name);
+        if (taken > 0) {
+            throw ApiException.conflict("name_taken", "instance " + instance.name + " already has a snapshot " + name,
+                    Map.of("field", "name"));
+        }
+        quotas.admitSnapshot(instance.tenantId);
+        InstanceSnapshot snapshot = new InstanceSnapshot();
+        snapshot.id = UUID.randomUUID();
+        snapshot.instanceId = id;
+        snapshot.tenantId = instance.tenantId;
+        snapshot.name = name;
+        snapshot.createdBy = caller.get().userId();
+        snapshot.createdAt = Clock.now();
+        em.persist(snapshot);
+        Operation operation = operations.submit(instance.tenantId, SNAPSHOT, "instance", id, Map.of("name", name));
+        audit.record(instance.tenantId, SNAPSHOT, "instance", id, "accepted", Map.of("snapshot", name));
+        return operation;
+    }
+
+    /** Rolls the instance's storage back to a snapshot; later snapshots are destroyed with it. */
+    public Operation rollback(UUID id, String name) {
+        Instance instance = find(id, true);
+        requireIdle(instance);
+        InstanceSnapshot snapshot = InstanceSnapshot.<InstanceSnapshot>find(
+                "instanceId = ?1 and name = ?2 and deletedAt is null", id, name).firstResult();
+        if (snapshot == null) {
+            throw ApiException.notFound("snapshot", name);
+        }
+        Operation operation = operations.submit(instance.tenantId, ROLLBACK, "instance", id, Map.of("name", name));
+        audit.record(instance.tenantId, ROLLBACK, "instance", id, "accepted", Map.of("snapshot", name));
+        return operation;
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<InstanceSnapshot> snapshots(UUID id) {
+        find(id, false);
+        return InstanceSnapshot.list("instanceId = ?1 and deletedAt is null order by createdAt", id);
     }
 
     public Operation delete(UUID id) {

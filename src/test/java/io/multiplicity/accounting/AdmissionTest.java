@@ -42,6 +42,26 @@ class AdmissionTest {
     @TestHTTPResource("/")
     URL base;
 
+    @jakarta.inject.Inject
+    jakarta.persistence.EntityManager em;
+
+    /**
+     * Leaves the shared test database as the other tests expect it: the burst's instances gone
+     * (as a delete would leave them), the host's ratios and the tenants' quotas back to their plan.
+     */
+    @org.junit.jupiter.api.AfterEach
+    void cleanUp() {
+        io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().run(() -> {
+            em.createNativeQuery("update allocation_periods set ended_at = now() where ended_at is null and instance_id in"
+                    + " (select id from instances where name like 'burst-%' and deleted_at is null)").executeUpdate();
+            em.createNativeQuery("update instances set deleted_at = now(), desired_state = 'deleted',"
+                    + " actual_state = 'deleted' where name like 'burst-%' and deleted_at is null").executeUpdate();
+            em.createNativeQuery("update hosts set memory_ratio = 1.0, cpu_ratio = 4.0 where name = 'test-host'")
+                    .executeUpdate();
+            em.createNativeQuery("delete from tenant_quotas").executeUpdate();
+        });
+    }
+
     @Test
     void concurrentCreatesNeverOvershootTheTenantQuota() throws Exception {
         RecordingHostDriver.reset();

@@ -110,6 +110,9 @@ class AccessMatrixTest {
             cases.add(new Case(user, "GET", "/api/v1/me", null, 200));
             cases.add(new Case(user, "PATCH", "/api/v1/instances/" + acmeInstance,
                     Map.of("memoryMiB", 64 + 16 * (USERS.indexOf(user) + 1)), writeAcme));
+            cases.add(new Case(user, "POST", "/api/v1/instances/" + acmeInstance + "/snapshot",
+                    Map.of("name", "snap-" + user), writeAcme));
+            cases.add(new Case(user, "GET", "/api/v1/instances/" + acmeInstance + "/snapshots", null, readAcme));
             for (String action : List.of("stop", "start", "restart")) {
                 cases.add(new Case(user, "POST", "/api/v1/instances/" + acmeInstance + "/" + action, null, writeAcme));
             }
@@ -174,6 +177,52 @@ class AccessMatrixTest {
         assertThat(globexTenants).isNotEmpty().containsOnly("globex");
         List<String> all = Api.as("admin").get("/api/v1/instances").then().statusCode(200).extract().path("items.tenant");
         assertThat(all).contains("acme", "globex");
+    }
+
+    @Test
+    void theEventStreamCarriesTheTenantsOwnEventsOnly() throws Exception {
+        var http = java.net.http.HttpClient.newHttpClient();
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                        io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port + "/api/v1/events"))
+                .header("Authorization", "Bearer " + io.multiplicity.support.TestKeycloak.token("carol"))
+                .header("Accept", "text/event-stream")
+                .build();
+        var response = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, response.statusCode());
+        StringBuilder seen = new StringBuilder();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (var in = response.body()) {
+                byte[] buffer = new byte[4096];
+                int read;
+                while ((read = in.read(buffer)) > 0) {
+                    synchronized (seen) {
+                        seen.append(new String(buffer, 0, read, java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // closed
+            }
+        });
+        String acmeName = "evt-acme-" + UUID.randomUUID().toString().substring(0, 6);
+        Api.as("bob").body(Map.of("name", acmeName, "kind", "jail", "image", "busybox", "type", "j1.nano"))
+                .post("/api/v1/instances").then().statusCode(202);
+        String globexName = "evt-globex-" + UUID.randomUUID().toString().substring(0, 6);
+        Api.as("dave").body(Map.of("name", globexName, "kind", "jail", "image", "busybox", "type", "j1.nano"))
+                .post("/api/v1/instances").then().statusCode(202);
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(15);
+        while (java.time.Instant.now().isBefore(deadline)) {
+            synchronized (seen) {
+                if (seen.indexOf(globexName) >= 0 && seen.indexOf("operation.succeeded") >= 0) {
+                    break;
+                }
+            }
+            Thread.sleep(100);
+        }
+        reader.interrupt();
+        synchronized (seen) {
+            assertThat(seen.toString()).contains("event: instance.created").contains(globexName)
+                    .contains("id: ").doesNotContain(acmeName);
+        }
     }
 
     @Test

@@ -149,6 +149,21 @@ class JailApiTest {
         assertEquals("2147483648", driver.storage().get(driver.storage().instanceDataset(id), "quota"),
                 "the dataset quota grew to the new disk size");
         Api.as("bob").body(Map.of("diskGiB", 1)).patch("/api/v1/instances/" + web).then().statusCode(400);
+
+        long snapshotsBefore = Api.as("bob").get("/api/v1/quota").<Number>path("resources.snapshots.allocated").longValue();
+        assertTrue(driver.exec(id, "sh", "-c", "echo one > /root/marker").ok());
+        succeed("bob", Api.as("bob").body(Map.of("name", "s1")).post("/api/v1/instances/" + web + "/snapshot"));
+        assertTrue(driver.exec(id, "sh", "-c", "echo two > /root/marker").ok());
+        succeed("bob", Api.as("bob").body(Map.of("name", "s2")).post("/api/v1/instances/" + web + "/snapshot"));
+        assertEquals(List.of("s1", "s2"), Api.as("bob").get("/api/v1/instances/" + web + "/snapshots").path("items.name"));
+        assertEquals(snapshotsBefore + 2, Api.as("bob").get("/api/v1/quota")
+                .<Number>path("resources.snapshots.allocated").longValue());
+        Api.as("bob").body(Map.of("name", "s1")).post("/api/v1/instances/" + web + "/snapshot").then().statusCode(409);
+        succeed("bob", Api.as("bob").body(Map.of("name", "s1")).post("/api/v1/instances/" + web + "/rollback"));
+        assertEquals("one", driver.exec(id, "cat", "/root/marker").stdout().strip(), "rolled back to s1");
+        assertEquals(List.of("s1"), Api.as("bob").get("/api/v1/instances/" + web + "/snapshots").path("items.name"),
+                "the later snapshot went with the rollback");
+        Api.as("bob").body(Map.of("name", "nope")).post("/api/v1/instances/" + web + "/rollback").then().statusCode(404);
     }
 
     @Test

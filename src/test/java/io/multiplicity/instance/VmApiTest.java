@@ -74,6 +74,9 @@ class VmApiTest {
         }
     }
 
+    @io.quarkus.test.common.http.TestHTTPResource("/")
+    java.net.URL base;
+
     static String linux;
     static String micro;
     static String peer;
@@ -156,7 +159,7 @@ class VmApiTest {
                 .isNotEqualTo(Processes.sessionOf(ProcessHandle.current().pid()));
         assertThat(Files.readString(Path.of("/proc", Long.toString(monitor), "cmdline")).replace('\0', ' '))
                 .as("under TCG here").contains("-accel tcg");
-        console = new Transcript(agent.openConsole(id));
+        console = new Transcript(new io.multiplicity.support.BrokerConsole(broker(), id));
         String boot = console.await("up as", Duration.ofSeconds(150));
         assertThat(boot).as("the kernel boots on the serial console").contains("Linux version 6.");
         console.await(":/# ", Duration.ofSeconds(30));
@@ -208,7 +211,7 @@ class VmApiTest {
         UUID id = UUID.fromString(micro);
         assertEquals("mvm", agent.vms().hypervisorOf(id));
         assertEquals("running", Api.as("bob").get("/api/v1/instances/" + micro).path("state"));
-        try (Transcript transcript = new Transcript(agent.openConsole(id))) {
+        try (Transcript transcript = new Transcript(new io.multiplicity.support.BrokerConsole(broker(), id))) {
             assertThat(transcript.await("idle guest halting", Duration.ofSeconds(10))).contains("idle guest halting");
         }
         try (ConsoleStream vnc = agent.openGraphics(id)) {
@@ -221,6 +224,114 @@ class VmApiTest {
 
     @Test
     @Order(5)
+    void aNoVncClientGetsAFramebufferUpdateThroughTheGateway() throws Exception {
+        Response issued = Api.as("bob").body(Map.of("type", "vnc")).post("/api/v1/instances/" + micro + "/console");
+        assertEquals(201, issued.statusCode(), issued.asString());
+        RfbOverWebSocket rfb = RfbOverWebSocket.connect(base.toString(), issued.path("url"));
+        try {
+            assertEquals("binary", rfb.subprotocol(), "the gateway speaks noVNC's subprotocol");
+            String version = new String(rfb.read(12), StandardCharsets.US_ASCII);
+            assertEquals("RFB 003.008\n", version);
+            rfb.send("RFB 003.008\n".getBytes(StandardCharsets.US_ASCII));
+            int types = rfb.read(1)[0] & 0xff;
+            assertThat(types).as("security types offered").isPositive();
+            byte[] offered = rfb.read(types);
+            boolean none = false;
+            for (byte type : offered) {
+                none |= type == 1;
+            }
+            assertTrue(none, "security type None is offered (the socket is the access control)");
+            rfb.send(new byte[] {1});
+            assertEquals(0, java.nio.ByteBuffer.wrap(rfb.read(4)).getInt(), "security result OK");
+            rfb.send(new byte[] {1});   // ClientInit: shared
+            java.nio.ByteBuffer init = java.nio.ByteBuffer.wrap(rfb.read(24));
+            int width = init.getShort(0) & 0xffff;
+            int height = init.getShort(2) & 0xffff;
+            int bitsPerPixel = init.get(4) & 0xff;
+            int nameLength = init.getInt(20);
+            rfb.read(nameLength);
+            assertThat(width).isPositive();
+            assertThat(height).isPositive();
+            // FramebufferUpdateRequest of the whole screen, not incremental.
+            java.nio.ByteBuffer request = java.nio.ByteBuffer.allocate(10);
+            request.put((byte) 3).put((byte) 0).putShort((short) 0).putShort((short) 0)
+                    .putShort((short) width).putShort((short) height);
+            rfb.send(request.array());
+            byte[] header = rfb.read(4);
+            while ((header[0] & 0xff) != 0) {   // skip anything before the update (e.g. a bell)
+                assertThat(header[0] & 0xff).as("server message type").isIn(1, 2, 3);
+                header = rfb.read(4);
+            }
+            int rectangles = java.nio.ByteBuffer.wrap(header).getShort(2) & 0xffff;
+            assertThat(rectangles).as("rectangles in the framebuffer update").isPositive();
+            java.nio.ByteBuffer rectangle = java.nio.ByteBuffer.wrap(rfb.read(12));
+            int rectWidth = rectangle.getShort(4) & 0xffff;
+            int rectHeight = rectangle.getShort(6) & 0xffff;
+            int encoding = rectangle.getInt(8);
+            assertThat(rectWidth).isPositive();
+            assertThat(rectHeight).isPositive();
+            if (encoding == 0) {
+                byte[] pixels = rfb.read(rectWidth * rectHeight * bitsPerPixel / 8);
+                assertEquals(rectWidth * rectHeight * bitsPerPixel / 8, pixels.length);
+            }
+            System.out.printf("[vnc] %dx%d framebuffer, %d bpp; update of %d rectangle(s), first %dx%d encoding %d,"
+                    + " through the gateway%n", width, height, bitsPerPixel, rectangles, rectWidth, rectHeight, encoding);
+        } finally {
+            rfb.close();
+        }
+    }
+
+    /** A noVNC-like client: RFB bytes in binary WebSocket messages, subprotocol "binary". */
+    static final class RfbOverWebSocket implements java.net.http.WebSocket.Listener {
+        private final java.util.concurrent.LinkedBlockingDeque<Byte> bytes = new java.util.concurrent.LinkedBlockingDeque<>();
+        private java.net.http.WebSocket socket;
+
+        static RfbOverWebSocket connect(String base, String path) throws Exception {
+            RfbOverWebSocket client = new RfbOverWebSocket();
+            client.socket = java.net.http.HttpClient.newHttpClient().newWebSocketBuilder()
+                    .subprotocols("binary")
+                    .buildAsync(java.net.URI.create(base.replaceFirst("^http", "ws").replaceAll("/$", "") + path), client)
+                    .get(15, java.util.concurrent.TimeUnit.SECONDS);
+            return client;
+        }
+
+        String subprotocol() {
+            return socket.getSubprotocol();
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<?> onBinary(java.net.http.WebSocket webSocket,
+                java.nio.ByteBuffer data, boolean last) {
+            while (data.hasRemaining()) {
+                bytes.add(data.get());
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        byte[] read(int count) throws InterruptedException {
+            byte[] out = new byte[count];
+            for (int i = 0; i < count; i++) {
+                Byte next = bytes.poll(20, java.util.concurrent.TimeUnit.SECONDS);
+                if (next == null) {
+                    throw new AssertionError("the RFB stream stopped after " + i + " of " + count + " bytes");
+                }
+                out[i] = next;
+            }
+            return out;
+        }
+
+        void send(byte[] data) {
+            socket.sendBinary(java.nio.ByteBuffer.wrap(data), true).join();
+        }
+
+        void close() {
+            socket.sendClose(java.net.http.WebSocket.NORMAL_CLOSURE, "done");
+        }
+    }
+
+    @Test
+    @Order(6)
     void aKilledMonitorIsCrashedWithinSecondsAndTheRestartPolicyBringsItBack() throws Exception {
         HostAgent agent = agent();
         UUID id = UUID.fromString(micro);
@@ -256,7 +367,7 @@ class VmApiTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void deleteLeavesNothingOnTheHost() throws Exception {
         HostAgent agent = agent();
         VmHostDriver vms = agent.vms();
@@ -284,6 +395,10 @@ class VmApiTest {
         JailApiTest.succeed("bob", Api.as("bob").delete("/api/v1/instances/" + peer));
         JailApiTest.succeed("dave", Api.as("dave").delete("/api/v1/instances/" + stranger));
         assertThat(agent.list()).isEmpty();
+    }
+
+    static io.multiplicity.console.SerialBroker broker() {
+        return Arc.container().instance(io.multiplicity.console.SerialBroker.class).get();
     }
 
     static String createVm(String user, String name, String image) {

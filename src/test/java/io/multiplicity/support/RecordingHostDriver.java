@@ -64,6 +64,17 @@ public class RecordingHostDriver implements HostDriver {
     }
 
     @Override
+    public void snapshot(UUID instanceId, String name) {
+        pause();
+    }
+
+    @Override
+    public InstanceStatus rollback(InstanceSpec spec, String name) {
+        pause();
+        return status(spec.id());
+    }
+
+    @Override
     public InstanceStatus resize(InstanceSpec spec) {
         pause();
         return status(spec.id());
