@@ -2,6 +2,7 @@ package io.multiplicity.host;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -37,4 +38,12 @@ public interface HostDriver {
 
     /** Every instance this host knows of, for the reconciler. */
     List<InstanceStatus> list();
+
+    /**
+     * What the instance measurably uses now (cgroup or monitor statistics, ZFS properties), for
+     * metering; empty when this host does not measure it or has no such instance.
+     */
+    default Optional<InstanceUsage> usage(UUID instanceId) {
+        return Optional.empty();
+    }
 }
