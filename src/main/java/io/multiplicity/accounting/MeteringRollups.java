@@ -21,6 +21,8 @@ import org.jboss.logging.Logger;
  * <p>A bucket's CPU time and network bytes are the increases of the cumulative counters within it
  * (a drop counts as a restart of the counter); memory, disk and snapshot sizes are averages over
  * the samples; snapshot byte-seconds are summed, so rating integrates them the same from any level.
+ * A sample stands for the interval that ends at its time: the hour bucket starting at h holds the
+ * samples taken in (h, h + 1 h].
  */
 @ApplicationScoped
 public class MeteringRollups {
@@ -51,7 +53,7 @@ public class MeteringRollups {
         QuarkusTransaction.requiringNew().run(() -> {
             em.createNativeQuery("select 1 from metering_watermarks where id = 1 for update").getResultList();
             Instant rolledUpTo = instant(em.createNativeQuery(
-                    "select case when rolled_up_to = '-infinity' then (select min(sampled_at) from metering_samples)"
+                    "select case when rolled_up_to = '-infinity' then (select min(sampled_at) - interval '1 microsecond' from metering_samples)"
                             + " else rolled_up_to end from metering_watermarks where id = 1").getSingleResult());
             Instant hourEnd = now.truncatedTo(ChronoUnit.HOURS);
             if (rolledUpTo != null) {
@@ -75,7 +77,7 @@ public class MeteringRollups {
         em.createNativeQuery("insert into metering_rollups (instance_id, granularity, bucket_start, tenant_id, samples,"
                         + " running_seconds, sampled_seconds, cpu_seconds, memory_bytes_avg, memory_bytes_max,"
                         + " disk_used_bytes_avg, snapshot_bytes_avg, snapshot_byte_seconds, net_rx_bytes, net_tx_bytes)"
-                        + " select instance_id, 'hour', date_trunc('hour', sampled_at, 'UTC'), tenant_id, count(*),"
+                        + " select instance_id, 'hour', date_trunc('hour', sampled_at - interval '1 microsecond', 'UTC'), tenant_id, count(*),"
                         + "   sum(case when running then interval_seconds else 0 end), sum(interval_seconds),"
                         + "   sum(case when cpu_before is null then 0 when cpu_seconds >= cpu_before"
                         + "       then cpu_seconds - cpu_before else cpu_seconds end),"
@@ -89,9 +91,9 @@ public class MeteringRollups {
                         + "   lag(cpu_seconds) over (partition by instance_id order by sampled_at) as cpu_before,"
                         + "   lag(net_rx_bytes) over (partition by instance_id order by sampled_at) as rx_before,"
                         + "   lag(net_tx_bytes) over (partition by instance_id order by sampled_at) as tx_before"
-                        + "   from metering_samples s where sampled_at >= ?1 - interval '1 hour' and sampled_at < ?2) s"
-                        + " where sampled_at >= ?1"
-                        + " group by instance_id, tenant_id, date_trunc('hour', sampled_at, 'UTC')"
+                        + "   from metering_samples s where sampled_at > cast(?1 as timestamptz) - interval '1 hour' and sampled_at <= ?2) s"
+                        + " where sampled_at > ?1"
+                        + " group by instance_id, tenant_id, date_trunc('hour', sampled_at - interval '1 microsecond', 'UTC')"
                         + " on conflict (instance_id, granularity, bucket_start) do update set samples = excluded.samples,"
                         + "   running_seconds = excluded.running_seconds, sampled_seconds = excluded.sampled_seconds,"
                         + "   cpu_seconds = excluded.cpu_seconds, memory_bytes_avg = excluded.memory_bytes_avg,"
@@ -133,7 +135,7 @@ public class MeteringRollups {
 
     private void expire(Instant now, Instant hoursRolledUpTo) {
         Instant rawCutoff = earlier(now.minus(config.retention().raw()), hoursRolledUpTo).truncatedTo(ChronoUnit.HOURS);
-        em.createNativeQuery("delete from metering_samples where sampled_at < ?1").setParameter(1, time(rawCutoff))
+        em.createNativeQuery("delete from metering_samples where sampled_at <= ?1").setParameter(1, time(rawCutoff))
                 .executeUpdate();
         em.createNativeQuery("update metering_watermarks set raw_from = greatest(raw_from, ?1)")
                 .setParameter(1, time(rawCutoff)).executeUpdate();

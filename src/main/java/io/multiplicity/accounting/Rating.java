@@ -114,7 +114,7 @@ public class Rating {
             charges.values().forEach(c -> byTenant.computeIfAbsent(c.tenantId, k -> new ArrayList<>()).add(c));
             List<BillingReport> reports = new ArrayList<>();
             for (TenantRow tenant : tenants.values()) {
-                reports.add(report(tenant, period, byTenant.getOrDefault(tenant.id(), List.of()), detailed));
+                reports.add(report(tenant, period, byTenant.getOrDefault(tenant.id(), new ArrayList<>()), detailed));
             }
             reports.sort(Comparator.comparing(BillingReport::tenant));
             return reports;
@@ -218,7 +218,8 @@ public class Rating {
 
     /**
      * Snapshot byte-seconds and measured use per instance and month, from the finest level of
-     * metering that still covers each stretch: raw samples, then hourly, then daily rollups.
+     * metering that still covers each stretch: raw samples, then hourly, then daily rollups. A sample
+     * stands for the interval that ends at its time, so a range takes the samples in (from, to].
      */
     private void integrateMetering(Connection connection, UUID tenantId, Instant from, Instant to,
                                    Map<UUID, Charges> charges, boolean detailed) throws SQLException {
@@ -229,9 +230,9 @@ public class Rating {
                 + "   lag(cpu_seconds) over (partition by instance_id order by sampled_at) as cpu_before,"
                 + "   lag(net_rx_bytes) over (partition by instance_id order by sampled_at) as rx_before,"
                 + "   lag(net_tx_bytes) over (partition by instance_id order by sampled_at) as tx_before"
-                + "   from metering_samples, w where sampled_at >= greatest(?, w.raw_from) and sampled_at < ?" + tenantFilter
+                + "   from metering_samples, w where sampled_at > greatest(?, w.raw_from) and sampled_at <= ?" + tenantFilter
                 + " )"
-                + " select instance_id, date_trunc('month', sampled_at, 'UTC'), sum(snapshot_bytes::numeric * interval_seconds),"
+                + " select instance_id, date_trunc('month', sampled_at - interval '1 microsecond', 'UTC'), sum(snapshot_bytes::numeric * interval_seconds),"
                 + "   sum(case when cpu_before is null then 0 when cpu_seconds >= cpu_before then cpu_seconds - cpu_before"
                 + "       else cpu_seconds end),"
                 + "   count(memory_bytes), sum(memory_bytes), count(disk_used_bytes), sum(disk_used_bytes),"
