@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -217,12 +218,68 @@ public class Rating {
     }
 
     /**
-     * Snapshot byte-seconds and measured use per instance and month, from the finest level of
-     * metering that still covers each stretch: raw samples, then hourly, then daily rollups. A sample
-     * stands for the interval that ends at its time, so a range takes the samples in (from, to].
+     * Snapshot byte-seconds and measured use per instance and month. Complete days that are rolled up
+     * come from the daily rollups (their sums equal those of the hours and samples they summarise,
+     * and a month needs a thirtieth of the rows); the partial days at the edges of the range come
+     * from the finest level that still covers them.
      */
     private void integrateMetering(Connection connection, UUID tenantId, Instant from, Instant to,
                                    Map<UUID, Charges> charges, boolean detailed) throws SQLException {
+        Instant daysRolledUpTo;
+        try (PreparedStatement query = connection.prepareStatement("select case when rolled_up_to = '-infinity'"
+                + " then null else date_trunc('day', rolled_up_to, 'UTC') end from metering_watermarks where id = 1");
+             ResultSet rows = query.executeQuery()) {
+            rows.next();
+            OffsetDateTime value = rows.getObject(1, OffsetDateTime.class);
+            daysRolledUpTo = value == null ? null : value.toInstant();
+        }
+        Instant firstDay = from.truncatedTo(ChronoUnit.DAYS);
+        if (firstDay.isBefore(from)) {
+            firstDay = firstDay.plus(1, ChronoUnit.DAYS);
+        }
+        Instant lastDay = to.truncatedTo(ChronoUnit.DAYS);
+        if (daysRolledUpTo != null && daysRolledUpTo.isBefore(lastDay)) {
+            lastDay = daysRolledUpTo;
+        }
+        if (daysRolledUpTo == null || !firstDay.isBefore(lastDay)) {
+            integrateFinest(connection, tenantId, from, to, charges, detailed);
+            return;
+        }
+        if (from.isBefore(firstDay)) {
+            integrateFinest(connection, tenantId, from, firstDay, charges, detailed);
+        }
+        String sql = "select instance_id, date_trunc('month', bucket_start, 'UTC')," + ROLLUP_COLUMNS
+                + " from metering_rollups where granularity = 'day' and bucket_start >= ? and bucket_start < ?"
+                + (tenantId == null ? "" : " and tenant_id = ?") + " group by 1, 2";
+        try (PreparedStatement query = connection.prepareStatement(sql)) {
+            query.setObject(1, firstDay.atOffset(ZoneOffset.UTC));
+            query.setObject(2, lastDay.atOffset(ZoneOffset.UTC));
+            if (tenantId != null) {
+                query.setObject(3, tenantId);
+            }
+            query.setFetchSize(5_000);
+            try (ResultSet rows = query.executeQuery()) {
+                accumulate(rows, charges, detailed);
+            }
+        }
+        if (lastDay.isBefore(to)) {
+            integrateFinest(connection, tenantId, lastDay, to, charges, detailed);
+        }
+    }
+
+    private static final String ROLLUP_COLUMNS = " sum(snapshot_byte_seconds), sum(cpu_seconds),"
+            + "   sum(case when memory_bytes_avg is null then 0 else samples end), sum(memory_bytes_avg::numeric * samples),"
+            + "   sum(case when disk_used_bytes_avg is null then 0 else samples end), sum(disk_used_bytes_avg::numeric * samples),"
+            + "   sum(case when snapshot_bytes_avg is null then 0 else samples end), sum(snapshot_bytes_avg::numeric * samples),"
+            + "   sum(net_rx_bytes), sum(net_tx_bytes)";
+
+    /**
+     * Metering of a stretch from the finest level that still covers it: raw samples, then hourly,
+     * then daily rollups. A sample stands for the interval that ends at its time, so a stretch takes
+     * the samples in (from, to].
+     */
+    private void integrateFinest(Connection connection, UUID tenantId, Instant from, Instant to,
+                                 Map<UUID, Charges> charges, boolean detailed) throws SQLException {
         String tenantFilter = tenantId == null ? "" : " and tenant_id = ?";
         String sql = "with w as (select raw_from, hourly_from from metering_watermarks where id = 1),"
                 + " raw as (select instance_id, sampled_at, snapshot_bytes, interval_seconds, memory_bytes, disk_used_bytes,"
@@ -243,11 +300,7 @@ public class Rating {
                 + "       else net_tx_bytes end)"
                 + " from raw group by 1, 2"
                 + " union all"
-                + " select instance_id, date_trunc('month', bucket_start, 'UTC'), sum(snapshot_byte_seconds), sum(cpu_seconds),"
-                + "   sum(case when memory_bytes_avg is null then 0 else samples end), sum(memory_bytes_avg::numeric * samples),"
-                + "   sum(case when disk_used_bytes_avg is null then 0 else samples end), sum(disk_used_bytes_avg::numeric * samples),"
-                + "   sum(case when snapshot_bytes_avg is null then 0 else samples end), sum(snapshot_bytes_avg::numeric * samples),"
-                + "   sum(net_rx_bytes), sum(net_tx_bytes)"
+                + " select instance_id, date_trunc('month', bucket_start, 'UTC')," + ROLLUP_COLUMNS
                 + " from metering_rollups, w where ((granularity = 'hour' and bucket_start >= greatest(?, w.hourly_from)"
                 + "   and bucket_start < least(?, w.raw_from))"
                 + "   or (granularity = 'day' and bucket_start >= ? and bucket_start < least(?, w.hourly_from)))"
@@ -271,41 +324,45 @@ public class Rating {
             }
             query.setFetchSize(5_000);
             try (ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    Charges instance = charges.get(rows.getObject(1, UUID.class));
-                    if (instance == null) {
-                        continue;  // sampled, but held nothing in the period: nothing to bill
-                    }
-                    YearMonth month = YearMonth.from(rows.getObject(2, OffsetDateTime.class).withOffsetSameInstant(
-                            ZoneOffset.UTC));
-                    BigDecimal byteSeconds = rows.getBigDecimal(3);
-                    if (byteSeconds != null) {
-                        instance.snapshotByteSeconds.merge(month, byteSeconds, BigDecimal::add);
-                    }
-                    if (!detailed) {
-                        continue;
-                    }
-                    Measured measured = instance.measured;
-                    measured.any = true;
-                    BigDecimal cpu = rows.getBigDecimal(4);
-                    if (cpu != null) {
-                        measured.cpuSeconds = measured.cpuSeconds == null ? cpu : measured.cpuSeconds.add(cpu);
-                    }
-                    measured.memorySamples += rows.getLong(5);
-                    measured.memorySum = measured.memorySum.add(zeroIfNull(rows.getBigDecimal(6)));
-                    measured.diskSamples += rows.getLong(7);
-                    measured.diskSum = measured.diskSum.add(zeroIfNull(rows.getBigDecimal(8)));
-                    measured.snapshotSamples += rows.getLong(9);
-                    measured.snapshotSum = measured.snapshotSum.add(zeroIfNull(rows.getBigDecimal(10)));
-                    BigDecimal rx = rows.getBigDecimal(11);
-                    BigDecimal tx = rows.getBigDecimal(12);
-                    if (rx != null) {
-                        measured.netRx = (measured.netRx == null ? 0 : measured.netRx) + rx.longValue();
-                    }
-                    if (tx != null) {
-                        measured.netTx = (measured.netTx == null ? 0 : measured.netTx) + tx.longValue();
-                    }
-                }
+                accumulate(rows, charges, detailed);
+            }
+        }
+    }
+
+    private static void accumulate(ResultSet rows, Map<UUID, Charges> charges, boolean detailed) throws SQLException {
+        while (rows.next()) {
+            Charges instance = charges.get(rows.getObject(1, UUID.class));
+            if (instance == null) {
+                continue;  // sampled, but held nothing in the period: nothing to bill
+            }
+            YearMonth month = YearMonth.from(rows.getObject(2, OffsetDateTime.class).withOffsetSameInstant(
+                    ZoneOffset.UTC));
+            BigDecimal byteSeconds = rows.getBigDecimal(3);
+            if (byteSeconds != null) {
+                instance.snapshotByteSeconds.merge(month, byteSeconds, BigDecimal::add);
+            }
+            if (!detailed) {
+                continue;
+            }
+            Measured measured = instance.measured;
+            measured.any = true;
+            BigDecimal cpu = rows.getBigDecimal(4);
+            if (cpu != null) {
+                measured.cpuSeconds = measured.cpuSeconds == null ? cpu : measured.cpuSeconds.add(cpu);
+            }
+            measured.memorySamples += rows.getLong(5);
+            measured.memorySum = measured.memorySum.add(zeroIfNull(rows.getBigDecimal(6)));
+            measured.diskSamples += rows.getLong(7);
+            measured.diskSum = measured.diskSum.add(zeroIfNull(rows.getBigDecimal(8)));
+            measured.snapshotSamples += rows.getLong(9);
+            measured.snapshotSum = measured.snapshotSum.add(zeroIfNull(rows.getBigDecimal(10)));
+            BigDecimal rx = rows.getBigDecimal(11);
+            BigDecimal tx = rows.getBigDecimal(12);
+            if (rx != null) {
+                measured.netRx = (measured.netRx == null ? 0 : measured.netRx) + rx.longValue();
+            }
+            if (tx != null) {
+                measured.netTx = (measured.netTx == null ? 0 : measured.netTx) + tx.longValue();
             }
         }
     }
