@@ -56,6 +56,18 @@ class AdmissionBenchmark {
         long instances = QuarkusTransaction.requiringNew().call(() -> ((Number) em.createNativeQuery(
                 "select count(*) from instances").getSingleResult()).longValue());
 
+        // what each admission repeats under the host's row lock: the host's allocation over its instances
+        double hostSumMillis = QuarkusTransaction.requiringNew().call(() -> {
+            long started = System.nanoTime();
+            for (int i = 0; i < 10; i++) {
+                em.createNativeQuery("select sum(case when desired_state = 'running' then vcpus else 0 end),"
+                        + " sum(case when desired_state = 'running' then memory_mib else 0 end), sum(disk_gib)"
+                        + " from instances where deleted_at is null and host_id = (select id from hosts"
+                        + " where name = 'test-host')").getSingleResult();
+            }
+            return (System.nanoTime() - started) / 1e7;
+        });
+
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         String token = TestKeycloak.token("admin");
         ObjectMapper json = new ObjectMapper();
@@ -115,6 +127,7 @@ class AdmissionBenchmark {
                 .row("refused or failed while measured", refused.get())
                 .row("admissions per second (sustained)", String.format("%.1f", perSecond))
                 .row("latency p50 / p99 (ms)", String.format("%.1f / %.1f", p50, p99))
+                .row("host allocation sum, one query (ms)", String.format("%.1f", hostSumMillis))
                 .finish(String.format(java.util.Locale.ROOT,
                         "{\"bench\":\"admission\",\"admissions_per_s\":%.1f,\"tenants\":%d,\"instances\":%d,"
                                 + "\"clients\":%d,\"seconds\":%d,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"refused\":%d}",
