@@ -45,6 +45,9 @@ class AdmissionBenchmark {
     @Inject
     EntityManager em;
 
+    @Inject
+    io.agroal.api.AgroalDataSource dataSource;
+
     @TestHTTPResource("/")
     URL base;
 
@@ -52,6 +55,7 @@ class AdmissionBenchmark {
     void admissionsPerSecond() throws Exception {
         long seeding = System.nanoTime();
         QuarkusTransaction.requiringNew().run(this::seed);
+        vacuum();
         double seedSeconds = (System.nanoTime() - seeding) / 1e9;
         long instances = QuarkusTransaction.requiringNew().call(() -> ((Number) em.createNativeQuery(
                 "select count(*) from instances").getSingleResult()).longValue());
@@ -157,6 +161,14 @@ class AdmissionBenchmark {
                 + " select i.id, i.tenant_id, i.host_id, i.image, i.actual_state = 'running', i.vcpus, i.memory_mib,"
                 + "   i.disk_gib, i.created_at from instances i join tenants t on t.id = i.tenant_id"
                 + " where t.slug like 'bench-%'").executeUpdate();
-        em.createNativeQuery("analyze").executeUpdate();
+    }
+
+    /** Vacuums as autovacuum would have after the bulk insert, so index-only scans see all-visible pages. */
+    private void vacuum() throws Exception {
+        try (java.sql.Connection connection = dataSource.getConnection();
+             java.sql.Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(true);
+            statement.execute("vacuum analyze");
+        }
     }
 }
