@@ -43,6 +43,15 @@ public class BillingResource {
     }
 
     @GET
+    @Path("/admin/usage/{tenant}")
+    @RolesAllowed(Roles.PLATFORM_ADMIN)
+    @Operation(summary = "A tenant's usage and cost per instance and resource over any range (at most 400 days)")
+    public BillingReport tenantUsage(@PathParam("tenant") UUID tenant, @QueryParam("from") String from,
+                                     @QueryParam("to") String to) {
+        return service.tenantUsage(tenant, BillingPeriod.parseRange(from, to));
+    }
+
+    @GET
     @Path("/admin/billing")
     @RolesAllowed(Roles.PLATFORM_ADMIN)
     @Operation(summary = "Every tenant's bill for a month, without line items, and totals per currency")

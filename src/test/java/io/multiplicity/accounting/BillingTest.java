@@ -120,6 +120,10 @@ class BillingTest {
                 .then().statusCode(200).extract().response();
         assertEquals(Map.of("vcpu", "3.000000", "memory", "1.500000", "disk", "0.026882", "snapshot", "0.005376"),
                 quantities(linesOf(usage, instance)), "the usage of the range that covers its life");
+        Response adminUsage = Api.as("admin").get("/api/v1/admin/usage/" + bill.path("tenantId") + "?from=" + START
+                + "&to=" + START.plus(Duration.ofHours(2))).then().statusCode(200).extract().response();
+        assertEquals(usage.<List<Object>>path("lines"), adminUsage.<List<Object>>path("lines"),
+                "the admin sees the tenant's usage as the tenant does");
         Response firstHour = Api.as("bob").get("/api/v1/usage?from=" + START + "&to=" + START.plus(Duration.ofHours(1)))
                 .then().statusCode(200).extract().response();
         assertEquals("2.000000", quantities(linesOf(firstHour, instance)).get("vcpu"), "periods clip to the range");
@@ -151,6 +155,31 @@ class BillingTest {
     }
 
     @Test
+    void diskAcrossAMonthBoundaryIsPricedByTheLengthOfEachMonth() {
+        Instant lateMarch = Instant.parse("2031-03-31T23:00:00Z");
+        clock.set(lateMarch);
+        Clock.use(clock);
+        String name = "boundary-" + UUID.randomUUID().toString().substring(0, 6);
+        String operation = Api.as("bob").body(Map.of("name", name, "kind", "jail", "image", "busybox", "vcpus", 1,
+                "memoryMiB", 2048, "diskGiB", 30, "start", true)).post("/api/v1/instances")
+                .then().statusCode(202).extract().path("id");
+        UUID instance = UUID.fromString(waitFor(operation).path("target"));
+        clock.set(lateMarch.plus(Duration.ofHours(2)));
+        waitFor(Api.as("bob").delete("/api/v1/instances/" + instance).then().statusCode(202).extract().path("id"));
+
+        Response march = Api.as("bob").get("/api/v1/billing?period=2031-03").then().statusCode(200).extract().response();
+        assertEquals(Map.of("vcpu", "1.000000", "memory", "2.000000", "disk", "0.040323"),
+                quantities(linesOf(march, instance)), "one hour of March: 30 GiB × 1 h / 744 h");
+        Response april = Api.as("bob").get("/api/v1/billing?period=2031-04").then().statusCode(200).extract().response();
+        assertEquals(Map.of("vcpu", "1.000000", "memory", "2.000000", "disk", "0.041667"),
+                quantities(linesOf(april, instance)), "one hour of April: 30 GiB × 1 h / 720 h");
+        Response both = Api.as("bob").get("/api/v1/usage?from=2031-03-31&to=2031-04-02").then().statusCode(200)
+                .extract().response();
+        assertEquals(Map.of("vcpu", "2.000000", "memory", "4.000000", "disk", "0.081989"),
+                quantities(linesOf(both, instance)), "a range across the boundary sums both months' fractions");
+    }
+
+    @Test
     void badPeriodsAndRangesAreRefusedAndTenantsSeeOnlyTheirOwn() {
         for (String period : List.of("2031-13", "2031-3", "march", "1999-12", "")) {
             Response response = Api.as("bob").get("/api/v1/billing?period=" + period);
@@ -179,6 +208,8 @@ class BillingTest {
             assertEquals("forbidden", Api.as(user).get("/api/v1/admin/billing?period=2031-03")
                     .then().statusCode(403).extract().path("error"), user);
             assertEquals("forbidden", Api.as(user).get("/api/v1/admin/billing/" + acme + "?period=2031-03")
+                    .then().statusCode(403).extract().path("error"), user);
+            assertEquals("forbidden", Api.as(user).get("/api/v1/admin/usage/" + acme + "?from=2031-03-01&to=2031-03-02")
                     .then().statusCode(403).extract().path("error"), user);
             String own = user.equals("carol") || user.equals("dave") ? "globex" : "acme";
             assertEquals(own, Api.as(user).get("/api/v1/billing?period=2031-03").then().statusCode(200).extract()
