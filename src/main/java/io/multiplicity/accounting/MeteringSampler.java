@@ -50,6 +50,10 @@ public class MeteringSampler {
                         int diskGiB) {
     }
 
+    /** What an instance holds and, when its host measures it, what it uses; usage may be null. */
+    private record Reading(Held held, InstanceUsage usage) {
+    }
+
     @Scheduled(every = "${multiplicity.metering.interval:1m}", delayed = "30s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
@@ -79,7 +83,7 @@ public class MeteringSampler {
                 .map(row -> new Held((UUID) row[0], (UUID) row[1], (UUID) row[2], "running".equals(row[3]),
                         (Integer) row[4], (Integer) row[5], (Integer) row[6]))
                 .toList());
-        List<Object[]> rows = new ArrayList<>(held.size());
+        List<Reading> readings = new ArrayList<>(held.size());
         for (Held instance : held) {
             Optional<InstanceUsage> usage;
             try {
@@ -88,22 +92,22 @@ public class MeteringSampler {
                 LOG.debugf("no usage for %s: %s", instance.instanceId(), e.getMessage());
                 usage = Optional.empty();
             }
-            rows.add(new Object[] {instance, usage.orElse(null)});
+            readings.add(new Reading(instance, usage.orElse(null)));
         }
         int seconds = (int) Math.max(1, config.interval().toSeconds());
-        return QuarkusTransaction.requiringNew().call(() -> write(rows, at, seconds));
+        return QuarkusTransaction.requiringNew().call(() -> write(readings, at, seconds));
     }
 
-    private int write(List<Object[]> rows, Instant at, int seconds) throws SQLException {
+    private int write(List<Reading> readings, Instant at, int seconds) throws SQLException {
         try (Connection connection = dataSource.getConnection();
              PreparedStatement insert = connection.prepareStatement("insert into metering_samples (instance_id,"
                      + " sampled_at, tenant_id, host_id, interval_seconds, running, vcpus, memory_mib, disk_gib, cpu_seconds,"
                      + " memory_bytes, disk_used_bytes, snapshot_bytes, net_rx_bytes, net_tx_bytes)"
                      + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing")) {
             OffsetDateTime time = at.atOffset(ZoneOffset.UTC);
-            for (Object[] row : rows) {
-                Held held = (Held) row[0];
-                InstanceUsage usage = (InstanceUsage) row[1];
+            for (Reading reading : readings) {
+                Held held = reading.held();
+                InstanceUsage usage = reading.usage();
                 insert.setObject(1, held.instanceId());
                 insert.setObject(2, time);
                 insert.setObject(3, held.tenantId());
