@@ -15,6 +15,7 @@ create table metering_samples (
     cpu_seconds      numeric(20, 6),   -- cumulative CPU time of the instance
     memory_bytes     bigint,
     disk_used_bytes  bigint,           -- ZFS used
+    disk_referenced_bytes bigint,      -- ZFS referenced
     snapshot_bytes   bigint,           -- ZFS usedbysnapshots
     net_rx_bytes     bigint,           -- cumulative
     net_tx_bytes     bigint,           -- cumulative

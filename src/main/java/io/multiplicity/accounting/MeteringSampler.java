@@ -3,7 +3,6 @@ package io.multiplicity.accounting;
 import io.agroal.api.AgroalDataSource;
 import io.multiplicity.common.Clock;
 import io.multiplicity.host.HostDriver;
-import io.multiplicity.host.InstanceUsage;
 import io.multiplicity.host.LocalAgent;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
@@ -20,7 +19,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
@@ -51,7 +49,7 @@ public class MeteringSampler {
     }
 
     /** What an instance holds and, when its host measures it, what it uses; usage may be null. */
-    private record Reading(Held held, InstanceUsage usage) {
+    private record Reading(Held held, HostDriver.Usage usage) {
     }
 
     @Scheduled(every = "${multiplicity.metering.interval:1m}", delayed = "30s",
@@ -85,14 +83,16 @@ public class MeteringSampler {
                 .toList());
         List<Reading> readings = new ArrayList<>(held.size());
         for (Held instance : held) {
-            Optional<InstanceUsage> usage;
+            HostDriver.Usage usage;
             try {
                 usage = driver.usage(instance.instanceId());
+            } catch (UnsupportedOperationException e) {
+                usage = null;  // this host measures nothing: the sample keeps the allocation only
             } catch (RuntimeException e) {
                 LOG.debugf("no usage for %s: %s", instance.instanceId(), e.getMessage());
-                usage = Optional.empty();
+                usage = null;
             }
-            readings.add(new Reading(instance, usage.orElse(null)));
+            readings.add(new Reading(instance, usage));
         }
         int seconds = (int) Math.max(1, config.interval().toSeconds());
         return QuarkusTransaction.requiringNew().call(() -> write(readings, at, seconds));
@@ -102,12 +102,12 @@ public class MeteringSampler {
         try (Connection connection = dataSource.getConnection();
              PreparedStatement insert = connection.prepareStatement("insert into metering_samples (instance_id,"
                      + " sampled_at, tenant_id, host_id, interval_seconds, running, vcpus, memory_mib, disk_gib, cpu_seconds,"
-                     + " memory_bytes, disk_used_bytes, snapshot_bytes, net_rx_bytes, net_tx_bytes)"
-                     + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing")) {
+                     + " memory_bytes, disk_used_bytes, disk_referenced_bytes, snapshot_bytes, net_rx_bytes, net_tx_bytes)"
+                     + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing")) {
             OffsetDateTime time = at.atOffset(ZoneOffset.UTC);
             for (Reading reading : readings) {
                 Held held = reading.held();
-                InstanceUsage usage = reading.usage();
+                HostDriver.Usage usage = reading.usage();
                 insert.setObject(1, held.instanceId());
                 insert.setObject(2, time);
                 insert.setObject(3, held.tenantId());
@@ -117,13 +117,14 @@ public class MeteringSampler {
                 insert.setInt(7, held.vcpus());
                 insert.setInt(8, held.memoryMiB());
                 insert.setInt(9, held.diskGiB());
-                insert.setObject(10, usage == null || usage.cpuSeconds() == null ? null
-                        : BigDecimal.valueOf(usage.cpuSeconds()), Types.NUMERIC);
+                insert.setObject(10, usage == null ? null : BigDecimal.valueOf(usage.cpuNanos()).movePointLeft(9),
+                        Types.NUMERIC);
                 insert.setObject(11, usage == null ? null : usage.memoryBytes(), Types.BIGINT);
                 insert.setObject(12, usage == null ? null : usage.diskUsedBytes(), Types.BIGINT);
-                insert.setObject(13, usage == null ? null : usage.snapshotBytes(), Types.BIGINT);
-                insert.setObject(14, usage == null ? null : usage.netRxBytes(), Types.BIGINT);
-                insert.setObject(15, usage == null ? null : usage.netTxBytes(), Types.BIGINT);
+                insert.setObject(13, usage == null ? null : usage.diskReferencedBytes(), Types.BIGINT);
+                insert.setObject(14, usage == null ? null : usage.snapshotBytes(), Types.BIGINT);
+                insert.setObject(15, usage == null ? null : usage.networkRxBytes(), Types.BIGINT);
+                insert.setObject(16, usage == null ? null : usage.networkTxBytes(), Types.BIGINT);
                 insert.addBatch();
             }
             int written = 0;

@@ -1,14 +1,12 @@
 package io.multiplicity.accounting;
 
 import io.multiplicity.host.HostDriver;
-import io.multiplicity.host.InstanceUsage;
 import io.multiplicity.support.RecordingHostDriver;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Alternative;
 import jakarta.enterprise.inject.Produces;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public class MeteredHostProfile implements QuarkusTestProfile {
 
     /** What each instance uses, as the host will report it. */
-    public static final Map<UUID, InstanceUsage> USAGE = new ConcurrentHashMap<>();
+    public static final Map<UUID, HostDriver.Usage> USAGE = new ConcurrentHashMap<>();
 
     @Override
     public Set<Class<?>> getEnabledAlternatives() {
@@ -41,8 +39,12 @@ public class MeteredHostProfile implements QuarkusTestProfile {
         HostDriver metered() {
             return new RecordingHostDriver() {
                 @Override
-                public Optional<InstanceUsage> usage(UUID instanceId) {
-                    return STATES.containsKey(instanceId) ? Optional.ofNullable(USAGE.get(instanceId)) : Optional.empty();
+                public Usage usage(UUID instanceId) {
+                    Usage usage = STATES.containsKey(instanceId) ? USAGE.get(instanceId) : null;
+                    if (usage == null) {
+                        throw new UnsupportedOperationException("usage");
+                    }
+                    return usage;
                 }
             };
         }

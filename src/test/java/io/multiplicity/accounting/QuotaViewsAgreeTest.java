@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.multiplicity.host.InstanceUsage;
+import io.multiplicity.host.HostDriver;
 import io.multiplicity.support.Api;
 import io.multiplicity.support.RecordingHostDriver;
 import io.quarkus.test.junit.QuarkusTest;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The tenant's view of its quota, the admin's view of the same quota and the admin's view of the
- * host agree at every moment while an instance is created, stopped, started and deleted: whenever
+ * host agree at every moment while an instance is created, resized, stopped, started and deleted: whenever
  * two reads of the tenant's view and of the host bracket the others without a change in between,
  * the admin's quota view equals the tenant's, and the host's allocation equals the sum over every
  * tenant's quota view (all on the one test host, with vCPU and memory limits on running instances).
@@ -42,7 +42,7 @@ class QuotaViewsAgreeTest {
     }
 
     @Test
-    void tenantAndAdminViewsAgreeThroughCreateStopStartAndDelete() throws Exception {
+    void tenantAndAdminViewsAgreeThroughCreateResizeStopStartAndDelete() throws Exception {
         String globex = BillingTest.tenantId("globex");
         List<String> tenants = Api.as("admin").get("/api/v1/admin/tenants?limit=500").then().statusCode(200).extract()
                 .path("items.id");
@@ -70,16 +70,24 @@ class QuotaViewsAgreeTest {
             Moment running = settled(globex, tenants, host, agreeing);
             assertChange(base, running, 1, 2, 512, 5);
 
+            Response resizing = Api.as("dave").body(Map.of("vcpus", 3, "memoryMiB", 1024, "diskGiB", 8))
+                    .patch("/api/v1/instances/" + instance);
+            assertEquals(202, resizing.statusCode(), resizing.asString());
+            watch(resizing.path("id"), globex, tenants, host, agreeing, midOperation);
+            Moment resized = settled(globex, tenants, host, agreeing);
+            assertChange(base, resized, 1, 3, 1024, 8);
+
             watch(action("dave", instance, "stop"), globex, tenants, host, agreeing, midOperation);
             Moment stopped = settled(globex, tenants, host, agreeing);
-            assertChange(base, stopped, 1, 0, 0, 5);
+            assertChange(base, stopped, 1, 0, 0, 8);
 
             watch(action("dave", instance, "start"), globex, tenants, host, agreeing, midOperation);
             Moment restarted = settled(globex, tenants, host, agreeing);
-            assertChange(base, restarted, 1, 2, 512, 5);
+            assertChange(base, restarted, 1, 3, 1024, 8);
 
             // measured use reaches both views through metering
-            MeteredHostProfile.USAGE.put(instance, new InstanceUsage(12.0, 300L << 20, 2 * GIB, GIB, 0L, 0L));
+            MeteredHostProfile.USAGE.put(instance, new HostDriver.Usage(2 * GIB, 2 * GIB, GIB, 1.0, 300L << 20,
+                    12_000_000_000L, 0, 0));
             sampler.sample();
             Moment measured = settled(globex, tenants, host, agreeing);
             assertEquals(300, used(measured, "memoryMiB"));
