@@ -180,6 +180,28 @@ class BillingTest {
     }
 
     @Test
+    void aResizeWhileRunningBillsEachSizeForItsOwnTime() {
+        Instant start = Instant.parse("2031-05-05T10:00:00Z");
+        clock.set(start);
+        Clock.use(clock);
+        String name = "resized-" + UUID.randomUUID().toString().substring(0, 6);
+        String operation = Api.as("bob").body(Map.of("name", name, "kind", "jail", "image", "busybox", "vcpus", 1,
+                "memoryMiB", 1024, "diskGiB", 10, "start", true)).post("/api/v1/instances")
+                .then().statusCode(202).extract().path("id");
+        UUID instance = UUID.fromString(waitFor(operation).path("target"));
+        clock.set(start.plus(Duration.ofMinutes(60)));
+        waitFor(Api.as("bob").body(Map.of("vcpus", 3, "memoryMiB", 3072, "diskGiB", 20))
+                .patch("/api/v1/instances/" + instance).then().statusCode(202).extract().path("id"));
+        clock.set(start.plus(Duration.ofMinutes(90)));
+        waitFor(Api.as("bob").delete("/api/v1/instances/" + instance).then().statusCode(202).extract().path("id"));
+
+        Response may = Api.as("bob").get("/api/v1/billing?period=2031-05").then().statusCode(200).extract().response();
+        // 1 vCPU × 1 h + 3 vCPUs × 0.5 h; 1 GiB × 1 h + 3 GiB × 0.5 h; (10 GiB × 1 h + 20 GiB × 0.5 h) / 744 h
+        assertEquals(Map.of("vcpu", "2.500000", "memory", "2.500000", "disk", "0.026882"),
+                quantities(linesOf(may, instance)));
+    }
+
+    @Test
     void badPeriodsAndRangesAreRefusedAndTenantsSeeOnlyTheirOwn() {
         for (String period : List.of("2031-13", "2031-3", "march", "1999-12", "")) {
             Response response = Api.as("bob").get("/api/v1/billing?period=" + period);
