@@ -1,0 +1,137 @@
+package io.multiplicity.accounting;
+
+import io.agroal.api.AgroalDataSource;
+import io.multiplicity.common.Clock;
+import io.multiplicity.host.HostDriver;
+import io.multiplicity.host.LocalAgent;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+
+/**
+ * Takes one sample per live instance of the local host per interval: what it holds (always) and
+ * what it measurably uses (when the host measures it). Hosts are asked outside any transaction;
+ * the samples of one pass are written in one.
+ */
+@ApplicationScoped
+public class MeteringSampler {
+
+    private static final Logger LOG = Logger.getLogger(MeteringSampler.class);
+
+    @Inject
+    EntityManager em;
+
+    @Inject
+    LocalAgent agent;
+
+    @Inject
+    MeteringConfig config;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    private record Held(UUID instanceId, UUID tenantId, UUID hostId, boolean running, int vcpus, int memoryMiB,
+                        int diskGiB) {
+    }
+
+    /** What an instance holds and, when its host measures it, what it uses; usage may be null. */
+    private record Reading(Held held, HostDriver.Usage usage) {
+    }
+
+    @Scheduled(every = "${multiplicity.metering.interval:1m}", delayed = "30s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void scheduled() {
+        if (config.scheduled() && agent.hostId() != null) {
+            try {
+                sample();
+            } catch (RuntimeException e) {
+                LOG.warn("metering pass failed", e);
+            }
+        }
+    }
+
+    /** One pass over the local host's live instances; returns how many samples were written. */
+    public int sample() {
+        UUID hostId = agent.hostId();
+        if (hostId == null) {
+            return 0;
+        }
+        HostDriver driver = agent.driver();
+        Instant at = Clock.now();
+        List<Held> held = QuarkusTransaction.requiringNew().call(() -> em.createQuery(
+                        "select i.id, i.tenantId, i.hostId, i.actualState, i.vcpus, i.memoryMiB, i.diskGiB from Instance i"
+                                + " where i.hostId = :host and i.deletedAt is null", Object[].class)
+                .setParameter("host", hostId)
+                .getResultList()
+                .stream()
+                .map(row -> new Held((UUID) row[0], (UUID) row[1], (UUID) row[2], "running".equals(row[3]),
+                        (Integer) row[4], (Integer) row[5], (Integer) row[6]))
+                .toList());
+        List<Reading> readings = new ArrayList<>(held.size());
+        for (Held instance : held) {
+            HostDriver.Usage usage;
+            try {
+                usage = driver.usage(instance.instanceId());
+            } catch (UnsupportedOperationException e) {
+                usage = null;  // this host measures nothing: the sample keeps the allocation only
+            } catch (RuntimeException e) {
+                LOG.debugf("no usage for %s: %s", instance.instanceId(), e.getMessage());
+                usage = null;
+            }
+            readings.add(new Reading(instance, usage));
+        }
+        int seconds = (int) Math.max(1, config.interval().toSeconds());
+        return QuarkusTransaction.requiringNew().call(() -> write(readings, at, seconds));
+    }
+
+    private int write(List<Reading> readings, Instant at, int seconds) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement insert = connection.prepareStatement("insert into metering_samples (instance_id,"
+                     + " sampled_at, tenant_id, host_id, interval_seconds, running, vcpus, memory_mib, disk_gib, cpu_seconds,"
+                     + " memory_bytes, disk_used_bytes, disk_referenced_bytes, snapshot_bytes, net_rx_bytes, net_tx_bytes)"
+                     + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing")) {
+            OffsetDateTime time = at.atOffset(ZoneOffset.UTC);
+            for (Reading reading : readings) {
+                Held held = reading.held();
+                HostDriver.Usage usage = reading.usage();
+                insert.setObject(1, held.instanceId());
+                insert.setObject(2, time);
+                insert.setObject(3, held.tenantId());
+                insert.setObject(4, held.hostId());
+                insert.setInt(5, seconds);
+                insert.setBoolean(6, held.running());
+                insert.setInt(7, held.vcpus());
+                insert.setInt(8, held.memoryMiB());
+                insert.setInt(9, held.diskGiB());
+                insert.setObject(10, usage == null ? null : BigDecimal.valueOf(usage.cpuNanos()).movePointLeft(9),
+                        Types.NUMERIC);
+                insert.setObject(11, usage == null ? null : usage.memoryBytes(), Types.BIGINT);
+                insert.setObject(12, usage == null ? null : usage.diskUsedBytes(), Types.BIGINT);
+                insert.setObject(13, usage == null ? null : usage.diskReferencedBytes(), Types.BIGINT);
+                insert.setObject(14, usage == null ? null : usage.snapshotBytes(), Types.BIGINT);
+                insert.setObject(15, usage == null ? null : usage.networkRxBytes(), Types.BIGINT);
+                insert.setObject(16, usage == null ? null : usage.networkTxBytes(), Types.BIGINT);
+                insert.addBatch();
+            }
+            int written = 0;
+            for (int count : insert.executeBatch()) {
+                written += Math.max(count, 0);
+            }
+            return written;
+        }
+    }
+}
