@@ -1,0 +1,41 @@
+import { expect, test } from '@playwright/test';
+import { open, screenshot, signIn, uniqueName } from './helpers';
+
+test('a platform admin sees hosts, tenants and the platform pages', async ({ page }) => {
+  await signIn(page, 'admin');
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Hosts' })).toBeVisible();
+
+  await open(page, '#/admin/hosts', 'Hosts');
+  await expect(page.locator('section.host').first()).toBeVisible();
+  await expect(page.locator('section.host').first()).toContainText('Allocatable');
+  await screenshot(page, 'admin-hosts');
+
+  await open(page, '#/admin/tenants', 'Tenants');
+  const slug = uniqueName('e2e-tenant');
+  await page.getByLabel('Slug').fill(slug);
+  await page.getByLabel('Display name').fill('End-to-end tenant');
+  await page.getByRole('button', { name: 'Register tenant' }).click();
+  await expect(page.locator(`tr[data-tenant="${slug}"]`)).toBeVisible();
+  await page.getByLabel('Slug').fill('Not A Label');
+  await page.getByRole('button', { name: 'Register tenant' }).click();
+  await expect(page.getByText('lower-case letters only')).toBeVisible();
+  await screenshot(page, 'admin-tenants');
+
+  for (const [hash, heading, name] of [
+    ['#/admin/images', 'Public images', 'admin-public-images'],
+    ['#/admin/billing', 'Billing', 'admin-billing'],
+    ['#/admin/consoles', 'Console sessions', 'admin-console-sessions'],
+  ] as const) {
+    await open(page, hash, heading);
+    // Each page shows its data, or says plainly that this server does not offer it yet.
+    await expect(page.locator('main [role="alert"]')).toHaveCount(0);
+    await screenshot(page, name);
+  }
+});
+
+test('a tenant member does not get the platform pages', async ({ page }) => {
+  await signIn(page, 'dave');
+  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Hosts' })).toHaveCount(0);
+  await page.goto('/#/admin/hosts');
+  await expect(page.getByRole('heading', { level: 1, name: 'Not found' })).toBeVisible();
+});

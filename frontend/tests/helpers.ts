@@ -1,0 +1,41 @@
+import { expect, type Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+
+const SCREENSHOTS = 'test-results/screenshots';
+
+/** Signs in through the real Keycloak login form, starting from the portal. */
+export async function signIn(page: Page, user: string, password = user): Promise<void> {
+  await page.goto('/');
+  // The portal finds no session and goes to /login, which sends the browser to Keycloak.
+  const username = page.locator('#username');
+  await username.waitFor({ state: 'visible', timeout: 60_000 });
+  await username.fill(user);
+  await page.locator('#password').fill(password);
+  await Promise.all([
+    page.waitForURL((url) => url.pathname === '/' && !url.searchParams.has('code'), { timeout: 60_000 }),
+    page.locator('#kc-login').click(),
+  ]);
+  await expect(page.getByTestId('who')).toBeVisible();
+}
+
+/** Signs out (RP-initiated logout) and waits until the identity provider asks for a login again. */
+export async function signOut(page: Page): Promise<void> {
+  await page.getByTestId('sign-out').click();
+  await page.locator('#username').waitFor({ state: 'visible', timeout: 60_000 });
+}
+
+/** Opens a page of the portal by its hash route and waits until nothing is loading. */
+export async function open(page: Page, hash: string, heading: string | RegExp): Promise<void> {
+  await page.goto(`/${hash}`);
+  await expect(page.getByRole('heading', { level: 1, name: heading })).toBeVisible();
+  await expect(page.locator('main .loading')).toHaveCount(0, { timeout: 30_000 });
+}
+
+/** Saves a full-page screenshot as test-results/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+}
+
+/** A name no earlier run used. */
+export const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}`;
