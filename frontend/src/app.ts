@@ -71,7 +71,8 @@ export function startApp(root: HTMLElement, session: Session): void {
   const nav = h('nav', { class: 'sidebar', 'aria-label': 'Main' });
   const streamStatus = h('span', { class: 'stream-status', title: 'Live updates' });
   events.onStatus((status) => {
-    streamStatus.textContent = status === 'live' ? '● live' : status === 'reconnecting' ? '○ reconnecting' : '';
+    streamStatus.textContent = status === 'live' ? '● live' : status === 'reconnecting' ? '○ polling' : '';
+    streamStatus.title = status === 'live' ? 'Live updates from the event stream' : 'The event stream is not available; the portal polls';
     streamStatus.dataset.status = status;
   });
   const menuButton = h('button', {

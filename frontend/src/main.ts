@@ -5,14 +5,24 @@ import { startApp } from './app';
 
 const LOGIN_ATTEMPT = 'multiplicity.login-attempt';
 
-/** Sends the user to sign in, unless a sign-in just happened and still gave no session (no loop). */
+/**
+ * Sends the user to sign in, unless sign-ins keep coming back without a session (a redirect loop,
+ * e.g. when the panel refuses the identity provider's tokens): then it says so and offers a button.
+ */
 function signIn(root: HTMLElement): void {
-  const last = Number(sessionStorage.getItem(LOGIN_ATTEMPT) ?? 0);
-  if (Date.now() - last > 15_000) {
-    sessionStorage.setItem(LOGIN_ATTEMPT, String(Date.now()));
+  const now = Date.now();
+  let recent: number[] = [];
+  try {
+    recent = (JSON.parse(sessionStorage.getItem(LOGIN_ATTEMPT) ?? '[]') as number[]).filter((at) => now - at < 30_000);
+  } catch {
+    recent = [];
+  }
+  if (recent.length < 3) {
+    sessionStorage.setItem(LOGIN_ATTEMPT, JSON.stringify([...recent, now]));
     window.location.assign('/login');
     return;
   }
+  sessionStorage.removeItem(LOGIN_ATTEMPT);
   replace(
     root,
     h(

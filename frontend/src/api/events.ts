@@ -24,20 +24,26 @@ export const EVENT_TYPES = [
 ] as const;
 
 /**
- * Follows GET /events. The browser reconnects by itself with Last-Event-ID; `onTrouble` hears when
- * the stream broke (the caller may check the session). Returns a function that closes the stream.
+ * Follows GET /events. The browser reconnects by itself with Last-Event-ID after a dropped
+ * connection; after an error answer it gives up (`closed` is then true) and the caller decides.
+ * Returns a function that closes the stream.
  */
-export function followEvents(onEvent: (event: PanelEvent) => void, onTrouble?: () => void): () => void {
+export function followEvents(handlers: {
+  onEvent: (event: PanelEvent) => void;
+  onOpen?: () => void;
+  onTrouble?: (closed: boolean) => void;
+}): () => void {
   const source = new EventSource(`${API_BASE}/events`, { withCredentials: true });
   const listener = (message: MessageEvent<string>) => {
     try {
-      onEvent(JSON.parse(message.data) as PanelEvent);
+      handlers.onEvent(JSON.parse(message.data) as PanelEvent);
     } catch {
       // an event the portal cannot read is skipped
     }
   };
   for (const type of EVENT_TYPES) source.addEventListener(type, listener as EventListener);
   source.onmessage = listener;
-  source.onerror = () => onTrouble?.();
+  source.onopen = () => handlers.onOpen?.();
+  source.onerror = () => handlers.onTrouble?.(source.readyState === EventSource.CLOSED);
   return () => source.close();
 }

@@ -36,7 +36,9 @@ export const activityPage: Page = (root, { session, events, signal }) => {
     try {
       const page = await listOperations({ state: stateFilter.value || undefined, limit: 50, cursor: more ? next ?? undefined : undefined });
       if (signal.aborted) return;
-      operations = more ? [...operations, ...page.items] : page.items;
+      const items = more ? [...operations, ...page.items] : page.items;
+      if (JSON.stringify(items) === JSON.stringify(operations) && page.next === next && operationsBody.querySelector('.operations')) return;
+      operations = items;
       next = page.next;
       render();
     } catch (error) {
@@ -48,7 +50,7 @@ export const activityPage: Page = (root, { session, events, signal }) => {
 
   // Running operations' progress is not always an event: poll them while any runs.
   const poll = setInterval(() => {
-    if (operations.some((operation) => !isFinished(operation))) void load();
+    if (operations.some((operation) => !isFinished(operation)) || events.status !== 'live') void load();
   }, 2000);
   const unsubscribe = events.subscribe((event) => {
     const merged = mergeOperationEvent(operations, event);

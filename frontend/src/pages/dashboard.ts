@@ -79,5 +79,9 @@ export const dashboardPage: Page = (root, { session, events, signal }) => {
     if (merged !== operations) { operations = merged; renderActivity(); }
     if (event.targetType === 'instance' && !refresh) refresh = setTimeout(() => { refresh = null; void loadInstances(); }, 1000);
   });
-  return () => { unsubscribe(); if (refresh) clearTimeout(refresh); };
+  const stopPolling = events.whileNotLive(() => {
+    void loadInstances();
+    listOperations({ limit: 6 }).then((page) => { if (!signal.aborted) { operations = page.items; renderActivity(); } }).catch(() => undefined);
+  }, 10_000);
+  return () => { stopPolling(); unsubscribe(); if (refresh) clearTimeout(refresh); };
 };

@@ -123,9 +123,18 @@ export const instancePage: Page = async (root, context) => {
     }).catch(() => undefined);
   });
 
+  const stopPolling = events.whileNotLive(() => {
+    getInstance(instance.id).then((fresh) => {
+      if (signal.aborted || (fresh.state === instance.state && fresh.updatedAt === instance.updatedAt)) return;
+      instance = fresh;
+      renderHeader();
+      if (current === 'overview') { panel.replaceChildren(); renderOverview(panel, instance); }
+    }).catch(() => undefined);
+  }, 3000);
   renderHeader();
   select(current);
   return () => {
+    stopPolling();
     unsubscribe();
     tabCleanup?.();
   };
@@ -222,12 +231,14 @@ function renderActivity(target: HTMLElement, instance: Instance, context: PageCo
   const render = () => replace(holder, operations.length
     ? h('div', { class: 'operations' }, operations.map((operation) => h('div', { class: 'operation-line' }, operationRow(operation), h('span', { class: 'hint' }, `${formatDateTime(operation.createdAt)}${operation.requestedBy ? ` by ${operation.requestedBy}` : ''}`))))
     : empty('Nothing has happened to this instance yet.'));
-  listOperations({ target: instance.id, limit: 50 }).then((page) => { operations = page.items; render(); })
+  const load = () => listOperations({ target: instance.id, limit: 50 }).then((page) => { operations = page.items; render(); })
     .catch((error) => replace(holder, errorBanner(error, 'Loading activity')));
+  void load();
+  const stopPolling = context.events.whileNotLive(() => void load(), 3000);
   const unsubscribe = context.events.subscribe((event) => {
     if (event.target !== instance.id) return;
     const merged = mergeOperationEvent(operations, event);
     if (merged !== operations) { operations = merged; render(); }
   });
-  return unsubscribe;
+  return () => { stopPolling(); unsubscribe(); };
 }

@@ -104,7 +104,10 @@ export const instancesPage: Page = async (root, { session, events, signal }) => 
     try {
       const page = await listInstances({ limit: 100, cursor: more ? next ?? undefined : undefined });
       if (signal.aborted) return;
-      instances = more ? [...instances, ...page.items] : page.items;
+      const items = more ? [...instances, ...page.items] : page.items;
+      // Polling must not redraw (and take the keyboard focus away) when nothing changed.
+      if (JSON.stringify(items) === JSON.stringify(instances) && page.next === next && body.querySelector('table')) return;
+      instances = items;
       next = page.next;
       render();
     } catch (error) {
@@ -143,8 +146,10 @@ export const instancesPage: Page = async (root, { session, events, signal }) => 
       });
   });
 
+  const stopPolling = events.whileNotLive(() => void load(), 3000);
   await load();
   return () => {
+    stopPolling();
     unsubscribe();
     if (reload) clearTimeout(reload);
   };

@@ -24,6 +24,7 @@ describe('format', () => {
     expect(trimNumber(2)).toBe('2');
     expect(trimNumber(2.04)).toBe('2');
     expect(trimNumber(2.25, 2)).toBe('2.25');
+    expect(trimNumber(1.5, 2)).toBe('1.5');
   });
 
   it('formats percentages without clamping', () => {

@@ -25,7 +25,7 @@ export const formatGiB = (gib: number | null | undefined) =>
 export function trimNumber(value: number, decimals = 1): string {
   const factor = 10 ** decimals;
   const rounded = Math.round(value * factor) / factor;
-  return Number.isInteger(rounded) ? String(rounded) : rounded.toFixed(decimals);
+  return String(rounded);
 }
 
 /** 0.4567 → "46%"; clamps nothing, so overcommit shows as "150%". */

@@ -82,11 +82,14 @@ export const hostsPage: Page = (root, { signal }) => {
     replace(body,
       section(`Platform: ${items.length} host${items.length === 1 ? '' : 's'}`, capacityTable('Platform capacity', totals, false), capacityCharts(totals)),
       items.map((host) => {
-        const reasons = host.facts && typeof host.facts === 'object' ? (host.facts as Record<string, unknown>).unavailableKinds ?? (host.facts as Record<string, unknown>).reasons : null;
+        const facts = (host.facts ?? {}) as { problems?: Record<string, string>; runtimes?: Record<string, string> };
+        const reasons = facts.problems ?? null;
+        const runtimes = Object.entries(facts.runtimes ?? {}).map(([name, version]) => `${name} ${version}`).join(', ');
         return h('section', { class: 'panel host', 'data-host': host.name },
           h('h2', null, host.name, ' ', h('span', { class: `badge tone-${host.state === 'ready' ? 'ok' : host.state === 'draining' ? 'busy' : 'bad'}` }, host.state)),
           h('p', { class: 'hint' }, `${host.local ? 'in-process agent' : 'remote agent'} · runs ${host.kinds.length ? host.kinds.join(', ') : 'no kind yet'} · last seen ${formatAgo(host.lastSeen)}`),
-          reasons && typeof reasons === 'object' ? h('ul', { class: 'hint' }, Object.entries(reasons as Record<string, unknown>).map(([kind, why]) => h('li', null, `${kind}: ${String(why)}`))) : null,
+          runtimes ? h('p', { class: 'hint' }, `Runtimes: ${runtimes}`) : null,
+          reasons && Object.keys(reasons).length ? h('ul', { class: 'hint', 'aria-label': 'Why kinds are missing' }, Object.entries(reasons).map(([kind, why]) => h('li', null, `no ${kind}: ${String(why)}`))) : null,
           capacityTable(`Capacity of ${host.name}`, host as unknown as Record<string, Capacity>, true),
           capacityCharts(host as unknown as Record<string, Capacity>),
           editForm(host, () => void load()));
