@@ -1,5 +1,8 @@
 package io.multiplicity.host;
 
+import java.io.Closeable;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -37,4 +40,69 @@ public interface HostDriver {
 
     /** Every instance this host knows of, for the reconciler. */
     List<InstanceStatus> list();
+
+    /** Stops the instance (as {@link #stop}) and starts it again. */
+    default InstanceStatus restart(InstanceSpec spec, Duration timeout) {
+        stop(spec.id(), timeout);
+        return start(spec);
+    }
+
+    /** Takes a snapshot {@code name} of the instance's storage; succeeds if it exists already. */
+    default void snapshot(UUID instanceId, String name) {
+        throw new UnsupportedOperationException("snapshots");
+    }
+
+    /**
+     * Rolls the instance's storage back to snapshot {@code name}, destroying later snapshots. A
+     * running instance is stopped for it and started again.
+     */
+    default InstanceStatus rollback(InstanceSpec spec, String name) {
+        throw new UnsupportedOperationException("rollback");
+    }
+
+    /** Destroys snapshot {@code name}; succeeds if it is gone already. */
+    default void deleteSnapshot(UUID instanceId, String name) {
+        throw new UnsupportedOperationException("snapshots");
+    }
+
+    /**
+     * Applies the spec's vCPUs, memory and disk size; a running instance gets them live where the
+     * kind allows (jails do).
+     */
+    default InstanceStatus resize(InstanceSpec spec) {
+        throw new UnsupportedOperationException("resize");
+    }
+
+    /** What the instance uses now, for metering. */
+    default Usage usage(UUID instanceId) {
+        throw new UnsupportedOperationException("usage");
+    }
+
+    /** Opens the instance's serial console. */
+    default ConsoleStream openConsole(UUID instanceId) throws java.io.IOException {
+        throw new UnsupportedOperationException("console");
+    }
+
+    /**
+     * Readings of one instance.
+     *
+     * @param diskUsedBytes       ZFS {@code used} of its dataset (with snapshots)
+     * @param diskReferencedBytes ZFS {@code referenced}
+     * @param snapshotBytes       ZFS {@code usedbysnapshots}
+     * @param compressRatio       ZFS {@code compressratio}
+     * @param memoryBytes         memory in use now, 0 when not running
+     * @param cpuNanos            CPU time consumed since it started, 0 when not running
+     */
+    record Usage(long diskUsedBytes, long diskReferencedBytes, long snapshotBytes, double compressRatio,
+            long memoryBytes, long cpuNanos) {
+    }
+
+    /** A console: its output to read, its input to write. Closing it leaves the instance running. */
+    interface ConsoleStream extends Closeable {
+        /** What the console prints. */
+        InputStream fromConsole();
+
+        /** What is typed into the console. */
+        OutputStream toConsole();
+    }
 }

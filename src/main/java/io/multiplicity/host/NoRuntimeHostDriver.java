@@ -12,22 +12,30 @@ import java.util.UUID;
  */
 public class NoRuntimeHostDriver implements HostDriver {
 
-    private static final String WHY = "no instance runtime is installed on this host";
+    private final String why;
+
+    public NoRuntimeHostDriver() {
+        this("no instance runtime is installed on this host");
+    }
+
+    public NoRuntimeHostDriver(String why) {
+        this.why = why;
+    }
 
     @Override
     public HostFacts facts() {
         return new HostFacts(MachineFacts.hostname(), MachineFacts.cpus(), MachineFacts.memoryMiB(), 0, Set.of(),
-                Map.of(), Map.of("jail", WHY, "vm", WHY));
+                Map.of(), Map.of("jail", why, "vm", why));
     }
 
     @Override
     public InstanceStatus provision(InstanceSpec spec) {
-        throw new IllegalStateException(WHY);
+        throw new IllegalStateException(why);
     }
 
     @Override
     public InstanceStatus start(InstanceSpec spec) {
-        throw new IllegalStateException(WHY);
+        throw new IllegalStateException(why);
     }
 
     @Override

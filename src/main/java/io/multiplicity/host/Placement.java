@@ -29,7 +29,11 @@ public class Placement {
     public record Allocated(long vcpus, long memoryMiB, long diskGiB) {
     }
 
-    public Host choose(String kind, int vcpus, int memoryMiB, int diskGiB) {
+    /**
+     * @param running whether the instance is to run at once; vCPUs and memory are held on a host
+     *                only by instances meant to run, disk by every live instance
+     */
+    public Host choose(String kind, int vcpus, int memoryMiB, int diskGiB, boolean running) {
         List<Host> ready = em.createQuery("from Host h where h.state = 'ready' order by h.id", Host.class)
                 .setLockMode(LockModeType.PESSIMISTIC_WRITE)
                 .getResultList();
@@ -54,7 +58,13 @@ public class Placement {
             long freeVcpus = host.allocatableVcpus() - used.vcpus();
             long freeMemory = host.allocatableMemoryMiB() - used.memoryMiB();
             long freeDisk = host.allocatableStorageGiB() - used.diskGiB();
-            if (freeVcpus >= vcpus && freeMemory >= memoryMiB && freeDisk >= diskGiB) {
+            int needVcpus = running ? vcpus : 0;
+            int needMemory = running ? memoryMiB : 0;
+            // A host an admin has squeezed below what it holds still takes instances that need
+            // none of what it lacks.
+            boolean vcpusFit = needVcpus == 0 || freeVcpus >= needVcpus;
+            boolean memoryFits = needMemory == 0 || freeMemory >= needMemory;
+            if (vcpusFit && memoryFits && freeDisk >= diskGiB) {
                 if (freeMemory > bestFree) {
                     best = host;
                     bestFree = freeMemory;
@@ -62,10 +72,10 @@ public class Placement {
             } else if (shortest == null) {
                 shortest = new LinkedHashMap<>();
                 shortest.put("host", host.name);
-                if (freeVcpus < vcpus) {
+                if (!vcpusFit) {
                     shortest.put("vcpus", Map.of("requested", vcpus, "free", freeVcpus));
                 }
-                if (freeMemory < memoryMiB) {
+                if (!memoryFits) {
                     shortest.put("memoryMiB", Map.of("requested", memoryMiB, "free", freeMemory));
                 }
                 if (freeDisk < diskGiB) {
@@ -81,14 +91,46 @@ public class Placement {
         return best;
     }
 
-    /** What the live instances on each host take. */
+    /**
+     * Locks the instance's host and refuses if starting it (vCPUs and memory) passes the host's
+     * allocatable capacity.
+     */
+    public void admitStart(UUID hostId, int vcpus, int memoryMiB) {
+        Host host = em.find(Host.class, hostId, LockModeType.PESSIMISTIC_WRITE);
+        if (host == null) {
+            throw ApiException.conflict("host_gone", "the instance's host no longer exists", null);
+        }
+        Allocated used = allocated(List.of(hostId)).getOrDefault(hostId, new Allocated(0, 0, 0));
+        long freeVcpus = host.allocatableVcpus() - used.vcpus();
+        long freeMemory = host.allocatableMemoryMiB() - used.memoryMiB();
+        if (freeVcpus >= vcpus && freeMemory >= memoryMiB) {
+            return;
+        }
+        Map<String, Object> shortage = new LinkedHashMap<>();
+        shortage.put("host", host.name);
+        if (freeVcpus < vcpus) {
+            shortage.put("vcpus", Map.of("requested", vcpus, "free", freeVcpus, "over", vcpus - freeVcpus));
+        }
+        if (freeMemory < memoryMiB) {
+            shortage.put("memoryMiB", Map.of("requested", memoryMiB, "free", freeMemory, "over", memoryMiB - freeMemory));
+        }
+        throw ApiException.conflict("insufficient_capacity", "host " + host.name + " has no room to start "
+                + vcpus + " vCPUs and " + memoryMiB + " MiB more", shortage);
+    }
+
+    /**
+     * What the live instances on each host hold: vCPUs and memory of the instances meant to run, and
+     * disk of all of them.
+     */
     @Transactional(Transactional.TxType.SUPPORTS)
     public Map<UUID, Allocated> allocated(List<UUID> hostIds) {
         Map<UUID, Allocated> result = new HashMap<>();
         if (hostIds.isEmpty()) {
             return result;
         }
-        List<Object[]> rows = em.createQuery("select i.hostId, sum(i.vcpus), sum(i.memoryMiB), sum(i.diskGiB)"
+        List<Object[]> rows = em.createQuery("select i.hostId,"
+                        + " sum(case when i.desiredState = 'running' then i.vcpus else 0 end),"
+                        + " sum(case when i.desiredState = 'running' then i.memoryMiB else 0 end), sum(i.diskGiB)"
                         + " from Instance i where i.deletedAt is null and i.hostId in :hosts group by i.hostId",
                         Object[].class)
                 .setParameter("hosts", hostIds)

@@ -1,5 +1,6 @@
 package io.multiplicity.instance;
 
+import io.multiplicity.accounting.AllocationLedger;
 import io.multiplicity.common.Clock;
 import io.multiplicity.event.EventService;
 import io.multiplicity.host.HostDriver;
@@ -34,6 +35,9 @@ public class InstanceRuntime {
 
     @Inject
     EventService events;
+
+    @Inject
+    AllocationLedger ledger;
 
     /** A snapshot of the instance for a handler, read in its own transaction. */
     public record Target(Instance instance, InstanceSpec spec, HostDriver driver) {
@@ -75,6 +79,13 @@ public class InstanceRuntime {
             String before = instance.actualState;
             change.accept(instance);
             instance.updatedAt = Clock.now();
+            boolean wasRunning = InstanceState.RUNNING.equals(before);
+            boolean isRunning = InstanceState.RUNNING.equals(instance.actualState);
+            if (instance.deletedAt != null) {
+                ledger.end(instance.id);
+            } else if (wasRunning != isRunning) {
+                ledger.record(instance, isRunning);
+            }
             if (!instance.actualState.equals(before)) {
                 Map<String, Object> payload = new LinkedHashMap<>();
                 payload.put("name", instance.name);

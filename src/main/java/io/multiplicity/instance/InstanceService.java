@@ -1,5 +1,8 @@
 package io.multiplicity.instance;
 
+import io.multiplicity.accounting.AllocationLedger;
+import io.multiplicity.accounting.Demand;
+import io.multiplicity.accounting.Quotas;
 import io.multiplicity.audit.AuditService;
 import io.multiplicity.common.ApiException;
 import io.multiplicity.common.Clock;
@@ -60,6 +63,12 @@ public class InstanceService {
 
     @Inject
     EventService events;
+
+    @Inject
+    Quotas quotas;
+
+    @Inject
+    AllocationLedger ledger;
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public Page<Instance> list(String kind, Integer limit, String cursor) {
@@ -151,7 +160,9 @@ public class InstanceService {
                     Map.of("field", "name"));
         }
 
-        Host host = placement.choose(request.kind(), vcpus, memoryMiB, diskGiB);
+        boolean start = Boolean.TRUE.equals(request.start());
+        quotas.admit(tenantId, new Demand(1, vcpus, memoryMiB, diskGiB, 1, true, start));
+        Host host = placement.choose(request.kind(), vcpus, memoryMiB, diskGiB, start);
         TenantNetwork network = ipam.network(tenantId, host.id);
 
         Instance instance = new Instance();
@@ -164,7 +175,6 @@ public class InstanceService {
         instance.vcpus = vcpus;
         instance.memoryMiB = memoryMiB;
         instance.diskGiB = diskGiB;
-        boolean start = Boolean.TRUE.equals(request.start());
         instance.desiredState = start ? "running" : "stopped";
         instance.actualState = InstanceState.PROVISIONING;
         instance.hostId = host.id;
@@ -174,6 +184,7 @@ public class InstanceService {
         instance.createdAt = Clock.now();
         instance.updatedAt = instance.createdAt;
         em.persist(instance);
+        ledger.record(instance, false);
 
         Map<String, Object> input = new LinkedHashMap<>();
         input.put("start", start);
@@ -194,7 +205,12 @@ public class InstanceService {
             case "restart" -> RESTART;
             default -> throw ApiException.notFound("action", action);
         };
-        instance.desiredState = action.equals("stop") ? "stopped" : "running";
+        boolean toRun = !action.equals("stop");
+        if (toRun && !"running".equals(instance.desiredState)) {
+            quotas.admit(instance.tenantId, new Demand(0, instance.vcpus, instance.memoryMiB, 0, 0, false, true));
+            placement.admitStart(instance.hostId, instance.vcpus, instance.memoryMiB);
+        }
+        instance.desiredState = toRun ? "running" : "stopped";
         instance.updatedAt = Clock.now();
         Operation operation = operations.submit(instance.tenantId, kind, "instance", instance.id, Map.of());
         audit.record(instance.tenantId, kind, "instance", instance.id, "accepted", Map.of("name", instance.name));

@@ -22,6 +22,9 @@ public class Tenant extends PanacheEntityBase {
     @Column(name = "display_name", nullable = false)
     public String displayName;
 
+    @Column(name = "plan_id")
+    public UUID planId;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 

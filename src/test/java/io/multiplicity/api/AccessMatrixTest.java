@@ -104,6 +104,7 @@ class AccessMatrixTest {
             cases.add(new Case(user, "GET", "/api/v1/instances/" + globexInstance, null, readGlobex));
             cases.add(new Case(user, "GET", "/api/v1/instances/" + UUID.randomUUID(), null, 404));
             cases.add(new Case(user, "GET", "/api/v1/instance-types", null, 200));
+            cases.add(new Case(user, "GET", "/api/v1/me", null, 200));
             for (String action : List.of("stop", "start", "restart")) {
                 cases.add(new Case(user, "POST", "/api/v1/instances/" + acmeInstance + "/" + action, null, writeAcme));
             }
@@ -162,6 +163,18 @@ class AccessMatrixTest {
         assertThat(globexTenants).isNotEmpty().containsOnly("globex");
         List<String> all = Api.as("admin").get("/api/v1/instances").then().statusCode(200).extract().path("items.tenant");
         assertThat(all).contains("acme", "globex");
+    }
+
+    @Test
+    void everyoneLearnsTheirOwnTenantAndRoles() {
+        Response bob = Api.as("bob").get("/api/v1/me");
+        assertEquals("bob", bob.path("username"));
+        assertEquals("acme", bob.path("tenant"));
+        assertEquals(List.of("tenant-member"), bob.path("roles"));
+        Response admin = Api.as("admin").get("/api/v1/me");
+        assertThat((Object) admin.path("tenant")).isNull();
+        assertEquals(List.of("platform-admin"), admin.path("roles"));
+        Api.anonymous().get("/api/v1/me").then().statusCode(401);
     }
 
     @Test

@@ -20,6 +20,10 @@ import java.util.regex.Pattern;
 /** The packaged application (target/quarkus-app) run as its own process, as an operator runs it. */
 final class PackagedApplication implements AutoCloseable {
 
+    /** Names of this test run's pool and bridge, so that it never touches another installation's. */
+    static final String SUFFIX = java.util.HexFormat.of().toHexDigits(
+            (short) java.util.concurrent.ThreadLocalRandom.current().nextInt());
+
     private static final Pattern WORKER = Pattern.compile("operation worker (\\S+) runs");
 
     private final Map<String, String> environment;
@@ -30,15 +34,19 @@ final class PackagedApplication implements AutoCloseable {
     PackagedApplication(String jdbcUrl, Path log, Map<String, String> extra) throws IOException {
         this.port = freePort();
         this.log = log;
-        this.environment = new java.util.HashMap<>(Map.of(
-                "QUARKUS_DATASOURCE_JDBC_URL", jdbcUrl,
-                "QUARKUS_DATASOURCE_USERNAME", "postgres",
-                "QUARKUS_DATASOURCE_PASSWORD", "postgres",
-                "QUARKUS_HTTP_PORT", String.valueOf(port),
-                "MULTIPLICITY_KEYCLOAK_URL", TestKeycloak.url(),
-                "MULTIPLICITY_OPERATIONS_LEASE", "3s",
-                "MULTIPLICITY_OPERATIONS_HEARTBEAT", "1s",
-                "MULTIPLICITY_DATA_DIR", log.getParent().resolve("data").toString()));
+        this.environment = new java.util.HashMap<>();
+        environment.put("QUARKUS_DATASOURCE_JDBC_URL", jdbcUrl);
+        environment.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
+        environment.put("QUARKUS_DATASOURCE_PASSWORD", "postgres");
+        environment.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        environment.put("MULTIPLICITY_KEYCLOAK_URL", TestKeycloak.url());
+        environment.put("MULTIPLICITY_OPERATIONS_LEASE", "3s");
+        environment.put("MULTIPLICITY_OPERATIONS_HEARTBEAT", "1s");
+        environment.put("MULTIPLICITY_DATA_DIR", log.getParent().resolve("data").toString());
+        environment.put("MULTIPLICITY_AGENT_POOL_NAME", "mpi" + SUFFIX);
+        environment.put("MULTIPLICITY_AGENT_BRIDGE", "mpi" + SUFFIX);
+        environment.put("MULTIPLICITY_AGENT_POOL_SIZE_GIB", "4");
+        environment.put("MULTIPLICITY_NETWORK_POOL", "10.92.0.0/16");
         this.environment.putAll(extra);
     }
 
@@ -105,6 +113,17 @@ final class PackagedApplication implements AutoCloseable {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
+        }
+    }
+
+    /** Removes the pool and the bridges the agent of these processes created. */
+    static void removeHostTraces() {
+        try {
+            new io.multiplicity.agent.network.HostNetwork("mpi" + SUFFIX).removeAll();
+            io.multiplicity.agent.storage.ZfsStorage storage = new io.multiplicity.agent.storage.ZfsStorage("mpi" + SUFFIX);
+            storage.destroyPool();
+        } catch (RuntimeException e) {
+            System.err.println("could not remove the test pool and bridge mpi" + SUFFIX + ": " + e.getMessage());
         }
     }
 

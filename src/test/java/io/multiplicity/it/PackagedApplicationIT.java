@@ -48,6 +48,7 @@ class PackagedApplicationIT {
         if (app != null) {
             app.close();
         }
+        PackagedApplication.removeHostTraces();
     }
 
     @Test
@@ -124,6 +125,42 @@ class PackagedApplicationIT {
             assertThat((String) finished.path("error")).isNotBlank();
         }
         assertEquals(2, (int) finished.path("attempts"), "resumed once by the new process");
+    }
+
+    @Test
+    void aJailCreateInterruptedByACrashIsResumedAfterTheRestart() throws Exception {
+        String kinds = given().auth().oauth2(TestKeycloak.token("admin")).get(app.url() + "/api/v1/admin/hosts")
+                .path("items[0].kinds").toString();
+        org.junit.jupiter.api.Assumptions.assumeTrue(kinds.contains("jail"),
+                "this machine cannot run jails (see /api/v1/admin/hosts): " + kinds);
+        Response accepted = given().auth().oauth2(TestKeycloak.token("bob")).contentType(ContentType.JSON)
+                .body(Map.of("name", "crash-" + UUID.randomUUID().toString().substring(0, 6), "kind", "jail",
+                        "image", "busybox", "type", "j1.nano", "start", true))
+                .post(app.url() + "/api/v1/instances");
+        assertEquals(202, accepted.statusCode(), accepted.asString());
+        UUID operation = UUID.fromString(accepted.path("id"));
+        String instance = accepted.path("target");
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        String seen = state(operation);
+        while (!seen.equals("running") && Instant.now().isBefore(deadline)) {
+            Thread.sleep(5);
+            seen = state(operation);
+        }
+        assertEquals("running", seen, "the create is under way when the crash comes");
+
+        app.crash();
+        try (Connection connection = database.getConnection()) {
+            assertEquals("running", state(connection, operation), "a crash leaves the operation running");
+        }
+        app = new PackagedApplication(jdbcUrl, work.resolve("app-4.log"), Map.of()).start();
+
+        Response finished = waitFor(operation);
+        assertEquals("succeeded", finished.path("state"), finished.asString());
+        assertEquals(2, (int) finished.path("attempts"), "resumed once by the new process");
+        Response created = given().auth().oauth2(TestKeycloak.token("bob")).get(app.url() + "/api/v1/instances/" + instance);
+        assertEquals("running", created.path("state"), created.asString());
+        given().auth().oauth2(TestKeycloak.token("bob")).delete(app.url() + "/api/v1/instances/" + instance)
+                .then().statusCode(202);
     }
 
     @Test

@@ -1,0 +1,88 @@
+package io.multiplicity.accounting;
+
+import io.multiplicity.common.ApiException;
+import io.multiplicity.tenant.Tenant;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Tenant quotas and admission. Admission locks the tenant's row, computes what its live instances
+ * hold from the instances themselves (so the figures can never drift from what exists), and refuses
+ * a request that would pass a limit, naming the limit and by how much. The caller then locks hosts
+ * and records the instance in the same transaction, so no race of concurrent requests overshoots.
+ * Lock order everywhere: tenant, then hosts by id.
+ */
+@ApplicationScoped
+@Transactional
+public class Quotas {
+
+    @Inject
+    EntityManager em;
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public QuotaLimits limits(UUID tenantId) {
+        Tenant tenant = em.find(Tenant.class, tenantId);
+        Plan plan = tenant == null || tenant.planId == null ? null : em.find(Plan.class, tenant.planId);
+        return QuotaLimits.of(plan, em.find(TenantQuota.class, tenantId));
+    }
+
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public Allocation allocation(UUID tenantId) {
+        Object[] row = em.createQuery("select count(i), coalesce(sum(i.vcpus), 0), coalesce(sum(i.memoryMiB), 0),"
+                        + " coalesce(sum(i.diskGiB), 0),"
+                        + " coalesce(sum(case when i.desiredState = 'running' then i.vcpus else 0 end), 0),"
+                        + " coalesce(sum(case when i.desiredState = 'running' then i.memoryMiB else 0 end), 0),"
+                        + " count(i.address)"
+                        + " from Instance i where i.tenantId = :tenant and i.deletedAt is null", Object[].class)
+                .setParameter("tenant", tenantId)
+                .getSingleResult();
+        return new Allocation(number(row[0]), number(row[1]), number(row[2]), number(row[3]), number(row[4]),
+                number(row[5]), number(row[6]), 0, 0, 0, 0);
+    }
+
+    /** Locks the tenant and refuses the demand if it passes a limit. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void admit(UUID tenantId, Demand demand) {
+        em.find(Tenant.class, tenantId, LockModeType.PESSIMISTIC_WRITE);
+        QuotaLimits limits = limits(tenantId);
+        Allocation allocation = allocation(tenantId);
+        check("instances", "instances", limits.instances(), allocation.instances(), demand.instances(), "");
+        boolean runningOnly = limits.runningOnly();
+        long vcpusHeld = runningOnly ? allocation.runningVcpus() : allocation.vcpus();
+        long memoryHeld = runningOnly ? allocation.runningMemoryMiB() : allocation.memoryMiB();
+        boolean adds = runningOnly ? demand.running() : demand.counted();
+        check("vcpus", "vCPUs" + (runningOnly ? " of running instances" : ""), limits.vcpus(), vcpusHeld,
+                adds ? demand.vcpus() : 0, "");
+        check("memoryMiB", "memory" + (runningOnly ? " of running instances" : ""), limits.memoryMiB(), memoryHeld,
+                adds ? demand.memoryMiB() : 0, " MiB");
+        check("diskGiB", "disk", limits.diskGiB(), allocation.diskGiB(), demand.diskGiB(), " GiB");
+        check("addresses", "addresses", limits.addresses(), allocation.addresses(), demand.addresses(), "");
+    }
+
+    private static void check(String resource, String label, Long limit, long held, long requested, String unit) {
+        if (limit == null || requested <= 0 || held + requested <= limit) {
+            return;
+        }
+        long over = held + requested - limit;
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("resource", resource);
+        details.put("limit", limit);
+        details.put("allocated", held);
+        details.put("requested", requested);
+        details.put("over", over);
+        throw ApiException.conflict("quota_exceeded",
+                "the " + label + " quota would be exceeded: " + requested + unit + " requested, " + held + " of " + limit
+                        + unit + " allocated, " + over + unit + " over",
+                details);
+    }
+
+    private static long number(Object value) {
+        return value == null ? 0 : ((Number) value).longValue();
+    }
+}

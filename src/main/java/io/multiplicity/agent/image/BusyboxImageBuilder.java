@@ -1,0 +1,163 @@
+package io.multiplicity.agent.image;
+
+import io.multiplicity.agent.Command;
+import io.multiplicity.agent.jail.IdShift;
+import io.multiplicity.agent.storage.ZfsStorage;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Builds the first jail image, {@code images/busybox@v1}, from the host's statically linked
+ * busybox (Debian's {@code busybox-static}): busybox and its applet links, busybox {@code init}
+ * as PID 1, an {@code rcS} that brings up {@code lo} and {@code eth0} from the
+ * {@code MULTIPLICITY_ADDRESS} / {@code MULTIPLICITY_GATEWAY} variables the jail's process
+ * environment carries, and a login shell respawned on the console.
+ */
+public final class BusyboxImageBuilder {
+
+    public static final String IMAGE = "busybox";
+    public static final int VERSION = 1;
+
+    private static final String INITTAB = """
+            ::sysinit:/etc/init.d/rcS
+            ::respawn:-/bin/sh
+            ::ctrlaltdel:/sbin/reboot
+            """;
+
+    private static final String RC_S = """
+            #!/bin/sh
+            # Brings up the jail's network from the environment its host gave init.
+            ip link set lo up
+            if [ -n "$MULTIPLICITY_ADDRESS" ]; then
+                ip addr add "$MULTIPLICITY_ADDRESS" dev eth0
+                ip link set eth0 up
+                if [ -n "$MULTIPLICITY_GATEWAY" ]; then
+                    ip route add default via "$MULTIPLICITY_GATEWAY"
+                fi
+            fi
+            echo "jail $(hostname) up${MULTIPLICITY_ADDRESS:+ at $MULTIPLICITY_ADDRESS}"
+            """;
+
+    private static final String PROFILE = """
+            export PS1='\\h:\\w\\$ '
+            """;
+
+    private final ZfsStorage storage;
+    private final Path busybox;
+
+    public BusyboxImageBuilder(ZfsStorage storage, Path busybox) {
+        this.storage = storage;
+        this.busybox = busybox;
+    }
+
+    /** The host's static busybox, if there is one. */
+    public static Optional<Path> findStaticBusybox() {
+        for (String candidate : List.of("/bin/busybox", "/usr/bin/busybox", "/usr/local/bin/busybox")) {
+            Path path = Path.of(candidate);
+            if (Files.isExecutable(path) && isStaticElf(path)) {
+                return Optional.of(path);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A static ELF executable has no PT_INTERP program header. */
+    static boolean isStaticElf(Path path) {
+        try (RandomAccessFile file = new RandomAccessFile(path.toFile(), "r")) {
+            byte[] header = new byte[64];
+            file.readFully(header);
+            if (header[0] != 0x7f || header[1] != 'E' || header[2] != 'L' || header[3] != 'F' || header[4] != 2) {
+                return false;
+            }
+            ByteBuffer elf = ByteBuffer.wrap(header).order(header[5] == 1 ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
+            long programHeaders = elf.getLong(0x20);
+            int entrySize = elf.getShort(0x36) & 0xffff;
+            int count = elf.getShort(0x38) & 0xffff;
+            byte[] entry = new byte[4];
+            for (int i = 0; i < count; i++) {
+                file.seek(programHeaders + (long) i * entrySize);
+                file.readFully(entry);
+                int type = ByteBuffer.wrap(entry).order(elf.order()).getInt();
+                if (type == 3) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Builds {@code images/busybox@v1} unless it exists. Returns the image version.
+     *
+     * @param idBase the host id that is root in the user namespace of jails of this image: the
+     *               files are owned by {@code idBase + id} (see {@link IdShift}); -1 for jails
+     *               without a user namespace
+     */
+    public int ensure(int idBase) {
+        if (storage.imageVersionExists(IMAGE, VERSION)) {
+            return VERSION;
+        }
+        Path root = storage.createImageDataset(IMAGE);
+        try {
+            populate(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (idBase >= 0) {
+            IdShift.shift(root, idBase);
+            storage.setImageIdBase(IMAGE, idBase);
+        }
+        Command.run("sync");
+        storage.snapshotImage(IMAGE, VERSION);
+        return VERSION;
+    }
+
+    void populate(Path root) throws IOException {
+        for (String directory : List.of("bin", "sbin", "usr/bin", "usr/sbin", "etc/init.d", "proc", "sys", "dev",
+                "run", "tmp", "root", "var/log", "home")) {
+            Files.createDirectories(root.resolve(directory));
+        }
+        Command.run("chmod", "1777", root.resolve("tmp").toString()).check();
+        Files.setPosixFilePermissions(root.resolve("root"), PosixFilePermissions.fromString("rwx------"));
+        Path target = root.resolve("bin/busybox");
+        Files.copy(busybox, target, StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+        for (String applet : Command.check(busybox.toString(), "--list-full").lines().toList()) {
+            if (applet.isBlank() || applet.equals("bin/busybox") || applet.contains("..")) {
+                continue;
+            }
+            Path link = root.resolve(applet);
+            Files.createDirectories(link.getParent());
+            if (Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(link);
+            }
+            Files.createSymbolicLink(link, Path.of("/bin/busybox"));
+        }
+        write(root.resolve("etc/inittab"), INITTAB, "rw-r--r--");
+        write(root.resolve("etc/init.d/rcS"), RC_S, "rwxr-xr-x");
+        write(root.resolve("etc/profile"), PROFILE, "rw-r--r--");
+        write(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n",
+                "rw-r--r--");
+        write(root.resolve("etc/group"), "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n", "rw-r--r--");
+        write(root.resolve("etc/hosts"), "127.0.0.1\tlocalhost\n::1\tlocalhost\n", "rw-r--r--");
+        write(root.resolve("etc/os-release"), "NAME=\"Multiplicity busybox\"\nID=busybox\nVERSION_ID=" + VERSION + "\n",
+                "rw-r--r--");
+    }
+
+    private static void write(Path file, String text, String permissions) throws IOException {
+        Files.writeString(file, text);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(permissions));
+    }
+}

@@ -1,0 +1,96 @@
+package io.multiplicity.agent.jail;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts a jail through the native {@code console-keeper}: the keeper listens on the console
+ * socket, runs the OCI runtime, receives the jail's PTY and serves it on the serve socket for
+ * {@link ConsoleConnection}. It outlives the agent, reaps the jail's init, and exits once the
+ * jail is gone.
+ */
+public final class ConsoleKeeper {
+
+    /** The runtime could not start the jail. */
+    public static final class StartFailure extends RuntimeException {
+        public StartFailure(String message) {
+            super(message);
+        }
+    }
+
+    private final Path program;
+
+    public ConsoleKeeper(Path program) {
+        this.program = program;
+    }
+
+    public boolean available() {
+        return Files.isExecutable(program);
+    }
+
+    public Path program() {
+        return program;
+    }
+
+    /**
+     * Runs {@code runtimeCommand} under a new keeper and returns the keeper's pid once the runtime
+     * has started the jail and handed over its console.
+     */
+    public long start(Path consoleSocket, Path serveSocket, Path log, List<String> runtimeCommand) {
+        if (!available()) {
+            throw new IllegalStateException("console-keeper not found at " + program + " (build it: make -C src/main/c)");
+        }
+        List<String> command = new ArrayList<>(List.of(program.toString(), consoleSocket.toString(),
+                serveSocket.toString(), log.toString()));
+        command.addAll(runtimeCommand);
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectErrorStream(true);
+        try {
+            Process process = builder.start();
+            // The keeper closes its stdout after one report; it keeps running when it succeeded.
+            String report = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            process.getOutputStream().close();
+            if (report.startsWith("ok ")) {
+                return Long.parseLong(report.substring(3).strip());
+            }
+            try {
+                process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new StartFailure(report.isBlank() ? "console-keeper failed" : report.strip());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Whether a keeper with this pid still runs. */
+    public static boolean alive(long pid) {
+        return pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && !isZombie(pid);
+    }
+
+    /** Stops a keeper (it normally exits by itself when the jail is gone). */
+    public static void stop(long pid) {
+        if (pid > 0) {
+            ProcessHandle.of(pid).filter(handle -> handle.info().command()
+                    .map(command -> command.endsWith("console-keeper")).orElse(false))
+                    .ifPresent(ProcessHandle::destroy);
+        }
+    }
+
+    static boolean isZombie(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            int end = stat.lastIndexOf(')');
+            return end > 0 && end + 2 < stat.length() && (stat.charAt(end + 2) == 'Z' || stat.charAt(end + 2) == 'X');
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,185 @@
+package io.multiplicity.agent.jail;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.multiplicity.host.InstanceSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Generates the OCI runtime configuration ({@code config.json}) of a jail from its instance spec.
+ *
+ * <p>The jail gets its own PID, mount, UTS, IPC, network and cgroup namespaces, and a user
+ * namespace where the host allows one (root in the jail is then an unprivileged id range on the
+ * host, see {@link IdShift}). The host moves the jail's end of a veth pair into its network
+ * namespace between {@code create} and {@code start}. Its root is the instance dataset's
+ * mountpoint, its hostname the instance name, and its init ({@code /sbin/init} of the image) runs
+ * as PID 1 on a console PTY. Root inside the jail keeps a capability set like a FreeBSD jail's
+ * root: it owns its files, processes and its own network stack, and cannot load modules, change
+ * the clock, mount, trace or reach devices. A seccomp filter refuses (EPERM) system calls a jail
+ * never needs.
+ */
+public final class OciBundle {
+
+    /** Capabilities kept by root inside a jail. */
+    public static final List<String> CAPABILITIES = List.of(
+            "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
+            "CAP_SETUID", "CAP_SETPCAP", "CAP_SETFCAP", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW",
+            "CAP_NET_ADMIN", "CAP_SYS_CHROOT", "CAP_AUDIT_WRITE");
+
+    /** System calls refused with EPERM: kernel, clock, keyring, tracing and namespace escapes. */
+    public static final List<String> DENIED_SYSCALLS = List.of(
+            "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "adjtimex", "settimeofday",
+            "create_module", "delete_module", "finit_module", "init_module", "get_kernel_syms",
+            "query_module", "kexec_file_load", "kexec_load", "keyctl", "request_key", "lookup_dcookie",
+            "mount", "umount2", "move_mount", "open_tree", "fsopen", "fsmount", "fsconfig", "fspick",
+            "pivot_root", "name_to_handle_at", "open_by_handle_at", "perf_event_open", "quotactl",
+            "setns", "unshare", "swapon", "swapoff", "syslog", "userfaultfd", "uselib", "iopl",
+            "ioperm", "nfsservctl", "vm86", "vm86old", "_sysctl");
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final long MIB = 1L << 20;
+    private static final long CPU_PERIOD_MICROS = 100_000;
+
+    private OciBundle() {
+    }
+
+    /**
+     * The configuration of one jail.
+     *
+     * @param spec          the instance
+     * @param root          its root directory (the dataset's mountpoint)
+     * @param cgroupsPath   its cgroup, e.g. {@code /multiplicity/<id>}
+     * @param pidsLimit     maximum processes
+     * @param idBase        first host uid and gid of its user namespace ({@link IdShift#RANGE} ids),
+     *                      or -1 to run without a user namespace
+     */
+    public static Map<String, Object> config(InstanceSpec spec, Path root, String cgroupsPath, int pidsLimit,
+            int idBase) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("ociVersion", "1.0.2");
+        config.put("process", process(spec));
+        config.put("root", Map.of("path", root.toString(), "readonly", false));
+        config.put("hostname", spec.name());
+        boolean userNamespace = idBase >= 0;
+        config.put("mounts", mounts(userNamespace));
+        Map<String, Object> linux = new LinkedHashMap<>();
+        List<Map<String, Object>> namespaces = new ArrayList<>(List.of(
+                Map.of("type", "pid"), Map.of("type", "mount"), Map.of("type", "uts"), Map.of("type", "ipc"),
+                Map.of("type", "network"), Map.of("type", "cgroup")));
+        if (userNamespace) {
+            namespaces.add(Map.of("type", "user"));
+            List<Map<String, Object>> mapping = List.of(
+                    Map.of("containerID", 0, "hostID", idBase, "size", IdShift.RANGE));
+            linux.put("uidMappings", mapping);
+            linux.put("gidMappings", mapping);
+        }
+        linux.put("namespaces", namespaces);
+        linux.put("cgroupsPath", cgroupsPath);
+        linux.put("resources", resources(spec.vcpus(), spec.memoryMiB(), pidsLimit));
+        linux.put("maskedPaths", List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+                "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+                "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap"));
+        linux.put("readonlyPaths", List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                "/proc/sysrq-trigger"));
+        linux.put("seccomp", seccomp());
+        config.put("linux", linux);
+        return config;
+    }
+
+    /** The resources block, also what a live resize applies. */
+    public static Map<String, Object> resources(int vcpus, int memoryMiB, int pidsLimit) {
+        Map<String, Object> resources = new LinkedHashMap<>();
+        resources.put("devices", List.of(Map.of("allow", false, "access", "rwm")));
+        long memory = memoryMiB * MIB;
+        resources.put("memory", Map.of("limit", memory, "swap", memory));
+        resources.put("cpu", Map.of("shares", 1024L * Math.max(1, vcpus),
+                "quota", CPU_PERIOD_MICROS * Math.max(1, vcpus), "period", CPU_PERIOD_MICROS));
+        resources.put("pids", Map.of("limit", pidsLimit));
+        return resources;
+    }
+
+    private static Map<String, Object> process(InstanceSpec spec) {
+        List<String> env = new ArrayList<>(List.of(
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
+                "HOME=/root", "container=multiplicity", "MULTIPLICITY_HOSTNAME=" + spec.name()));
+        InstanceSpec.NetworkAttachment network = spec.network();
+        if (network != null) {
+            env.add("MULTIPLICITY_ADDRESS=" + network.address() + "/" + network.prefixLength());
+            if (network.gateway() != null) {
+                env.add("MULTIPLICITY_GATEWAY=" + network.gateway());
+            }
+        }
+        Map<String, Object> process = new LinkedHashMap<>();
+        process.put("terminal", true);
+        process.put("user", Map.of("uid", 0, "gid", 0));
+        process.put("args", List.of("/sbin/init"));
+        process.put("env", env);
+        process.put("cwd", "/");
+        process.put("capabilities", Map.of(
+                "bounding", CAPABILITIES, "effective", CAPABILITIES, "permitted", CAPABILITIES));
+        process.put("rlimits", List.of(Map.of("type", "RLIMIT_NOFILE", "hard", 4096, "soft", 1024)));
+        process.put("noNewPrivileges", false);
+        return process;
+    }
+
+    /**
+     * Standard mounts. In a user namespace the jail cannot mount sysfs or cgroupfs of the host's
+     * kernel objects, so {@code /sys} is a read-only bind of the host's and no cgroup tree is
+     * mounted.
+     */
+    private static List<Map<String, Object>> mounts(boolean userNamespace) {
+        List<Map<String, Object>> mounts = new ArrayList<>(List.of(
+                mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")),
+                mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")),
+                mount("/dev/pts", "devpts", "devpts",
+                        List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")),
+                mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")),
+                mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")),
+                mount("/run", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=755", "size=16384k"))));
+        if (userNamespace) {
+            mounts.add(mount("/sys", "none", "/sys", List.of("rbind", "nosuid", "noexec", "nodev", "ro")));
+        } else {
+            mounts.add(mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
+            mounts.add(mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", "ro")));
+        }
+        return mounts;
+    }
+
+    private static Map<String, Object> mount(String destination, String type, String source, List<String> options) {
+        Map<String, Object> mount = new LinkedHashMap<>();
+        mount.put("destination", destination);
+        mount.put("type", type);
+        mount.put("source", source);
+        mount.put("options", options);
+        return mount;
+    }
+
+    private static Map<String, Object> seccomp() {
+        Map<String, Object> seccomp = new LinkedHashMap<>();
+        seccomp.put("defaultAction", "SCMP_ACT_ALLOW");
+        seccomp.put("architectures", List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"));
+        seccomp.put("syscalls", List.of(Map.of("names", DENIED_SYSCALLS, "action", "SCMP_ACT_ERRNO", "errnoRet", 1)));
+        return seccomp;
+    }
+
+    /** Writes {@code config.json} into the bundle directory atomically. */
+    public static void write(Path bundle, Map<String, Object> config) {
+        try {
+            Files.createDirectories(bundle);
+            Path temporary = bundle.resolve("config.json.tmp");
+            JSON.writeValue(temporary.toFile(), config);
+            Files.move(temporary, bundle.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.multiplicity.agent.jail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.multiplicity.agent.Command;
+import io.multiplicity.agent.Command.Result;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Drives an OCI runtime ({@code runc} or {@code crun}; both take the same command line) with its
+ * state kept under a root directory of our own, so the agent only ever sees its own jails.
+ */
+public final class OciRuntime {
+
+    /** What the runtime reports of one container. */
+    public record ContainerState(String id, String status, long pid) {
+
+        /** Its init runs (or is paused); a container only created has not started its init. */
+        public boolean running() {
+            return "running".equals(status) || "paused".equals(status);
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String program;
+    private final Path root;
+
+    public OciRuntime(String program, Path root) {
+        this.program = program;
+        this.root = root;
+        try {
+            Files.createDirectories(root);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Picks the runtime: {@code crun} where the cgroup hierarchy is unified v2 (it refuses
+     * hybrid hosts), {@code runc} otherwise; an explicit choice wins.
+     */
+    public static String choose(String configured) {
+        if (configured != null && !configured.isBlank() && !configured.equals("auto")) {
+            return configured;
+        }
+        boolean unified = Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers"));
+        if (unified && Command.run("crun", "--version").ok()) {
+            return "crun";
+        }
+        return "runc";
+    }
+
+    public String program() {
+        return program;
+    }
+
+    /** The runtime's version, e.g. "1.1.5", or null when it is missing. */
+    public String version() {
+        Result result = Command.run(program, "--version");
+        if (!result.ok()) {
+            return null;
+        }
+        String first = result.stdout().lines().findFirst().orElse("");
+        String[] words = first.split("\\s+");
+        return words.length >= 3 ? words[2] : first.strip();
+    }
+
+    private List<String> base(String... arguments) {
+        return Command.join(List.of(program, "--root", root.toString()), arguments);
+    }
+
+    /**
+     * The command that creates a container whose console goes to {@code consoleSocket} (run by
+     * {@link ConsoleKeeper}); its init waits for {@link #start}.
+     */
+    public List<String> createCommand(String id, Path bundle, Path consoleSocket, Path pidFile) {
+        return base("create", "--bundle", bundle.toString(), "--console-socket", consoleSocket.toString(),
+                "--pid-file", pidFile.toString(), id);
+    }
+
+    /** Lets the init of a created container run. */
+    public void start(String id) {
+        Command.run(base("start", id), null).check();
+    }
+
+    /** Whether the runtime holds a container of this id (without asking it: its state directory). */
+    public boolean exists(String id) {
+        return Files.isDirectory(root.resolve(id));
+    }
+
+    public Optional<ContainerState> state(String id) {
+        if (!exists(id)) {
+            return Optional.empty();
+        }
+        Result result = Command.run(base("state", id), null);
+        if (!result.ok()) {
+            return Optional.empty();
+        }
+        return Optional.of(parse(read(result.stdout())));
+    }
+
+    /** Every container under our root. */
+    public Map<String, ContainerState> list() {
+        Result result = Command.run(base("list", "--format", "json"), null).check();
+        Map<String, ContainerState> states = new HashMap<>();
+        String text = result.stdout().strip();
+        if (text.isEmpty() || text.equals("null")) {
+            return states;
+        }
+        for (JsonNode node : read(text)) {
+            ContainerState state = parse(node);
+            states.put(state.id(), state);
+        }
+        return states;
+    }
+
+    /** Sends a signal to the init of the container (or to all its processes). */
+    public Result kill(String id, String signal, boolean all) {
+        return all ? Command.run(base("kill", "--all", id, signal), null) : Command.run(base("kill", id, signal), null);
+    }
+
+    public void delete(String id) {
+        Result result = Command.run(base("delete", "--force", id), null);
+        if (!result.ok() && !result.stderr().contains("does not exist") && !result.stderr().contains("not exist")) {
+            result.check();
+        }
+    }
+
+    /** Applies new resource limits to a running container. */
+    public void update(String id, Path resourcesJson) {
+        Command.run(base("update", "--resources", resourcesJson.toString(), id), null).check();
+    }
+
+    /** Runs a command inside a running container, without a terminal. */
+    public Result exec(String id, String... command) {
+        return Command.run(Command.join(base("exec", id), command), null);
+    }
+
+    private static JsonNode read(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static ContainerState parse(JsonNode node) {
+        return new ContainerState(node.path("id").asText(), node.path("status").asText(), node.path("pid").asLong());
+    }
+}

@@ -1,0 +1,154 @@
+package io.multiplicity.agent.network;
+
+import io.multiplicity.agent.Command;
+import io.multiplicity.agent.Command.Result;
+import io.multiplicity.host.InstanceSpec.NetworkAttachment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Host networking for jails: one bridge per tenant network, one veth pair per jail, per-tenant
+ * isolation.
+ *
+ * <p>Each tenant network {@code n} gets its own bridge {@code <prefix>v<n>} carrying the
+ * tenant's gateway address, so jails of one tenant share a layer-2 segment and jails of
+ * different tenants share none. Routing between tenant bridges through the host is refused by an
+ * iptables chain ({@code <prefix>-isolate}, hooked into FORWARD) that drops any packet entering
+ * one tenant bridge and leaving by another, whether or not the host forwards IP.
+ *
+ * <p>A single VLAN-filtering bridge with one VLAN per tenant would serve as well, but needs a
+ * kernel with bridge VLAN filtering and 802.1Q, which not every host has; separate bridges work
+ * on any kernel with bridging.
+ *
+ * <p>The jail's network namespace is created by the runtime (inside the jail's user namespace,
+ * when it has one, so the jail's root administers its own interfaces). Between the runtime's
+ * {@code create} and {@code start}, the host creates a veth pair with one end in that namespace,
+ * named {@code eth0}, and the other end a port of the tenant bridge; the jail's init configures
+ * the address. The pair disappears with the namespace when the jail stops.
+ */
+public final class HostNetwork {
+
+    private final String prefix;
+    private final java.util.Set<String> readyBridges = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** @param bridgePrefix the configured bridge name, at most 10 characters */
+    public HostNetwork(String bridgePrefix) {
+        this.prefix = bridgePrefix;
+    }
+
+    /** The bridge of a tenant network. */
+    public String tenantBridge(int tenantNetwork) {
+        if (tenantNetwork < 1 || tenantNetwork > 4094) {
+            throw new IllegalArgumentException("tenant network out of range 1..4094: " + tenantNetwork);
+        }
+        return prefix + "v" + tenantNetwork;
+    }
+
+    /** The host end of a jail's veth pair (fits IFNAMSIZ). */
+    public static String hostInterface(UUID id) {
+        return "mj" + id.toString().replace("-", "").substring(0, 12);
+    }
+
+    public String isolationChain() {
+        return prefix + "-isolate";
+    }
+
+    /**
+     * Plugs the network namespace of process {@code pid} (the jail's init, created but not yet
+     * started) into its tenant bridge with a veth pair, creating the bridge, the gateway address
+     * and the isolation rules if needed. Replaces a pair left from an earlier run.
+     */
+    public void attach(UUID id, long pid, NetworkAttachment network) {
+        if (network == null) {
+            return;
+        }
+        String bridge = ensureTenantBridge(network);
+        String hostSide = hostInterface(id);
+        List<String> batch = new ArrayList<>();
+        if (linkExists(hostSide)) {
+            batch.add("link delete dev " + hostSide);
+        }
+        batch.add("link add " + hostSide + " type veth peer name eth0 netns " + pid);
+        batch.add("link set " + hostSide + " master " + bridge + " up");
+        Command.run(List.of("ip", "-batch", "-"), String.join("\n", batch) + "\n").check();
+    }
+
+    private static boolean linkExists(String name) {
+        return java.nio.file.Files.exists(java.nio.file.Path.of("/sys/class/net", name));
+    }
+
+    /** Removes the jail's veth pair if it is still there. Idempotent. */
+    public void detach(UUID id) {
+        String hostSide = hostInterface(id);
+        if (linkExists(hostSide)) {
+            Command.run("ip", "link", "delete", "dev", hostSide);
+        }
+    }
+
+    /** Whether anything of the jail's network is left on the host. */
+    public boolean hasTraces(UUID id) {
+        return linkExists(hostInterface(id));
+    }
+
+    /** Creates the tenant bridge with the gateway address, and the isolation chain. */
+    public String ensureTenantBridge(NetworkAttachment network) {
+        String bridge = tenantBridge(network.tenantNetwork());
+        String ready = bridge + " " + network.gateway() + "/" + network.prefixLength();
+        if (readyBridges.contains(ready) && linkExists(bridge)) {
+            return bridge;
+        }
+        ensureIsolation();
+        if (!Command.run("ip", "link", "show", "dev", bridge).ok()) {
+            Result created = Command.run("ip", "link", "add", bridge, "type", "bridge");
+            if (!created.ok() && !created.stderr().contains("File exists")) {
+                created.check();
+            }
+        }
+        if (network.gateway() != null && !network.gateway().isBlank()) {
+            String address = network.gateway() + "/" + network.prefixLength();
+            if (!Command.check("ip", "-o", "addr", "show", "dev", bridge).contains(" " + address + " ")) {
+                Result added = Command.run("ip", "addr", "add", address, "dev", bridge);
+                if (!added.ok() && !added.stderr().contains("File exists")) {
+                    added.check();
+                }
+            }
+        }
+        Command.run("ip", "link", "set", bridge, "up").check();
+        readyBridges.add(ready);
+        return bridge;
+    }
+
+    /**
+     * Installs the chain dropping traffic routed from one tenant bridge to another. Bridged
+     * traffic (inside one tenant bridge, seen by iptables when br_netfilter is loaded) passes.
+     */
+    public void ensureIsolation() {
+        String chain = isolationChain();
+        if (Command.run("iptables", "-w", "-S", chain).ok()) {
+            return;
+        }
+        Command.run("iptables", "-w", "-N", chain);
+        Command.run("iptables", "-w", "-F", chain).check();
+        Command.run("iptables", "-w", "-A", chain, "-m", "physdev", "--physdev-is-bridged", "-j", "RETURN").check();
+        Command.run("iptables", "-w", "-A", chain, "-i", prefix + "v+", "-o", prefix + "v+", "-j", "DROP").check();
+        if (!Command.run("iptables", "-w", "-C", "FORWARD", "-j", chain).ok()) {
+            Command.run("iptables", "-w", "-I", "FORWARD", "-j", chain).check();
+        }
+    }
+
+    /** Removes every tenant bridge with no ports left and the isolation chain (tests, uninstall). */
+    public void removeAll() {
+        for (String line : Command.check("ip", "-o", "link", "show", "type", "bridge").lines().toList()) {
+            String[] parts = line.split(":\\s+");
+            if (parts.length > 1 && parts[1].startsWith(prefix + "v")) {
+                Command.run("ip", "link", "delete", "dev", parts[1].split("@")[0]);
+            }
+        }
+        readyBridges.clear();
+        String chain = isolationChain();
+        Command.run("iptables", "-w", "-D", "FORWARD", "-j", chain);
+        Command.run("iptables", "-w", "-F", chain);
+        Command.run("iptables", "-w", "-X", chain);
+    }
+}

@@ -1,0 +1,351 @@
+package io.multiplicity.agent.storage;
+
+import io.multiplicity.agent.Command;
+import io.multiplicity.agent.Command.Result;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * Instance storage on ZFS, driven through the {@code zfs} and {@code zpool} commands only, so the
+ * same code runs on OpenZFS (Linux, FreeBSD) and on zfs-fuse. It sticks to what all of them
+ * share: no zvols, and {@code zfs get -H -p} for machine-readable values (zfs-fuse has no
+ * {@code zfs list -p}).
+ *
+ * <pre>
+ * &lt;pool&gt;/multiplicity/images/&lt;image&gt;@v&lt;version&gt;   read-only image snapshots
+ * &lt;pool&gt;/multiplicity/instances/&lt;id&gt;               clone of an image snapshot, quota = disk size
+ * &lt;pool&gt;/multiplicity/instances/&lt;id&gt;@&lt;snapshot&gt;    tenant snapshots
+ * </pre>
+ */
+public final class ZfsStorage {
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    private static final long GIB = 1L << 30;
+
+    private final String pool;
+    private final String root;
+
+    public ZfsStorage(String pool) {
+        this.pool = pool;
+        this.root = pool + "/multiplicity";
+    }
+
+    public String pool() {
+        return pool;
+    }
+
+    public String imageDataset(String image) {
+        return root + "/images/" + checkName(image);
+    }
+
+    public String instanceDataset(UUID id) {
+        return root + "/instances/" + id;
+    }
+
+    /**
+     * Makes sure the pool exists: starts the zfs-fuse daemon when that is the ZFS in use and it is
+     * not running, and creates the pool on {@code poolFile} (a sparse file of {@code sizeGiB}) when
+     * no pool of that name is imported. Then creates the dataset hierarchy.
+     */
+    public void ensurePool(Path poolFile, int sizeGiB, Path mountpoint, Path daemonPidFile) {
+        Result probe = Command.run("zpool", "list", "-H", "-o", "name");
+        if (!probe.ok() && isFuseDaemonMissing(probe)) {
+            startFuseDaemon(daemonPidFile);
+            probe = Command.run("zpool", "list", "-H", "-o", "name");
+        }
+        probe.check();
+        if (!probe.stdout().lines().toList().contains(pool)) {
+            try {
+                Files.createDirectories(poolFile.getParent());
+                Files.createDirectories(mountpoint);
+                if (!Files.exists(poolFile)) {
+                    try (var file = new java.io.RandomAccessFile(poolFile.toFile(), "rw")) {
+                        file.setLength(sizeGiB * GIB);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Result imported = Command.run("zpool", "import", "-d", poolFile.getParent().toString(), pool);
+            if (!imported.ok()) {
+                Command.run("zpool", "create", "-f", "-m", mountpoint.toString(), pool, poolFile.toString()).check();
+            }
+        }
+        for (String dataset : List.of(root, root + "/images", root + "/instances")) {
+            if (!exists(dataset)) {
+                Command.run("zfs", "create", "-p", dataset).check();
+            }
+        }
+    }
+
+    /** Destroys the pool (tests and uninstall); the backing file stays for the caller to delete. */
+    public void destroyPool() {
+        Result result = null;
+        for (int attempt = 0; attempt < 10; attempt++) {
+            if (!Command.run("zpool", "list", "-H", "-o", "name", pool).ok()) {
+                return;
+            }
+            result = Command.run("zpool", "destroy", "-f", pool);
+            if (result.ok()) {
+                return;
+            }
+            sleep(200L * (attempt + 1));
+        }
+        result.check();
+    }
+
+    private static boolean isFuseDaemonMissing(Result probe) {
+        String text = probe.stderr() + probe.stdout();
+        return text.contains("zfs-fuse daemon") || text.contains("connect: No such file");
+    }
+
+    private static void startFuseDaemon(Path pidFile) {
+        try {
+            Files.createDirectories(pidFile.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        // The daemon forks away; its output goes to a log beside the pid file, never to a pipe we wait on.
+        Path log = pidFile.resolveSibling("zfs-fuse.log");
+        try {
+            Process process = new ProcessBuilder("zfs-fuse", "--pidfile", pidFile.toString())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectErrorStream(true).start();
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || process.exitValue() != 0) {
+                throw new IllegalStateException("zfs-fuse did not start; see " + log);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run zfs-fuse: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        for (int attempt = 0; attempt < 100; attempt++) {
+            if (Command.run("zpool", "list").ok()) {
+                return;
+            }
+            sleep(50);
+        }
+        throw new IllegalStateException("zfs-fuse started but does not answer");
+    }
+
+    public boolean exists(String dataset) {
+        return Command.run("zfs", "get", "-H", "-o", "value", "name", dataset).ok();
+    }
+
+    /** The version of the ZFS tools, as far as they tell. */
+    public String version() {
+        Result result = Command.run("zfs", "version");
+        if (result.ok()) {
+            return result.stdout().lines().findFirst().orElse("zfs").strip();
+        }
+        return Files.exists(Path.of("/usr/sbin/zfs-fuse")) || Command.run("which", "zfs-fuse").ok()
+                ? "zfs-fuse" : "zfs";
+    }
+
+    /** Creates an empty image dataset to fill, or returns the mountpoint of the existing one. */
+    public Path createImageDataset(String image) {
+        String dataset = imageDataset(image);
+        if (!exists(dataset)) {
+            Command.run("zfs", "create", "-p", dataset).check();
+        }
+        return mountpoint(dataset);
+    }
+
+    /** ZFS user property: the host id that is root of the user namespace an image's files are shifted for. */
+    public static final String ID_BASE_PROPERTY = "multiplicity:idbase";
+
+    /** Records that an image's files are owned by the user namespace range starting at {@code base}. */
+    public void setImageIdBase(String image, int base) {
+        Command.run("zfs", "set", ID_BASE_PROPERTY + "=" + base, imageDataset(image)).check();
+    }
+
+    /** The id base an image was shifted for, -1 when its files are owned by host root. */
+    public int imageIdBase(String image) {
+        String value = get(imageDataset(image), ID_BASE_PROPERTY);
+        return value.matches("\\d+") ? Integer.parseInt(value) : -1;
+    }
+
+    public boolean imageVersionExists(String image, int version) {
+        return exists(imageDataset(image) + "@v" + version);
+    }
+
+    /** Seals an image version: snapshot {@code @v<version>}. */
+    public void snapshotImage(String image, int version) {
+        String snapshot = imageDataset(image) + "@v" + version;
+        if (!exists(snapshot)) {
+            Command.run("zfs", "snapshot", snapshot).check();
+        }
+    }
+
+    /** The newest {@code @v<n>} snapshot of an image. */
+    public Optional<Integer> latestImageVersion(String image) {
+        Result result = Command.run("zfs", "list", "-H", "-t", "snapshot", "-o", "name", "-r", imageDataset(image));
+        if (!result.ok()) {
+            return Optional.empty();
+        }
+        String prefix = imageDataset(image) + "@v";
+        return result.stdout().lines().filter(line -> line.startsWith(prefix))
+                .map(line -> line.substring(prefix.length()))
+                .filter(version -> version.matches("\\d+")).map(Integer::parseInt)
+                .max(Integer::compare);
+    }
+
+    /**
+     * Clones the instance's dataset from {@code image@v<version>} with a quota of
+     * {@code diskGiB}; does nothing if the dataset exists. Returns its mountpoint.
+     */
+    public Path cloneInstance(UUID id, String image, int version, int diskGiB) {
+        String dataset = instanceDataset(id);
+        Result cloned = Command.run("zfs", "clone", "-o", "quota=" + diskGiB * GIB,
+                imageDataset(image) + "@v" + version, dataset);
+        if (!cloned.ok() && !exists(dataset)) {
+            cloned.check();
+        }
+        return mountpoint(dataset);
+    }
+
+    public void setQuota(UUID id, int diskGiB) {
+        Command.run("zfs", "set", "quota=" + diskGiB * GIB, instanceDataset(id)).check();
+    }
+
+    public Path mountpoint(String dataset) {
+        Map<String, String> values = getAll(dataset, "mountpoint,mounted");
+        String value = values.get("mountpoint");
+        if (!"yes".equals(values.get("mounted"))) {
+            Command.run("zfs", "mount", dataset).check();
+        }
+        return Path.of(value);
+    }
+
+    public Path instanceMountpoint(UUID id) {
+        return mountpoint(instanceDataset(id));
+    }
+
+    public void snapshot(UUID id, String name) {
+        String snapshot = instanceDataset(id) + "@" + checkName(name);
+        if (!exists(snapshot)) {
+            Command.run("zfs", "snapshot", snapshot).check();
+        }
+    }
+
+    /** Rolls the instance back to a snapshot, destroying any later snapshots. */
+    public void rollback(UUID id, String name) {
+        retryBusy(List.of("zfs", "rollback", "-r", instanceDataset(id) + "@" + checkName(name)), instanceDataset(id));
+    }
+
+    public void destroySnapshot(UUID id, String name) {
+        String snapshot = instanceDataset(id) + "@" + checkName(name);
+        if (exists(snapshot)) {
+            Command.run("zfs", "destroy", snapshot).check();
+        }
+    }
+
+    public List<String> snapshots(UUID id) {
+        Result result = Command.run("zfs", "list", "-H", "-t", "snapshot", "-o", "name", "-r", instanceDataset(id));
+        List<String> names = new ArrayList<>();
+        if (result.ok()) {
+            String prefix = instanceDataset(id) + "@";
+            result.stdout().lines().filter(line -> line.startsWith(prefix))
+                    .forEach(line -> names.add(line.substring(prefix.length())));
+        }
+        return names;
+    }
+
+    /** Destroys the instance's dataset and its snapshots; nothing to do if it is gone. */
+    public void destroyInstance(UUID id) {
+        String dataset = instanceDataset(id);
+        if (exists(dataset)) {
+            Command.run("zfs", "unmount", "-f", dataset);
+            retryBusy(List.of("zfs", "destroy", "-r", "-f", dataset), dataset);
+        }
+    }
+
+    /** Space readings for metering. */
+    public DatasetUsage usage(UUID id) {
+        Map<String, String> values = getAll(instanceDataset(id), "used,referenced,usedbysnapshots,quota,compressratio");
+        return new DatasetUsage(
+                parseLong(values.get("used")),
+                parseLong(values.get("referenced")),
+                parseLong(values.get("usedbysnapshots")),
+                parseLong(values.get("quota")),
+                parseRatio(values.get("compressratio")));
+    }
+
+    /** Pool size and free space in bytes: {size, free}. */
+    public long[] poolSpace() {
+        Map<String, String> values = getAll(root, "used,available");
+        long used = parseLong(values.get("used"));
+        long available = parseLong(values.get("available"));
+        return new long[] {used + available, available};
+    }
+
+    public String get(String dataset, String property) {
+        return Command.run("zfs", "get", "-H", "-p", "-o", "value", property, dataset).check().stdout().strip();
+    }
+
+    private Map<String, String> getAll(String dataset, String properties) {
+        Map<String, String> values = new HashMap<>();
+        Command.run("zfs", "get", "-H", "-p", "-o", "property,value", properties, dataset).check().stdout()
+                .lines().map(line -> line.split("\t")).filter(parts -> parts.length == 2)
+                .forEach(parts -> values.put(parts[0], parts[1]));
+        return values;
+    }
+
+    /** zfs-fuse can answer "dataset is busy" once for a dataset just unmounted: unmount and retry. */
+    private static void retryBusy(List<String> command, String dataset) {
+        Result result = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            result = Command.run(command, null);
+            if (result.ok()) {
+                return;
+            }
+            if (!result.stderr().contains("busy")) {
+                break;
+            }
+            Command.run("zfs", "unmount", "-f", dataset);
+            sleep(100L * (attempt + 1));
+        }
+        result.check();
+    }
+
+    private static long parseLong(String value) {
+        if (value == null || value.isBlank() || value.equals("-") || value.equals("none")) {
+            return 0;
+        }
+        return Long.parseLong(value);
+    }
+
+    private static double parseRatio(String value) {
+        if (value == null || value.isBlank() || value.equals("-")) {
+            return 1.0;
+        }
+        return Double.parseDouble(value.replace("x", ""));
+    }
+
+    private static String checkName(String name) {
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("not a valid image or snapshot name: " + name);
+        }
+        return name;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

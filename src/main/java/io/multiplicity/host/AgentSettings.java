@@ -1,0 +1,41 @@
+package io.multiplicity.host;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** The in-process host agent of a Linux host: storage, runtime and network settings. */
+@ConfigMapping(prefix = "multiplicity.agent")
+public interface AgentSettings {
+
+    /** Where the agent keeps its state (pool file, jail bundles, sockets); the data directory by default. */
+    Optional<Path> dataDir();
+
+    /** ZFS pool holding images and instances; used as it is when it exists, else created on a file. */
+    @WithDefault("multiplicity")
+    String poolName();
+
+    /** Size of the file-backed pool the agent creates when the pool does not exist. */
+    @WithDefault("20")
+    int poolSizeGib();
+
+    /** Host bridge the instances attach to (at most 10 characters). */
+    @WithDefault("mpbr0")
+    String bridge();
+
+    /** OCI runtime: auto (crun where cgroup v2 is unified, else runc), runc or crun. */
+    @WithDefault("auto")
+    String runtime();
+
+    /** Most processes one jail may run. */
+    @WithDefault("1024")
+    int pidsLimit();
+
+    /** Run each jail in its own user namespace where the host allows it. */
+    @WithDefault("true")
+    boolean userNamespaces();
+
+    /** The console-keeper program; looked for in target/native and on the PATH when unset. */
+    Optional<Path> consoleKeeper();
+}

@@ -1,0 +1,215 @@
+package io.multiplicity.agent.bench;
+
+import io.multiplicity.agent.JailHost;
+import io.multiplicity.agent.LinuxHostDriver;
+import io.multiplicity.agent.jail.OciBundle;
+import io.multiplicity.host.InstanceSpec;
+import io.multiplicity.host.InstanceStatus;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Jail start latency and idle footprint.
+ *
+ * <p>Latency: from the {@code provision} call to {@code start} returning (the jail's init has been
+ * executed by the runtime), over {@link #SAMPLES} jails, including the ZFS clone, the network
+ * namespace and veth pair, the console keeper and the runtime. The peer is {@code runc run -d} of
+ * a clone of the same image with the same configuration but no console and no veth pair, started
+ * directly. Footprint: host memory per idle busybox jail with {@link #IDLE_JAILS}
+ * running.
+ */
+public final class JailStartBench {
+
+    static final int SAMPLES = 50;
+    static final int WARMUP = 5;
+    static final int IDLE_JAILS = 200;
+
+    private JailStartBench() {
+    }
+
+    public static void main(String[] arguments) throws Exception {
+        String reason = JailHost.unavailableReason();
+        if (reason != null) {
+            System.out.println("jail-start: cannot run here: " + reason);
+            System.out.println("{\"bench\":\"jail-start\",\"skipped\":\"" + reason.replace("\"", "'") + "\"}");
+            return;
+        }
+        try (JailHost host = new JailHost("bench", 1024)) {
+            LinuxHostDriver driver = host.start();
+            UUID tenant = UUID.randomUUID();
+            List<InstanceSpec> jails = new ArrayList<>();
+            long availableBefore = memAvailableKiB();
+            long fuseBefore = rssKiB("zfs-fuse");
+
+            double[] ours = new double[SAMPLES];
+            for (int i = 0; i < WARMUP + SAMPLES; i++) {
+                InstanceSpec spec = spec(host, tenant, jails.size());
+                jails.add(spec);
+                long started = System.nanoTime();
+                driver.provision(spec);
+                InstanceStatus status = driver.start(spec);
+                double millis = (System.nanoTime() - started) / 1e6;
+                if (status.state() != InstanceStatus.State.RUNNING) {
+                    throw new IllegalStateException("jail did not start: " + status);
+                }
+                if (i >= WARMUP) {
+                    ours[i - WARMUP] = millis;
+                }
+            }
+
+            double[] peer = peerRuns(host, driver);
+
+            while (jails.size() < IDLE_JAILS) {
+                InstanceSpec spec = spec(host, tenant, jails.size());
+                jails.add(spec);
+                driver.provision(spec);
+                driver.start(spec);
+            }
+            Thread.sleep(3000);
+            long running = driver.list().stream().filter(s -> s.state() == InstanceStatus.State.RUNNING).count();
+            long availableAfter = memAvailableKiB();
+            long cgroupBytes = 0;
+            for (InstanceSpec spec : jails) {
+                cgroupBytes += driver.usage(spec.id()).memoryBytes();
+            }
+            long keeperKiB = pssKiB("console-keeper");
+            long fuseGrowthKiB = Math.max(0, rssKiB("zfs-fuse") - fuseBefore);
+            double accountedMiB = (cgroupBytes / 1024.0 + keeperKiB + fuseGrowthKiB) / 1024.0 / running;
+            double systemMiB = (availableBefore - availableAfter) / 1024.0 / running;
+
+            Arrays.sort(ours);
+            Arrays.sort(peer);
+            double p50 = percentile(ours, 50);
+            double p99 = percentile(ours, 99);
+            double peer50 = percentile(peer, 50);
+            double peer99 = percentile(peer, 99);
+            System.out.println();
+            System.out.printf(Locale.ROOT, "%-46s %10s %10s %10s%n", "jail start (" + SAMPLES + " samples)", "p50 ms", "p99 ms",
+                    "max ms");
+            System.out.printf(Locale.ROOT, "%-46s %10.1f %10.1f %10.1f%n", "provision+start (clone, netns, keeper, " + driver.runtimeName() + ")",
+                    p50, p99, ours[ours.length - 1]);
+            System.out.printf(Locale.ROOT, "%-46s %10.1f %10.1f %10.1f%n", "peer: runc run -d of the same root", peer50, peer99,
+                    peer[peer.length - 1]);
+            System.out.printf(Locale.ROOT, "%-46s %10.2f%n", "ratio (p50 / peer p50)", p50 / peer50);
+            System.out.println();
+            System.out.printf(Locale.ROOT, "idle busybox jails running: %d%n", running);
+            System.out.printf(Locale.ROOT, "  jail cgroups (memory.usage_in_bytes): %8.2f MiB per jail%n",
+                    cgroupBytes / 1048576.0 / running);
+            System.out.printf(Locale.ROOT, "  console keepers (PSS):                %8.2f MiB per jail%n", keeperKiB / 1024.0 / running);
+            System.out.printf(Locale.ROOT, "  zfs-fuse growth (RSS):                %8.2f MiB per jail%n",
+                    fuseGrowthKiB / 1024.0 / running);
+            System.out.printf(Locale.ROOT, "  accounted total:                      %8.2f MiB per jail%n", accountedMiB);
+            System.out.printf(Locale.ROOT, "  host MemAvailable drop (all causes):  %8.2f MiB per jail%n", systemMiB);
+            System.out.println();
+
+            long cleanup = System.nanoTime();
+            for (InstanceSpec spec : jails) {
+                driver.destroy(spec.id());
+            }
+            System.out.printf(Locale.ROOT, "destroyed %d jails in %.1f s%n", jails.size(), (System.nanoTime() - cleanup) / 1e9);
+            System.out.printf(Locale.ROOT,
+                    "{\"bench\":\"jail-start\",\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"peer\":\"runc\",\"peer_p50_ms\":%.1f,"
+                            + "\"ratio\":%.2f,\"idle_jail_host_mib\":%.2f,\"idle_jail_memavailable_mib\":%.2f,\"jails\":%d}%n",
+                    p50, p99, peer50, p50 / peer50, accountedMiB, systemMiB, running);
+        }
+    }
+
+    private static InstanceSpec spec(JailHost host, UUID tenant, int index) {
+        int network = 200 + index / 250;
+        return host.jail("bench-" + index, tenant, network, 2 + index % 250, 64, 1);
+    }
+
+    /** {@code runc run -d} of one clone of the image with the jail's configuration minus console and veth. */
+    private static double[] peerRuns(JailHost host, LinuxHostDriver driver) throws Exception {
+        UUID id = UUID.randomUUID();
+        Path root = driver.storage().cloneInstance(id, "busybox", 1, 1);
+        Path bundle = host.config().dataDirectory().resolve("peer");
+        Path state = host.config().dataDirectory().resolve("run").resolve("peer-oci");
+        InstanceSpec spec = new InstanceSpec(id, UUID.randomUUID(), "peer", "jail", "busybox", 1, 64, 1, null);
+        int idBase = driver.storage().imageIdBase("busybox");
+        Map<String, Object> config = new LinkedHashMap<>(OciBundle.config(spec, root, "/multiplicity-peer/" + id, 1024,
+                idBase));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> process = new LinkedHashMap<>((Map<String, Object>) config.get("process"));
+        process.put("terminal", false);
+        config.put("process", process);
+        OciBundle.write(bundle, config);
+        double[] samples = new double[SAMPLES];
+        for (int i = 0; i < WARMUP + SAMPLES; i++) {
+            String name = "peer-" + i;
+            ProcessBuilder builder = new ProcessBuilder("runc", "--root", state.toString(), "run", "-d", "--bundle",
+                    bundle.toString(), name).redirectInput(new File("/dev/null"))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+            long started = System.nanoTime();
+            int exit = builder.start().waitFor();
+            double millis = (System.nanoTime() - started) / 1e6;
+            if (exit != 0) {
+                throw new IllegalStateException("runc run failed for the peer");
+            }
+            if (i >= WARMUP) {
+                samples[i - WARMUP] = millis;
+            }
+            new ProcessBuilder("runc", "--root", state.toString(), "delete", "--force", name)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start().waitFor();
+        }
+        driver.storage().destroyInstance(id);
+        return samples;
+    }
+
+    static double percentile(double[] sorted, int percent) {
+        int index = (int) Math.ceil(percent / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+
+    private static long memAvailableKiB() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+            if (line.startsWith("MemAvailable:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return 0;
+    }
+
+    private static long rssKiB(String command) {
+        return sumStatus(command, "/status", "VmRSS:");
+    }
+
+    private static long pssKiB(String command) {
+        return sumStatus(command, "/smaps_rollup", "Pss:");
+    }
+
+    private static long sumStatus(String command, String file, String field) {
+        long total = 0;
+        File[] processes = new File("/proc").listFiles((dir, name) -> name.chars().allMatch(Character::isDigit));
+        if (processes == null) {
+            return 0;
+        }
+        for (File process : processes) {
+            try {
+                String comm = Files.readString(process.toPath().resolve("comm")).strip();
+                if (!comm.equals(command)) {
+                    continue;
+                }
+                for (String line : Files.readAllLines(Path.of(process.getPath() + file))) {
+                    if (line.startsWith(field)) {
+                        total += Long.parseLong(line.replaceAll("[^0-9]", ""));
+                        break;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // gone meanwhile
+            }
+        }
+        return total;
+    }
+}

@@ -1,0 +1,74 @@
+package io.multiplicity.agent.jail;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.multiplicity.host.InstanceSpec;
+import io.multiplicity.host.InstanceSpec.NetworkAttachment;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class OciBundleTest {
+
+    private static final UUID ID = UUID.randomUUID();
+
+    private static Map<String, Object> config() {
+        InstanceSpec spec = new InstanceSpec(ID, UUID.randomUUID(), "web-1", "jail", "busybox", 2, 256, 5,
+                new NetworkAttachment(101, "10.231.101.11", 24, "10.231.101.1"));
+        return OciBundle.config(spec, Path.of("/pool/multiplicity/instances/" + ID), "/multiplicity/" + ID, 512,
+                1 << 20);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void hasItsOwnNamespacesRootAndHostname() {
+        Map<String, Object> config = config();
+        assertEquals("web-1", config.get("hostname"));
+        assertEquals("/pool/multiplicity/instances/" + ID, ((Map<String, Object>) config.get("root")).get("path"));
+        Map<String, Object> linux = (Map<String, Object>) config.get("linux");
+        List<Map<String, Object>> namespaces = (List<Map<String, Object>>) linux.get("namespaces");
+        assertEquals(List.of("pid", "mount", "uts", "ipc", "network", "cgroup", "user"),
+                namespaces.stream().map(namespace -> namespace.get("type")).collect(Collectors.toList()));
+        assertEquals(List.of(Map.of("containerID", 0, "hostID", 1 << 20, "size", 65536)), linux.get("uidMappings"));
+        assertEquals(linux.get("uidMappings"), linux.get("gidMappings"));
+        Map<String, Object> process = (Map<String, Object>) config.get("process");
+        assertEquals(List.of("/sbin/init"), process.get("args"));
+        assertTrue((Boolean) process.get("terminal"));
+        assertTrue(((List<String>) process.get("env")).contains("MULTIPLICITY_ADDRESS=10.231.101.11/24"));
+        assertTrue(((List<String>) process.get("env")).contains("MULTIPLICITY_GATEWAY=10.231.101.1"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void limitsCpuMemoryAndProcesses() {
+        Map<String, Object> resources = (Map<String, Object>) ((Map<String, Object>) config().get("linux")).get("resources");
+        Map<String, Object> memory = (Map<String, Object>) resources.get("memory");
+        Map<String, Object> cpu = (Map<String, Object>) resources.get("cpu");
+        assertEquals(256L << 20, memory.get("limit"));
+        assertEquals(2048L, cpu.get("shares"));
+        assertEquals(200_000L, cpu.get("quota"));
+        assertEquals(100_000L, cpu.get("period"));
+        assertEquals(Map.of("limit", 512), resources.get("pids"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void keepsAJailLikeCapabilitySetAndFiltersDangerousSyscalls() {
+        Map<String, Object> process = (Map<String, Object>) config().get("process");
+        List<String> bounding = (List<String>) ((Map<String, Object>) process.get("capabilities")).get("bounding");
+        assertFalse(bounding.contains("CAP_SYS_ADMIN"));
+        assertFalse(bounding.contains("CAP_SYS_MODULE"));
+        assertFalse(bounding.contains("CAP_SYS_TIME"));
+        assertTrue(bounding.contains("CAP_NET_RAW"));
+        Map<String, Object> seccomp = (Map<String, Object>) ((Map<String, Object>) config().get("linux")).get("seccomp");
+        List<Map<String, Object>> rules = (List<Map<String, Object>>) seccomp.get("syscalls");
+        List<String> denied = (List<String>) rules.get(0).get("names");
+        assertTrue(denied.containsAll(List.of("kexec_load", "init_module", "bpf", "mount", "setns")));
+        assertEquals("SCMP_ACT_ERRNO", rules.get(0).get("action"));
+    }
+}

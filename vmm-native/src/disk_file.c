@@ -1,0 +1,83 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "devices.h"
+
+int disk_file_open(struct disk_file *disk, const char *path, bool read_only)
+{
+	struct stat info;
+
+	disk->fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (disk->fd < 0)
+		return -errno;
+	if (fstat(disk->fd, &info) < 0) {
+		int ret = -errno;
+		close(disk->fd);
+		return ret;
+	}
+	disk->size = (uint64_t)info.st_size & ~511ULL;
+	disk->read_only = read_only;
+	return 0;
+}
+
+int disk_file_read(struct disk_file *disk, uint64_t offset, void *buffer, size_t length)
+{
+	size_t done = 0;
+
+	while (done < length) {
+		ssize_t got = pread(disk->fd, (uint8_t *)buffer + done, length - done,
+				    (off_t)(offset + done));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			return -EIO;
+		done += (size_t)got;
+	}
+	return 0;
+}
+
+int disk_file_write(struct disk_file *disk, uint64_t offset, const void *buffer, size_t length)
+{
+	size_t done = 0;
+
+	if (disk->read_only)
+		return -EROFS;
+	while (done < length) {
+		ssize_t wrote = pwrite(disk->fd, (const uint8_t *)buffer + done, length - done,
+				       (off_t)(offset + done));
+		if (wrote < 0 && errno == EINTR)
+			continue;
+		if (wrote <= 0)
+			return wrote < 0 ? -errno : -EIO;
+		done += (size_t)wrote;
+	}
+	return 0;
+}
+
+int disk_file_flush(struct disk_file *disk)
+{
+	if (disk->read_only)
+		return 0;
+	return fdatasync(disk->fd) < 0 ? -errno : 0;
+}
+
+int disk_file_discard(struct disk_file *disk, uint64_t offset, uint64_t length)
+{
+	if (disk->read_only)
+		return -EROFS;
+	/* Punching a hole keeps the image sparse; the range reads back as zeroes. */
+	if (fallocate(disk->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset,
+		      (off_t)length) < 0)
+		return -errno;
+	return 0;
+}
+
+int disk_file_write_zeroes(struct disk_file *disk, uint64_t offset, uint64_t length)
+{
+	return disk_file_discard(disk, offset, length);
+}

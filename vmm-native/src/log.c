@@ -1,0 +1,59 @@
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum log_level log_threshold = LOG_LEVEL_WARN;
+
+static const char *const level_names[] = {
+	[LOG_LEVEL_ERROR] = "error",
+	[LOG_LEVEL_WARN] = "warning",
+	[LOG_LEVEL_INFO] = "info",
+	[LOG_LEVEL_DEBUG] = "debug",
+};
+
+__attribute__((format(printf, 2, 0)))
+static void log_vprint(const char *level, const char *format, va_list args, const char *suffix)
+{
+	char line[1024];
+	int used = snprintf(line, sizeof(line), "mvm: %s: ", level);
+	if (used < 0)
+		return;
+	vsnprintf(line + used, sizeof(line) - (size_t)used, format, args);
+	fprintf(stderr, "%s%s%s\n", line, suffix ? ": " : "", suffix ? suffix : "");
+}
+
+void log_message(enum log_level level, const char *format, ...)
+{
+	va_list args;
+
+	if (level > log_threshold)
+		return;
+	va_start(args, format);
+	log_vprint(level_names[level], format, args, NULL);
+	va_end(args);
+}
+
+noreturn void die(const char *format, ...)
+{
+	va_list args;
+
+	va_start(args, format);
+	log_vprint("fatal", format, args, NULL);
+	va_end(args);
+	exit(1);
+}
+
+noreturn void die_errno(const char *format, ...)
+{
+	va_list args;
+	int saved_errno = errno;
+
+	va_start(args, format);
+	log_vprint("fatal", format, args, strerror(saved_errno));
+	va_end(args);
+	exit(1);
+}

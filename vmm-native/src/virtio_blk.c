@@ -1,0 +1,282 @@
+/* virtio block device (virtio 1.x section 5.2) on a raw image file. */
+#include <errno.h>
+#include <pthread.h>
+#include <linux/virtio_blk.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices.h"
+#include "log.h"
+
+#define BLK_QUEUE_SIZE 256
+#define BLK_SECTOR 512ULL
+#define BLK_BOUNCE_SIZE (64 * 1024)
+#define BLK_MAX_DISCARD_SEGMENTS 16
+
+struct virtio_blk {
+	struct virtio_device device;
+	struct disk_file *disk;
+	bool asynchronous;      /* requests run on the worker thread, not the vCPU's */
+	pthread_t worker;
+	pthread_cond_t work;    /* signalled under the device lock when the driver notifies */
+	bool work_pending;
+	uint64_t generation;    /* bumped by reset: completions of older requests are dropped */
+	uint8_t bounce[BLK_BOUNCE_SIZE];
+	struct virtq_chain chain;
+};
+
+int virtio_blk_parse_request(const struct virtq_chain *chain,
+			     struct virtio_blk_parsed_request *request)
+{
+	struct virtio_blk_outhdr header;
+
+	memset(request, 0, sizeof(*request));
+	/* 5.2.6: header (device-readable), data, then one status byte (device-writable). */
+	if (chain->writable_count == 0 || chain->readable_bytes < sizeof(header))
+		return -EINVAL;
+	const struct virtq_buffer *last =
+		&chain->buffers[chain->readable_count + chain->writable_count - 1];
+	if (last->length == 0)
+		return -EINVAL;
+	if (virtq_chain_read(chain, 0, &header, sizeof(header)) != sizeof(header))
+		return -EINVAL;
+	request->type = header.type;
+	request->sector = header.sector;
+	request->status = last->host + last->length - 1;
+	request->data_offset = sizeof(header);
+	if (header.type == VIRTIO_BLK_T_IN || header.type == VIRTIO_BLK_T_GET_ID)
+		request->data_length = chain->writable_bytes - 1;
+	else
+		request->data_length = chain->readable_bytes - sizeof(header);
+	return 0;
+}
+
+static uint8_t blk_transfer(struct virtio_blk *blk, const struct virtq_chain *chain,
+			    const struct virtio_blk_parsed_request *request, uint32_t *written)
+{
+	struct disk_file *disk = blk->disk;
+	uint64_t offset, end;
+	bool is_read = request->type == VIRTIO_BLK_T_IN;
+
+	if (request->data_length % BLK_SECTOR)
+		return VIRTIO_BLK_S_IOERR;
+	if (__builtin_mul_overflow(request->sector, BLK_SECTOR, &offset) ||
+	    __builtin_add_overflow(offset, request->data_length, &end) || end > disk->size)
+		return VIRTIO_BLK_S_IOERR;
+	if (!is_read && disk->read_only)
+		return VIRTIO_BLK_S_IOERR;
+	for (uint64_t done = 0; done < request->data_length;) {
+		size_t piece = request->data_length - done < BLK_BOUNCE_SIZE
+				       ? (size_t)(request->data_length - done)
+				       : BLK_BOUNCE_SIZE;
+		if (is_read) {
+			if (disk_file_read(disk, offset + done, blk->bounce, piece) < 0)
+				return VIRTIO_BLK_S_IOERR;
+			virtq_chain_write(chain, done, blk->bounce, piece);
+			atomic_fetch_add(&blk->device.bytes_to_guest, piece);
+		} else {
+			virtq_chain_read(chain, request->data_offset + done, blk->bounce, piece);
+			if (disk_file_write(disk, offset + done, blk->bounce, piece) < 0)
+				return VIRTIO_BLK_S_IOERR;
+			atomic_fetch_add(&blk->device.bytes_from_guest, piece);
+		}
+		done += piece;
+	}
+	if (is_read)
+		*written = (uint32_t)request->data_length;
+	return VIRTIO_BLK_S_OK;
+}
+
+static uint8_t blk_discard(struct virtio_blk *blk, const struct virtq_chain *chain,
+			   const struct virtio_blk_parsed_request *request)
+{
+	struct virtio_blk_discard_write_zeroes segment;
+	uint64_t count = request->data_length / sizeof(segment);
+
+	if (request->data_length % sizeof(segment) || count == 0 ||
+	    count > BLK_MAX_DISCARD_SEGMENTS)
+		return VIRTIO_BLK_S_IOERR;
+	if (blk->disk->read_only)
+		return VIRTIO_BLK_S_IOERR;
+	for (uint64_t i = 0; i < count; i++) {
+		uint64_t offset, length, end;
+		virtq_chain_read(chain, request->data_offset + i * sizeof(segment), &segment,
+				 sizeof(segment));
+		if (__builtin_mul_overflow(segment.sector, BLK_SECTOR, &offset) ||
+		    __builtin_mul_overflow((uint64_t)segment.num_sectors, BLK_SECTOR, &length) ||
+		    __builtin_add_overflow(offset, length, &end) || end > blk->disk->size ||
+		    (segment.flags & ~VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP))
+			return VIRTIO_BLK_S_IOERR;
+		int ret = request->type == VIRTIO_BLK_T_DISCARD
+				  ? disk_file_discard(blk->disk, offset, length)
+				  : disk_file_write_zeroes(blk->disk, offset, length);
+		if (ret < 0)
+			return VIRTIO_BLK_S_IOERR;
+	}
+	return VIRTIO_BLK_S_OK;
+}
+
+static uint8_t blk_execute(struct virtio_blk *blk, const struct virtq_chain *chain,
+			   const struct virtio_blk_parsed_request *request, uint32_t *written)
+{
+	switch (request->type) {
+	case VIRTIO_BLK_T_IN:
+	case VIRTIO_BLK_T_OUT:
+		return blk_transfer(blk, chain, request, written);
+	case VIRTIO_BLK_T_FLUSH:
+		return disk_file_flush(blk->disk) < 0 ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
+	case VIRTIO_BLK_T_GET_ID: {
+		static const char id[VIRTIO_BLK_ID_BYTES] = "mvm-disk";
+		size_t length = request->data_length < sizeof(id) ? request->data_length : sizeof(id);
+		*written = (uint32_t)virtq_chain_write(chain, 0, id, length);
+		return VIRTIO_BLK_S_OK;
+	}
+	case VIRTIO_BLK_T_DISCARD:
+	case VIRTIO_BLK_T_WRITE_ZEROES:
+		return blk_discard(blk, chain, request);
+	default:
+		return VIRTIO_BLK_S_UNSUPP;
+	}
+}
+
+static uint64_t blk_features(struct virtio_device *device)
+{
+	struct virtio_blk *blk = device->state;
+	uint64_t features = (1ULL << VIRTIO_BLK_F_FLUSH) | (1ULL << VIRTIO_BLK_F_SEG_MAX) |
+			    (1ULL << VIRTIO_BLK_F_BLK_SIZE);
+
+	if (blk->disk->read_only)
+		features |= 1ULL << VIRTIO_BLK_F_RO;
+	else
+		features |= (1ULL << VIRTIO_BLK_F_DISCARD) | (1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
+	return features;
+}
+
+static void blk_read_config(struct virtio_device *device, uint32_t offset, uint8_t *data,
+			    uint32_t size)
+{
+	struct virtio_blk *blk = device->state;
+	struct virtio_blk_config config;
+
+	memset(&config, 0, sizeof(config));
+	config.capacity = blk->disk->size / BLK_SECTOR;
+	config.seg_max = BLK_QUEUE_SIZE - 2;
+	config.blk_size = BLK_SECTOR;
+	config.max_discard_sectors = UINT32_MAX;
+	config.max_discard_seg = BLK_MAX_DISCARD_SEGMENTS;
+	config.discard_sector_alignment = 8;
+	config.max_write_zeroes_sectors = UINT32_MAX;
+	config.max_write_zeroes_seg = BLK_MAX_DISCARD_SEGMENTS;
+	config.write_zeroes_may_unmap = 1;
+	if (offset + size <= sizeof(config))
+		memcpy(data, (uint8_t *)&config + offset, size);
+}
+
+/* Device lock held; released around the disk I/O in asynchronous mode. */
+static void blk_process_queue(struct virtio_blk *blk)
+{
+	struct virtio_device *device = &blk->device;
+	struct virtqueue *queue = &device->queues[0];
+	struct virtio_blk_parsed_request request;
+	int ret = 0;
+
+	while (virtio_device_running(device) &&
+	       (ret = virtqueue_pop(queue, device->memory, &blk->chain)) == 1) {
+		uint32_t written = 0;
+		uint64_t generation = blk->generation;
+
+		if (virtio_blk_parse_request(&blk->chain, &request) < 0) {
+			virtio_device_fail(device, "block request without header or status", -EINVAL);
+			return;
+		}
+		if (blk->asynchronous)
+			pthread_mutex_unlock(&device->lock);
+		uint8_t status = blk_execute(blk, &blk->chain, &request, &written);
+		if (blk->asynchronous)
+			pthread_mutex_lock(&device->lock);
+		if (generation != blk->generation)
+			return; /* the driver reset the device meanwhile */
+		*request.status = status;
+		if (status != VIRTIO_BLK_S_OK)
+			written = 0;
+		virtqueue_push(queue, device->memory, blk->chain.head, written + 1);
+		virtio_device_signal_used(device, 0);
+	}
+	if (ret < 0)
+		virtio_device_fail(device, "malformed descriptor chain", ret);
+}
+
+static void *blk_worker(void *argument)
+{
+	struct virtio_blk *blk = argument;
+
+	pthread_mutex_lock(&blk->device.lock);
+	for (;;) {
+		while (!blk->work_pending)
+			pthread_cond_wait(&blk->work, &blk->device.lock);
+		blk->work_pending = false;
+		blk_process_queue(blk);
+	}
+	return NULL;
+}
+
+static void blk_queue_notify(struct virtio_device *device, uint16_t queue_index)
+{
+	struct virtio_blk *blk = device->state;
+	(void)queue_index;
+
+	if (blk->asynchronous) {
+		blk->work_pending = true;
+		pthread_cond_signal(&blk->work);
+	} else {
+		blk_process_queue(blk);
+	}
+}
+
+static void blk_reset(struct virtio_device *device)
+{
+	struct virtio_blk *blk = device->state;
+
+	blk->generation++;
+	blk->work_pending = false;
+}
+
+static const struct virtio_dev_ops virtio_blk_ops = {
+	.name = "blk",
+	.device_id = 2,
+	.queue_count = 1,
+	.queue_max_size = BLK_QUEUE_SIZE,
+	.config_size = sizeof(struct virtio_blk_config),
+	.features = blk_features,
+	.read_config = blk_read_config,
+	.queue_notify = blk_queue_notify,
+	.reset = blk_reset,
+};
+
+int virtio_blk_init(struct virtio_device **device, const struct guest_memory *memory,
+		    struct disk_file *disk, bool asynchronous)
+{
+	struct virtio_blk *blk = calloc(1, sizeof(*blk));
+	int ret;
+
+	if (!blk)
+		return -ENOMEM;
+	blk->disk = disk;
+	blk->asynchronous = asynchronous;
+	pthread_cond_init(&blk->work, NULL);
+	virtio_device_init(&blk->device, &virtio_blk_ops, blk, memory);
+	if (asynchronous) {
+		pthread_attr_t attributes;
+		pthread_attr_init(&attributes);
+		pthread_attr_setstacksize(&attributes, 256 * 1024);
+		ret = pthread_create(&blk->worker, &attributes, blk_worker, blk);
+		pthread_attr_destroy(&attributes);
+		if (ret != 0) {
+			free(blk);
+			return -ret;
+		}
+		pthread_setname_np(blk->worker, "virtio-blk");
+	}
+	*device = &blk->device;
+	return 0;
+}
