@@ -8,6 +8,8 @@ test('bob creates a jail through the wizard; dave of another tenant does not see
 
   await signIn(page, 'bob');
   await open(page, '#/', 'Dashboard');
+  await expect(page.getByTestId('who')).toContainText('bob');
+  await expect(page.getByRole('meter', { name: 'Instances' })).toBeVisible();
   await screenshot(page, 'tenant-dashboard');
 
   await open(page, '#/instances', 'Instances');
@@ -25,6 +27,7 @@ test('bob creates a jail through the wizard; dave of another tenant does not see
   await expect(page.getByRole('group', { name: 'Network' })).toBeVisible();
   await page.getByRole('button', { name: 'Next' }).click();
   await expect(page.getByRole('group', { name: 'Review' })).toContainText(name);
+  await expect(page.getByRole('group', { name: 'Review' }).locator('.quota-check')).toContainText('Instances: needs 1');
   await screenshot(page, 'tenant-create-review');
   await page.getByTestId('create').click();
 

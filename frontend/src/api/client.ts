@@ -138,6 +138,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
 export const get = <T>(path: string, query?: Query, signal?: AbortSignal) => request<T>(path, { query, signal });
 export const post = <T>(path: string, body?: unknown) => request<T>(path, { method: 'POST', body: body ?? {} });
 export const patch = <T>(path: string, body: unknown) => request<T>(path, { method: 'PATCH', body });
+export const put = <T>(path: string, body: unknown) => request<T>(path, { method: 'PUT', body });
 export const del = <T>(path: string) => request<T>(path, { method: 'DELETE' });
 
 /** Encodes one path segment (ids, names). */

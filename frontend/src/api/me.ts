@@ -6,6 +6,7 @@ export type Role = 'platform-admin' | 'tenant-admin' | 'tenant-member' | 'tenant
 export interface Me {
   username: string;
   tenant: string | null;
+  tenantId?: string | null;
   roles: Role[];
 }
 

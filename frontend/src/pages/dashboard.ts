@@ -9,7 +9,7 @@ import { formatBytes, formatDateTime, formatGiB, formatMiB, formatMoney } from '
 import { mergeOperationEvent } from '../util/operations';
 import { periodToDate } from '../util/period';
 import { normalizeQuota, QUOTA_LABELS } from '../util/quota';
-import { canOperate } from '../util/roles';
+import { canOperate, isPlatformAdmin } from '../util/roles';
 import type { Page } from './page';
 
 const FORMATS: Record<string, (value: number) => string> = {
@@ -31,7 +31,9 @@ export const dashboardPage: Page = (root, { session, events, signal }) => {
     section('Instances', instancesBody),
     section('Recent activity', activityBody)));
 
-  getQuota().then((answer) => {
+  if (isPlatformAdmin(session) && !session.tenant) {
+    replace(quotaBody, h('p', { class: 'hint' }, 'Platform admins act for no tenant; see each tenant\'s quota under ', h('a', { href: '#/admin/tenants' }, 'Tenants'), '.'));
+  } else getQuota().then((answer) => {
     if (signal.aborted) return;
     const resources = normalizeQuota(answer);
     if (resources.length === 0) { replace(quotaBody, empty('No quota is set for your tenant.')); return; }

@@ -136,8 +136,10 @@ export const instanceCreatePage: Page = async (root, { session, events, navigate
   const sizes = () => ({ vcpus: Number(vcpusInput.value), memoryMiB: Number(memoryInput.value), diskGiB: Number(diskInput.value) });
   const renderReview = () => {
     const s = sizes();
-    const quotaPart = quota === null
-      ? unavailable('The quota preview', 'GET /api/v1/quota')
+    const quotaPart = isPlatformAdmin(session)
+      ? h('p', { class: 'hint' }, 'The panel checks the tenant\'s quota when you create the instance; see it under Tenants.')
+      : quota === null
+      ? (quotaResult instanceof Error ? errorBanner(quotaResult, 'Loading the quota') : unavailable('The quota preview', 'GET /api/v1/quota'))
       : h('ul', { class: 'quota-check' }, checkRequest(quota, s).map((check) => {
         const label = QUOTA_LABELS[check.resource]?.label ?? check.resource;
         const format = check.resource === 'memoryMiB' ? formatMiB : check.resource === 'diskGiB' ? formatGiB : String;

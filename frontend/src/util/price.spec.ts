@@ -14,4 +14,8 @@ describe('price', () => {
     expect(monthlyPrice({ currency: 'USD' }, { vcpus: 4, memoryMiB: 4096, diskGiB: 100 }).total).toBe(0);
     expect(HOURS_PER_MONTH).toBe(730);
   });
+
+  it('reads the rates as the plan entity spells them', () => {
+    expect(monthlyPrice({ currency: 'EUR', memoryGibHour: 0.004, diskGibMonth: 0.1 }, { vcpus: 1, memoryMiB: 512, diskGiB: 10 }).total).toBe(2.46);
+  });
 });

@@ -29,6 +29,20 @@ describe('quota', () => {
     expect(normalizeQuota(null)).toEqual([]);
   });
 
+  it('normalizes what GET /quota answers', () => {
+    const quota = normalizeQuota({
+      tenant: 'acme', plan: 'standard', runningOnly: false,
+      resources: {
+        instances: { limit: 10, allocated: 1, used: null },
+        memoryMiB: { limit: null, allocated: 64, used: 12 },
+      },
+    } as never);
+    expect(quota).toEqual([
+      { resource: 'instances', limit: 10, allocated: 1, used: null },
+      { resource: 'memoryMiB', limit: null, allocated: 64, used: 12 },
+    ]);
+  });
+
   it('computes what is left and how full a gauge is', () => {
     expect(remaining({ resource: 'vcpus', limit: 8, allocated: 3 })).toBe(5);
     expect(remaining({ resource: 'vcpus', limit: 2, allocated: 3 })).toBe(0);

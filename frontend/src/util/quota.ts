@@ -7,20 +7,23 @@ export const QUOTA_LABELS: Record<string, { label: string; unit: 'count' | 'MiB'
   memoryMiB: { label: 'Memory', unit: 'MiB' },
   diskGiB: { label: 'Disk', unit: 'GiB' },
   snapshots: { label: 'Snapshots', unit: 'count' },
-  snapshotBytes: { label: 'Snapshot space', unit: 'bytes' },
+  snapshotGiB: { label: 'Snapshot space', unit: 'GiB' },
   privateImages: { label: 'Private images', unit: 'count' },
-  publicIps: { label: 'Public IPs', unit: 'count' },
+  addresses: { label: 'Addresses', unit: 'count' },
   consoleSessions: { label: 'Console sessions', unit: 'count' },
 };
 
 const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
 /**
- * Normalizes the quota answer into a list of resources, whether it is `{items: [...]}` or a map
- * `{vcpus: {limit, allocated, used}, …}`; unknown shapes give an empty list.
+ * Normalizes the quota answer into a list of resources, whether it is `{items: [...]}`, a map
+ * `{resources: {vcpus: {limit, allocated, used}, …}}` (what GET /quota answers) or that map at the
+ * top level; unknown shapes give an empty list.
  */
-export function normalizeQuota(response: QuotaResponse | null | undefined): QuotaResource[] {
-  if (!response || typeof response !== 'object') return [];
+export function normalizeQuota(answer: QuotaResponse | null | undefined): QuotaResource[] {
+  if (!answer || typeof answer !== 'object') return [];
+  const nested = (answer as { resources?: unknown }).resources;
+  const response = nested && typeof nested === 'object' && !Array.isArray(nested) ? (nested as QuotaResponse) : answer;
   const list: QuotaResource[] = [];
   if (Array.isArray((response as { items?: unknown }).items)) {
     for (const item of (response as { items: QuotaResource[] }).items) {
