@@ -33,6 +33,43 @@ bash scripts/install-deps.sh chromium
 port_free() { ! ss -ltnH "sport = :$1" 2>/dev/null | grep -q .; }
 
 panel_pid=""
+e2e_data=""
+# The started panel's host agent gets a pool, a bridge and an address range of its own, so the
+# tests never touch another installation's; they are removed afterwards.
+suffix="$(head -c 2 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+agent_name="mpe$suffix"
+
+remove_host_traces() {
+  local runtime id line process
+  for runtime in runc crun; do
+    command -v "$runtime" >/dev/null || continue
+    [ -d "$e2e_data/run/oci" ] || continue
+    for id in $("$runtime" --root "$e2e_data/run/oci" list -q 2>/dev/null); do
+      "$runtime" --root "$e2e_data/run/oci" kill "$id" KILL >/dev/null 2>&1 || true
+      "$runtime" --root "$e2e_data/run/oci" delete -f "$id" >/dev/null 2>&1 || true
+    done
+  done
+  # Helpers of the jails (console keepers) run with paths inside the data directory.
+  for process in /proc/[0-9]*; do
+    line="$(tr '\0' ' ' < "$process/cmdline" 2>/dev/null || true)"
+    case "$line" in *"$e2e_data/"*) kill -KILL "${process#/proc/}" 2>/dev/null || true ;; esac
+  done
+  ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | while read -r line; do
+    case "$line" in "${agent_name}"*) ip link delete dev "$line" 2>/dev/null || true ;; esac
+  done
+  if iptables -w -S "$agent_name-isolate" >/dev/null 2>&1; then
+    iptables -w -D FORWARD -j "$agent_name-isolate" 2>/dev/null || true
+    iptables -w -F "$agent_name-isolate" 2>/dev/null || true
+    iptables -w -X "$agent_name-isolate" 2>/dev/null || true
+  fi
+  if zpool list -H -o name "$agent_name" >/dev/null 2>&1; then
+    for _ in 1 2 3 4 5; do zpool destroy -f "$agent_name" 2>/dev/null && break; sleep 2; done
+    zpool list -H -o name "$agent_name" >/dev/null 2>&1 && echo "warning: could not destroy the test pool $agent_name" >&2
+  fi
+  mkdir -p frontend/test-results && cp "$e2e_data/panel.log" frontend/test-results/panel.log 2>/dev/null || true
+  rm -rf "$e2e_data" 2>/dev/null || true
+}
+
 stop_panel() {
   if [ -n "$panel_pid" ] && kill -0 "$panel_pid" 2>/dev/null; then
     say "stopping the panel"
@@ -40,6 +77,7 @@ stop_panel() {
     for _ in $(seq 1 60); do kill -0 "$panel_pid" 2>/dev/null || break; sleep 0.5; done
     kill -KILL "$panel_pid" 2>/dev/null || true
   fi
+  [ -z "$e2e_data" ] || remove_host_traces
 }
 
 if $start_panel; then
@@ -49,16 +87,17 @@ if $start_panel; then
   [ -f target/quarkus-app/quarkus-run.jar ] || die "no packaged application: run scripts/build.sh first"
   [ -f frontend/dist/index.html ] || die "the portal is not built: run scripts/build.sh first"
   pick_java
-  e2e_data="$DATA_DIR/portal-e2e"
-  rm -rf "$e2e_data" && mkdir -p "$e2e_data"
+  e2e_data="$DATA_DIR/portal-e2e-$suffix"
+  mkdir -p "$e2e_data"
   database_port=15433
   while ! port_free "$database_port"; do database_port=$((database_port + 1)); done
+  trap stop_panel EXIT
   say "starting the panel on $panel_url (database port $database_port, log: $e2e_data/panel.log)"
   MULTIPLICITY_DATA_DIR="$e2e_data" QUARKUS_HTTP_PORT=8080 MULTIPLICITY_DATABASE_PORT="$database_port" \
-    MULTIPLICITY_KEYCLOAK_URL="$keycloak_url" \
+    MULTIPLICITY_KEYCLOAK_URL="$keycloak_url" MULTIPLICITY_AGENT_POOL_NAME="$agent_name" \
+    MULTIPLICITY_AGENT_BRIDGE="$agent_name" MULTIPLICITY_AGENT_POOL_SIZE_GIB=4 MULTIPLICITY_NETWORK_POOL=10.94.0.0/16 \
     "$JAVA_HOME/bin/java" -jar target/quarkus-app/quarkus-run.jar > "$e2e_data/panel.log" 2>&1 < /dev/null &
   panel_pid=$!
-  trap stop_panel EXIT
   if ! wait_for_url "$panel_url/q/health/ready" 180; then
     tail -n 60 "$e2e_data/panel.log" >&2
     die "the panel did not become ready"

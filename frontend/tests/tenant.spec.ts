@@ -42,11 +42,26 @@ test('bob creates a jail through the wizard; dave of another tenant does not see
   } else {
     await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
     const state = page.getByTestId('instance-state').locator('[data-state]');
-    await expect(state).toHaveAttribute('data-state', /provisioning|stopped|starting|running|error/);
+    await expect(state).toHaveAttribute('data-state', /provisioning|stopped|starting|running|error|crashed/);
+    await screenshot(page, 'tenant-instance-created');
+    // The page follows the state by itself (event stream, or polling without one) until it settles.
+    await expect(state).toHaveAttribute('data-state', /^(running|stopped|error|crashed)$/, { timeout: 120_000 });
+    const settled = await state.getAttribute('data-state');
+    test.info().annotations.push({ type: 'instance state', description: settled ?? '' });
     await screenshot(page, 'tenant-instance');
-    // The list shows it too, with its state kept current by the event stream.
+    await page.getByRole('tab', { name: 'Activity' }).click();
+    await expect(page.locator('.operation[data-operation]').first()).toBeVisible();
+
+    // The list shows it too; deleting it asks first.
     await open(page, '#/instances', 'Instances');
-    await expect(page.locator(`tr[data-instance="${name}"]`)).toBeVisible();
+    const row = page.locator(`tr[data-instance="${name}"]`);
+    await expect(row).toHaveAttribute('data-state', settled ?? '');
+    await row.getByRole('button', { name: `Delete ${name}` }).click();
+    const dialog = page.getByRole('dialog', { name: `Delete ${name}?` });
+    await expect(dialog).toBeVisible();
+    await screenshot(page, 'tenant-delete-confirm');
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await expect(row).toHaveCount(0, { timeout: 120_000 });
   }
 
   await open(page, '#/activity', 'Activity');
