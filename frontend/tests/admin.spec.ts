@@ -6,8 +6,14 @@ test('a platform admin sees hosts, tenants and the platform pages', async ({ pag
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Hosts' })).toBeVisible();
 
   await open(page, '#/admin/hosts', 'Hosts');
-  await expect(page.locator('section.host').first()).toBeVisible();
-  await expect(page.locator('section.host').first()).toContainText('Allocatable');
+  const platform = page.getByRole('region', { name: /^Platform: \d+ hosts?$/ });
+  await expect(platform).toBeVisible();
+  await expect(platform.getByRole('table')).toContainText('Allocatable');
+  // Each registered host shows physical, allocatable, allocated and used capacity and its ratios.
+  const hosts = page.locator('section.host');
+  for (let index = 0; index < (await hosts.count()); index++) {
+    await expect(hosts.nth(index).getByRole('table')).toContainText('Ratio');
+  }
   await screenshot(page, 'admin-hosts');
 
   await open(page, '#/admin/tenants', 'Tenants');
