@@ -51,6 +51,12 @@ test('bob creates a jail through the wizard; dave of another tenant does not see
     await screenshot(page, 'tenant-instance');
     await page.getByRole('tab', { name: 'Activity' }).click();
     await expect(page.locator('.operation[data-operation]').first()).toBeVisible();
+    await screenshot(page, 'tenant-instance-activity');
+    // The console tab connects, or says the gateway is not there yet; leaving it closes the socket.
+    await page.getByRole('tab', { name: 'Serial console' }).click();
+    await expect(page.getByTestId('console-status')).toBeVisible();
+    await expect(page.getByTestId('console-status')).not.toHaveText('Not connected', { timeout: 15_000 });
+    await screenshot(page, 'tenant-instance-console');
 
     // The list shows it too; deleting it asks first.
     await open(page, '#/instances', 'Instances');
