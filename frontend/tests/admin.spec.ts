@@ -22,6 +22,16 @@ test('a platform admin sees hosts, tenants and the platform pages', async ({ pag
   await page.getByLabel('Display name').fill('End-to-end tenant');
   await page.getByRole('button', { name: 'Register tenant' }).click();
   await expect(page.locator(`tr[data-tenant="${slug}"]`)).toBeVisible();
+  // Its quota and plan: see them, change a limit.
+  await page.getByRole('button', { name: `Quota and plan of ${slug}` }).click();
+  const quota = page.getByRole('region', { name: `Quota and plan of ${slug}` });
+  await expect(quota.locator('tr[data-resource="instances"]')).toBeVisible();
+  await quota.getByText('Change limits and plan').click();
+  await quota.getByLabel('Instances', { exact: true }).fill('7');
+  await quota.getByRole('button', { name: `Save the quota of ${slug}` }).click();
+  await expect(quota.locator('tr[data-resource="instances"]')).toContainText('7');
+  await screenshot(page, 'admin-tenant-quota');
+
   await page.getByLabel('Slug').fill('Not A Label');
   await page.getByRole('button', { name: 'Register tenant' }).click();
   await expect(page.getByText('lower-case letters only')).toBeVisible();

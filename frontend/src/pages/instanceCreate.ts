@@ -221,6 +221,11 @@ export const instanceCreatePage: Page = async (root, { session, events, navigate
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    // Enter in a field moves on to the next step; only the review step creates.
+    if (step < STEPS.length - 1) {
+      if (validate(step)) show(step + 1);
+      return;
+    }
     for (let i = 0; i < STEPS.length - 1; i++) {
       if (!validate(i)) { show(i); validate(i); return; }
     }
