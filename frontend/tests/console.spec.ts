@@ -1,5 +1,6 @@
 import { expect, test, type WebSocketRoute } from '@playwright/test';
 import { screenshot, signIn } from './helpers';
+import { startWebSocketServer, type TestConnection } from './support/websocketServer';
 
 // The serial console in a real browser: the terminal component (xterm.js), the connection state
 // machine and the instance page, against a simulated console gateway (the instance and its
@@ -75,4 +76,67 @@ test('the serial console shows the console, sends keystrokes and reconnects with
   sockets[1].onClose(() => { closedByPortal = true; });
   await page.getByRole('tab', { name: 'Overview' }).click();
   await expect.poll(() => closedByPortal).toBe(true);
+});
+
+/** A minimal RFB 3.8 server: version, security "None", ServerInit of a 640×480 true-colour screen. */
+function simulateVncServer(connection: TestConnection, name: string): void {
+  let received = Buffer.alloc(0);
+  let stage: 'version' | 'security' | 'init' | 'running' = 'version';
+  connection.send(Buffer.from('RFB 003.008\n'));
+  connection.onMessage((message) => {
+    received = Buffer.concat([received, message]);
+    if (stage === 'version' && received.length >= 12) {
+      received = received.subarray(12);
+      stage = 'security';
+      connection.send(Buffer.from([1, 1]));
+    }
+    if (stage === 'security' && received.length >= 1) {
+      received = received.subarray(1);
+      stage = 'init';
+      connection.send(Buffer.from([0, 0, 0, 0]));
+    }
+    if (stage === 'init' && received.length >= 1) {
+      received = received.subarray(1);
+      stage = 'running';
+      const init = Buffer.alloc(24 + name.length);
+      init.writeUInt16BE(640, 0);
+      init.writeUInt16BE(480, 2);
+      Buffer.from([32, 24, 0, 1, 0, 255, 0, 255, 0, 255, 16, 8, 0, 0, 0, 0]).copy(init, 4);
+      init.writeUInt32BE(name.length, 20);
+      init.write(name, 24);
+      connection.send(init);
+    }
+  });
+}
+
+test('the graphical console connects noVNC with a ticket', async ({ page }) => {
+  const paths: string[] = [];
+  const gateway = await startWebSocketServer((connection) => {
+    paths.push(connection.path);
+    simulateVncServer(connection, 'vnc-demo');
+  });
+  try {
+    await signIn(page, 'bob');
+    const now = new Date().toISOString();
+    await page.route(`**/api/v1/instances/${INSTANCE}`, (route) => route.fulfill({
+      json: {
+        id: INSTANCE, name: 'vnc-demo', tenant: 'acme', kind: 'vm', type: 'v1.nano', image: 'debian/12',
+        vcpus: 1, memoryMiB: 256, diskGiB: 2, desiredState: 'running', state: 'running', createdAt: now, updatedAt: now,
+      },
+    }));
+    const requested: unknown[] = [];
+    await page.route(`**/api/v1/instances/${INSTANCE}/console`, async (route) => {
+      requested.push(route.request().postDataJSON());
+      await route.fulfill({ json: { ticket: 'v1', url: `${gateway.url}/ws/console/v1`, expiresAt: now } });
+    });
+
+    await page.goto(`/#/instances/${INSTANCE}?tab=vnc`);
+    await expect(page.getByTestId('console-status')).toHaveText('Connected');
+    expect(requested).toEqual([{ type: 'vnc' }]);
+    expect(paths).toEqual(['/ws/console/v1']);
+    await expect(page.getByTestId('console-vnc').locator('canvas')).toBeVisible();
+    await screenshot(page, 'console-vnc');
+  } finally {
+    await gateway.stop();
+  }
 });
