@@ -51,7 +51,7 @@ remove_host_traces() {
   done
   # Helpers of the jails (console keepers) run with paths inside the data directory.
   for process in /proc/[0-9]*; do
-    line="$(tr '\0' ' ' < "$process/cmdline" 2>/dev/null || true)"
+    line="$( { tr '\0' ' ' < "$process/cmdline"; } 2>/dev/null || true)"
     case "$line" in *"$e2e_data/"*) kill -KILL "${process#/proc/}" 2>/dev/null || true ;; esac
   done
   ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | while read -r line; do
