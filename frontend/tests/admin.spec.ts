@@ -1,9 +1,13 @@
 import { expect, test } from '@playwright/test';
-import { open, screenshot, signIn, uniqueName } from './helpers';
+import { expectLabelled, open, screenshot, signIn, uniqueName } from './helpers';
 
 test('a platform admin sees hosts, tenants and the platform pages', async ({ page }) => {
   await signIn(page, 'admin');
   await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Hosts' })).toBeVisible();
+
+  await open(page, '#/', 'Dashboard');
+  await expect(page.getByRole('region', { name: 'Platform capacity' })).toBeVisible();
+  await screenshot(page, 'admin-dashboard');
 
   await open(page, '#/admin/hosts', 'Hosts');
   const platform = page.getByRole('region', { name: /^Platform: \d+ hosts?$/ });
@@ -30,6 +34,7 @@ test('a platform admin sees hosts, tenants and the platform pages', async ({ pag
   await quota.getByLabel('Instances', { exact: true }).fill('7');
   await quota.getByRole('button', { name: `Save the quota of ${slug}` }).click();
   await expect(quota.locator('tr[data-resource="instances"]')).toContainText('7');
+  await expectLabelled(page);
   await screenshot(page, 'admin-tenant-quota');
 
   await page.getByLabel('Slug').fill('Not A Label');

@@ -57,3 +57,13 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 
 /** A name no earlier run used. */
 export const uniqueName = (prefix: string) => `${prefix}-${Date.now().toString(36)}`;
+
+/** Every visible form control on the page has a label (or an accessible name of its own). */
+export async function expectLabelled(page: Page): Promise<void> {
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input, select, textarea')]
+      .filter((control) => control.type !== 'hidden' && !control.closest('.xterm') && control.getClientRects().length > 0)
+      .filter((control) => (control.labels?.length ?? 0) === 0 && !control.getAttribute('aria-label') && !control.closest('label'))
+      .map((control) => control.outerHTML.slice(0, 120)));
+  expect(unlabelled).toEqual([]);
+}

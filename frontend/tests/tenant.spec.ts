@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { open, screenshot, signIn, signOut, uniqueName } from './helpers';
+import { expectLabelled, open, screenshot, signIn, signOut, uniqueName } from './helpers';
 
 // A tenant member's day: sign in, look around, create a jail through the wizard, watch it, and a
 // user of another tenant never sees it.
@@ -17,11 +17,14 @@ test('bob creates a jail through the wizard; dave of another tenant does not see
 
   await page.getByTestId('new-instance').click();
   await expect(page.getByRole('heading', { level: 1, name: 'New instance' })).toBeVisible();
+  await expectLabelled(page);
   await page.getByRole('radio', { name: /^Jail/ }).check();
   await page.getByRole('button', { name: 'Next' }).click();
+  await expectLabelled(page);
   await page.getByLabel('Image').fill('busybox');
   await page.getByLabel('Name', { exact: true }).fill(name);
   await page.getByRole('button', { name: 'Next' }).click();
+  await expectLabelled(page);
   await page.getByRole('radio', { name: /^j1\.nano/ }).check();
   await page.getByRole('button', { name: 'Next' }).click();
   await expect(page.getByRole('group', { name: 'Network' })).toBeVisible();
@@ -97,4 +100,12 @@ test('the portal works on a phone-sized screen', async ({ page }) => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Activity' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Activity' })).toBeVisible();
   await screenshot(page, 'phone-activity');
+});
+
+test('a viewer sees the instances but cannot change them', async ({ page }) => {
+  await signIn(page, 'vera');
+  await expect(page.getByTestId('who')).toContainText('viewer');
+  await open(page, '#/instances', 'Instances');
+  await expect(page.getByTestId('new-instance')).toHaveCount(0);
+  await expect(page.locator('main').getByRole('button', { name: /^(Start|Stop|Restart|Delete) / })).toHaveCount(0);
 });

@@ -1,4 +1,6 @@
 import { isUnavailable } from '../api/client';
+import { listHosts } from '../api/hosts';
+import { totalCapacity } from '../util/capacity';
 import { listInstances } from '../api/instances';
 import { listOperations } from '../api/operations';
 import { getQuota } from '../api/quota';
@@ -32,7 +34,19 @@ export const dashboardPage: Page = (root, { session, events, signal }) => {
     section('Recent activity', activityBody)));
 
   if (isPlatformAdmin(session) && !session.tenant) {
-    replace(quotaBody, h('p', { class: 'hint' }, 'Platform admins act for no tenant; see each tenant\'s quota under ', h('a', { href: '#/admin/tenants' }, 'Tenants'), '.'));
+    // Platform admins act for no tenant: the platform's capacity takes the quota's place.
+    quotaBody.closest('section')?.querySelector('h2')?.replaceChildren('Platform capacity');
+    listHosts().then(({ items }) => {
+      if (signal.aborted) return;
+      const resources = [
+        { label: 'vCPUs', total: totalCapacity(items.map((host) => host.vcpus)), format: (n: number) => String(n) },
+        { label: 'Memory', total: totalCapacity(items.map((host) => host.memoryMiB)), format: formatMiB },
+        { label: 'Storage', total: totalCapacity(items.map((host) => host.storageGiB)), format: formatGiB },
+      ];
+      replace(quotaBody,
+        resources.map(({ label, total, format }) => gauge(label, total.allocated, total.allocatable, total.used ?? null, format)),
+        h('a', { href: '#/admin/hosts' }, `${items.length} host${items.length === 1 ? '' : 's'}`));
+    }).catch((error) => { if (!signal.aborted) replace(quotaBody, errorBanner(error, 'Loading hosts')); });
   } else getQuota().then((answer) => {
     if (signal.aborted) return;
     const resources = normalizeQuota(answer);

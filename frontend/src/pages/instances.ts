@@ -49,7 +49,10 @@ export const instancesPage: Page = async (root, { session, events, signal }) => 
   );
   const tray = h('div', { class: 'tray', 'aria-live': 'polite' });
   const body = h('div', null, loading('Loading instances'));
-  root.append(tray, body);
+  const kindFilter = h('select', { id: 'instance-kind', 'aria-label': 'Kind' },
+    h('option', { value: '' }, 'All kinds'), h('option', { value: 'jail' }, 'Jails'), h('option', { value: 'vm' }, 'Virtual machines'));
+  const search = h('input', { type: 'search', id: 'instance-search', placeholder: 'Filter by name, image or address', 'aria-label': 'Filter instances' });
+  root.append(h('div', { class: 'toolbar' }, kindFilter, search), tray, body);
 
   let instances: Instance[] = [];
   let next: string | null | undefined = null;
@@ -72,6 +75,15 @@ export const instancesPage: Page = async (root, { session, events, signal }) => 
     );
 
   const render = () => {
+    const needle = search.value.trim().toLowerCase();
+    const shown = needle
+      ? instances.filter((instance) => [instance.name, instance.image, instance.address ?? '', instance.tenant ?? '']
+        .some((text) => text.toLowerCase().includes(needle)))
+      : instances;
+    if (instances.length > 0 && shown.length === 0) {
+      replace(body, empty(`No instance matches "${search.value}".`));
+      return;
+    }
     if (instances.length === 0) {
       replace(body, empty('No instances yet.', operate ? h('a', { class: 'button primary', href: '#/instances/new' }, 'Create your first instance') : h('span')));
       return;
@@ -79,7 +91,7 @@ export const instancesPage: Page = async (root, { session, events, signal }) => 
     const headers = ['Name', 'State', 'Kind', 'Image', 'Size', 'Address', 'Created'];
     if (isPlatformAdmin(session)) headers.splice(1, 0, 'Tenant');
     if (operate) headers.push('Actions');
-    const rows = instances.map((instance) => {
+    const rows = shown.map((instance) => {
       const cells: (Node | string)[] = [
         h('a', { href: `#/instances/${encodeURIComponent(instance.id)}`, class: 'instance-name' }, instance.name),
         h('span', null, stateBadge(instance.state), instance.stateDetail ? h('span', { class: 'state-detail' }, instance.stateDetail) : null),
@@ -95,14 +107,14 @@ export const instancesPage: Page = async (root, { session, events, signal }) => 
     });
     replace(
       body,
-      table('Instances', headers, rows, (index) => ({ 'data-instance': instances[index].name, 'data-state': instances[index].state })),
+      table('Instances', headers, rows, (index) => ({ 'data-instance': shown[index].name, 'data-state': shown[index].state })),
       next ? h('button', { type: 'button', onclick: () => void load(true) }, 'Show more') : null,
     );
   };
 
   const load = async (more = false) => {
     try {
-      const page = await listInstances({ limit: 100, cursor: more ? next ?? undefined : undefined });
+      const page = await listInstances({ kind: (kindFilter.value || undefined) as Instance['kind'] | undefined, limit: 100, cursor: more ? next ?? undefined : undefined });
       if (signal.aborted) return;
       const items = more ? [...instances, ...page.items] : page.items;
       // Polling must not redraw (and take the keyboard focus away) when nothing changed.
@@ -146,6 +158,8 @@ export const instancesPage: Page = async (root, { session, events, signal }) => 
       });
   });
 
+  kindFilter.addEventListener('change', () => { instances = []; void load(); });
+  search.addEventListener('input', () => render());
   const stopPolling = events.whileNotLive(() => void load(), 3000);
   await load();
   return () => {
