@@ -94,7 +94,7 @@ export function operationRow(operation: Operation): HTMLElement {
 }
 
 /** A quota gauge: allocated of limit as a bar, used as a marker line. */
-export function gauge(label: string, allocated: number, limit: number | null, used: number | null, format: (n: number) => string): HTMLElement {
+export function gauge(label: string, allocated: number, limit: number | null, used: number | null, format: (n: number) => string, limitLabel = 'limit'): HTMLElement {
   const fraction = limit && limit > 0 ? allocated / limit : 0;
   const usedFraction = limit && limit > 0 && used !== null ? used / limit : null;
   const level = gaugeLevel(fraction);
@@ -116,7 +116,7 @@ export function gauge(label: string, allocated: number, limit: number | null, us
       { class: 'gauge-figures' },
       `${format(allocated)} allocated`,
       used !== null ? ` · ${format(used)} used` : '',
-      limit !== null ? ` · limit ${format(limit)}` : '',
+      limit !== null ? ` · ${limitLabel} ${format(limit)}` : '',
     ),
   );
 }
