@@ -19,6 +19,22 @@ test('a platform admin sees hosts, tenants and the platform pages', async ({ pag
     await expect(hosts.nth(index).getByRole('table')).toContainText('Ratio');
   }
   await screenshot(page, 'admin-hosts');
+  if ((await hosts.count()) > 0) {
+    // Change a host's CPU overcommit ratio and put it back.
+    const host = hosts.first();
+    const name = (await host.getAttribute('data-host')) ?? '';
+    await host.getByText('Change state, overcommit ratios and reserve').click();
+    const ratio = host.getByLabel('CPU ratio');
+    const before = await ratio.inputValue();
+    await ratio.fill('2.5');
+    await host.getByRole('button', { name: `Save ${name}` }).click();
+    const vcpuRow = page.locator(`section.host[data-host="${name}"] tr`).filter({ hasText: 'vCPUs' });
+    await expect(vcpuRow).toContainText('2.5×');
+    await page.locator(`section.host[data-host="${name}"]`).getByText('Change state, overcommit ratios and reserve').click();
+    await page.locator(`section.host[data-host="${name}"]`).getByLabel('CPU ratio').fill(before);
+    await page.locator(`section.host[data-host="${name}"]`).getByRole('button', { name: `Save ${name}` }).click();
+    await expect(vcpuRow).not.toContainText('2.5×');
+  }
 
   await open(page, '#/admin/tenants', 'Tenants');
   const slug = uniqueName('e2e-tenant');

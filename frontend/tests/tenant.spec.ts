@@ -75,6 +75,9 @@ test('bob creates a jail through the wizard; dave of another tenant does not see
   }
 
   await open(page, '#/activity', 'Activity');
+  if (outcome === 'accepted') {
+    await expect(page.locator('.operation[data-state="succeeded"]').filter({ hasText: 'Create instance' }).first()).toBeVisible();
+  }
   await screenshot(page, 'tenant-activity');
   await open(page, '#/images', 'Images');
   await screenshot(page, 'tenant-images');
