@@ -108,8 +108,10 @@ static int receive_fd(int sock)
 	struct cmsghdr *header;
 	int fd;
 
-	if (recvmsg(sock, &message, MSG_CMSG_CLOEXEC) < 0)
-		return -errno;
+	while (recvmsg(sock, &message, MSG_CMSG_CLOEXEC) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
 	header = CMSG_FIRSTHDR(&message);
 	if (!header || header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS ||
 	    header->cmsg_len != CMSG_LEN(sizeof(int)))
@@ -279,7 +281,11 @@ static int wait_runtime(struct runtime *runtime, int console_listener)
 			return -errno;
 		}
 		if (fds[1].revents & POLLIN) {
-			int connection = accept4(console_listener, NULL, NULL, SOCK_CLOEXEC);
+			int connection;
+
+			do
+				connection = accept4(console_listener, NULL, NULL, SOCK_CLOEXEC);
+			while (connection < 0 && errno == EINTR);
 
 			if (connection >= 0) {
 				pty = receive_fd(connection);
@@ -332,7 +338,8 @@ static int fail(const char *what, int code)
 int main(int argc, char **argv)
 {
 	struct runtime runtime = { .pid = -1 };
-	struct sigaction child_action = { .sa_handler = on_child };
+	/* SIGCHLD wakes poll(); other calls it interrupts restart. */
+	struct sigaction child_action = { .sa_handler = on_child, .sa_flags = SA_RESTART };
 	int console_listener, server, pty, exit_code;
 
 	if (argc < 5) {
@@ -365,7 +372,7 @@ int main(int argc, char **argv)
 	if (exit_code != 0 || pty < 0) {
 		printf("error %d\n%.*s", exit_code != 0 ? exit_code : 1, (int)runtime.length, runtime.text);
 		if (exit_code == 0)
-			printf("the runtime handed over no console\n");
+			printf("the runtime handed over no console (%s)\n", strerror(-pty));
 		if (pty >= 0)
 			close(pty);
 		cleanup();

@@ -42,8 +42,12 @@ public class Quotas {
                         + " from Instance i where i.tenantId = :tenant and i.deletedAt is null", Object[].class)
                 .setParameter("tenant", tenantId)
                 .getSingleResult();
+        long consoleSessions = em.createQuery("select count(s) from ConsoleSession s where s.tenantId = :tenant"
+                        + " and s.endedAt is null", Long.class)
+                .setParameter("tenant", tenantId)
+                .getSingleResult();
         return new Allocation(number(row[0]), number(row[1]), number(row[2]), number(row[3]), number(row[4]),
-                number(row[5]), number(row[6]), 0, 0, 0, 0);
+                number(row[5]), number(row[6]), 0, 0, 0, consoleSessions);
     }
 
     /** Locks the tenant and refuses the demand if it passes a limit. */

@@ -45,10 +45,10 @@ public final class Command {
 
     private static final long TIMEOUT_SECONDS = 120;
 
-    /** Drains stderr beside the caller draining stdout; one thread per running command. */
+    /** Drains the output of running commands; two threads per running command. */
     private static final java.util.concurrent.ExecutorService DRAINERS =
             java.util.concurrent.Executors.newCachedThreadPool(task -> {
-                Thread thread = new Thread(task, "command-stderr");
+                Thread thread = new Thread(task, "command-output");
                 thread.setDaemon(true);
                 return thread;
             });
@@ -73,6 +73,10 @@ public final class Command {
         } catch (IOException e) {
             return new Result(List.copyOf(command), 127, "", e.getMessage());
         }
+        // Wait for the process, not for its pipes: a hung command (a file system that stops
+        // answering) is killed after the timeout, and a child it leaves behind holding the pipes
+        // cannot stall the caller.
+        CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> drain(process.getInputStream()), DRAINERS);
         CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> drain(process.getErrorStream()), DRAINERS);
         try {
             if (input != null) {
@@ -80,18 +84,28 @@ public final class Command {
                     stdin.write(input.getBytes(StandardCharsets.UTF_8));
                 }
             }
-            String stdout = drain(process.getInputStream());
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                return new Result(List.copyOf(command), 124, stdout, "timed out");
+                process.waitFor(5, TimeUnit.SECONDS);
+                return new Result(List.copyOf(command), 124, collect(stdout),
+                        "timed out after " + TIMEOUT_SECONDS + " s: " + collect(stderr));
             }
-            return new Result(List.copyOf(command), process.exitValue(), stdout, stderr.join());
+            return new Result(List.copyOf(command), process.exitValue(), collect(stdout), collect(stderr));
         } catch (IOException e) {
+            process.destroyForcibly();
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
             throw new IllegalStateException("interrupted running " + command, e);
+        }
+    }
+
+    private static String collect(CompletableFuture<String> output) throws InterruptedException {
+        try {
+            return output.get(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return "";
         }
     }
 

@@ -467,8 +467,11 @@ public final class LinuxHostDriver implements HostDriver {
         if (cpu == 0) {
             cpu = cgroupV2CpuNanos(instanceId);
         }
+        // The host end of the veth pair sends what the jail receives, and the reverse.
+        long received = network.hostInterfaceCounter(instanceId, "tx_bytes");
+        long sent = network.hostInterfaceCounter(instanceId, "rx_bytes");
         return new Usage(disk.usedBytes(), disk.referencedBytes(), disk.snapshotBytes(), disk.compressRatio(),
-                memory, cpu);
+                memory, cpu, received, sent);
     }
 
     @Override

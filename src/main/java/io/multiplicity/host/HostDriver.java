@@ -78,6 +78,14 @@ public interface HostDriver {
         throw new UnsupportedOperationException("usage");
     }
 
+    /**
+     * Opens a new connection to the instance's graphical console: the RFB (VNC) byte stream of its
+     * monitor's VNC server. Each call is a separate RFB client.
+     */
+    default ConsoleStream openGraphics(UUID instanceId) throws java.io.IOException {
+        throw new UnsupportedOperationException("graphical console");
+    }
+
     /** Opens the instance's serial console. */
     default ConsoleStream openConsole(UUID instanceId) throws java.io.IOException {
         throw new UnsupportedOperationException("console");
@@ -92,9 +100,11 @@ public interface HostDriver {
      * @param compressRatio       ZFS {@code compressratio}
      * @param memoryBytes         memory in use now, 0 when not running
      * @param cpuNanos            CPU time consumed since it started, 0 when not running
+     * @param networkRxBytes      bytes the instance received since it started, 0 when not running
+     * @param networkTxBytes      bytes the instance sent since it started, 0 when not running
      */
     record Usage(long diskUsedBytes, long diskReferencedBytes, long snapshotBytes, double compressRatio,
-            long memoryBytes, long cpuNanos) {
+            long memoryBytes, long cpuNanos, long networkRxBytes, long networkTxBytes) {
     }
 
     /** A console: its output to read, its input to write. Closing it leaves the instance running. */

@@ -21,6 +21,9 @@ public final class InstanceHandlers {
         @Inject
         InstanceRuntime runtime;
 
+        @Inject
+        io.multiplicity.console.SerialBroker consoles;
+
         @Override
         public boolean resumable() {
             return true;
@@ -47,10 +50,12 @@ public final class InstanceHandlers {
                 throw new IllegalStateException("instance did not start: " + status.state()
                         + (status.detail() == null ? "" : " (" + status.detail() + ")"));
             }
+            consoles.watch(context.targetId());
         }
 
         void stop(OperationContext context, InstanceRuntime.Target target, Duration timeout) {
             runtime.state(context.targetId(), InstanceState.STOPPING, null);
+            consoles.release(context.targetId());
             InstanceStatus status = target.driver().stop(context.targetId(), timeout);
             runtime.state(context.targetId(), status.state() == InstanceStatus.State.ABSENT
                     ? InstanceState.STOPPED : InstanceRuntime.stateOf(status), null);
@@ -164,6 +169,7 @@ public final class InstanceHandlers {
             InstanceRuntime.Target target = runtime.load(context.targetId());
             runtime.state(context.targetId(), InstanceState.DELETING, null);
             context.progress(10);
+            consoles.release(context.targetId());
             target.driver().stop(context.targetId(), InstanceRuntime.stopTimeout(context.input()));
             context.progress(40);
             target.driver().destroy(context.targetId());

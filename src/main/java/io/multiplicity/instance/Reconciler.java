@@ -36,6 +36,9 @@ public class Reconciler {
     @Inject
     EntityManager em;
 
+    @Inject
+    io.multiplicity.console.SerialBroker consoles;
+
     private record Row(UUID id, String actualState, String desiredState, boolean busy) {
     }
 
@@ -74,6 +77,11 @@ public class Reconciler {
             }
             InstanceStatus status = byId.getOrDefault(row.id(), InstanceStatus.absent(row.id()));
             String observed = observedState(row, status);
+            if (InstanceState.RUNNING.equals(observed)) {
+                consoles.watch(row.id());
+            } else {
+                consoles.release(row.id());
+            }
             if (!observed.equals(row.actualState())) {
                 LOG.infof("instance %s is %s on the host, was %s", row.id(), observed, row.actualState());
                 runtime.state(row.id(), observed, detail(status, observed));

@@ -39,6 +39,7 @@ class AccessMatrixTest {
     static String globexInstance;
     static String acmeOperation;
     static String hostId;
+    static String acmeTenant;
 
     static void fixtures() {
         if (acmeInstance != null) {
@@ -49,6 +50,8 @@ class AccessMatrixTest {
         acmeInstance = waitFor(acmeOperation, "bob").path("target");
         String globexOperation = create("dave", "matrix-globex");
         globexInstance = waitFor(globexOperation, "dave").path("target");
+        acmeTenant = Api.as("admin").get("/api/v1/admin/tenants").then().statusCode(200).extract()
+                .path("items.find { it.slug == 'acme' }.id");
         hostId = Api.as("admin").get("/api/v1/admin/hosts").then().statusCode(200).extract()
                 .path("items.find { it.name == 'test-host' }.id");
     }
@@ -120,6 +123,12 @@ class AccessMatrixTest {
             cases.add(new Case(user, "POST", "/api/v1/operations/" + acmeOperation + "/cancel", null,
                     !writer ? 403 : (admin || acme ? 409 : 404)));
             cases.add(new Case(user, "GET", "/api/v1/audit", null, admin || tenantAdmin ? 200 : 403));
+            cases.add(new Case(user, "POST", "/api/v1/instances/" + acmeInstance + "/console", Map.of("type", "serial"),
+                    admin || acme ? 201 : 404));
+            cases.add(new Case(user, "GET", "/api/v1/console-sessions", null, admin || tenantAdmin ? 200 : 403));
+            cases.add(new Case(user, "GET", "/api/v1/quota", null, admin ? 403 : 200));
+            cases.add(new Case(user, "GET", "/api/v1/admin/quotas/" + acmeTenant, null, admin ? 200 : 403));
+            cases.add(new Case(user, "PUT", "/api/v1/admin/quotas/" + acmeTenant, Map.of(), admin ? 202 : 403));
             cases.add(new Case(user, "GET", "/api/v1/admin/tenants", null, admin ? 200 : 403));
             cases.add(new Case(user, "POST", "/api/v1/admin/tenants",
                     Map.of("slug", "t-" + user + "-" + UUID.randomUUID().toString().substring(0, 6)), admin ? 202 : 403));

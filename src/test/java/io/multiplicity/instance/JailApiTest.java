@@ -12,6 +12,8 @@ import io.multiplicity.agent.network.HostNetwork;
 import io.multiplicity.host.HostDriver;
 import io.multiplicity.host.InstanceStatus;
 import io.multiplicity.support.Api;
+import io.multiplicity.support.ConsoleClient;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.multiplicity.support.LocalJailProfile;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.ClientProxy;
@@ -39,6 +41,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestProfile(LocalJailProfile.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class JailApiTest {
+
+    @TestHTTPResource("/")
+    java.net.URL base;
 
     static String web;
     static String db;
@@ -130,6 +135,108 @@ class JailApiTest {
 
     @Test
     @Order(4)
+    void consoleThroughTheGatewayWithSharingScrollbackAndAudit() throws Exception {
+        String serial = ticket("bob", web, "serial");
+        try (ConsoleClient bob = ConsoleClient.connect(base.toString(), serial)) {
+            assertTrue(bob.awaitControl(c -> c.contains("\"you\":\"writer\""), Duration.ofSeconds(10)),
+                    "the first viewer writes: " + bob.controls());
+            bob.type("hostname\n");
+            String name = Api.as("bob").get("/api/v1/instances/" + web).path("name");
+            assertTrue(bob.awaitOutput(name, Duration.ofSeconds(10)), "hostname answered: " + bob.output());
+
+            try (ConsoleClient alice = ConsoleClient.connect(base.toString(), ticket("alice", web, "serial"))) {
+                assertTrue(alice.awaitOutput(name, Duration.ofSeconds(10)), "a late viewer gets the scrollback");
+                assertTrue(alice.awaitControl(c -> c.contains("\"you\":\"reader\""), Duration.ofSeconds(10)),
+                        "a second viewer reads only: " + alice.controls());
+                bob.type("echo shared-$((6*7))\n");
+                assertTrue(alice.awaitOutput("shared-42", Duration.ofSeconds(10)), "both see the output");
+                assertTrue(bob.awaitOutput("shared-42", Duration.ofSeconds(10)));
+                alice.type("echo intruding\n");
+                assertTrue(alice.awaitControl(c -> c.contains("read-only"), Duration.ofSeconds(5)), alice.controls().toString());
+                alice.control("{\"type\":\"takeover\"}");
+                assertTrue(bob.awaitControl(c -> c.contains("\"writer\":\"alice\"") && c.contains("\"you\":\"reader\""),
+                        Duration.ofSeconds(5)), "the takeover is announced: " + bob.controls());
+                alice.type("echo taken-$((7*6))\n");
+                assertTrue(bob.awaitOutput("taken-42", Duration.ofSeconds(10)));
+                alice.control("{\"type\":\"ping\"}");
+                assertTrue(alice.awaitControl(c -> c.contains("pong"), Duration.ofSeconds(5)));
+            }
+        }
+        try (ConsoleClient again = ConsoleClient.connect(base.toString(), ticket("bob", web, "serial"))) {
+            assertTrue(again.awaitOutput("shared-42", Duration.ofSeconds(10)), "a reconnecting viewer gets the scrollback");
+            assertTrue(again.awaitOutput("taken-42", Duration.ofSeconds(10)));
+        }
+
+        Instant settle = Instant.now().plusSeconds(10);
+        List<Map<String, Object>> sessions = List.of();
+        while (Instant.now().isBefore(settle)) {
+            sessions = Api.as("alice").get("/api/v1/console-sessions?instance=" + web).path("items");
+            if (sessions.size() >= 3 && sessions.stream().allMatch(s -> s.get("endedAt") != null)) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        assertThat(sessions).hasSize(3);
+        assertThat(sessions).allMatch(s -> s.get("endedAt") != null && s.get("clientAddress") != null);
+        assertThat(sessions).extracting(s -> s.get("user")).contains("bob", "alice");
+        assertThat(sessions).allMatch(s -> ((Number) s.get("bytesOut")).longValue() > 0);
+        assertThat(sessions).anyMatch(s -> ((Number) s.get("bytesIn")).longValue() > 0);
+        Api.as("bob").get("/api/v1/console-sessions").then().statusCode(403);
+        String recorded = (String) sessions.get(sessions.size() - 1).get("id");
+        String cast = Api.as("alice").accept("*/*").get("/api/v1/console-sessions/" + recorded + "/recording").then().statusCode(200)
+                .extract().asString();
+        assertThat(cast.lines().findFirst().orElseThrow()).contains("\"version\":2");
+        assertThat(cast).contains("hostname");
+    }
+
+    @Test
+    @Order(5)
+    void badTicketsAreRefusedWithAClearCloseCodeAndAudited() throws Exception {
+        long refusedBefore = refusals();
+        String serial = ticket("bob", web, "serial");
+        try (ConsoleClient first = ConsoleClient.connect(base.toString(), serial)) {
+            assertTrue(first.awaitControl(c -> c.contains("writer"), Duration.ofSeconds(10)));
+        }
+        try (ConsoleClient reused = ConsoleClient.connect(base.toString(), serial)) {
+            assertEquals(4409, reused.closeCode(Duration.ofSeconds(10)), "reused: " + reused.closeReason());
+        }
+        String forVnc = ticket("bob", web, "serial").replace("/serial/", "/vnc/");
+        try (ConsoleClient wrongType = ConsoleClient.connect(base.toString(), forVnc)) {
+            assertEquals(4403, wrongType.closeCode(Duration.ofSeconds(10)), "wrong type: " + wrongType.closeReason());
+        }
+        String late = ticket("bob", web, "serial");
+        Thread.sleep(6000);
+        try (ConsoleClient expired = ConsoleClient.connect(base.toString(), late)) {
+            assertEquals(4410, expired.closeCode(Duration.ofSeconds(10)), "expired: " + expired.closeReason());
+        }
+        try (ConsoleClient forged = ConsoleClient.connect(base.toString(), "/ws/console/serial/" + "A".repeat(43))) {
+            assertEquals(4401, forged.closeCode(Duration.ofSeconds(10)), "unknown: " + forged.closeReason());
+        }
+        Api.as("dave").body(Map.of("type", "serial")).post("/api/v1/instances/" + web + "/console")
+                .then().statusCode(404);
+        Api.as("bob").body(Map.of("type", "teletype")).post("/api/v1/instances/" + web + "/console")
+                .then().statusCode(400);
+        assertEquals(refusedBefore + 4, refusals(), "each refused attempt is audited");
+        List<Map<String, Object>> audit = Api.as("admin").get("/api/v1/audit?action=console.refused&limit=10")
+                .path("items");
+        List<Object> codes = audit.stream().map(e -> ((Map<?, ?>) e.get("details")).get("closeCode"))
+                .map(Object.class::cast).toList();
+        assertThat(codes).contains(4409, 4403, 4410, 4401);
+    }
+
+    private static long refusals() {
+        return Api.as("admin").get("/api/v1/audit?action=console.refused&limit=500").<List<?>>path("items").size();
+    }
+
+    private static String ticket(String user, String instance, String type) {
+        Response issued = Api.as(user).body(Map.of("type", type)).post("/api/v1/instances/" + instance + "/console");
+        assertEquals(201, issued.statusCode(), issued.asString());
+        assertThat((String) issued.path("expiresAt")).isNotBlank();
+        return issued.path("url");
+    }
+
+    @Test
+    @Order(6)
     void deleteLeavesNothingOnTheHost() {
         LinuxHostDriver driver = driver();
         for (String[] owned : List.of(new String[] {"bob", web}, new String[] {"bob", db},

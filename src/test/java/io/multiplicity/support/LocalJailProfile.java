@@ -22,6 +22,8 @@ public class LocalJailProfile implements QuarkusTestProfile {
                 "multiplicity.agent.pool-size-gib", "4",
                 "multiplicity.agent.bridge", "mpa" + SUFFIX,
                 "multiplicity.network.pool", "10.91.0.0/16",
-                "multiplicity.hosts.reconcile-interval", "2s");
+                "multiplicity.hosts.reconcile-interval", "2s",
+                "multiplicity.console.ticket-lifetime", "5s",
+                "multiplicity.console.record", "true");
     }
 }

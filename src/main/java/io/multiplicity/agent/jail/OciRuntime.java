@@ -82,8 +82,10 @@ public final class OciRuntime {
      * {@link ConsoleKeeper}); its init waits for {@link #start}.
      */
     public List<String> createCommand(String id, Path bundle, Path consoleSocket, Path pidFile) {
-        return base("create", "--bundle", bundle.toString(), "--console-socket", consoleSocket.toString(),
-                "--pid-file", pidFile.toString(), id);
+        // No session keyring per jail: the kernel counts keyrings per host uid (200 by default), and
+        // jails in user namespaces share one; the jail's seccomp filter refuses the keyring calls.
+        return base("create", "--no-new-keyring", "--bundle", bundle.toString(), "--console-socket",
+                consoleSocket.toString(), "--pid-file", pidFile.toString(), id);
     }
 
     /** Lets the init of a created container run. */

@@ -86,6 +86,16 @@ public final class HostNetwork {
         }
     }
 
+    /** A statistics counter of the host end of the jail's veth pair, 0 when it has none. */
+    public long hostInterfaceCounter(UUID id, String counter) {
+        try {
+            return Long.parseLong(java.nio.file.Files.readString(
+                    java.nio.file.Path.of("/sys/class/net", hostInterface(id), "statistics", counter)).strip());
+        } catch (java.io.IOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
     /** Whether anything of the jail's network is left on the host. */
     public boolean hasTraces(UUID id) {
         return linkExists(hostInterface(id));
@@ -125,13 +135,12 @@ public final class HostNetwork {
      */
     public void ensureIsolation() {
         String chain = isolationChain();
-        if (Command.run("iptables", "-w", "-S", chain).ok()) {
-            return;
+        if (!Command.run("iptables", "-w", "-C", chain, "-i", prefix + "v+", "-o", prefix + "v+", "-j", "DROP").ok()) {
+            Command.run("iptables", "-w", "-N", chain);
+            Command.run("iptables", "-w", "-F", chain).check();
+            Command.run("iptables", "-w", "-A", chain, "-m", "physdev", "--physdev-is-bridged", "-j", "RETURN").check();
+            Command.run("iptables", "-w", "-A", chain, "-i", prefix + "v+", "-o", prefix + "v+", "-j", "DROP").check();
         }
-        Command.run("iptables", "-w", "-N", chain);
-        Command.run("iptables", "-w", "-F", chain).check();
-        Command.run("iptables", "-w", "-A", chain, "-m", "physdev", "--physdev-is-bridged", "-j", "RETURN").check();
-        Command.run("iptables", "-w", "-A", chain, "-i", prefix + "v+", "-o", prefix + "v+", "-j", "DROP").check();
         if (!Command.run("iptables", "-w", "-C", "FORWARD", "-j", chain).ok()) {
             Command.run("iptables", "-w", "-I", "FORWARD", "-j", chain).check();
         }

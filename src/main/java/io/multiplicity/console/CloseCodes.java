@@ -1,0 +1,25 @@
+package io.multiplicity.console;
+
+/** WebSocket close codes of the console gateway (4000–4999 are the application's). */
+public final class CloseCodes {
+
+    /** The session ended normally. */
+    public static final int NORMAL = 1000;
+    /** Nothing was typed or printed for the idle timeout. */
+    public static final int IDLE = 4000;
+    /** The viewer read too slowly and fell more than its buffer behind. */
+    public static final int TOO_SLOW = 4008;
+    /** The ticket does not exist or is malformed. */
+    public static final int UNKNOWN_TICKET = 4401;
+    /** The ticket is for another console type, tenant or instance. */
+    public static final int WRONG_TICKET = 4403;
+    /** The ticket was used before. */
+    public static final int TICKET_USED = 4409;
+    /** The ticket expired. */
+    public static final int TICKET_EXPIRED = 4410;
+    /** The instance's console is not available (not running, or it ended). */
+    public static final int UNAVAILABLE = 4503;
+
+    private CloseCodes() {
+    }
+}

@@ -1,0 +1,33 @@
+package io.multiplicity.console;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Browser consoles. */
+@ConfigMapping(prefix = "multiplicity.console")
+public interface ConsoleConfig {
+
+    /** How long a console ticket may wait for its WebSocket. */
+    @WithDefault("30s")
+    Duration ticketLifetime();
+
+    /** Serial output kept per instance and replayed to every new viewer. */
+    @WithDefault("1048576")
+    int scrollbackBytes();
+
+    /**
+     * Output one viewer may have in flight before it is dropped as too slow (serial), or before the
+     * console stops reading for it (graphics). Bounds what a slow browser makes the server hold.
+     */
+    @WithDefault("1048576")
+    int viewerBufferBytes();
+
+    /** A session with neither input nor output for this long is closed. */
+    @WithDefault("30m")
+    Duration idleTimeout();
+
+    /** Record serial sessions as asciicast v2 files, replayable in the portal. */
+    @WithDefault("false")
+    boolean record();
+}

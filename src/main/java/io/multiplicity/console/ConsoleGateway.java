@@ -1,0 +1,239 @@
+package io.multiplicity.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.multiplicity.host.HostDriver;
+import io.multiplicity.host.LocalAgent;
+import io.quarkus.websockets.next.CloseReason;
+import io.quarkus.websockets.next.OnBinaryMessage;
+import io.quarkus.websockets.next.OnClose;
+import io.quarkus.websockets.next.OnError;
+import io.quarkus.websockets.next.OnOpen;
+import io.quarkus.websockets.next.OnTextMessage;
+import io.quarkus.websockets.next.PathParam;
+import io.quarkus.websockets.next.WebSocket;
+import io.quarkus.websockets.next.WebSocketConnection;
+import io.vertx.core.buffer.Buffer;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * The browser side of consoles: {@code /ws/console/serial/{ticket}} and
+ * {@code /ws/console/vnc/{ticket}}. The ticket is the only credential; it is redeemed when the
+ * socket opens. Serial: binary frames carry terminal bytes both ways, JSON text frames carry
+ * control ({@code resize}, {@code ping}, {@code takeover}). VNC: the RFB byte stream both ways,
+ * for noVNC (subprotocol {@code binary}).
+ */
+@WebSocket(path = "/ws/console/{type}/{ticket}")
+public class ConsoleGateway {
+
+    private static final Logger LOG = Logger.getLogger(ConsoleGateway.class);
+
+    @Inject
+    ConsoleTickets tickets;
+
+    @Inject
+    SerialBroker broker;
+
+    @Inject
+    LocalAgent agent;
+
+    @Inject
+    ConsoleConfig config;
+
+    @Inject
+    ObjectMapper json;
+
+    @ConfigProperty(name = "multiplicity.data-dir", defaultValue = "data")
+    Path dataDir;
+
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+
+    private final class Session {
+        final ConsoleTickets.Grant grant;
+        final SocketViewer viewer;
+        final AsciicastRecorder recorder;
+        volatile SerialBroker.Attachment serial;
+        volatile HostDriver.ConsoleStream graphics;
+        volatile String reason;
+
+        Session(ConsoleTickets.Grant grant, SocketViewer viewer, AsciicastRecorder recorder) {
+            this.grant = grant;
+            this.viewer = viewer;
+            this.recorder = recorder;
+        }
+    }
+
+    @OnOpen
+    public void open(WebSocketConnection connection, @PathParam String type, @PathParam String ticket) {
+        String address = connection.handshakeRequest().remoteAddress();
+        ConsoleTickets.Grant grant;
+        try {
+            if (!type.equals("serial") && !type.equals("vnc")) {
+                throw new ConsoleTickets.Refusal(CloseCodes.WRONG_TICKET, "unknown console type " + type);
+            }
+            grant = tickets.redeem(ticket, type, address);
+        } catch (ConsoleTickets.Refusal refusal) {
+            LOG.infof("console ticket refused from %s: %s", address, refusal.getMessage());
+            connection.closeAndAwait(new CloseReason(refusal.code(), refusal.getMessage()));
+            return;
+        }
+        AsciicastRecorder recorder = null;
+        if (config.record() && type.equals("serial")) {
+            try {
+                recorder = new AsciicastRecorder(dataDir.toAbsolutePath().resolve("recordings").resolve(grant.sessionId() + ".cast"),
+                        80, 24, grant.username() + " on " + grant.instanceId());
+            } catch (IOException e) {
+                LOG.warnf("cannot record console session %s: %s", grant.sessionId(), e.getMessage());
+            }
+        }
+        SocketViewer viewer = new SocketViewer(connection, grant.username(), config.viewerBufferBytes(), recorder);
+        Session session = new Session(grant, viewer, recorder);
+        sessions.put(connection.id(), session);
+        try {
+            if (type.equals("serial")) {
+                session.serial = broker.attach(grant.instanceId(), viewer, grant.readOnly());
+            } else {
+                session.graphics = agent.driver().openGraphics(grant.instanceId());
+                Thread.ofVirtual().name("vnc-" + grant.sessionId()).start(() -> pumpGraphics(connection, session));
+            }
+        } catch (IOException | RuntimeException e) {
+            session.reason = "console unavailable: " + e.getMessage();
+            connection.closeAndAwait(new CloseReason(CloseCodes.UNAVAILABLE, truncate(session.reason)));
+        }
+    }
+
+    @OnBinaryMessage
+    public void binary(WebSocketConnection connection, Buffer data) {
+        Session session = sessions.get(connection.id());
+        if (session == null) {
+            return;
+        }
+        byte[] bytes = data.getBytes();
+        try {
+            if (session.serial != null) {
+                if (session.serial.input(bytes)) {
+                    session.viewer.bytesIn.addAndGet(bytes.length);
+                    if (session.recorder != null) {
+                        session.recorder.input(bytes);
+                    }
+                }
+            } else if (session.graphics != null) {
+                session.graphics.toConsole().write(bytes);
+                session.graphics.toConsole().flush();
+                session.viewer.bytesIn.addAndGet(bytes.length);
+            }
+        } catch (IOException e) {
+            session.reason = "console write failed: " + e.getMessage();
+            connection.closeAndAwait(new CloseReason(CloseCodes.UNAVAILABLE, truncate(session.reason)));
+        }
+    }
+
+    @OnTextMessage
+    public void text(WebSocketConnection connection, String message) {
+        Session session = sessions.get(connection.id());
+        if (session == null) {
+            return;
+        }
+        JsonNode control;
+        try {
+            control = json.readTree(message);
+        } catch (IOException e) {
+            session.viewer.control("{\"type\":\"error\",\"message\":\"control frames are JSON objects\"}");
+            return;
+        }
+        String type = control.path("type").asText("");
+        switch (type) {
+            case "ping" -> session.viewer.control("{\"type\":\"pong\"}");
+            case "takeover" -> {
+                if (session.serial != null) {
+                    session.serial.takeOver();
+                }
+            }
+            case "resize" -> {
+                int cols = control.path("cols").asInt(0);
+                int rows = control.path("rows").asInt(0);
+                if (cols < 1 || cols > 1000 || rows < 1 || rows > 1000) {
+                    session.viewer.control("{\"type\":\"error\",\"message\":\"resize wants cols and rows from 1 to 1000\"}");
+                }
+                // The jail's terminal size follows the writer's window where the host's console
+                // transport carries window sizes; the byte stream itself is unaffected.
+            }
+            default -> session.viewer.control("{\"type\":\"error\",\"message\":\"unknown control frame type '"
+                    + SerialBroker.escape(type) + "'\"}");
+        }
+    }
+
+    @OnClose
+    public void close(WebSocketConnection connection) {
+        Session session = sessions.remove(connection.id());
+        if (session == null) {
+            return;
+        }
+        if (session.serial != null) {
+            session.serial.detach();
+        }
+        if (session.graphics != null) {
+            try {
+                session.graphics.close();
+            } catch (IOException e) {
+                LOG.debug("closing graphics stream", e);
+            }
+        }
+        if (session.recorder != null) {
+            session.recorder.close();
+        }
+        CloseReason closeReason = connection.closeReason();
+        String reason = session.reason != null ? session.reason
+                : closeReason == null ? "closed"
+                : closeReason.getCode() + (closeReason.getMessage() == null || closeReason.getMessage().isEmpty()
+                        ? "" : " " + closeReason.getMessage());
+        tickets.finish(session.grant.sessionId(), session.viewer.bytesIn.get(), session.viewer.bytesOut.get(), reason,
+                session.recorder == null ? null : session.recorder.file().toString());
+    }
+
+    @OnError
+    public void error(WebSocketConnection connection, Throwable failure) {
+        Session session = sessions.get(connection.id());
+        if (session != null) {
+            session.reason = "error: " + failure.getMessage();
+        }
+        LOG.debugf("console connection %s failed: %s", connection.id(), failure.getMessage());
+    }
+
+    /** Copies RFB bytes to the browser, pausing while the browser is more than its buffer behind. */
+    private void pumpGraphics(WebSocketConnection connection, Session session) {
+        byte[] buffer = new byte[65536];
+        try (InputStream in = session.graphics.fromConsole()) {
+            int read;
+            while (!connection.isClosed() && (read = in.read(buffer)) >= 0) {
+                while (session.viewer.pending() > config.viewerBufferBytes() && !connection.isClosed()) {
+                    Thread.sleep(2);
+                }
+                session.viewer.send(java.util.Arrays.copyOf(buffer, read));
+            }
+        } catch (IOException e) {
+            LOG.debugf("graphics console of %s ended: %s", session.grant.instanceId(), e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!connection.isClosed()) {
+            session.reason = "the instance's graphics console ended";
+            connection.close(new CloseReason(CloseCodes.UNAVAILABLE, session.reason)).subscribe().with(done -> { },
+                    failure -> { });
+        }
+    }
+
+    private static String truncate(String reason) {
+        // A close frame's reason is at most 123 bytes.
+        return reason.length() > 120 ? reason.substring(0, 120) : reason;
+    }
+
+}

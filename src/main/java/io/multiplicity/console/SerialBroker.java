@@ -1,0 +1,265 @@
+package io.multiplicity.console;
+
+import io.multiplicity.host.HostDriver;
+import io.multiplicity.host.LocalAgent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+
+/**
+ * Holds each running instance's serial console open whether or not anyone watches, keeps the last
+ * output (the scrollback) and fans it out to every viewer. A new viewer first gets the scrollback,
+ * so a reload or a late viewer sees the boot log and the current screen. One viewer at a time is
+ * the writer; the others are read-only until one takes over, which every viewer is told.
+ *
+ * <p>A viewer that falls more than its buffer behind is dropped (it reconnects and gets the
+ * scrollback), so a slow browser never makes the broker hold more than a bounded amount.
+ */
+@ApplicationScoped
+public class SerialBroker {
+
+    private static final Logger LOG = Logger.getLogger(SerialBroker.class);
+
+    @Inject
+    LocalAgent agent;
+
+    @Inject
+    ConsoleConfig config;
+
+    private final Map<UUID, Channel> channels = new ConcurrentHashMap<>();
+
+    /** Starts holding the instance's console if it is not held yet. */
+    public void watch(UUID instanceId) {
+        try {
+            channel(instanceId);
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("console of %s not available yet: %s", instanceId, e.getMessage());
+        }
+    }
+
+    /** Lets go of the instance's console (it stopped or was deleted). */
+    public void release(UUID instanceId) {
+        Channel channel = channels.remove(instanceId);
+        if (channel != null) {
+            channel.shut(CloseCodes.UNAVAILABLE, "the instance's console ended");
+        }
+    }
+
+    /** Attaches a viewer: replays the scrollback, then streams. Writers may type; read-only viewers may not. */
+    public Attachment attach(UUID instanceId, Viewer viewer, boolean readOnly) throws IOException {
+        Channel channel = channel(instanceId);
+        return channel.attach(viewer, readOnly);
+    }
+
+    /** Instances whose console is held now. */
+    public Set<UUID> held() {
+        return Set.copyOf(channels.keySet());
+    }
+
+    /** Closes sessions that saw neither input nor output for the idle timeout. */
+    public void closeIdle() {
+        Instant limit = Instant.now().minus(config.idleTimeout());
+        for (Channel channel : channels.values()) {
+            channel.closeIdleViewers(limit);
+        }
+    }
+
+    private Channel channel(UUID instanceId) throws IOException {
+        Channel existing = channels.get(instanceId);
+        if (existing != null && existing.open) {
+            return existing;
+        }
+        synchronized (this) {
+            existing = channels.get(instanceId);
+            if (existing != null && existing.open) {
+                return existing;
+            }
+            HostDriver driver = agent.driver();
+            HostDriver.ConsoleStream stream = driver.openConsole(instanceId);
+            Channel channel = new Channel(instanceId, stream, new Scrollback(config.scrollbackBytes()));
+            channels.put(instanceId, channel);
+            Thread.ofVirtual().name("console-" + instanceId).start(channel::pump);
+            return channel;
+        }
+    }
+
+    /** One viewer's handle on a console. */
+    public interface Attachment {
+
+        /** Types into the console; returns false (and tells the viewer) when the viewer is read-only. */
+        boolean input(byte[] data) throws IOException;
+
+        /** Makes this viewer the writer, and tells every viewer. */
+        void takeOver();
+
+        boolean isWriter();
+
+        void detach();
+    }
+
+    private final class Channel {
+
+        private final UUID instanceId;
+        private final HostDriver.ConsoleStream stream;
+        private final Scrollback scrollback;
+        private final Map<Viewer, ViewerState> viewers = new ConcurrentHashMap<>();
+        private volatile Viewer writer;
+        private volatile boolean open = true;
+
+        private final class ViewerState {
+            volatile Instant lastActivity = Instant.now();
+        }
+
+        Channel(UUID instanceId, HostDriver.ConsoleStream stream, Scrollback scrollback) {
+            this.instanceId = instanceId;
+            this.stream = stream;
+            this.scrollback = scrollback;
+        }
+
+        void pump() {
+            byte[] buffer = new byte[16384];
+            try (InputStream in = stream.fromConsole()) {
+                int read;
+                while ((read = in.read(buffer)) >= 0) {
+                    if (read == 0) {
+                        continue;
+                    }
+                    byte[] chunk = java.util.Arrays.copyOf(buffer, read);
+                    synchronized (this) {
+                        scrollback.append(chunk, 0, read);
+                        for (Map.Entry<Viewer, ViewerState> entry : viewers.entrySet()) {
+                            entry.getValue().lastActivity = Instant.now();
+                            if (!entry.getKey().output(chunk)) {
+                                drop(entry.getKey(), CloseCodes.TOO_SLOW,
+                                        "the viewer fell too far behind; reconnect to get the scrollback");
+                            }
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                LOG.debugf("console of %s ended: %s", instanceId, e.getMessage());
+            } finally {
+                shut(CloseCodes.UNAVAILABLE, "the instance's console ended");
+                channels.remove(instanceId, this);
+            }
+        }
+
+        synchronized Attachment attach(Viewer viewer, boolean readOnly) {
+            byte[] history = scrollback.snapshot();
+            if (history.length > 0 && !viewer.output(history)) {
+                viewer.close(CloseCodes.TOO_SLOW, "could not send the scrollback");
+            }
+            viewers.put(viewer, new ViewerState());
+            if (!readOnly && writer == null) {
+                writer = viewer;
+            }
+            viewer.control(roleMessage(viewer));
+            return new Attachment() {
+                @Override
+                public boolean input(byte[] data) throws IOException {
+                    ViewerState state = viewers.get(viewer);
+                    if (state != null) {
+                        state.lastActivity = Instant.now();
+                    }
+                    if (writer != viewer) {
+                        viewer.control("{\"type\":\"error\",\"message\":\"read-only: take over to type\"}");
+                        return false;
+                    }
+                    OutputStream out = stream.toConsole();
+                    out.write(data);
+                    out.flush();
+                    return true;
+                }
+
+                @Override
+                public void takeOver() {
+                    if (readOnly) {
+                        viewer.control("{\"type\":\"error\",\"message\":\"your role lets you watch, not type\"}");
+                        return;
+                    }
+                    writer = viewer;
+                    announce();
+                }
+
+                @Override
+                public boolean isWriter() {
+                    return writer == viewer;
+                }
+
+                @Override
+                public void detach() {
+                    Channel.this.detach(viewer);
+                }
+            };
+        }
+
+        synchronized void detach(Viewer viewer) {
+            viewers.remove(viewer);
+            if (writer == viewer) {
+                writer = null;
+                announce();
+            }
+        }
+
+        private void drop(Viewer viewer, int code, String reason) {
+            viewers.remove(viewer);
+            if (writer == viewer) {
+                writer = null;
+            }
+            viewer.close(code, reason);
+        }
+
+        private void announce() {
+            for (Viewer each : viewers.keySet()) {
+                each.control(roleMessage(each));
+            }
+        }
+
+        private String roleMessage(Viewer viewer) {
+            Viewer current = writer;
+            return "{\"type\":\"writer\",\"writer\":" + (current == null ? "null" : "\"" + escape(current.name()) + "\"")
+                    + ",\"you\":\"" + (current == viewer ? "writer" : "reader") + "\",\"viewers\":" + viewers.size() + "}";
+        }
+
+        synchronized void closeIdleViewers(Instant limit) {
+            for (Map.Entry<Viewer, ViewerState> entry : Map.copyOf(viewers).entrySet()) {
+                if (entry.getValue().lastActivity.isBefore(limit)) {
+                    drop(entry.getKey(), CloseCodes.IDLE, "idle for " + config.idleTimeout().toMinutes() + " minutes");
+                }
+            }
+        }
+
+        synchronized void shut(int code, String reason) {
+            if (!open) {
+                return;
+            }
+            open = false;
+            for (Viewer viewer : Map.copyOf(viewers).keySet()) {
+                viewer.close(code, reason);
+            }
+            viewers.clear();
+            try {
+                stream.close();
+            } catch (IOException e) {
+                LOG.debug("closing console stream", e);
+            }
+        }
+    }
+
+    static String escape(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    @io.quarkus.scheduler.Scheduled(every = "30s", delayed = "30s")
+    void scheduledIdleCheck() {
+        closeIdle();
+    }
+}
