@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  backoffDelay, ConsoleConnection, nextState, PING_FRAME, resizeFrame, shouldReconnect, websocketUrl,
+  backoffDelay, ConsoleConnection, nextState, parseControl, PING_FRAME, resizeFrame, shouldReconnect, TAKEOVER_FRAME, websocketUrl,
   type ConsoleState, type SocketLike,
 } from './consoleConnection';
 
@@ -54,6 +54,12 @@ describe('console state machine', () => {
     expect(websocketUrl('https://gw/ws/x', { protocol: 'http:', host: 'h' })).toBe('wss://gw/ws/x');
     expect(JSON.parse(resizeFrame(80.7, 0))).toEqual({ type: 'resize', cols: 80, rows: 1 });
     expect(JSON.parse(PING_FRAME)).toEqual({ type: 'ping' });
+    expect(JSON.parse(TAKEOVER_FRAME)).toEqual({ type: 'takeover' });
+    expect(parseControl('{"type":"error","message":"read-only"}')).toEqual({ type: 'error', message: 'read-only' });
+    expect(parseControl('[1]')).toBeNull();
+    expect(parseControl('{"no":"type"}')).toBeNull();
+    expect(parseControl('garbage')).toBeNull();
+    expect(shouldReconnect(4503)).toBe(false);
   });
 });
 
@@ -61,6 +67,7 @@ describe('ConsoleConnection', () => {
   let sockets: FakeSocket[];
   let states: string[];
   let received: string[];
+  let controls: unknown[];
   let tickets: number;
   let connection: ConsoleConnection;
 
@@ -76,6 +83,7 @@ describe('ConsoleConnection', () => {
       maxAttempts: 2,
       onState: (state) => states.push(state),
       onData: (data) => received.push(new TextDecoder().decode(data)),
+      onControl: (message) => controls.push(message),
     });
     return connection;
   };
@@ -85,6 +93,7 @@ describe('ConsoleConnection', () => {
     sockets = [];
     states = [];
     received = [];
+    controls = [];
     tickets = 0;
   });
   afterEach(() => vi.useRealTimers());
@@ -105,7 +114,12 @@ describe('ConsoleConnection', () => {
     expect(sockets[0].sent[1]).toBe(resizeFrame(100, 30));
     sockets[0].onmessage?.({ data: new TextEncoder().encode('hello').buffer });
     sockets[0].onmessage?.({ data: '{"type":"pong"}' });
+    sockets[0].onmessage?.({ data: '{"type":"writer","writer":"bob","you":"writer","viewers":1}' });
+    sockets[0].onmessage?.({ data: 'not json' });
     expect(received).toEqual(['hello']);
+    expect(controls).toEqual([{ type: 'writer', writer: 'bob', you: 'writer', viewers: 1 }]);
+    expect(connection.takeOver()).toBe(true);
+    expect(sockets[0].sent.pop()).toBe(TAKEOVER_FRAME);
     vi.advanceTimersByTime(2500);
     expect(sockets[0].sent.filter((frame) => frame === PING_FRAME)).toHaveLength(2);
     connection.close();

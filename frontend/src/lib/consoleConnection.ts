@@ -58,6 +58,25 @@ export const resizeFrame = (cols: number, rows: number) =>
 
 export const PING_FRAME = JSON.stringify({ type: 'ping' });
 
+/** Asks the gateway to make this viewer the one who types (serial consoles shared by several). */
+export const TAKEOVER_FRAME = JSON.stringify({ type: 'takeover' });
+
+/** A control message of the gateway: {"type":"writer",…}, {"type":"error","message":…}, {"type":"pong"}. */
+export type ControlMessage = { type: string; [key: string]: unknown };
+
+/** Reads a text frame; null when it is not a JSON object with a type. */
+export function parseControl(text: string): ControlMessage | null {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value && typeof value === 'object' && !Array.isArray(value) && typeof (value as ControlMessage).type === 'string') {
+      return value as ControlMessage;
+    }
+  } catch {
+    // not JSON
+  }
+  return null;
+}
+
 /** The part of a WebSocket the machine uses. */
 export interface SocketLike {
   binaryType: string;
@@ -87,6 +106,8 @@ export interface ConsoleConnectionOptions {
   onState?: (state: ConsoleState, detail: string) => void;
   /** Terminal bytes from the console. */
   onData?: (data: Uint8Array) => void;
+  /** Control messages of the gateway (text frames), pongs excepted. */
+  onControl?: (message: ControlMessage) => void;
 }
 
 const OPEN = 1;
@@ -136,6 +157,13 @@ export class ConsoleConnection {
   resize(cols: number, rows: number): boolean {
     if (this.current !== 'connected' || !this.socket || this.socket.readyState !== OPEN) return false;
     this.socket.send(resizeFrame(cols, rows));
+    return true;
+  }
+
+  /** Asks to become the viewer who types. */
+  takeOver(): boolean {
+    if (this.current !== 'connected' || !this.socket || this.socket.readyState !== OPEN) return false;
+    this.socket.send(TAKEOVER_FRAME);
     return true;
   }
 
@@ -196,7 +224,11 @@ export class ConsoleConnection {
       const data = event.data;
       if (data instanceof ArrayBuffer) this.options.onData?.(new Uint8Array(data));
       else if (ArrayBuffer.isView(data)) this.options.onData?.(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-      // Text frames are control messages (pong, notices); the terminal shows only bytes.
+      else if (typeof data === 'string') {
+        // Text frames are control messages; the terminal shows only bytes.
+        const control = parseControl(data);
+        if (control && control.type !== 'pong') this.options.onControl?.(control);
+      }
     };
     socket.onerror = () => {
       // onclose follows with the code

@@ -30,8 +30,9 @@ export function mountConsole(container: HTMLElement, instance: Instance, type: C
   const problem = h('div', { class: 'console-problem' });
   const screen = h('div', { class: `console-screen ${type}`, 'data-testid': `console-${type}` });
   const reconnect = h('button', { type: 'button', class: 'small', hidden: true }, 'Connect again');
-  const extra = h('span');
-  container.append(h('div', { class: 'console-bar' }, status, extra, reconnect), problem, screen);
+  const extra = h('span', { class: 'console-extra' });
+  const role = h('span', { class: 'console-role', 'data-testid': 'console-role' });
+  container.append(h('div', { class: 'console-bar' }, status, role, extra, reconnect), problem, screen);
 
   let disposed = false;
   const setState = (state: ConsoleState, detail: string) => {
@@ -45,6 +46,8 @@ export function mountConsole(container: HTMLElement, instance: Instance, type: C
   };
 
   if (type === 'serial') {
+    const takeOver = h('button', { type: 'button', class: 'small', hidden: true }, 'Take over');
+    extra.append(takeOver);
     let connection: ConsoleConnection | null = null;
     let terminal: { write(d: Uint8Array | string): void; fit(): { cols: number; rows: number }; focus(): void; dispose(): void } | null = null;
     void import('../components/terminal').then(({ createTerminal }) => {
@@ -73,7 +76,21 @@ export function mountConsole(container: HTMLElement, instance: Instance, type: C
           }
         },
         onData: (data) => terminal?.write(data),
+        onControl: (message) => {
+          if (message.type === 'writer') {
+            const you = message.you === 'writer';
+            const viewers = typeof message.viewers === 'number' ? message.viewers : 1;
+            const writer = typeof message.writer === 'string' ? message.writer : null;
+            role.textContent = you
+              ? `You type${viewers > 1 ? ` · ${viewers} viewers` : ''}`
+              : `Watching${writer ? ` · ${writer} types` : ''}${viewers > 1 ? ` · ${viewers} viewers` : ''}`;
+            takeOver.hidden = you;
+          } else if (message.type === 'error' && typeof message.message === 'string') {
+            replace(problem, h('div', { class: 'banner info', role: 'status' }, message.message));
+          }
+        },
       });
+      takeOver.onclick = () => connection?.takeOver();
       reconnect.onclick = () => connection?.connect();
       connection.connect();
     });

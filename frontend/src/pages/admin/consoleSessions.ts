@@ -1,5 +1,5 @@
 import { isUnavailable } from '../../api/client';
-import { listConsoleSessions, type ConsoleSession } from '../../api/consoles';
+import { listConsoleSessions, recordingUrl, type ConsoleSession } from '../../api/consoles';
 import { empty, errorBanner, loading, pageHeader, table, unavailable } from '../../components/ui';
 import { h, replace } from '../../lib/dom';
 import { formatBytes, formatDateTime, formatDuration } from '../../util/format';
@@ -18,13 +18,17 @@ export const consoleSessionsPage: Page = (root, { signal }) => {
       sessions = more ? [...sessions, ...page.items] : page.items;
       next = page.next;
       replace(body, sessions.length === 0 ? empty('No console sessions yet.') : h('div', null,
-        table('Console sessions', ['Started', 'Who', 'Tenant', 'Instance', 'Console', 'From', 'Duration', 'Bytes in', 'Bytes out'], sessions.map((s) => [
-          formatDateTime(s.startedAt), s.user ?? '—', s.tenant ?? '—', s.instanceName ?? s.instance ?? '—', s.type, s.clientAddress ?? '—',
+        table('Console sessions', ['Started', 'Who', 'Instance', 'Console', 'From', 'Duration', 'In', 'Out', 'Ended', 'Recording'], sessions.map((s) => [
+          formatDateTime(s.startedAt), `${s.user ?? '—'}${s.readOnly ? ' (watching)' : ''}`,
+          s.instance ? h('a', { href: `#/instances/${encodeURIComponent(s.instance)}` }, s.instance.slice(0, 8)) : '—',
+          s.type, s.clientAddress ?? '—',
           s.endedAt ? formatDuration(s.startedAt, s.endedAt) : h('span', { class: 'badge tone-ok' }, 'open'), formatBytes(s.bytesIn), formatBytes(s.bytesOut),
+          s.closeReason ?? '—',
+          s.recorded ? h('a', { href: recordingUrl(s.id), download: `console-${s.id}.cast` }, 'asciicast') : '—',
         ])),
         next ? h('button', { type: 'button', onclick: () => void load(true) }, 'Show more') : null));
     } catch (error) {
-      if (!signal.aborted) replace(body, isUnavailable(error) ? unavailable('The console session audit', 'GET /api/v1/admin/console-sessions') : errorBanner(error, 'Loading console sessions'));
+      if (!signal.aborted) replace(body, isUnavailable(error) ? unavailable('The console session audit', 'GET /api/v1/console-sessions') : errorBanner(error, 'Loading console sessions'));
     }
   };
   void load();
