@@ -7,11 +7,12 @@ import { lineChart } from '../components/chart';
 import { trackOperation } from '../components/operationTracker';
 import { confirmDialog, empty, errorBanner, field, loading, operationRow, pageHeader, stateBadge, table, unavailable } from '../components/ui';
 import { h, replace, uid } from '../lib/dom';
-import { formatBytes, formatDateTime, formatGiB, formatMiB, trimNumber } from '../util/format';
+import { formatBytes, formatDateTime, formatDuration, formatGiB, formatMiB, trimNumber } from '../util/format';
 import { applyStateEvent, availableActions, canDelete } from '../util/instanceState';
 import { dnsLabelProblem } from '../util/names';
 import { mergeOperationEvent } from '../util/operations';
-import { canOperate } from '../util/roles';
+import { canOperate, canReadAudit } from '../util/roles';
+import { listConsoleSessions } from '../api/consoles';
 import { mountConsole } from './instanceConsole';
 import { runInstanceAction } from './instances';
 import type { Page, PageContext } from './page';
@@ -226,7 +227,18 @@ function renderMetrics(target: HTMLElement, instance: Instance) {
 
 function renderActivity(target: HTMLElement, instance: Instance, context: PageContext) {
   const holder = h('div', null, loading('Loading activity'));
-  target.append(holder);
+  target.append(h('h3', null, 'Operations'), holder);
+  if (canReadAudit(context.session)) {
+    const consoles = h('div', null, loading('Loading console sessions'));
+    target.append(h('h3', null, 'Console sessions'), consoles);
+    listConsoleSessions({ instance: instance.id, limit: 20 }).then((page) => {
+      replace(consoles, page.items.length === 0 ? empty('Nobody has opened a console of this instance.') : table('Console sessions',
+        ['Started', 'Who', 'Console', 'From', 'Duration', 'In', 'Out', 'Ended'], page.items.map((s) => [
+          formatDateTime(s.startedAt), `${s.user ?? '—'}${s.readOnly ? ' (watching)' : ''}`, s.type, s.clientAddress ?? '—',
+          s.endedAt ? formatDuration(s.startedAt, s.endedAt) : 'open', formatBytes(s.bytesIn), formatBytes(s.bytesOut), s.closeReason ?? '—',
+        ])));
+    }).catch((error) => replace(consoles, isUnavailable(error) ? unavailable('Console sessions', 'GET /api/v1/console-sessions') : errorBanner(error, 'Loading console sessions')));
+  }
   let operations: Awaited<ReturnType<typeof listOperations>>['items'] = [];
   const render = () => replace(holder, operations.length
     ? h('div', { class: 'operations' }, operations.map((operation) => h('div', { class: 'operation-line' }, operationRow(operation), h('span', { class: 'hint' }, `${formatDateTime(operation.createdAt)}${operation.requestedBy ? ` by ${operation.requestedBy}` : ''}`))))
