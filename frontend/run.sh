@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The portal's commands, for the project's scripts and for people:
-#   bash frontend/run.sh install   install the pinned npm packages (npm ci) when package-lock.json changed
+#   bash frontend/run.sh install   install the pinned npm packages when package-lock.json changed
 #   bash frontend/run.sh build     type-check and build into frontend/dist (served by the panel at /)
 #   bash frontend/run.sh unit      unit tests of the pure helpers (vitest)
 #   bash frontend/run.sh e2e       end-to-end tests against a running panel (see scripts/portal-e2e.sh)
@@ -20,7 +20,9 @@ check_node() {
 install() {
   check_node
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    npm ci --no-audit --no-fund --loglevel=error
+    # npm install, not npm ci: the lock file holds the exact versions, but npm writes it without the
+    # optional platform packages of other machines (rollup's, esbuild's), which npm ci then wants.
+    npm install --no-audit --no-fund --loglevel=error
   fi
 }
 
