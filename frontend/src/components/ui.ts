@@ -147,10 +147,11 @@ export function confirmDialog(title: string, message: string, confirmLabel: stri
       resolve(answer);
     };
     const confirm = h('button', { type: 'button', class: danger ? 'danger' : 'primary', onclick: () => finish(true) }, confirmLabel);
+    const cancel = h('button', { type: 'button', onclick: () => finish(false) }, 'Cancel');
     dialog.append(
       h('h2', { id: titleId }, title),
       h('p', null, message),
-      h('div', { class: 'dialog-actions' }, h('button', { type: 'button', onclick: () => finish(false) }, 'Cancel'), confirm),
+      h('div', { class: 'dialog-actions' }, cancel, confirm),
     );
     dialog.addEventListener('cancel', (event) => {
       event.preventDefault();
@@ -158,7 +159,8 @@ export function confirmDialog(title: string, message: string, confirmLabel: stri
     });
     document.body.append(dialog);
     dialog.showModal();
-    confirm.focus();
+    // A destructive action must not be one Enter away.
+    (danger ? cancel : confirm).focus();
   });
 }
 
