@@ -96,6 +96,14 @@ public class Placement {
      * allocatable capacity.
      */
     public void admitStart(UUID hostId, int vcpus, int memoryMiB) {
+        admitGrowth(hostId, vcpus, memoryMiB, 0);
+    }
+
+    /**
+     * Locks the host and refuses if adding {@code vcpus}, {@code memoryMiB} and {@code diskGiB} to
+     * what it holds passes its allocatable capacity. Zero or negative amounts are not checked.
+     */
+    public void admitGrowth(UUID hostId, int vcpus, int memoryMiB, int diskGiB) {
         Host host = em.find(Host.class, hostId, LockModeType.PESSIMISTIC_WRITE);
         if (host == null) {
             throw ApiException.conflict("host_gone", "the instance's host no longer exists", null);
@@ -103,19 +111,27 @@ public class Placement {
         Allocated used = allocated(List.of(hostId)).getOrDefault(hostId, new Allocated(0, 0, 0));
         long freeVcpus = host.allocatableVcpus() - used.vcpus();
         long freeMemory = host.allocatableMemoryMiB() - used.memoryMiB();
-        if (freeVcpus >= vcpus && freeMemory >= memoryMiB) {
+        long freeDisk = host.allocatableStorageGiB() - used.diskGiB();
+        boolean vcpusFit = vcpus <= 0 || freeVcpus >= vcpus;
+        boolean memoryFits = memoryMiB <= 0 || freeMemory >= memoryMiB;
+        boolean diskFits = diskGiB <= 0 || freeDisk >= diskGiB;
+        if (vcpusFit && memoryFits && diskFits) {
             return;
         }
         Map<String, Object> shortage = new LinkedHashMap<>();
         shortage.put("host", host.name);
-        if (freeVcpus < vcpus) {
+        if (!vcpusFit) {
             shortage.put("vcpus", Map.of("requested", vcpus, "free", freeVcpus, "over", vcpus - freeVcpus));
         }
-        if (freeMemory < memoryMiB) {
+        if (!memoryFits) {
             shortage.put("memoryMiB", Map.of("requested", memoryMiB, "free", freeMemory, "over", memoryMiB - freeMemory));
         }
-        throw ApiException.conflict("insufficient_capacity", "host " + host.name + " has no room to start "
-                + vcpus + " vCPUs and " + memoryMiB + " MiB more", shortage);
+        if (!diskFits) {
+            shortage.put("diskGiB", Map.of("requested", diskGiB, "free", freeDisk, "over", diskGiB - freeDisk));
+        }
+        throw ApiException.conflict("insufficient_capacity", "host " + host.name + " has no room for "
+                + Math.max(vcpus, 0) + " vCPUs, " + Math.max(memoryMiB, 0) + " MiB and " + Math.max(diskGiB, 0)
+                + " GiB more", shortage);
     }
 
     /**

@@ -157,6 +157,23 @@ public final class InstanceHandlers {
     }
 
     @ApplicationScoped
+    public static class Resize extends Base {
+
+        @Override
+        public String kind() {
+            return InstanceService.RESIZE;
+        }
+
+        @Override
+        public void run(OperationContext context) {
+            InstanceRuntime.Target target = runtime.load(context.targetId());
+            context.progress(10);
+            InstanceStatus status = target.driver().resize(target.spec());
+            runtime.state(context.targetId(), InstanceRuntime.stateOf(status), status.detail());
+        }
+    }
+
+    @ApplicationScoped
     public static class Delete extends Base {
 
         @Override

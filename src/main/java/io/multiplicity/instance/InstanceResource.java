@@ -10,6 +10,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -56,6 +57,16 @@ public class InstanceResource {
     @Operation(summary = "Create an instance", description = "Answers 202 with the instance.create operation.")
     public Response create(@Valid @NotNull CreateInstanceRequest request) {
         return Accepted.of(service.create(request));
+    }
+
+    @PATCH
+    @Path("/{id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Resize an instance",
+            description = "vCPUs, memory and disk (disks only grow); a running jail gets them live, a VM at its next start.")
+    public Response resize(@PathParam("id") UUID id, @Valid @NotNull ResizeInstanceRequest request) {
+        return Accepted.of(service.resize(id, request));
     }
 
     @DELETE

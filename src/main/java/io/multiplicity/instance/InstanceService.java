@@ -42,6 +42,7 @@ public class InstanceService {
     public static final String STOP = "instance.stop";
     public static final String RESTART = "instance.restart";
     public static final String DELETE = "instance.delete";
+    public static final String RESIZE = "instance.resize";
 
     @Inject
     EntityManager em;
@@ -214,6 +215,44 @@ public class InstanceService {
         instance.updatedAt = Clock.now();
         Operation operation = operations.submit(instance.tenantId, kind, "instance", instance.id, Map.of());
         audit.record(instance.tenantId, kind, "instance", instance.id, "accepted", Map.of("name", instance.name));
+        return operation;
+    }
+
+    /**
+     * Changes an instance's vCPUs, memory or disk size. The growth is admitted against the tenant's
+     * quota and the host's capacity at once; a running jail gets it live, a VM at its next start.
+     * Disks only grow.
+     */
+    public Operation resize(UUID id, ResizeInstanceRequest request) {
+        Instance instance = find(id, true);
+        requireIdle(instance);
+        int vcpus = request.vcpus() != null ? request.vcpus() : instance.vcpus;
+        int memoryMiB = request.memoryMiB() != null ? request.memoryMiB() : instance.memoryMiB;
+        int diskGiB = request.diskGiB() != null ? request.diskGiB() : instance.diskGiB;
+        if (diskGiB < instance.diskGiB) {
+            throw ApiException.badRequest("validation_failed", "disks only grow: " + instance.name + " has "
+                    + instance.diskGiB + " GiB", Map.of("field", "diskGiB", "current", instance.diskGiB));
+        }
+        if (vcpus == instance.vcpus && memoryMiB == instance.memoryMiB && diskGiB == instance.diskGiB) {
+            throw ApiException.badRequest("validation_failed", "the request changes nothing", null);
+        }
+        boolean running = "running".equals(instance.desiredState);
+        int moreVcpus = vcpus - instance.vcpus;
+        int moreMemory = memoryMiB - instance.memoryMiB;
+        int moreDisk = diskGiB - instance.diskGiB;
+        quotas.admit(instance.tenantId, new Demand(0, Math.max(moreVcpus, 0), Math.max(moreMemory, 0),
+                Math.max(moreDisk, 0), 0, true, running));
+        placement.admitGrowth(instance.hostId, running ? moreVcpus : 0, running ? moreMemory : 0, moreDisk);
+        Map<String, Object> input = new LinkedHashMap<>();
+        input.put("from", Map.of("vcpus", instance.vcpus, "memoryMiB", instance.memoryMiB, "diskGiB", instance.diskGiB));
+        input.put("to", Map.of("vcpus", vcpus, "memoryMiB", memoryMiB, "diskGiB", diskGiB));
+        instance.vcpus = vcpus;
+        instance.memoryMiB = memoryMiB;
+        instance.diskGiB = diskGiB;
+        instance.updatedAt = Clock.now();
+        ledger.record(instance, InstanceState.RUNNING.equals(instance.actualState));
+        Operation operation = operations.submit(instance.tenantId, RESIZE, "instance", instance.id, input);
+        audit.record(instance.tenantId, RESIZE, "instance", instance.id, "accepted", input);
         return operation;
     }
 

@@ -303,6 +303,41 @@ class LinuxHostDriverTest {
 
     @Test
     @Order(9)
+    void jailsStartAndGoInParallel() throws Exception {
+        UUID tenant = UUID.randomUUID();
+        List<InstanceSpec> specs = java.util.stream.IntStream.range(0, 4)
+                .mapToObj(i -> host.jail("para-" + i, tenant, 104, 10 + i, 64, 1)).toList();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            long started = System.nanoTime();
+            List<java.util.concurrent.Future<InstanceStatus>> starts = specs.stream()
+                    .map(spec -> pool.submit(() -> {
+                        driver.provision(spec);
+                        return driver.start(spec);
+                    })).toList();
+            for (var start : starts) {
+                assertEquals(State.RUNNING, start.get(60, TimeUnit.SECONDS).state());
+            }
+            long startMillis = (System.nanoTime() - started) / 1_000_000;
+            awaitNetwork(specs.get(3));
+            assertTrue(exec(specs.get(3), "ping", "-c", "1", "-W", "2", "10.231.104.10").ok(), "parallel jails share their network");
+            List<java.util.concurrent.Future<?>> destroys = specs.stream()
+                    .map(spec -> pool.submit(() -> driver.destroy(spec.id()))).collect(java.util.stream.Collectors.toList());
+            for (var destroy : destroys) {
+                destroy.get(60, TimeUnit.SECONDS);
+            }
+            System.out.printf("[parallel] 4 jails provisioned and started at once in %d ms, destroyed at once%n", startMillis);
+            for (InstanceSpec spec : specs) {
+                assertEquals(State.ABSENT, driver.status(spec.id()).state());
+                assertFalse(driver.network().hasTraces(spec.id()));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    @Order(10)
     void destroyLeavesNothingBehind() {
         UUID id = beta.id();
         long pid = driver.status(id).pid();

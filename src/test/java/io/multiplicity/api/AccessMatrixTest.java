@@ -108,6 +108,8 @@ class AccessMatrixTest {
             cases.add(new Case(user, "GET", "/api/v1/instances/" + UUID.randomUUID(), null, 404));
             cases.add(new Case(user, "GET", "/api/v1/instance-types", null, 200));
             cases.add(new Case(user, "GET", "/api/v1/me", null, 200));
+            cases.add(new Case(user, "PATCH", "/api/v1/instances/" + acmeInstance,
+                    Map.of("memoryMiB", 64 + 16 * (USERS.indexOf(user) + 1)), writeAcme));
             for (String action : List.of("stop", "start", "restart")) {
                 cases.add(new Case(user, "POST", "/api/v1/instances/" + acmeInstance + "/" + action, null, writeAcme));
             }

@@ -131,6 +131,19 @@ class JailApiTest {
         assertEquals("running", Api.as("bob").get("/api/v1/instances/" + web).path("state"));
         assertThat(driver.status(id).pid()).as("a new init after restart").isNotEqualTo(started).isPositive();
         assertEquals("web", driver.exec(id, "hostname").stdout().strip().substring(0, 3));
+
+        long pidBeforeResize = driver.status(id).pid();
+        long quotaBefore = Api.as("bob").get("/api/v1/quota").<Number>path("resources.memoryMiB.allocated").longValue();
+        succeed("bob", Api.as("bob").body(Map.of("memoryMiB", 128, "diskGiB", 2)).patch("/api/v1/instances/" + web));
+        Response resized = Api.as("bob").get("/api/v1/instances/" + web);
+        assertEquals(128, (int) resized.path("memoryMiB"));
+        assertEquals("running", resized.path("state"), "a jail is resized live");
+        assertEquals(pidBeforeResize, driver.status(id).pid(), "live: the same init keeps running");
+        assertEquals(quotaBefore + 64, Api.as("bob").get("/api/v1/quota").<Number>path("resources.memoryMiB.allocated")
+                .longValue());
+        assertEquals("2147483648", driver.storage().get(driver.storage().instanceDataset(id), "quota"),
+                "the dataset quota grew to the new disk size");
+        Api.as("bob").body(Map.of("diskGiB", 1)).patch("/api/v1/instances/" + web).then().statusCode(400);
     }
 
     @Test

@@ -64,6 +64,12 @@ public class RecordingHostDriver implements HostDriver {
     }
 
     @Override
+    public InstanceStatus resize(InstanceSpec spec) {
+        pause();
+        return status(spec.id());
+    }
+
+    @Override
     public InstanceStatus status(UUID instanceId) {
         InstanceStatus.State state = STATES.get(instanceId);
         return state == null ? InstanceStatus.absent(instanceId)

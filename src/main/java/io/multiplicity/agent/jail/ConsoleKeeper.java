@@ -23,6 +23,8 @@ public final class ConsoleKeeper {
         }
     }
 
+    private static final long REPORT_TIMEOUT_SECONDS = 120;
+
     private final Path program;
 
     public ConsoleKeeper(Path program) {
@@ -53,9 +55,27 @@ public final class ConsoleKeeper {
                 .redirectErrorStream(true);
         try {
             Process process = builder.start();
-            // The keeper closes its stdout after one report; it keeps running when it succeeded.
-            String report = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             process.getOutputStream().close();
+            // The keeper closes its stdout after one report; it keeps running when it succeeded.
+            java.util.concurrent.CompletableFuture<String> reading = new java.util.concurrent.CompletableFuture<>();
+            Thread.ofPlatform().daemon().name("console-keeper-report").start(() -> {
+                try {
+                    reading.complete(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    reading.complete("");
+                }
+            });
+            String report;
+            try {
+                report = reading.get(REPORT_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+                process.destroyForcibly();
+                throw new StartFailure("the runtime did not start the jail within " + REPORT_TIMEOUT_SECONDS + " s");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+                throw new StartFailure("interrupted while starting the jail");
+            }
             if (report.startsWith("ok ")) {
                 return Long.parseLong(report.substring(3).strip());
             }

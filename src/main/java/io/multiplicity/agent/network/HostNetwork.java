@@ -102,7 +102,7 @@ public final class HostNetwork {
     }
 
     /** Creates the tenant bridge with the gateway address, and the isolation chain. */
-    public String ensureTenantBridge(NetworkAttachment network) {
+    public synchronized String ensureTenantBridge(NetworkAttachment network) {
         String bridge = tenantBridge(network.tenantNetwork());
         String ready = bridge + " " + network.gateway() + "/" + network.prefixLength();
         if (readyBridges.contains(ready) && linkExists(bridge)) {
@@ -133,7 +133,7 @@ public final class HostNetwork {
      * Installs the chain dropping traffic routed from one tenant bridge to another. Bridged
      * traffic (inside one tenant bridge, seen by iptables when br_netfilter is loaded) passes.
      */
-    public void ensureIsolation() {
+    public synchronized void ensureIsolation() {
         String chain = isolationChain();
         if (!Command.run("iptables", "-w", "-C", chain, "-i", prefix + "v+", "-o", prefix + "v+", "-j", "DROP").ok()) {
             Command.run("iptables", "-w", "-N", chain);

@@ -85,6 +85,7 @@ public final class ZfsStorage {
                 Command.run("zfs", "create", "-p", dataset).check();
             }
         }
+        learnInstancesMountpoint();
     }
 
     /** Destroys the pool (tests and uninstall); the backing file stays for the caller to delete. */
@@ -212,7 +213,36 @@ public final class ZfsStorage {
         if (!cloned.ok() && !exists(dataset)) {
             cloned.check();
         }
+        if (cloned.ok() && instancesMountpoint != null) {
+            // A fresh clone inherits its parent's mountpoint; skip asking zfs when the kernel's
+            // mount table already shows it mounted there.
+            Path expected = instancesMountpoint.resolve(id.toString());
+            if (isMountedAt(expected)) {
+                return expected;
+            }
+        }
         return mountpoint(dataset);
+    }
+
+    private volatile Path instancesMountpoint;
+
+    /** Remembers where instance datasets are mounted (their parent's mountpoint). */
+    private void learnInstancesMountpoint() {
+        String value = get(root + "/instances", "mountpoint");
+        instancesMountpoint = value.startsWith("/") ? Path.of(value) : null;
+    }
+
+    private static boolean isMountedAt(Path path) {
+        Path mountinfo = Path.of("/proc/self/mountinfo");
+        if (!Files.isReadable(mountinfo)) {
+            return false;
+        }
+        String target = " " + path + " ";
+        try (var lines = Files.lines(mountinfo)) {
+            return lines.anyMatch(line -> line.contains(target));
+        } catch (IOException | UncheckedIOException e) {
+            return false;
+        }
     }
 
     public void setQuota(UUID id, int diskGiB) {
