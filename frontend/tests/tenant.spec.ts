@@ -52,6 +52,11 @@ test('bob creates a jail through the wizard; dave of another tenant does not see
     await expect(state).toHaveAttribute('data-state', 'running', { timeout: 120_000 });
     const settled = 'running';
     await screenshot(page, 'tenant-instance');
+    // Resize it live: more memory.
+    await page.locator('details.resize > summary').click();
+    await page.getByLabel('Memory (MiB)').fill('128');
+    await page.getByRole('button', { name: 'Apply the new sizes' }).click();
+    await expect(page.locator('dl.details')).toContainText('128 MiB', { timeout: 60_000 });
     await page.getByRole('tab', { name: 'Activity' }).click();
     await expect(page.locator('.operation[data-operation]').first()).toBeVisible();
     await screenshot(page, 'tenant-instance-activity');

@@ -1,4 +1,4 @@
-import { del, get, post, segment, type Operation, type Page } from './client';
+import { del, get, patch, post, segment, type Operation, type Page } from './client';
 
 export type InstanceKind = 'jail' | 'vm';
 export type InstanceState =
@@ -45,6 +45,10 @@ export const listInstances = (query: { kind?: InstanceKind; limit?: number; curs
 export const getInstance = (id: string) => get<Instance>(`/instances/${segment(id)}`);
 
 export const createInstance = (body: CreateInstanceRequest) => post<Operation>('/instances', body);
+
+/** New sizes (disks only grow): a running jail gets them live, a VM at its next start. */
+export const resizeInstance = (id: string, sizes: { vcpus?: number; memoryMiB?: number; diskGiB?: number }) =>
+  patch<Operation>(`/instances/${segment(id)}`, sizes);
 
 export const deleteInstance = (id: string) => del<Operation>(`/instances/${segment(id)}`);
 

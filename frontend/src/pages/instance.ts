@@ -1,5 +1,5 @@
 import { isUnavailable } from '../api/client';
-import { getInstance, type Instance } from '../api/instances';
+import { getInstance, resizeInstance, type Instance } from '../api/instances';
 import { getInstanceMetrics } from '../api/metrics';
 import { listOperations } from '../api/operations';
 import { createSnapshot, listSnapshots, rollbackSnapshot } from '../api/snapshots';
@@ -86,13 +86,25 @@ export const instancePage: Page = async (root, context) => {
   tabList.append(...tabButtons);
 
   const renderers: Record<TabId, (target: HTMLElement) => (() => void) | void> = {
-    overview: (target) => renderOverview(target, instance),
+    overview: (target) => {
+      renderOverview(target, instance);
+      if (canOperate(session)) target.append(resizeForm(() => instance, context, tray));
+    },
     snapshots: (target) => renderSnapshots(target, instance, context, tray),
     metrics: (target) => renderMetrics(target, instance),
     serial: (target) => mountConsole(target, instance, 'serial'),
     vnc: (target) => mountConsole(target, instance, 'vnc'),
     activity: (target) => renderActivity(target, instance, context),
   };
+
+  /** Redraws the details, leaving the resize form (and what the user typed) alone. */
+  function refreshOverview() {
+    const details = panel.querySelector('dl.details');
+    if (!details) return;
+    const fresh = h('div');
+    renderOverview(fresh, instance);
+    details.replaceWith(fresh.firstElementChild!);
+  }
 
   function select(tab: TabId) {
     tabCleanup?.();
@@ -120,7 +132,7 @@ export const instancePage: Page = async (root, context) => {
       if (signal.aborted) return;
       instance = fresh;
       renderHeader();
-      if (current === 'overview') { panel.replaceChildren(); renderOverview(panel, instance); }
+      if (current === 'overview') refreshOverview();
     }).catch(() => undefined);
   });
 
@@ -129,7 +141,7 @@ export const instancePage: Page = async (root, context) => {
       if (signal.aborted || (fresh.state === instance.state && fresh.updatedAt === instance.updatedAt)) return;
       instance = fresh;
       renderHeader();
-      if (current === 'overview') { panel.replaceChildren(); renderOverview(panel, instance); }
+      if (current === 'overview') refreshOverview();
     }).catch(() => undefined);
   }, 3000);
   renderHeader();
@@ -158,6 +170,41 @@ function renderOverview(target: HTMLElement, instance: Instance) {
     ['Id', instance.id],
   ];
   target.append(h('dl', { class: 'details' }, rows.map(([term, value]) => [h('dt', null, term), h('dd', null, value)])));
+}
+
+function resizeForm(current: () => Instance, context: PageContext, tray: HTMLElement): HTMLElement {
+  const instance = current();
+  const vcpus = h('input', { type: 'number', min: 1, max: 64, step: 1, value: String(instance.vcpus) });
+  const memory = h('input', { type: 'number', min: 16, max: 262144, step: 16, value: String(instance.memoryMiB) });
+  const disk = h('input', { type: 'number', min: instance.diskGiB, max: 4096, step: 1, value: String(instance.diskGiB) });
+  const fields = [field('vCPUs', vcpus), field('Memory (MiB)', memory), field('Disk (GiB)', disk, 'Disks only grow')];
+  const form = h('form', { class: 'stacked-form' }, h('div', { class: 'field-row' }, fields.map((f) => f.element)),
+    h('p', { class: 'hint' }, instance.kind === 'jail' ? 'A running jail gets the new sizes at once.' : 'A VM gets the new sizes at its next start.'),
+    h('div', { class: 'wizard-actions' }, h('button', { type: 'submit', class: 'primary' }, 'Apply the new sizes')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const limits: [HTMLInputElement, number, number][] = [[vcpus, 1, 64], [memory, 16, 262144], [disk, instance.diskGiB, 4096]];
+    let ok = true;
+    limits.forEach(([input, min, max], index) => {
+      const value = Number(input.value);
+      const bad = !Number.isInteger(value) || value < min || value > max;
+      fields[index].setError(bad ? `a whole number from ${min} to ${max}` : null);
+      if (bad) ok = false;
+    });
+    if (!ok) return;
+    const now = current();
+    const sizes: { vcpus?: number; memoryMiB?: number; diskGiB?: number } = {};
+    if (Number(vcpus.value) !== now.vcpus) sizes.vcpus = Number(vcpus.value);
+    if (Number(memory.value) !== now.memoryMiB) sizes.memoryMiB = Number(memory.value);
+    if (Number(disk.value) !== now.diskGiB) sizes.diskGiB = Number(disk.value);
+    if (Object.keys(sizes).length === 0) return;
+    try {
+      tray.prepend(trackOperation(await resizeInstance(instance.id, sizes), context.events).element);
+    } catch (error) {
+      tray.prepend(errorBanner(error, `Resize ${instance.name}`));
+    }
+  });
+  return h('details', { class: 'resize' }, h('summary', null, 'Resize'), form);
 }
 
 function renderSnapshots(target: HTMLElement, instance: Instance, context: PageContext, tray: HTMLElement) {
