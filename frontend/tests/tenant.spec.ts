@@ -106,6 +106,11 @@ test('the portal works on a phone-sized screen', async ({ page }) => {
   await screenshot(page, 'phone-instances-menu');
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Activity' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Activity' })).toBeVisible();
+  // A tenant admin also reads the audit log and the console sessions.
+  await expect(page.getByRole('region', { name: 'Audit log' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Console sessions' })).toBeVisible();
+  await expect(page.locator('main .loading')).toHaveCount(0, { timeout: 30_000 });
+  await expect(page.locator('main [role="alert"]')).toHaveCount(0);
   await screenshot(page, 'phone-activity');
 });
 

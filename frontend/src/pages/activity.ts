@@ -4,7 +4,8 @@ import { empty, errorBanner, loading, operationRow, pageHeader, section, table, 
 import { h, replace } from '../lib/dom';
 import { formatDateTime } from '../util/format';
 import { isFinished, mergeOperationEvent } from '../util/operations';
-import { canOperate, canReadAudit } from '../util/roles';
+import { canOperate, canReadAudit, isPlatformAdmin } from '../util/roles';
+import { renderConsoleSessions } from './admin/consoleSessions';
 import type { Page } from './page';
 
 export const activityPage: Page = (root, { session, events, signal }) => {
@@ -82,6 +83,11 @@ export const activityPage: Page = (root, { session, events, signal }) => {
       }
     };
     void loadAudit();
+    if (!isPlatformAdmin(session)) {
+      const consoles = h('div');
+      root.append(section('Console sessions', consoles));
+      renderConsoleSessions(consoles, signal);
+    }
   }
   return () => { clearInterval(poll); unsubscribe(); };
 };

@@ -7,6 +7,11 @@ import type { Page } from '../page';
 
 export const consoleSessionsPage: Page = (root, { signal }) => {
   root.append(pageHeader('Console sessions'));
+  renderConsoleSessions(root, signal);
+};
+
+/** The audited console sessions the caller may see, newest first, with "Show more". */
+export function renderConsoleSessions(root: HTMLElement, signal: AbortSignal): void {
   const body = h('div', null, loading('Loading console sessions'));
   root.append(body);
   let sessions: ConsoleSession[] = [];
@@ -32,4 +37,4 @@ export const consoleSessionsPage: Page = (root, { signal }) => {
     }
   };
   void load();
-};
+}
