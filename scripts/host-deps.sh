@@ -2,7 +2,7 @@
 # Installs the Debian packages the host agent needs to run jails: ZFS (OpenZFS when its kernel
 # module loads, zfs-fuse otherwise), an OCI runtime (runc; crun for unified cgroup v2 hosts),
 # a static busybox for the first jail image, networking tools, and a C compiler for the
-# console keeper.
+# console keeper; QEMU for VMs.
 set -eu
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -11,6 +11,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 packages="runc crun busybox-static iproute2 iptables bridge-utils make gcc libc6-dev"
+# VMs: QEMU (any guest; TCG where KVM cannot run it) and cpio for the tiny-linux initramfs.
+packages="$packages qemu-system-x86 cpio"
 if ! command -v zfs >/dev/null 2>&1; then
     if [ -e /sys/module/zfs ] || modprobe -n zfs >/dev/null 2>&1; then
         packages="$packages zfsutils-linux"

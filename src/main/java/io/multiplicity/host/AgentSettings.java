@@ -38,4 +38,32 @@ public interface AgentSettings {
 
     /** The console-keeper program; looked for in target/native and on the PATH when unset. */
     Optional<Path> consoleKeeper();
+
+    /** The mvm binary; looked for in vmm-native/build and on the PATH when unset. */
+    Optional<Path> mvm();
+
+    /** The QEMU system emulator. */
+    @WithDefault("qemu-system-x86_64")
+    String qemu();
+
+    /**
+     * How QEMU runs guests: auto (KVM where it can run the image, else TCG software emulation; a
+     * nested KVM runs no stock kernel), kvm or tcg.
+     */
+    @WithDefault("auto")
+    String qemuAccel();
+
+    /** The hypervisor of every VM on this host: auto (chosen per image), mvm or qemu. */
+    @WithDefault("auto")
+    String vmDriver();
+
+    /** Hypervisors forced per image, as image=driver pairs separated by commas (e.g. tiny-linux=qemu). */
+    Optional<String> vmImageDrivers();
+
+    /** What happens when a VM's monitor dies without being asked to stop: never (it stays crashed) or on-crash (restart). */
+    @WithDefault("never")
+    String vmRestartPolicy();
+
+    /** Where the tiny-linux VM image's kernel and initrd are built; the agent's data directory's vm-images/tiny-linux when unset. */
+    Optional<Path> vmImageSource();
 }

@@ -1,7 +1,10 @@
 package io.multiplicity.host;
 
 import io.multiplicity.agent.AgentConfig;
+import io.multiplicity.agent.HostAgent;
 import io.multiplicity.agent.LinuxHostDriver;
+import io.multiplicity.agent.vm.VmConfig;
+import io.multiplicity.agent.vm.VmHostDriver;
 import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -10,8 +13,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * Produces the driver of the in-process host agent: on Linux the jail driver (ZFS, an OCI runtime,
- * the host bridge), elsewhere a driver that reports the machine and runs nothing.
+ * Produces the driver of the in-process host agent: on Linux jails (ZFS, an OCI runtime, the host
+ * bridge) and VMs (mvm, QEMU) behind one {@link HostAgent}, elsewhere a driver that reports the machine and runs nothing.
  */
 @ApplicationScoped
 public class LocalHostDriverProducer {
@@ -41,7 +44,11 @@ public class LocalHostDriverProducer {
                     config.userNamespaces());
         }
         try {
-            return new LinuxHostDriver(config);
+            LinuxHostDriver jails = new LinuxHostDriver(config);
+            VmConfig vms = new VmConfig(settings.mvm().orElse(null), settings.qemu(), settings.qemuAccel(),
+                    settings.vmDriver(), VmConfig.parseImageDrivers(settings.vmImageDrivers().orElse(null)),
+                    settings.vmRestartPolicy(), settings.vmImageSource().orElse(null));
+            return new HostAgent(jails, new VmHostDriver(config, vms, jails.storage(), jails.network()));
         } catch (RuntimeException e) {
             LOG.errorf(e, "the host agent could not prepare this host; it will run no instances");
             return new NoRuntimeHostDriver("the host agent could not prepare this host: " + e.getMessage());

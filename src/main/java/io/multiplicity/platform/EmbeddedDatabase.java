@@ -28,6 +28,13 @@ public final class EmbeddedDatabase {
         Path dataDir = Path.of(setting("multiplicity.data-dir", "data")).toAbsolutePath();
         Path directory = dataDir.resolve("postgres");
         int port = Integer.parseInt(setting("multiplicity.database.port", "5433"));
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new java.net.InetSocketAddress("127.0.0.1", port));
+        } catch (IOException e) {
+            throw new IllegalStateException("port " + port + " is in use, so the embedded PostgreSQL cannot listen on it;"
+                    + " stop what uses it or choose another port with MULTIPLICITY_DATABASE_PORT", e);
+        }
         try {
             Files.createDirectories(directory);
             server = EmbeddedPostgres.builder()

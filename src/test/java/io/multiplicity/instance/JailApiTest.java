@@ -60,7 +60,7 @@ class JailApiTest {
 
     @AfterAll
     static void removeHost() {
-        HostDriver driver = ClientProxy.unwrap(Arc.container().instance(HostDriver.class).get());
+        HostDriver driver = jailDriverOf(ClientProxy.unwrap(Arc.container().instance(HostDriver.class).get()));
         if (driver instanceof LinuxHostDriver linux) {
             for (InstanceStatus status : linux.list()) {
                 linux.destroy(status.id());
@@ -70,8 +70,13 @@ class JailApiTest {
         }
     }
 
+    /** The jail driver inside the host agent (which also runs VMs). */
+    static HostDriver jailDriverOf(HostDriver driver) {
+        return driver instanceof io.multiplicity.agent.HostAgent agent ? agent.jails() : driver;
+    }
+
     static LinuxHostDriver driver() {
-        HostDriver driver = ClientProxy.unwrap(Arc.container().instance(HostDriver.class).get());
+        HostDriver driver = jailDriverOf(ClientProxy.unwrap(Arc.container().instance(HostDriver.class).get()));
         assertThat(driver).as("the local host runs the jail driver").isInstanceOf(LinuxHostDriver.class);
         LinuxHostDriver linux = (LinuxHostDriver) driver;
         assertThat(linux.facts().kinds()).as("host problems: " + linux.facts().problems()).contains("jail");

@@ -1,0 +1,124 @@
+package io.multiplicity.agent.vm;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * mvm, Multiplicity's own microVM monitor (vmm-native/): direct kernel boot on KVM, virtio-mmio
+ * devices, the serial console and VNC on unix sockets, a JSON-lines control socket.
+ */
+public final class MvmHypervisor implements Hypervisor {
+
+    private final Path program;
+
+    /** @param program the mvm binary */
+    public MvmHypervisor(Path program) {
+        this.program = program;
+    }
+
+    /** The configured program, else vmm-native's build output, else {@code mvm} on the PATH. */
+    public static Path locate(Path configured) {
+        if (configured != null) {
+            return configured.toAbsolutePath();
+        }
+        Path built = Path.of("vmm-native", "build", "mvm").toAbsolutePath();
+        if (Files.isExecutable(built)) {
+            return built;
+        }
+        for (String directory : System.getenv().getOrDefault("PATH", "").split(":")) {
+            Path candidate = Path.of(directory.isEmpty() ? "." : directory, "mvm");
+            if (Files.isExecutable(candidate)) {
+                return candidate.toAbsolutePath();
+            }
+        }
+        return built;
+    }
+
+    public Path program() {
+        return program;
+    }
+
+    @Override
+    public String name() {
+        return "mvm";
+    }
+
+    @Override
+    public String version() {
+        return Files.isExecutable(program) ? "built-in" : null;
+    }
+
+    @Override
+    public String problem() {
+        if (!Files.isExecutable(program)) {
+            return "mvm not found at " + program + " (build it: make -C vmm-native)";
+        }
+        if (!KvmHost.usable()) {
+            return "mvm needs /dev/kvm, which is missing or not accessible";
+        }
+        return null;
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return new Capabilities(true, false, true, true, false);
+    }
+
+    @Override
+    public String cannotRun(VmImage image) {
+        if (problem() != null) {
+            return problem();
+        }
+        if (!image.directKernelBoot()) {
+            return "mvm boots kernels directly and has no firmware";
+        }
+        return KvmHost.cannotRun(image);
+    }
+
+    @Override
+    public List<String> command(Launch launch) {
+        List<String> command = new ArrayList<>(List.of(program.toString(),
+                "--kernel", launch.kernel().toString(),
+                "--memory", Integer.toString(launch.memoryMiB()),
+                "--cpus", Integer.toString(launch.vcpus()),
+                "--cmdline", launch.cmdline(),
+                "--disk", launch.disk().toString(),
+                "--serial", launch.serialSocket().toString(),
+                "--control", launch.controlSocket().toString(),
+                "--rng"));
+        if (launch.initrd() != null) {
+            command.addAll(List.of("--initrd", launch.initrd().toString()));
+        }
+        if (launch.tap() != null) {
+            command.addAll(List.of("--tap", launch.tap() + ",mac=" + launch.mac()));
+        }
+        if (launch.vncSocket() != null) {
+            command.addAll(List.of("--vnc", launch.vncSocket().toString()));
+        }
+        return command;
+    }
+
+    @Override
+    public boolean detaches() {
+        return false;
+    }
+
+    @Override
+    public void requestShutdown(Launch launch, Duration timeout) {
+        long seconds = Math.max(1, timeout.toSeconds());
+        try {
+            ControlSocket.exchange(launch.controlSocket(), false, "{\"cmd\":\"stop\",\"timeout_s\":" + seconds + "}");
+        } catch (IOException e) {
+            // the monitor does not answer: the caller forces it
+        }
+    }
+
+    /** The test guests vmm-native builds beside the monitor ({@code build/guests/*.elf}). */
+    public Path testGuest(String name) {
+        return program.getParent().resolve("guests").resolve(name + ".elf");
+    }
+}

@@ -1,0 +1,54 @@
+package io.multiplicity.agent.vm;
+
+import io.multiplicity.agent.Command;
+import io.multiplicity.agent.network.HostNetwork;
+import io.multiplicity.host.InstanceSpec.NetworkAttachment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+
+/**
+ * A VM's tap device: a port of its tenant's bridge, like a jail's veth, so VMs share the jails'
+ * addressing and isolation ({@link HostNetwork}). The tap is persistent: it exists from the VM's
+ * start to its stop, whether or not a monitor holds it open.
+ */
+public final class TapDevice {
+
+    private TapDevice() {
+    }
+
+    /** The tap's name (fits IFNAMSIZ). */
+    public static String name(UUID id) {
+        return "mv" + id.toString().replace("-", "").substring(0, 12);
+    }
+
+    /** A locally administered MAC address derived from the instance id. */
+    public static String mac(UUID id) {
+        String hex = id.toString().replace("-", "");
+        return "52:54:00:" + hex.substring(0, 2) + ":" + hex.substring(2, 4) + ":" + hex.substring(4, 6);
+    }
+
+    /** Creates the tap (again, if one is left over) and plugs it into the tenant's bridge. */
+    public static String attach(HostNetwork network, UUID id, NetworkAttachment attachment) {
+        String bridge = network.ensureTenantBridge(attachment);
+        String tap = name(id);
+        if (exists(tap)) {
+            Command.run("ip", "link", "delete", "dev", tap);
+        }
+        Command.run("ip", "tuntap", "add", "dev", tap, "mode", "tap").check();
+        Command.run("ip", "link", "set", "dev", tap, "master", bridge, "up").check();
+        return tap;
+    }
+
+    /** Removes the tap; nothing to do if it is gone. */
+    public static void detach(UUID id) {
+        String tap = name(id);
+        if (exists(tap)) {
+            Command.run("ip", "link", "delete", "dev", tap);
+        }
+    }
+
+    public static boolean exists(String tap) {
+        return Files.exists(Path.of("/sys/class/net", tap));
+    }
+}

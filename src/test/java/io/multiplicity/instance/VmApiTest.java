@@ -1,0 +1,370 @@
+package io.multiplicity.instance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.multiplicity.agent.Command;
+import io.multiplicity.agent.HostAgent;
+import io.multiplicity.agent.JailHost;
+import io.multiplicity.agent.vm.KvmHost;
+import io.multiplicity.agent.vm.Processes;
+import io.multiplicity.agent.vm.TapDevice;
+import io.multiplicity.agent.vm.VmHostDriver;
+import io.multiplicity.host.HostDriver;
+import io.multiplicity.host.HostDriver.ConsoleStream;
+import io.multiplicity.host.InstanceStatus;
+import io.multiplicity.support.Api;
+import io.quarkus.arc.Arc;
+import io.quarkus.arc.ClientProxy;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * VMs end to end through the API on this machine's real hypervisors, ZFS and bridges: a Debian
+ * kernel with a busybox initramfs under QEMU (TCG here, where the nested KVM runs no stock kernel)
+ * booting to a shell on its serial console, an mvm VM, tenant isolation between a VM and jails,
+ * crash detection and the restart policy, and a delete that leaves nothing on the host.
+ */
+@QuarkusTest
+@TestProfile(VmApiTest.LocalVmProfile.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class VmApiTest {
+
+    /** Where the tiny-linux image's kernel and initrd are built (kept between runs). */
+    static final Path IMAGE_SOURCE = Path.of("target", "vm-images", "tiny-linux");
+
+    /** The real host agent of this machine, on a pool, bridge and address range of its own. */
+    public static class LocalVmProfile implements QuarkusTestProfile {
+
+        static final String SUFFIX = HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of(
+                    "multiplicity.hosts.local-name", "vm-api-host",
+                    "multiplicity.agent.data-dir", "target/vm-api-" + SUFFIX,
+                    "multiplicity.agent.pool-name", "mpv" + SUFFIX,
+                    "multiplicity.agent.pool-size-gib", "4",
+                    "multiplicity.agent.bridge", "mpv" + SUFFIX,
+                    "multiplicity.agent.vm-image-source", IMAGE_SOURCE.toString(),
+                    "multiplicity.agent.vm-restart-policy", "never",
+                    "multiplicity.network.pool", "10.92.0.0/16",
+                    "multiplicity.hosts.reconcile-interval", "1s");
+        }
+    }
+
+    static String linux;
+    static String micro;
+    static String peer;
+    static String stranger;
+    static Transcript console;
+
+    @BeforeAll
+    static void requireVms() {
+        String missing = unavailableReason();
+        if (missing != null) {
+            System.err.println("SKIPPED VmApiTest: real VMs cannot run on this machine: " + missing);
+        }
+        Assumptions.assumeTrue(missing == null, "real VMs cannot run on this machine: " + missing);
+    }
+
+    static String unavailableReason() {
+        String jails = JailHost.unavailableReason();
+        if (jails != null) {
+            return jails;
+        }
+        if (!Command.run("sh", "-c", "command -v qemu-system-x86_64").ok()) {
+            return "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)";
+        }
+        if (!KvmHost.usable()) {
+            return "/dev/kvm is missing or not accessible (mvm needs it)";
+        }
+        Command.Result mvm = Command.run("make", "-s", "-C", "vmm-native", "build/mvm", "build/guests/idle.elf");
+        if (!mvm.ok()) {
+            return "cannot build mvm: " + mvm.stderr();
+        }
+        if (!Files.isRegularFile(IMAGE_SOURCE.resolve("initrd"))) {
+            Command.Result image = Command.run(List.of("sh", "scripts/build-vm-image.sh", IMAGE_SOURCE.toString()), null);
+            if (!image.ok()) {
+                return "cannot build the tiny-linux image from Debian packages: " + image.stderr().strip();
+            }
+        }
+        return null;
+    }
+
+    @AfterAll
+    static void removeHost() throws IOException {
+        if (console != null) {
+            console.close();
+        }
+        HostDriver driver = ClientProxy.unwrap(Arc.container().instance(HostDriver.class).get());
+        if (driver instanceof HostAgent agent) {
+            for (InstanceStatus status : agent.list()) {
+                agent.destroy(status.id());
+            }
+            agent.close();
+            agent.jails().network().removeAll();
+            agent.jails().storage().destroyPool();
+        }
+    }
+
+    static HostAgent agent() {
+        HostDriver driver = ClientProxy.unwrap(Arc.container().instance(HostDriver.class).get());
+        assertThat(driver).as("the local host runs the host agent").isInstanceOf(HostAgent.class);
+        HostAgent agent = (HostAgent) driver;
+        assertThat(agent.facts().kinds()).as("host problems: " + agent.facts().problems()).contains("jail", "vm");
+        return agent;
+    }
+
+    @Test
+    @Order(1)
+    void aLinuxVmBootsToAShellOnItsSerialConsoleAndRunsACommand() throws Exception {
+        HostAgent agent = agent();
+        System.out.println("host facts: " + agent.facts().runtimes());
+        peer = JailApiTest.createRunning("bob", "peer");
+        stranger = JailApiTest.createRunning("dave", "stranger");
+
+        long started = System.nanoTime();
+        linux = createVm("bob", "linux", "tiny-linux");
+        UUID id = UUID.fromString(linux);
+        assertEquals("running", Api.as("bob").get("/api/v1/instances/" + linux).path("state"));
+        assertEquals("qemu", agent.vms().hypervisorOf(id), "the panel picked QEMU for a stock kernel here");
+        long monitor = agent.status(id).pid();
+        assertThat(Processes.sessionOf(monitor))
+                .as("QEMU runs in a session of its own, so it outlives the agent")
+                .isNotEqualTo(Processes.sessionOf(ProcessHandle.current().pid()));
+        assertThat(Files.readString(Path.of("/proc", Long.toString(monitor), "cmdline")).replace('\0', ' '))
+                .as("under TCG here").contains("-accel tcg");
+        console = new Transcript(agent.openConsole(id));
+        String boot = console.await("up as", Duration.ofSeconds(150));
+        assertThat(boot).as("the kernel boots on the serial console").contains("Linux version 6.");
+        console.await(":/# ", Duration.ofSeconds(30));
+        System.out.printf("tiny-linux booted to a shell prompt in %d ms%n", (System.nanoTime() - started) / 1_000_000);
+        String answer = console.run("echo $((6 * 7)) $(hostname)", Duration.ofSeconds(20));
+        String name = Api.as("bob").get("/api/v1/instances/" + linux).path("name");
+        assertThat(answer).as("the command ran in the guest").contains("42 " + name);
+    }
+
+    @Test
+    @Order(2)
+    void theVmReachesItsTenantsJailButNotAnotherTenants() throws Exception {
+        HostAgent agent = agent();
+        String peerAddress = Api.as("bob").get("/api/v1/instances/" + peer).path("address");
+        String strangerAddress = Api.as("dave").get("/api/v1/instances/" + stranger).path("address");
+        String vmAddress = Api.as("bob").get("/api/v1/instances/" + linux).path("address");
+        assertThat(console.run("ip -o -4 addr show dev eth0", Duration.ofSeconds(20))).contains(vmAddress + "/");
+        assertThat(console.run("ping -c 2 -W 3 " + peerAddress, Duration.ofSeconds(30)))
+                .as("the VM reaches its tenant's jail").containsPattern("[12] packets received");
+        assertThat(console.run("ping -c 1 -W 2 " + strangerAddress, Duration.ofSeconds(30)))
+                .as("the VM does not reach another tenant's jail").contains("0 packets received");
+        assertTrue(agent.jails().exec(UUID.fromString(peer), "ping", "-c", "1", "-W", "3", vmAddress).ok(),
+                "the jail reaches its tenant's VM");
+        assertFalse(agent.jails().exec(UUID.fromString(stranger), "ping", "-c", "1", "-W", "2", vmAddress).ok(),
+                "another tenant's jail does not reach the VM");
+    }
+
+    @Test
+    @Order(3)
+    void aGrownDiskIsSeenByTheRunningGuest() throws Exception {
+        HostAgent agent = agent();
+        UUID id = UUID.fromString(linux);
+        assertThat(console.run("cat /sys/block/vda/size", Duration.ofSeconds(20))).contains("\n2097152");
+        InstanceRuntime.Target target = Arc.container().instance(InstanceRuntime.class).get().load(id);
+        var spec = target.spec();
+        agent.resize(new io.multiplicity.host.InstanceSpec(spec.id(), spec.tenantId(), spec.name(), spec.kind(),
+                spec.image(), spec.vcpus(), spec.memoryMiB(), 2, spec.network()));
+        Path disk = agent.vms().storage().instanceMountpoint(id).resolve("disk.raw");
+        assertEquals(2L << 30, Files.size(disk), "the disk file grew");
+        assertThat(console.run("sleep 1; cat /sys/block/vda/size", Duration.ofSeconds(20)))
+                .as("the guest sees 2 GiB of 512-byte sectors").contains("\n4194304");
+    }
+
+    @Test
+    @Order(4)
+    void theSameApiRunsAnMvmVmWhoseConsoleShowsTheGuest() throws Exception {
+        HostAgent agent = agent();
+        micro = createVm("bob", "micro", "mvm-test");
+        UUID id = UUID.fromString(micro);
+        assertEquals("mvm", agent.vms().hypervisorOf(id));
+        assertEquals("running", Api.as("bob").get("/api/v1/instances/" + micro).path("state"));
+        try (Transcript transcript = new Transcript(agent.openConsole(id))) {
+            assertThat(transcript.await("idle guest halting", Duration.ofSeconds(10))).contains("idle guest halting");
+        }
+        try (ConsoleStream vnc = agent.openGraphics(id)) {
+            byte[] version = new byte[12];
+            int read = vnc.fromConsole().readNBytes(version, 0, 12);
+            assertEquals("RFB 003.008\n", new String(version, 0, read, StandardCharsets.US_ASCII),
+                    "mvm's VNC server answers on its unix socket");
+        }
+    }
+
+    @Test
+    @Order(5)
+    void aKilledMonitorIsCrashedWithinSecondsAndTheRestartPolicyBringsItBack() throws Exception {
+        HostAgent agent = agent();
+        UUID id = UUID.fromString(micro);
+        long pid = agent.status(id).pid();
+        assertThat(pid).as("the monitor's pid").isPositive();
+        long killedAt = System.nanoTime();
+        assertTrue(Command.run("kill", "-9", Long.toString(pid)).ok());
+        awaitState("bob", micro, "crashed", Duration.ofSeconds(10));
+        System.out.printf("monitor killed: the API showed crashed after %d ms%n",
+                (System.nanoTime() - killedAt) / 1_000_000);
+
+        JailApiTest.succeed("bob", Api.as("bob").post("/api/v1/instances/" + micro + "/start"));
+        assertEquals("running", Api.as("bob").get("/api/v1/instances/" + micro).path("state"));
+
+        agent.vms().restartPolicy("on-crash");
+        try {
+            long second = agent.status(id).pid();
+            assertThat(second).as("the new monitor's pid").isPositive();
+            killedAt = System.nanoTime();
+            assertTrue(Command.run("kill", "-9", Long.toString(second)).ok());
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (agent.status(id).pid() == second || agent.status(id).state() != InstanceStatus.State.RUNNING) {
+                assertThat(System.nanoTime()).as("restarted within 15 s").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            System.out.printf("monitor killed with the on-crash policy: running again after %d ms%n",
+                    (System.nanoTime() - killedAt) / 1_000_000);
+            awaitState("bob", micro, "running", Duration.ofSeconds(10));
+            assertEquals(1, agent.vms().restartsOf(id));
+        } finally {
+            agent.vms().restartPolicy("never");
+        }
+    }
+
+    @Test
+    @Order(6)
+    void deleteLeavesNothingOnTheHost() throws Exception {
+        HostAgent agent = agent();
+        VmHostDriver vms = agent.vms();
+        if (console != null) {
+            console.close();
+            console = null;
+        }
+        for (String vm : List.of(linux, micro)) {
+            UUID id = UUID.fromString(vm);
+            long pid = agent.status(id).pid();
+            String hypervisor = vms.hypervisorOf(id);
+            long started = System.nanoTime();
+            JailApiTest.succeed("bob", Api.as("bob").delete("/api/v1/instances/" + vm));
+            System.out.printf("deleted the %s VM in %d ms%n", hypervisor, (System.nanoTime() - started) / 1_000_000);
+            Api.as("bob").get("/api/v1/instances/" + vm).then().statusCode(404);
+            assertEquals(InstanceStatus.State.ABSENT, agent.status(id).state());
+            assertFalse(vms.storage().exists(vms.storage().instanceDataset(id)), "no dataset");
+            assertFalse(TapDevice.exists(TapDevice.name(id)), "no tap");
+            assertFalse(Processes.alive(pid), "no monitor process");
+            for (Path left : List.of(vms.serialSocket(id), vms.vncSocket(id), vms.controlSocket(id),
+                    vms.vmDirectory(id))) {
+                assertFalse(Files.exists(left), "nothing left at " + left);
+            }
+        }
+        JailApiTest.succeed("bob", Api.as("bob").delete("/api/v1/instances/" + peer));
+        JailApiTest.succeed("dave", Api.as("dave").delete("/api/v1/instances/" + stranger));
+        assertThat(agent.list()).isEmpty();
+    }
+
+    static String createVm(String user, String name, String image) {
+        Response accepted = Api.as(user).body(Map.of("name", name + "-" + UUID.randomUUID().toString().substring(0, 4),
+                "kind", "vm", "image", image, "type", "v1.nano", "start", true)).post("/api/v1/instances");
+        assertEquals(202, accepted.statusCode(), accepted.asString());
+        JailApiTest.succeed(user, accepted);
+        return accepted.path("target");
+    }
+
+    static void awaitState(String user, String id, String state, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String seen = null;
+        while (System.nanoTime() < deadline) {
+            seen = Api.as(user).get("/api/v1/instances/" + id).path("state");
+            if (state.equals(seen)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("instance " + id + " not " + state + " within " + timeout + " (last: " + seen + ")");
+    }
+
+    /** Everything a console printed since it was opened, read by a thread of its own. */
+    static final class Transcript implements AutoCloseable {
+
+        private final ConsoleStream stream;
+        private final StringBuilder text = new StringBuilder();
+        private int consumed;
+
+        Transcript(ConsoleStream stream) {
+            this.stream = stream;
+            Thread.ofVirtual().start(() -> {
+                byte[] buffer = new byte[4096];
+                try {
+                    int read;
+                    while ((read = stream.fromConsole().read(buffer)) > 0) {
+                        synchronized (text) {
+                            text.append(new String(buffer, 0, read, StandardCharsets.ISO_8859_1));
+                            text.notifyAll();
+                        }
+                    }
+                } catch (IOException e) {
+                    // closed
+                }
+            });
+        }
+
+        /** Waits for {@code marker} after what was already consumed; returns the text up to it. */
+        String await(String marker, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            synchronized (text) {
+                while (true) {
+                    int at = text.indexOf(marker, consumed);
+                    if (at >= 0) {
+                        String seen = text.substring(consumed, at + marker.length());
+                        consumed = at + marker.length();
+                        return seen;
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new AssertionError("console did not show '" + marker + "' within " + timeout
+                                + "; it showed: " + text.substring(Math.max(0, text.length() - 2000)));
+                    }
+                    text.wait(Math.max(1, left / 1_000_000));
+                }
+            }
+        }
+
+        /** Types a command and returns what it printed (up to its end marker). */
+        String run(String command, Duration timeout) throws IOException, InterruptedException {
+            String marker = "end-" + UUID.randomUUID().toString().substring(0, 8);
+            stream.toConsole().write((command + "; echo " + marker.substring(0, 4) + "''" + marker.substring(4) + "\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            stream.toConsole().flush();
+            return await(marker, timeout);
+        }
+
+        @Override
+        public void close() throws IOException {
+            stream.close();
+        }
+    }
+}
