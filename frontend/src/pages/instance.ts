@@ -64,17 +64,19 @@ export const instancePage: Page = async (root, context) => {
       }, 'Delete') : null);
   };
 
-  let current: TabId = (TABS.find((tab) => tab.id === query.get('tab'))?.id ?? 'overview');
+  // Jails have a serial console only; VMs also a framebuffer.
+  const tabs = TABS.filter((tab) => tab.id !== 'vnc' || instance.kind === 'vm');
+  let current: TabId = (tabs.find((tab) => tab.id === query.get('tab'))?.id ?? 'overview');
   let tabCleanup: (() => void) | null = null;
-  const tabButtons = TABS.map((tab) => {
+  const tabButtons = tabs.map((tab) => {
     const button = h('button', {
       type: 'button', role: 'tab', id: `tab-${tab.id}`, 'aria-controls': 'instance-tab-panel',
       onclick: () => select(tab.id),
       onkeydown: (event: KeyboardEvent) => {
-        const index = TABS.findIndex((t) => t.id === tab.id);
+        const index = tabs.findIndex((t) => t.id === tab.id);
         const delta = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
         if (delta) {
-          const next = TABS[(index + delta + TABS.length) % TABS.length].id;
+          const next = tabs[(index + delta + tabs.length) % tabs.length].id;
           select(next);
           tabList.querySelector<HTMLElement>(`#tab-${next}`)?.focus();
         }
@@ -111,7 +113,7 @@ export const instancePage: Page = async (root, context) => {
     tabCleanup = null;
     current = tab;
     for (const [index, button] of tabButtons.entries()) {
-      const selected = TABS[index].id === tab;
+      const selected = tabs[index].id === tab;
       button.setAttribute('aria-selected', String(selected));
       button.tabIndex = selected ? 0 : -1;
     }
