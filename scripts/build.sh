@@ -6,6 +6,7 @@ cd "$PROJECT_ROOT"
 
 if [ "${1:-}" = "clean" ]; then
   for dir in vmm-native src/main/c; do [ -f "$dir/Makefile" ] && make -s -C "$dir" clean; done
+  rm -rf frontend/dist  # the portal
   pick_java && ./mvnw -B -q clean
   exit 0
 fi
@@ -13,6 +14,10 @@ fi
 for dir in vmm-native src/main/c; do
   if [ -f "$dir/Makefile" ]; then say "building $dir"; make -s -C "$dir"; fi
 done
+# ---- portal: frontend/ is built into frontend/dist, which the application serves at / ----
+say "building the portal"
+bash frontend/run.sh build
+# ---- end portal ----
 pick_java
 say "building the application"
 ./mvnw -B -q package -DskipTests

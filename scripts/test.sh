@@ -18,6 +18,17 @@ trap cleanup EXIT
 MULTIPLICITY_TEST_KEYCLOAK_URL="$(bash scripts/keycloak.sh test-start | tail -n 1)"
 export MULTIPLICITY_TEST_KEYCLOAK_URL
 
+# ---- portal: build it (the packaged application serves it) and run its unit tests ----
+say "portal: build and unit tests"
+bash frontend/run.sh build
+bash frontend/run.sh unit
+# ---- end portal ----
+
 say "control plane: unit, API and packaged-application tests"
 for dir in src/main/c; do [ -f "$dir/Makefile" ] && make -s -C "$dir"; done
 ./mvnw -B verify -Pit
+
+# ---- portal: end-to-end tests in Chromium, the packaged application, the test Keycloak ----
+say "portal: end-to-end tests"
+bash scripts/portal-e2e.sh --start-panel --keycloak "$MULTIPLICITY_TEST_KEYCLOAK_URL"
+# ---- end portal ----

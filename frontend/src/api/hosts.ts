@@ -1,0 +1,42 @@
+import { get, patch, segment, type Operation } from './client';
+
+/** One resource of a host: physical, overcommit ratio, reserve, allocatable and allocated. */
+export interface Capacity {
+  physical: number;
+  ratio: number;
+  reserved: number;
+  allocatable: number;
+  allocated: number;
+  /** What instances actually use, once hosts report it. */
+  used?: number;
+}
+
+export interface Host {
+  id: string;
+  name: string;
+  state: 'ready' | 'draining' | 'offline' | string;
+  local: boolean;
+  kinds: string[];
+  vcpus: Capacity;
+  memoryMiB: Capacity;
+  storageGiB: Capacity;
+  facts?: Record<string, unknown>;
+  lastSeen?: string;
+  createdAt: string;
+}
+
+export interface UpdateHostRequest {
+  state?: 'ready' | 'draining' | 'offline';
+  cpuRatio?: number;
+  memoryRatio?: number;
+  diskRatio?: number;
+  reservedCpus?: number;
+  reservedMemoryMiB?: number;
+  reservedStorageGiB?: number;
+}
+
+export const listHosts = () => get<{ items: Host[] }>('/admin/hosts');
+
+export const getHost = (id: string) => get<Host>(`/admin/hosts/${segment(id)}`);
+
+export const updateHost = (id: string, body: UpdateHostRequest) => patch<Operation>(`/admin/hosts/${segment(id)}`, body);

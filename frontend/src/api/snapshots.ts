@@ -1,0 +1,16 @@
+import { get, post, segment, type Operation } from './client';
+
+export interface Snapshot {
+  name: string;
+  createdAt?: string;
+  sizeBytes?: number;
+}
+
+export const listSnapshots = (instanceId: string) =>
+  get<{ items: Snapshot[] }>(`/instances/${segment(instanceId)}/snapshots`);
+
+export const createSnapshot = (instanceId: string, name: string) =>
+  post<Operation>(`/instances/${segment(instanceId)}/snapshot`, { name });
+
+export const rollbackSnapshot = (instanceId: string, snapshot: string) =>
+  post<Operation>(`/instances/${segment(instanceId)}/rollback`, { snapshot });

@@ -1,0 +1,99 @@
+import { listHosts, updateHost, type Capacity, type Host, type UpdateHostRequest } from '../../api/hosts';
+import { stackedBar } from '../../components/chart';
+import { errorBanner, field, loading, pageHeader, section, table, toast } from '../../components/ui';
+import { h, replace } from '../../lib/dom';
+import { capacityFigures, totalCapacity } from '../../util/capacity';
+import { formatAgo, formatGiB, formatMiB, formatPercent, trimNumber } from '../../util/format';
+import type { Page } from '../page';
+
+const RESOURCES: { key: 'vcpus' | 'memoryMiB' | 'storageGiB'; label: string; format: (n: number) => string }[] = [
+  { key: 'vcpus', label: 'vCPUs', format: (n) => trimNumber(n) },
+  { key: 'memoryMiB', label: 'Memory', format: formatMiB },
+  { key: 'storageGiB', label: 'Storage', format: formatGiB },
+];
+
+function capacityTable(caption: string, capacities: Record<string, Capacity>, showRatio: boolean): HTMLElement {
+  const headers = ['Resource', 'Physical', 'Reserved', ...(showRatio ? ['Ratio'] : []), 'Allocatable', 'Allocated', 'Used', 'Overcommit', 'Full'];
+  return table(caption, headers, RESOURCES.map(({ key, label, format }) => {
+    const figures = capacityFigures(capacities[key]);
+    return [label, format(figures.physical), format(capacities[key].reserved), ...(showRatio ? [`${trimNumber(figures.ratio, 2)}×`] : []),
+      format(figures.allocatable), format(figures.allocated), figures.used === null ? 'not reported' : format(figures.used),
+      `${trimNumber(figures.effectiveOvercommit, 2)}×`, formatPercent(figures.allocatedFraction)];
+  }));
+}
+
+function capacityCharts(capacities: Record<string, Capacity>): HTMLElement {
+  return h('div', { class: 'charts bars' }, RESOURCES.map(({ key, label, format }) => {
+    const figures = capacityFigures(capacities[key]);
+    const max = Math.max(figures.allocatable, figures.physical, figures.allocated, 1);
+    return h('div', null,
+      stackedBar(`${label}: ${format(figures.allocated)} allocated of ${format(figures.allocatable)} allocatable (${format(figures.physical)} physical)`,
+        [{ key: 'allocated', label: 'allocated', value: figures.allocated }, { key: 'free', label: 'free', value: figures.free }], max,
+        { label: 'physical', value: figures.physical }),
+      figures.used !== null ? stackedBar(`${label} used: ${format(figures.used)}`, [{ key: 'used', label: 'used', value: figures.used }], max) : null);
+  }), h('p', { class: 'legend' }, h('span', { class: 'key allocated' }), 'allocated ', h('span', { class: 'key free' }), 'free to allocate ', h('span', { class: 'key physical' }), 'physical'));
+}
+
+function editForm(host: Host, onSaved: () => void): HTMLElement {
+  const number = (value: number, step: string, min: string) => h('input', { type: 'number', value: String(value), step, min });
+  const state = h('select', null, ['ready', 'draining', 'offline'].map((s) => h('option', { value: s, selected: host.state === s }, s)));
+  const cpuRatio = number(Number(host.vcpus.ratio), '0.1', '0.1');
+  const memoryRatio = number(Number(host.memoryMiB.ratio), '0.1', '0.1');
+  const diskRatio = number(Number(host.storageGiB.ratio), '0.1', '0.1');
+  const reservedCpus = number(host.vcpus.reserved, '1', '0');
+  const reservedMemory = number(host.memoryMiB.reserved, '1', '0');
+  const reservedStorage = number(host.storageGiB.reserved, '1', '0');
+  const feedback = h('div', { 'aria-live': 'polite' });
+  const form = h('form', { class: 'stacked-form host-form' },
+    h('div', { class: 'field-row' },
+      field('State', state).element, field('CPU ratio', cpuRatio).element, field('Memory ratio', memoryRatio).element, field('Disk ratio', diskRatio).element),
+    h('div', { class: 'field-row' },
+      field('Reserved vCPUs', reservedCpus).element, field('Reserved memory (MiB)', reservedMemory).element, field('Reserved storage (GiB)', reservedStorage).element),
+    h('div', { class: 'wizard-actions' }, h('button', { type: 'submit', class: 'primary' }, `Save ${host.name}`)), feedback);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body: UpdateHostRequest = {
+      state: state.value as UpdateHostRequest['state'],
+      cpuRatio: Number(cpuRatio.value), memoryRatio: Number(memoryRatio.value), diskRatio: Number(diskRatio.value),
+      reservedCpus: Number(reservedCpus.value), reservedMemoryMiB: Number(reservedMemory.value), reservedStorageGiB: Number(reservedStorage.value),
+    };
+    try {
+      await updateHost(host.id, body);
+      toast(`${host.name} updated`, 'success');
+      onSaved();
+    } catch (error) {
+      replace(feedback, errorBanner(error, `Update ${host.name}`));
+    }
+  });
+  return h('details', { class: 'host-edit' }, h('summary', null, 'Change state, overcommit ratios and reserve'), form);
+}
+
+export const hostsPage: Page = (root, { signal }) => {
+  root.append(pageHeader('Hosts'));
+  const body = h('div', null, loading('Loading hosts'));
+  root.append(body);
+  const load = () => listHosts().then(({ items }) => {
+    if (signal.aborted) return;
+    const totals = {
+      vcpus: totalCapacity(items.map((host) => host.vcpus)),
+      memoryMiB: totalCapacity(items.map((host) => host.memoryMiB)),
+      storageGiB: totalCapacity(items.map((host) => host.storageGiB)),
+    };
+    replace(body,
+      section(`Platform: ${items.length} host${items.length === 1 ? '' : 's'}`, capacityTable('Platform capacity', totals, false), capacityCharts(totals)),
+      items.map((host) => {
+        const facts = (host.facts ?? {}) as { problems?: Record<string, string>; runtimes?: Record<string, string> };
+        const reasons = facts.problems ?? null;
+        const runtimes = Object.entries(facts.runtimes ?? {}).map(([name, version]) => `${name} ${version}`).join(', ');
+        return h('section', { class: 'panel host', 'data-host': host.name },
+          h('h2', null, host.name, ' ', h('span', { class: `badge tone-${host.state === 'ready' ? 'ok' : host.state === 'draining' ? 'busy' : 'bad'}` }, host.state)),
+          h('p', { class: 'hint' }, `${host.local ? 'in-process agent' : 'remote agent'} · runs ${host.kinds.length ? host.kinds.join(', ') : 'no kind yet'} · last seen ${formatAgo(host.lastSeen)}`),
+          runtimes ? h('p', { class: 'hint' }, `Runtimes: ${runtimes}`) : null,
+          reasons && Object.keys(reasons).length ? h('ul', { class: 'hint', 'aria-label': 'Why kinds are missing' }, Object.entries(reasons).map(([kind, why]) => h('li', null, `no ${kind}: ${String(why)}`))) : null,
+          capacityTable(`Capacity of ${host.name}`, host as unknown as Record<string, Capacity>, true),
+          capacityCharts(host as unknown as Record<string, Capacity>),
+          editForm(host, () => void load()));
+      }));
+  }).catch((error) => { if (!signal.aborted) replace(body, errorBanner(error, 'Loading hosts')); });
+  void load();
+};

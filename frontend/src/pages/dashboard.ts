@@ -1,0 +1,103 @@
+import { isUnavailable } from '../api/client';
+import { listHosts } from '../api/hosts';
+import { totalCapacity } from '../util/capacity';
+import { listInstances } from '../api/instances';
+import { listOperations } from '../api/operations';
+import { getQuota } from '../api/quota';
+import { getUsage } from '../api/usage';
+import { empty, errorBanner, gauge, loading, operationRow, pageHeader, section, stateBadge, unavailable } from '../components/ui';
+import { h, replace } from '../lib/dom';
+import { formatBytes, formatDateTime, formatGiB, formatMiB, formatMoney } from '../util/format';
+import { mergeOperationEvent } from '../util/operations';
+import { periodToDate } from '../util/period';
+import { normalizeQuota, QUOTA_LABELS } from '../util/quota';
+import { canOperate, isPlatformAdmin } from '../util/roles';
+import type { Page } from './page';
+
+const FORMATS: Record<string, (value: number) => string> = {
+  count: (value) => String(value),
+  MiB: formatMiB,
+  GiB: formatGiB,
+  bytes: formatBytes,
+};
+
+export const dashboardPage: Page = (root, { session, events, signal }) => {
+  root.append(pageHeader('Dashboard', canOperate(session) ? h('a', { class: 'button primary', href: '#/instances/new' }, 'New instance') : null));
+  const quotaBody = h('div', { class: 'gauges' }, loading('Loading the quota'));
+  const costBody = h('div', null, loading('Loading the cost'));
+  const instancesBody = h('div', null, loading('Loading instances'));
+  const activityBody = h('div', null, loading('Loading activity'));
+  root.append(h('div', { class: 'grid' },
+    section('Quota', quotaBody),
+    section('Cost this period', costBody),
+    section('Instances', instancesBody),
+    section('Recent activity', activityBody)));
+
+  if (isPlatformAdmin(session) && !session.tenant) {
+    // Platform admins act for no tenant: the platform's capacity takes the quota's place.
+    quotaBody.closest('section')?.querySelector('h2')?.replaceChildren('Platform capacity');
+    listHosts().then(({ items }) => {
+      if (signal.aborted) return;
+      const resources = [
+        { label: 'vCPUs', total: totalCapacity(items.map((host) => host.vcpus)), format: (n: number) => String(n) },
+        { label: 'Memory', total: totalCapacity(items.map((host) => host.memoryMiB)), format: formatMiB },
+        { label: 'Storage', total: totalCapacity(items.map((host) => host.storageGiB)), format: formatGiB },
+      ];
+      replace(quotaBody,
+        resources.map(({ label, total, format }) => gauge(label, total.allocated, total.allocatable, total.used ?? null, format, 'allocatable')),
+        h('a', { href: '#/admin/hosts' }, `${items.length} host${items.length === 1 ? '' : 's'}`));
+    }).catch((error) => { if (!signal.aborted) replace(quotaBody, errorBanner(error, 'Loading hosts')); });
+  } else getQuota().then((answer) => {
+    if (signal.aborted) return;
+    const resources = normalizeQuota(answer);
+    if (resources.length === 0) { replace(quotaBody, empty('No quota is set for your tenant.')); return; }
+    replace(quotaBody, resources.map((resource) => {
+      const meta = QUOTA_LABELS[resource.resource] ?? { label: resource.resource, unit: 'count' as const };
+      return gauge(meta.label, resource.allocated, resource.limit, resource.used ?? null, FORMATS[meta.unit]);
+    }));
+  }).catch((error) => {
+    if (!signal.aborted) replace(quotaBody, isUnavailable(error) ? unavailable('The quota', 'GET /api/v1/quota') : errorBanner(error, 'Loading the quota'));
+  });
+
+  const period = periodToDate(new Date());
+  getUsage(period.from, period.to).then((usage) => {
+    if (signal.aborted) return;
+    replace(costBody,
+      h('p', { class: 'big-figure', 'data-testid': 'cost' }, formatMoney(usage.total, usage.currency)),
+      h('p', { class: 'hint' }, `From ${formatDateTime(usage.from)} to now`),
+      usage.lines?.length ? h('ul', { class: 'cost-lines' }, usage.lines.map((line) => h('li', null, `${line.description}: ${formatMoney(line.amount, usage.currency)}`))) : null);
+  }).catch((error) => {
+    if (!signal.aborted) replace(costBody, isUnavailable(error) ? unavailable('Usage and cost', 'GET /api/v1/usage') : errorBanner(error, 'Loading the cost'));
+  });
+
+  const loadInstances = () => listInstances({ limit: 500 }).then((page) => {
+    if (signal.aborted) return;
+    if (page.items.length === 0) { replace(instancesBody, empty('No instances yet.')); return; }
+    const counts = new Map<string, number>();
+    for (const instance of page.items) counts.set(instance.state, (counts.get(instance.state) ?? 0) + 1);
+    replace(instancesBody,
+      h('p', { class: 'big-figure' }, String(page.items.length), page.next ? '+' : ''),
+      h('ul', { class: 'state-counts' }, [...counts].map(([state, count]) => h('li', null, stateBadge(state), ` ${count}`))),
+      h('a', { href: '#/instances' }, 'All instances'));
+  }).catch((error) => { if (!signal.aborted) replace(instancesBody, errorBanner(error, 'Loading instances')); });
+  void loadInstances();
+
+  let operations: Awaited<ReturnType<typeof listOperations>>['items'] = [];
+  const renderActivity = () => replace(activityBody, operations.length
+    ? h('div', { class: 'operations' }, operations.slice(0, 6).map(operationRow), h('a', { href: '#/activity' }, 'All activity'))
+    : empty('Nothing has happened yet.'));
+  listOperations({ limit: 6 }).then((page) => { if (!signal.aborted) { operations = page.items; renderActivity(); } })
+    .catch((error) => { if (!signal.aborted) replace(activityBody, errorBanner(error, 'Loading activity')); });
+
+  let refresh: ReturnType<typeof setTimeout> | null = null;
+  const unsubscribe = events.subscribe((event) => {
+    const merged = mergeOperationEvent(operations, event);
+    if (merged !== operations) { operations = merged; renderActivity(); }
+    if (event.targetType === 'instance' && !refresh) refresh = setTimeout(() => { refresh = null; void loadInstances(); }, 1000);
+  });
+  const stopPolling = events.whileNotLive(() => {
+    void loadInstances();
+    listOperations({ limit: 6 }).then((page) => { if (!signal.aborted) { operations = page.items; renderActivity(); } }).catch(() => undefined);
+  }, 10_000);
+  return () => { stopPolling(); unsubscribe(); if (refresh) clearTimeout(refresh); };
+};

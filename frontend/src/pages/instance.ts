@@ -1,0 +1,305 @@
+import { isUnavailable } from '../api/client';
+import { getInstance, resizeInstance, type Instance } from '../api/instances';
+import { getInstanceMetrics } from '../api/metrics';
+import { listOperations } from '../api/operations';
+import { createSnapshot, listSnapshots, rollbackSnapshot } from '../api/snapshots';
+import { lineChart } from '../components/chart';
+import { trackOperation } from '../components/operationTracker';
+import { confirmDialog, empty, errorBanner, field, loading, operationRow, pageHeader, stateBadge, table, unavailable } from '../components/ui';
+import { h, replace, uid } from '../lib/dom';
+import { formatBytes, formatDateTime, formatDuration, formatGiB, formatMiB, trimNumber } from '../util/format';
+import { applyStateEvent, availableActions, canDelete } from '../util/instanceState';
+import { dnsLabelProblem } from '../util/names';
+import { mergeOperationEvent } from '../util/operations';
+import { canOperate, canReadAudit } from '../util/roles';
+import { listConsoleSessions } from '../api/consoles';
+import { mountConsole } from './instanceConsole';
+import { runInstanceAction } from './instances';
+import type { Page, PageContext } from './page';
+
+const TABS = [
+  { id: 'overview', label: 'Overview' },
+  { id: 'snapshots', label: 'Snapshots' },
+  { id: 'metrics', label: 'Metrics' },
+  { id: 'serial', label: 'Serial console' },
+  { id: 'vnc', label: 'Graphical console' },
+  { id: 'activity', label: 'Activity' },
+] as const;
+type TabId = (typeof TABS)[number]['id'];
+
+export const instancePage: Page = async (root, context) => {
+  const { params, query, events, session, signal } = context;
+  const id = params.id;
+  root.append(loading('Loading the instance'));
+  let instance: Instance;
+  try {
+    instance = await getInstance(id);
+  } catch (error) {
+    if (signal.aborted) return;
+    replace(root, pageHeader('Instance'), errorBanner(error, 'Loading the instance'), h('p', null, h('a', { href: '#/instances' }, 'Back to the instances')));
+    return;
+  }
+  if (signal.aborted) return;
+
+  const tray = h('div', { class: 'tray', 'aria-live': 'polite' });
+  const headerActions = h('div', { class: 'row-actions' });
+  const badgeSlot = h('span', { 'data-testid': 'instance-state' });
+  const detailSlot = h('span', { class: 'state-detail' });
+  const tabList = h('div', { role: 'tablist', class: 'tabs', 'aria-label': 'Instance' });
+  const panel = h('div', { role: 'tabpanel', class: 'tab-panel', tabindex: '0' });
+  replace(root,
+    pageHeader(instance.name, headerActions),
+    h('p', { class: 'subtitle' }, badgeSlot, detailSlot, ` ${instance.kind} · ${instance.image}`),
+    tray, tabList, panel);
+
+  const renderHeader = () => {
+    replace(badgeSlot, stateBadge(instance.state));
+    detailSlot.textContent = instance.stateDetail ? ` ${instance.stateDetail}` : '';
+    if (!canOperate(session)) return;
+    replace(headerActions,
+      availableActions(instance).map((action) => h('button', { type: 'button', onclick: () => void runInstanceAction(instance, action, events, tray) }, action.charAt(0).toUpperCase() + action.slice(1))),
+      canDelete(instance) ? h('button', {
+        type: 'button', class: 'danger',
+        onclick: async () => { if (await runInstanceAction(instance, 'delete', events, tray)) context.navigate('#/instances'); },
+      }, 'Delete') : null);
+  };
+
+  // Jails have a serial console only; VMs also a framebuffer.
+  const tabs = TABS.filter((tab) => tab.id !== 'vnc' || instance.kind === 'vm');
+  let current: TabId = (tabs.find((tab) => tab.id === query.get('tab'))?.id ?? 'overview');
+  let tabCleanup: (() => void) | null = null;
+  const tabButtons = tabs.map((tab) => {
+    const button = h('button', {
+      type: 'button', role: 'tab', id: `tab-${tab.id}`, 'aria-controls': 'instance-tab-panel',
+      onclick: () => select(tab.id),
+      onkeydown: (event: KeyboardEvent) => {
+        const index = tabs.findIndex((t) => t.id === tab.id);
+        const delta = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+        if (delta) {
+          const next = tabs[(index + delta + tabs.length) % tabs.length].id;
+          select(next);
+          tabList.querySelector<HTMLElement>(`#tab-${next}`)?.focus();
+        }
+      },
+    }, tab.label);
+    return button;
+  });
+  panel.id = 'instance-tab-panel';
+  tabList.append(...tabButtons);
+
+  const renderers: Record<TabId, (target: HTMLElement) => (() => void) | void> = {
+    overview: (target) => {
+      renderOverview(target, instance);
+      if (canOperate(session)) target.append(resizeForm(() => instance, context, tray));
+    },
+    snapshots: (target) => renderSnapshots(target, instance, context, tray),
+    metrics: (target) => renderMetrics(target, instance),
+    serial: (target) => mountConsole(target, instance, 'serial'),
+    vnc: (target) => mountConsole(target, instance, 'vnc'),
+    activity: (target) => renderActivity(target, instance, context),
+  };
+
+  /** Redraws the details, leaving the resize form (and what the user typed) alone. */
+  function refreshOverview() {
+    const details = panel.querySelector('dl.details');
+    if (!details) return;
+    const fresh = h('div');
+    renderOverview(fresh, instance);
+    details.replaceWith(fresh.firstElementChild!);
+  }
+
+  function select(tab: TabId) {
+    tabCleanup?.();
+    tabCleanup = null;
+    current = tab;
+    for (const [index, button] of tabButtons.entries()) {
+      const selected = tabs[index].id === tab;
+      button.setAttribute('aria-selected', String(selected));
+      button.tabIndex = selected ? 0 : -1;
+    }
+    panel.setAttribute('aria-labelledby', `tab-${tab}`);
+    panel.replaceChildren();
+    tabCleanup = renderers[tab](panel) ?? null;
+    const hash = `#/instances/${encodeURIComponent(id)}${tab === 'overview' ? '' : `?tab=${tab}`}`;
+    if (window.location.hash !== hash) history.replaceState(null, '', hash);
+  }
+
+  const unsubscribe = events.subscribe((event) => {
+    if (event.target !== instance.id) return;
+    if (event.type === 'instance.state') {
+      instance = applyStateEvent(instance, event.payload);
+      renderHeader();
+    }
+    getInstance(instance.id).then((fresh) => {
+      if (signal.aborted) return;
+      instance = fresh;
+      renderHeader();
+      if (current === 'overview') refreshOverview();
+    }).catch(() => undefined);
+  });
+
+  const stopPolling = events.whileNotLive(() => {
+    getInstance(instance.id).then((fresh) => {
+      if (signal.aborted || (fresh.state === instance.state && fresh.updatedAt === instance.updatedAt)) return;
+      instance = fresh;
+      renderHeader();
+      if (current === 'overview') refreshOverview();
+    }).catch(() => undefined);
+  }, 3000);
+  renderHeader();
+  select(current);
+  return () => {
+    stopPolling();
+    unsubscribe();
+    tabCleanup?.();
+  };
+};
+
+function renderOverview(target: HTMLElement, instance: Instance) {
+  const rows: [string, string][] = [
+    ['State', `${instance.state} (asked: ${instance.desiredState})`],
+    ['Kind', instance.kind],
+    ['Image', instance.image + (instance.imageVersion ? ` (version ${instance.imageVersion})` : '')],
+    ['Type', instance.type ?? 'custom'],
+    ['vCPUs', String(instance.vcpus)],
+    ['Memory', formatMiB(instance.memoryMiB)],
+    ['Disk', formatGiB(instance.diskGiB)],
+    ['Address', instance.address ?? '—'],
+    ['Host', instance.host ?? '—'],
+    ['Tenant', instance.tenant ?? '—'],
+    ['Created', formatDateTime(instance.createdAt)],
+    ['Updated', formatDateTime(instance.updatedAt)],
+    ['Id', instance.id],
+  ];
+  target.append(h('dl', { class: 'details' }, rows.map(([term, value]) => [h('dt', null, term), h('dd', null, value)])));
+}
+
+function resizeForm(current: () => Instance, context: PageContext, tray: HTMLElement): HTMLElement {
+  const instance = current();
+  const vcpus = h('input', { type: 'number', min: 1, max: 64, step: 1, value: String(instance.vcpus) });
+  const memory = h('input', { type: 'number', min: 16, max: 262144, step: 16, value: String(instance.memoryMiB) });
+  const disk = h('input', { type: 'number', min: instance.diskGiB, max: 4096, step: 1, value: String(instance.diskGiB) });
+  const fields = [field('vCPUs', vcpus), field('Memory (MiB)', memory), field('Disk (GiB)', disk, 'Disks only grow')];
+  const form = h('form', { class: 'stacked-form' }, h('div', { class: 'field-row' }, fields.map((f) => f.element)),
+    h('p', { class: 'hint' }, instance.kind === 'jail' ? 'A running jail gets the new sizes at once.' : 'A VM gets the new sizes at its next start.'),
+    h('div', { class: 'wizard-actions' }, h('button', { type: 'submit', class: 'primary' }, 'Apply the new sizes')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const limits: [HTMLInputElement, number, number][] = [[vcpus, 1, 64], [memory, 16, 262144], [disk, instance.diskGiB, 4096]];
+    let ok = true;
+    limits.forEach(([input, min, max], index) => {
+      const value = Number(input.value);
+      const bad = !Number.isInteger(value) || value < min || value > max;
+      fields[index].setError(bad ? `a whole number from ${min} to ${max}` : null);
+      if (bad) ok = false;
+    });
+    if (!ok) return;
+    const now = current();
+    const sizes: { vcpus?: number; memoryMiB?: number; diskGiB?: number } = {};
+    if (Number(vcpus.value) !== now.vcpus) sizes.vcpus = Number(vcpus.value);
+    if (Number(memory.value) !== now.memoryMiB) sizes.memoryMiB = Number(memory.value);
+    if (Number(disk.value) !== now.diskGiB) sizes.diskGiB = Number(disk.value);
+    if (Object.keys(sizes).length === 0) return;
+    try {
+      tray.prepend(trackOperation(await resizeInstance(instance.id, sizes), context.events).element);
+    } catch (error) {
+      tray.prepend(errorBanner(error, `Resize ${instance.name}`));
+    }
+  });
+  return h('details', { class: 'resize' }, h('summary', null, 'Resize'), form);
+}
+
+function renderSnapshots(target: HTMLElement, instance: Instance, context: PageContext, tray: HTMLElement) {
+  const list = h('div', null, loading('Loading snapshots'));
+  target.append(list);
+  const load = () => listSnapshots(instance.id).then((answer) => {
+    if (answer.items.length === 0) replace(list, empty('No snapshots yet.'));
+    else replace(list, table('Snapshots', ['Name', 'Taken', 'Size', ''], answer.items.map((snapshot) => [
+      snapshot.name, formatDateTime(snapshot.createdAt), formatBytes(snapshot.sizeBytes),
+      canOperate(context.session) ? h('button', {
+        type: 'button', class: 'small', onclick: async () => {
+          if (!(await confirmDialog(`Roll ${instance.name} back?`, `Everything written since ${snapshot.name} is lost.`, 'Roll back'))) return;
+          try {
+            tray.prepend(trackOperation(await rollbackSnapshot(instance.id, snapshot.name), context.events).element);
+          } catch (error) {
+            tray.prepend(errorBanner(error, 'Roll back'));
+          }
+        },
+      }, 'Roll back') : '',
+    ])));
+    if (canOperate(context.session)) {
+      const name = h('input', { type: 'text', required: true, maxlength: 63, autocomplete: 'off' });
+      const nameField = field('Snapshot name', name);
+      const form = h('form', { class: 'inline-form', id: uid('snapshot') }, nameField.element, h('button', { type: 'submit', class: 'primary' }, 'Take snapshot'));
+      form.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        const problem = dnsLabelProblem(name.value);
+        nameField.setError(problem);
+        if (problem) return;
+        try {
+          const tracker = trackOperation(await createSnapshot(instance.id, name.value), context.events, () => void load());
+          tray.prepend(tracker.element);
+          name.value = '';
+        } catch (error) {
+          tray.prepend(errorBanner(error, 'Take snapshot'));
+        }
+      });
+      list.append(form);
+    }
+  }).catch((error) => {
+    replace(list, isUnavailable(error) ? unavailable('Snapshots', 'GET /api/v1/instances/{id}/snapshots') : errorBanner(error, 'Loading snapshots'));
+  });
+  void load();
+}
+
+function renderMetrics(target: HTMLElement, instance: Instance) {
+  const holder = h('div', null, loading('Loading metrics'));
+  target.append(holder);
+  let timer: ReturnType<typeof setInterval> | null = null;
+  const load = () => getInstanceMetrics(instance.id, { from: new Date(Date.now() - 3600_000).toISOString() }).then((answer) => {
+    const samples = answer.items;
+    if (samples.length === 0) { replace(holder, empty('No samples yet; hosts report one a minute.')); return; }
+    replace(holder, h('div', { class: 'charts' },
+      lineChart('CPU (%)', samples.map((s) => s.cpuPercent ?? 0), (v) => `${trimNumber(v)}%`),
+      lineChart('Memory', samples.map((s) => s.memoryMiB ?? 0), formatMiB),
+      lineChart('Disk used', samples.map((s) => s.diskUsedGiB ?? 0), formatGiB),
+      lineChart('Network in', samples.map((s) => s.netRxBytes ?? 0), formatBytes),
+      lineChart('Network out', samples.map((s) => s.netTxBytes ?? 0), formatBytes)));
+  }).catch((error) => {
+    if (timer) clearInterval(timer);
+    replace(holder, isUnavailable(error) ? unavailable('Metrics', 'GET /api/v1/instances/{id}/metrics') : errorBanner(error, 'Loading metrics'));
+  });
+  void load();
+  timer = setInterval(() => void load(), 60_000);
+  return () => { if (timer) clearInterval(timer); };
+}
+
+function renderActivity(target: HTMLElement, instance: Instance, context: PageContext) {
+  const holder = h('div', null, loading('Loading activity'));
+  target.append(h('h3', null, 'Operations'), holder);
+  if (canReadAudit(context.session)) {
+    const consoles = h('div', null, loading('Loading console sessions'));
+    target.append(h('h3', null, 'Console sessions'), consoles);
+    listConsoleSessions({ instance: instance.id, limit: 20 }).then((page) => {
+      replace(consoles, page.items.length === 0 ? empty('Nobody has opened a console of this instance.') : table('Console sessions',
+        ['Started', 'Who', 'Console', 'From', 'Duration', 'In', 'Out', 'Ended'], page.items.map((s) => [
+          formatDateTime(s.startedAt), `${s.user ?? '—'}${s.readOnly ? ' (watching)' : ''}`, s.type, s.clientAddress ?? '—',
+          s.endedAt ? formatDuration(s.startedAt, s.endedAt) : 'open', formatBytes(s.bytesIn), formatBytes(s.bytesOut), s.closeReason ?? '—',
+        ])));
+    }).catch((error) => replace(consoles, isUnavailable(error) ? unavailable('Console sessions', 'GET /api/v1/console-sessions') : errorBanner(error, 'Loading console sessions')));
+  }
+  let operations: Awaited<ReturnType<typeof listOperations>>['items'] = [];
+  const render = () => replace(holder, operations.length
+    ? h('div', { class: 'operations' }, operations.map((operation) => h('div', { class: 'operation-line' }, operationRow(operation), h('span', { class: 'hint' }, `${formatDateTime(operation.createdAt)}${operation.requestedBy ? ` by ${operation.requestedBy}` : ''}`))))
+    : empty('Nothing has happened to this instance yet.'));
+  const load = () => listOperations({ target: instance.id, limit: 50 }).then((page) => { operations = page.items; render(); })
+    .catch((error) => replace(holder, errorBanner(error, 'Loading activity')));
+  void load();
+  const stopPolling = context.events.whileNotLive(() => void load(), 3000);
+  const unsubscribe = context.events.subscribe((event) => {
+    if (event.target !== instance.id) return;
+    const merged = mergeOperationEvent(operations, event);
+    if (merged !== operations) { operations = merged; render(); }
+  });
+  return () => { stopPolling(); unsubscribe(); };
+}
