@@ -13,4 +13,4 @@ export const createSnapshot = (instanceId: string, name: string) =>
   post<Operation>(`/instances/${segment(instanceId)}/snapshot`, { name });
 
 export const rollbackSnapshot = (instanceId: string, snapshot: string) =>
-  post<Operation>(`/instances/${segment(instanceId)}/rollback`, { snapshot });
+  post<Operation>(`/instances/${segment(instanceId)}/rollback`, { name: snapshot });
