@@ -132,6 +132,8 @@ class AccessMatrixTest {
                     admin || acme ? 201 : 404));
             cases.add(new Case(user, "GET", "/api/v1/console-sessions", null, admin || tenantAdmin ? 200 : 403));
             cases.add(new Case(user, "GET", "/api/v1/quota", null, admin ? 403 : 200));
+            cases.add(new Case(user, "GET", "/api/v1/prices", null, admin ? 403 : 200));
+            cases.add(new Case(user, "GET", "/api/v1/instances/" + acmeInstance + "/metrics", null, readAcme));
             cases.add(new Case(user, "GET", "/api/v1/admin/quotas/" + acmeTenant, null, admin ? 200 : 403));
             cases.add(new Case(user, "PUT", "/api/v1/admin/quotas/" + acmeTenant, Map.of(), admin ? 202 : 403));
             cases.add(new Case(user, "GET", "/api/v1/admin/tenants", null, admin ? 200 : 403));
