@@ -222,8 +222,8 @@ class AccessMatrixTest {
         }
         reader.interrupt();
         synchronized (seen) {
-            assertThat(seen.toString()).contains("event: instance.created").contains(globexName)
-                    .contains("id: ").doesNotContain(acmeName);
+            assertThat(seen.toString()).contains("event:instance.created").contains(globexName)
+                    .contains("id:").doesNotContain(acmeName);
         }
     }
 
