@@ -20,8 +20,10 @@ import org.jboss.logging.Logger;
  * so a reload or a late viewer sees the boot log and the current screen. One viewer at a time is
  * the writer; the others are read-only until one takes over, which every viewer is told.
  *
- * <p>A viewer that falls more than its buffer behind is dropped (it reconnects and gets the
- * scrollback), so a slow browser never makes the broker hold more than a bounded amount.
+ * <p>Flow control: while a viewer is more than its buffer behind, the broker stops reading the
+ * console (the instance's output waits, as on a slow serial line); a viewer that stays behind for
+ * {@link #STALL_LIMIT} is dropped (it reconnects and gets the scrollback), so a stuck browser holds
+ * the others up briefly at most and never makes the broker hold more than a bounded amount.
  */
 @ApplicationScoped
 public class SerialBroker {
@@ -33,6 +35,9 @@ public class SerialBroker {
 
     @Inject
     ConsoleConfig config;
+
+    /** How long one viewer that is behind may hold the console's output up before it is dropped. */
+    static final java.time.Duration STALL_LIMIT = java.time.Duration.ofSeconds(2);
 
     private final Map<UUID, Channel> channels = new ConcurrentHashMap<>();
 
@@ -133,6 +138,7 @@ public class SerialBroker {
                         continue;
                     }
                     byte[] chunk = java.util.Arrays.copyOf(buffer, read);
+                    awaitRoom();
                     synchronized (this) {
                         scrollback.append(chunk, 0, read);
                         for (Map.Entry<Viewer, ViewerState> entry : viewers.entrySet()) {
@@ -149,6 +155,26 @@ public class SerialBroker {
             } finally {
                 shut(CloseCodes.UNAVAILABLE, "the instance's console ended");
                 channels.remove(instanceId, this);
+            }
+        }
+
+        /** Waits while a viewer is more than its buffer behind; drops one that stays behind too long. */
+        private void awaitRoom() {
+            long limit = config.viewerBufferBytes();
+            for (Viewer viewer : Set.copyOf(viewers.keySet())) {
+                if (viewer.pending() <= limit) {
+                    continue;
+                }
+                long deadline = System.nanoTime() + STALL_LIMIT.toNanos();
+                while (viewer.pending() > limit && System.nanoTime() < deadline && viewers.containsKey(viewer)) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                }
+                if (viewer.pending() > limit) {
+                    synchronized (this) {
+                        drop(viewer, CloseCodes.TOO_SLOW,
+                                "the viewer fell too far behind; reconnect to get the scrollback");
+                    }
+                }
             }
         }
 

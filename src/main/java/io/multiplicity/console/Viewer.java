@@ -9,6 +9,11 @@ public interface Viewer {
     /** Sends console output; returns false when the viewer is too far behind and must be dropped. */
     boolean output(byte[] data);
 
+    /** Output sent to the viewer and not yet written to its connection. */
+    default long pending() {
+        return 0;
+    }
+
     /** Sends a control message (JSON text). */
     void control(String json);
 

@@ -261,8 +261,12 @@ public final class ConsoleBench {
         }
 
         void close() {
-            if (!socket.isOutputClosed()) {
-                socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
+            try {
+                if (!socket.isOutputClosed()) {
+                    socket.sendClose(WebSocket.NORMAL_CLOSURE, "done").join();
+                }
+            } catch (RuntimeException e) {
+                // the server closed first
             }
         }
     }
