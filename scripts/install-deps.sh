@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the platform needs on a host, if any is missing.
+# Installs the Debian packages the platform needs, if any is missing: the host agent's (ZFS, the OCI
+# runtime, QEMU, busybox: scripts/host-deps.sh) and what building and testing need besides.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-packages=(curl ca-certificates iproute2 iptables bridge-utils zfs-fuse runc crun busybox-static
-          qemu-system-x86 qemu-utils socat zstd xz-utils make gcc libc6-dev procps psmisc "$@")
+[ "$(id -u)" -eq 0 ] || die "run as root: the host agent and its packages need it"
+sh "$PROJECT_ROOT/scripts/host-deps.sh"
+
+# curl for the scripts; qemu-utils for disk images; clang and its runtime for mvm's fuzz targets.
+packages=(curl ca-certificates socat zstd xz-utils qemu-utils procps psmisc clang libclang-rt-14-dev "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-  [ "$(id -u)" -eq 0 ] || die "missing packages ${missing[*]}; run as root to install them"
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq

@@ -85,6 +85,8 @@ case "${1:-}" in
   start) launch keycloak "$RUN_PORT" "$DATA_DIR/keycloak.log" ;;
   stop) halt keycloak ;;
   test-start)
+    # Keycloak's own store in development mode is its embedded H2; a fresh file per run gives the
+    # tests a freshly imported realm. The platform's database is PostgreSQL everywhere.
     launch keycloak-test "$TEST_PORT" "$DATA_DIR/keycloak-test.log" \
       --db-url "jdbc:h2:file:$DATA_DIR/keycloak-test-db/$(date +%s%N);NON_KEYWORDS=VALUE;AUTO_SERVER=TRUE" ;;
   test-stop) halt keycloak-test; rm -rf "$DATA_DIR/keycloak-test-db" ;;

@@ -13,6 +13,7 @@ import io.multiplicity.agent.storage.DatasetUsage;
 import io.multiplicity.agent.storage.ZfsStorage;
 import io.multiplicity.host.HostDriver;
 import io.multiplicity.host.HostFacts;
+import io.multiplicity.host.MachineFacts;
 import io.multiplicity.host.InstanceSpec;
 import io.multiplicity.host.InstanceStatus;
 import io.multiplicity.host.InstanceStatus.State;
@@ -177,7 +178,7 @@ public final class LinuxHostDriver implements HostDriver {
                 storageGiB = 0;
             }
         }
-        return new HostFacts(hostname(), Runtime.getRuntime().availableProcessors(), memoryMiB(), storageGiB,
+        return new HostFacts(MachineFacts.hostname(), MachineFacts.cpus(), MachineFacts.memoryMiB(), storageGiB,
                 problems.containsKey("jail") ? Set.of() : Set.of("jail"), Map.copyOf(runtimes), Map.copyOf(problems));
     }
 
@@ -637,27 +638,6 @@ public final class LinuxHostDriver implements HostDriver {
                 }
             }
         } catch (IOException | NumberFormatException e) {
-            return 0;
-        }
-        return 0;
-    }
-
-    private static String hostname() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-        } catch (IOException e) {
-            return "localhost";
-        }
-    }
-
-    private static long memoryMiB() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-        } catch (IOException e) {
             return 0;
         }
         return 0;

@@ -8,9 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -72,13 +70,6 @@ public class AuditService {
         query.append(" order by a.createdAt desc, a.id desc");
         var typed = em.createQuery(query.toString(), AuditEntry.class).setMaxResults(size + 1);
         parameters.forEach(typed::setParameter);
-        List<AuditEntry> rows = new ArrayList<>(typed.getResultList());
-        String next = null;
-        if (rows.size() > size) {
-            rows = rows.subList(0, size);
-            AuditEntry last = rows.get(size - 1);
-            next = Cursors.encode(last.createdAt, last.id);
-        }
-        return new Page<>(rows, next);
+        return Page.of(typed.getResultList(), size, entry -> entry.createdAt, entry -> entry.id);
     }
 }

@@ -22,8 +22,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.nio.file.Files;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -85,13 +83,9 @@ public class ConsoleResource {
             typed.setParameter("at", after.createdAt());
             typed.setParameter("id", after.id());
         }
-        List<ConsoleSession> rows = new ArrayList<>(typed.getResultList());
-        String next = null;
-        if (rows.size() > size) {
-            rows = rows.subList(0, size);
-            next = Cursors.encode(rows.get(size - 1).startedAt, rows.get(size - 1).id);
-        }
-        return new Page<>(rows.stream().map(SessionView::of).toList(), next);
+        Page<ConsoleSession> page = Page.of(typed.getResultList(), size, session -> session.startedAt,
+                session -> session.id);
+        return new Page<>(page.items().stream().map(SessionView::of).toList(), page.next());
     }
 
     @GET

@@ -22,7 +22,6 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,14 +98,7 @@ public class InstanceService {
         query.append(" order by i.createdAt, i.id");
         var typed = em.createQuery(query.toString(), Instance.class).setMaxResults(size + 1);
         parameters.forEach(typed::setParameter);
-        List<Instance> rows = new ArrayList<>(typed.getResultList());
-        String next = null;
-        if (rows.size() > size) {
-            rows = rows.subList(0, size);
-            Instance last = rows.get(size - 1);
-            next = Cursors.encode(last.createdAt, last.id);
-        }
-        return new Page<>(rows, next);
+        return Page.of(typed.getResultList(), size, instance -> instance.createdAt, instance -> instance.id);
     }
 
     /** One live instance the caller may see; 404 for other tenants' ids, exactly as for unknown ones. */

@@ -14,7 +14,6 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -136,14 +135,7 @@ public class OperationService {
         query.append(" order by o.createdAt desc, o.id desc");
         var typed = em.createQuery(query.toString(), Operation.class).setMaxResults(size + 1);
         parameters.forEach(typed::setParameter);
-        List<Operation> rows = new ArrayList<>(typed.getResultList());
-        String next = null;
-        if (rows.size() > size) {
-            rows = rows.subList(0, size);
-            Operation last = rows.get(size - 1);
-            next = Cursors.encode(last.createdAt, last.id);
-        }
-        return new Page<>(rows, next);
+        return Page.of(typed.getResultList(), size, operation -> operation.createdAt, operation -> operation.id);
     }
 
     /**

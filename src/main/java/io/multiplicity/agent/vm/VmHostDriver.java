@@ -8,6 +8,7 @@ import io.multiplicity.agent.storage.DatasetUsage;
 import io.multiplicity.agent.storage.ZfsStorage;
 import io.multiplicity.host.HostDriver;
 import io.multiplicity.host.HostFacts;
+import io.multiplicity.host.MachineFacts;
 import io.multiplicity.host.InstanceSpec;
 import io.multiplicity.host.InstanceStatus;
 import io.multiplicity.host.InstanceStatus.State;
@@ -280,7 +281,7 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
                 storageGiB = 0;
             }
         }
-        return new HostFacts(hostname(), Runtime.getRuntime().availableProcessors(), memoryMiB(), storageGiB,
+        return new HostFacts(MachineFacts.hostname(), MachineFacts.cpus(), MachineFacts.memoryMiB(), storageGiB,
                 problems.containsKey("vm") ? Set.of() : Set.of("vm"), Map.copyOf(runtimes), Map.copyOf(problems));
     }
 
@@ -930,18 +931,6 @@ public final class VmHostDriver implements HostDriver, AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static String hostname() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-        } catch (IOException e) {
-            return "localhost";
-        }
-    }
-
-    private static long memoryMiB() {
-        return io.multiplicity.host.MachineFacts.memoryMiB();
     }
 
     private static void sleep(long millis) {
