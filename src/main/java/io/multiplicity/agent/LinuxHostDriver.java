@@ -236,6 +236,7 @@ public final class LinuxHostDriver implements HostDriver {
             if (ConsoleKeeper.alive(previous.keeperPid())) {
                 ConsoleKeeper.stop(previous.keeperPid());
             }
+            ConsoleKeeper.stopStrays(serveSocket);
             writeRecord(spec.id(), previous.withRun(true, 0));
             long keeperPid = 0;
             try {

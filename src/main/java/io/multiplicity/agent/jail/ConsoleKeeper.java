@@ -96,6 +96,27 @@ public final class ConsoleKeeper {
     }
 
     /** Stops a keeper (it normally exits by itself when the jail is gone). */
+    /**
+     * Stops every console keeper still serving {@code serveSocket}: one an agent started and could
+     * not record before it died (its jail start was interrupted) would otherwise hold the sockets of
+     * the jail's next start.
+     */
+    public static void stopStrays(java.nio.file.Path serveSocket) {
+        String socket = serveSocket.toString();
+        ProcessHandle.allProcesses()
+                .filter(handle -> handle.info().command().map(command -> command.endsWith("console-keeper")).orElse(false))
+                .filter(handle -> handle.info().arguments().map(arguments -> java.util.Arrays.asList(arguments)
+                        .contains(socket)).orElse(false))
+                .forEach(handle -> {
+                    handle.destroy();
+                    try {
+                        handle.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        handle.destroyForcibly();
+                    }
+                });
+    }
+
     public static void stop(long pid) {
         if (pid > 0) {
             ProcessHandle.of(pid).filter(handle -> handle.info().command()
