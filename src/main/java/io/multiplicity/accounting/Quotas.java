@@ -50,8 +50,12 @@ public class Quotas {
                         + " and s.deletedAt is null", Long.class)
                 .setParameter("tenant", tenantId)
                 .getSingleResult();
+        long privateImages = em.createQuery("select count(i) from Image i where i.tenantId = :tenant"
+                        + " and i.deletedAt is null", Long.class)
+                .setParameter("tenant", tenantId)
+                .getSingleResult();
         return new Allocation(number(row[0]), number(row[1]), number(row[2]), number(row[3]), number(row[4]),
-                number(row[5]), number(row[6]), snapshots, 0, 0, consoleSessions);
+                number(row[5]), number(row[6]), snapshots, 0, privateImages, consoleSessions);
     }
 
     /** Locks the tenant and refuses the demand if it passes a limit. */
@@ -78,6 +82,14 @@ public class Quotas {
     public void admitSnapshot(UUID tenantId) {
         em.find(Tenant.class, tenantId, LockModeType.PESSIMISTIC_WRITE);
         check("snapshots", "snapshots", limits(tenantId).snapshots(), allocation(tenantId).snapshots(), 1, "");
+    }
+
+    /** Locks the tenant and refuses one more private image past its limit. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void admitPrivateImage(UUID tenantId) {
+        em.find(Tenant.class, tenantId, LockModeType.PESSIMISTIC_WRITE);
+        check("privateImages", "private images", limits(tenantId).privateImages(), allocation(tenantId).privateImages(),
+                1, "");
     }
 
     private static void check(String resource, String label, Long limit, long held, long requested, String unit) {

@@ -1,6 +1,8 @@
 package io.multiplicity.agent;
 
+import io.multiplicity.agent.image.ZfsImageStore;
 import io.multiplicity.agent.vm.VmHostDriver;
+import io.multiplicity.host.ImageStore;
 import io.multiplicity.host.HostDriver;
 import io.multiplicity.host.HostFacts;
 import io.multiplicity.host.InstanceSpec;
@@ -25,10 +27,17 @@ public final class HostAgent implements HostDriver, AutoCloseable {
 
     private final LinuxHostDriver jails;
     private final VmHostDriver vms;
+    private final ZfsImageStore images;
 
     public HostAgent(LinuxHostDriver jails, VmHostDriver vms) {
         this.jails = jails;
         this.vms = vms;
+        this.images = new ZfsImageStore(jails.storage(), jails.usesUserNamespaces() ? LinuxHostDriver.ID_BASE : -1);
+    }
+
+    @Override
+    public ImageStore images() {
+        return images;
     }
 
     public LinuxHostDriver jails() {

@@ -54,7 +54,7 @@ public final class LinuxHostDriver implements HostDriver {
     private static final int SOCKET_PATH_MAX = 100;
 
     /** First host id of the range jails' user namespaces map (as LXD's default map, shared by jails). */
-    static final int ID_BASE = 1 << 20;
+    public static final int ID_BASE = 1 << 20;
 
     /**
      * What the agent records of a jail beside its spec.

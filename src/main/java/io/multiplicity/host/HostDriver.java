@@ -91,6 +91,11 @@ public interface HostDriver {
         throw new UnsupportedOperationException("console");
     }
 
+    /** The host's image store; hosts that store no images refuse. */
+    default ImageStore images() {
+        throw new UnsupportedOperationException("this host stores no images");
+    }
+
     /**
      * Readings of one instance.
      *

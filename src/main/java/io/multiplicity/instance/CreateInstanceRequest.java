@@ -12,7 +12,7 @@ import jakarta.validation.constraints.Size;
  *
  * @param name      DNS label, unique among the tenant's instances; also the hostname inside
  * @param kind      jail or vm
- * @param image     image name, e.g. busybox
+ * @param image     image reference: name, name/channel or name@version, e.g. busybox or debian/12/stable
  * @param type      instance type, e.g. j1.small
  * @param start     start the instance once it is created
  * @param tenant    platform admins only: the tenant to create the instance for
@@ -22,8 +22,8 @@ public record CreateInstanceRequest(
                 message = "must be a DNS label: lower-case letters, digits and '-', not starting or ending with '-'")
         String name,
         @NotBlank @Pattern(regexp = "jail|vm", message = "must be jail or vm") String kind,
-        @NotBlank @Size(max = 255) @Pattern(regexp = "[a-z0-9][a-z0-9._/:-]*",
-                message = "must be an image name such as busybox or debian/12") String image,
+        @NotBlank @Size(max = 255) @Pattern(regexp = "[a-z0-9][a-z0-9._/-]*(@[A-Za-z0-9][A-Za-z0-9._+~-]*)?",
+                message = "must be an image reference such as busybox, debian/12/stable or debian@12.8") String image,
         @Size(max = 63) String type,
         @Min(1) @Max(InstanceLimits.MAX_VCPUS) Integer vcpus,
         @Min(InstanceLimits.MIN_MEMORY_MIB) @Max(InstanceLimits.MAX_MEMORY_MIB) Integer memoryMiB,

@@ -33,8 +33,12 @@ public class Instance extends PanacheEntityBase {
     @Column(nullable = false)
     public String image;
 
+    /** The label of the exact image version the instance was created from. */
     @Column(name = "image_version")
     public String imageVersion;
+
+    @Column(name = "image_version_id")
+    public UUID imageVersionId;
 
     public int vcpus;
 

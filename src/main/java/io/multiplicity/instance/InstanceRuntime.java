@@ -1,5 +1,7 @@
 package io.multiplicity.instance;
 
+import io.multiplicity.catalog.Image;
+import io.multiplicity.catalog.ImageVersion;
 import io.multiplicity.accounting.AllocationLedger;
 import io.multiplicity.common.Clock;
 import io.multiplicity.event.EventService;
@@ -57,9 +59,19 @@ public class InstanceRuntime {
                         Ipam.prefixLength(network), network.gateway);
             }
             InstanceSpec spec = new InstanceSpec(instance.id, instance.tenantId, instance.name, instance.kind,
-                    instance.image, instance.vcpus, instance.memoryMiB, instance.diskGiB, attachment);
+                    hostImage(instance), instance.vcpus, instance.memoryMiB, instance.diskGiB, attachment);
             return new Target(instance, spec, drivers.forHost(instance.hostId));
         });
+    }
+
+    /** The host's name for the exact image version of the instance: dataset key and snapshot. */
+    private String hostImage(Instance instance) {
+        if (instance.imageVersionId == null) {
+            return instance.image;
+        }
+        ImageVersion version = em.find(ImageVersion.class, instance.imageVersionId);
+        Image image = em.find(Image.class, version.imageId);
+        return image.storageKey + "@v" + version.seq;
     }
 
     /** Sets the actual state (and detail) and records the change as an event. */

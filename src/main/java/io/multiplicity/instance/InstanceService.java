@@ -4,6 +4,7 @@ import io.multiplicity.accounting.AllocationLedger;
 import io.multiplicity.accounting.Demand;
 import io.multiplicity.accounting.Quotas;
 import io.multiplicity.audit.AuditService;
+import io.multiplicity.catalog.ImageCatalog;
 import io.multiplicity.common.ApiException;
 import io.multiplicity.common.Clock;
 import io.multiplicity.common.Cursors;
@@ -53,6 +54,9 @@ public class InstanceService {
 
     @Inject
     Placement placement;
+
+    @Inject
+    ImageCatalog catalog;
 
     @Inject
     Ipam ipam;
@@ -155,6 +159,8 @@ public class InstanceService {
                     Map.of("field", "name"));
         }
 
+        ImageCatalog.Resolved image = catalog.resolve(tenantId, request.kind(), request.image());
+
         boolean start = Boolean.TRUE.equals(request.start());
         quotas.admit(tenantId, new Demand(1, vcpus, memoryMiB, diskGiB, 1, true, start));
         Host host = placement.choose(request.kind(), vcpus, memoryMiB, diskGiB, start);
@@ -167,6 +173,8 @@ public class InstanceService {
         instance.kind = request.kind();
         instance.instanceType = typeName;
         instance.image = request.image();
+        instance.imageVersion = image.version().version;
+        instance.imageVersionId = image.version().id;
         instance.vcpus = vcpus;
         instance.memoryMiB = memoryMiB;
         instance.diskGiB = diskGiB;
@@ -185,7 +193,8 @@ public class InstanceService {
         input.put("start", start);
         Operation operation = operations.submit(tenantId, CREATE, "instance", instance.id, input);
         audit.record(tenantId, CREATE, "instance", instance.id, "accepted",
-                Map.of("name", instance.name, "kind", instance.kind, "image", instance.image, "host", host.name));
+                Map.of("name", instance.name, "kind", instance.kind, "image", instance.image, "imageVersion",
+                        instance.imageVersion, "host", host.name));
         events.record(tenantId, "instance.created", "instance", instance.id, Map.of("name", instance.name));
         return operation;
     }

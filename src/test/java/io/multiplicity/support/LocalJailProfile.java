@@ -15,15 +15,19 @@ public class LocalJailProfile implements QuarkusTestProfile {
 
     @Override
     public Map<String, String> getConfigOverrides() {
-        return Map.of(
-                "multiplicity.hosts.local-name", "jail-api-host",
-                "multiplicity.agent.data-dir", "target/jail-api-" + SUFFIX,
-                "multiplicity.agent.pool-name", "mpa" + SUFFIX,
-                "multiplicity.agent.pool-size-gib", "4",
-                "multiplicity.agent.bridge", "mpa" + SUFFIX,
-                "multiplicity.network.pool", "10.91.0.0/16",
-                "multiplicity.hosts.reconcile-interval", "2s",
-                "multiplicity.console.ticket-lifetime", "5s",
-                "multiplicity.console.record", "true");
+        return Map.ofEntries(
+                Map.entry("multiplicity.hosts.local-name", "jail-api-host"),
+                Map.entry("multiplicity.agent.data-dir", "target/jail-api-" + SUFFIX),
+                Map.entry("multiplicity.agent.pool-name", "mpa" + SUFFIX),
+                Map.entry("multiplicity.agent.pool-size-gib", "4"),
+                Map.entry("multiplicity.agent.bridge", "mpa" + SUFFIX),
+                Map.entry("multiplicity.network.pool", "10.91.0.0/16"),
+                Map.entry("multiplicity.hosts.reconcile-interval", "2s"),
+                Map.entry("multiplicity.console.ticket-lifetime", "5s"),
+                Map.entry("multiplicity.console.record", "true"),
+                // Small enough that the catalog tests reach them quickly.
+                Map.entry("multiplicity.images.max-upload-bytes", "268435456"),
+                Map.entry("multiplicity.images.max-unpacked-bytes", "134217728"),
+                Map.entry("multiplicity.images.max-entries", "20000"));
     }
 }

@@ -2,6 +2,7 @@ package io.multiplicity.support;
 
 import io.multiplicity.host.HostDriver;
 import io.multiplicity.host.HostFacts;
+import io.multiplicity.host.ImageStore;
 import io.multiplicity.host.InstanceSpec;
 import io.multiplicity.host.InstanceStatus;
 import java.time.Duration;
@@ -26,6 +27,13 @@ public class RecordingHostDriver implements HostDriver {
         STATES.clear();
         delay = Duration.ZERO;
         failProvisionWith = null;
+    }
+
+    private static final RecordingImageStore IMAGES = new RecordingImageStore();
+
+    @Override
+    public ImageStore images() {
+        return IMAGES;
     }
 
     @Override

@@ -202,6 +202,76 @@ public final class ZfsStorage {
                 .max(Integer::compare);
     }
 
+    /** The versions ({@code @v<n>} snapshots) an image has. */
+    public List<Integer> imageVersions(String image) {
+        Result result = Command.run("zfs", "list", "-H", "-t", "snapshot", "-o", "name", "-r", imageDataset(image));
+        if (!result.ok()) {
+            return List.of();
+        }
+        String prefix = imageDataset(image) + "@v";
+        return result.stdout().lines().filter(line -> line.startsWith(prefix))
+                .map(line -> line.substring(prefix.length()))
+                .filter(version -> version.matches("\\d+")).map(Integer::parseInt).sorted().toList();
+    }
+
+    /** Rolls an image's dataset back to its newest version, undoing a failed import of the next. */
+    public void rollbackImage(String image, int version) {
+        retryBusy(List.of("zfs", "rollback", imageDataset(image) + "@v" + version), imageDataset(image));
+    }
+
+    /** Destroys an image's dataset with its versions; refused by ZFS while clones of it exist. */
+    public void destroyImage(String image) {
+        String dataset = imageDataset(image);
+        if (exists(dataset)) {
+            Command.run("zfs", "unmount", "-f", dataset);
+            retryBusy(List.of("zfs", "destroy", "-r", dataset), dataset);
+        }
+    }
+
+    /** Destroys one version of an image; refused by ZFS while clones of it exist. */
+    public void destroyImageVersion(String image, int version) {
+        String snapshot = imageDataset(image) + "@v" + version;
+        if (exists(snapshot)) {
+            Command.run("zfs", "destroy", snapshot).check();
+        }
+    }
+
+    /** The clones made from an image version (instance datasets). */
+    public List<String> clonesOf(String image, int version) {
+        String value = get(imageDataset(image) + "@v" + version, "clones");
+        if (value.isBlank() || value.equals("-")) {
+            return List.of();
+        }
+        return List.of(value.split(","));
+    }
+
+    /** The SHA-256 of {@code zfs send image@v<version>}: what a replica of the version receives. */
+    public String sendDigest(String image, int version) {
+        try {
+            Process process = new ProcessBuilder("zfs", "send", imageDataset(image) + "@v" + version)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            try (var in = process.getInputStream()) {
+                byte[] buffer = new byte[1 << 16];
+                int read;
+                while ((read = in.read(buffer)) > 0) {
+                    digest.update(buffer, 0, read);
+                }
+            }
+            if (process.waitFor() != 0) {
+                throw new IllegalStateException("zfs send of " + image + "@v" + version + " failed");
+            }
+            return java.util.HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /**
      * Clones the instance's dataset from {@code image@v<version>} with a quota of
      * {@code diskGiB}; does nothing if the dataset exists. Returns its mountpoint.

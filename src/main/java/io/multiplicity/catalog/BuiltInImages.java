@@ -1,0 +1,163 @@
+package io.multiplicity.catalog;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.multiplicity.common.Clock;
+import io.multiplicity.host.ImageStore;
+import io.multiplicity.host.LocalAgent;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Puts the built-in images into the catalog at startup, as the provider's public images:
+ *
+ * <ul>
+ *   <li>those the host agent builds itself on first run (busybox, tiny-linux, mvm's test guest),
+ *       registered under their dataset names, their SHA-256 that of their replication stream;
+ *   <li>root file system archives made by {@code scripts/build-image.sh} (debian-12) and left in
+ *       {@code <data>/images/built-in/} with a JSON description beside each, imported through the
+ *       same checks as an upload.
+ * </ul>
+ */
+@ApplicationScoped
+public class BuiltInImages {
+
+    private static final Logger LOG = Logger.getLogger(BuiltInImages.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Inject
+    LocalAgent agent;
+
+    @Inject
+    ImageImports imports;
+
+    @Inject
+    ImageCatalog catalog;
+
+    @Inject
+    EntityManager em;
+
+    @ConfigProperty(name = "multiplicity.data-dir", defaultValue = "data")
+    Path dataDir;
+
+    /**
+     * The description of a built archive.
+     *
+     * @param archive file name of the archive beside the description
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Description(String name, String version, String kind, String os, String description,
+                              List<String> channels, String archive) {
+    }
+
+    /** An archive to import. */
+    public record Archive(String name, String version, String kind, String os, String description,
+                          List<String> channels, Path file) {
+    }
+
+    void onStart(@Observes @Priority(20) StartupEvent event) {
+        if (agent.hostId() == null) {
+            return;
+        }
+        ImageStore store;
+        try {
+            store = agent.driver().images();
+        } catch (UnsupportedOperationException e) {
+            return;
+        }
+        for (ImageStore.BuiltIn builtIn : store.builtIns()) {
+            try {
+                register(store, builtIn);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "could not register the built-in image %s", builtIn.key());
+            }
+        }
+        importArchives();
+    }
+
+    private void register(ImageStore store, ImageStore.BuiltIn builtIn) {
+        String label = Integer.toString(builtIn.version());
+        boolean known = QuarkusTransaction.requiringNew().call(() -> em.createQuery(
+                        "select count(v) from ImageVersion v, Image i where v.imageId = i.id and i.storageKey = :key"
+                                + " and v.seq = :seq and v.deletedAt is null", Long.class)
+                .setParameter("key", builtIn.key()).setParameter("seq", builtIn.version()).getSingleResult() > 0);
+        if (known) {
+            return;
+        }
+        String sha256 = store.digest(builtIn.key(), builtIn.version());
+        QuarkusTransaction.requiringNew().run(() -> {
+            Image image = Image.find("storageKey", builtIn.key()).firstResult();
+            if (image == null) {
+                image = new Image();
+                image.id = UUID.randomUUID();
+                image.name = builtIn.key();
+                image.kind = builtIn.kind();
+                image.os = builtIn.os();
+                image.architecture = "x86_64";
+                image.description = builtIn.description();
+                image.visibility = "public";
+                image.boot = builtIn.boot() == null ? "none" : builtIn.boot().boot();
+                image.graphics = builtIn.boot() != null && builtIn.boot().graphics();
+                image.storageKey = builtIn.key();
+                image.builtIn = true;
+                image.createdBy = "system";
+                image.createdAt = Clock.now();
+                image.updatedAt = image.createdAt;
+                em.persist(image);
+            }
+            ImageVersion version = new ImageVersion();
+            version.id = UUID.randomUUID();
+            version.imageId = image.id;
+            version.version = label;
+            version.seq = builtIn.version();
+            version.format = "built-in";
+            version.sizeBytes = builtIn.bytes();
+            version.unpackedBytes = builtIn.bytes();
+            version.sha256 = sha256;
+            version.source = "built on this host";
+            version.createdBy = "system";
+            version.createdAt = Clock.now();
+            em.persist(version);
+            em.flush();
+            catalog.pointLatest(image, version);
+        });
+        LOG.infof("built-in image %s@%s in the catalog", builtIn.key(), label);
+    }
+
+    /** Imports the archives left by the image build command that are not in the catalog yet. */
+    private void importArchives() {
+        Path directory = dataDir.resolve("images").resolve("built-in");
+        if (!Files.isDirectory(directory)) {
+            return;
+        }
+        try (DirectoryStream<Path> descriptions = Files.newDirectoryStream(directory, "*.json")) {
+            for (Path path : descriptions) {
+                try {
+                    Description description = JSON.readValue(path.toFile(), Description.class);
+                    Path file = directory.resolve(Path.of(description.archive()).getFileName());
+                    LOG.infof("importing the built-in image %s@%s from %s", description.name(), description.version(), file);
+                    imports.importBuiltIn(new Archive(description.name(), description.version(), description.kind(),
+                            description.os(), description.description(),
+                            description.channels() == null ? List.of() : description.channels(), file));
+                } catch (IOException | RuntimeException e) {
+                    LOG.errorf(e, "could not import the built-in image described in %s", path);
+                }
+            }
+        } catch (IOException e) {
+            LOG.errorf(e, "could not read %s", directory);
+        }
+    }
+}

@@ -1,0 +1,492 @@
+package io.multiplicity.catalog;
+
+import io.multiplicity.agent.image.ImageArchive;
+import io.multiplicity.audit.AuditService;
+import io.multiplicity.common.ApiException;
+import io.multiplicity.common.Clock;
+import io.multiplicity.event.EventService;
+import io.multiplicity.host.ImageStore;
+import io.multiplicity.host.LocalAgent;
+import io.multiplicity.identity.Caller;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/**
+ * Imports of image versions, uploaded through the API or downloaded from an allowed URL. The
+ * bytes go to a file under the data directory while their size is counted against the limit and
+ * their SHA-256 computed; then the host's image store checks and unpacks them. Whatever is
+ * refused leaves nothing behind: the file is deleted, the image's dataset is as it was, and no
+ * version is recorded.
+ */
+@ApplicationScoped
+public class ImageImports {
+
+    private static final Logger LOG = Logger.getLogger(ImageImports.class);
+    public static final Set<String> JAIL_FORMATS = Set.of("tar", "tar.gz", "tar.xz", "tar.zst");
+    public static final Set<String> VM_FORMATS = Set.of("raw", "qcow2", "kernel");
+
+    @Inject
+    ImageCatalog catalog;
+
+    @Inject
+    ImagesConfig config;
+
+    @Inject
+    LocalAgent agent;
+
+    @Inject
+    EntityManager em;
+
+    @Inject
+    AuditService audit;
+
+    @Inject
+    EventService events;
+
+    @Inject
+    Caller caller;
+
+    @ConfigProperty(name = "multiplicity.data-dir", defaultValue = "data")
+    Path dataDir;
+
+    private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20))
+            .followRedirects(HttpClient.Redirect.NEVER).build();
+
+    /**
+     * What a new version is and where it came from.
+     *
+     * @param version  its label
+     * @param format   see {@link #JAIL_FORMATS} and {@link #VM_FORMATS}; jails may leave it out
+     * @param sha256   expected SHA-256 of the bytes, or null to record what arrived
+     * @param size     expected size in bytes, or null
+     * @param channels channels to point at it besides latest
+     * @param cmdline  kernel command line (kernel-booted VM images)
+     */
+    public record NewVersion(String version, String format, String sha256, Long size, List<String> channels,
+                             String cmdline) {
+    }
+
+    /** The received bytes: file, size, SHA-256. */
+    private record Received(Path file, long size, String sha256) {
+    }
+
+    public ImageVersion upload(UUID imageId, NewVersion request, InputStream body, Long contentLength) {
+        Image image = prepare(imageId, request);
+        long max = config.maxUploadBytes();
+        if (contentLength != null && contentLength > max) {
+            throw tooLarge(max);
+        }
+        if (request.size() != null && request.size() > max) {
+            throw tooLarge(max);
+        }
+        Received received = receive(body, max, "upload");
+        try {
+            long expected = request.size() != null ? request.size() : contentLength != null ? contentLength : -1;
+            if (expected >= 0 && received.size() != expected) {
+                throw ApiException.badRequest("upload_truncated", "the upload is truncated: " + received.size()
+                        + " of " + expected + " bytes arrived", Map.of("received", received.size(), "expected", expected));
+            }
+            return importReceived(image, request, received, "upload");
+        } catch (ApiException e) {
+            refused(image, request, e);
+            throw e;
+        } finally {
+            delete(received.file());
+        }
+    }
+
+    public ImageVersion importUrl(UUID imageId, ImportUrlRequest request) {
+        NewVersion version = new NewVersion(request.version(), request.format(), request.sha256().toLowerCase(), null,
+                request.channels() == null ? List.of() : request.channels(), null);
+        Image image = prepare(imageId, version);
+        URI uri = allowed(request.url());
+        long max = config.maxUploadBytes();
+        HttpResponse<InputStream> response;
+        try {
+            response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(30)).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw ApiException.badRequest("download_failed", "cannot download " + uri + ": " + e.getMessage(),
+                    Map.of("field", "url"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+        if (response.statusCode() != 200) {
+            close(response.body());
+            throw ApiException.badRequest("download_failed", "downloading " + uri + " answered HTTP "
+                    + response.statusCode(), Map.of("field", "url", "status", response.statusCode()));
+        }
+        long declared = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+        if (declared > max) {
+            close(response.body());
+            throw tooLarge(max);
+        }
+        Received received = receive(response.body(), max, "download");
+        try {
+            if (declared >= 0 && received.size() != declared) {
+                throw ApiException.badRequest("download_truncated", "the download is truncated: " + received.size()
+                        + " of " + declared + " bytes arrived", Map.of("received", received.size(), "expected", declared));
+            }
+            return importReceived(image, version, received, uri.toString());
+        } catch (ApiException e) {
+            refused(image, version, e);
+            throw e;
+        } finally {
+            delete(received.file());
+        }
+    }
+
+    /**
+     * Imports an archive the platform built itself (a built-in image) as a new version of the
+     * provider's image {@code name}, creating the image if needed. Runs without a caller.
+     */
+    public void importBuiltIn(BuiltInImages.Archive archive) {
+        Image image = QuarkusTransaction.requiringNew().call(() -> {
+            Image existing = Image.find("name = ?1 and tenantId is null and deletedAt is null", archive.name())
+                    .firstResult();
+            if (existing != null) {
+                return existing;
+            }
+            Image created = new Image();
+            created.id = UUID.randomUUID();
+            created.name = archive.name();
+            created.kind = archive.kind();
+            created.os = archive.os();
+            created.architecture = "x86_64";
+            created.description = archive.description();
+            created.visibility = "public";
+            created.boot = "jail".equals(archive.kind()) ? "none" : "kernel";
+            created.storageKey = created.id.toString();
+            created.builtIn = true;
+            created.createdBy = "system";
+            created.createdAt = Clock.now();
+            created.updatedAt = created.createdAt;
+            em.persist(created);
+            return created;
+        });
+        boolean present = QuarkusTransaction.requiringNew().call(() -> ImageVersion.count(
+                "imageId = ?1 and version = ?2 and deletedAt is null", image.id, archive.version()) > 0);
+        if (present) {
+            return;
+        }
+        String sha256;
+        long size;
+        try (InputStream in = Files.newInputStream(archive.file())) {
+            MessageDigest digest = sha256();
+            byte[] buffer = new byte[1 << 16];
+            int read;
+            size = 0;
+            while ((read = in.read(buffer)) > 0) {
+                digest.update(buffer, 0, read);
+                size += read;
+            }
+            sha256 = HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        NewVersion version = new NewVersion(archive.version(), null, sha256, size, archive.channels(), null);
+        store(image, version, new Received(archive.file(), size, sha256), "built-in", "system");
+    }
+
+    private Image prepare(UUID imageId, NewVersion request) {
+        if (request.version() == null || !ImageCatalog.VERSION.matcher(request.version()).matches()) {
+            throw ApiException.badRequest("validation_failed",
+                    "version must be a label of letters, digits, '.', '_', '+', '~' or '-', e.g. 1.36.1",
+                    Map.of("field", "version"));
+        }
+        if (request.sha256() != null && !request.sha256().matches("[0-9a-fA-F]{64}")) {
+            throw ApiException.badRequest("validation_failed", "sha256 must be 64 hex digits", Map.of("field", "sha256"));
+        }
+        for (String channel : request.channels()) {
+            if (!ImageCatalog.CHANNEL.matcher(channel).matches()) {
+                throw ApiException.badRequest("validation_failed", "channel " + channel
+                        + " is not lower-case words separated by '/'", Map.of("field", "channels"));
+            }
+        }
+        if (request.cmdline() != null && (request.cmdline().length() > 1000 || request.cmdline().contains("\n"))) {
+            throw ApiException.badRequest("validation_failed", "cmdline is one line of at most 1000 characters",
+                    Map.of("field", "cmdline"));
+        }
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Image image = catalog.manageable(imageId, false);
+            String format = request.format();
+            if ("jail".equals(image.kind) ? format != null && !JAIL_FORMATS.contains(format)
+                    : format == null || !VM_FORMATS.contains(format)) {
+                throw ApiException.badRequest("validation_failed", "format of a " + image.kind + " image is one of "
+                        + ("jail".equals(image.kind) ? JAIL_FORMATS : VM_FORMATS), Map.of("field", "format"));
+            }
+            if (ImageVersion.count("imageId = ?1 and version = ?2 and deletedAt is null", image.id, request.version()) > 0) {
+                throw ApiException.conflict("version_taken", "image " + image.name + " has a version "
+                        + request.version() + " already", Map.of("field", "version"));
+            }
+            em.detach(image);
+            return image;
+        });
+    }
+
+    private ImageVersion importReceived(Image image, NewVersion request, Received received, String source) {
+        if (request.sha256() != null && !request.sha256().equalsIgnoreCase(received.sha256())) {
+            throw new ApiException(422, "checksum_mismatch", "the SHA-256 of what arrived is " + received.sha256()
+                    + ", not the " + request.sha256().toLowerCase() + " expected",
+                    Map.of("expected", request.sha256().toLowerCase(), "actual", received.sha256()));
+        }
+        return store(image, request, received, source, caller.get().username());
+    }
+
+    private ImageVersion store(Image image, NewVersion request, Received received, String source, String actor) {
+        ImageStore store = store();
+        ReentrantLock lock = locks.computeIfAbsent(image.id, id -> new ReentrantLock());
+        lock.lock();
+        try {
+            int seq = QuarkusTransaction.requiringNew().call(() -> {
+                Integer max = em.createQuery("select max(v.seq) from ImageVersion v where v.imageId = :image",
+                        Integer.class).setParameter("image", image.id).getSingleResult();
+                return max == null ? 1 : max + 1;
+            });
+            // A version destroyed in the catalog may have left its snapshot behind (a host error).
+            while (store.has(image.storageKey, seq)) {
+                seq++;
+            }
+            ImageStore.Limits limits = new ImageStore.Limits(config.maxUnpackedBytes(), config.maxEntries(),
+                    config.allowDeviceNodes());
+            String format = request.format();
+            ImageStore.Imported imported;
+            try {
+                if ("jail".equals(image.kind)) {
+                    format = detected(received.file(), format);
+                    imported = store.importRootfs(image.storageKey, seq, received.file(), limits);
+                } else if ("kernel".equals(format)) {
+                    imported = store.importKernel(image.storageKey, seq, received.file(),
+                            new ImageStore.VmBoot("kernel", image.graphics, request.cmdline()), limits);
+                } else {
+                    imported = store.importDisk(image.storageKey, seq, received.file(), format,
+                            new ImageStore.VmBoot("firmware", image.graphics, null), limits);
+                }
+            } catch (ImageArchive.Refused e) {
+                Map<String, Object> details = new LinkedHashMap<>();
+                details.put("reason", e.code());
+                throw new ApiException("too_large".equals(e.code()) || "too_many_entries".equals(e.code()) ? 413 : 422,
+                        "image_refused", "the image is refused: " + e.getMessage(), details);
+            }
+            int version = seq;
+            String recordedFormat = format;
+            try {
+                return QuarkusTransaction.requiringNew().call(() -> record(image, request, received, source, actor,
+                        version, recordedFormat, imported));
+            } catch (RuntimeException e) {
+                try {
+                    store.destroyVersion(image.storageKey, version);
+                } catch (RuntimeException cleanup) {
+                    LOG.errorf(cleanup, "could not destroy version %d of image %s after a failed import", version,
+                            image.storageKey);
+                }
+                throw e;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private ImageVersion record(Image image, NewVersion request, Received received, String source, String actor,
+                                int seq, String format, ImageStore.Imported imported) {
+        if (ImageVersion.count("imageId = ?1 and version = ?2 and deletedAt is null", image.id, request.version()) > 0) {
+            throw ApiException.conflict("version_taken", "image " + image.name + " has a version "
+                    + request.version() + " already", Map.of("field", "version"));
+        }
+        ImageVersion version = new ImageVersion();
+        version.id = UUID.randomUUID();
+        version.imageId = image.id;
+        version.version = request.version();
+        version.seq = seq;
+        version.format = format;
+        version.sizeBytes = received.size();
+        version.unpackedBytes = imported.unpackedBytes();
+        version.sha256 = received.sha256();
+        version.source = source;
+        version.createdBy = actor;
+        version.createdAt = Clock.now();
+        em.persist(version);
+        Image managed = em.find(Image.class, image.id);
+        managed.updatedAt = version.createdAt;
+        catalog.pointLatest(managed, version);
+        for (String channel : request.channels()) {
+            if (channel.equals(ImageCatalog.LATEST)) {
+                continue;
+            }
+            ImageChannel row = em.find(ImageChannel.class, new ImageChannel.Key(image.id, channel));
+            if (row == null) {
+                row = new ImageChannel();
+                row.imageId = image.id;
+                row.channel = channel;
+                em.persist(row);
+            }
+            row.versionId = version.id;
+            row.updatedBy = actor;
+            row.updatedAt = version.createdAt;
+        }
+        if (!"system".equals(actor)) {
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("version", version.version);
+            details.put("sha256", version.sha256);
+            details.put("bytes", version.sizeBytes);
+            details.put("source", source);
+            audit.record(image.tenantId, "image.import", "image", image.id, "succeeded", details);
+        }
+        events.record(image.tenantId, "image.version.added", "image", image.id,
+                Map.of("name", image.name, "version", version.version));
+        return version;
+    }
+
+    /** Audits a refused import (in its own transaction: the refusal changes nothing else). */
+    private void refused(Image image, NewVersion request, ApiException e) {
+        try {
+            QuarkusTransaction.requiringNew().run(() -> {
+                Map<String, Object> details = new LinkedHashMap<>();
+                details.put("version", request.version());
+                details.put("error", e.code());
+                details.put("message", e.getMessage());
+                audit.record(image.tenantId, "image.import", "image", image.id, "refused", details);
+            });
+        } catch (RuntimeException auditFailure) {
+            LOG.warnf(auditFailure, "could not audit a refused import of image %s", image.id);
+        }
+    }
+
+    private static String detected(Path file, String declared) {
+        String actual = switch (ImageArchive.compression(file)) {
+            case GZIP -> "tar.gz";
+            case XZ -> "tar.xz";
+            case ZSTD -> "tar.zst";
+            case NONE -> "tar";
+        };
+        if (declared != null && !declared.equals(actual)) {
+            throw new ApiException(422, "image_refused", "the file is " + actual + ", not " + declared,
+                    Map.of("reason", "format_mismatch"));
+        }
+        return actual;
+    }
+
+    private ImageStore store() {
+        if (agent.hostId() == null) {
+            throw new ApiException(503, "no_image_store", "no host agent stores images on this installation", null);
+        }
+        try {
+            return agent.driver().images();
+        } catch (UnsupportedOperationException e) {
+            throw new ApiException(503, "no_image_store", "the host stores no images: " + e.getMessage(), null);
+        }
+    }
+
+    /** Copies the stream to a new file under the data directory, counting and hashing; never more than {@code max}. */
+    private Received receive(InputStream body, long max, String what) {
+        Path directory = dataDir.resolve("images").resolve("incoming");
+        Path file;
+        try {
+            Files.createDirectories(directory);
+            file = Files.createTempFile(directory, "import-", ".part");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        MessageDigest digest = sha256();
+        long size = 0;
+        try (InputStream in = body; OutputStream out = Files.newOutputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            int read;
+            while ((read = in.read(buffer)) > 0) {
+                size += read;
+                if (size > max) {
+                    throw tooLarge(max);
+                }
+                digest.update(buffer, 0, read);
+                out.write(buffer, 0, read);
+            }
+        } catch (IOException e) {
+            delete(file);
+            throw ApiException.badRequest(what + "_truncated", "the " + what + " broke off after " + size + " bytes: "
+                    + e.getMessage(), Map.of("received", size));
+        } catch (RuntimeException e) {
+            delete(file);
+            throw e;
+        }
+        return new Received(file, size, HexFormat.of().formatHex(digest.digest()));
+    }
+
+    private URI allowed(String url) {
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("validation_failed", "not a URL: " + url, Map.of("field", "url"));
+        }
+        if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme())) {
+            throw ApiException.badRequest("validation_failed", "only http and https URLs are imported",
+                    Map.of("field", "url"));
+        }
+        String normalized = uri.normalize().toString();
+        List<String> allowList = config.urlAllowList().orElse(List.of());
+        boolean ok = !normalized.contains("..") && !normalized.contains("@")
+                && allowList.stream().anyMatch(prefix -> !prefix.isBlank() && normalized.startsWith(prefix));
+        if (!ok) {
+            throw new ApiException(403, "url_not_allowed", "images are imported only from URLs the admin allows"
+                    + (allowList.isEmpty() ? "; none are allowed on this installation" : ": " + allowList),
+                    Map.of("field", "url", "allowed", new ArrayList<>(allowList)));
+        }
+        return uri;
+    }
+
+    private static ApiException tooLarge(long max) {
+        return new ApiException(413, "too_large", "an image may be at most " + max + " bytes", Map.of("limit", max));
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void close(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // nothing to keep
+        }
+    }
+
+    private static void delete(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warnf("could not delete %s: %s", file, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,217 @@
+package io.multiplicity.catalog;
+
+import io.multiplicity.common.ApiException;
+import io.multiplicity.common.Page;
+import io.multiplicity.host.LocalAgent;
+import io.multiplicity.identity.Roles;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.InputStream;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.logging.Logger;
+
+@Path("/api/v1/images")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "images")
+public class ImageResource {
+
+    private static final Logger LOG = Logger.getLogger(ImageResource.class);
+
+    @Inject
+    ImageCatalog catalog;
+
+    @Inject
+    ImageImports imports;
+
+    @Inject
+    LocalAgent agent;
+
+    @GET
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
+    @Operation(summary = "List the images you can use",
+            description = "The provider's public images, your tenant's own and those shared with it; filters by kind, "
+                    + "os, channel, visibility and name.")
+    public Page<ImageView> list(@QueryParam("kind") String kind, @QueryParam("os") String os,
+                                @QueryParam("channel") String channel, @QueryParam("visibility") String visibility,
+                                @QueryParam("name") String name, @QueryParam("limit") Integer limit,
+                                @QueryParam("cursor") String cursor) {
+        Page<Image> page = catalog.list(kind, os, channel, visibility, name, limit, cursor);
+        return new Page<>(page.items().stream().map(image -> catalog.view(image, false)).toList(), page.next());
+    }
+
+    @GET
+    @Path("/{id}")
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
+    @Operation(summary = "Get one image with its versions, channels and the instances using each version")
+    public ImageView get(@PathParam("id") UUID id) {
+        return catalog.view(catalog.get(id), true);
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Create an image", description = "A tenant's images are private until shared; platform "
+            + "admins create the provider's images, public by default. Versions are uploaded next.")
+    public Response create(@Valid @NotNull CreateImageRequest request) {
+        Image image = catalog.create(request);
+        return Response.created(URI.create("/api/v1/images/" + image.id)).entity(catalog.view(image, true)).build();
+    }
+
+    @PATCH
+    @Path("/{id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Change an image's description, deprecation or (platform admins) publish it")
+    public ImageView update(@PathParam("id") UUID id, @Valid @NotNull UpdateImageRequest request) {
+        return catalog.view(catalog.update(id, request), true);
+    }
+
+    @DELETE
+    @Path("/{id}")
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Delete an image", description = "Refused (409) while instances created from it exist.")
+    public Response delete(@PathParam("id") UUID id) {
+        Image image = catalog.get(id);
+        List<ImageVersion> versions = catalog.retire(id);
+        for (ImageVersion version : versions) {
+            destroyOnHost(image, version);
+        }
+        return Response.noContent().build();
+    }
+
+    @POST
+    @Path("/{id}/versions")
+    @Consumes({MediaType.APPLICATION_OCTET_STREAM, "application/gzip", "application/x-xz", "application/zstd",
+            "application/x-tar"})
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Upload a new version",
+            description = "The body is the image itself, streamed: a root file system tarball (tar, gzip, xz or zstd) "
+                    + "for jails; a raw or qcow2 disk, or a tarball of kernel and initrd, for VMs. It is checked "
+                    + "against sha256 and size when given, and refused with nothing left behind when unsafe.")
+    public Response upload(@PathParam("id") UUID id, @QueryParam("version") String version,
+                           @QueryParam("format") String format, @QueryParam("sha256") String sha256,
+                           @QueryParam("size") Long size, @QueryParam("channels") String channels,
+                           @QueryParam("cmdline") String cmdline, @HeaderParam("Content-Length") Long contentLength,
+                           InputStream body) {
+        if (size != null && size < 0) {
+            throw ApiException.badRequest("validation_failed", "size must not be negative", Map.of("field", "size"));
+        }
+        ImageImports.NewVersion request = new ImageImports.NewVersion(version, format,
+                sha256 == null ? null : sha256.toLowerCase(), size, split(channels), cmdline);
+        imports.upload(id, request, body, contentLength);
+        return Response.created(URI.create("/api/v1/images/" + id)).entity(catalog.view(catalog.get(id), true)).build();
+    }
+
+    @POST
+    @Path("/{id}/versions/import")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Import a new version from a URL on the admin's allow-list",
+            description = "Downloaded, checked against sha256 and the size limit, then imported as an upload is.")
+    public Response importUrl(@PathParam("id") UUID id, @Valid @NotNull ImportUrlRequest request) {
+        imports.importUrl(id, request);
+        return Response.created(URI.create("/api/v1/images/" + id)).entity(catalog.view(catalog.get(id), true)).build();
+    }
+
+    @PATCH
+    @Path("/{id}/versions/{version}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Deprecate a version, or undo it")
+    public ImageView updateVersion(@PathParam("id") UUID id, @PathParam("version") String version,
+                                   @Valid @NotNull VersionUpdateRequest request) {
+        catalog.deprecateVersion(id, version, request.deprecated());
+        return catalog.view(catalog.get(id), true);
+    }
+
+    @DELETE
+    @Path("/{id}/versions/{version}")
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Delete a version",
+            description = "Refused (409) while instances created from it exist or a channel other than latest names it.")
+    public Response deleteVersion(@PathParam("id") UUID id, @PathParam("version") String version) {
+        Image image = catalog.get(id);
+        ImageVersion retired = catalog.retireVersion(id, version);
+        destroyOnHost(image, retired);
+        return Response.noContent().build();
+    }
+
+    @POST
+    @Path("/{id}/channels")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Point a channel at a version",
+            description = "New instances created from name/channel get that version; existing instances keep theirs.")
+    public ImageView setChannel(@PathParam("id") UUID id, @Valid @NotNull ChannelRequest request) {
+        return catalog.view(catalog.setChannel(id, request.channel(), request.version()), true);
+    }
+
+    @DELETE
+    @Path("/{id}/channels")
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Remove a channel")
+    public Response deleteChannel(@PathParam("id") UUID id, @QueryParam("channel") String channel) {
+        if (channel == null || channel.isBlank()) {
+            throw ApiException.badRequest("validation_failed", "name the channel: ?channel=", Map.of("field", "channel"));
+        }
+        catalog.deleteChannel(id, channel);
+        return Response.noContent().build();
+    }
+
+    @POST
+    @Path("/{id}/shares")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Share the image with a tenant", description = "It may then see it and create instances from it.")
+    public ImageView share(@PathParam("id") UUID id, @Valid @NotNull ShareRequest request) {
+        return catalog.view(catalog.share(id, request.tenant()), true);
+    }
+
+    @DELETE
+    @Path("/{id}/shares/{tenant}")
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Stop sharing the image with a tenant",
+            description = "Its existing instances keep running; it can create no new ones.")
+    public ImageView unshare(@PathParam("id") UUID id, @PathParam("tenant") String tenant) {
+        return catalog.view(catalog.unshare(id, tenant), true);
+    }
+
+    private void destroyOnHost(Image image, ImageVersion version) {
+        if (agent.hostId() == null) {
+            return;
+        }
+        try {
+            agent.driver().images().destroyVersion(image.storageKey, version.seq);
+        } catch (RuntimeException e) {
+            // The catalog forgot the version; its snapshot stays until an operator removes it.
+            LOG.errorf(e, "could not destroy version %s of image %s on the host", version.version, image.name);
+        }
+    }
+
+    private static List<String> split(String channels) {
+        if (channels == null || channels.isBlank()) {
+            return List.of();
+        }
+        return Arrays.stream(channels.split(",")).map(String::strip).filter(channel -> !channel.isEmpty()).toList();
+    }
+}

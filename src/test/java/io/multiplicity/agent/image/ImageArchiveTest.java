@@ -1,0 +1,181 @@
+package io.multiplicity.agent.image;
+
+import static io.multiplicity.support.Tarballs.device;
+import static io.multiplicity.support.Tarballs.directory;
+import static io.multiplicity.support.Tarballs.file;
+import static io.multiplicity.support.Tarballs.hardlink;
+import static io.multiplicity.support.Tarballs.symlink;
+import static io.multiplicity.support.Tarballs.zeros;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.multiplicity.support.Tarballs;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The checks of imported root file system archives, on archives built here. */
+class ImageArchiveTest {
+
+    private static final ImageArchive.Limits LIMITS = new ImageArchive.Limits(16 << 20, 1000, false);
+
+    @TempDir
+    Path work;
+
+    private Path write(byte[] data) throws IOException {
+        Path file = Files.createTempFile(work, "archive", ".tar.gz");
+        Files.write(file, data);
+        return file;
+    }
+
+    private void refused(String reason, Consumer<TarArchiveOutputStream> body) throws IOException {
+        Path archive = write(Tarballs.gzip(body));
+        Path root = Files.createDirectory(work.resolve("root-" + reason + System.nanoTime()));
+        assertThatThrownBy(() -> ImageArchive.scan(archive, LIMITS)).isInstanceOf(ImageArchive.Refused.class)
+                .satisfies(e -> assertEquals(reason, ((ImageArchive.Refused) e).code(), e.getMessage()));
+        assertThatThrownBy(() -> ImageArchive.extract(archive, root, LIMITS)).isInstanceOf(ImageArchive.Refused.class)
+                .satisfies(e -> assertEquals(reason, ((ImageArchive.Refused) e).code(), e.getMessage()));
+        assertThat(work.getParent().resolve("etc-written-by-test")).doesNotExist();
+    }
+
+    @Test
+    void aGoodArchiveUnpacksWithItsLinksModesAndOwners() throws IOException {
+        Path archive = write(Tarballs.gzip(tar -> {
+            directory(tar, "./etc");
+            file(tar, "./etc/hostname", "box\n");
+            symlink(tar, "etc/localtime", "/usr/share/zoneinfo/UTC");
+            symlink(tar, "etc/name", "hostname");
+            hardlink(tar, "etc/hostname2", "etc/hostname");
+            directory(tar, "usr/bin");
+            file(tar, "usr/bin/tool", "#!/bin/sh\n");
+        }));
+        ImageArchive.Summary summary = ImageArchive.scan(archive, LIMITS);
+        assertEquals(7, summary.entries());
+        Path root = Files.createDirectory(work.resolve("root"));
+        ImageArchive.extract(archive, root, LIMITS);
+        assertEquals("box\n", Files.readString(root.resolve("etc/hostname")));
+        assertEquals("/usr/share/zoneinfo/UTC", Files.readSymbolicLink(root.resolve("etc/localtime")).toString());
+        assertEquals("box\n", Files.readString(root.resolve("etc/name")));
+        assertEquals(2, (int) Files.getAttribute(root.resolve("etc/hostname"), "unix:nlink"));
+        assertEquals(0644, (int) Files.getAttribute(root.resolve("etc/hostname"), "unix:mode") & 07777);
+    }
+
+    @Test
+    void everyCompressionIsReadAndToldByItsBytes() throws Exception {
+        byte[] plain = Tarballs.gzip(tar -> file(tar, "a", "a"));
+        Path gz = write(plain);
+        assertEquals(ImageArchive.Compression.GZIP, ImageArchive.compression(gz));
+        for (String[] tool : new String[][] {{"xz", "-dc"}, {"zstd", "-dc"}}) {
+            // Recompress the tar with the real tools, as a user would.
+            Path tarFile = work.resolve("plain.tar");
+            Process gunzip = new ProcessBuilder("gzip", "-dc", gz.toString()).redirectOutput(tarFile.toFile()).start();
+            assertEquals(0, gunzip.waitFor());
+            assertEquals(ImageArchive.Compression.NONE, ImageArchive.compression(tarFile));
+            Path compressed = work.resolve("a.tar." + tool[0]);
+            Process process = new ProcessBuilder(tool[0], "-c", tarFile.toString()).redirectOutput(compressed.toFile()).start();
+            assertEquals(0, process.waitFor(), tool[0]);
+            assertEquals(1, ImageArchive.scan(compressed, LIMITS).entries(), tool[0]);
+            assertEquals(tool[0].equals("xz") ? ImageArchive.Compression.XZ : ImageArchive.Compression.ZSTD,
+                    ImageArchive.compression(compressed));
+        }
+    }
+
+    @Test
+    void pathTraversalIsRefused() throws IOException {
+        refused("path_traversal", tar -> file(tar, "etc/../../etc-written-by-test", "x"));
+    }
+
+    @Test
+    void absolutePathsAreRefused() throws IOException {
+        refused("absolute_path", tar -> {
+            try {
+                org.apache.commons.compress.archivers.tar.TarArchiveEntry entry =
+                        new org.apache.commons.compress.archivers.tar.TarArchiveEntry("/tmp/etc-written-by-test", true);
+                entry.setSize(1);
+                tar.putArchiveEntry(entry);
+                tar.write('x');
+                tar.closeArchiveEntry();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    @Test
+    void symbolicLinksThatLeaveTheRootAreRefused() throws IOException {
+        refused("link_escape", tar -> symlink(tar, "etc/up", "../../.."));
+        refused("link_escape", tar -> {
+            symlink(tar, "escape", "/tmp");
+            file(tar, "escape/etc-written-by-test", "through the link");
+        });
+        refused("absolute_path", tar -> hardlink(tar, "passwd", "/etc/passwd"));
+        refused("path_traversal", tar -> hardlink(tar, "passwd", "../../etc/passwd"));
+    }
+
+    @Test
+    void deviceNodesAreRefusedUnlessAllowed() throws IOException {
+        refused("device_node", tar -> device(tar, "dev/mem", 1, 1));
+        Path archive = write(Tarballs.gzip(tar -> device(tar, "dev/null", 1, 3)));
+        assertEquals(1, ImageArchive.scan(archive, new ImageArchive.Limits(1 << 20, 10, true)).entries());
+    }
+
+    @Test
+    void aDecompressionBombStopsAtTheLimit() throws IOException {
+        byte[] bomb = Tarballs.gzip(tar -> zeros(tar, "zeros", 64L << 20));
+        assertThat(bomb.length).as("64 MiB of zeros compress to a few KiB").isLessThan(256 << 10);
+        refused("too_large", tar -> zeros(tar, "zeros", 64L << 20));
+        refused("too_many_entries", tar -> {
+            for (int i = 0; i < 1001; i++) {
+                file(tar, "f" + i, "");
+            }
+        });
+    }
+
+    @Test
+    void truncatedAndForeignFilesAreRefused() throws IOException {
+        byte[] good = Tarballs.gzip(tar -> file(tar, "big", "x".repeat(200_000)));
+        Path cut = write(Arrays.copyOf(good, good.length / 2));
+        assertThatThrownBy(() -> ImageArchive.scan(cut, LIMITS))
+                .satisfies(e -> assertEquals("truncated", ((ImageArchive.Refused) e).code(), e.getMessage()));
+        Path text = write("this is not a tar archive at all, just words.\n".repeat(40).getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> ImageArchive.scan(text, LIMITS)).isInstanceOf(ImageArchive.Refused.class);
+    }
+
+    @Test
+    void ownersOutsideTheJailsIdRangeAreRefused() throws IOException {
+        refused("bad_owner", tar -> {
+            org.apache.commons.compress.archivers.tar.TarArchiveEntry entry =
+                    new org.apache.commons.compress.archivers.tar.TarArchiveEntry("f");
+            entry.setUserId(1_000_000);
+            try {
+                tar.putArchiveEntry(entry);
+                tar.closeArchiveEntry();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    @Test
+    void extractionNeverFollowsALinkOnDisk() throws IOException {
+        Path root = Files.createDirectory(work.resolve("root"));
+        Path outside = Files.createDirectory(work.resolve("outside"));
+        Files.createSymbolicLink(root.resolve("planted"), outside);
+        Path archive = write(Tarballs.gzip(tar -> file(tar, "planted/file", "x")));
+        assertThatThrownBy(() -> ImageArchive.extract(archive, root, LIMITS)).isInstanceOf(ImageArchive.Refused.class);
+        try (Stream<Path> files = Files.list(outside)) {
+            assertThat(files).isEmpty();
+        }
+        assertThat(Files.isSymbolicLink(root.resolve("planted"))).isTrue();
+        assertThat(Files.exists(outside.resolve("file"), LinkOption.NOFOLLOW_LINKS)).isFalse();
+    }
+}
