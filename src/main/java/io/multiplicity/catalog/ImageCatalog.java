@@ -292,11 +292,11 @@ public class ImageCatalog {
         ImageVersion target = version(image, version);
         ImageChannel row = em.find(ImageChannel.class, new ImageChannel.Key(image.id, channel));
         String before = null;
-        if (row == null) {
+        boolean created = row == null;
+        if (created) {
             row = new ImageChannel();
             row.imageId = image.id;
             row.channel = channel;
-            em.persist(row);
         } else {
             ImageVersion previous = em.find(ImageVersion.class, row.versionId);
             before = previous == null ? null : previous.version;
@@ -304,6 +304,9 @@ public class ImageCatalog {
         row.versionId = target.id;
         row.updatedBy = caller.get().username();
         row.updatedAt = Clock.now();
+        if (created) {
+            em.persist(row);
+        }
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("channel", channel);
         details.put("version", target.version);
@@ -449,7 +452,10 @@ public class ImageCatalog {
             latest.imageId = image.id;
             latest.channel = LATEST;
             latest.updatedBy = version.createdBy;
+            latest.versionId = version.id;
+            latest.updatedAt = Clock.now();
             em.persist(latest);
+            return;
         }
         latest.versionId = version.id;
         latest.updatedAt = Clock.now();

@@ -342,15 +342,18 @@ public class ImageImports {
                 continue;
             }
             ImageChannel row = em.find(ImageChannel.class, new ImageChannel.Key(image.id, channel));
-            if (row == null) {
+            boolean created = row == null;
+            if (created) {
                 row = new ImageChannel();
                 row.imageId = image.id;
                 row.channel = channel;
-                em.persist(row);
             }
             row.versionId = version.id;
             row.updatedBy = actor;
             row.updatedAt = version.createdAt;
+            if (created) {
+                em.persist(row);
+            }
         }
         if (!"system".equals(actor)) {
             Map<String, Object> details = new LinkedHashMap<>();

@@ -238,11 +238,14 @@ public final class ZfsStorage {
 
     /** The clones made from an image version (instance datasets). */
     public List<String> clonesOf(String image, int version) {
-        String value = get(imageDataset(image) + "@v" + version, "clones");
-        if (value.isBlank() || value.equals("-")) {
+        // By the clones' origin: zfs-fuse has no "clones" property.
+        String origin = imageDataset(image) + "@v" + version;
+        Result result = Command.run("zfs", "get", "-H", "-o", "name,value", "-r", "origin", root + "/instances");
+        if (!result.ok()) {
             return List.of();
         }
-        return List.of(value.split(","));
+        return result.stdout().lines().map(line -> line.split("\t")).filter(parts -> parts.length == 2)
+                .filter(parts -> parts[1].equals(origin)).map(parts -> parts[0]).toList();
     }
 
     /** The SHA-256 of {@code zfs send image@v<version>}: what a replica of the version receives. */

@@ -1,0 +1,330 @@
+package io.multiplicity.catalog;
+
+import static io.multiplicity.support.Tarballs.device;
+import static io.multiplicity.support.Tarballs.file;
+import static io.multiplicity.support.Tarballs.symlink;
+import static io.multiplicity.support.Tarballs.zeros;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.multiplicity.agent.HostAgent;
+import io.multiplicity.agent.JailHost;
+import io.multiplicity.agent.LinuxHostDriver;
+import io.multiplicity.agent.storage.ZfsStorage;
+import io.multiplicity.host.HostDriver;
+import io.multiplicity.host.InstanceStatus;
+import io.multiplicity.support.Api;
+import io.multiplicity.support.LocalJailProfile;
+import io.multiplicity.support.Tarballs;
+import io.quarkus.arc.Arc;
+import io.quarkus.arc.ClientProxy;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The image catalog through the API on this machine's real ZFS and OCI runtime: private images
+ * and sharing, malicious archives, channels. Jail images here are root file systems built from
+ * the host's busybox image, so the jails made from them really boot.
+ */
+@QuarkusTest
+@TestProfile(ImageCatalogTest.Profile.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ImageCatalogTest {
+
+    /** The real host with a pool of its own (a separate application from the jail tests'). */
+    public static class Profile extends LocalJailProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            Map<String, String> overrides = new java.util.HashMap<>(super.getConfigOverrides());
+            overrides.put("multiplicity.agent.pool-name", "mpc" + SUFFIX);
+            overrides.put("multiplicity.agent.bridge", "mpc" + SUFFIX);
+            overrides.put("multiplicity.agent.data-dir", "target/image-api-" + SUFFIX);
+            overrides.put("multiplicity.hosts.local-name", "image-api-host");
+            overrides.put("multiplicity.network.pool", "10.92.0.0/16");
+            return overrides;
+        }
+    }
+
+    @BeforeAll
+    static void requireJails() {
+        String missing = JailHost.unavailableReason();
+        if (missing != null) {
+            System.err.println("SKIPPED ImageCatalogTest: real jails cannot run on this machine: " + missing);
+        }
+        Assumptions.assumeTrue(missing == null, "real jails cannot run on this machine: " + missing);
+    }
+
+    @AfterAll
+    static void removeHost() {
+        if (agent() instanceof HostAgent host) {
+            LinuxHostDriver jails = host.jails();
+            for (InstanceStatus status : jails.list()) {
+                jails.destroy(status.id());
+            }
+            jails.network().removeAll();
+            jails.storage().destroyPool();
+        }
+    }
+
+    static HostDriver agent() {
+        return (HostDriver) ClientProxy.unwrap(Arc.container().instance(HostDriver.class).get());
+    }
+
+    static LinuxHostDriver jails() {
+        assertThat(agent()).isInstanceOf(HostAgent.class);
+        return ((HostAgent) agent()).jails();
+    }
+
+    /** A bootable root file system: the host's busybox image plus a file saying which build it is. */
+    static byte[] rootfs(String build) {
+        ZfsStorage storage = jails().storage();
+        Path root = storage.mountpoint(storage.imageDataset("busybox"));
+        return Tarballs.gzip(tar -> Tarballs.tree(tar, root, storage.imageIdBase("busybox"),
+                Map.of("etc/build", build + "\n")));
+    }
+
+    static String createImage(String user, String name) {
+        Response created = Api.as(user).body(Map.of("name", name, "kind", "jail", "os", "busybox",
+                "description", "test image")).post("/api/v1/images");
+        assertEquals(201, created.statusCode(), created.asString());
+        return created.path("id");
+    }
+
+    static Response upload(String user, String image, String version, byte[] data, Map<String, ?> query) {
+        return Api.as(user).contentType("application/octet-stream").queryParam("version", version)
+                .queryParams(query).body(data).post("/api/v1/images/" + image + "/versions");
+    }
+
+    static String createJail(String user, String image) {
+        Response accepted = Api.as(user).body(Map.of("name", "img-" + UUID.randomUUID().toString().substring(0, 6),
+                "kind", "jail", "image", image, "type", "j1.nano", "start", true)).post("/api/v1/instances");
+        assertEquals(202, accepted.statusCode(), accepted.asString());
+        succeed(user, accepted.path("id"));
+        return accepted.path("target");
+    }
+
+    static void succeed(String user, String operation) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
+        while (Instant.now().isBefore(deadline)) {
+            Response response = Api.as(user).get("/api/v1/operations/" + operation);
+            String state = response.path("state");
+            if (List.of("succeeded", "failed", "cancelled").contains(state)) {
+                assertEquals("succeeded", state, response.asString());
+                return;
+            }
+            sleep(200);
+        }
+        throw new AssertionError("operation " + operation + " did not finish");
+    }
+
+    /** What the jail's root file system says it was built as. */
+    static String build(String instance) {
+        return jails().exec(UUID.fromString(instance), "cat", "/etc/build").stdout().strip();
+    }
+
+    static void delete(String user, String instance) {
+        Response accepted = Api.as(user).delete("/api/v1/instances/" + instance);
+        assertEquals(202, accepted.statusCode(), accepted.asString());
+        succeed(user, accepted.path("id"));
+    }
+
+    @Test
+    @Order(1)
+    void builtInImagesAreInTheCatalog() {
+        Response images = Api.as("dave").queryParam("kind", "jail").get("/api/v1/images");
+        assertEquals(200, images.statusCode());
+        assertThat(images.<List<String>>path("items.name")).contains("busybox");
+        assertEquals("public", images.path("items.find { it.name == 'busybox' }.visibility"));
+        assertThat(images.<String>path("items.find { it.name == 'busybox' }.sha256")).matches("[0-9a-f]{64}");
+    }
+
+    @Test
+    @Order(2)
+    void aPrivateImageIsInvisibleToOtherTenantsUntilShared() {
+        String image = createImage("alice", "webroot");
+        byte[] data = rootfs("webroot-1");
+        Response uploaded = upload("bob", image, "1.0", data, Map.of("sha256", Tarballs.sha256(data)));
+        assertEquals(201, uploaded.statusCode(), uploaded.asString());
+        assertEquals("private", uploaded.path("visibility"));
+        assertEquals(Tarballs.sha256(data), uploaded.path("versions[0].sha256"));
+
+        String jail = createJail("bob", "webroot");
+        Response instance = Api.as("bob").get("/api/v1/instances/" + jail);
+        assertEquals("running", instance.path("state"));
+        assertEquals("1.0", instance.path("imageVersion"), "the instance records the exact version");
+        assertEquals("webroot-1", build(jail), "the jail runs the uploaded root file system");
+
+        assertThat(Api.as("dave").get("/api/v1/images").<List<String>>path("items.name")).doesNotContain("webroot");
+        Api.as("dave").get("/api/v1/images/" + image).then().statusCode(404);
+        Response refused = Api.as("dave").body(Map.of("name", "stolen", "kind", "jail", "image", "webroot",
+                "type", "j1.nano")).post("/api/v1/instances");
+        assertEquals(400, refused.statusCode(), refused.asString());
+        assertEquals("unknown_image", refused.path("error"));
+        upload("dave", image, "evil", data, Map.of()).then().statusCode(404);
+        Api.as("dave").body(Map.of("tenant", "globex")).post("/api/v1/images/" + image + "/shares").then().statusCode(404);
+
+        Response shared = Api.as("alice").body(Map.of("tenant", "globex")).post("/api/v1/images/" + image + "/shares");
+        assertEquals(200, shared.statusCode(), shared.asString());
+        assertEquals("shared", shared.path("visibility"));
+        assertEquals(List.of("globex"), shared.path("sharedWith"));
+        assertThat(Api.as("dave").get("/api/v1/images").<List<String>>path("items.name")).contains("webroot");
+        assertEquals(200, Api.as("dave").get("/api/v1/images/" + image).statusCode());
+        String theirs = createJail("dave", "webroot");
+        assertEquals("webroot-1", build(theirs), "the other tenant's jail runs the shared image");
+        Api.as("dave").body(Map.of("channel", "x", "version", "1.0")).post("/api/v1/images/" + image + "/channels")
+                .then().statusCode(403);
+
+        Response inUse = Api.as("alice").delete("/api/v1/images/" + image);
+        assertEquals(409, inUse.statusCode(), inUse.asString());
+        assertEquals("image_version_in_use", inUse.path("error"));
+        delete("dave", theirs);
+        delete("bob", jail);
+        Api.as("alice").delete("/api/v1/images/" + image).then().statusCode(204);
+        assertThat(jails().storage().exists(jails().storage().imageDataset(image))).as("the dataset is gone").isFalse();
+    }
+
+    @Test
+    @Order(3)
+    void maliciousArchivesAreRefusedAndLeaveNothingBehind() throws IOException {
+        String image = createImage("alice", "hostile");
+        ZfsStorage storage = jails().storage();
+        Map<String, Consumer<TarArchiveOutputStream>> archives = Map.of(
+                "path_traversal", tar -> file(tar, "etc/../../../../tmp/escaped", "x"),
+                "link_escape", tar -> {
+                    symlink(tar, "etc", "../../../../etc");
+                    file(tar, "etc/passwd-escaped", "x");
+                },
+                "device_node", tar -> device(tar, "dev/kmem", 1, 2),
+                "too_large", tar -> zeros(tar, "bomb", 256L << 20));
+        for (Map.Entry<String, Consumer<TarArchiveOutputStream>> archive : archives.entrySet()) {
+            byte[] data = Tarballs.gzip(archive.getValue());
+            Response refused = upload("alice", image, "1", data, Map.of("sha256", Tarballs.sha256(data)));
+            assertThat(refused.statusCode()).as(archive.getKey() + ": " + refused.asString()).isIn(413, 422);
+            assertEquals("image_refused", refused.path("error"), refused.asString());
+            assertEquals(archive.getKey(), refused.path("details.reason"), refused.asString());
+            assertNothingLeft(image, storage);
+        }
+        byte[] absolute = Tarballs.gzip(tar -> {
+            try {
+                var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("/etc/cron.d/evil", true);
+                entry.setSize(1);
+                tar.putArchiveEntry(entry);
+                tar.write('x');
+                tar.closeArchiveEntry();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        Response refused = upload("alice", image, "1", absolute, Map.of());
+        assertEquals(422, refused.statusCode(), refused.asString());
+        assertEquals("absolute_path", refused.path("details.reason"));
+        assertNothingLeft(image, storage);
+
+        byte[] good = rootfs("good");
+        Response mismatch = upload("alice", image, "1", good, Map.of("sha256", "0".repeat(64)));
+        assertEquals(422, mismatch.statusCode(), mismatch.asString());
+        assertEquals("checksum_mismatch", mismatch.path("error"));
+        assertNothingLeft(image, storage);
+
+        Response shortUpload = upload("alice", image, "1", Arrays.copyOf(good, good.length / 2),
+                Map.of("size", good.length));
+        assertEquals(400, shortUpload.statusCode(), shortUpload.asString());
+        assertEquals("upload_truncated", shortUpload.path("error"));
+        assertNothingLeft(image, storage);
+
+        byte[] cut = Arrays.copyOf(good, good.length / 2);
+        Response truncated = upload("alice", image, "1", cut, Map.of("sha256", Tarballs.sha256(cut)));
+        assertEquals(422, truncated.statusCode(), truncated.asString());
+        assertEquals("truncated", truncated.path("details.reason"));
+        assertNothingLeft(image, storage);
+
+        // A refusal of a later version leaves the earlier one as it was.
+        assertEquals(201, upload("alice", image, "1", good, Map.of()).statusCode());
+        byte[] traversal = Tarballs.gzip(tar -> file(tar, "../escaped", "x"));
+        assertEquals(422, upload("alice", image, "2", traversal, Map.of()).statusCode());
+        assertEquals(List.of(1), storage.imageVersions(image));
+        assertEquals(List.of("1"), Api.as("alice").get("/api/v1/images/" + image).path("versions.version"));
+        assertThat(Path.of("/tmp/escaped")).doesNotExist();
+        Api.as("alice").delete("/api/v1/images/" + image).then().statusCode(204);
+    }
+
+    private static void assertNothingLeft(String image, ZfsStorage storage) throws IOException {
+        assertThat(storage.exists(storage.imageDataset(image))).as("no dataset left").isFalse();
+        assertEquals(List.of(), Api.as("alice").get("/api/v1/images/" + image).path("versions"));
+        Path incoming = Path.of("target/test-data/images/incoming");
+        if (Files.isDirectory(incoming)) {
+            try (Stream<Path> files = Files.list(incoming)) {
+                assertThat(files).as("no upload left behind").isEmpty();
+            }
+        }
+    }
+
+    @Test
+    @Order(4)
+    void movingAChannelChangesNewInstancesNotExistingOnes() {
+        String image = createImage("alice", "app");
+        assertEquals(201, upload("alice", image, "1.0", rootfs("app-1.0"), Map.of("channels", "1,1/stable")).statusCode());
+        assertEquals(201, upload("alice", image, "1.1", rootfs("app-1.1"), Map.of("channels", "1/edge")).statusCode());
+        Map<String, String> channels = Api.as("alice").get("/api/v1/images/" + image).path("channels");
+        assertEquals(Map.of("latest", "1.1", "1", "1.0", "1/stable", "1.0", "1/edge", "1.1"), channels);
+
+        String before = createJail("bob", "app/1/stable");
+        assertEquals("1.0", Api.as("bob").get("/api/v1/instances/" + before).path("imageVersion"));
+        assertEquals("app-1.0", build(before));
+
+        Response moved = Api.as("alice").body(Map.of("channel", "1/stable", "version", "1.1"))
+                .post("/api/v1/images/" + image + "/channels");
+        assertEquals(200, moved.statusCode(), moved.asString());
+        String after = createJail("bob", "app/1/stable");
+        assertEquals("1.1", Api.as("bob").get("/api/v1/instances/" + after).path("imageVersion"));
+        assertEquals("app-1.1", build(after), "a new instance of the channel gets the new version");
+
+        Response restarted = Api.as("bob").post("/api/v1/instances/" + before + "/restart");
+        succeed("bob", restarted.path("id"));
+        assertEquals("1.0", Api.as("bob").get("/api/v1/instances/" + before).path("imageVersion"));
+        assertEquals("app-1.0", build(before), "the existing instance still runs the version it came from");
+
+        String pinned = createJail("bob", "app@1.0");
+        assertEquals("app-1.0", build(pinned));
+        Response version = Api.as("alice").get("/api/v1/images/" + image);
+        assertEquals(2, (int) version.path("versions.find { it.version == '1.0' }.instances"));
+        assertEquals(1, (int) version.path("versions.find { it.version == '1.1' }.instances"));
+        Response inUse = Api.as("alice").delete("/api/v1/images/" + image + "/versions/1.0");
+        assertEquals(409, inUse.statusCode(), inUse.asString());
+        assertEquals(400, Api.as("bob").body(Map.of("name", "nochan", "kind", "jail", "image", "app/2",
+                "type", "j1.nano")).post("/api/v1/instances").statusCode());
+
+        for (String instance : List.of(before, after, pinned)) {
+            delete("bob", instance);
+        }
+        Api.as("alice").delete("/api/v1/images/" + image).then().statusCode(204);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
