@@ -85,7 +85,8 @@ public class BuiltInImages {
                 LOG.errorf(e, "could not register the built-in image %s", builtIn.key());
             }
         }
-        importArchives();
+        // Big archives take a while to unpack: the panel serves meanwhile, the image appears when done.
+        Thread.ofVirtual().name("built-in-images").start(this::importArchives);
     }
 
     private void register(ImageStore store, ImageStore.BuiltIn builtIn) {

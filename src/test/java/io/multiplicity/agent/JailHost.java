@@ -27,10 +27,15 @@ public final class JailHost implements AutoCloseable {
     private LinuxHostDriver driver;
 
     public JailHost(String purpose, int pidsLimit) {
+        this(purpose, pidsLimit, 4);
+    }
+
+    /** A host whose pool file is {@code poolGiB} big (sparse). */
+    public JailHost(String purpose, int pidsLimit, int poolGiB) {
         String suffix = HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
         this.directory = Path.of("target", purpose + "-" + suffix).toAbsolutePath();
         this.config = AgentConfig.defaults().withDataDirectory(directory)
-                .withPool("mpt" + suffix, 4).withBridge("mpt" + suffix).withPidsLimit(pidsLimit)
+                .withPool("mpt" + suffix, poolGiB).withBridge("mpt" + suffix).withPidsLimit(pidsLimit)
                 .withConsoleKeeper(Path.of("target", "native", "console-keeper"));
     }
 

@@ -40,6 +40,7 @@ class AccessMatrixTest {
     static String acmeOperation;
     static String hostId;
     static String acmeTenant;
+    static String acmeImage;
 
     static void fixtures() {
         if (acmeInstance != null) {
@@ -54,6 +55,11 @@ class AccessMatrixTest {
                 .path("items.find { it.slug == 'acme' }.id");
         hostId = Api.as("admin").get("/api/v1/admin/hosts").then().statusCode(200).extract()
                 .path("items.find { it.name == 'test-host' }.id");
+        acmeImage = Api.as("alice").body(Map.of("name", "matrix-" + UUID.randomUUID().toString().substring(0, 6),
+                "kind", "jail", "os", "busybox")).post("/api/v1/images").then().statusCode(201).extract().path("id");
+        byte[] rootfs = io.multiplicity.support.Tarballs.gzip(tar -> io.multiplicity.support.Tarballs.file(tar, "etc/os", "x"));
+        Api.as("alice").contentType("application/octet-stream").queryParam("version", "1").body(rootfs)
+                .post("/api/v1/images/" + acmeImage + "/versions").then().statusCode(201);
     }
 
     static String create(String user, String name) {
@@ -142,6 +148,20 @@ class AccessMatrixTest {
             cases.add(new Case(user, "GET", "/api/v1/admin/hosts", null, admin ? 200 : 403));
             cases.add(new Case(user, "GET", "/api/v1/admin/hosts/" + hostId, null, admin ? 200 : 403));
             cases.add(new Case(user, "PATCH", "/api/v1/admin/hosts/" + hostId, Map.of("cpuRatio", 4.0), admin ? 202 : 403));
+            int manageAcme = !writer ? 403 : (admin || acme ? 200 : 404);
+            cases.add(new Case(user, "GET", "/api/v1/images", null, 200));
+            cases.add(new Case(user, "GET", "/api/v1/images/" + acmeImage, null, readAcme));
+            cases.add(new Case(user, "GET", "/api/v1/images/" + UUID.randomUUID(), null, 404));
+            cases.add(new Case(user, "POST", "/api/v1/images", Map.of("name", "matrix-" + user, "kind", "jail",
+                    "os", "busybox"), writer ? 201 : 403));
+            cases.add(new Case(user, "PATCH", "/api/v1/images/" + acmeImage, Map.of("description", "by " + user),
+                    manageAcme));
+            cases.add(new Case(user, "POST", "/api/v1/images/" + acmeImage + "/channels",
+                    Map.of("channel", "matrix-" + user, "version", "1"), manageAcme));
+            cases.add(new Case(user, "POST", "/api/v1/images/" + acmeImage + "/shares", Map.of("tenant", "acme"),
+                    !writer ? 403 : (admin || acme ? 400 : 404)));
+            cases.add(new Case(user, "DELETE", "/api/v1/images/" + acmeImage + "/versions/1", null,
+                    !writer ? 403 : (admin || acme ? -1 : 404)));
             cases.add(new Case(user, "DELETE", "/api/v1/instances/" + globexInstance, null,
                     !writer ? 403 : (admin || "globex".equals(tenant) ? -1 : 404)));
         }

@@ -215,7 +215,7 @@ class ImageCatalogTest {
                     file(tar, "etc/passwd-escaped", "x");
                 },
                 "device_node", tar -> device(tar, "dev/kmem", 1, 2),
-                "too_large", tar -> zeros(tar, "bomb", 256L << 20));
+                "too_large", tar -> zeros(tar, "bomb", 320L << 20));
         for (Map.Entry<String, Consumer<TarArchiveOutputStream>> archive : archives.entrySet()) {
             byte[] data = Tarballs.gzip(archive.getValue());
             Response refused = upload("alice", image, "1", data, Map.of("sha256", Tarballs.sha256(data)));
@@ -317,6 +317,28 @@ class ImageCatalogTest {
         for (String instance : List.of(before, after, pinned)) {
             delete("bob", instance);
         }
+        Api.as("alice").delete("/api/v1/images/" + image).then().statusCode(204);
+    }
+
+    @Test
+    @Order(5)
+    void aDebianRootFileSystemFromTheBuildCommandBootsAsAJail() throws IOException {
+        Path archive = Path.of("data/images/built-in/debian-12.tar.zst");
+        if (!Files.isRegularFile(archive)) {
+            System.err.println("SKIPPED aDebianRootFileSystemFromTheBuildCommandBootsAsAJail: no " + archive
+                    + " (build it: bash scripts/build-image.sh debian-12)");
+        }
+        Assumptions.assumeTrue(Files.isRegularFile(archive), "no " + archive);
+        byte[] data = Files.readAllBytes(archive);
+        String image = createImage("alice", "debian");
+        Response uploaded = upload("alice", image, "12", data, Map.of("sha256", Tarballs.sha256(data),
+                "format", "tar.zst", "channels", "12,12/stable"));
+        assertEquals(201, uploaded.statusCode(), uploaded.asString());
+        String jail = createJail("bob", "debian/12/stable");
+        assertEquals("running", Api.as("bob").get("/api/v1/instances/" + jail).path("state"));
+        assertThat(jails().exec(UUID.fromString(jail), "cat", "/etc/debian_version").stdout().strip()).startsWith("12.");
+        assertThat(jails().exec(UUID.fromString(jail), "ps", "-o", "pid,comm").stdout()).contains("init");
+        delete("bob", jail);
         Api.as("alice").delete("/api/v1/images/" + image).then().statusCode(204);
     }
 

@@ -27,7 +27,7 @@ public class LocalJailProfile implements QuarkusTestProfile {
                 Map.entry("multiplicity.console.record", "true"),
                 // Small enough that the catalog tests reach them quickly.
                 Map.entry("multiplicity.images.max-upload-bytes", "268435456"),
-                Map.entry("multiplicity.images.max-unpacked-bytes", "134217728"),
+                Map.entry("multiplicity.images.max-unpacked-bytes", "268435456"),
                 Map.entry("multiplicity.images.max-entries", "20000"));
     }
 }
