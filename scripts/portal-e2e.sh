@@ -86,6 +86,8 @@ if $start_panel; then
   port_free 8080 || die "port 8080 is in use; the Keycloak realm allows the portal's sign-in only at http://localhost:8080, so stop what listens there (ss -ltnp 'sport = :8080') and retry"
   [ -f target/quarkus-app/quarkus-run.jar ] || die "no packaged application: run scripts/build.sh first"
   [ -f frontend/dist/index.html ] || die "the portal is not built: run scripts/build.sh first"
+  # Without the native helpers the host agent offers no jails, and the jail tests could only skip.
+  [ -x target/native/console-keeper ] || die "the native helpers are not built: run scripts/build.sh first"
   pick_java
   e2e_data="$DATA_DIR/portal-e2e-$suffix"
   mkdir -p "$e2e_data"
@@ -108,5 +110,16 @@ wait_for_url "$panel_url/q/health/ready" 30 || die "no panel answers at $panel_u
 wait_for_url "$keycloak_url/realms/multiplicity/.well-known/openid-configuration" 60 \
   || die "no Keycloak with the multiplicity realm answers at $keycloak_url"
 
+# Every run saves its screenshots afresh; a full run (no test chosen) must save one of each main
+# page, as listed in frontend/tests/screenshots.txt.
+screenshots=frontend/test-results/screenshots
+rm -rf "$screenshots"
 say "portal end-to-end tests against $panel_url"
 PANEL_URL="$panel_url" KEYCLOAK_URL="$keycloak_url" CI="${CI:-}" bash frontend/run.sh e2e "${playwright_args[@]}"
+if [ "${#playwright_args[@]}" -eq 0 ]; then
+  missing="$(grep -v '^#' frontend/tests/screenshots.txt | awk 'NF { print $1 }' | while read -r name; do
+    [ -f "$screenshots/$name.png" ] || printf ' %s' "$name"
+  done)"
+  [ -z "$missing" ] || die "the end-to-end tests saved no screenshot of:$missing (see frontend/tests/screenshots.txt)"
+  say "screenshots of every main page in $screenshots"
+fi

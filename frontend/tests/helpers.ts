@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type APIResponse, type Browser, type Locator, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 
 const SCREENSHOTS = 'test-results/screenshots';
@@ -19,25 +19,17 @@ export async function signIn(page: Page, user: string, password = user): Promise
 }
 
 /**
- * Signs out (RP-initiated logout) and waits until the identity provider asks for a login again.
- * A panel whose /logout does not run the logout yet (it answers 404: the path needs the
- * "authenticated" HTTP permission) is noted on the test, and the browser's cookies are cleared
- * instead, so the next user still signs in afresh.
+ * Signs out through the portal's "Sign out" (RP-initiated logout): the panel ends its session and
+ * sends the browser to Keycloak's end-session endpoint, which ends the Keycloak session too, so the
+ * portal then finds no session and Keycloak asks for a login again.
  */
 export async function signOut(page: Page): Promise<void> {
   const [response] = await Promise.all([
     page.waitForResponse((r) => new URL(r.url()).pathname === '/logout', { timeout: 30_000 }),
+    page.waitForRequest((r) => new URL(r.url()).pathname.endsWith('/protocol/openid-connect/logout'), { timeout: 30_000 }),
     page.getByTestId('sign-out').click(),
   ]);
-  if (response.status() === 404) {
-    test.info().annotations.push({
-      type: 'known issue',
-      description: 'GET /logout answers 404: the panel does not run the RP-initiated logout yet; cookies cleared instead',
-    });
-    console.warn('warning: GET /logout answered 404; signing out by clearing the cookies');
-    await page.context().clearCookies();
-    await page.goto('/');
-  }
+  expect(response.status(), 'GET /logout sends the browser on to the identity provider').toBeLessThan(400);
   await page.locator('#username').waitFor({ state: 'visible', timeout: 60_000 });
 }
 
@@ -66,4 +58,79 @@ export async function expectLabelled(page: Page): Promise<void> {
       .filter((control) => (control.labels?.length ?? 0) === 0 && !control.getAttribute('aria-label') && !control.closest('label'))
       .map((control) => control.outerHTML.slice(0, 120)));
   expect(unlabelled).toEqual([]);
+}
+
+/** Calls the panel's API with the page's session, as the portal does. */
+export function api(page: Page, method: string, path: string, body?: unknown): Promise<APIResponse> {
+  return page.request.fetch(`/api/v1${path}`, {
+    method,
+    headers: { Accept: 'application/json', 'X-Requested-With': 'JavaScript' },
+    data: body,
+  });
+}
+
+/** Waits until the instance is in `state` (or, for 'gone', until it answers 404 or is deleted). */
+export async function waitForInstance(page: Page, id: string, state: string, timeout = 120_000): Promise<void> {
+  await expect.poll(async () => {
+    const response = await api(page, 'GET', `/instances/${encodeURIComponent(id)}`);
+    if (response.status() === 404) return 'gone';
+    const instance = (await response.json()) as { state?: string };
+    return state === 'gone' && instance.state === 'deleted' ? 'gone' : instance.state;
+  }, { timeout, intervals: [500, 1000, 2000], message: `instance ${id} reaches ${state}` }).toBe(state);
+}
+
+/**
+ * Deletes an instance as the platform admin, in a browser context of its own (whoever is signed in
+ * on the test's page stays signed in), and waits until it is gone. For clean-ups.
+ */
+export async function deleteInstanceAsAdmin(browser: Browser, id: string): Promise<void> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await signIn(page, 'admin');
+    const response = await api(page, 'DELETE', `/instances/${encodeURIComponent(id)}`);
+    expect([202, 404], `deleting ${id}: ${response.status()} ${await response.text()}`).toContain(response.status());
+    await waitForInstance(page, id, 'gone');
+  } finally {
+    await context.close();
+  }
+}
+
+/**
+ * A skip that cannot be missed: only for a host that truly cannot do what the test needs (no host
+ * of this server runs jails). It prints a warning and annotates the report.
+ */
+export function skipLoudly(reason: string): never {
+  console.warn(`warning: SKIPPED "${test.info().title}": ${reason}`);
+  test.info().annotations.push({ type: 'skipped: host cannot run it', description: reason });
+  test.skip(true, reason);
+  throw new Error(`skipped: ${reason}`);
+}
+
+/** Presses Tab (at most `limit` times) until `target` has the focus; fails when it never gets it. */
+export async function tabTo(page: Page, target: Locator, limit = 15): Promise<void> {
+  for (let presses = 0; presses < limit; presses++) {
+    if (await target.evaluate((element) => element === document.activeElement)) return;
+    await page.keyboard.press('Tab');
+  }
+  await expect(target, `reachable with Tab within ${limit} presses`).toBeFocused({ timeout: 1 });
+}
+
+/** Nothing sticks out to the right of the window: the page does not scroll sideways. */
+export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
+  const overflow = await page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const scrolls = (element: Element | null): boolean => {
+      for (let node = element; node && node !== document.body; node = node.parentElement) {
+        if (['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(node).overflowX)) return true;
+      }
+      return false;
+    };
+    const sticking = [...document.body.querySelectorAll('*')]
+      .filter((element) => element.getClientRects().length > 0 && element.getBoundingClientRect().right > width + 1 && !scrolls(element.parentElement))
+      .map((element) => `${element.tagName.toLowerCase()}${element.className ? `.${String(element.className).split(' ').join('.')}` : ''} ends at ${Math.round(element.getBoundingClientRect().right)}px`);
+    return { width, scrollWidth: document.documentElement.scrollWidth, sticking: sticking.slice(0, 10) };
+  });
+  expect(overflow.sticking, `elements wider than the ${overflow.width}px window`).toEqual([]);
+  expect(overflow.scrollWidth, 'the page scrolls sideways').toBeLessThanOrEqual(overflow.width);
 }

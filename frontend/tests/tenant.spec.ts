@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectLabelled, open, screenshot, signIn, signOut, uniqueName } from './helpers';
+import { api, expectLabelled, expectNoHorizontalOverflow, open, screenshot, signIn, signOut, tabTo, uniqueName, waitForInstance } from './helpers';
 
 // A tenant member's day: sign in, look around, create a jail through the wizard, watch it, and a
 // user of another tenant never sees it.
@@ -18,6 +18,7 @@ test('bob creates a jail through the wizard; dave of another tenant does not see
   await page.getByTestId('new-instance').click();
   await expect(page.getByRole('heading', { level: 1, name: 'New instance' })).toBeVisible();
   await expectLabelled(page);
+  await screenshot(page, 'tenant-create-kind');
   await page.getByRole('radio', { name: /^Jail/ }).check();
   await page.getByRole('button', { name: 'Next' }).click();
   await expectLabelled(page);
@@ -98,20 +99,108 @@ test('bob creates a jail through the wizard; dave of another tenant does not see
 test('the portal works on a phone-sized screen', async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await signIn(page, 'alice');
-  await open(page, '#/instances', 'Instances');
+  const nav = page.getByRole('navigation', { name: 'Main' });
   const menu = page.getByRole('button', { name: 'Menu' });
+
+  // Dashboard and instances fit the width: nothing scrolls sideways.
+  await open(page, '#/', 'Dashboard');
+  await expectNoHorizontalOverflow(page);
+  await screenshot(page, 'phone-dashboard');
+  await open(page, '#/instances', 'Instances');
+  await expectNoHorizontalOverflow(page);
+  await screenshot(page, 'phone-instances');
+
+  // The main navigation sits behind the menu button, opens, navigates and closes again.
+  await expect(nav.getByRole('link', { name: 'Dashboard' })).toBeHidden();
   await expect(menu).toBeVisible();
   await menu.click();
-  await expect(page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Activity' })).toBeVisible();
+  await expect(menu).toHaveAttribute('aria-expanded', 'true');
+  await expect(nav.getByRole('link', { name: 'Dashboard' })).toBeVisible();
+  await expectNoHorizontalOverflow(page);
   await screenshot(page, 'phone-instances-menu');
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Activity' }).click();
+  await nav.getByRole('link', { name: 'Dashboard' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Dashboard' })).toBeHidden();
+  await menu.click();
+  await nav.getByRole('link', { name: 'Activity' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Activity' })).toBeVisible();
   // A tenant admin also reads the audit log and the console sessions.
   await expect(page.getByRole('region', { name: 'Audit log' })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Console sessions' })).toBeVisible();
   await expect(page.locator('main .loading')).toHaveCount(0, { timeout: 30_000 });
   await expect(page.locator('main [role="alert"]')).toHaveCount(0);
+  await expectNoHorizontalOverflow(page);
   await screenshot(page, 'phone-activity');
+});
+
+test('the wizard works with the keyboard alone, and every field has a label', async ({ page }) => {
+  const name = uniqueName('e2e-keys');
+  await signIn(page, 'bob');
+  await open(page, '#/instances/new', 'New instance');
+  const next = page.getByRole('button', { name: 'Next' });
+
+  // Kind: the first choice has the focus; the arrow keys choose.
+  await expectLabelled(page);
+  const jail = page.getByRole('radio', { name: /^Jail/ });
+  await expect(jail).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(page.getByRole('radio', { name: /^Virtual machine/ })).toBeChecked();
+  await page.keyboard.press('ArrowUp');
+  await expect(jail).toBeChecked();
+  await tabTo(page, next);
+  await page.keyboard.press('Enter');
+
+  // Image and name: typed; Enter in a field goes on.
+  await expectLabelled(page);
+  await expect(page.getByLabel('Image')).toBeFocused();
+  await page.keyboard.type('busybox');
+  await tabTo(page, page.getByLabel('Name', { exact: true }));
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.type(name);
+  await page.keyboard.press('Enter');
+
+  // Size: the type has the focus; the fields below follow it.
+  await expectLabelled(page);
+  await expect(page.getByRole('radio', { name: /^j1\.nano/ })).toBeFocused();
+  await expect(page.getByRole('radio', { name: /^j1\.nano/ })).toBeChecked();
+  await tabTo(page, page.getByLabel('vCPUs'));
+  await tabTo(page, next);
+  await page.keyboard.press('Enter');
+
+  // Network: do not start it (Space unticks the box).
+  await expectLabelled(page);
+  const start = page.getByLabel('Start the instance once it is created');
+  await tabTo(page, start);
+  await page.keyboard.press('Space');
+  await expect(start).not.toBeChecked();
+  await tabTo(page, next);
+  await page.keyboard.press('Enter');
+
+  // Review, then create.
+  await expectLabelled(page);
+  await expect(page.getByRole('group', { name: 'Review' })).toContainText(name);
+  await tabTo(page, page.getByTestId('create'));
+  await page.keyboard.press('Enter');
+  const refused = page.locator('[role="alert"][data-code="no_host_for_kind"]');
+  const outcome = await Promise.race([
+    page.waitForURL(/#\/instances\/[0-9a-f-]{36}/, { timeout: 30_000 }).then(() => 'accepted' as const),
+    refused.waitFor({ timeout: 30_000 }).then(() => 'refused' as const),
+  ]);
+  if (outcome === 'refused') {
+    // The wizard was completed all the same; the server has no host for jails.
+    await expect(refused).toBeFocused();
+    return;
+  }
+  const id = /#\/instances\/([0-9a-f-]{36})/.exec(page.url())![1];
+  await expect(page.getByRole('heading', { level: 1, name })).toBeVisible();
+  const removed = await api(page, 'DELETE', `/instances/${id}`);
+  expect([202, 409], await removed.text()).toContain(removed.status());
+  if (removed.status() === 409) {
+    // still being created: delete it once that is done
+    await waitForInstance(page, id, 'stopped');
+    expect((await api(page, 'DELETE', `/instances/${id}`)).status()).toBe(202);
+  }
+  await waitForInstance(page, id, 'gone');
 });
 
 test('a viewer sees the instances but cannot change them', async ({ page }) => {

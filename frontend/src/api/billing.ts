@@ -1,28 +1,45 @@
 import { apiUrl, get } from './client';
 
-export interface BillingTenantLine {
-  tenant: string;
-  slug?: string;
-  displayName?: string;
-  vcpuHours?: number;
-  memoryGiBHours?: number;
-  diskGiBMonths?: number;
-  snapshotGiBMonths?: number;
-  total: number;
+/** What a tenant held of one resource over the period and what it costs. */
+export interface ResourceTotal {
+  quantity: number;
+  unit: string;
+  cost: number;
 }
 
-/** A billing period's report (GET /admin/billing?period=YYYY-MM). */
-export interface BillingReport {
-  period: string;
+/** One tenant's bill in the admin summary (no line items). */
+export interface TenantBill {
+  tenantId: string;
+  /** The tenant's slug. */
+  tenant: string;
+  plan?: string;
   currency: string;
-  total?: number;
-  tenants: BillingTenantLine[];
+  period?: string;
+  from: string;
+  to: string;
+  instances: number;
+  /** vcpu, memory, disk, snapshot, image: only those with usage. */
+  resources: Record<string, ResourceTotal>;
+  /** Σ of the line costs, six decimal places. */
+  total: number;
+  /** The total rounded half-up to cents. */
+  amountDue: number;
+}
+
+/** Every tenant's bill for a month (GET /admin/billing?period=YYYY-MM). */
+export interface BillingSummary {
+  period: string;
+  from: string;
+  to: string;
+  tenants: TenantBill[];
+  /** Σ of the tenants' totals per currency. */
+  totals: Record<string, number>;
 }
 
 export type BillingFormat = 'csv' | 'json' | 'focus';
 
-export const getBillingReport = (period: string) => get<BillingReport>('/admin/billing', { period });
+export const getBillingSummary = (period: string) => get<BillingSummary>('/admin/billing', { period });
 
-/** Where the browser downloads the report in one export format. */
+/** Where the browser downloads every tenant's bill in one export format. */
 export const billingExportUrl = (period: string, format: BillingFormat) =>
   apiUrl('/admin/billing', { period, format });

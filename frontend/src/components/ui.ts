@@ -121,8 +121,10 @@ export function gauge(label: string, allocated: number, limit: number | null, us
   );
 }
 
-/** A table with a caption (for screen readers), headers and rows; wraps for small screens. */
-export function table(caption: string, headers: string[], rows: (Node | string)[][], rowAttributes?: (index: number) => Record<string, unknown>): HTMLElement {
+/** A table with a caption (for screen readers), headers, rows and optional footer rows (totals); wraps for small screens. */
+export function table(caption: string, headers: string[], rows: (Node | string)[][], rowAttributes?: (index: number) => Record<string, unknown>, footer?: { cells: (Node | string)[]; attributes?: Record<string, unknown> }[]): HTMLElement {
+  const row = (cells: (Node | string)[], attributes: Record<string, unknown> | null) =>
+    h('tr', attributes, cells.map((cell, column) => h('td', { 'data-label': headers[column] }, cell)));
   return h(
     'div',
     { class: 'table-wrap' },
@@ -131,7 +133,8 @@ export function table(caption: string, headers: string[], rows: (Node | string)[
       null,
       h('caption', { class: 'visually-hidden' }, caption),
       h('thead', null, h('tr', null, headers.map((header) => h('th', { scope: 'col' }, header)))),
-      h('tbody', null, rows.map((cells, index) => h('tr', rowAttributes?.(index) ?? null, cells.map((cell, column) => h('td', { 'data-label': headers[column] }, cell))))),
+      h('tbody', null, rows.map((cells, index) => row(cells, rowAttributes?.(index) ?? null))),
+      footer?.length ? h('tfoot', null, footer.map((line) => row(line.cells, line.attributes ?? null))) : null,
     ),
   );
 }

@@ -7,12 +7,15 @@ import { getQuota } from '../api/quota';
 import { getUsage } from '../api/usage';
 import { empty, errorBanner, gauge, loading, operationRow, pageHeader, section, stateBadge, unavailable } from '../components/ui';
 import { h, replace } from '../lib/dom';
-import { formatBytes, formatDateTime, formatGiB, formatMiB, formatMoney } from '../util/format';
+import { formatBytes, formatDateTime, formatGiB, formatMiB, trimNumber } from '../util/format';
+import { formatAmountDue, formatCost } from '../util/money';
 import { mergeOperationEvent } from '../util/operations';
 import { periodToDate } from '../util/period';
 import { normalizeQuota, QUOTA_LABELS } from '../util/quota';
 import { canOperate, isPlatformAdmin } from '../util/roles';
 import type { Page } from './page';
+
+const RESOURCE_LABELS: Record<string, string> = { vcpu: 'vCPUs', memory: 'Memory', disk: 'Disk', snapshot: 'Snapshots', image: 'Image fees' };
 
 const FORMATS: Record<string, (value: number) => string> = {
   count: (value) => String(value),
@@ -63,9 +66,10 @@ export const dashboardPage: Page = (root, { session, events, signal }) => {
   getUsage(period.from, period.to).then((usage) => {
     if (signal.aborted) return;
     replace(costBody,
-      h('p', { class: 'big-figure', 'data-testid': 'cost' }, formatMoney(usage.total, usage.currency)),
+      h('p', { class: 'big-figure', 'data-testid': 'cost' }, formatAmountDue(usage.total, usage.currency)),
       h('p', { class: 'hint' }, `From ${formatDateTime(usage.from)} to now`),
-      usage.lines?.length ? h('ul', { class: 'cost-lines' }, usage.lines.map((line) => h('li', null, `${line.description}: ${formatMoney(line.amount, usage.currency)}`))) : null);
+      Object.keys(usage.resources ?? {}).length ? h('ul', { class: 'cost-lines' }, Object.entries(usage.resources ?? {}).map(([resource, total]) =>
+        h('li', null, `${RESOURCE_LABELS[resource] ?? resource}: ${trimNumber(total.quantity, 4)} ${total.unit} · ${formatCost(total.cost, usage.currency)}`))) : null);
   }).catch((error) => {
     if (!signal.aborted) replace(costBody, isUnavailable(error) ? unavailable('Usage and cost', 'GET /api/v1/usage') : errorBanner(error, 'Loading the cost'));
   });

@@ -1,4 +1,4 @@
-import { isUnavailable } from '../api/client';
+import { ApiError, isUnavailable } from '../api/client';
 import { getInstance, resizeInstance, type Instance } from '../api/instances';
 import { getInstanceMetrics } from '../api/metrics';
 import { listOperations } from '../api/operations';
@@ -36,7 +36,13 @@ export const instancePage: Page = async (root, context) => {
     instance = await getInstance(id);
   } catch (error) {
     if (signal.aborted) return;
-    replace(root, pageHeader('Instance'), errorBanner(error, 'Loading the instance'), h('p', null, h('a', { href: '#/instances' }, 'Back to the instances')));
+    const back = h('p', null, h('a', { href: '#/instances' }, 'Back to the instances'));
+    // Another tenant's instance answers 404 exactly like an id that does not exist.
+    if (error instanceof ApiError && error.status === 404) {
+      replace(root, pageHeader('Instance not found'), h('p', { 'data-testid': 'not-found' }, 'There is no instance with this id in your tenant.'), back);
+    } else {
+      replace(root, pageHeader('Instance'), errorBanner(error, 'Loading the instance'), back);
+    }
     return;
   }
   if (signal.aborted) return;

@@ -1,42 +1,68 @@
 import { isUnavailable } from '../../api/client';
-import { billingExportUrl, getBillingReport, type BillingFormat } from '../../api/billing';
+import { billingExportUrl, getBillingSummary, type BillingFormat, type BillingSummary, type TenantBill } from '../../api/billing';
 import { stackedBar } from '../../components/chart';
-import { empty, errorBanner, loading, pageHeader, section, table, unavailable } from '../../components/ui';
+import { errorBanner, loading, pageHeader, section, table, unavailable } from '../../components/ui';
 import { h, replace } from '../../lib/dom';
-import { formatMoney, trimNumber } from '../../util/format';
+import { trimNumber } from '../../util/format';
+import { formatAmountDue, formatCost } from '../../util/money';
 import { isPeriod, periodOf, recentPeriods } from '../../util/period';
 import type { Page } from '../page';
 
-const FORMATS: { format: BillingFormat; label: string }[] = [
-  { format: 'csv', label: 'CSV' },
-  { format: 'json', label: 'JSON' },
-  { format: 'focus', label: 'FOCUS' },
+const FORMATS: { format: BillingFormat; label: string; file: (period: string) => string }[] = [
+  { format: 'csv', label: 'CSV', file: (period) => `billing-${period}.csv` },
+  { format: 'focus', label: 'FOCUS', file: (period) => `billing-${period}-focus.csv` },
+  { format: 'json', label: 'JSON', file: (period) => `billing-${period}.json` },
 ];
+
+const HEADERS = ['Tenant', 'Plan', 'Instances', 'vCPU-hours', 'Memory GiB-hours', 'Disk GiB-months', 'Snapshot GiB-months', 'Cost', 'Amount due'];
+
+const quantity = (bill: TenantBill, resource: string) => trimNumber(bill.resources?.[resource]?.quantity ?? 0, 4);
+
+/** The money cells, marked so that tests (and people copying figures) find them. */
+function amounts(total: number, currency: string, kind: 'tenant' | 'period'): HTMLElement[] {
+  return [
+    h('span', { class: 'amount', 'data-testid': `${kind}-cost` }, formatCost(total, currency)),
+    h('span', { class: 'amount', 'data-testid': `${kind}-amount-due` }, formatAmountDue(total, currency)),
+  ];
+}
+
+function report(summary: BillingSummary, exports: HTMLElement): HTMLElement[] {
+  const currencies = Object.keys(summary.totals ?? {});
+  const max = Math.max(0, ...summary.tenants.map((bill) => bill.total));
+  return [
+    section(`Report for ${summary.period}`,
+      h('p', { class: 'hint' }, 'Costs are rated to the millionth; the amount due is the cost rounded half-up to the cent. The exports carry every line item.'),
+      h('div', { class: 'big-figures' }, currencies.map((currency) => h('div', null,
+        h('p', { class: 'big-figure', 'data-currency': currency }, formatAmountDue(summary.totals[currency], currency)),
+        h('p', { class: 'hint' }, currencies.length > 1 ? `due in ${currency}` : 'due for the period')))),
+      exports,
+      table(`Billing ${summary.period}`, HEADERS,
+        summary.tenants.map((bill) => [bill.tenant, bill.plan ?? '—', String(bill.instances), quantity(bill, 'vcpu'), quantity(bill, 'memory'),
+          quantity(bill, 'disk'), quantity(bill, 'snapshot'), ...amounts(bill.total, bill.currency, 'tenant')]),
+        (index) => ({ 'data-testid': 'billing-tenant', 'data-tenant': summary.tenants[index].tenant, 'data-currency': summary.tenants[index].currency }),
+        currencies.map((currency) => ({
+          cells: [currencies.length > 1 ? `All tenants (${currency})` : 'All tenants', '', '', '', '', '', '', ...amounts(summary.totals[currency], currency, 'period')],
+          attributes: { 'data-testid': 'billing-total', 'data-currency': currency },
+        })))),
+    section('Cost per tenant', h('div', { class: 'charts bars' }, summary.tenants.map((bill) =>
+      stackedBar(`${bill.tenant}: ${formatCost(bill.total, bill.currency)}`, [{ key: 'allocated', label: 'cost', value: bill.total }], max)))),
+  ];
+}
 
 export const billingPage: Page = (root, { query, navigate, signal }) => {
   const requested = query.get('period') ?? '';
   const period = isPeriod(requested) ? requested : periodOf(new Date());
   const picker = h('select', { id: 'billing-period' }, recentPeriods(new Date(), 13).map((p) => h('option', { value: p, selected: p === period }, p)));
   picker.addEventListener('change', () => navigate(`#/admin/billing?period=${encodeURIComponent(picker.value)}`));
-  const exports = h('div', { class: 'row-actions' }, FORMATS.map(({ format, label }) =>
-    h('a', { class: 'button', href: billingExportUrl(period, format), download: `multiplicity-${period}.${format === 'focus' ? 'focus.csv' : format}` }, `Export ${label}`)));
+  const exports = h('div', { class: 'row-actions' }, FORMATS.map(({ format, label, file }) =>
+    h('a', { class: 'button', href: billingExportUrl(period, format), download: file(period) }, `Export ${label}`)));
   root.append(pageHeader('Billing', h('label', { for: 'billing-period' }, 'Period '), picker));
   const body = h('div', null, loading('Loading the report'));
   root.append(body);
 
-  getBillingReport(period).then((report) => {
+  getBillingSummary(period).then((summary) => {
     if (signal.aborted) return;
-    const max = Math.max(0, ...report.tenants.map((line) => line.total));
-    replace(body,
-      section(`Report for ${report.period}`,
-        h('p', { class: 'big-figure' }, formatMoney(report.total ?? report.tenants.reduce((sum, line) => sum + line.total, 0), report.currency)),
-        exports,
-        report.tenants.length === 0 ? empty('No usage in this period.') : table(`Billing ${report.period}`,
-          ['Tenant', 'vCPU hours', 'Memory GiB-hours', 'Disk GiB-months', 'Snapshot GiB-months', 'Total'],
-          report.tenants.map((line) => [line.displayName ?? line.slug ?? line.tenant, trimNumber(line.vcpuHours ?? 0, 2), trimNumber(line.memoryGiBHours ?? 0, 2),
-            trimNumber(line.diskGiBMonths ?? 0, 2), trimNumber(line.snapshotGiBMonths ?? 0, 2), formatMoney(line.total, report.currency)]))),
-      section('Cost per tenant', h('div', { class: 'charts bars' }, report.tenants.map((line) =>
-        stackedBar(`${line.slug ?? line.tenant}: ${formatMoney(line.total, report.currency)}`, [{ key: 'allocated', label: 'total', value: line.total }], max)))));
+    replace(body, ...report(summary, exports));
   }).catch((error) => {
     if (signal.aborted) return;
     replace(body, isUnavailable(error) ? unavailable('Billing reports', 'GET /api/v1/admin/billing?period=') : errorBanner(error, 'Loading the report'));

@@ -5,8 +5,9 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * A tenant's report as CSV: plain line items, or the columns of the FinOps FOCUS specification
- * (1.x). Every format carries the same lines, so their costs sum to the same total.
+ * Tenants' reports as CSV: plain line items, or the columns of the FinOps FOCUS specification
+ * (1.x), one header and then every report's lines in order. Every format carries the same lines,
+ * so their costs sum to the same total.
  */
 public final class BillingExports {
 
@@ -27,20 +28,32 @@ public final class BillingExports {
     private BillingExports() {
     }
 
-    public static String csv(BillingReport report) {
-        StringBuilder out = new StringBuilder(256 + report.lines().size() * 200);
+    /** The reports' line items; the reports must carry their lines. */
+    public static String csv(List<BillingReport> reports) {
+        StringBuilder out = new StringBuilder(256 + lineCount(reports) * 200);
         row(out, CSV_COLUMNS.toArray());
-        for (BillingReport.LineItem line : report.lines()) {
-            row(out, report.tenantId(), report.tenant(), report.from(), report.to(), line.instanceId(),
-                    line.instanceName(), line.kind(), line.resource(), line.description(), line.quantity(), line.unit(),
-                    line.unitPrice(), line.cost(), report.currency(), line.chargeStart(), line.chargeEnd());
+        for (BillingReport report : reports) {
+            for (BillingReport.LineItem line : report.lines()) {
+                row(out, report.tenantId(), report.tenant(), report.from(), report.to(), line.instanceId(),
+                        line.instanceName(), line.kind(), line.resource(), line.description(), line.quantity(),
+                        line.unit(), line.unitPrice(), line.cost(), report.currency(), line.chargeStart(),
+                        line.chargeEnd());
+            }
         }
         return out.toString();
     }
 
-    public static String focus(BillingReport report) {
-        StringBuilder out = new StringBuilder(512 + report.lines().size() * 400);
+    /** The reports' line items in FOCUS columns; the reports must carry their lines. */
+    public static String focus(List<BillingReport> reports) {
+        StringBuilder out = new StringBuilder(512 + lineCount(reports) * 400);
         row(out, FOCUS_COLUMNS.toArray());
+        for (BillingReport report : reports) {
+            focusRows(out, report);
+        }
+        return out.toString();
+    }
+
+    private static void focusRows(StringBuilder out, BillingReport report) {
         for (BillingReport.LineItem line : report.lines()) {
             String unit = focusUnit(line.unit());
             boolean compute = line.resource().equals("vcpu") || line.resource().equals("memory")
@@ -55,7 +68,10 @@ public final class BillingExports {
                     PROVIDER, PROVIDER, PROVIDER, report.tenantId(), report.tenant(), "Usage", "Usage-Based",
                     line.description(), sku, sku + "-" + report.plan(), "local", "local");
         }
-        return out.toString();
+    }
+
+    private static int lineCount(List<BillingReport> reports) {
+        return reports.stream().mapToInt(report -> report.lines().size()).sum();
     }
 
     private static String focusUnit(String unit) {

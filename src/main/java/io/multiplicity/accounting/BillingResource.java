@@ -11,6 +11,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -53,10 +54,19 @@ public class BillingResource {
 
     @GET
     @Path("/admin/billing")
+    @Produces({MediaType.APPLICATION_JSON, CSV})
     @RolesAllowed(Roles.PLATFORM_ADMIN)
-    @Operation(summary = "Every tenant's bill for a month, without line items, and totals per currency")
-    public BillingSummary summary(@QueryParam("period") String period) {
-        return service.summary(BillingPeriod.parseMonth(period));
+    @Operation(summary = "Every tenant's bill for a month: JSON without line items and totals per currency, or every"
+            + " tenant's line items as CSV or FinOps FOCUS CSV (format=json|csv|focus)")
+    public Response summary(@QueryParam("period") String period, @QueryParam("format") String format) {
+        String chosen = format(format);
+        BillingPeriod month = BillingPeriod.parseMonth(period);
+        return switch (chosen) {
+            case "csv" -> download(BillingExports.csv(service.everyTenant(month)), "billing-" + month.label() + ".csv");
+            case "focus" -> download(BillingExports.focus(service.everyTenant(month)),
+                    "billing-" + month.label() + "-focus.csv");
+            default -> Response.ok(service.summary(month), MediaType.APPLICATION_JSON_TYPE).build();
+        };
     }
 
     @GET
@@ -66,23 +76,31 @@ public class BillingResource {
     @Operation(summary = "A tenant's bill for a month as JSON, CSV or FinOps FOCUS CSV (format=json|csv|focus)")
     public Response tenant(@PathParam("tenant") UUID tenant, @QueryParam("period") String period,
                            @QueryParam("format") String format) {
+        String chosen = format(format);
+        BillingReport report = service.tenant(tenant, BillingPeriod.parseMonth(period));
+        return switch (chosen) {
+            case "csv" -> download(BillingExports.csv(List.of(report)), fileName(report, ""));
+            case "focus" -> download(BillingExports.focus(List.of(report)), fileName(report, "-focus"));
+            default -> Response.ok(report, MediaType.APPLICATION_JSON_TYPE).build();
+        };
+    }
+
+    private static String format(String format) {
         String chosen = format == null ? "json" : format;
         if (!chosen.equals("json") && !chosen.equals("csv") && !chosen.equals("focus")) {
             throw ApiException.badRequest("invalid_format", "format must be json, csv or focus, not '" + format + "'",
                     Map.of("field", "format"));
         }
-        BillingReport report = service.tenant(tenant, BillingPeriod.parseMonth(period));
-        return switch (chosen) {
-            case "csv" -> download(BillingExports.csv(report), report, "");
-            case "focus" -> download(BillingExports.focus(report), report, "-focus");
-            default -> Response.ok(report, MediaType.APPLICATION_JSON_TYPE).build();
-        };
+        return chosen;
     }
 
-    private static Response download(String body, BillingReport report, String suffix) {
-        String name = "billing-" + report.tenant() + "-" + report.period() + suffix + ".csv";
+    private static String fileName(BillingReport report, String suffix) {
+        return "billing-" + report.tenant() + "-" + report.period() + suffix + ".csv";
+    }
+
+    private static Response download(String body, String fileName) {
         return Response.ok(body, CSV + "; charset=utf-8")
-                .header("Content-Disposition", "attachment; filename=\"" + name + "\"")
+                .header("Content-Disposition", "attachment; filename=\"" + fileName + "\"")
                 .build();
     }
 }

@@ -58,6 +58,11 @@ public class BillingService {
         return new BillingSummary(period.label(), period.from(), period.to(), reports, totals);
     }
 
+    /** Every tenant's bill for a month with its line items, ordered by tenant, for the exports. */
+    public List<BillingReport> everyTenant(BillingPeriod period) {
+        return rating.rate(null, period, true);
+    }
+
     private BillingReport report(UUID tenantId, BillingPeriod period) {
         return rating.rate(tenantId, period, true).getFirst();
     }

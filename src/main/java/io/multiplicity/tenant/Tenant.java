@@ -22,7 +22,8 @@ public class Tenant extends PanacheEntityBase {
     @Column(name = "display_name", nullable = false)
     public String displayName;
 
-    @Column(name = "plan_id")
+    /** Left to the database on insert: its default is the standard plan, as for tenants registered at sign-in. */
+    @Column(name = "plan_id", insertable = false)
     public UUID planId;
 
     @Column(name = "created_at", nullable = false)

@@ -155,6 +155,18 @@ class BillingTest {
     }
 
     @Test
+    void aTenantAPlatformAdminRegistersIsOnTheStandardPlan() {
+        String slug = "registered-" + UUID.randomUUID().toString().substring(0, 6);
+        Api.as("admin").body(Map.of("slug", slug)).post("/api/v1/admin/tenants").then().statusCode(202);
+        String id = Api.as("admin").get("/api/v1/admin/tenants").then().statusCode(200).extract()
+                .path("items.find { it.slug == '" + slug + "' }.id");
+        assertEquals("standard", Api.as("admin").get("/api/v1/admin/quotas/" + id).then().statusCode(200).extract()
+                .path("plan"), "priced and limited like a tenant that registered at its first sign-in");
+        assertEquals("standard", Api.as("admin").get("/api/v1/admin/billing?period=2031-03").then().statusCode(200)
+                .extract().path("tenants.find { it.tenant == '" + slug + "' }.plan"));
+    }
+
+    @Test
     void diskAcrossAMonthBoundaryIsPricedByTheLengthOfEachMonth() {
         Instant lateMarch = Instant.parse("2031-03-31T23:00:00Z");
         clock.set(lateMarch);
@@ -220,6 +232,8 @@ class BillingTest {
                 .then().statusCode(400).extract().path("error"));
         String acme = tenantId("acme");
         assertEquals("invalid_format", Api.as("admin").get("/api/v1/admin/billing/" + acme + "?period=2031-03&format=xml")
+                .then().statusCode(400).extract().path("error"));
+        assertEquals("invalid_format", Api.as("admin").get("/api/v1/admin/billing?period=2031-03&format=xml")
                 .then().statusCode(400).extract().path("error"));
         assertEquals("invalid_period", Api.as("admin").get("/api/v1/admin/billing?period=2031-00")
                 .then().statusCode(400).extract().path("error"));
@@ -300,6 +314,23 @@ class BillingTest {
         assertEquals("0.005376", snapshot.get("ConsumedQuantity"));
         assertEquals("GiB-Months", snapshot.get("PricingUnit"));
         assertEquals("Storage", snapshot.get("ServiceCategory"));
+
+        // every tenant's lines in one export: acme's are exactly those of its own, and all of them sum
+        // to the summary's total
+        Response everyCsv = Api.as("admin").accept("text/csv").get("/api/v1/admin/billing?period=2031-03&format=csv")
+                .then().statusCode(200).extract().response();
+        assertThat(everyCsv.contentType()).startsWith("text/csv");
+        assertEquals("attachment; filename=\"billing-2031-03.csv\"", everyCsv.header("Content-Disposition"));
+        List<Map<String, String>> everyRow = parse(everyCsv.asString());
+        assertEquals(csvRows, everyRow.stream().filter(row -> row.get("tenant").equals("acme")).toList());
+        Response summary = Api.as("admin").get("/api/v1/admin/billing?period=2031-03").then().statusCode(200)
+                .extract().response();
+        assertEquals(0, decimal(summary.path("totals.EUR")).compareTo(sum(everyRow, "cost")),
+                "every tenant's CSV costs sum to the summary's total");
+        Response everyFocus = Api.as("admin").get("/api/v1/admin/billing?period=2031-03&format=focus")
+                .then().statusCode(200).extract().response();
+        assertEquals("attachment; filename=\"billing-2031-03-focus.csv\"", everyFocus.header("Content-Disposition"));
+        assertEquals(0, sum(everyRow, "cost").compareTo(sum(parse(everyFocus.asString()), "BilledCost")));
     }
 
     private static Map<String, Map<String, Object>> linesOf(Response report, UUID instance) {
