@@ -337,7 +337,7 @@ class ImageCatalogTest {
         String jail = createJail("bob", "debian/12/stable");
         assertEquals("running", Api.as("bob").get("/api/v1/instances/" + jail).path("state"));
         assertThat(jails().exec(UUID.fromString(jail), "cat", "/etc/debian_version").stdout().strip()).startsWith("12.");
-        assertThat(jails().exec(UUID.fromString(jail), "ps", "-o", "pid,comm").stdout()).contains("init");
+        assertThat(jails().exec(UUID.fromString(jail), "ps", "-e", "-o", "pid,comm").stdout()).containsPattern("\\s1 init");
         delete("bob", jail);
         Api.as("alice").delete("/api/v1/images/" + image).then().statusCode(204);
     }
