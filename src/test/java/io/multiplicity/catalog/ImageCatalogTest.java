@@ -60,10 +60,17 @@ class ImageCatalogTest {
             overrides.put("multiplicity.agent.bridge", "mpc" + SUFFIX);
             overrides.put("multiplicity.agent.data-dir", "target/image-api-" + SUFFIX);
             overrides.put("multiplicity.hosts.local-name", "image-api-host");
-            overrides.put("multiplicity.network.pool", "10.92.0.0/16");
+            overrides.put("multiplicity.network.pool", "10.93.0.0/16");
+            overrides.put("multiplicity.images.url-allow-list", "http://127.0.0.1:" + URL_PORT + "/images/");
             return overrides;
         }
     }
+
+    /**
+     * Port of the test's own download server, whose /images/ the admin allows; from the process id,
+     * so the profile and the test (loaded by different class loaders) agree on it.
+     */
+    static final int URL_PORT = 20000 + (int) (ProcessHandle.current().pid() % 20000);
 
     @BeforeAll
     static void requireJails() {
@@ -340,6 +347,116 @@ class ImageCatalogTest {
         assertThat(jails().exec(UUID.fromString(jail), "ps", "-e", "-o", "pid,comm").stdout()).containsPattern("\\s1 init");
         delete("bob", jail);
         Api.as("alice").delete("/api/v1/images/" + image).then().statusCode(204);
+    }
+
+    @Test
+    @Order(6)
+    void vmImagesFromAKernelOrADiskAreCheckedAndBoot() throws Exception {
+        Path guest = Path.of("vmm-native/build/guests/idle.elf");
+        Assumptions.assumeTrue(Files.isRegularFile(guest), "no mvm test guest (make -C vmm-native)");
+        Response created = Api.as("alice").body(Map.of("name", "idle", "kind", "vm", "os", "mvm-test", "boot", "kernel"))
+                .post("/api/v1/images");
+        assertEquals(201, created.statusCode(), created.asString());
+        String image = created.path("id");
+        byte[] kernel = Files.readAllBytes(guest);
+        byte[] stray = Tarballs.gzip(tar -> {
+            Tarballs.file(tar, "kernel", "x");
+            Tarballs.file(tar, "etc/passwd", "root::0:0::/:/bin/sh");
+        });
+        Response refused = upload("alice", image, "1", stray, Map.of("format", "kernel"));
+        assertEquals(422, refused.statusCode(), refused.asString());
+        assertEquals("unexpected_entry", refused.path("details.reason"));
+        byte[] linked = Tarballs.gzip(tar -> {
+            Tarballs.file(tar, "kernel", "x");
+            Tarballs.symlink(tar, "initrd", "/etc/shadow");
+        });
+        Response link = upload("alice", image, "1", linked, Map.of("format", "kernel"));
+        assertEquals("unexpected_entry", link.path("details.reason"), "an initrd linking to a host file: " + link.asString());
+        byte[] archive = Tarballs.gzip(tar -> {
+            var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("kernel");
+            entry.setSize(kernel.length);
+            try {
+                tar.putArchiveEntry(entry);
+                tar.write(kernel);
+                tar.closeArchiveEntry();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        Response uploaded = upload("alice", image, "1", archive, Map.of("format", "kernel", "cmdline", "console=ttyS0"));
+        assertEquals(201, uploaded.statusCode(), uploaded.asString());
+        if (!Files.exists(Path.of("/dev/kvm"))) {
+            System.err.println("SKIPPED booting the kernel image: no /dev/kvm");
+        } else {
+            Response accepted = Api.as("bob").body(Map.of("name", "idle-vm", "kind", "vm", "image", "idle",
+                    "type", "v1.nano", "start", true)).post("/api/v1/instances");
+            assertEquals(202, accepted.statusCode(), accepted.asString());
+            succeed("bob", accepted.path("id"));
+            String vm = accepted.path("target");
+            assertEquals("running", Api.as("bob").get("/api/v1/instances/" + vm).path("state"));
+            assertEquals("mvm", ((HostAgent) agent()).vms().hypervisorOf(UUID.fromString(vm)));
+            delete("bob", vm);
+        }
+        Api.as("alice").delete("/api/v1/images/" + image).then().statusCode(204);
+
+        Path work = Files.createTempDirectory(Path.of("target"), "disks");
+        Path qcow2 = work.resolve("disk.qcow2");
+        Path backed = work.resolve("backed.qcow2");
+        io.multiplicity.agent.Command.run("qemu-img", "create", "-q", "-f", "qcow2", qcow2.toString(), "32M").check();
+        io.multiplicity.agent.Command.run("qemu-img", "create", "-q", "-f", "qcow2", "-b", "/etc/passwd", "-F", "raw",
+                backed.toString()).check();
+        String disks = Api.as("alice").body(Map.of("name", "disk", "kind", "vm", "os", "linux", "boot", "firmware"))
+                .post("/api/v1/images").then().statusCode(201).extract().path("id");
+        Response external = upload("alice", disks, "1", Files.readAllBytes(backed), Map.of("format", "qcow2"));
+        assertEquals(422, external.statusCode(), external.asString());
+        assertEquals("external_file", external.path("details.reason"), "a qcow2 naming a host file is refused");
+        Response wrongFormat = upload("alice", disks, "1", "not a disk at all".getBytes(), Map.of("format", "qcow2"));
+        assertEquals("not_a_disk", wrongFormat.path("details.reason"), wrongFormat.asString());
+        Response disk = upload("alice", disks, "1", Files.readAllBytes(qcow2), Map.of("format", "qcow2"));
+        assertEquals(201, disk.statusCode(), disk.asString());
+        assertEquals(32L << 20, ((Number) disk.path("versions[0].unpackedBytes")).longValue(), "its virtual size");
+        Path converted = jails().storage().mountpoint(jails().storage().imageDataset(disks)).resolve("disk.raw");
+        assertEquals(32L << 20, Files.size(converted), "converted to a raw disk");
+        Api.as("alice").delete("/api/v1/images/" + disks).then().statusCode(204);
+    }
+
+    @Test
+    @Order(7)
+    void importsComeOnlyFromAllowedUrlsAndAreChecked() throws Exception {
+        byte[] rootfs = rootfs("from-url");
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", URL_PORT), 0);
+        server.createContext("/", exchange -> {
+            exchange.sendResponseHeaders(200, rootfs.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(rootfs);
+            }
+        });
+        server.start();
+        try {
+            String image = createImage("alice", "fromurl");
+            String allowed = "http://127.0.0.1:" + URL_PORT + "/images/rootfs.tar.gz";
+            Response elsewhere = Api.as("alice").body(Map.of("url", "http://127.0.0.1:" + URL_PORT + "/private/x.tar.gz",
+                    "version", "1", "format", "tar.gz", "sha256", Tarballs.sha256(rootfs)))
+                    .post("/api/v1/images/" + image + "/versions/import");
+            assertEquals(403, elsewhere.statusCode(), elsewhere.asString());
+            assertEquals("url_not_allowed", elsewhere.path("error"));
+            Response wrongSum = Api.as("alice").body(Map.of("url", allowed, "version", "1", "format", "tar.gz",
+                    "sha256", "1".repeat(64))).post("/api/v1/images/" + image + "/versions/import");
+            assertEquals(422, wrongSum.statusCode(), wrongSum.asString());
+            assertEquals("checksum_mismatch", wrongSum.path("error"));
+            assertNothingLeft(image, jails().storage());
+            Response imported = Api.as("alice").body(Map.of("url", allowed, "version", "1", "format", "tar.gz",
+                    "sha256", Tarballs.sha256(rootfs))).post("/api/v1/images/" + image + "/versions/import");
+            assertEquals(201, imported.statusCode(), imported.asString());
+            assertEquals(allowed, imported.path("versions[0].source"));
+            String jail = createJail("bob", "fromurl");
+            assertEquals("from-url", build(jail));
+            delete("bob", jail);
+            Api.as("alice").delete("/api/v1/images/" + image).then().statusCode(204);
+        } finally {
+            server.stop(0);
+        }
     }
 
     private static void sleep(long millis) {

@@ -58,8 +58,13 @@ public final class ImageArchive {
     public record Limits(long maxUnpackedBytes, long maxEntries, boolean allowDeviceNodes) {
     }
 
-    /** What a checked archive holds. */
-    public record Summary(long entries, long unpackedBytes, Set<String> files) {
+    /**
+     * What a checked archive holds.
+     *
+     * @param files  paths of its regular files
+     * @param others paths of everything else (directories, links, devices)
+     */
+    public record Summary(long entries, long unpackedBytes, Set<String> files, Set<String> others) {
     }
 
     /** Why an archive is refused; {@code code} is a stable, machine-readable reason. */
@@ -214,7 +219,9 @@ public final class ImageArchive {
         if (checker.entries == 0) {
             throw new Refused("empty_archive", "the archive holds no entries");
         }
-        return new Summary(checker.entries, checker.bytes, Set.copyOf(checker.files));
+        Set<String> others = new HashSet<>(checker.paths);
+        others.removeAll(checker.files);
+        return new Summary(checker.entries, checker.bytes, Set.copyOf(checker.files), Set.copyOf(others));
     }
 
     private static TarArchiveEntry nextEntry(TarArchiveInputStream tar) throws IOException {
@@ -322,6 +329,7 @@ public final class ImageArchive {
         private final Limits limits;
         private final Set<String> links = new HashSet<>();
         private final Set<String> files = new HashSet<>();
+        private final Set<String> paths = new HashSet<>();
         private long entries;
         private long bytes;
 
@@ -342,6 +350,7 @@ public final class ImageArchive {
             if (path.isEmpty()) {
                 return null;
             }
+            paths.add(path);
             for (String link : links) {
                 if (path.startsWith(link + "/")) {
                     throw new Refused("link_escape", "entry " + path + " lies beneath the symbolic link " + link);

@@ -70,6 +70,10 @@ public final class ZfsImageStore implements ImageStore {
         if (!summary.files().contains("kernel")) {
             throw new ImageArchive.Refused("missing_kernel", "the archive holds no file named kernel");
         }
+        if (!summary.others().isEmpty()) {
+            throw new ImageArchive.Refused("unexpected_entry", "a kernel archive holds only the regular files kernel "
+                    + "and initrd, not " + summary.others().iterator().next());
+        }
         for (String file : summary.files()) {
             if (!Set.of("kernel", "initrd").contains(file)) {
                 throw new ImageArchive.Refused("unexpected_entry",
