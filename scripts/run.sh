@@ -30,13 +30,29 @@ trap stop_all INT TERM EXIT
 
 bash scripts/keycloak.sh start >/dev/null
 
+# The small built-in images are built on the first run: tiny-linux here (Debian packages), busybox and
+# mvm's test guest by the host agent as it starts; the catalog lists them as public images.
+if [ ! -s "$DATA_DIR/vm-images/tiny-linux/kernel" ]; then
+  say "first run: building the built-in image tiny-linux (Debian's kernel and a busybox initramfs)"
+  MULTIPLICITY_DATA_DIR="$DATA_DIR" bash scripts/build-image.sh tiny-linux \
+    || say "WARNING: tiny-linux could not be built; the catalog will offer no Linux VM image"
+fi
+
 say "starting the panel on port $PANEL_PORT (log: $DATA_DIR/panel.log)"
 MULTIPLICITY_DATA_DIR="$DATA_DIR" QUARKUS_HTTP_PORT="$PANEL_PORT" \
   MULTIPLICITY_KEYCLOAK_URL="http://localhost:$KEYCLOAK_PORT" \
   "$JAVA_HOME/bin/java" -jar target/quarkus-app/quarkus-run.jar > "$DATA_DIR/panel.log" 2>&1 < /dev/null &
 panel_pid=$!
 
-if ! wait_for_url "http://localhost:$PANEL_PORT/q/health/ready" 180; then
+# Progress of the host's preparation (pool, built-in images) while the panel starts.
+tail -n +1 -F "$DATA_DIR/panel.log" 2>/dev/null \
+  > >(grep --line-buffered -E "built-in image|local host .* registered|could not" \
+      | sed -u -E 's/^[^{]*\{[^}]*\} /    /' >&2) &
+progress_pid=$!
+ready=true
+wait_for_url "http://localhost:$PANEL_PORT/q/health/ready" 300 || ready=false
+kill "$progress_pid" 2>/dev/null || true
+if [ "$ready" = false ]; then
   tail -n 60 "$DATA_DIR/panel.log" >&2
   die "the panel did not become ready"
 fi
