@@ -45,12 +45,13 @@ MULTIPLICITY_DATA_DIR="$DATA_DIR" QUARKUS_HTTP_PORT="$PANEL_PORT" \
 panel_pid=$!
 
 # Progress of the host's preparation (pool, built-in images) while the panel starts.
-tail -n +1 -F "$DATA_DIR/panel.log" 2>/dev/null \
+tail -n +1 -F --sleep-interval=0.2 "$DATA_DIR/panel.log" 2>/dev/null \
   > >(grep --line-buffered -E "built-in image|local host .* registered|could not" \
       | sed -u -E 's/^[^{]*\{[^}]*\} /    /' >&2) &
 progress_pid=$!
 ready=true
 wait_for_url "http://localhost:$PANEL_PORT/q/health/ready" 300 || ready=false
+sleep 0.5
 kill "$progress_pid" 2>/dev/null || true
 if [ "$ready" = false ]; then
   tail -n 60 "$DATA_DIR/panel.log" >&2
