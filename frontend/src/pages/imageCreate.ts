@@ -26,7 +26,7 @@ export function newImageForm(context: PageContext, options: { provider?: boolean
   const visibility = h('select', null, h('option', { value: 'public' }, 'Public: every tenant sees it'), h('option', { value: 'private' }, 'Private: platform admins only, until published'));
 
   const fields = {
-    name: field('Name', name, 'Lower-case letters, digits, ".", "_" or "-"; what instances name it by, e.g. debian'),
+    name: field('Name', name, 'Lower-case letters, digits, ".", "_", "-"; e.g. debian'),
     kind: field('Kind', kind),
     os: field('OS', os, 'The operating system, e.g. debian or alpine'),
     architecture: field('Architecture', architecture),
