@@ -82,9 +82,22 @@ test('alice uploads a private jail image, is refused a malicious one, moves a ch
     await expect(alice.locator('tr[data-version="1.0"]')).not.toContainText('stable');
     await screenshot(alice, 'images-detail');
 
+    // Deprecate the old version, then delete it after confirming (no channel but latest names it).
+    await alice.getByRole('button', { name: 'Deprecate version 1.0' }).click();
+    await expect(alice.locator('tr[data-version="1.0"]').getByTestId('deprecated')).toBeVisible();
+    await alice.getByRole('button', { name: 'Delete version 1.0' }).click();
+    await alice.getByRole('dialog', { name: `Delete version 1.0 of ${name}?` }).getByRole('button', { name: 'Delete version' }).click();
+    await expect(alice.locator('tr[data-version="1.0"]')).toHaveCount(0);
+    await expect(alice.locator('tr[data-version="1.1"]')).toBeVisible();
+
+    // Deprecated, the catalog says so.
+    await alice.getByRole('button', { name: 'Deprecate image' }).click();
+    await expect(alice.getByRole('button', { name: 'Undeprecate image' })).toBeVisible();
+
     // The catalog lists it, and its filters find it.
     await open(alice, '#/images', 'Images');
     const row = alice.locator(`tr[data-image="${name}"]`);
+    await expect(row.getByTestId('deprecated')).toBeVisible();
     await expect(row).toContainText('1.1');
     await expect(row).toContainText('private');
     await alice.getByLabel('Visibility').selectOption('private');

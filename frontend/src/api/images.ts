@@ -1,4 +1,4 @@
-import { apiUrl, del, get, parseError, patch, post, request, segment, type Page } from './client';
+import { apiUrl, del, get, parseError, patch, post, reportSessionEnded, request, segment, type Page } from './client';
 
 export type ImageKind = 'jail' | 'vm';
 export type ImageVisibility = 'public' | 'private' | 'shared';
@@ -162,7 +162,10 @@ export function uploadVersion(
     xhr.upload.onload = () => onProgress(file.size, file.size);
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText) as Image);
-      else reject(parseError(xhr.status, xhr.responseText, xhr.statusText));
+      else if (xhr.status === 401 || xhr.status === 499) {
+        reportSessionEnded(xhr.status);
+        reject(parseError(xhr.status, xhr.responseText, xhr.statusText));
+      } else reject(parseError(xhr.status, xhr.responseText, xhr.statusText));
     };
     xhr.onerror = () => reject(parseError(0, '', 'the upload failed: the panel cannot be reached'));
     xhr.onabort = () => reject(parseError(0, '', 'the upload was cancelled'));
