@@ -9,6 +9,8 @@ import { instancesPage } from './pages/instances';
 import { instanceCreatePage } from './pages/instanceCreate';
 import { instancePage } from './pages/instance';
 import { imagesPage } from './pages/images';
+import { imagePage } from './pages/image';
+import { imageCreatePage } from './pages/imageCreate';
 import { activityPage } from './pages/activity';
 import { hostsPage } from './pages/admin/hosts';
 import { tenantsPage } from './pages/admin/tenants';
@@ -29,6 +31,8 @@ const ROUTES: AppRoute[] = [
   { name: 'instance-create', pattern: '/instances/new', page: instanceCreatePage, title: 'New instance' },
   { name: 'instance', pattern: '/instances/:id', page: instancePage, title: 'Instance' },
   { name: 'images', pattern: '/images', page: imagesPage, title: 'Images' },
+  { name: 'image-create', pattern: '/images/new', page: imageCreatePage, title: 'New image' },
+  { name: 'image', pattern: '/images/:id', page: imagePage, title: 'Image' },
   { name: 'activity', pattern: '/activity', page: activityPage, title: 'Activity' },
   { name: 'hosts', pattern: '/admin/hosts', page: hostsPage, title: 'Hosts', admin: true },
   { name: 'tenants', pattern: '/admin/tenants', page: tenantsPage, title: 'Tenants', admin: true },

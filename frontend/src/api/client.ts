@@ -56,6 +56,11 @@ let onSessionEnded: SessionEndedHandler = () => {
   window.location.assign('/login');
 };
 
+/** What a request outside `request` (an upload) does when its answer says the session ended. */
+export function reportSessionEnded(status: number): void {
+  onSessionEnded(status);
+}
+
 /** Replaces what happens when the session is missing (401) or expired (499). */
 export function setSessionEndedHandler(handler: SessionEndedHandler): void {
   onSessionEnded = handler;

@@ -1,60 +1,175 @@
-import { apiUrl, get, parseError, segment, type Operation, type Page } from './client';
+import { apiUrl, del, get, parseError, patch, post, reportSessionEnded, request, segment, type Page } from './client';
 
+export type ImageKind = 'jail' | 'vm';
+export type ImageVisibility = 'public' | 'private' | 'shared';
+
+/** An instance using a version: only the caller's own tenant's (all for platform admins). */
+export interface InstanceRef {
+  id: string;
+  name: string;
+}
+
+/** One uploaded version of an image (GET /images/{id} only). */
+export interface ImageVersion {
+  id: string;
+  version: string;
+  format: string;
+  sizeBytes: number;
+  unpackedBytes: number;
+  sha256: string;
+  /** upload, a URL or built-in; owners only. */
+  source?: string;
+  deprecated: boolean;
+  /** Channels pointing at this version. */
+  channels: string[];
+  /** Live instances created from it, of every tenant. */
+  instances: number;
+  usedBy?: InstanceRef[];
+  /** name@version. */
+  reference: string;
+  createdBy?: string;
+  createdAt: string;
+}
+
+/** An image of the catalog. Fields the server leaves null are absent. */
 export interface Image {
   id: string;
   name: string;
-  version?: string;
-  kinds?: string[];
-  kind?: string;
-  visibility: 'public' | 'private' | string;
-  tenant?: string | null;
-  channel?: string;
-  sizeBytes?: number;
-  checksum?: string;
+  /** The owning tenant's slug; absent for the provider's images. */
+  tenant?: string;
+  kind: ImageKind;
+  os: string;
+  architecture: string;
   description?: string;
-  createdAt?: string;
+  visibility: ImageVisibility;
+  /** none (jails), kernel or firmware. */
+  boot?: string;
+  graphics: boolean;
+  builtIn: boolean;
+  deprecated: boolean;
+  /** What to put in an instance's image field for the newest version. */
+  reference: string;
+  latestVersion?: string;
+  sizeBytes?: number;
+  sha256?: string;
+  /** channel → version label. */
+  channels: Record<string, string>;
+  /** Tenants it is shared with (owners and platform admins only). */
+  sharedWith?: string[];
+  /** Newest first; on a single image only. */
+  versions?: ImageVersion[];
+  createdBy?: string;
+  createdAt: string;
 }
 
-export const listImages = (query: { visibility?: string; limit?: number; cursor?: string } = {}) =>
-  get<Page<Image>>('/images', query);
+export interface ImageFilter {
+  kind?: string;
+  os?: string;
+  channel?: string;
+  visibility?: string;
+  name?: string;
+  limit?: number;
+  cursor?: string;
+}
 
-export const getImage = (id: string) => get<Image>(`/images/${segment(id)}`);
+export const listImages = (filter: ImageFilter = {}, signal?: AbortSignal) =>
+  get<Page<Image>>('/images', { ...filter }, signal);
 
-export interface ImageUpload {
+export const getImage = (id: string, signal?: AbortSignal) => get<Image>(`/images/${segment(id)}`, undefined, signal);
+
+export interface CreateImageRequest {
   name: string;
+  kind: ImageKind;
+  os: string;
+  architecture?: string;
+  description?: string;
+  /** Platform admins: public (the default for the provider's images) or private. */
+  visibility?: 'public' | 'private';
+  boot?: 'kernel' | 'firmware';
+  graphics?: boolean;
+}
+
+export const createImage = (request: CreateImageRequest) => post<Image>('/images', request);
+
+export interface UpdateImageRequest {
+  description?: string;
+  deprecated?: boolean;
+  /** public only for the provider's images, by platform admins. */
+  visibility?: 'public' | 'private';
+}
+
+export const updateImage = (id: string, request: UpdateImageRequest) => patch<Image>(`/images/${segment(id)}`, request);
+
+/** Deletes the image with all its versions; 409 image_version_in_use while instances use it. */
+export const deleteImage = (id: string) => del<void>(`/images/${segment(id)}`);
+
+export const setVersionDeprecated = (id: string, version: string, deprecated: boolean) =>
+  patch<Image>(`/images/${segment(id)}/versions/${segment(version)}`, { deprecated });
+
+export const deleteVersion = (id: string, version: string) =>
+  del<void>(`/images/${segment(id)}/versions/${segment(version)}`);
+
+/** Points a channel at a version, creating the channel. */
+export const setChannel = (id: string, channel: string, version: string) =>
+  post<Image>(`/images/${segment(id)}/channels`, { channel, version });
+
+export const deleteChannel = (id: string, channel: string) =>
+  request<void>(`/images/${segment(id)}/channels`, { method: 'DELETE', query: { channel } });
+
+export const shareImage = (id: string, tenant: string) => post<Image>(`/images/${segment(id)}/shares`, { tenant });
+
+export const unshareImage = (id: string, tenant: string) =>
+  del<Image>(`/images/${segment(id)}/shares/${segment(tenant)}`);
+
+export interface VersionUpload {
   version: string;
-  kind: string;
-  file: File;
-  visibility?: 'private' | 'public';
+  /** Jails: left out (the server tells the format from the bytes). VMs: raw, qcow2 or kernel. */
+  format?: string;
+  /** The SHA-256 computed in the browser, checked by the server; left out for big files. */
+  sha256?: string;
+  /** Channels to point at the new version besides latest. */
+  channels?: string[];
+  /** Kernel command line of a kernel-booted VM image. */
+  cmdline?: string;
 }
 
 /**
- * Uploads an image (multipart POST /images) and reports the bytes sent; answers the operation
- * that checks and imports it. XMLHttpRequest, because fetch cannot report upload progress.
+ * Uploads a version: the file is the raw request body, its description the query. Reports the
+ * bytes sent; answers the image with its new version once the panel has checked and imported it.
+ * XMLHttpRequest, because fetch cannot report upload progress.
  */
-export function uploadImage(
-  upload: ImageUpload,
+export function uploadVersion(
+  id: string,
+  file: Blob,
+  upload: VersionUpload,
   onProgress: (sent: number, total: number) => void,
-): { done: Promise<Operation>; abort: () => void } {
+): { done: Promise<Image>; abort: () => void } {
   const xhr = new XMLHttpRequest();
-  const done = new Promise<Operation>((resolve, reject) => {
-    const form = new FormData();
-    form.set('name', upload.name);
-    form.set('version', upload.version);
-    form.set('kind', upload.kind);
-    if (upload.visibility) form.set('visibility', upload.visibility);
-    form.set('file', upload.file, upload.file.name);
-    xhr.open('POST', apiUrl('/images'));
+  const done = new Promise<Image>((resolve, reject) => {
+    const url = apiUrl(`/images/${segment(id)}/versions`, {
+      version: upload.version,
+      format: upload.format,
+      sha256: upload.sha256,
+      size: file.size,
+      channels: upload.channels?.length ? upload.channels.join(',') : undefined,
+      cmdline: upload.cmdline,
+    });
+    xhr.open('POST', url);
     xhr.setRequestHeader('X-Requested-With', 'JavaScript');
     xhr.setRequestHeader('Accept', 'application/json');
-    xhr.upload.onprogress = (event) => onProgress(event.loaded, event.lengthComputable ? event.total : upload.file.size);
+    xhr.setRequestHeader('Content-Type', 'application/octet-stream');
+    xhr.upload.onprogress = (event) => onProgress(event.loaded, event.lengthComputable ? event.total : file.size);
+    xhr.upload.onload = () => onProgress(file.size, file.size);
     xhr.onload = () => {
-      if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText) as Operation);
-      else reject(parseError(xhr.status, xhr.responseText, xhr.statusText));
+      if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText) as Image);
+      else if (xhr.status === 401 || xhr.status === 499) {
+        reportSessionEnded(xhr.status);
+        reject(parseError(xhr.status, xhr.responseText, xhr.statusText));
+      } else reject(parseError(xhr.status, xhr.responseText, xhr.statusText));
     };
     xhr.onerror = () => reject(parseError(0, '', 'the upload failed: the panel cannot be reached'));
     xhr.onabort = () => reject(parseError(0, '', 'the upload was cancelled'));
-    xhr.send(form);
+    xhr.send(file);
   });
   return { done, abort: () => xhr.abort() };
 }

@@ -7,6 +7,7 @@ import { formatPercent } from '../util/format';
 import { gaugeLevel } from '../util/quota';
 import { isTransitional, stateTone } from '../util/instanceState';
 import { describeKind } from '../util/operations';
+import { refusalReason } from '../util/images';
 
 export function pageHeader(title: string, ...actions: (Node | null | false)[]): HTMLElement {
   return h('header', { class: 'page-header' }, h('h1', null, title), h('div', { class: 'page-actions' }, ...actions));
@@ -26,8 +27,15 @@ export function errorBanner(error: unknown, context?: string): HTMLElement {
     { class: 'banner error', role: 'alert', dataset: code ? { code } : {} },
     context ? h('strong', null, `${context}: `) : null,
     message,
+    error instanceof ApiError ? reasonLine(error.details) : null,
     error instanceof ApiError ? detailList(error.details) : null,
   );
+}
+
+/** Why the API refused something, when it names a reason (an image upload's `details.reason`). */
+function reasonLine(details: unknown): HTMLElement | null {
+  const reason = refusalReason(details);
+  return reason ? h('p', { class: 'error-reason' }, 'Reason: ', h('code', null, reason)) : null;
 }
 
 /** The details the API gives with some errors: fields that failed, hosts and why they refused. */
@@ -78,6 +86,13 @@ export function progressBar(progress: number, label: string): HTMLElement {
     { class: 'progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': 100, 'aria-valuenow': value, 'aria-label': label },
     h('div', { class: 'progress-fill', style: `width: ${value}%` }),
   );
+}
+
+/** Moves a bar made by progressBar to `progress` percent. */
+export function setProgress(bar: HTMLElement, progress: number): void {
+  const value = Math.max(0, Math.min(100, Math.round(progress)));
+  bar.setAttribute('aria-valuenow', String(value));
+  (bar.firstElementChild as HTMLElement).style.width = `${value}%`;
 }
 
 /** One operation: what, its state, a progress bar while it runs, and its error when it failed. */

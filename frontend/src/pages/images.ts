@@ -1,75 +1,168 @@
 import { isUnavailable } from '../api/client';
-import { listImages, uploadImage, type Image } from '../api/images';
-import { trackOperation } from '../components/operationTracker';
-import { empty, errorBanner, field, loading, pageHeader, progressBar, section, table, unavailable } from '../components/ui';
+import { listImages, type Image, type ImageFilter } from '../api/images';
+import { empty, errorBanner, field, loading, pageHeader, section, table, unavailable } from '../components/ui';
 import { h, replace } from '../lib/dom';
-import { formatBytes, formatDateTime, formatPercent } from '../util/format';
+import { formatBytes, formatDateTime } from '../util/format';
+import { channelList, ownerLabel, shortSha256 } from '../util/images';
 import { canOperate } from '../util/roles';
 import type { Page, PageContext } from './page';
 
-/** The catalog and the upload form; the admin page shows public images and uploads public ones. */
-export function renderImages(root: HTMLElement, context: PageContext, visibility: 'private' | 'public' | undefined): void {
-  const listBody = h('div', null, loading('Loading images'));
-  root.append(section(visibility === 'public' ? 'Public catalog' : 'Catalog', listBody));
+const FILTERS = ['kind', 'os', 'channel', 'visibility'] as const;
+type FilterName = (typeof FILTERS)[number];
 
-  const load = () => listImages({ visibility, limit: 200 }).then((page) => {
-    if (context.signal.aborted) return;
-    const images: Image[] = page.items;
-    replace(listBody, images.length === 0 ? empty('No images yet.') : table('Images',
-      ['Name', 'Version', 'Kinds', 'Visibility', 'Channel', 'Size', 'Checksum', 'Added'],
-      images.map((image) => [
-        image.name, image.version ?? '—', (image.kinds ?? (image.kind ? [image.kind] : [])).join(', ') || '—', image.visibility,
-        image.channel ?? '—', formatBytes(image.sizeBytes), image.checksum ? h('code', { title: image.checksum }, image.checksum.slice(0, 19)) : '—',
-        formatDateTime(image.createdAt),
-      ])));
-    if (canOperate(context.session)) root.append(uploadForm(context, visibility, () => void load()));
-  }).catch((error) => {
-    if (context.signal.aborted) return;
-    replace(listBody, isUnavailable(error) ? unavailable('The image catalog', 'GET /api/v1/images') : errorBanner(error, 'Loading images'));
+/** The link to an image's page. */
+export const imageLink = (image: Pick<Image, 'id'>) => `#/images/${encodeURIComponent(image.id)}`;
+
+export function deprecatedBadge(): HTMLElement {
+  return h('span', { class: 'badge tone-bad', 'data-testid': 'deprecated' }, 'deprecated');
+}
+
+/** An image's SHA-256, shortened, the whole of it in the title. */
+export function sha256Cell(sha256: string | null | undefined): Node | string {
+  return sha256 ? h('code', { title: sha256, 'data-sha256': sha256 }, shortSha256(sha256)) : '—';
+}
+
+function channelsCell(channels: Record<string, string> | undefined): Node | string {
+  const lines = channelList(channels);
+  return lines.length === 0 ? '—' : h('span', { class: 'channel-list' }, lines.map((line) => h('span', null, line)));
+}
+
+function imageRows(images: Image[]): (Node | string)[][] {
+  return images.map((image) => [
+    h('span', { class: 'image-name' }, h('a', { href: imageLink(image) }, image.name), image.deprecated ? deprecatedBadge() : null),
+    image.kind,
+    image.os,
+    image.latestVersion ?? '—',
+    channelsCell(image.channels),
+    h('span', null, image.visibility, h('span', { class: 'state-detail' }, ownerLabel(image))),
+    formatBytes(image.sizeBytes),
+    sha256Cell(image.sha256),
+    formatDateTime(image.createdAt),
+  ]);
+}
+
+interface CatalogOptions {
+  /** The admin's page: only the provider's images (no tenant). */
+  providerOnly?: boolean;
+  /** Where the filters live in the address, e.g. '#/images'. */
+  hash: string;
+}
+
+/**
+ * The catalog: filters (kind, OS, channel, visibility; kept in the address) and a table whose rows
+ * lead to each image's page.
+ */
+export function renderCatalog(root: HTMLElement, context: PageContext, options: CatalogOptions): void {
+  const { signal, events } = context;
+  const select = (label: string, name: FilterName, choices: [string, string][]) => {
+    const control = h('select', { name }, choices.map(([value, text]) => h('option', { value }, text)));
+    return { control, element: field(label, control).element };
+  };
+  const kind = select('Kind', 'kind', [['', 'All kinds'], ['jail', 'Jails'], ['vm', 'Virtual machines']]);
+  const os = select('OS', 'os', [['', 'Any OS']]);
+  const channel = select('Channel', 'channel', [['', 'Any channel']]);
+  const visibility = select('Visibility', 'visibility', [['', 'Any visibility'], ['public', 'Public'], ['private', 'Private'], ['shared', 'Shared']]);
+  const controls: Record<FilterName, HTMLSelectElement> = { kind: kind.control, os: os.control, channel: channel.control, visibility: visibility.control };
+  const filters = h('form', { class: 'inline-form filters', role: 'search', 'aria-label': 'Filter images' },
+    kind.element, os.element, channel.element, visibility.element);
+  filters.addEventListener('submit', (event) => event.preventDefault());
+  const body = h('div', null, loading('Loading images'));
+  root.append(section(options.providerOnly ? 'Provider images' : 'Catalog', filters, body));
+
+  // Choices seen so far, so a filter never hides its own value.
+  const seen: Record<'os' | 'channel', Set<string>> = { os: new Set(), channel: new Set() };
+  const fillChoices = (name: 'os' | 'channel', values: Iterable<string>) => {
+    const before = seen[name].size;
+    for (const value of values) seen[name].add(value);
+    if (seen[name].size === before && controls[name].options.length > 1) return;
+    const current = controls[name].value;
+    replace(controls[name], h('option', { value: '' }, name === 'os' ? 'Any OS' : 'Any channel'),
+      [...seen[name]].sort().map((value) => h('option', { value }, value)));
+    controls[name].value = current;
+  };
+  const learn = (images: Image[]) => {
+    fillChoices('os', images.map((image) => image.os));
+    fillChoices('channel', images.flatMap((image) => Object.keys(image.channels ?? {})));
+  };
+
+  for (const name of FILTERS) {
+    const value = context.query.get(name);
+    if (!value) continue;
+    if (name === 'os' || name === 'channel') fillChoices(name, [value]);
+    controls[name].value = value;
+  }
+
+  let images: Image[] = [];
+  let next: string | null | undefined = null;
+
+  const filter = (): ImageFilter => {
+    const chosen: ImageFilter = {};
+    for (const name of FILTERS) if (controls[name].value) chosen[name] = controls[name].value;
+    return chosen;
+  };
+
+  const render = () => {
+    const shown = options.providerOnly ? images.filter((image) => !image.tenant) : images;
+    const filtered = Object.keys(filter()).length > 0;
+    if (shown.length === 0) {
+      replace(body, empty(filtered ? 'No image matches these filters.' : 'No images yet.',
+        !filtered && canOperate(context.session) && !options.providerOnly ? h('a', { class: 'button primary', href: '#/images/new' }, 'Create an image') : h('span')));
+      return;
+    }
+    replace(body,
+      table('Images', ['Name', 'Kind', 'OS', 'Latest version', 'Channels', 'Visibility', 'Size', 'SHA-256', 'Added'], imageRows(shown), (index) => ({
+        class: 'row-link', 'data-image': shown[index].name, 'data-image-id': shown[index].id,
+        onclick: (event: MouseEvent) => {
+          // The name is the link (and the keyboard's way); a click anywhere else on the row follows it too.
+          if ((event.target as Element).closest('a, button') || window.getSelection()?.toString()) return;
+          context.navigate(imageLink(shown[index]));
+        },
+      })),
+      next ? h('button', { type: 'button', onclick: () => void load(true) }, 'Show more') : null);
+  };
+
+  let generation = 0;
+  const load = async (more = false) => {
+    const mine = ++generation;
+    try {
+      const page = await listImages({ ...filter(), limit: 200, cursor: more ? next ?? undefined : undefined }, signal);
+      if (signal.aborted || mine !== generation) return;
+      images = more ? [...images, ...page.items] : page.items;
+      next = page.next;
+      learn(page.items);
+      render();
+    } catch (error) {
+      if (signal.aborted || mine !== generation) return;
+      replace(body, isUnavailable(error) ? unavailable('The image catalog', 'GET /api/v1/images') : errorBanner(error, 'Loading images'));
+    }
+  };
+
+  // The filters' choices come from the whole catalog, whatever is filtered.
+  if (Object.keys(filter()).length > 0) {
+    listImages({ limit: 200 }, signal).then((page) => { if (!signal.aborted) learn(page.items); }).catch(() => undefined);
+  }
+  filters.addEventListener('change', () => {
+    const chosen = filter() as Record<string, string>;
+    const search = new URLSearchParams(chosen).toString();
+    // The address keeps the filters (for reloads and links) without showing the page anew.
+    history.replaceState(history.state, '', `${options.hash}${search ? `?${search}` : ''}`);
+    void load();
+  });
+
+  let reload: ReturnType<typeof setTimeout> | null = null;
+  const unsubscribe = events.subscribe((event) => {
+    if (event.targetType !== 'image' || reload) return;
+    reload = setTimeout(() => { reload = null; void load(); }, 500);
+  });
+  signal.addEventListener('abort', () => {
+    unsubscribe();
+    if (reload) clearTimeout(reload);
   });
   void load();
 }
 
-function uploadForm(context: PageContext, visibility: 'private' | 'public' | undefined, reload: () => void): HTMLElement {
-  const existing = document.getElementById('image-upload');
-  existing?.remove();
-  const name = h('input', { type: 'text', required: true, autocomplete: 'off', spellcheck: 'false' });
-  const version = h('input', { type: 'text', required: true, autocomplete: 'off', value: '1' });
-  const kind = h('select', null, h('option', { value: 'jail' }, 'jail (root filesystem tarball)'), h('option', { value: 'vm' }, 'vm (disk image)'));
-  const file = h('input', { type: 'file', required: true });
-  const fields = [field('Name', name, 'For example debian/12'), field('Version', version), field('Kind', kind), field('File', file, 'A .tar, .tar.gz, .tar.zst (jails) or a raw/qcow2 disk (VMs)')];
-  const progress = h('div', { class: 'upload-progress', 'aria-live': 'polite' });
-  const submit = h('button', { type: 'submit', class: 'primary' }, 'Upload');
-  const form = h('form', { class: 'stacked-form', id: 'image-upload' }, fields.map((f) => f.element), h('div', { class: 'wizard-actions' }, submit), progress);
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    fields[0].setError(name.value ? null : 'a name is required');
-    fields[3].setError(file.files?.length ? null : 'choose a file');
-    if (!name.value || !file.files?.length) return;
-    submit.disabled = true;
-    const bar = progressBar(0, 'Upload progress');
-    const text = h('span', null, 'Starting…');
-    const cancel = h('button', { type: 'button', class: 'small' }, 'Cancel upload');
-    replace(progress, bar, text, cancel);
-    const upload = uploadImage({ name: name.value, version: version.value, kind: kind.value, file: file.files[0], visibility }, (sent, total) => {
-      const fraction = total > 0 ? sent / total : 0;
-      bar.setAttribute('aria-valuenow', String(Math.round(fraction * 100)));
-      (bar.firstElementChild as HTMLElement).style.width = `${fraction * 100}%`;
-      text.textContent = `${formatBytes(sent)} of ${formatBytes(total)} (${formatPercent(fraction)})`;
-    });
-    cancel.onclick = () => upload.abort();
-    upload.done.then((operation) => {
-      submit.disabled = false;
-      replace(progress, h('p', null, 'Uploaded; checking and importing…'), trackOperation(operation, context.events, () => reload()).element);
-    }).catch((error) => {
-      submit.disabled = false;
-      replace(progress, isUnavailable(error) ? unavailable('Image upload', 'POST /api/v1/images') : errorBanner(error, 'Upload'));
-    });
-  });
-  return section(visibility === 'public' ? 'Upload a public image' : 'Upload a private image', form);
-}
-
 export const imagesPage: Page = (root, context) => {
-  root.append(pageHeader('Images'));
-  renderImages(root, context, undefined);
+  root.append(pageHeader('Images',
+    canOperate(context.session) ? h('a', { class: 'button primary', href: '#/images/new', 'data-testid': 'new-image' }, 'New image') : null));
+  renderCatalog(root, context, { hash: '#/images' });
 };

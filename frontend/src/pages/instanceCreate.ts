@@ -8,6 +8,7 @@ import { trackOperation } from '../components/operationTracker';
 import { errorBanner, field, pageHeader, unavailable } from '../components/ui';
 import { h, replace, uid } from '../lib/dom';
 import { formatGiB, formatMiB, formatMoney } from '../util/format';
+import { imageReferenceProblem, imageReferences, ownerLabel, type ImageReference } from '../util/images';
 import { dnsLabelProblem, suggestName } from '../util/names';
 import { monthlyPrice } from '../util/price';
 import { checkRequest, normalizeQuota, QUOTA_LABELS } from '../util/quota';
@@ -66,24 +67,25 @@ export const instanceCreatePage: Page = async (root, { session, events, navigate
   const imageInput = h('input', { type: 'text', required: true, autocomplete: 'off', value: '', spellcheck: 'false' });
   const imageList = h('datalist', { id: uid('images') });
   imageInput.setAttribute('list', imageList.id);
-  const imageField = field('Image', imageInput, images.length ? 'Pick from the catalog or type an image name.' : 'An image name, for example busybox.');
+  const imageField = field('Image', imageInput, images.length ? 'Pick from the catalog or type a reference: name, name/channel or name@version.' : 'An image name, for example busybox.');
   const nameInput = h('input', { type: 'text', required: true, autocomplete: 'off', maxlength: 63, spellcheck: 'false' });
   const nameField = field('Name', nameInput, 'Lower-case letters, digits and "-"; also the hostname inside.');
   const catalog = h('div', { class: 'catalog' });
   const renderCatalog = () => {
-    const fitting = images.filter((image) => {
-      const kinds = image.kinds ?? (image.kind ? [image.kind] : []);
-      return kinds.length === 0 || kinds.includes(kind());
-    });
-    replace(imageList, fitting.map((image) => h('option', { value: image.name }, image.description ?? image.name)));
+    // Each image by its name (which follows latest) and by each of its other channels.
+    const references = imageReferences(images, kind(), session.tenant);
+    const describe = (choice: ImageReference) =>
+      `${choice.version ? `version ${choice.version}` : ''}${choice.image.description ? ` · ${choice.image.description}` : ''}`;
+    replace(imageList, references.map((choice) => h('option', { value: choice.reference }, describe(choice) || choice.reference)));
     if (imagesResult === 'unavailable') {
       replace(catalog, h('p', { class: 'hint' }, 'The image catalog is not available on this server yet; type the image name.'));
       return;
     }
-    replace(catalog, fitting.map((image) => h('button', {
-      type: 'button', class: 'catalog-item', 'aria-pressed': String(imageInput.value === image.name),
-      onclick: () => { imageInput.value = image.name; imageInput.dispatchEvent(new Event('input')); renderCatalog(); },
-    }, h('strong', null, image.name), image.version ? ` ${image.version}` : '', h('span', { class: 'choice-text' }, image.description ?? image.visibility))));
+    replace(catalog, references.map((choice) => h('button', {
+      type: 'button', class: 'catalog-item', 'aria-pressed': String(imageInput.value === choice.reference), 'data-reference': choice.reference,
+      onclick: () => { imageInput.value = choice.reference; imageInput.dispatchEvent(new Event('input')); renderCatalog(); },
+    }, h('strong', null, choice.reference), choice.version ? ` ${choice.version}` : '',
+    h('span', { class: 'choice-text' }, choice.image.description ?? (choice.channel ? `channel ${choice.channel}` : `${choice.image.os}, ${ownerLabel(choice.image)}`)))));
   };
   let nameTouched = false;
   nameInput.addEventListener('input', () => { nameTouched = true; nameField.setError(null); });
@@ -173,8 +175,9 @@ export const instanceCreatePage: Page = async (root, { session, events, navigate
     }
     if (index === 1) {
       let ok = true;
-      if (!/^[a-z0-9][a-z0-9._/:-]*$/.test(imageInput.value)) {
-        imageField.setError('an image name such as busybox or debian/12');
+      const imageProblem = imageReferenceProblem(imageInput.value);
+      if (imageProblem) {
+        imageField.setError(imageProblem);
         ok = false;
       }
       const problem = dnsLabelProblem(nameInput.value);

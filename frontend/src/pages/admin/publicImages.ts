@@ -1,8 +1,11 @@
-import { pageHeader } from '../../components/ui';
-import { renderImages } from '../images';
+import { pageHeader, section } from '../../components/ui';
+import { newImageForm } from '../imageCreate';
+import { renderCatalog } from '../images';
 import type { Page } from '../page';
 
+/** The platform admin's page: the provider's images (public or not yet), and a form for a new one. */
 export const publicImagesPage: Page = (root, context) => {
   root.append(pageHeader('Public images'));
-  renderImages(root, context, 'public');
+  renderCatalog(root, context, { hash: '#/admin/images', providerOnly: true });
+  root.append(section('New provider image', newImageForm(context, { provider: true })));
 };
