@@ -102,21 +102,9 @@ public class BuiltInImages {
         QuarkusTransaction.requiringNew().run(() -> {
             Image image = Image.find("storageKey", builtIn.key()).firstResult();
             if (image == null) {
-                image = new Image();
-                image.id = UUID.randomUUID();
-                image.name = builtIn.key();
-                image.kind = builtIn.kind();
-                image.os = builtIn.os();
-                image.architecture = "x86_64";
-                image.description = builtIn.description();
-                image.visibility = "public";
-                image.boot = builtIn.boot() == null ? "none" : builtIn.boot().boot();
-                image.graphics = builtIn.boot() != null && builtIn.boot().graphics();
-                image.storageKey = builtIn.key();
-                image.builtIn = true;
-                image.createdBy = "system";
-                image.createdAt = Clock.now();
-                image.updatedAt = image.createdAt;
+                image = ImageCatalog.providerImage(builtIn.key(), builtIn.kind(), builtIn.os(), builtIn.description(),
+                        builtIn.boot() == null ? "none" : builtIn.boot().boot(),
+                        builtIn.boot() != null && builtIn.boot().graphics(), builtIn.key());
                 em.persist(image);
             }
             ImageVersion version = new ImageVersion();

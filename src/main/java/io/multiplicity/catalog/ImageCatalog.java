@@ -290,23 +290,9 @@ public class ImageCatalog {
     public Image setChannel(UUID id, String channel, String version) {
         Image image = manageable(id, true);
         ImageVersion target = version(image, version);
-        ImageChannel row = em.find(ImageChannel.class, new ImageChannel.Key(image.id, channel));
-        String before = null;
-        boolean created = row == null;
-        if (created) {
-            row = new ImageChannel();
-            row.imageId = image.id;
-            row.channel = channel;
-        } else {
-            ImageVersion previous = em.find(ImageVersion.class, row.versionId);
-            before = previous == null ? null : previous.version;
-        }
-        row.versionId = target.id;
-        row.updatedBy = caller.get().username();
-        row.updatedAt = Clock.now();
-        if (created) {
-            em.persist(row);
-        }
+        UUID previous = point(image.id, channel, target.id, caller.get().username());
+        ImageVersion was = previous == null ? null : em.find(ImageVersion.class, previous);
+        String before = was == null ? null : was.version;
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("channel", channel);
         details.put("version", target.version);
@@ -446,19 +432,47 @@ public class ImageCatalog {
 
     /** Points {@code latest} at a version. */
     void pointLatest(Image image, ImageVersion version) {
-        ImageChannel latest = em.find(ImageChannel.class, new ImageChannel.Key(image.id, LATEST));
-        if (latest == null) {
-            latest = new ImageChannel();
-            latest.imageId = image.id;
-            latest.channel = LATEST;
-            latest.updatedBy = version.createdBy;
-            latest.versionId = version.id;
-            latest.updatedAt = Clock.now();
-            em.persist(latest);
-            return;
+        point(image.id, LATEST, version.id, version.createdBy);
+    }
+
+    /** Points a channel at a version, creating the channel; answers the version it named before, if any. */
+    UUID point(UUID imageId, String channel, UUID versionId, String actor) {
+        ImageChannel row = em.find(ImageChannel.class, new ImageChannel.Key(imageId, channel));
+        UUID before = row == null ? null : row.versionId;
+        boolean created = row == null;
+        if (created) {
+            row = new ImageChannel();
+            row.imageId = imageId;
+            row.channel = channel;
         }
-        latest.versionId = version.id;
-        latest.updatedAt = Clock.now();
+        row.versionId = versionId;
+        row.updatedBy = actor;
+        row.updatedAt = Clock.now();
+        if (created) {
+            em.persist(row);
+        }
+        return before;
+    }
+
+    /** A new image of the provider's, public, for the built-in images. */
+    static Image providerImage(String name, String kind, String os, String description, String boot, boolean graphics,
+                               String storageKey) {
+        Image image = new Image();
+        image.id = UUID.randomUUID();
+        image.name = name;
+        image.kind = kind;
+        image.os = os;
+        image.architecture = "x86_64";
+        image.description = description;
+        image.visibility = "public";
+        image.boot = boot;
+        image.graphics = graphics;
+        image.storageKey = storageKey == null ? image.id.toString() : storageKey;
+        image.builtIn = true;
+        image.createdBy = "system";
+        image.createdAt = Clock.now();
+        image.updatedAt = image.createdAt;
+        return image;
     }
 
     private ImageVersion version(Image image, String label) {

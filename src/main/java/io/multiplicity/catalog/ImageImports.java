@@ -175,20 +175,8 @@ public class ImageImports {
             if (existing != null) {
                 return existing;
             }
-            Image created = new Image();
-            created.id = UUID.randomUUID();
-            created.name = archive.name();
-            created.kind = archive.kind();
-            created.os = archive.os();
-            created.architecture = "x86_64";
-            created.description = archive.description();
-            created.visibility = "public";
-            created.boot = "jail".equals(archive.kind()) ? "none" : "kernel";
-            created.storageKey = created.id.toString();
-            created.builtIn = true;
-            created.createdBy = "system";
-            created.createdAt = Clock.now();
-            created.updatedAt = created.createdAt;
+            Image created = ImageCatalog.providerImage(archive.name(), archive.kind(), archive.os(), archive.description(),
+                    "jail".equals(archive.kind()) ? "none" : "kernel", false, null);
             em.persist(created);
             return created;
         });
@@ -341,19 +329,7 @@ public class ImageImports {
             if (channel.equals(ImageCatalog.LATEST)) {
                 continue;
             }
-            ImageChannel row = em.find(ImageChannel.class, new ImageChannel.Key(image.id, channel));
-            boolean created = row == null;
-            if (created) {
-                row = new ImageChannel();
-                row.imageId = image.id;
-                row.channel = channel;
-            }
-            row.versionId = version.id;
-            row.updatedBy = actor;
-            row.updatedAt = version.createdAt;
-            if (created) {
-                em.persist(row);
-            }
+            catalog.point(image.id, channel, version.id, actor);
         }
         if (!"system".equals(actor)) {
             Map<String, Object> details = new LinkedHashMap<>();

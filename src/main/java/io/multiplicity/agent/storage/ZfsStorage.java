@@ -191,15 +191,8 @@ public final class ZfsStorage {
 
     /** The newest {@code @v<n>} snapshot of an image. */
     public Optional<Integer> latestImageVersion(String image) {
-        Result result = Command.run("zfs", "list", "-H", "-t", "snapshot", "-o", "name", "-r", imageDataset(image));
-        if (!result.ok()) {
-            return Optional.empty();
-        }
-        String prefix = imageDataset(image) + "@v";
-        return result.stdout().lines().filter(line -> line.startsWith(prefix))
-                .map(line -> line.substring(prefix.length()))
-                .filter(version -> version.matches("\\d+")).map(Integer::parseInt)
-                .max(Integer::compare);
+        List<Integer> versions = imageVersions(image);
+        return versions.isEmpty() ? Optional.empty() : Optional.of(versions.get(versions.size() - 1));
     }
 
     /** The versions ({@code @v<n>} snapshots) an image has. */
