@@ -30,6 +30,14 @@ describe('image references', () => {
     expect(imageReferences(images, 'jail')[2].channel).toBe('12/stable');
   });
 
+  it('offers deprecated images after the others', () => {
+    const images = [
+      image({ name: 'alpine', deprecated: true, channels: { latest: '3.18' }, latestVersion: '3.18' }),
+      image({ name: 'busybox', channels: { latest: '1.36' }, latestVersion: '1.36' }),
+    ];
+    expect(imageReferences(images, 'jail').map((choice) => choice.reference)).toEqual(['busybox', 'alpine']);
+  });
+
   it('leaves out images without a version', () => {
     expect(imageReferences([image({ name: 'empty', latestVersion: undefined })], 'jail')).toEqual([]);
   });

@@ -40,7 +40,7 @@ function precedence(image: Image, ownTenant: string | null | undefined): number 
  * The references a new instance of `kind` may use: for each image with a version, its name (which
  * follows latest) and name/channel for each other channel. A name two images share names the one
  * that shadows the other (the tenant's own, then a shared one, then the provider's), as the API
- * resolves it.
+ * resolves it. Deprecated images come last: still usable, no longer recommended.
  */
 export function imageReferences(images: Image[], kind: string, ownTenant?: string | null): ImageReference[] {
   const byName = new Map<string, Image>();
@@ -50,7 +50,9 @@ export function imageReferences(images: Image[], kind: string, ownTenant?: strin
     if (!current || precedence(image, ownTenant) < precedence(current, ownTenant)) byName.set(image.name, image);
   }
   const references: ImageReference[] = [];
-  for (const image of [...byName.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+  const ordered = [...byName.values()].sort((a, b) =>
+    Number(a.deprecated) - Number(b.deprecated) || a.name.localeCompare(b.name));
+  for (const image of ordered) {
     references.push({ reference: image.name, image, version: image.channels?.[LATEST] ?? image.latestVersion });
     for (const channel of Object.keys(image.channels ?? {}).sort()) {
       if (channel === LATEST) continue;
