@@ -42,13 +42,14 @@ describe('image references', () => {
     expect(imageReferences([image({ name: 'empty', latestVersion: undefined })], 'jail')).toEqual([]);
   });
 
-  it('names the image that shadows the others: own, then shared, then the provider\'s', () => {
+  it('names the image that shadows the others: own, then the provider\'s, then a shared one', () => {
     const provider = image({ id: 'p', name: 'base', description: 'provider' });
     const shared = image({ id: 's', name: 'base', tenant: 'globex', visibility: 'shared', description: 'shared' });
     const own = image({ id: 'o', name: 'base', tenant: 'acme', visibility: 'private', description: 'own' });
     expect(imageReferences([provider, shared, own], 'jail', 'acme').map((choice) => choice.image.description)).toEqual(['own']);
-    expect(imageReferences([provider, shared], 'jail', 'acme').map((choice) => choice.image.description)).toEqual(['shared']);
-    expect(imageReferences([own, provider], 'jail', 'initech').map((choice) => choice.image.description)).toEqual(['own']);
+    expect(imageReferences([provider, shared], 'jail', 'acme').map((choice) => choice.image.description)).toEqual(['provider']);
+    expect(imageReferences([shared], 'jail', 'acme').map((choice) => choice.image.description)).toEqual(['shared']);
+    expect(imageReferences([own, provider], 'jail', 'initech').map((choice) => choice.image.description)).toEqual(['provider']);
   });
 
   it('checks what is typed as the API does', () => {

@@ -33,13 +33,13 @@ export interface ImageReference {
 /** Whose an image is, for resolving a name: the tenant's own first, then shared ones, then the provider's. */
 function precedence(image: Image, ownTenant: string | null | undefined): number {
   if (image.tenant && image.tenant === ownTenant) return 0;
-  return image.tenant ? 1 : 2;
+  return image.tenant ? 2 : 1;
 }
 
 /**
  * The references a new instance of `kind` may use: for each image with a version, its name (which
  * follows latest) and name/channel for each other channel. A name two images share names the one
- * that shadows the other (the tenant's own, then a shared one, then the provider's), as the API
+ * that shadows the other (the tenant's own, then the provider's, then one shared by another tenant), as the API
  * resolves it. Deprecated images come last: still usable, no longer recommended.
  */
 export function imageReferences(images: Image[], kind: string, ownTenant?: string | null): ImageReference[] {

@@ -34,8 +34,8 @@ import java.util.regex.Pattern;
  * platform admins see all. Tenant admins and members manage their tenant's images; platform
  * admins manage the provider's. An image reference is {@code name} (its {@code latest} channel,
  * else its newest version), {@code name/channel} ({@code debian/12/stable}) or
- * {@code name@version}; a tenant's own image shadows a shared one of the same name, which
- * shadows the provider's.
+ * {@code name@version}; a tenant's own image shadows the provider's of the same name, which
+ * shadows one shared by another tenant (so a share can never take over a name the tenant uses).
  */
 @ApplicationScoped
 public class ImageCatalog {
@@ -537,7 +537,10 @@ public class ImageCatalog {
         return new Resolved(image, version);
     }
 
-    /** The tenant's own image of that name, else one shared with it, else the provider's public one. */
+    /**
+     * The tenant's own image of that name, else the provider's, else one another tenant shared with
+     * it: a share can add a name, never take over one the tenant already uses.
+     */
     private Optional<Image> findVisible(UUID tenant, String name) {
         List<Image> candidates = em.createQuery("from Image i where i.name = :name and i.deletedAt is null"
                         + " and (i.tenantId = :tenant or i.visibility = 'public'"
@@ -545,7 +548,7 @@ public class ImageCatalog {
                         Image.class)
                 .setParameter("name", name).setParameter("tenant", tenant).getResultList();
         return candidates.stream().min(Comparator
-                .comparing((Image image) -> tenant.equals(image.tenantId) ? 0 : image.tenantId != null ? 1 : 2)
+                .comparing((Image image) -> tenant.equals(image.tenantId) ? 0 : image.tenantId == null ? 1 : 2)
                 .thenComparing(image -> image.createdAt));
     }
 

@@ -76,6 +76,7 @@ public class ImageImports {
     Path dataDir;
 
     private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private volatile java.util.concurrent.Semaphore running;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20))
             .followRedirects(HttpClient.Redirect.NEVER).build();
 
@@ -99,6 +100,15 @@ public class ImageImports {
 
     public ImageVersion upload(UUID imageId, NewVersion request, InputStream body, Long contentLength) {
         Image image = prepare(imageId, request);
+        java.util.concurrent.Semaphore permits = permits();
+        try {
+            return upload(image, request, body, contentLength);
+        } finally {
+            permits.release();
+        }
+    }
+
+    private ImageVersion upload(Image image, NewVersion request, InputStream body, Long contentLength) {
         long max = config.maxUploadBytes();
         if (contentLength != null && contentLength > max) {
             throw tooLarge(max);
@@ -127,6 +137,15 @@ public class ImageImports {
                 request.channels() == null ? List.of() : request.channels(), null);
         Image image = prepare(imageId, version);
         URI uri = allowed(request.url());
+        java.util.concurrent.Semaphore permits = permits();
+        try {
+            return download(image, version, uri);
+        } finally {
+            permits.release();
+        }
+    }
+
+    private ImageVersion download(Image image, NewVersion version, URI uri) {
         long max = config.maxUploadBytes();
         HttpResponse<InputStream> response;
         try {
@@ -204,6 +223,24 @@ public class ImageImports {
         store(image, version, new Received(archive.file(), size, sha256), "built-in", "system");
     }
 
+    /** A permit to import, or 429 while as many imports as allowed run. */
+    private java.util.concurrent.Semaphore permits() {
+        java.util.concurrent.Semaphore permits = running;
+        if (permits == null) {
+            synchronized (this) {
+                if (running == null) {
+                    running = new java.util.concurrent.Semaphore(config.maxConcurrentImports());
+                }
+                permits = running;
+            }
+        }
+        if (!permits.tryAcquire()) {
+            throw new ApiException(429, "too_many_imports", config.maxConcurrentImports()
+                    + " image imports are running; try again when one has finished", null);
+        }
+        return permits;
+    }
+
     private Image prepare(UUID imageId, NewVersion request) {
         if (request.version() == null || !ImageCatalog.VERSION.matcher(request.version()).matches()) {
             throw ApiException.badRequest("validation_failed",
@@ -234,6 +271,12 @@ public class ImageImports {
             if (ImageVersion.count("imageId = ?1 and version = ?2 and deletedAt is null", image.id, request.version()) > 0) {
                 throw ApiException.conflict("version_taken", "image " + image.name + " has a version "
                         + request.version() + " already", Map.of("field", "version"));
+            }
+            long versions = ImageVersion.count("imageId = ?1 and deletedAt is null", image.id);
+            if (versions >= config.maxVersions()) {
+                throw ApiException.conflict("too_many_versions", "image " + image.name + " has " + versions
+                        + " versions, the most an image keeps; delete old ones first",
+                        Map.of("limit", config.maxVersions()));
             }
             em.detach(image);
             return image;
@@ -309,6 +352,11 @@ public class ImageImports {
             throw ApiException.conflict("version_taken", "image " + image.name + " has a version "
                     + request.version() + " already", Map.of("field", "version"));
         }
+        // The image row is locked: a delete of the image waits, or this import sees it deleted.
+        Image managed = em.find(Image.class, image.id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        if (managed == null || managed.deletedAt != null) {
+            throw ApiException.conflict("image_deleted", "image " + image.name + " was deleted during the import", null);
+        }
         ImageVersion version = new ImageVersion();
         version.id = UUID.randomUUID();
         version.imageId = image.id;
@@ -322,8 +370,11 @@ public class ImageImports {
         version.createdBy = actor;
         version.createdAt = Clock.now();
         em.persist(version);
-        Image managed = em.find(Image.class, image.id);
         managed.updatedAt = version.createdAt;
+        if ("vm".equals(managed.kind)) {
+            // How it boots follows from what was imported.
+            managed.boot = "kernel".equals(format) ? "kernel" : "firmware";
+        }
         catalog.pointLatest(managed, version);
         for (String channel : request.channels()) {
             if (channel.equals(ImageCatalog.LATEST)) {
@@ -429,16 +480,31 @@ public class ImageImports {
             throw ApiException.badRequest("validation_failed", "only http and https URLs are imported",
                     Map.of("field", "url"));
         }
-        String normalized = uri.normalize().toString();
         List<String> allowList = config.urlAllowList().orElse(List.of());
-        boolean ok = !normalized.contains("..") && !normalized.contains("@")
-                && allowList.stream().anyMatch(prefix -> !prefix.isBlank() && normalized.startsWith(prefix));
+        URI target = uri.normalize();
+        boolean ok = uri.getRawUserInfo() == null && target.getRawPath() != null && !target.getRawPath().contains("..")
+                && allowList.stream().anyMatch(prefix -> within(target, prefix));
         if (!ok) {
             throw new ApiException(403, "url_not_allowed", "images are imported only from URLs the admin allows"
                     + (allowList.isEmpty() ? "; none are allowed on this installation" : ": " + allowList),
                     Map.of("field", "url", "allowed", new ArrayList<>(allowList)));
         }
         return uri;
+    }
+
+    /** Same scheme, host and port as the allowed prefix, and a path beneath its path. */
+    private static boolean within(URI target, String prefix) {
+        URI allowed;
+        try {
+            allowed = URI.create(prefix.strip()).normalize();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+        String path = allowed.getRawPath() == null || allowed.getRawPath().isEmpty() ? "/" : allowed.getRawPath();
+        return allowed.getScheme() != null && allowed.getScheme().equalsIgnoreCase(target.getScheme())
+                && allowed.getHost() != null && allowed.getHost().equalsIgnoreCase(target.getHost())
+                && allowed.getPort() == target.getPort()
+                && (target.getRawPath().equals(path) || target.getRawPath().startsWith(path.endsWith("/") ? path : path + "/"));
     }
 
     private static ApiException tooLarge(long max) {

@@ -21,6 +21,14 @@ public interface ImagesConfig {
     @WithDefault("1000000")
     long maxEntries();
 
+    /** Versions one image may keep; delete old ones to add more. */
+    @WithDefault("20")
+    int maxVersions();
+
+    /** Imports running at once on this panel; more are refused (429) until one ends. */
+    @WithDefault("4")
+    int maxConcurrentImports();
+
     /** Archives may hold device nodes (most root file systems need none: the runtime makes /dev). */
     @WithDefault("false")
     boolean allowDeviceNodes();

@@ -20,8 +20,13 @@ public class BodyLimits {
 
     @ServerRequestFilter(preMatching = true)
     public Response limit(ContainerRequestContext request) {
+        if (UPLOAD.matcher(request.getUriInfo().getPath()).matches()) {
+            return null;
+        }
         String length = request.getHeaderString("Content-Length");
-        if (length == null || UPLOAD.matcher(request.getUriInfo().getPath()).matches()) {
+        if (length == null) {
+            // A body without a length (chunked) is cut off at the limit while it is read.
+            request.setEntityStream(new Limited(request.getEntityStream(), maxBodyBytes));
             return null;
         }
         long bytes;
@@ -34,5 +39,41 @@ public class BodyLimits {
             return ErrorMappers.error(413, "too_large", "a request body may be at most " + maxBodyBytes + " bytes", null);
         }
         return null;
+    }
+
+    /** A request body that refuses to be read past the limit. */
+    private static final class Limited extends java.io.FilterInputStream {
+        private final long limit;
+        private long read;
+
+        Limited(java.io.InputStream in, long limit) {
+            super(in);
+            this.limit = limit;
+        }
+
+        @Override
+        public int read() throws java.io.IOException {
+            int value = super.read();
+            if (value >= 0) {
+                count(1);
+            }
+            return value;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws java.io.IOException {
+            int got = super.read(buffer, offset, length);
+            if (got > 0) {
+                count(got);
+            }
+            return got;
+        }
+
+        private void count(int bytes) {
+            read += bytes;
+            if (read > limit) {
+                throw new ApiException(413, "too_large", "a request body may be at most " + limit + " bytes", null);
+            }
+        }
     }
 }

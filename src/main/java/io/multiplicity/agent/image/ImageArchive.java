@@ -128,13 +128,14 @@ public final class ImageArchive {
         List<Path> directories = new ArrayList<>();
         List<TarArchiveEntry> directoryEntries = new ArrayList<>();
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive), BUFFER);
-             InputStream plain = new Bounded(decompress(raw, compression(archive)),
-                     limits.maxUnpackedBytes() + limits.maxEntries() * 1536 + (1 << 20));
+             Bounded plain = new Bounded(decompress(raw, compression(archive)));
              TarArchiveInputStream tar = new TarArchiveInputStream(plain)) {
             TarArchiveEntry entry;
             byte[] buffer = new byte[BUFFER];
-            while ((entry = nextEntry(tar)) != null) {
+            while ((entry = nextEntry(tar, plain)) != null) {
                 String path = checker.check(entry);
+                // An entry's data was checked against the limits: it may be read, and its padding.
+                plain.allow(Math.max(0, entry.getSize()) + HEADER_BUDGET);
                 if (path == null) {
                     continue;
                 }
@@ -171,13 +172,16 @@ public final class ImageArchive {
                 }
                 if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
                     String type = entry.isFIFO() ? "p" : entry.isCharacterDevice() ? "c" : "b";
-                    List<String> command = new ArrayList<>(List.of("mknod", target.toString(), type));
+                    // The mode comes with mknod and the owner by lchown: setting either through the JDK
+                    // opens the node, which blocks on a FIFO and would touch a device.
+                    List<String> command = new ArrayList<>(List.of("mknod", "-m",
+                            Integer.toOctalString(entry.getMode() & 0777), target.toString(), type));
                     if (!entry.isFIFO()) {
                         command.add(Integer.toString(entry.getDevMajor()));
                         command.add(Integer.toString(entry.getDevMinor()));
                     }
                     Command.run(command, null).check();
-                    attributes(target, entry);
+                    owner(target, entry);
                     continue;
                 }
                 try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW,
@@ -224,7 +228,14 @@ public final class ImageArchive {
         return new Summary(checker.entries, checker.bytes, Set.copyOf(checker.files), Set.copyOf(others));
     }
 
-    private static TarArchiveEntry nextEntry(TarArchiveInputStream tar) throws IOException {
+    /**
+     * Bytes a header may take, with the long names and extended (PAX) records before it, which the
+     * tar reader holds in memory: far more than any real archive needs.
+     */
+    private static final long HEADER_BUDGET = 1 << 20;
+
+    private static TarArchiveEntry nextEntry(TarArchiveInputStream tar, Bounded plain) throws IOException {
+        plain.allow(HEADER_BUDGET);
         try {
             return tar.getNextEntry();
         } catch (IllegalArgumentException e) {
@@ -292,17 +303,19 @@ public final class ImageArchive {
     }
 
     /**
-     * Stops reading the unpacked stream past what the limits allow with headers and padding, so
-     * no header trick (a huge extended header, endless padding) unpacks more than the limits.
+     * The unpacked stream, read no further than allowed: an entry's checked size while its data
+     * is read, {@link #HEADER_BUDGET} while the next header is, so no header trick (a huge long
+     * name or extended header, endless padding) makes the reader hold or unpack more.
      */
     private static final class Bounded extends java.io.FilterInputStream {
         private long left;
-        private final long limit;
 
-        Bounded(InputStream in, long limit) {
+        Bounded(InputStream in) {
             super(in);
-            this.left = limit;
-            this.limit = limit;
+        }
+
+        void allow(long bytes) {
+            left = bytes;
         }
 
         @Override
@@ -314,7 +327,8 @@ public final class ImageArchive {
         @Override
         public int read(byte[] buffer, int offset, int length) throws IOException {
             if (left <= 0) {
-                throw new Refused("too_large", "the archive unpacks to more than " + limit + " bytes");
+                throw new Refused("too_large", "a header of the archive is larger than " + HEADER_BUDGET
+                        + " bytes, or its data runs past its size");
             }
             int read = super.read(buffer, offset, (int) Math.min(length, left));
             if (read > 0) {
@@ -346,14 +360,18 @@ public final class ImageArchive {
             if (entry.isGlobalPaxHeader()) {
                 return null;
             }
+            if (entry.isSparse()) {
+                throw new Refused("unsupported_entry", "entry " + name + " is a sparse file; sparse entries are not accepted");
+            }
             String path = normalize(name);
             if (path.isEmpty()) {
                 return null;
             }
             paths.add(path);
-            for (String link : links) {
-                if (path.startsWith(link + "/")) {
-                    throw new Refused("link_escape", "entry " + path + " lies beneath the symbolic link " + link);
+            for (int slash = path.indexOf('/'); slash > 0; slash = path.indexOf('/', slash + 1)) {
+                String ancestor = path.substring(0, slash);
+                if (links.contains(ancestor)) {
+                    throw new Refused("link_escape", "entry " + path + " lies beneath the symbolic link " + ancestor);
                 }
             }
             if (entry.getLongUserId() < 0 || entry.getLongUserId() > MAX_ID || entry.getLongGroupId() < 0

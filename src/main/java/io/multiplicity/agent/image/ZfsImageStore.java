@@ -138,11 +138,17 @@ public final class ZfsImageStore implements ImageStore {
                 throw new IllegalStateException("image " + key + " already has version " + version);
             }
             Optional<Integer> previous = storage.latestImageVersion(key);
-            boolean created = !storage.exists(storage.imageDataset(key));
+            // Only a dataset this import created is ever destroyed on failure; one that existed is
+            // rolled back to its newest version.
+            boolean created = false;
             try {
-                Path root = storage.createImageDataset(key);
-                if (!created) {
+                Path root;
+                if (storage.exists(storage.imageDataset(key))) {
+                    root = storage.mountpoint(storage.imageDataset(key));
                     empty(root);
+                } else {
+                    root = storage.createImageDataset(key);
+                    created = true;
                 }
                 Imported imported = fill.apply(root);
                 Command.run("sync");
@@ -157,9 +163,9 @@ public final class ZfsImageStore implements ImageStore {
 
     private void undo(String key, boolean created, Optional<Integer> previous) {
         try {
-            if (created || previous.isEmpty()) {
+            if (created) {
                 storage.destroyImage(key);
-            } else {
+            } else if (previous.isPresent()) {
                 storage.rollbackImage(key, previous.get());
             }
         } catch (RuntimeException cleanup) {

@@ -85,6 +85,11 @@ public final class ZfsStorage {
                 Command.run("zfs", "create", "-p", dataset).check();
             }
         }
+        // Image datasets hold what tenants upload: no set-user-ID program and no device node of
+        // theirs takes effect on the host's mount. Instances are clones below instances/ and do
+        // not inherit this.
+        Command.run("zfs", "set", "setuid=off", root + "/images");
+        Command.run("zfs", "set", "devices=off", root + "/images");
         learnInstancesMountpoint();
     }
 
@@ -199,6 +204,10 @@ public final class ZfsStorage {
     public List<Integer> imageVersions(String image) {
         Result result = Command.run("zfs", "list", "-H", "-t", "snapshot", "-o", "name", "-r", imageDataset(image));
         if (!result.ok()) {
+            if (exists(imageDataset(image))) {
+                // The image is there but its versions could not be read: say so, never "none".
+                result.check();
+            }
             return List.of();
         }
         String prefix = imageDataset(image) + "@v";

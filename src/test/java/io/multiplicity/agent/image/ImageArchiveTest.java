@@ -166,6 +166,88 @@ class ImageArchiveTest {
     }
 
     @Test
+    void aFifoIsMadeWithItsModeWithoutOpeningIt() throws Exception {
+        Path archive = write(Tarballs.gzip(tar -> {
+            var fifo = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("run/pipe",
+                    org.apache.commons.compress.archivers.tar.TarConstants.LF_FIFO);
+            fifo.setMode(0620);
+            try {
+                tar.putArchiveEntry(fifo);
+                tar.closeArchiveEntry();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }));
+        Path root = Files.createDirectory(work.resolve("root"));
+        var done = java.util.concurrent.CompletableFuture.runAsync(() -> ImageArchive.extract(archive, root, LIMITS));
+        done.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(Files.isOther(root.resolve("run/pipe"))).isTrue();
+        assertEquals(0620, (int) Files.getAttribute(root.resolve("run/pipe"), "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777);
+    }
+
+    @Test
+    void hugeHeadersAreRefusedBeforeTheyAreHeldInMemory() throws IOException {
+        String name = "d/".repeat(1 << 20) + "f";
+        for (int mode : new int[] {TarArchiveOutputStream.LONGFILE_POSIX, TarArchiveOutputStream.LONGFILE_GNU}) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (var gz = new java.util.zip.GZIPOutputStream(bytes); var tar = new TarArchiveOutputStream(gz)) {
+                tar.setLongFileMode(mode);
+                var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name);
+                tar.putArchiveEntry(entry);
+                tar.closeArchiveEntry();
+            }
+            Path archive = write(bytes.toByteArray());
+            assertThatThrownBy(() -> ImageArchive.scan(archive, LIMITS))
+                    .satisfies(e -> assertEquals("too_large", ((ImageArchive.Refused) e).code(), e.getMessage()));
+        }
+    }
+
+    @Test
+    void manyLinksAreCheckedInLinearTime() throws IOException {
+        Path archive = write(Tarballs.gzip(tar -> {
+            for (int i = 0; i < 20_000; i++) {
+                symlink(tar, "l" + i, "t" + i);
+                file(tar, "d" + i + "/f", "");
+            }
+        }));
+        long started = System.nanoTime();
+        ImageArchive.scan(archive, new ImageArchive.Limits(1 << 20, 100_000, false));
+        assertThat((System.nanoTime() - started) / 1_000_000).as("ms to scan 40,000 entries").isLessThan(5_000);
+    }
+
+    @Test
+    void sparseFilesAreRefused() throws IOException {
+        Path archive = write(Tarballs.gzip(tar -> {
+            var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("sparse");
+            entry.setSize(0);
+            try {
+                tar.putArchiveEntry(entry);
+                tar.closeArchiveEntry();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }));
+        // GNU tar writes sparse files with --sparse; build one with the real tool.
+        Path sparse = work.resolve("hole");
+        try (var file = new java.io.RandomAccessFile(sparse.toFile(), "rw")) {
+            file.setLength(64L << 20);
+            file.seek(32L << 20);
+            file.write(1);
+        }
+        Path tarFile = work.resolve("sparse.tar");
+        Process tar = new ProcessBuilder("tar", "--sparse", "-cf", tarFile.toString(), "-C", work.toString(), "hole")
+                .redirectErrorStream(true).start();
+        try {
+            assertEquals(0, tar.waitFor());
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+        assertThatThrownBy(() -> ImageArchive.scan(tarFile, new ImageArchive.Limits(1L << 30, 10, false)))
+                .satisfies(e -> assertEquals("unsupported_entry", ((ImageArchive.Refused) e).code(), e.getMessage()));
+        assertEquals(1, ImageArchive.scan(archive, LIMITS).entries());
+    }
+
+    @Test
     void extractionNeverFollowsALinkOnDisk() throws IOException {
         Path root = Files.createDirectory(work.resolve("root"));
         Path outside = Files.createDirectory(work.resolve("outside"));
