@@ -67,6 +67,12 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response json(JsonProcessingException e) {
+        for (Throwable cause = e.getCause(); cause != null; cause = cause.getCause()) {
+            if (cause instanceof ApiException refused) {
+                // A refusal raised while the body was read (the body limit) keeps its own status.
+                return api(refused);
+            }
+        }
         return error(400, "invalid_body", "the request body could not be read: " + e.getOriginalMessage(), null);
     }
 
