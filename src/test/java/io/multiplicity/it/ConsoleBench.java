@@ -44,7 +44,9 @@ public final class ConsoleBench {
         String mode = args.length > 0 ? args[0] : "rtt";
         var postgres = PostgresTestResource.server();
         String jdbc = "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres";
-        Path work = Files.createDirectories(TestKeycloak.projectRoot().resolve("target/bench-console-" + System.currentTimeMillis()));
+        // A short name: the jails' console sockets live under it, and unix socket paths are short.
+        Path work = Files.createDirectories(TestKeycloak.projectRoot()
+                .resolve("target/bc-" + Long.toString(System.currentTimeMillis() / 1000, 36)));
         PackagedApplication app = new PackagedApplication(jdbc, work.resolve("app.log"), Map.of()).start();
         String instance = null;
         String token = TestKeycloak.token("bob");
