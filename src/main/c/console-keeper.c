@@ -23,6 +23,11 @@
  * and the console runs on unwatched. Without a client, output only goes to
  * the scrollback. Input waits the same way for the PTY to take it.
  *
+ * Batching: the PTY hands over at most 4 KiB per read. Small output (an echo,
+ * a prompt) is sent at once; once BATCH_MIN bytes wait, the keeper goes on
+ * reading for up to BATCH_WAIT_US or until BATCH_BYTES wait, so that a flood
+ * of output reaches the client in large writes and costs it few wake-ups.
+ *
  * With --control, the keeper also listens on CONTROL_SOCKET for the control
  * protocol of console-control.h (window size), one client at a time.
  *
@@ -55,6 +60,9 @@
 #define OUTPUT_BUFFER (256 * 1024)
 #define INPUT_BUFFER 16384
 #define STALL_LIMIT_MS 10000
+#define BATCH_MIN 1024
+#define BATCH_BYTES 65536
+#define BATCH_WAIT_US 2000
 #define FINAL_FLUSH_SECONDS 2
 #define RUNTIME_OUTPUT_MAX 8192
 
@@ -79,7 +87,8 @@ struct relay {
 	int client;			/* the serve socket's client, or -1 */
 	int control_server;		/* listening control socket, or -1 */
 	int control_client;		/* the control socket's client, or -1 */
-	long long stalled_since;	/* ms when the client last left output waiting, 0 when it keeps up */
+	long long stalled_since;	/* µs when the client last left output waiting, 0 when it keeps up */
+	long long batch_since;		/* µs when the output now waiting began to be read, 0 when none waits */
 	struct ring ring;
 	struct queue output;		/* PTY to client */
 	struct queue input;		/* client to PTY */
@@ -116,12 +125,12 @@ static void cleanup(void)
 		unlink(control_path);
 }
 
-static long long now_ms(void)
+static long long now_us(void)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	return (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000;
 }
 
 static int listen_on(const char *path)
@@ -256,6 +265,7 @@ static void drop_client(struct relay *relay)
 	relay->output.start = 0;
 	relay->output.end = 0;
 	relay->stalled_since = 0;
+	relay->batch_since = 0;
 }
 
 /* A new client replaces the previous one and first gets the scrollback. */
@@ -277,12 +287,28 @@ static void accept_client(struct relay *relay)
 	relay->output.end = relay->ring.length;
 }
 
+/*
+ * Whether the waiting output should wait a little longer for more (see
+ * "Batching" above); sets *wait_us to how long at most.
+ */
+static bool batching(const struct relay *relay, long long now, long long *wait_us)
+{
+	size_t pending = queue_pending(&relay->output);
+
+	if (relay->stalled_since != 0 || pending < BATCH_MIN || pending >= BATCH_BYTES ||
+	    now - relay->batch_since >= BATCH_WAIT_US)
+		return false;
+	*wait_us = relay->batch_since + BATCH_WAIT_US - now;
+	return true;
+}
+
 /* Sends waiting output to the client; drops a client that failed or took nothing for too long. */
 static void flush_output(struct relay *relay)
 {
+	long long now = now_us(), wait_us;
 	ssize_t written;
 
-	if (relay->client < 0 || queue_pending(&relay->output) == 0)
+	if (relay->client < 0 || queue_pending(&relay->output) == 0 || batching(relay, now, &wait_us))
 		return;
 	written = queue_write(&relay->output, relay->client);
 	if (written < 0) {
@@ -291,9 +317,10 @@ static void flush_output(struct relay *relay)
 	}
 	if (queue_pending(&relay->output) == 0) {
 		relay->stalled_since = 0;
+		relay->batch_since = 0;
 	} else if (written > 0 || relay->stalled_since == 0) {
-		relay->stalled_since = now_ms();
-	} else if (now_ms() - relay->stalled_since >= STALL_LIMIT_MS) {
+		relay->stalled_since = now;
+	} else if (now - relay->stalled_since >= STALL_LIMIT_MS * 1000LL) {
 		log_message("dropping a console client that took no output for %d s", STALL_LIMIT_MS / 1000);
 		drop_client(relay);
 	}
@@ -318,8 +345,11 @@ static bool read_pty(struct relay *relay)
 		count = read(relay->pty, into, room);
 		if (count > 0) {
 			ring_append(&relay->ring, into, (size_t)count);
-			if (relay->client >= 0)
+			if (relay->client >= 0) {
+				if (queue_pending(&relay->output) == 0)
+					relay->batch_since = now_us();
 				relay->output.end += (size_t)count;
+			}
 			total += (size_t)count;
 		} else if (count < 0 && errno == EINTR) {
 			continue;
@@ -436,8 +466,8 @@ static int relay_console(struct relay *relay)
 	for (;;) {
 		bool take_output = relay->client < 0 || queue_room(&relay->output) > 0;
 		bool input_waits = queue_pending(&relay->input) > 0;
-		short client_events = (short)((input_waits ? 0 : POLLIN) |
-					      (queue_pending(&relay->output) > 0 ? POLLOUT : 0));
+		/* Room in the socket is only awaited once a write left output behind. */
+		short client_events = (short)((input_waits ? 0 : POLLIN) | (relay->stalled_since != 0 ? POLLOUT : 0));
 		struct pollfd fds[POLL_COUNT] = {
 			/* Not polled while its output has nowhere to go: a hangup would only wake us. */
 			[POLL_PTY] = { .fd = take_output ? relay->pty : -1,
@@ -447,15 +477,20 @@ static int relay_console(struct relay *relay)
 			[POLL_CONTROL_SERVER] = { .fd = relay->control_server, .events = POLLIN },
 			[POLL_CONTROL_CLIENT] = { .fd = relay->control_client, .events = POLLIN },
 		};
-		int timeout = -1;
+		long long now = now_us(), wait_us = -1;
+		struct timespec timeout;
 
 		if (relay->stalled_since != 0) {
-			long long left = relay->stalled_since + STALL_LIMIT_MS - now_ms();
-
-			timeout = left > 0 ? (int)left : 0;
+			wait_us = relay->stalled_since + STALL_LIMIT_MS * 1000LL - now;
+			if (wait_us < 0)
+				wait_us = 0;
+		} else if (relay->client >= 0 && !batching(relay, now, &wait_us)) {
+			wait_us = -1;
 		}
+		timeout.tv_sec = wait_us / 1000000;
+		timeout.tv_nsec = wait_us % 1000000 * 1000;
 		reap_children();
-		if (poll(fds, POLL_COUNT, timeout) < 0) {
+		if (ppoll(fds, POLL_COUNT, wait_us >= 0 ? &timeout : NULL, NULL) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;

@@ -39,6 +39,9 @@ public class SerialBroker {
     /** How long one viewer that is behind may hold the console's output up before it is dropped. */
     static final java.time.Duration STALL_LIMIT = java.time.Duration.ofSeconds(2);
 
+    /** The most read from the console at once: what the keeper has ready, in one chunk for every viewer. */
+    static final int READ_BUFFER = 256 * 1024;
+
     private final Map<UUID, Channel> channels = new ConcurrentHashMap<>();
 
     /** Starts holding the instance's console if it is not held yet. */
@@ -130,7 +133,7 @@ public class SerialBroker {
         }
 
         void pump() {
-            byte[] buffer = new byte[16384];
+            byte[] buffer = new byte[READ_BUFFER];
             try (InputStream in = stream.fromConsole()) {
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
@@ -141,8 +144,9 @@ public class SerialBroker {
                     awaitRoom();
                     synchronized (this) {
                         scrollback.append(chunk, 0, read);
+                        Instant now = Instant.now();
                         for (Map.Entry<Viewer, ViewerState> entry : viewers.entrySet()) {
-                            entry.getValue().lastActivity = Instant.now();
+                            entry.getValue().lastActivity = now;
                             if (!entry.getKey().output(chunk)) {
                                 drop(entry.getKey(), CloseCodes.TOO_SLOW,
                                         "the viewer fell too far behind; reconnect to get the scrollback");
@@ -161,7 +165,7 @@ public class SerialBroker {
         /** Waits while a viewer is more than its buffer behind; drops one that stays behind too long. */
         private void awaitRoom() {
             long limit = config.viewerBufferBytes();
-            for (Viewer viewer : Set.copyOf(viewers.keySet())) {
+            for (Viewer viewer : viewers.keySet()) {
                 if (viewer.pending() <= limit) {
                     continue;
                 }
