@@ -105,8 +105,15 @@ public class SerialBroker {
         /** Types into the console; returns false (and tells the viewer) when the viewer is read-only. */
         boolean input(byte[] data) throws IOException;
 
-        /** Makes this viewer the writer, and tells every viewer. */
+        /** Makes this viewer the writer, and tells every viewer; the console takes the viewer's window size. */
         void takeOver();
+
+        /**
+         * Records the viewer's window size and, while the viewer is the writer, gives it to the console
+         * (see {@link HostDriver.ConsoleStream#resize}). Returns whether the console took it now: not
+         * while another viewer writes, nor on a console without a window size (a VM's serial line).
+         */
+        boolean resize(int columns, int rows);
 
         boolean isWriter();
 
@@ -124,6 +131,9 @@ public class SerialBroker {
 
         private final class ViewerState {
             volatile Instant lastActivity = Instant.now();
+            /** The viewer's window, 0 until it said; given to the console while the viewer writes. */
+            volatile int columns;
+            volatile int rows;
         }
 
         Channel(UUID instanceId, HostDriver.ConsoleStream stream, Scrollback scrollback) {
@@ -217,6 +227,21 @@ public class SerialBroker {
                     }
                     writer = viewer;
                     announce();
+                    ViewerState state = viewers.get(viewer);
+                    if (state != null && state.columns > 0) {
+                        applySize(state.columns, state.rows);
+                    }
+                }
+
+                @Override
+                public boolean resize(int columns, int rows) {
+                    ViewerState state = viewers.get(viewer);
+                    if (state == null) {
+                        return false;
+                    }
+                    state.columns = columns;
+                    state.rows = rows;
+                    return writer == viewer && applySize(columns, rows);
                 }
 
                 @Override
@@ -229,6 +254,16 @@ public class SerialBroker {
                     Channel.this.detach(viewer);
                 }
             };
+        }
+
+        /** Gives the console a window size; a console that cannot take it keeps its own. */
+        private boolean applySize(int columns, int rows) {
+            try {
+                return stream.resize(columns, rows);
+            } catch (IOException | RuntimeException e) {
+                LOG.debugf("console of %s keeps its window size: %s", instanceId, e.getMessage());
+                return false;
+            }
         }
 
         synchronized void detach(Viewer viewer) {
