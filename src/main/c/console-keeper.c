@@ -23,10 +23,14 @@
  * and the console runs on unwatched. Without a client, output only goes to
  * the scrollback. Input waits the same way for the PTY to take it.
  *
- * Batching: the PTY hands over at most 4 KiB per read. Small output (an echo,
- * a prompt) is sent at once; once BATCH_MIN bytes wait, the keeper goes on
- * reading for up to BATCH_WAIT_US or until BATCH_BYTES wait, so that a flood
- * of output reaches the client in large writes and costs it few wake-ups.
+ * Batching: the PTY hands over at most 4 KiB per read, and a program that
+ * writes line by line hands over a line per read. Output that answers input
+ * (an echo, a command's first lines) and small output after a quiet spell (a
+ * prompt, a log line) is sent at once. Otherwise, while output keeps coming
+ * (BATCH_MIN bytes wait, or the last send was less than BATCH_WAIT_US ago),
+ * the keeper goes on reading for up to BATCH_WAIT_US or until BATCH_BYTES
+ * wait, so that a flood reaches the client in large writes and costs it few
+ * wake-ups.
  *
  * With --control, the keeper also listens on CONTROL_SOCKET for the control
  * protocol of console-control.h (window size), one client at a time.
@@ -89,6 +93,8 @@ struct relay {
 	int control_client;		/* the control socket's client, or -1 */
 	long long stalled_since;	/* µs when the client last left output waiting, 0 when it keeps up */
 	long long batch_since;		/* µs when the output now waiting began to be read, 0 when none waits */
+	long long sent_at;		/* µs of the last send of output to the client */
+	long long typed_at;		/* µs of the last input written to the PTY */
 	struct ring ring;
 	struct queue output;		/* PTY to client */
 	struct queue input;		/* client to PTY */
@@ -295,8 +301,10 @@ static bool batching(const struct relay *relay, long long now, long long *wait_u
 {
 	size_t pending = queue_pending(&relay->output);
 
-	if (relay->stalled_since != 0 || pending < BATCH_MIN || pending >= BATCH_BYTES ||
-	    now - relay->batch_since >= BATCH_WAIT_US)
+	if (relay->stalled_since != 0 || pending >= BATCH_BYTES || now - relay->batch_since >= BATCH_WAIT_US ||
+	    relay->typed_at >= relay->sent_at)
+		return false;
+	if (pending < BATCH_MIN && relay->batch_since - relay->sent_at >= BATCH_WAIT_US)
 		return false;
 	*wait_us = relay->batch_since + BATCH_WAIT_US - now;
 	return true;
@@ -315,6 +323,8 @@ static void flush_output(struct relay *relay)
 		drop_client(relay);
 		return;
 	}
+	if (written > 0)
+		relay->sent_at = now;
 	if (queue_pending(&relay->output) == 0) {
 		relay->stalled_since = 0;
 		relay->batch_since = 0;
@@ -506,6 +516,8 @@ static int relay_console(struct relay *relay)
 		if (relay->client >= 0 && (fds[POLL_CLIENT].revents & (POLLIN | POLLHUP | POLLERR)) && !input_waits)
 			read_client(relay);
 		flush_output(relay);
+		if (queue_pending(&relay->input) > 0)
+			relay->typed_at = now_us();
 		if (queue_pending(&relay->input) > 0 && queue_write(&relay->input, relay->pty) < 0)
 			relay->input.start = relay->input.end = 0;	/* the PTY hung up: the read side ends the relay */
 		if (fds[POLL_CONTROL_SERVER].revents & POLLIN)
