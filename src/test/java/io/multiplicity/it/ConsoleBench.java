@@ -192,7 +192,8 @@ public final class ConsoleBench {
     }
 
     /** One measured run. */
-    private record Run(long bytes, long payload, double seconds, boolean complete, long chunks) {
+    private record Run(long bytes, long payload, double seconds, boolean complete, long chunks, double panelCpu,
+            double clientCpu) {
         double rate() {
             return bytes / 1e6 / seconds;
         }
@@ -207,20 +208,20 @@ public final class ConsoleBench {
         Map<Workload, Run> direct = new java.util.EnumMap<>(Workload.class);
         Map<Workload, Run> gateway = new java.util.EnumMap<>(Workload.class);
         for (Workload workload : Workload.values()) {
-            direct.put(workload, direct(socket, workload));
-            gateway.put(workload, throughGateway(app, token, instance, workload));
+            direct.put(workload, measured(app, () -> direct(socket, workload)));
+            gateway.put(workload, measured(app, () -> throughGateway(app, token, instance, workload)));
         }
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-44s %12s %14s %9s %9s %10s%n", "busybox jail, " + MEGABYTES + " MB of output",
-                "bytes", "x (expected)", "seconds", "MB/s", "avg chunk");
+        System.out.printf(Locale.ROOT, "%-44s %12s %14s %9s %9s %10s %10s %10s%n", "busybox jail, " + MEGABYTES + " MB of output",
+                "bytes", "x (expected)", "seconds", "MB/s", "avg chunk", "panel cpu", "client cpu");
         for (Workload workload : Workload.values()) {
             for (var row : List.of(Map.entry("keeper socket (direct)", direct.get(workload)),
                     Map.entry("WebSocket through the gateway", gateway.get(workload)))) {
                 Run run = row.getValue();
-                System.out.printf(Locale.ROOT, "%-44s %12d %14s %9.2f %9.1f %10d%n",
+                System.out.printf(Locale.ROOT, "%-44s %12d %14s %9.2f %9.1f %10d %9.2fs %9.2fs%n",
                         workload.name().toLowerCase(Locale.ROOT) + ": " + row.getKey(), run.bytes(),
                         run.payload() + (run.complete() ? "" : " (" + workload.expectedPayload() + ")"), run.seconds(),
-                        run.rate(), run.averageChunk());
+                        run.rate(), run.averageChunk(), run.panelCpu(), run.clientCpu());
             }
         }
         Run blocks = gateway.get(Workload.BLOCKS);
@@ -228,9 +229,29 @@ public final class ConsoleBench {
         System.out.printf(Locale.ROOT,
                 "{\"bench\":\"console-throughput\",\"mb_per_s\":%.1f,\"bytes\":%d,\"seconds\":%.2f,\"complete\":%s,"
                         + "\"peer\":\"console-socket\",\"peer_mb_per_s\":%.1f,\"lines_mb_per_s\":%.1f,\"lines_complete\":%s,"
-                        + "\"lines_peer_mb_per_s\":%.1f,\"target_mb_per_s\":50,\"load_average\":%.2f}%n",
+                        + "\"lines_peer_mb_per_s\":%.1f,\"panel_cpu_s\":%.2f,\"target_mb_per_s\":50,\"load_average\":%.2f}%n",
                 blocks.rate(), blocks.bytes(), blocks.seconds(), blocks.complete(), direct.get(Workload.BLOCKS).rate(),
-                lines.rate(), lines.complete(), direct.get(Workload.LINES).rate(), loadAverage());
+                lines.rate(), lines.complete(), direct.get(Workload.LINES).rate(), blocks.panelCpu(), loadAverage());
+    }
+
+    private interface Measurement {
+        Run run() throws Exception;
+    }
+
+    /** A run with the CPU time the panel's process and this process (the client) spent during it. */
+    private static Run measured(PackagedApplication app, Measurement measurement) throws Exception {
+        double panelBefore = cpuSeconds(app.pid());
+        double clientBefore = cpuSeconds(ProcessHandle.current().pid());
+        Run run = measurement.run();
+        return new Run(run.bytes(), run.payload(), run.seconds(), run.complete(), run.chunks(),
+                cpuSeconds(app.pid()) - panelBefore, cpuSeconds(ProcessHandle.current().pid()) - clientBefore);
+    }
+
+    /** User and system CPU time of a process so far, from /proc (clock ticks of 1/100 s). */
+    private static double cpuSeconds(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
     }
 
     /**
@@ -340,7 +361,7 @@ public final class ConsoleBench {
 
         Run run() {
             return new Run(bytes, payload, (endedAt - beganAt) / 1e9, ended && payload == workload.expectedPayload(),
-                    chunks);
+                    chunks, 0, 0);
         }
     }
 
