@@ -31,7 +31,7 @@ if [ ! -s data/images/built-in/debian-12.tar.zst ]; then
 fi
 
 say "control plane: unit, API and packaged-application tests"
-for dir in src/main/c; do [ -f "$dir/Makefile" ] && make -s -C "$dir"; done
+for dir in src/main/c; do [ -f "$dir/Makefile" ] && make -s -C "$dir" all test; done
 ./mvnw -B verify -Pit
 
 # ---- portal: end-to-end tests in Chromium, the packaged application, the test Keycloak ----

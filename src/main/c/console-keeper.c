@@ -1,7 +1,7 @@
 /*
  * console-keeper: starts a jail and holds its console.
  *
- *   console-keeper CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]
+ *   console-keeper [--control CONTROL_SOCKET] CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]
  *
  * The keeper listens on CONSOLE_SOCKET and SERVE_SOCKET, then runs RUNTIME
  * with its arguments, an OCI runtime invocation such as
@@ -16,6 +16,25 @@
  * ways, the last SCROLLBACK bytes of output replayed to each new client. It
  * exits, removing its sockets, when the PTY hangs up (the jail's init is gone).
  *
+ * Flow control: output read from the PTY waits in a buffer of OUTPUT_BUFFER
+ * bytes until the client takes it; while the buffer is full the keeper stops
+ * reading the PTY, so the jail's writes block as on a slow serial line and no
+ * output is lost. A client that takes nothing for STALL_LIMIT_MS is dropped
+ * and the console runs on unwatched. Without a client, output only goes to
+ * the scrollback. Input waits the same way for the PTY to take it.
+ *
+ * Batching: the PTY hands over at most 4 KiB per read, and a program that
+ * writes line by line hands over a line per read. Output that answers input
+ * (an echo, a command's first lines) and small output after a quiet spell (a
+ * prompt, a log line) is sent at once. Otherwise, while output keeps coming
+ * (BATCH_MIN bytes wait, or the last send was less than BATCH_WAIT_US ago),
+ * the keeper goes on reading for up to BATCH_WAIT_US or until BATCH_BYTES
+ * wait, so that a flood reaches the client in large writes and costs it few
+ * wake-ups.
+ *
+ * With --control, the keeper also listens on CONTROL_SOCKET for the control
+ * protocol of console-control.h (window size), one client at a time.
+ *
  * The keeper is a child subreaper: the jail's init, orphaned when the runtime
  * exits, becomes its child, and the keeper reaps it, so no zombie is left even
  * on hosts whose PID 1 does not reap orphans.
@@ -25,27 +44,69 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "console-control.h"
+
 #define SCROLLBACK 65536
+#define OUTPUT_BUFFER (256 * 1024)
+#define INPUT_BUFFER 16384
+#define STALL_LIMIT_MS 10000
+#define BATCH_MIN 1024
+#define BATCH_BYTES (128 * 1024)
+#define BATCH_WAIT_US 2000
+#define FINAL_FLUSH_SECONDS 2
 #define RUNTIME_OUTPUT_MAX 8192
 
+/* The last SCROLLBACK bytes of output. */
 struct ring {
 	char data[SCROLLBACK];
 	size_t start;	/* index of the oldest byte */
 	size_t length;	/* bytes held */
 };
 
+/* Bytes on their way from one descriptor to another: data[start, end) waits to be written. */
+struct queue {
+	char *data;
+	size_t capacity;
+	size_t start;
+	size_t end;
+};
+
+struct relay {
+	int pty;			/* master side of the jail's PTY, non-blocking */
+	int server;			/* listening serve socket */
+	int client;			/* the serve socket's client, or -1 */
+	int control_server;		/* listening control socket, or -1 */
+	int control_client;		/* the control socket's client, or -1 */
+	long long stalled_since;	/* µs when the client last left output waiting, 0 when it keeps up */
+	long long batch_since;		/* µs when the output now waiting began to be read, 0 when none waits */
+	long long sent_at;		/* µs of the last send of output to the client */
+	long long typed_at;		/* µs of the last input written to the PTY */
+	struct ring ring;
+	struct queue output;		/* PTY to client */
+	struct queue input;		/* client to PTY */
+	size_t control_length;
+	char control_line[CONTROL_LINE_MAX];
+	char output_data[OUTPUT_BUFFER];
+	char input_data[INPUT_BUFFER];
+};
+
 static const char *console_path;
 static const char *serve_path;
+static const char *control_path;
 
 static void log_message(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
@@ -66,6 +127,16 @@ static void cleanup(void)
 		unlink(console_path);
 	if (serve_path)
 		unlink(serve_path);
+	if (control_path)
+		unlink(control_path);
+}
+
+static long long now_us(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long long)now.tv_sec * 1000000 + now.tv_nsec / 1000;
 }
 
 static int listen_on(const char *path)
@@ -122,43 +193,64 @@ static int receive_fd(int sock)
 
 static void ring_append(struct ring *ring, const char *bytes, size_t count)
 {
-	for (size_t i = 0; i < count; i++) {
-		ring->data[(ring->start + ring->length) % SCROLLBACK] = bytes[i];
-		if (ring->length < SCROLLBACK)
-			ring->length++;
-		else
-			ring->start = (ring->start + 1) % SCROLLBACK;
+	size_t end, first;
+
+	if (count >= SCROLLBACK) {
+		memcpy(ring->data, bytes + count - SCROLLBACK, SCROLLBACK);
+		ring->start = 0;
+		ring->length = SCROLLBACK;
+		return;
+	}
+	end = (ring->start + ring->length) % SCROLLBACK;
+	first = count < SCROLLBACK - end ? count : SCROLLBACK - end;
+	memcpy(ring->data + end, bytes, first);
+	memcpy(ring->data, bytes + first, count - first);
+	if (ring->length + count <= SCROLLBACK) {
+		ring->length += count;
+	} else {
+		ring->start = (ring->start + ring->length + count - SCROLLBACK) % SCROLLBACK;
+		ring->length = SCROLLBACK;
 	}
 }
 
-/* Writes what it can to a non-blocking peer; a peer that does not keep up loses output. */
-static int send_some(int fd, const char *bytes, size_t count)
+static size_t queue_pending(const struct queue *queue)
 {
-	while (count > 0) {
-		ssize_t written = write(fd, bytes, count);
+	return queue->end - queue->start;
+}
+
+/* Room at the end of the queue, after moving what waits to the front when that frees enough. */
+static size_t queue_room(struct queue *queue)
+{
+	if (queue->start == queue->end) {
+		queue->start = 0;
+		queue->end = 0;
+	} else if (queue->start > 0 && queue->capacity - queue->end < queue->capacity / 4) {
+		memmove(queue->data, queue->data + queue->start, queue->end - queue->start);
+		queue->end -= queue->start;
+		queue->start = 0;
+	}
+	return queue->capacity - queue->end;
+}
+
+/* Writes what the non-blocking fd takes now; returns the bytes written or a negative errno. */
+static ssize_t queue_write(struct queue *queue, int fd)
+{
+	ssize_t total = 0;
+
+	while (queue->start < queue->end) {
+		ssize_t written = write(fd, queue->data + queue->start, queue->end - queue->start);
 
 		if (written < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN)
-				return 0;
+				break;
 			return -errno;
 		}
-		bytes += written;
-		count -= (size_t)written;
+		queue->start += (size_t)written;
+		total += written;
 	}
-	return 0;
-}
-
-static int ring_replay(const struct ring *ring, int fd)
-{
-	size_t first = ring->length;
-
-	if (ring->start + first > SCROLLBACK)
-		first = SCROLLBACK - ring->start;
-	if (send_some(fd, ring->data + ring->start, first) < 0)
-		return -1;
-	return send_some(fd, ring->data, ring->length - first);
+	return total;
 }
 
 static void reap_children(void)
@@ -172,59 +264,266 @@ static void on_child(int signal_number)
 	(void)signal_number;
 }
 
-static int relay(int pty, int server)
+static void drop_client(struct relay *relay)
 {
-	static struct ring ring;
-	char buffer[16384];
-	int client = -1;
+	close(relay->client);
+	relay->client = -1;
+	relay->output.start = 0;
+	relay->output.end = 0;
+	relay->stalled_since = 0;
+	relay->batch_since = 0;
+}
 
-	for (;;) {
-		struct pollfd fds[3] = {
-			{ .fd = pty, .events = POLLIN },
-			{ .fd = server, .events = POLLIN },
-			{ .fd = client, .events = POLLIN },
-		};
+/* A new client replaces the previous one and first gets the scrollback. */
+static void accept_client(struct relay *relay)
+{
+	int accepted = accept4(relay->server, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	size_t first;
+
+	if (accepted < 0)
+		return;
+	if (relay->client >= 0)
+		drop_client(relay);
+	relay->client = accepted;
+	first = relay->ring.length;
+	if (relay->ring.start + first > SCROLLBACK)
+		first = SCROLLBACK - relay->ring.start;
+	memcpy(relay->output.data, relay->ring.data + relay->ring.start, first);
+	memcpy(relay->output.data + first, relay->ring.data, relay->ring.length - first);
+	relay->output.end = relay->ring.length;
+}
+
+/*
+ * Whether the waiting output should wait a little longer for more (see
+ * "Batching" above); sets *wait_us to how long at most.
+ */
+static bool batching(const struct relay *relay, long long now, long long *wait_us)
+{
+	size_t pending = queue_pending(&relay->output);
+
+	if (relay->stalled_since != 0 || pending >= BATCH_BYTES || now - relay->batch_since >= BATCH_WAIT_US ||
+	    relay->typed_at >= relay->sent_at)
+		return false;
+	if (pending < BATCH_MIN && relay->batch_since - relay->sent_at >= BATCH_WAIT_US)
+		return false;
+	*wait_us = relay->batch_since + BATCH_WAIT_US - now;
+	return true;
+}
+
+/* Sends waiting output to the client; drops a client that failed or took nothing for too long. */
+static void flush_output(struct relay *relay)
+{
+	long long now = now_us(), wait_us;
+	ssize_t written;
+
+	if (relay->client < 0 || queue_pending(&relay->output) == 0 || batching(relay, now, &wait_us))
+		return;
+	written = queue_write(&relay->output, relay->client);
+	if (written < 0) {
+		drop_client(relay);
+		return;
+	}
+	if (written > 0)
+		relay->sent_at = now;
+	if (queue_pending(&relay->output) == 0) {
+		relay->stalled_since = 0;
+		relay->batch_since = 0;
+	} else if (written > 0 || relay->stalled_since == 0) {
+		relay->stalled_since = now;
+	} else if (now - relay->stalled_since >= STALL_LIMIT_MS * 1000LL) {
+		log_message("dropping a console client that took no output for %d s", STALL_LIMIT_MS / 1000);
+		drop_client(relay);
+	}
+}
+
+/*
+ * Reads what the PTY has, up to the room the client's queue has (all of it
+ * without a client: it only goes to the scrollback). Returns false once the
+ * PTY hung up.
+ */
+static bool read_pty(struct relay *relay)
+{
+	size_t total = 0;
+
+	while (total < OUTPUT_BUFFER) {
+		size_t room = queue_room(&relay->output);
+		char *into = relay->output.data + relay->output.end;
 		ssize_t count;
 
+		if (room == 0)
+			break;
+		count = read(relay->pty, into, room);
+		if (count > 0) {
+			ring_append(&relay->ring, into, (size_t)count);
+			if (relay->client >= 0) {
+				if (queue_pending(&relay->output) == 0)
+					relay->batch_since = now_us();
+				relay->output.end += (size_t)count;
+			}
+			total += (size_t)count;
+		} else if (count < 0 && errno == EINTR) {
+			continue;
+		} else if (count < 0 && errno == EAGAIN) {
+			break;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+static void read_client(struct relay *relay)
+{
+	ssize_t count = read(relay->client, relay->input.data, relay->input.capacity);
+
+	if (count > 0) {
+		relay->input.start = 0;
+		relay->input.end = (size_t)count;
+	} else if (count == 0 || (errno != EINTR && errno != EAGAIN)) {
+		drop_client(relay);
+	}
+}
+
+static void reply(struct relay *relay, const char *text)
+{
+	if (write(relay->control_client, text, strlen(text)) < 0)
+		log_message("cannot answer the control client: %s", strerror(errno));
+}
+
+static void apply_control(struct relay *relay, const char *line, size_t length)
+{
+	struct control_command command;
+	struct winsize size = { 0 };
+	int error = control_parse(line, length, &command);
+	char answer[128];
+
+	if (error == 0) {
+		size.ws_col = command.columns;
+		size.ws_row = command.rows;
+		if (ioctl(relay->pty, TIOCSWINSZ, &size) < 0) {
+			snprintf(answer, sizeof(answer), "error %s\n", strerror(errno));
+			reply(relay, answer);
+			return;
+		}
+		reply(relay, "ok\n");
+		return;
+	}
+	snprintf(answer, sizeof(answer), "error %s\n", control_error_message(error));
+	reply(relay, answer);
+}
+
+static void close_control_client(struct relay *relay)
+{
+	close(relay->control_client);
+	relay->control_client = -1;
+	relay->control_length = 0;
+}
+
+/* Reads control lines and answers each; a line too long ends the connection. */
+static void read_control(struct relay *relay)
+{
+	ssize_t count = read(relay->control_client, relay->control_line + relay->control_length,
+			     sizeof(relay->control_line) - relay->control_length);
+	char *newline;
+
+	if (count == 0 || (count < 0 && errno != EINTR && errno != EAGAIN)) {
+		close_control_client(relay);
+		return;
+	}
+	if (count < 0)
+		return;
+	relay->control_length += (size_t)count;
+	while ((newline = memchr(relay->control_line, '\n', relay->control_length)) != NULL) {
+		size_t length = (size_t)(newline - relay->control_line);
+
+		apply_control(relay, relay->control_line, length);
+		relay->control_length -= length + 1;
+		memmove(relay->control_line, newline + 1, relay->control_length);
+	}
+	if (relay->control_length == sizeof(relay->control_line)) {
+		reply(relay, "error line too long\n");
+		close_control_client(relay);
+	}
+}
+
+static void accept_control(struct relay *relay)
+{
+	int accepted = accept4(relay->control_server, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (accepted < 0)
+		return;
+	if (relay->control_client >= 0)
+		close_control_client(relay);
+	relay->control_client = accepted;
+}
+
+/* Gives the client what output still waits before the keeper exits, within FINAL_FLUSH_SECONDS. */
+static void final_flush(struct relay *relay)
+{
+	struct timeval timeout = { .tv_sec = FINAL_FLUSH_SECONDS };
+
+	if (relay->client < 0 || queue_pending(&relay->output) == 0)
+		return;
+	fcntl(relay->client, F_SETFL, fcntl(relay->client, F_GETFL) & ~O_NONBLOCK);
+	setsockopt(relay->client, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+	queue_write(&relay->output, relay->client);
+}
+
+enum { POLL_PTY, POLL_SERVER, POLL_CLIENT, POLL_CONTROL_SERVER, POLL_CONTROL_CLIENT, POLL_COUNT };
+
+static int relay_console(struct relay *relay)
+{
+	for (;;) {
+		bool take_output = relay->client < 0 || queue_room(&relay->output) > 0;
+		bool input_waits = queue_pending(&relay->input) > 0;
+		/* Room in the socket is only awaited once a write left output behind. */
+		short client_events = (short)((input_waits ? 0 : POLLIN) | (relay->stalled_since != 0 ? POLLOUT : 0));
+		struct pollfd fds[POLL_COUNT] = {
+			/* Not polled while its output has nowhere to go: a hangup would only wake us. */
+			[POLL_PTY] = { .fd = take_output ? relay->pty : -1,
+				       .events = (short)(POLLIN | (input_waits ? POLLOUT : 0)) },
+			[POLL_SERVER] = { .fd = relay->server, .events = POLLIN },
+			[POLL_CLIENT] = { .fd = client_events ? relay->client : -1, .events = client_events },
+			[POLL_CONTROL_SERVER] = { .fd = relay->control_server, .events = POLLIN },
+			[POLL_CONTROL_CLIENT] = { .fd = relay->control_client, .events = POLLIN },
+		};
+		long long now = now_us(), wait_us = -1;
+		struct timespec timeout;
+
+		if (relay->stalled_since != 0) {
+			wait_us = relay->stalled_since + STALL_LIMIT_MS * 1000LL - now;
+			if (wait_us < 0)
+				wait_us = 0;
+		} else if (relay->client >= 0 && !batching(relay, now, &wait_us)) {
+			wait_us = -1;
+		}
+		timeout.tv_sec = wait_us / 1000000;
+		timeout.tv_nsec = wait_us % 1000000 * 1000;
 		reap_children();
-		if (poll(fds, client >= 0 ? 3 : 2, -1) < 0) {
+		if (ppoll(fds, POLL_COUNT, wait_us >= 0 ? &timeout : NULL, NULL) < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		if (fds[0].revents & POLLIN) {
-			count = read(pty, buffer, sizeof(buffer));
-			if (count > 0) {
-				ring_append(&ring, buffer, (size_t)count);
-				if (client >= 0 && send_some(client, buffer, (size_t)count) < 0) {
-					close(client);
-					client = -1;
-				}
-			} else if (count == 0 || (errno != EINTR && errno != EAGAIN)) {
+		if (fds[POLL_PTY].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)) {
+			if (!read_pty(relay)) {
+				final_flush(relay);
 				return 0;
 			}
-		} else if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
-			return 0;
 		}
-		if (fds[1].revents & POLLIN) {
-			int accepted = accept4(server, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-
-			if (accepted >= 0) {
-				if (client >= 0)
-					close(client);
-				client = accepted;
-				ring_replay(&ring, client);
-			}
-		}
-		if (client >= 0 && (fds[2].revents & (POLLIN | POLLHUP | POLLERR))) {
-			count = read(client, buffer, sizeof(buffer));
-			if (count > 0) {
-				send_some(pty, buffer, (size_t)count);
-			} else if (count == 0 || (errno != EINTR && errno != EAGAIN)) {
-				close(client);
-				client = -1;
-			}
-		}
+		if (fds[POLL_SERVER].revents & POLLIN)
+			accept_client(relay);
+		if (relay->client >= 0 && (fds[POLL_CLIENT].revents & (POLLIN | POLLHUP | POLLERR)) && !input_waits)
+			read_client(relay);
+		flush_output(relay);
+		if (queue_pending(&relay->input) > 0)
+			relay->typed_at = now_us();
+		if (queue_pending(&relay->input) > 0 && queue_write(&relay->input, relay->pty) < 0)
+			relay->input.start = relay->input.end = 0;	/* the PTY hung up: the read side ends the relay */
+		if (fds[POLL_CONTROL_SERVER].revents & POLLIN)
+			accept_control(relay);
+		if (relay->control_client >= 0 && (fds[POLL_CONTROL_CLIENT].revents & (POLLIN | POLLHUP | POLLERR)))
+			read_control(relay);
 	}
 }
 
@@ -337,13 +636,21 @@ static int fail(const char *what, int code)
 
 int main(int argc, char **argv)
 {
+	static struct relay relay;
 	struct runtime runtime = { .pid = -1 };
 	/* SIGCHLD wakes poll(); other calls it interrupts restart. */
 	struct sigaction child_action = { .sa_handler = on_child, .sa_flags = SA_RESTART };
-	int console_listener, server, pty, exit_code;
+	int console_listener, server, control_server = -1, pty, exit_code;
+	const char *control_socket = NULL;
 
+	if (argc > 2 && strcmp(argv[1], "--control") == 0) {
+		control_socket = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 5) {
-		fprintf(stderr, "usage: %s CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]\n", argv[0]);
+		fprintf(stderr, "usage: %s [--control CONTROL_SOCKET] CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]\n",
+			argv[0]);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -360,6 +667,12 @@ int main(int argc, char **argv)
 	if (server < 0)
 		return fail("cannot listen on the serve socket", -server);
 	serve_path = argv[2];
+	if (control_socket) {
+		control_server = listen_on(control_socket);
+		if (control_server < 0)
+			return fail("cannot listen on the control socket", -control_server);
+		control_path = control_socket;
+	}
 
 	if (start_runtime(&runtime, argv + 4) < 0)
 		return fail("cannot start the runtime", errno);
@@ -383,9 +696,22 @@ int main(int argc, char **argv)
 	redirect_stdio(argv[3]);
 
 	fcntl(pty, F_SETFL, fcntl(pty, F_GETFL) | O_NONBLOCK);
-	relay(pty, server);
+	relay.pty = pty;
+	relay.server = server;
+	relay.client = -1;
+	relay.control_server = control_server;
+	relay.control_client = -1;
+	relay.output = (struct queue){ .data = relay.output_data, .capacity = sizeof(relay.output_data) };
+	relay.input = (struct queue){ .data = relay.input_data, .capacity = sizeof(relay.input_data) };
+	relay_console(&relay);
+	if (relay.client >= 0)
+		close(relay.client);
+	if (relay.control_client >= 0)
+		close(relay.control_client);
 	close(pty);
 	close(server);
+	if (control_server >= 0)
+		close(control_server);
 	cleanup();
 	/* The console is gone; stay until the jail's init has been reaped. */
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)

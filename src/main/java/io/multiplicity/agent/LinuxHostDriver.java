@@ -240,7 +240,7 @@ public final class LinuxHostDriver implements HostDriver {
             writeRecord(spec.id(), previous.withRun(true, 0));
             long keeperPid = 0;
             try {
-                keeperPid = keeper.start(consoleSocket, serveSocket, directory.resolve("console.log"),
+                keeperPid = keeper.start(consoleSocket, serveSocket, controlSocket(spec.id()), directory.resolve("console.log"),
                         runtime.createCommand(spec.id().toString(), directory, consoleSocket,
                                 directory.resolve("init.pid")));
                 network.attach(spec.id(), readPidFile(directory.resolve("init.pid")), spec.network());
@@ -331,6 +331,7 @@ public final class LinuxHostDriver implements HostDriver {
             try {
                 Files.deleteIfExists(consoleSocket(instanceId));
                 Files.deleteIfExists(socketDirectory().resolve(instanceId + ".rt"));
+                Files.deleteIfExists(controlSocket(instanceId));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -478,7 +479,7 @@ public final class LinuxHostDriver implements HostDriver {
 
     @Override
     public ConsoleConnection openConsole(UUID instanceId) throws IOException {
-        return ConsoleConnection.open(consoleSocket(instanceId));
+        return ConsoleConnection.open(consoleSocket(instanceId), controlSocket(instanceId));
     }
 
     /** Runs a command inside a running jail (without a terminal) and returns what it printed. */
@@ -500,6 +501,11 @@ public final class LinuxHostDriver implements HostDriver {
     /** The unix socket on which the jail's console is served. */
     public Path consoleSocket(UUID id) {
         return socketDirectory().resolve(id + ".console");
+    }
+
+    /** The unix socket on which the jail's console keeper takes window sizes. */
+    public Path controlSocket(UUID id) {
+        return socketDirectory().resolve(id + ".ctl");
     }
 
     private Path socketDirectory() {

@@ -28,8 +28,9 @@ import org.jboss.logging.Logger;
  * The browser side of consoles: {@code /ws/console/serial/{ticket}} and
  * {@code /ws/console/vnc/{ticket}}. The ticket is the only credential; it is redeemed when the
  * socket opens. Serial: binary frames carry terminal bytes both ways, JSON text frames carry
- * control ({@code resize}, {@code ping}, {@code takeover}). VNC: the RFB byte stream both ways,
- * for noVNC (subprotocol {@code binary}).
+ * control ({@code resize}, {@code ping}, {@code takeover}); the writer's {@code resize} sets the
+ * window size of a jail's terminal, a VM's serial line has none. VNC: the RFB byte stream both
+ * ways, for noVNC (subprotocol {@code binary}).
  */
 @WebSocket(path = "/ws/console/{type}/{ticket}")
 public class ConsoleGateway {
@@ -158,13 +159,14 @@ public class ConsoleGateway {
                 }
             }
             case "resize" -> {
-                int cols = control.path("cols").asInt(0);
-                int rows = control.path("rows").asInt(0);
+                int cols = whole(control.path("cols"));
+                int rows = whole(control.path("rows"));
                 if (cols < 1 || cols > 1000 || rows < 1 || rows > 1000) {
                     session.viewer.control("{\"type\":\"error\",\"message\":\"resize wants cols and rows from 1 to 1000\"}");
+                } else if (session.serial != null && session.serial.resize(cols, rows) && session.recorder != null) {
+                    // The console follows the writer's window (a jail's PTY; a VM's serial line has no size).
+                    session.recorder.resize(cols, rows);
                 }
-                // The jail's terminal size follows the writer's window where the host's console
-                // transport carries window sizes; the byte stream itself is unaffected.
             }
             default -> session.viewer.control("{\"type\":\"error\",\"message\":\"unknown control frame type '"
                     + SerialBroker.escape(type) + "'\"}");
@@ -229,6 +231,11 @@ public class ConsoleGateway {
             connection.close(new CloseReason(CloseCodes.UNAVAILABLE, session.reason)).subscribe().with(done -> { },
                     failure -> { });
         }
+    }
+
+    /** A JSON whole number that fits an int, else 0 (strings, fractions and huge numbers are not sizes). */
+    private static int whole(JsonNode value) {
+        return value.isIntegralNumber() && value.canConvertToInt() ? value.intValue() : 0;
     }
 
     private static String truncate(String reason) {

@@ -39,6 +39,9 @@ public class SerialBroker {
     /** How long one viewer that is behind may hold the console's output up before it is dropped. */
     static final java.time.Duration STALL_LIMIT = java.time.Duration.ofSeconds(2);
 
+    /** The most read from the console at once: what the keeper has ready, in one chunk for every viewer. */
+    static final int READ_BUFFER = 256 * 1024;
+
     private final Map<UUID, Channel> channels = new ConcurrentHashMap<>();
 
     /** Starts holding the instance's console if it is not held yet. */
@@ -102,8 +105,15 @@ public class SerialBroker {
         /** Types into the console; returns false (and tells the viewer) when the viewer is read-only. */
         boolean input(byte[] data) throws IOException;
 
-        /** Makes this viewer the writer, and tells every viewer. */
+        /** Makes this viewer the writer, and tells every viewer; the console takes the viewer's window size. */
         void takeOver();
+
+        /**
+         * Records the viewer's window size and, while the viewer is the writer, gives it to the console
+         * (see {@link HostDriver.ConsoleStream#resize}). Returns whether the console took it now: not
+         * while another viewer writes, nor on a console without a window size (a VM's serial line).
+         */
+        boolean resize(int columns, int rows);
 
         boolean isWriter();
 
@@ -121,6 +131,9 @@ public class SerialBroker {
 
         private final class ViewerState {
             volatile Instant lastActivity = Instant.now();
+            /** The viewer's window, 0 until it said; given to the console while the viewer writes. */
+            volatile int columns;
+            volatile int rows;
         }
 
         Channel(UUID instanceId, HostDriver.ConsoleStream stream, Scrollback scrollback) {
@@ -130,7 +143,7 @@ public class SerialBroker {
         }
 
         void pump() {
-            byte[] buffer = new byte[16384];
+            byte[] buffer = new byte[READ_BUFFER];
             try (InputStream in = stream.fromConsole()) {
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
@@ -141,8 +154,9 @@ public class SerialBroker {
                     awaitRoom();
                     synchronized (this) {
                         scrollback.append(chunk, 0, read);
+                        Instant now = Instant.now();
                         for (Map.Entry<Viewer, ViewerState> entry : viewers.entrySet()) {
-                            entry.getValue().lastActivity = Instant.now();
+                            entry.getValue().lastActivity = now;
                             if (!entry.getKey().output(chunk)) {
                                 drop(entry.getKey(), CloseCodes.TOO_SLOW,
                                         "the viewer fell too far behind; reconnect to get the scrollback");
@@ -161,7 +175,7 @@ public class SerialBroker {
         /** Waits while a viewer is more than its buffer behind; drops one that stays behind too long. */
         private void awaitRoom() {
             long limit = config.viewerBufferBytes();
-            for (Viewer viewer : Set.copyOf(viewers.keySet())) {
+            for (Viewer viewer : viewers.keySet()) {
                 if (viewer.pending() <= limit) {
                     continue;
                 }
@@ -213,6 +227,21 @@ public class SerialBroker {
                     }
                     writer = viewer;
                     announce();
+                    ViewerState state = viewers.get(viewer);
+                    if (state != null && state.columns > 0) {
+                        applySize(state.columns, state.rows);
+                    }
+                }
+
+                @Override
+                public boolean resize(int columns, int rows) {
+                    ViewerState state = viewers.get(viewer);
+                    if (state == null) {
+                        return false;
+                    }
+                    state.columns = columns;
+                    state.rows = rows;
+                    return writer == viewer && applySize(columns, rows);
                 }
 
                 @Override
@@ -225,6 +254,16 @@ public class SerialBroker {
                     Channel.this.detach(viewer);
                 }
             };
+        }
+
+        /** Gives the console a window size; a console that cannot take it keeps its own. */
+        private boolean applySize(int columns, int rows) {
+            try {
+                return stream.resize(columns, rows);
+            } catch (IOException | RuntimeException e) {
+                LOG.debugf("console of %s keeps its window size: %s", instanceId, e.getMessage());
+                return false;
+            }
         }
 
         synchronized void detach(Viewer viewer) {

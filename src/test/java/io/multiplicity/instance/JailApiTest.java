@@ -176,6 +176,11 @@ class JailApiTest {
             bob.type("hostname\n");
             String name = Api.as("bob").get("/api/v1/instances/" + web).path("name");
             assertTrue(bob.awaitOutput(name, Duration.ofSeconds(10)), "hostname answered: " + bob.output());
+            bob.control("{\"type\":\"resize\",\"cols\":132,\"rows\":43}");
+            bob.type("stty size\n");
+            assertTrue(bob.awaitOutput("43 132", Duration.ofSeconds(10)), "the writer's window reaches the jail: " + bob.output());
+            bob.control("{\"type\":\"resize\",\"cols\":0,\"rows\":4000}");
+            assertTrue(bob.awaitControl(c -> c.contains("resize wants cols and rows"), Duration.ofSeconds(5)), bob.controls().toString());
 
             try (ConsoleClient alice = ConsoleClient.connect(base.toString(), ticket("alice", web, "serial"))) {
                 assertTrue(alice.awaitOutput(name, Duration.ofSeconds(10)), "a late viewer gets the scrollback");
@@ -186,9 +191,17 @@ class JailApiTest {
                 assertTrue(bob.awaitOutput("shared-42", Duration.ofSeconds(10)));
                 alice.type("echo intruding\n");
                 assertTrue(alice.awaitControl(c -> c.contains("read-only"), Duration.ofSeconds(5)), alice.controls().toString());
+                alice.control("{\"type\":\"resize\",\"cols\":100,\"rows\":30}");
+                Thread.sleep(300);
+                bob.type("stty size\n");
+                assertTrue(bob.awaitOccurrences("43 132", 2, Duration.ofSeconds(10)),
+                        "a reader's window does not change the jail's: " + bob.output());
                 alice.control("{\"type\":\"takeover\"}");
                 assertTrue(bob.awaitControl(c -> c.contains("\"writer\":\"alice\"") && c.contains("\"you\":\"reader\""),
                         Duration.ofSeconds(5)), "the takeover is announced: " + bob.controls());
+                alice.type("stty size\n");
+                assertTrue(alice.awaitOutput("30 100", Duration.ofSeconds(10)),
+                        "the jail takes the new writer's window: " + alice.output());
                 alice.type("echo taken-$((7*6))\n");
                 assertTrue(bob.awaitOutput("taken-42", Duration.ofSeconds(10)));
                 alice.control("{\"type\":\"ping\"}");

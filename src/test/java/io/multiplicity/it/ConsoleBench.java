@@ -29,12 +29,12 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Console benchmarks on the packaged application, a real jail and a real WebSocket client:
  * {@code rtt} (keystroke to echo through the gateway beside the same on the console keeper's socket)
- * and {@code throughput} (MB/s from the console to a WebSocket client).
+ * and {@code throughput} (MB/s from the console to a WebSocket client, beside the same read straight
+ * from the console keeper's socket, for output written in blocks and one line per write).
  */
 public final class ConsoleBench {
 
@@ -44,8 +44,17 @@ public final class ConsoleBench {
         String mode = args.length > 0 ? args[0] : "rtt";
         var postgres = PostgresTestResource.server();
         String jdbc = "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres";
-        Path work = Files.createDirectories(TestKeycloak.projectRoot().resolve("target/bench-console-" + System.currentTimeMillis()));
-        PackagedApplication app = new PackagedApplication(jdbc, work.resolve("app.log"), Map.of()).start();
+        // A short name: the jails' console sockets live under it, and unix socket paths are short.
+        Path work = Files.createDirectories(TestKeycloak.projectRoot()
+                .resolve("target/bc-" + Long.toString(System.currentTimeMillis() / 1000, 36)));
+        // The reconciler reattaches the broker to every running console; it would take the console back
+        // from the benchmark's direct reader.
+        Map<String, String> environment = new java.util.HashMap<>(Map.of("MULTIPLICITY_HOSTS_RECONCILE_INTERVAL", "1h"));
+        String panelOptions = System.getenv("MULTIPLICITY_BENCH_PANEL_JAVA_OPTIONS");
+        if (panelOptions != null && !panelOptions.isBlank()) {
+            environment.put("JAVA_TOOL_OPTIONS", panelOptions);     // e.g. a flight recording of the panel
+        }
+        PackagedApplication app = new PackagedApplication(jdbc, work.resolve("app.log"), environment).start();
         String instance = null;
         String token = TestKeycloak.token("bob");
         try {
@@ -59,7 +68,7 @@ public final class ConsoleBench {
             instance = accepted.path("target");
             awaitRunning(app, token, accepted.path("id"));
             if (mode.equals("throughput")) {
-                throughput(app, token, instance);
+                throughput(app, token, instance, work.resolve("data"));
             } else {
                 rtt(app, token, instance, work.resolve("data"));
             }
@@ -148,48 +157,227 @@ public final class ConsoleBench {
                 gatewayP50, gatewayP99, directP50, directP99, gatewayP50 / directP50, gatewayP50 - directP50);
     }
 
-    private static void throughput(PackagedApplication app, String token, String instance) throws Exception {
-        Client client = Client.open(app, token, instance);
-        client.awaitControl("writer", Duration.ofSeconds(10));
-        Thread.sleep(500);
-        long megabytes = 200;
-        client.bytes.set(0);
-        client.first.set(0);
-        client.marker = "END-" + "OF-BENCH";
-        client.send(("yes xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx | head -c " + megabytes * 1_000_000
-                + " ; echo END-OF-''BENCH\n").getBytes(StandardCharsets.UTF_8));
-        Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
-        while (!client.markerSeen && Instant.now().isBefore(deadline) && client.closeCode == 0) {
-            Thread.sleep(10);
+    private static final long MEGABYTES = 200;
+    private static final String LINE = "x".repeat(39);
+
+    /** What a jail's console prints in a run: one program's output, between two markers. */
+    private enum Workload {
+        /**
+         * 200 MB written in blocks: {@code cat} of a 10 MB log file (in the jail's memory) 20 times. The
+         * file is written before the run.
+         */
+        BLOCKS("yes " + LINE + " | head -c " + MEGABYTES * 50_000 + " > /dev/shm/bench.log",
+                "cat" + " /dev/shm/bench.log".repeat(20)),
+        /** 200 MB written one 40-byte line per write, as busybox's {@code head} writes to a terminal. */
+        LINES("", "yes " + LINE + " | head -c " + MEGABYTES * 1_000_000);
+
+        final String setup;
+        final String program;
+
+        Workload(String setup, String program) {
+            this.setup = setup;
+            this.program = program;
         }
-        long bytes = client.bytes.get();
-        double seconds = (client.last.get() - client.first.get()) / 1e9;
-        double rate = bytes / 1e6 / seconds;
-        client.close();
+
+        /** The shell line that prints the markers around the program (quoted, so their echo does not match). */
+        byte[] command() {
+            return ((setup.isEmpty() ? "" : setup + "; ") + "echo BEGIN-OF-''BENCH; " + program + "; echo END-OF-''BENCH\n")
+                    .getBytes(StandardCharsets.UTF_8);
+        }
+
+        /** Every {@code x} the program prints: the count that says the output arrived complete. */
+        long expectedPayload() {
+            return MEGABYTES * 1_000_000 / (LINE.length() + 1) * LINE.length();
+        }
+    }
+
+    /** One measured run. */
+    private record Run(long bytes, long payload, double seconds, boolean complete, long chunks, double panelCpu,
+            double clientCpu) {
+        double rate() {
+            return bytes / 1e6 / seconds;
+        }
+
+        long averageChunk() {
+            return chunks == 0 ? 0 : bytes / chunks;
+        }
+    }
+
+    private static void throughput(PackagedApplication app, String token, String instance, Path dataDir) throws Exception {
+        Path socket = dataDir.resolve("run").resolve(instance + ".console");
+        Map<Workload, Run> direct = new java.util.EnumMap<>(Workload.class);
+        Map<Workload, Run> gateway = new java.util.EnumMap<>(Workload.class);
+        // The panel's and the client's JIT compile the path on a first run, as on a server that has run for a while.
+        Run warmUp = measured(app, () -> throughGateway(app, token, instance, Workload.BLOCKS));
+        for (Workload workload : Workload.values()) {
+            direct.put(workload, measured(app, () -> direct(socket, workload)));
+            gateway.put(workload, measured(app, () -> throughGateway(app, token, instance, workload)));
+        }
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-38s %12s %10s %10s%n", "console → WebSocket client", "bytes", "seconds", "MB/s");
-        System.out.printf(Locale.ROOT, "%-38s %12d %10.2f %10.1f%n", "busybox jail, yes | head -c " + megabytes + "MB",
-                bytes, seconds, rate);
-        if (!client.markerSeen) {
-            System.out.println("the run did not finish: close code " + client.closeCode + " " + client.closeReason);
+        System.out.printf(Locale.ROOT, "%-44s %12s %14s %9s %9s %10s %10s %10s%n", "busybox jail, " + MEGABYTES + " MB of output",
+                "bytes", "x (expected)", "seconds", "MB/s", "avg chunk", "panel cpu", "client cpu");
+        System.out.printf(Locale.ROOT, "%-44s %12d %14s %9.2f %9.1f %10d %9.2fs %9.2fs%n", "(warm-up: blocks through the gateway)",
+                warmUp.bytes(), warmUp.payload(), warmUp.seconds(), warmUp.rate(), warmUp.averageChunk(), warmUp.panelCpu(),
+                warmUp.clientCpu());
+        for (Workload workload : Workload.values()) {
+            for (var row : List.of(Map.entry("keeper socket (direct)", direct.get(workload)),
+                    Map.entry("WebSocket through the gateway", gateway.get(workload)))) {
+                Run run = row.getValue();
+                System.out.printf(Locale.ROOT, "%-44s %12d %14s %9.2f %9.1f %10d %9.2fs %9.2fs%n",
+                        workload.name().toLowerCase(Locale.ROOT) + ": " + row.getKey(), run.bytes(),
+                        run.payload() + (run.complete() ? "" : " (" + workload.expectedPayload() + ")"), run.seconds(),
+                        run.rate(), run.averageChunk(), run.panelCpu(), run.clientCpu());
+            }
         }
+        Run blocks = gateway.get(Workload.BLOCKS);
+        Run lines = gateway.get(Workload.LINES);
         System.out.printf(Locale.ROOT,
                 "{\"bench\":\"console-throughput\",\"mb_per_s\":%.1f,\"bytes\":%d,\"seconds\":%.2f,\"complete\":%s,"
-                        + "\"target_mb_per_s\":50}%n",
-                rate, bytes, seconds, client.markerSeen);
+                        + "\"peer\":\"console-socket\",\"peer_mb_per_s\":%.1f,\"lines_mb_per_s\":%.1f,\"lines_complete\":%s,"
+                        + "\"lines_peer_mb_per_s\":%.1f,\"panel_cpu_s\":%.2f,\"warmup_mb_per_s\":%.1f,\"target_mb_per_s\":50,"
+                        + "\"load_average\":%.2f}%n",
+                blocks.rate(), blocks.bytes(), blocks.seconds(), blocks.complete(), direct.get(Workload.BLOCKS).rate(),
+                lines.rate(), lines.complete(), direct.get(Workload.LINES).rate(), blocks.panelCpu(), warmUp.rate(),
+                loadAverage());
+    }
+
+    private interface Measurement {
+        Run run() throws Exception;
+    }
+
+    /** A run with the CPU time the panel's process and this process (the client) spent during it. */
+    private static Run measured(PackagedApplication app, Measurement measurement) throws Exception {
+        double panelBefore = cpuSeconds(app.pid());
+        double clientBefore = cpuSeconds(ProcessHandle.current().pid());
+        Run run = measurement.run();
+        return new Run(run.bytes(), run.payload(), run.seconds(), run.complete(), run.chunks(),
+                cpuSeconds(app.pid()) - panelBefore, cpuSeconds(ProcessHandle.current().pid()) - clientBefore);
+    }
+
+    /** User and system CPU time of a process so far, from /proc (clock ticks of 1/100 s). */
+    private static double cpuSeconds(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
+    }
+
+    /**
+     * The output read straight from the console keeper's socket: what the gateway could reach at best.
+     * Connecting takes the console from the broker, which reconnects when the next WebSocket client attaches.
+     */
+    private static Run direct(Path socket, Workload workload) throws IOException, InterruptedException {
+        try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            drain(channel, Duration.ofMillis(500));
+            Tally tally = new Tally(workload);
+            channel.write(ByteBuffer.wrap(workload.command()));
+            ByteBuffer in = ByteBuffer.allocate(1 << 20);
+            Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+            while (!tally.ended && Instant.now().isBefore(deadline)) {
+                in.clear();
+                int read = channel.read(in);
+                if (read < 0) {
+                    throw new IOException("console closed");
+                }
+                tally.feed(in.array(), read, System.nanoTime());
+            }
+            return tally.run();
+        }
+    }
+
+    private static Run throughGateway(PackagedApplication app, String token, String instance, Workload workload)
+            throws Exception {
+        Client client = Client.open(app, token, instance);
+        try {
+            client.awaitControl("writer", Duration.ofSeconds(10));
+            while (client.chunks.poll(500, TimeUnit.MILLISECONDS) != null) {
+                // the scrollback, with the markers of earlier runs
+            }
+            Tally tally = new Tally(workload);
+            client.tally = tally;
+            client.send(workload.command());
+            Instant deadline = Instant.now().plus(Duration.ofMinutes(3));
+            while (!tally.ended && Instant.now().isBefore(deadline) && client.closeCode == 0) {
+                Thread.sleep(10);
+            }
+            if (!tally.ended) {
+                System.out.println(workload + " through the gateway did not finish: close code " + client.closeCode
+                        + " " + client.closeReason);
+            }
+            return tally.run();
+        } finally {
+            client.close();
+        }
+    }
+
+    /**
+     * Counts a run's output as it arrives: the bytes and the {@code x}s between the markers, and the
+     * time from the first marker to the second.
+     */
+    private static final class Tally {
+        private static final String BEGIN = "BEGIN-" + "OF-BENCH";
+        private static final String END = "END-" + "OF-BENCH";
+
+        private final Workload workload;
+        private final StringBuilder window = new StringBuilder();
+        volatile boolean ended;
+        private boolean begun;
+        private long bytes;
+        private long chunks;
+        private long payload;
+        private long beganAt;
+        private long endedAt;
+
+        Tally(Workload workload) {
+            this.workload = workload;
+        }
+
+        void feed(byte[] data, int length, long now) {
+            if (ended) {
+                return;
+            }
+            int from = 0;
+            if (!begun) {
+                int before = window.length();
+                window.append(new String(data, 0, length, StandardCharsets.ISO_8859_1));
+                int marker = window.indexOf(BEGIN);
+                if (marker < 0) {
+                    window.delete(0, Math.max(0, window.length() - 64));
+                    return;
+                }
+                begun = true;
+                beganAt = now;
+                from = Math.max(0, marker + BEGIN.length() - before);
+                window.setLength(0);
+            }
+            for (int i = from; i < length; i++) {
+                if (data[i] == 'x') {
+                    payload++;
+                }
+            }
+            bytes += length - from;
+            chunks++;
+            window.append(new String(data, Math.max(from, length - 64), length - Math.max(from, length - 64),
+                    StandardCharsets.ISO_8859_1));
+            if (window.indexOf(END) >= 0) {
+                endedAt = now;
+                ended = true;
+            }
+            window.delete(0, Math.max(0, window.length() - 64));
+        }
+
+        Run run() {
+            return new Run(bytes, payload, (endedAt - beganAt) / 1e9, ended && payload == workload.expectedPayload(),
+                    chunks, 0, 0);
+        }
     }
 
     private static final class Client implements WebSocket.Listener {
         final BlockingQueue<byte[]> chunks = new LinkedBlockingQueue<>();
         final List<String> controls = new ArrayList<>();
-        final AtomicLong bytes = new AtomicLong();
-        final AtomicLong first = new AtomicLong();
-        final AtomicLong last = new AtomicLong();
-        volatile String marker;
-        volatile boolean markerSeen;
+        volatile Tally tally;
         volatile int closeCode;
         volatile String closeReason;
-        private final StringBuilder tail = new StringBuilder();
         WebSocket socket;
 
         static Client open(PackagedApplication app, String token, String instance) throws Exception {
@@ -223,21 +411,13 @@ public final class ConsoleBench {
         public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean lastFragment) {
             byte[] chunk = new byte[data.remaining()];
             data.get(chunk);
-            long now = System.nanoTime();
-            first.compareAndSet(0, now);
-            last.set(now);
-            bytes.addAndGet(chunk.length);
-            chunks.add(chunk);
-            if (chunks.size() > 10_000) {
-                chunks.clear();
-            }
-            if (marker != null) {
-                tail.append(new String(chunk, StandardCharsets.ISO_8859_1));
-                if (tail.indexOf(marker) >= 0) {
-                    markerSeen = true;
-                }
-                if (tail.length() > 256) {
-                    tail.delete(0, tail.length() - 64);
+            Tally counting = tally;
+            if (counting != null) {
+                counting.feed(chunk, chunk.length, System.nanoTime());
+            } else {
+                chunks.add(chunk);
+                if (chunks.size() > 10_000) {
+                    chunks.clear();
                 }
             }
             webSocket.request(1);
@@ -300,6 +480,14 @@ public final class ConsoleBench {
             }
         }
         channel.configureBlocking(true);
+    }
+
+    private static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
     }
 
     private static double percentile(long[] nanos, int percentile) {

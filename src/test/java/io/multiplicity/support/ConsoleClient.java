@@ -86,6 +86,18 @@ public final class ConsoleClient implements AutoCloseable {
         return await(() -> output.indexOf(text) >= 0, timeout);
     }
 
+    /** Waits until the output contains {@code text} at least {@code times} times; returns whether it did. */
+    public boolean awaitOccurrences(String text, int times, Duration timeout) {
+        return await(() -> {
+            String seen = output.toString();
+            int count = 0;
+            for (int at = seen.indexOf(text); at >= 0; at = seen.indexOf(text, at + text.length())) {
+                count++;
+            }
+            return count >= times;
+        }, timeout);
+    }
+
     public boolean awaitControl(Predicate<String> matching, Duration timeout) {
         return await(() -> controls.stream().anyMatch(matching), timeout);
     }
