@@ -187,19 +187,53 @@ class ImageArchiveTest {
 
     @Test
     void hugeHeadersAreRefusedBeforeTheyAreHeldInMemory() throws IOException {
-        String name = "d/".repeat(1 << 20) + "f";
-        for (int mode : new int[] {TarArchiveOutputStream.LONGFILE_POSIX, TarArchiveOutputStream.LONGFILE_GNU}) {
+        byte[] name = ("d/".repeat(1 << 20) + "f").getBytes(StandardCharsets.US_ASCII);
+        // A GNU long-name entry ('L') and a PAX extended header ('x') of 2 MiB, written by hand:
+        // the tar writers take minutes to format such names.
+        byte[] pax = ((name.length + 12) + " path=" + new String(name, StandardCharsets.US_ASCII) + "\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        for (Object[] header : new Object[][] {{'L', name}, {'x', pax}}) {
+            byte[] data = (byte[]) header[1];
+            java.io.ByteArrayOutputStream raw = new java.io.ByteArrayOutputStream();
+            raw.write(tarHeader("././@LongLink", (char) header[0], data.length));
+            raw.write(data);
+            raw.write(new byte[(512 - data.length % 512) % 512]);
+            raw.write(tarHeader("f", '0', 0));
+            raw.write(new byte[1024]);
             java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-            try (var gz = new java.util.zip.GZIPOutputStream(bytes); var tar = new TarArchiveOutputStream(gz)) {
-                tar.setLongFileMode(mode);
-                var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(name);
-                tar.putArchiveEntry(entry);
-                tar.closeArchiveEntry();
+            try (var gz = new java.util.zip.GZIPOutputStream(bytes)) {
+                gz.write(raw.toByteArray());
             }
             Path archive = write(bytes.toByteArray());
             assertThatThrownBy(() -> ImageArchive.scan(archive, LIMITS))
                     .satisfies(e -> assertEquals("too_large", ((ImageArchive.Refused) e).code(), e.getMessage()));
         }
+    }
+
+    /** One 512-byte ustar header block. */
+    private static byte[] tarHeader(String name, char type, long size) {
+        byte[] block = new byte[512];
+        byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(nameBytes, 0, block, 0, nameBytes.length);
+        octal(block, 100, 8, 0644);
+        octal(block, 108, 8, 0);
+        octal(block, 116, 8, 0);
+        octal(block, 124, 12, size);
+        octal(block, 136, 12, 0);
+        block[156] = (byte) type;
+        System.arraycopy("ustar\u000000".getBytes(StandardCharsets.US_ASCII), 0, block, 257, 8);
+        java.util.Arrays.fill(block, 148, 156, (byte) ' ');
+        long sum = 0;
+        for (byte b : block) {
+            sum += b & 0xff;
+        }
+        octal(block, 148, 7, sum);
+        return block;
+    }
+
+    private static void octal(byte[] block, int offset, int length, long value) {
+        String digits = String.format("%0" + (length - 1) + "o", value);
+        System.arraycopy(digits.getBytes(StandardCharsets.US_ASCII), 0, block, offset, length - 1);
     }
 
     @Test
