@@ -381,6 +381,7 @@ public class ImageCatalog {
     public ImageVersion retireVersion(UUID id, String version) {
         Image image = manageable(id, true);
         ImageVersion target = version(image, version);
+        em.lock(target, LockModeType.PESSIMISTIC_WRITE);
         refuseInUse(image, List.of(target));
         List<String> channels = em.createQuery("select c.channel from ImageChannel c where c.versionId = :version"
                 + " order by c.channel", String.class).setParameter("version", target.id).getResultList();
@@ -404,6 +405,7 @@ public class ImageCatalog {
     public List<ImageVersion> retire(UUID id) {
         Image image = manageable(id, true);
         List<ImageVersion> versions = versions(image.id);
+        versions.forEach(version -> em.lock(version, LockModeType.PESSIMISTIC_WRITE));
         refuseInUse(image, versions);
         em.createQuery("delete from ImageChannel c where c.imageId = :image").setParameter("image", image.id)
                 .executeUpdate();
@@ -534,6 +536,8 @@ public class ImageCatalog {
                         + channel, Map.of("field", "image", "channels", List.copyOf(channels(image.id).keySet())));
             }
         }
+        // Held until the instance is committed: a delete of the version waits, then sees the instance.
+        em.lock(version, LockModeType.PESSIMISTIC_READ);
         return new Resolved(image, version);
     }
 
