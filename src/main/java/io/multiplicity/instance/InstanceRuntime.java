@@ -82,6 +82,29 @@ public class InstanceRuntime {
         });
     }
 
+    /**
+     * Records a state the reconciler observed, unless the instance changed since it was read
+     * ({@code seen} is its updatedAt then) or an operation on it is under way: those know better.
+     */
+    public boolean reconcile(UUID id, java.time.Instant seen, String state, String detail) {
+        boolean current = QuarkusTransaction.requiringNew().call(() -> {
+            Instance instance = em.find(Instance.class, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+            long active = em.createQuery("select count(o) from Operation o where o.targetId = :id"
+                    + " and o.state in ('pending', 'running')", Long.class).setParameter("id", id).getSingleResult();
+            return instance != null && active == 0 && seen != null && seen.equals(instance.updatedAt);
+        });
+        if (!current) {
+            return false;
+        }
+        update(id, instance -> {
+            if (seen.equals(instance.updatedAt)) {
+                instance.actualState = state;
+                instance.stateDetail = detail;
+            }
+        });
+        return true;
+    }
+
     public void update(UUID id, Consumer<Instance> change) {
         QuarkusTransaction.requiringNew().run(() -> {
             Instance instance = em.find(Instance.class, id);

@@ -39,7 +39,7 @@ public class Reconciler {
     @Inject
     io.multiplicity.console.SerialBroker consoles;
 
-    private record Row(UUID id, String actualState, String desiredState, boolean busy) {
+    private record Row(UUID id, String actualState, String desiredState, boolean busy, java.time.Instant updatedAt) {
     }
 
     @Scheduled(every = "${multiplicity.hosts.reconcile-interval:10s}", delayed = "2s",
@@ -54,19 +54,21 @@ public class Reconciler {
     public int reconcile() {
         UUID hostId = agent.hostId();
         HostDriver driver = agent.driver();
-        List<InstanceStatus> actual = driver.list();
-        Map<UUID, InstanceStatus> byId = new HashMap<>();
-        actual.forEach(status -> byId.put(status.id(), status));
-
         List<Row> rows = QuarkusTransaction.requiringNew().call(() -> em.createQuery(
                         "select i.id, i.actualState, i.desiredState, (select count(o) from Operation o"
-                                + " where o.targetId = i.id and o.state in ('pending', 'running'))"
+                                + " where o.targetId = i.id and o.state in ('pending', 'running')), i.updatedAt"
                                 + " from Instance i where i.hostId = :host and i.deletedAt is null", Object[].class)
                 .setParameter("host", hostId)
                 .getResultList()
                 .stream()
-                .map(row -> new Row((UUID) row[0], (String) row[1], (String) row[2], ((Number) row[3]).longValue() > 0))
+                .map(row -> new Row((UUID) row[0], (String) row[1], (String) row[2], ((Number) row[3]).longValue() > 0,
+                        (java.time.Instant) row[4]))
                 .toList());
+        // The host is asked after the database: a row read earlier can only be older than what
+        // the host shows, and a change made since is caught by the compare-and-set below.
+        List<InstanceStatus> actual = driver.list();
+        Map<UUID, InstanceStatus> byId = new HashMap<>();
+        actual.forEach(status -> byId.put(status.id(), status));
 
         int changed = 0;
         Set<UUID> live = new HashSet<>();
@@ -82,9 +84,9 @@ public class Reconciler {
             } else {
                 consoles.release(row.id());
             }
-            if (!observed.equals(row.actualState())) {
+            if (!observed.equals(row.actualState())
+                    && runtime.reconcile(row.id(), row.updatedAt(), observed, detail(status, observed))) {
                 LOG.infof("instance %s is %s on the host, was %s", row.id(), observed, row.actualState());
-                runtime.state(row.id(), observed, detail(status, observed));
                 changed++;
             }
         }
