@@ -353,6 +353,9 @@ class ImageCatalogTest {
     @Order(6)
     void vmImagesFromAKernelOrADiskAreCheckedAndBoot() throws Exception {
         Path guest = Path.of("vmm-native/build/guests/idle.elf");
+        if (!Files.isRegularFile(guest)) {
+            System.err.println("SKIPPED vmImagesFromAKernelOrADiskAreCheckedAndBoot: no " + guest + " (make -C vmm-native)");
+        }
         Assumptions.assumeTrue(Files.isRegularFile(guest), "no mvm test guest (make -C vmm-native)");
         Response created = Api.as("alice").body(Map.of("name", "idle", "kind", "vm", "os", "mvm-test", "boot", "kernel"))
                 .post("/api/v1/images");
