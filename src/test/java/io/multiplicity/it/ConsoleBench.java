@@ -158,36 +158,56 @@ public final class ConsoleBench {
     }
 
     private static final long MEGABYTES = 200;
-    private static final String LINE = "x".repeat(39);
 
     /** What a jail's console prints in a run: one program's output, between two markers. */
     private enum Workload {
         /**
-         * 200 MB written in blocks: {@code cat} of a 10 MB log file (in the jail's memory) 20 times. The
-         * file is written before the run.
+         * The headline: 200 MB of a log file with full 80-column lines (79 characters and the newline),
+         * {@code cat} of a 10 MB file (in the jail's memory) 20 times, which writes to the terminal in
+         * blocks. The file is written before the run.
          */
-        BLOCKS("yes " + LINE + " | head -c " + MEGABYTES * 50_000 + " > /dev/shm/bench.log",
-                "cat" + " /dev/shm/bench.log".repeat(20)),
+        LOG(80, "log-80", true),
+        /** The same with 40-byte lines: twice the newlines, which the PTY turns into CR LF one by one. */
+        SHORT_LINES(40, "log-40", true),
         /** 200 MB written one 40-byte line per write, as busybox's {@code head} writes to a terminal. */
-        LINES("", "yes " + LINE + " | head -c " + MEGABYTES * 1_000_000);
+        LINES(40, "", false);
 
-        final String setup;
-        final String program;
+        final int lineBytes;
+        final String file;
+        final boolean blocks;
 
-        Workload(String setup, String program) {
-            this.setup = setup;
-            this.program = program;
+        Workload(int lineBytes, String file, boolean blocks) {
+            this.lineBytes = lineBytes;
+            this.file = file;
+            this.blocks = blocks;
+        }
+
+        private String line() {
+            return "x".repeat(lineBytes - 1);
         }
 
         /** The shell line that prints the markers around the program (quoted, so their echo does not match). */
         byte[] command() {
-            return ((setup.isEmpty() ? "" : setup + "; ") + "echo BEGIN-OF-''BENCH; " + program + "; echo END-OF-''BENCH\n")
-                    .getBytes(StandardCharsets.UTF_8);
+            String program;
+            String setup = "";
+            if (blocks) {
+                String path = "/dev/shm/" + file;
+                setup = "yes " + line() + " | head -c " + MEGABYTES * 50_000 + " > " + path + "; ";
+                program = "cat" + (" " + path).repeat(20);
+            } else {
+                program = "yes " + line() + " | head -c " + MEGABYTES * 1_000_000;
+            }
+            return (setup + "echo BEGIN-OF-''BENCH; " + program + "; echo END-OF-''BENCH\n").getBytes(StandardCharsets.UTF_8);
         }
 
         /** Every {@code x} the program prints: the count that says the output arrived complete. */
         long expectedPayload() {
-            return MEGABYTES * 1_000_000 / (LINE.length() + 1) * LINE.length();
+            return MEGABYTES * 1_000_000 / lineBytes * (lineBytes - 1);
+        }
+
+        String label() {
+            return name().toLowerCase(Locale.ROOT).replace('_', ' ') + " (" + lineBytes + " B lines"
+                    + (blocks ? ", cat" : ", a write each") + ")";
         }
     }
 
@@ -207,38 +227,71 @@ public final class ConsoleBench {
         Path socket = dataDir.resolve("run").resolve(instance + ".console");
         Map<Workload, Run> direct = new java.util.EnumMap<>(Workload.class);
         Map<Workload, Run> gateway = new java.util.EnumMap<>(Workload.class);
+        Map<Workload, Double> ptyCeiling = new java.util.EnumMap<>(Workload.class);
+        for (Workload workload : List.of(Workload.LOG, Workload.SHORT_LINES)) {
+            ptyCeiling.put(workload, ptyCeiling(workload.lineBytes));
+        }
         // The panel's and the client's JIT compile the path on a first run, as on a server that has run for a while.
-        Run warmUp = measured(app, () -> throughGateway(app, token, instance, Workload.BLOCKS));
+        Run warmUp = measured(app, () -> throughGateway(app, token, instance, Workload.LOG));
         for (Workload workload : Workload.values()) {
             direct.put(workload, measured(app, () -> direct(socket, workload)));
             gateway.put(workload, measured(app, () -> throughGateway(app, token, instance, workload)));
         }
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-44s %12s %14s %9s %9s %10s %10s %10s%n", "busybox jail, " + MEGABYTES + " MB of output",
+        System.out.printf(Locale.ROOT, "%-62s %12s %14s %9s %9s %10s %10s %10s%n", "busybox jail, " + MEGABYTES + " MB of output",
                 "bytes", "x (expected)", "seconds", "MB/s", "avg chunk", "panel cpu", "client cpu");
-        System.out.printf(Locale.ROOT, "%-44s %12d %14s %9.2f %9.1f %10d %9.2fs %9.2fs%n", "(warm-up: blocks through the gateway)",
+        System.out.printf(Locale.ROOT, "%-62s %12d %14s %9.2f %9.1f %10d %9.2fs %9.2fs%n", "(warm-up: log through the gateway)",
                 warmUp.bytes(), warmUp.payload(), warmUp.seconds(), warmUp.rate(), warmUp.averageChunk(), warmUp.panelCpu(),
                 warmUp.clientCpu());
         for (Workload workload : Workload.values()) {
+            if (ptyCeiling.containsKey(workload)) {
+                System.out.printf(Locale.ROOT, "%-62s %12s %14s %9s %9.1f%n", workload.label() + ": a bare PTY, no jail", "", "", "",
+                        ptyCeiling.get(workload));
+            }
             for (var row : List.of(Map.entry("keeper socket (direct)", direct.get(workload)),
                     Map.entry("WebSocket through the gateway", gateway.get(workload)))) {
                 Run run = row.getValue();
-                System.out.printf(Locale.ROOT, "%-44s %12d %14s %9.2f %9.1f %10d %9.2fs %9.2fs%n",
-                        workload.name().toLowerCase(Locale.ROOT) + ": " + row.getKey(), run.bytes(),
+                System.out.printf(Locale.ROOT, "%-62s %12d %14s %9.2f %9.1f %10d %9.2fs %9.2fs%n",
+                        workload.label() + ": " + row.getKey(), run.bytes(),
                         run.payload() + (run.complete() ? "" : " (" + workload.expectedPayload() + ")"), run.seconds(),
                         run.rate(), run.averageChunk(), run.panelCpu(), run.clientCpu());
             }
         }
-        Run blocks = gateway.get(Workload.BLOCKS);
+        Run log = gateway.get(Workload.LOG);
+        Run shortLines = gateway.get(Workload.SHORT_LINES);
         Run lines = gateway.get(Workload.LINES);
         System.out.printf(Locale.ROOT,
-                "{\"bench\":\"console-throughput\",\"mb_per_s\":%.1f,\"bytes\":%d,\"seconds\":%.2f,\"complete\":%s,"
-                        + "\"peer\":\"console-socket\",\"peer_mb_per_s\":%.1f,\"lines_mb_per_s\":%.1f,\"lines_complete\":%s,"
-                        + "\"lines_peer_mb_per_s\":%.1f,\"panel_cpu_s\":%.2f,\"warmup_mb_per_s\":%.1f,\"target_mb_per_s\":50,"
-                        + "\"load_average\":%.2f}%n",
-                blocks.rate(), blocks.bytes(), blocks.seconds(), blocks.complete(), direct.get(Workload.BLOCKS).rate(),
-                lines.rate(), lines.complete(), direct.get(Workload.LINES).rate(), blocks.panelCpu(), warmUp.rate(),
+                "{\"bench\":\"console-throughput\",\"mb_per_s\":%.1f,\"line_bytes\":%d,\"bytes\":%d,\"seconds\":%.2f,"
+                        + "\"complete\":%s,\"peer\":\"console-socket\",\"peer_mb_per_s\":%.1f,\"ratio\":%.2f,"
+                        + "\"pty_mb_per_s\":%.1f,\"short_lines_mb_per_s\":%.1f,\"short_lines_complete\":%s,"
+                        + "\"short_lines_peer_mb_per_s\":%.1f,\"short_lines_pty_mb_per_s\":%.1f,\"lines_mb_per_s\":%.1f,"
+                        + "\"lines_complete\":%s,\"lines_peer_mb_per_s\":%.1f,\"panel_cpu_s\":%.2f,\"warmup_mb_per_s\":%.1f,"
+                        + "\"target_mb_per_s\":50,\"load_average\":%.2f}%n",
+                log.rate(), Workload.LOG.lineBytes, log.bytes(), log.seconds(), log.complete(), direct.get(Workload.LOG).rate(),
+                log.rate() / direct.get(Workload.LOG).rate(), ptyCeiling.get(Workload.LOG), shortLines.rate(),
+                shortLines.complete(), direct.get(Workload.SHORT_LINES).rate(), ptyCeiling.get(Workload.SHORT_LINES),
+                lines.rate(), lines.complete(), direct.get(Workload.LINES).rate(), log.panelCpu(), warmUp.rate(),
                 loadAverage());
+    }
+
+    /**
+     * MB/s a bare PTY carries lines of this length on this machine (bench/pty-ceiling.c, built by the
+     * runner): the most any console reading a PTY could reach here. -1 when the program is missing.
+     */
+    private static double ptyCeiling(int lineBytes) throws IOException, InterruptedException {
+        Path program = Path.of(System.getProperty("multiplicity.bench.pty-ceiling", "target/pty-ceiling"));
+        if (!Files.isExecutable(program)) {
+            System.out.println("no " + program + ": the bare PTY is not measured");
+            return -1;
+        }
+        Process process = new ProcessBuilder(program.toString(), Integer.toString(lineBytes), Long.toString(MEGABYTES))
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (process.waitFor() != 0 || output.split(" ").length != 2) {
+            System.out.println("pty-ceiling failed: " + output);
+            return -1;
+        }
+        return Double.parseDouble(output.split(" ")[1]);
     }
 
     private interface Measurement {
