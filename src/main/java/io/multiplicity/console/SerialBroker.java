@@ -39,6 +39,9 @@ public class SerialBroker {
     /** How long one viewer that is behind may hold the console's output up before it is dropped. */
     static final java.time.Duration STALL_LIMIT = java.time.Duration.ofSeconds(2);
 
+    /** How often a wait for a slow viewer looks whether the viewer is still there. */
+    private static final long ROOM_CHECK_NANOS = 50_000_000;
+
     /** The most read from the console at once: what the keeper has ready, in one chunk for every viewer. */
     static final int READ_BUFFER = 256 * 1024;
 
@@ -94,7 +97,10 @@ public class SerialBroker {
             HostDriver.ConsoleStream stream = driver.openConsole(instanceId);
             Channel channel = new Channel(instanceId, stream, new Scrollback(config.scrollbackBytes()));
             channels.put(instanceId, channel);
-            Thread.ofVirtual().name("console-" + instanceId).start(channel::pump);
+            // A platform thread: its blocking read waits in the kernel and wakes straight into the pump,
+            // where a virtual thread would be woken through the poller and then scheduled on a carrier
+            // (two hand-offs per chunk on a busy console). One small thread per running console.
+            Thread.ofPlatform().daemon().name("console-" + instanceId).stackSize(256 * 1024).start(channel::pump);
             return channel;
         }
     }
@@ -180,10 +186,17 @@ public class SerialBroker {
                     continue;
                 }
                 long deadline = System.nanoTime() + STALL_LIMIT.toNanos();
-                while (viewer.pending() > limit && System.nanoTime() < deadline && viewers.containsKey(viewer)) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                try {
+                    // In slices, so that a viewer that leaves meanwhile stops holding the console up.
+                    while (viewers.containsKey(viewer) && System.nanoTime() < deadline
+                            && !viewer.awaitPending(limit, Math.min(ROOM_CHECK_NANOS, deadline - System.nanoTime()))) {
+                        // still behind
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
                 }
-                if (viewer.pending() > limit) {
+                if (viewers.containsKey(viewer) && viewer.pending() > limit) {
                     synchronized (this) {
                         drop(viewer, CloseCodes.TOO_SLOW,
                                 "the viewer fell too far behind; reconnect to get the scrollback");

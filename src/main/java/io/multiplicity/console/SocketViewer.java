@@ -18,9 +18,11 @@ final class SocketViewer implements Viewer {
 
     /**
      * The largest binary frame sent; output that piles up is cut into frames of at most this size,
-     * the server's largest WebSocket frame (larger messages would leave as fragments).
+     * the server's largest WebSocket frame ({@code quarkus.websockets-next.server.max-frame-size};
+     * larger messages would leave as fragments). One frame is one hand-off to the connection's event
+     * loop, so a flood leaves in few of them.
      */
-    static final int MAX_FRAME = 64 * 1024;
+    static final int MAX_FRAME = 256 * 1024;
 
     private final WebSocketConnection connection;
     private final String name;
@@ -29,6 +31,9 @@ final class SocketViewer implements Viewer {
     final AtomicLong bytesOut = new AtomicLong();
     final AtomicLong bytesIn = new AtomicLong();
     private final AsciicastRecorder recorder;
+    /** What {@link #awaitPending} waits on, and whether anyone does. */
+    private final Object room = new Object();
+    private volatile boolean waitingForRoom;
 
     /** Frames waiting for the one being written: {@link Buffer} (binary), {@link String} (text) or {@link CloseReason}. */
     private final ArrayDeque<Object> queued = new ArrayDeque<>();
@@ -95,6 +100,28 @@ final class SocketViewer implements Viewer {
     @Override
     public long pending() {
         return pending.get();
+    }
+
+    /** Woken by {@link #written} when a frame leaves while someone waits for room. */
+    @Override
+    public boolean awaitPending(long atMost, long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        synchronized (room) {
+            try {
+                // Raised before looking at the count: a frame that leaves after the look sees it and wakes us.
+                waitingForRoom = true;
+                while (pending.get() > atMost && !connection.isClosed()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(room, left);
+                }
+                return true;
+            } finally {
+                waitingForRoom = false;
+            }
+        }
     }
 
     @Override
@@ -173,6 +200,11 @@ final class SocketViewer implements Viewer {
     private void written(int length) {
         if (length > 0) {
             pending.addAndGet(-length);
+            if (waitingForRoom) {
+                synchronized (room) {
+                    room.notifyAll();
+                }
+            }
         }
         Object following;
         synchronized (queued) {

@@ -14,6 +14,25 @@ public interface Viewer {
         return 0;
     }
 
+    /**
+     * Waits until at most {@code atMost} bytes are pending, or {@code timeoutNanos} passed; returns
+     * whether they are. This one looks every 200 µs; a viewer that knows when its output leaves wakes
+     * the caller then.
+     */
+    default boolean awaitPending(long atMost, long timeoutNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (pending() > atMost) {
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
+        return true;
+    }
+
     /** Sends a control message (JSON text). */
     void control(String json);
 

@@ -145,4 +145,29 @@ class SocketViewerTest {
         connection.finishOne();
         assertThat(viewer.pending()).isZero();
     }
+
+    @Test
+    void aWaitForRoomEndsWhenAFrameLeavesNotAtItsTimeout() throws Exception {
+        FakeConnection connection = new FakeConnection();
+        SocketViewer viewer = new SocketViewer(connection.proxy(), "bob", 1 << 20, null);
+        viewer.output(bytes(500, 'x'));
+        viewer.output(bytes(700, 'x'));                 // waits behind the first frame: 1200 pending
+
+        assertThat(viewer.awaitPending(1000, 20_000_000L)).as("nothing left: the wait times out").isFalse();
+
+        CompletableFuture<Boolean> waited = CompletableFuture.supplyAsync(() -> {
+            try {
+                return viewer.awaitPending(1000, 30_000_000_000L);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(100);
+        assertThat(waited).isNotDone();
+        long finishedAt = System.nanoTime();
+        connection.finishOne();                          // 500 leave: 700 pending
+        assertThat(waited.get(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat((System.nanoTime() - finishedAt) / 1_000_000).as("woken by the write, in ms").isLessThan(1000);
+        assertThat(viewer.pending()).isEqualTo(700);
+    }
 }

@@ -223,55 +223,101 @@ public final class ConsoleBench {
         }
     }
 
+    /** Unmeasured runs first: the panel's and the client's JIT compile the path, as on a server that has run a while. */
+    private static final int WARM_UPS = 3;
+    /** Measured runs of each block workload, direct and through the gateway in turn; the median is reported. */
+    private static final int ROUNDS = 3;
+
     private static void throughput(PackagedApplication app, String token, String instance, Path dataDir) throws Exception {
         Path socket = dataDir.resolve("run").resolve(instance + ".console");
-        Map<Workload, Run> direct = new java.util.EnumMap<>(Workload.class);
-        Map<Workload, Run> gateway = new java.util.EnumMap<>(Workload.class);
-        Map<Workload, Double> ptyCeiling = new java.util.EnumMap<>(Workload.class);
+        Map<Workload, List<Run>> direct = new java.util.EnumMap<>(Workload.class);
+        Map<Workload, List<Run>> gateway = new java.util.EnumMap<>(Workload.class);
+        Map<Workload, List<Double>> ptyCeiling = new java.util.EnumMap<>(Workload.class);
         for (Workload workload : List.of(Workload.LOG, Workload.SHORT_LINES)) {
-            ptyCeiling.put(workload, ptyCeiling(workload.lineBytes));
+            List<Double> rates = new ArrayList<>();
+            for (int round = 0; round < ROUNDS; round++) {
+                rates.add(ptyCeiling(workload.lineBytes));
+            }
+            ptyCeiling.put(workload, rates);
         }
-        // The panel's and the client's JIT compile the path on a first run, as on a server that has run for a while.
-        Run warmUp = measured(app, () -> throughGateway(app, token, instance, Workload.LOG));
+        List<Run> warmUps = new ArrayList<>();
+        for (int round = 0; round < WARM_UPS; round++) {
+            warmUps.add(measured(app, () -> throughGateway(app, token, instance, Workload.LOG)));
+        }
         for (Workload workload : Workload.values()) {
-            direct.put(workload, measured(app, () -> direct(socket, workload)));
-            gateway.put(workload, measured(app, () -> throughGateway(app, token, instance, workload)));
+            List<Run> directRuns = new ArrayList<>();
+            List<Run> gatewayRuns = new ArrayList<>();
+            // The slow line-by-line workload only once: it shows the PTY's bound, not the gateway's.
+            for (int round = 0; round < (workload.blocks ? ROUNDS : 1); round++) {
+                directRuns.add(measured(app, () -> direct(socket, workload)));
+                gatewayRuns.add(measured(app, () -> throughGateway(app, token, instance, workload)));
+            }
+            direct.put(workload, directRuns);
+            gateway.put(workload, gatewayRuns);
         }
         System.out.println();
-        System.out.printf(Locale.ROOT, "%-62s %12s %14s %9s %9s %10s %10s %10s%n", "busybox jail, " + MEGABYTES + " MB of output",
-                "bytes", "x (expected)", "seconds", "MB/s", "avg chunk", "panel cpu", "client cpu");
-        System.out.printf(Locale.ROOT, "%-62s %12d %14s %9.2f %9.1f %10d %9.2fs %9.2fs%n", "(warm-up: log through the gateway)",
-                warmUp.bytes(), warmUp.payload(), warmUp.seconds(), warmUp.rate(), warmUp.averageChunk(), warmUp.panelCpu(),
-                warmUp.clientCpu());
+        String format = "%-62s %12s %14s %9s %9s %10s %10s %10s  %s%n";
+        System.out.printf(Locale.ROOT, format, "busybox jail, " + MEGABYTES + " MB of output (median run)", "bytes", "x (expected)",
+                "seconds", "MB/s", "avg chunk", "panel cpu", "client cpu", "every run, MB/s");
+        printRow(format, "(warm-up: log through the gateway)", median(warmUps), warmUps, null);
         for (Workload workload : Workload.values()) {
             if (ptyCeiling.containsKey(workload)) {
-                System.out.printf(Locale.ROOT, "%-62s %12s %14s %9s %9.1f%n", workload.label() + ": a bare PTY, no jail", "", "", "",
-                        ptyCeiling.get(workload));
+                System.out.printf(Locale.ROOT, format, workload.label() + ": a bare PTY, no jail", "", "", "",
+                        String.format(Locale.ROOT, "%.1f", medianOf(ptyCeiling.get(workload))), "", "", "",
+                        rates(ptyCeiling.get(workload)));
             }
-            for (var row : List.of(Map.entry("keeper socket (direct)", direct.get(workload)),
-                    Map.entry("WebSocket through the gateway", gateway.get(workload)))) {
-                Run run = row.getValue();
-                System.out.printf(Locale.ROOT, "%-62s %12d %14s %9.2f %9.1f %10d %9.2fs %9.2fs%n",
-                        workload.label() + ": " + row.getKey(), run.bytes(),
-                        run.payload() + (run.complete() ? "" : " (" + workload.expectedPayload() + ")"), run.seconds(),
-                        run.rate(), run.averageChunk(), run.panelCpu(), run.clientCpu());
-            }
+            printRow(format, workload.label() + ": keeper socket (direct)", median(direct.get(workload)), direct.get(workload),
+                    workload);
+            printRow(format, workload.label() + ": WebSocket through the gateway", median(gateway.get(workload)),
+                    gateway.get(workload), workload);
         }
-        Run log = gateway.get(Workload.LOG);
-        Run shortLines = gateway.get(Workload.SHORT_LINES);
-        Run lines = gateway.get(Workload.LINES);
+        Run log = median(gateway.get(Workload.LOG));
+        Run logPeer = median(direct.get(Workload.LOG));
+        Run shortLines = median(gateway.get(Workload.SHORT_LINES));
+        Run lines = median(gateway.get(Workload.LINES));
         System.out.printf(Locale.ROOT,
-                "{\"bench\":\"console-throughput\",\"mb_per_s\":%.1f,\"line_bytes\":%d,\"bytes\":%d,\"seconds\":%.2f,"
+                "{\"bench\":\"console-throughput\",\"mb_per_s\":%.1f,\"line_bytes\":%d,\"runs\":%d,\"bytes\":%d,\"seconds\":%.2f,"
                         + "\"complete\":%s,\"peer\":\"console-socket\",\"peer_mb_per_s\":%.1f,\"ratio\":%.2f,"
-                        + "\"pty_mb_per_s\":%.1f,\"short_lines_mb_per_s\":%.1f,\"short_lines_complete\":%s,"
-                        + "\"short_lines_peer_mb_per_s\":%.1f,\"short_lines_pty_mb_per_s\":%.1f,\"lines_mb_per_s\":%.1f,"
-                        + "\"lines_complete\":%s,\"lines_peer_mb_per_s\":%.1f,\"panel_cpu_s\":%.2f,\"warmup_mb_per_s\":%.1f,"
+                        + "\"pty_mb_per_s\":%.1f,\"runs_mb_per_s\":[%s],\"peer_runs_mb_per_s\":[%s],"
+                        + "\"short_lines_mb_per_s\":%.1f,\"short_lines_complete\":%s,\"short_lines_peer_mb_per_s\":%.1f,"
+                        + "\"short_lines_pty_mb_per_s\":%.1f,\"lines_mb_per_s\":%.1f,\"lines_complete\":%s,"
+                        + "\"lines_peer_mb_per_s\":%.1f,\"panel_cpu_s\":%.2f,\"warmup_mb_per_s\":%.1f,"
                         + "\"target_mb_per_s\":50,\"load_average\":%.2f}%n",
-                log.rate(), Workload.LOG.lineBytes, log.bytes(), log.seconds(), log.complete(), direct.get(Workload.LOG).rate(),
-                log.rate() / direct.get(Workload.LOG).rate(), ptyCeiling.get(Workload.LOG), shortLines.rate(),
-                shortLines.complete(), direct.get(Workload.SHORT_LINES).rate(), ptyCeiling.get(Workload.SHORT_LINES),
-                lines.rate(), lines.complete(), direct.get(Workload.LINES).rate(), log.panelCpu(), warmUp.rate(),
-                loadAverage());
+                log.rate(), Workload.LOG.lineBytes, ROUNDS, log.bytes(), log.seconds(), allComplete(gateway.get(Workload.LOG)),
+                logPeer.rate(), log.rate() / logPeer.rate(), medianOf(ptyCeiling.get(Workload.LOG)),
+                rates(gateway.get(Workload.LOG).stream().map(Run::rate).toList()).replace(" / ", ","),
+                rates(direct.get(Workload.LOG).stream().map(Run::rate).toList()).replace(" / ", ","),
+                shortLines.rate(), allComplete(gateway.get(Workload.SHORT_LINES)), median(direct.get(Workload.SHORT_LINES)).rate(),
+                medianOf(ptyCeiling.get(Workload.SHORT_LINES)), lines.rate(), allComplete(gateway.get(Workload.LINES)),
+                median(direct.get(Workload.LINES)).rate(), log.panelCpu(), median(warmUps).rate(), loadAverage());
+    }
+
+    private static void printRow(String format, String label, Run run, List<Run> runs, Workload workload) {
+        boolean complete = workload == null || allComplete(runs);
+        System.out.printf(Locale.ROOT, format, label, run.bytes(),
+                run.payload() + (complete ? "" : " (" + workload.expectedPayload() + ")"),
+                String.format(Locale.ROOT, "%.2f", run.seconds()), String.format(Locale.ROOT, "%.1f", run.rate()), run.averageChunk(),
+                String.format(Locale.ROOT, "%.2fs", run.panelCpu()), String.format(Locale.ROOT, "%.2fs", run.clientCpu()),
+                rates(runs.stream().map(Run::rate).toList()));
+    }
+
+    /** The run with the median rate (of an odd number of runs; the lower middle of an even one). */
+    private static Run median(List<Run> runs) {
+        List<Run> sorted = runs.stream().sorted(java.util.Comparator.comparingDouble(Run::rate)).toList();
+        return sorted.get((sorted.size() - 1) / 2);
+    }
+
+    private static double medianOf(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        return sorted.get((sorted.size() - 1) / 2);
+    }
+
+    private static boolean allComplete(List<Run> runs) {
+        return runs.stream().allMatch(Run::complete);
+    }
+
+    private static String rates(List<Double> rates) {
+        return String.join(" / ", rates.stream().map(rate -> String.format(Locale.ROOT, "%.1f", rate)).toList());
     }
 
     /**
