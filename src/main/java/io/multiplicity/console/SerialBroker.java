@@ -97,10 +97,7 @@ public class SerialBroker {
             HostDriver.ConsoleStream stream = driver.openConsole(instanceId);
             Channel channel = new Channel(instanceId, stream, new Scrollback(config.scrollbackBytes()));
             channels.put(instanceId, channel);
-            // A platform thread: its blocking read waits in the kernel and wakes straight into the pump,
-            // where a virtual thread would be woken through the poller and then scheduled on a carrier
-            // (two hand-offs per chunk on a busy console). One small thread per running console.
-            Thread.ofPlatform().daemon().name("console-" + instanceId).stackSize(256 * 1024).start(channel::pump);
+            Thread.ofVirtual().name("console-" + instanceId).start(channel::pump);
             return channel;
         }
     }
