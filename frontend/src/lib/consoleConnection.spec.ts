@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  backoffDelay, ConsoleConnection, nextState, parseControl, PING_FRAME, resizeFrame, shouldReconnect, TAKEOVER_FRAME, websocketUrl,
+  backoffDelay, ConsoleConnection, MAX_INPUT_MESSAGE, nextState, parseControl, PING_FRAME, resizeFrame, shouldReconnect, TAKEOVER_FRAME,
+  websocketUrl,
   type ConsoleState, type SocketLike,
 } from './consoleConnection';
 
@@ -127,6 +128,22 @@ describe('ConsoleConnection', () => {
     expect(states).toEqual(['connecting', 'connected', 'closed']);
     vi.advanceTimersByTime(5000);
     expect(sockets[0].sent.filter((frame) => frame === PING_FRAME)).toHaveLength(2);
+  });
+
+  it('sends a long paste in messages the server takes', async () => {
+    make().connect();
+    await vi.runAllTicks();
+    await Promise.resolve();
+    sockets[0].open();
+    const paste = 'é'.repeat(MAX_INPUT_MESSAGE);              // two bytes each: twice the limit
+    expect(connection.send(paste)).toBe(true);
+    const parts = sockets[0].sent as Uint8Array[];
+    expect(parts.map((part) => part.length)).toEqual([MAX_INPUT_MESSAGE, MAX_INPUT_MESSAGE]);
+    const joined = new Uint8Array(2 * MAX_INPUT_MESSAGE);
+    joined.set(parts[0], 0);
+    joined.set(parts[1], MAX_INPUT_MESSAGE);
+    expect(new TextDecoder().decode(joined)).toBe(paste);
+    connection.close();
   });
 
   it('reconnects with a fresh ticket after a lost connection, then gives up', async () => {

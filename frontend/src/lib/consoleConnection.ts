@@ -61,6 +61,9 @@ export const PING_FRAME = JSON.stringify({ type: 'ping' });
 /** Asks the gateway to make this viewer the one who types (serial consoles shared by several). */
 export const TAKEOVER_FRAME = JSON.stringify({ type: 'takeover' });
 
+/** The most bytes one message may type into a console; the server closes with 1009 past it. */
+export const MAX_INPUT_MESSAGE = 64 * 1024;
+
 /** A control message of the gateway: {"type":"writer",…}, {"type":"error","message":…}, {"type":"pong"}. */
 export type ControlMessage = { type: string; [key: string]: unknown };
 
@@ -147,10 +150,20 @@ export class ConsoleConnection {
     void this.open();
   }
 
-  /** Sends keystrokes (text) or bytes; dropped unless connected. */
+  /**
+   * Sends keystrokes (text) or bytes, a long paste in messages of at most MAX_INPUT_MESSAGE bytes
+   * (what the server takes in one); dropped unless connected.
+   */
   send(data: string | Uint8Array): boolean {
     if (this.current !== 'connected' || !this.socket || this.socket.readyState !== OPEN) return false;
-    this.socket.send(typeof data === 'string' ? new TextEncoder().encode(data) : data);
+    const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+    if (bytes.length <= MAX_INPUT_MESSAGE) {
+      this.socket.send(bytes);
+      return true;
+    }
+    for (let at = 0; at < bytes.length; at += MAX_INPUT_MESSAGE) {
+      this.socket.send(bytes.subarray(at, Math.min(bytes.length, at + MAX_INPUT_MESSAGE)));
+    }
     return true;
   }
 

@@ -7,6 +7,8 @@ public final class CloseCodes {
     public static final int NORMAL = 1000;
     /** Nothing was typed or printed for the idle timeout. */
     public static final int IDLE = 4000;
+    /** A message larger than the console takes (RFC 6455 "message too big"). */
+    public static final int TOO_BIG = 1009;
     /** The viewer read too slowly and fell more than its buffer behind. */
     public static final int TOO_SLOW = 4008;
     /** The ticket does not exist or is malformed. */

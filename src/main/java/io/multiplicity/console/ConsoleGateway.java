@@ -37,6 +37,13 @@ public class ConsoleGateway {
 
     private static final Logger LOG = Logger.getLogger(ConsoleGateway.class);
 
+    /**
+     * The most one message may type into a serial console; the portal sends a long paste in parts
+     * of this size. (Any WebSocket message is held to 256 KiB, {@code max-message-size}; a larger
+     * frame ends the connection without a close frame.)
+     */
+    static final int MAX_INPUT_MESSAGE = 64 * 1024;
+
     @Inject
     ConsoleTickets tickets;
 
@@ -115,6 +122,12 @@ public class ConsoleGateway {
     public void binary(WebSocketConnection connection, Buffer data) {
         Session session = sessions.get(connection.id());
         if (session == null) {
+            return;
+        }
+        if (session.serial != null && data.length() > MAX_INPUT_MESSAGE) {
+            session.reason = "a message of " + data.length() + " bytes; the console takes at most " + MAX_INPUT_MESSAGE
+                    + " per message";
+            connection.closeAndAwait(new CloseReason(CloseCodes.TOO_BIG, truncate(session.reason)));
             return;
         }
         byte[] bytes = data.getBytes();

@@ -233,6 +233,24 @@ class JailApiTest {
                 .extract().asString();
         assertThat(cast.lines().findFirst().orElseThrow()).contains("\"version\":2");
         assertThat(cast).contains("hostname");
+
+        // A message over 64 KiB ends the connection (1009, too big, with the limit) and types nothing.
+        String flood = "#".repeat(100 * 1024);
+        try (ConsoleClient big = ConsoleClient.connect(base.toString(), ticket("bob", web, "serial"))) {
+            assertTrue(big.awaitControl(c -> c.contains("\"you\":\"writer\""), Duration.ofSeconds(10)), big.controls().toString());
+            try {
+                big.type(flood);
+            } catch (RuntimeException closedWhileSending) {
+                // the server may close before the client has written it all
+            }
+            assertEquals(1009, big.closeCode(Duration.ofSeconds(10)), "too big: " + big.closeReason());
+            assertThat(big.closeReason()).contains("at most 65536");
+        }
+        try (ConsoleClient after = ConsoleClient.connect(base.toString(), ticket("bob", web, "serial"))) {
+            after.type("echo after-$((3*3))\n");
+            assertTrue(after.awaitOutput("after-9", Duration.ofSeconds(10)), "the console goes on: " + after.output());
+            assertThat(after.output()).doesNotContain("#".repeat(1000));
+        }
     }
 
     @Test
