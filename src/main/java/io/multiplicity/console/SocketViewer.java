@@ -31,8 +31,12 @@ final class SocketViewer implements Viewer {
     final AtomicLong bytesOut = new AtomicLong();
     final AtomicLong bytesIn = new AtomicLong();
     private final AsciicastRecorder recorder;
-    /** What {@link #awaitPending} waits on, and whether anyone does. */
-    private final Object room = new Object();
+    /**
+     * What {@link #awaitPending} waits on, and whether anyone does. A lock rather than a monitor: the
+     * broker's pump is a virtual thread, which waiting on a monitor would pin to its carrier on Java 21.
+     */
+    private final java.util.concurrent.locks.ReentrantLock roomLock = new java.util.concurrent.locks.ReentrantLock();
+    private final java.util.concurrent.locks.Condition room = roomLock.newCondition();
     private volatile boolean waitingForRoom;
 
     /** Frames waiting for the one being written: {@link Buffer} (binary), {@link String} (text) or {@link CloseReason}. */
@@ -105,22 +109,21 @@ final class SocketViewer implements Viewer {
     /** Woken by {@link #written} when a frame leaves while someone waits for room. */
     @Override
     public boolean awaitPending(long atMost, long timeoutNanos) throws InterruptedException {
-        long deadline = System.nanoTime() + timeoutNanos;
-        synchronized (room) {
-            try {
-                // Raised before looking at the count: a frame that leaves after the look sees it and wakes us.
-                waitingForRoom = true;
-                while (pending.get() > atMost && !connection.isClosed()) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        return false;
-                    }
-                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(room, left);
+        long left = timeoutNanos;
+        roomLock.lock();
+        try {
+            // Raised before looking at the count: a frame that leaves after the look sees it and wakes us.
+            waitingForRoom = true;
+            while (pending.get() > atMost && !connection.isClosed()) {
+                if (left <= 0) {
+                    return false;
                 }
-                return true;
-            } finally {
-                waitingForRoom = false;
+                left = room.awaitNanos(left);
             }
+            return true;
+        } finally {
+            waitingForRoom = false;
+            roomLock.unlock();
         }
     }
 
@@ -201,8 +204,11 @@ final class SocketViewer implements Viewer {
         if (length > 0) {
             pending.addAndGet(-length);
             if (waitingForRoom) {
-                synchronized (room) {
-                    room.notifyAll();
+                roomLock.lock();
+                try {
+                    room.signalAll();
+                } finally {
+                    roomLock.unlock();
                 }
             }
         }
