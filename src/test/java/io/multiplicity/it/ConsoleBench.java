@@ -240,7 +240,7 @@ public final class ConsoleBench {
 
     /** One measured run. */
     private record Run(long bytes, long payload, double seconds, boolean complete, long chunks, double panelCpu,
-            double clientCpu) {
+            double clientCpu, double panelSystemCpu) {
         double rate() {
             return bytes / 1e6 / seconds;
         }
@@ -252,6 +252,11 @@ public final class ConsoleBench {
 
     /** Unmeasured runs first: the panel's and the client's JIT compile the path, as on a server that has run a while. */
     private static final int WARM_UPS = 3;
+    private static final int MAX_WARM_UPS = 10;
+    /** A warm-up run during which the panel's JIT compilers used at most this much CPU ends the warm-up. */
+    private static final double SETTLED_COMPILING_SECONDS = 0.1;
+    /** The JIT compiler threads' name, as {@link #cpuByThread} sums them. */
+    private static final String COMPILER_THREADS = "C# CompilerThre";
     /** Measured runs of each block workload, direct and through the gateway in turn; the median is reported. */
     private static final int ROUNDS = 3;
 
@@ -268,22 +273,35 @@ public final class ConsoleBench {
             ptyCeiling.put(workload, rates);
         }
         List<Run> warmUps = new ArrayList<>();
-        for (int round = 0; round < WARM_UPS; round++) {
+        List<Double> warmUpCompiling = new ArrayList<>();
+        // At least WARM_UPS, and on until a run leaves the panel's JIT compilers nearly idle (at most MAX_WARM_UPS).
+        while (warmUps.size() < MAX_WARM_UPS
+                && (warmUps.size() < WARM_UPS || warmUpCompiling.getLast() > SETTLED_COMPILING_SECONDS)) {
+            double compilingBefore = cpuByThread(app.pid()).getOrDefault(COMPILER_THREADS, 0.0);
             warmUps.add(measured(app, () -> throughGateway(app, token, instance, Workload.LOG)));
+            warmUpCompiling.add(cpuByThread(app.pid()).getOrDefault(COMPILER_THREADS, 0.0) - compilingBefore);
         }
+        System.out.println("warm-up runs: " + warmUps.size() + ", the panel's JIT compilers busy in each: " + String.join(" / ",
+                warmUpCompiling.stream().map(seconds -> String.format(Locale.ROOT, "%.2fs", seconds)).toList()));
+        Map<String, Double> panelThreads = new java.util.TreeMap<>();
         for (Workload workload : Workload.values()) {
             List<Run> directRuns = new ArrayList<>();
             List<Run> gatewayRuns = new ArrayList<>();
             // The slow line-by-line workload only once: it shows the PTY's bound, not the gateway's.
             for (int round = 0; round < (workload.blocks ? ROUNDS : 1); round++) {
                 directRuns.add(measured(app, () -> direct(socket, workload)));
+                Map<String, Double> before = cpuByThread(app.pid());
                 gatewayRuns.add(measured(app, () -> throughGateway(app, token, instance, workload)));
+                if (workload == Workload.LOG) {
+                    cpuByThread(app.pid()).forEach((name, seconds) ->
+                            panelThreads.merge(name, seconds - before.getOrDefault(name, 0.0), Double::sum));
+                }
             }
             direct.put(workload, directRuns);
             gateway.put(workload, gatewayRuns);
         }
         System.out.println();
-        String format = "%-62s %12s %14s %9s %9s %10s %10s %10s  %s%n";
+        String format = "%-62s %12s %14s %9s %9s %10s %18s %10s  %s%n";
         System.out.printf(Locale.ROOT, format, "busybox jail, " + MEGABYTES + " MB of output (median run)", "bytes", "x (expected)",
                 "seconds", "MB/s", "avg chunk", "panel cpu", "client cpu", "every run, MB/s");
         printRow(format, "(warm-up: log through the gateway)", median(warmUps), warmUps, null);
@@ -298,6 +316,10 @@ public final class ConsoleBench {
             printRow(format, workload.label() + ": WebSocket through the gateway", median(gateway.get(workload)),
                     gateway.get(workload), workload);
         }
+        System.out.println("panel CPU by thread over the " + ROUNDS + " log runs through the gateway: " + String.join(", ",
+                panelThreads.entrySet().stream().filter(e -> e.getValue() >= 0.05)
+                        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                        .map(e -> String.format(Locale.ROOT, "%s %.2fs", e.getKey(), e.getValue())).toList()));
         Run log = median(gateway.get(Workload.LOG));
         Run logPeer = median(direct.get(Workload.LOG));
         Run shortLines = median(gateway.get(Workload.SHORT_LINES));
@@ -324,7 +346,7 @@ public final class ConsoleBench {
         System.out.printf(Locale.ROOT, format, label, run.bytes(),
                 run.payload() + (complete ? "" : " (" + workload.expectedPayload() + ")"),
                 String.format(Locale.ROOT, "%.2f", run.seconds()), String.format(Locale.ROOT, "%.1f", run.rate()), run.averageChunk(),
-                String.format(Locale.ROOT, "%.2fs", run.panelCpu()), String.format(Locale.ROOT, "%.2fs", run.clientCpu()),
+                String.format(Locale.ROOT, "%.2fs", run.panelCpu()) + String.format(Locale.ROOT, " (%.2f sys)", run.panelSystemCpu()), String.format(Locale.ROOT, "%.2fs", run.clientCpu()),
                 rates(runs.stream().map(Run::rate).toList()));
     }
 
@@ -374,13 +396,41 @@ public final class ConsoleBench {
     /** A run with the CPU time the panel's process and this process (the client) spent during it. */
     private static Run measured(PackagedApplication app, Measurement measurement) throws Exception {
         double panelBefore = cpuSeconds(app.pid());
+        double panelSystemBefore = systemCpuSeconds(app.pid());
         double clientBefore = cpuSeconds(ProcessHandle.current().pid());
         Run run = measurement.run();
         return new Run(run.bytes(), run.payload(), run.seconds(), run.complete(), run.chunks(),
-                cpuSeconds(app.pid()) - panelBefore, cpuSeconds(ProcessHandle.current().pid()) - clientBefore);
+                cpuSeconds(app.pid()) - panelBefore, cpuSeconds(ProcessHandle.current().pid()) - clientBefore,
+                systemCpuSeconds(app.pid()) - panelSystemBefore);
     }
 
     /** User and system CPU time of a process so far, from /proc (clock ticks of 1/100 s). */
+    /** CPU seconds each of a process's threads used so far, summed by thread name (digits dropped). */
+    private static Map<String, Double> cpuByThread(long pid) {
+        Map<String, Double> byName = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    byName.merge(name, (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0, Double::sum);
+                } catch (IOException | RuntimeException gone) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return byName;
+        }
+        return byName;
+    }
+
+    /** System (kernel) CPU time of a process so far. */
+    private static double systemCpuSeconds(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[12]) / 100.0;
+    }
+
     private static double cpuSeconds(long pid) throws IOException {
         String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
@@ -494,7 +544,7 @@ public final class ConsoleBench {
 
         Run run() {
             return new Run(bytes, payload, (endedAt - beganAt) / 1e9, ended && payload == workload.expectedPayload(),
-                    chunks, 0, 0);
+                    chunks, 0, 0, 0);
         }
     }
 
