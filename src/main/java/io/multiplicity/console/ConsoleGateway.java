@@ -229,8 +229,9 @@ public class ConsoleGateway {
         try (InputStream in = session.graphics.fromConsole()) {
             int read;
             while (!connection.isClosed() && (read = in.read(buffer)) >= 0) {
-                while (session.viewer.pending() > config.viewerBufferBytes() && !connection.isClosed()) {
-                    Thread.sleep(2);
+                // Until the browser has taken enough of what was sent: woken when a frame leaves.
+                while (!connection.isClosed() && !session.viewer.awaitPending(config.viewerBufferBytes(), 50_000_000L)) {
+                    // still behind
                 }
                 session.viewer.send(java.util.Arrays.copyOf(buffer, read));
             }
