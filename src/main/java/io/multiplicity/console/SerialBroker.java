@@ -307,7 +307,7 @@ public class SerialBroker {
         synchronized void closeIdleViewers(Instant limit) {
             for (Map.Entry<Viewer, ViewerState> entry : Map.copyOf(viewers).entrySet()) {
                 if (entry.getValue().lastActivity.isBefore(limit)) {
-                    drop(entry.getKey(), CloseCodes.IDLE, "idle for " + config.idleTimeout().toMinutes() + " minutes");
+                    drop(entry.getKey(), CloseCodes.IDLE, "idle for " + spoken(config.idleTimeout()));
                 }
             }
         }
@@ -327,6 +327,20 @@ public class SerialBroker {
                 LOG.debug("closing console stream", e);
             }
         }
+    }
+
+    /** A timeout as people say it: "30 minutes", "1 hour", "45 s", "400 ms". */
+    static String spoken(java.time.Duration duration) {
+        if (duration.toMillis() < 1000) {
+            return duration.toMillis() + " ms";
+        }
+        if (duration.toSeconds() < 60 || duration.toSecondsPart() != 0) {
+            return duration.toSeconds() + " s";
+        }
+        if (duration.toMinutes() < 60 || duration.toMinutesPart() != 0) {
+            return duration.toMinutes() + (duration.toMinutes() == 1 ? " minute" : " minutes");
+        }
+        return duration.toHours() + (duration.toHours() == 1 ? " hour" : " hours");
     }
 
     static String escape(String value) {

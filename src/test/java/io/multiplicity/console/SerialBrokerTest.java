@@ -28,6 +28,8 @@ class SerialBrokerTest {
     private static final int VIEWER_BUFFER = 1000;
 
     private final FakeConsole console = new FakeConsole();
+    /** The admin's idle timeout for the broker under test. */
+    private volatile Duration idleTimeout = Duration.ofMinutes(30);
     private final SerialBroker broker = broker(console);
     private final UUID instance = UUID.randomUUID();
 
@@ -93,6 +95,45 @@ class SerialBrokerTest {
         assertThat(console.typed.toString(StandardCharsets.UTF_8)).isEqualTo("ls\n");
     }
 
+    @Test
+    void viewersIdleForTheAdminsTimeoutAreClosedAndActiveOnesStay() throws Exception {
+        idleTimeout = Duration.ofMillis(1000);
+        FakeViewer idle = new FakeViewer("idle");
+        FakeViewer typing = new FakeViewer("typing");
+        broker.attach(instance, idle, false);
+        SerialBroker.Attachment typings = broker.attach(instance, typing, false);
+
+        broker.closeIdle();
+        assertThat(idle.closeCode).as("not idle long enough yet").isZero();
+        Thread.sleep(600);
+        typings.takeOver();
+        assertThat(typings.input("x".getBytes(StandardCharsets.UTF_8))).isTrue();
+        Thread.sleep(600);
+        broker.closeIdle();
+        assertThat(idle.closeCode).isEqualTo(CloseCodes.IDLE);
+        assertThat(idle.closeReason).isEqualTo("idle for 1 s");
+        assertThat(typing.closeCode).as("typed 600 ms ago").isZero();
+
+        console.print("output");                          // output counts as activity for every viewer left
+        await(() -> typing.received().equals("output"));
+        Thread.sleep(500);
+        broker.closeIdle();
+        assertThat(typing.closeCode).isZero();
+        Thread.sleep(700);
+        broker.closeIdle();
+        assertThat(typing.closeCode).isEqualTo(CloseCodes.IDLE);
+
+        idleTimeout = Duration.ofMinutes(30);
+        FakeViewer later = new FakeViewer("later");
+        broker.attach(instance, later, false);
+        Thread.sleep(1200);
+        broker.closeIdle();
+        assertThat(later.closeCode).as("the timeout in force at the check applies").isZero();
+        assertThat(SerialBroker.spoken(Duration.ofMinutes(30))).isEqualTo("30 minutes");
+        assertThat(SerialBroker.spoken(Duration.ofHours(2))).isEqualTo("2 hours");
+        assertThat(SerialBroker.spoken(Duration.ofSeconds(90))).isEqualTo("90 s");
+    }
+
     private SerialBroker broker(FakeConsole stream) {
         SerialBroker serial = new SerialBroker();
         HostDriver driver = (HostDriver) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {HostDriver.class},
@@ -126,7 +167,7 @@ class SerialBrokerTest {
 
             @Override
             public Duration idleTimeout() {
-                return Duration.ofMinutes(30);
+                return idleTimeout;
             }
 
             @Override
@@ -206,6 +247,7 @@ class SerialBrokerTest {
         private final StringBuffer received = new StringBuffer();
         volatile long pending;
         volatile int closeCode;
+        volatile String closeReason;
 
         FakeViewer(String name) {
             this.name = name;
@@ -238,6 +280,7 @@ class SerialBrokerTest {
         @Override
         public void close(int code, String reason) {
             closeCode = code;
+            closeReason = reason;
         }
     }
 }
