@@ -395,16 +395,35 @@ public final class ConsoleBench {
 
     /** A run with the CPU time the panel's process and this process (the client) spent during it. */
     private static Run measured(PackagedApplication app, Measurement measurement) throws Exception {
-        double panelBefore = cpuSeconds(app.pid());
-        double panelSystemBefore = systemCpuSeconds(app.pid());
-        double clientBefore = cpuSeconds(ProcessHandle.current().pid());
+        CpuTime panelBefore = CpuTime.of(processStat(app.pid()));
+        CpuTime clientBefore = CpuTime.of(processStat(ProcessHandle.current().pid()));
         Run run = measurement.run();
-        return new Run(run.bytes(), run.payload(), run.seconds(), run.complete(), run.chunks(),
-                cpuSeconds(app.pid()) - panelBefore, cpuSeconds(ProcessHandle.current().pid()) - clientBefore,
-                systemCpuSeconds(app.pid()) - panelSystemBefore);
+        CpuTime panel = CpuTime.of(processStat(app.pid())).minus(panelBefore);
+        CpuTime client = CpuTime.of(processStat(ProcessHandle.current().pid())).minus(clientBefore);
+        return new Run(run.bytes(), run.payload(), run.seconds(), run.complete(), run.chunks(), panel.total(), client.total(),
+                panel.system());
     }
 
-    /** User and system CPU time of a process so far, from /proc (clock ticks of 1/100 s). */
+    /** User and system CPU seconds of a process or thread, from its /proc stat line (clock ticks of 1/100 s). */
+    private record CpuTime(double user, double system) {
+        static CpuTime of(String stat) {
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return new CpuTime(Long.parseLong(fields[11]) / 100.0, Long.parseLong(fields[12]) / 100.0);
+        }
+
+        CpuTime minus(CpuTime before) {
+            return new CpuTime(user - before.user, system - before.system);
+        }
+
+        double total() {
+            return user + system;
+        }
+    }
+
+    private static String processStat(long pid) throws IOException {
+        return Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+    }
+
     /** CPU seconds each of a process's threads used so far, summed by thread name (digits dropped). */
     private static Map<String, Double> cpuByThread(long pid) {
         Map<String, Double> byName = new java.util.TreeMap<>();
@@ -413,8 +432,7 @@ public final class ConsoleBench {
                 try {
                     String stat = Files.readString(task.resolve("stat"));
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    byName.merge(name, (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0, Double::sum);
+                    byName.merge(name, CpuTime.of(stat).total(), Double::sum);
                 } catch (IOException | RuntimeException gone) {
                     // the thread ended meanwhile
                 }
@@ -423,18 +441,6 @@ public final class ConsoleBench {
             return byName;
         }
         return byName;
-    }
-
-    /** System (kernel) CPU time of a process so far. */
-    private static double systemCpuSeconds(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[12]) / 100.0;
-    }
-
-    private static double cpuSeconds(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / 100.0;
     }
 
     /**

@@ -134,7 +134,8 @@ public final class Tarballs {
         }
     }
 
-    private static void put(TarArchiveOutputStream tar, TarArchiveEntry entry, byte[] data) {
+    /** Writes an entry as given (its size set by the caller) with {@code data}, or none when null. */
+    public static void put(TarArchiveOutputStream tar, TarArchiveEntry entry, byte[] data) {
         try {
             tar.putArchiveEntry(entry);
             if (data != null) {

@@ -97,16 +97,10 @@ class ImageArchiveTest {
     @Test
     void absolutePathsAreRefused() throws IOException {
         refused("absolute_path", tar -> {
-            try {
-                org.apache.commons.compress.archivers.tar.TarArchiveEntry entry =
-                        new org.apache.commons.compress.archivers.tar.TarArchiveEntry("/tmp/etc-written-by-test", true);
-                entry.setSize(1);
-                tar.putArchiveEntry(entry);
-                tar.write('x');
-                tar.closeArchiveEntry();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            org.apache.commons.compress.archivers.tar.TarArchiveEntry entry =
+                    new org.apache.commons.compress.archivers.tar.TarArchiveEntry("/tmp/etc-written-by-test", true);
+            entry.setSize(1);
+            Tarballs.put(tar, entry, new byte[] {'x'});
         });
     }
 
@@ -156,12 +150,7 @@ class ImageArchiveTest {
             org.apache.commons.compress.archivers.tar.TarArchiveEntry entry =
                     new org.apache.commons.compress.archivers.tar.TarArchiveEntry("f");
             entry.setUserId(1_000_000);
-            try {
-                tar.putArchiveEntry(entry);
-                tar.closeArchiveEntry();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            Tarballs.put(tar, entry, null);
         });
     }
 
@@ -171,12 +160,7 @@ class ImageArchiveTest {
             var fifo = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("run/pipe",
                     org.apache.commons.compress.archivers.tar.TarConstants.LF_FIFO);
             fifo.setMode(0620);
-            try {
-                tar.putArchiveEntry(fifo);
-                tar.closeArchiveEntry();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            Tarballs.put(tar, fifo, null);
         }));
         Path root = Files.createDirectory(work.resolve("root"));
         var done = java.util.concurrent.CompletableFuture.runAsync(() -> ImageArchive.extract(archive, root, LIMITS));
@@ -254,12 +238,7 @@ class ImageArchiveTest {
         Path archive = write(Tarballs.gzip(tar -> {
             var entry = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("sparse");
             entry.setSize(0);
-            try {
-                tar.putArchiveEntry(entry);
-                tar.closeArchiveEntry();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            Tarballs.put(tar, entry, null);
         }));
         // GNU tar writes sparse files with --sparse; build one with the real tool.
         Path sparse = work.resolve("hole");
