@@ -2,8 +2,9 @@ package io.multiplicity.accounting;
 
 import io.agroal.api.AgroalDataSource;
 import io.multiplicity.common.Clock;
-import io.multiplicity.host.HostDriver;
-import io.multiplicity.host.LocalAgent;
+import io.multiplicity.host.HostDrivers;
+import io.multiplicity.host.contract.HostDriver;
+import io.multiplicity.host.contract.InstanceUsage;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,6 +20,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 
@@ -36,7 +38,7 @@ public class MeteringSampler {
     EntityManager em;
 
     @Inject
-    LocalAgent agent;
+    HostDrivers hosts;
 
     @Inject
     MeteringConfig config;
@@ -49,13 +51,13 @@ public class MeteringSampler {
     }
 
     /** What an instance holds and, when its host measures it, what it uses; usage may be null. */
-    private record Reading(Held held, HostDriver.Usage usage) {
+    private record Reading(Held held, InstanceUsage usage) {
     }
 
     @Scheduled(every = "${multiplicity.metering.interval:1m}", delayed = "30s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
-        if (config.scheduled() && agent.hostId() != null) {
+        if (config.scheduled() && !hosts.reachable().isEmpty()) {
             try {
                 sample();
             } catch (RuntimeException e) {
@@ -64,14 +66,17 @@ public class MeteringSampler {
         }
     }
 
-    /** One pass over the local host's live instances; returns how many samples were written. */
+    /** One pass over the live instances of every host this process reaches; returns how many samples were written. */
     public int sample() {
-        UUID hostId = agent.hostId();
-        if (hostId == null) {
-            return 0;
-        }
-        HostDriver driver = agent.driver();
         Instant at = Clock.now();
+        int written = 0;
+        for (Map.Entry<UUID, HostDriver> host : hosts.reachable().entrySet()) {
+            written += sample(host.getKey(), host.getValue(), at);
+        }
+        return written;
+    }
+
+    private int sample(UUID hostId, HostDriver driver, Instant at) {
         List<Held> held = QuarkusTransaction.requiringNew().call(() -> em.createQuery(
                         "select i.id, i.tenantId, i.hostId, i.actualState, i.vcpus, i.memoryMiB, i.diskGiB from Instance i"
                                 + " where i.hostId = :host and i.deletedAt is null", Object[].class)
@@ -83,7 +88,7 @@ public class MeteringSampler {
                 .toList());
         List<Reading> readings = new ArrayList<>(held.size());
         for (Held instance : held) {
-            HostDriver.Usage usage;
+            InstanceUsage usage;
             try {
                 usage = driver.usage(instance.instanceId());
             } catch (UnsupportedOperationException e) {
@@ -107,7 +112,7 @@ public class MeteringSampler {
             OffsetDateTime time = at.atOffset(ZoneOffset.UTC);
             for (Reading reading : readings) {
                 Held held = reading.held();
-                HostDriver.Usage usage = reading.usage();
+                InstanceUsage usage = reading.usage();
                 insert.setObject(1, held.instanceId());
                 insert.setObject(2, time);
                 insert.setObject(3, held.tenantId());

@@ -3,8 +3,8 @@ package io.multiplicity.catalog;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.multiplicity.common.Clock;
-import io.multiplicity.host.ImageStore;
-import io.multiplicity.host.LocalAgent;
+import io.multiplicity.host.HostDrivers;
+import io.multiplicity.host.contract.ImageStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -39,7 +39,7 @@ public class BuiltInImages {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Inject
-    LocalAgent agent;
+    HostDrivers hosts;
 
     @Inject
     ImageImports imports;
@@ -69,12 +69,12 @@ public class BuiltInImages {
     }
 
     void onStart(@Observes @Priority(20) StartupEvent event) {
-        if (agent.hostId() == null) {
+        if (hosts.imageHost().isEmpty()) {
             return;
         }
         ImageStore store;
         try {
-            store = agent.driver().images();
+            store = hosts.imageHost().get().images();
         } catch (UnsupportedOperationException e) {
             return;
         }

@@ -1,12 +1,14 @@
 package io.multiplicity.catalog;
 
-import io.multiplicity.agent.image.ImageArchive;
 import io.multiplicity.audit.AuditService;
 import io.multiplicity.common.ApiException;
 import io.multiplicity.common.Clock;
 import io.multiplicity.event.EventService;
-import io.multiplicity.host.ImageStore;
-import io.multiplicity.host.LocalAgent;
+import io.multiplicity.host.HostDrivers;
+import io.multiplicity.host.contract.ArchiveFormat;
+import io.multiplicity.host.contract.HostDriver;
+import io.multiplicity.host.contract.ImageRefused;
+import io.multiplicity.host.contract.ImageStore;
 import io.multiplicity.identity.Caller;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -58,7 +60,7 @@ public class ImageImports {
     ImagesConfig config;
 
     @Inject
-    LocalAgent agent;
+    HostDrivers hosts;
 
     @Inject
     EntityManager em;
@@ -321,10 +323,10 @@ public class ImageImports {
                     imported = store.importDisk(image.storageKey, seq, received.file(), format,
                             new ImageStore.VmBoot("firmware", image.graphics, null), limits);
                 }
-            } catch (ImageArchive.Refused e) {
+            } catch (ImageRefused e) {
                 Map<String, Object> details = new LinkedHashMap<>();
                 details.put("reason", e.code());
-                throw new ApiException("too_large".equals(e.code()) || "too_many_entries".equals(e.code()) ? 413 : 422,
+                throw new ApiException(e.tooLarge() ? 413 : 422,
                         "image_refused", "the image is refused: " + e.getMessage(), details);
             }
             int version = seq;
@@ -411,12 +413,7 @@ public class ImageImports {
     }
 
     private static String detected(Path file, String declared) {
-        String actual = switch (ImageArchive.compression(file)) {
-            case GZIP -> "tar.gz";
-            case XZ -> "tar.xz";
-            case ZSTD -> "tar.zst";
-            case NONE -> "tar";
-        };
+        String actual = ArchiveFormat.of(file).label();
         if (declared != null && !declared.equals(actual)) {
             throw new ApiException(422, "image_refused", "the file is " + actual + ", not " + declared,
                     Map.of("reason", "format_mismatch"));
@@ -425,11 +422,10 @@ public class ImageImports {
     }
 
     private ImageStore store() {
-        if (agent.hostId() == null) {
-            throw new ApiException(503, "no_image_store", "no host agent stores images on this installation", null);
-        }
+        HostDriver host = hosts.imageHost().orElseThrow(() -> new ApiException(503, "no_image_store",
+                "no host agent stores images on this installation", null));
         try {
-            return agent.driver().images();
+            return host.images();
         } catch (UnsupportedOperationException e) {
             throw new ApiException(503, "no_image_store", "the host stores no images: " + e.getMessage(), null);
         }

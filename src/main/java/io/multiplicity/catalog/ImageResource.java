@@ -2,7 +2,7 @@ package io.multiplicity.catalog;
 
 import io.multiplicity.common.ApiException;
 import io.multiplicity.common.Page;
-import io.multiplicity.host.LocalAgent;
+import io.multiplicity.host.HostDrivers;
 import io.multiplicity.identity.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -44,7 +44,7 @@ public class ImageResource {
     ImageImports imports;
 
     @Inject
-    LocalAgent agent;
+    HostDrivers hosts;
 
     @GET
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
@@ -197,11 +197,11 @@ public class ImageResource {
     }
 
     private void destroyOnHost(Image image, ImageVersion version) {
-        if (agent.hostId() == null) {
+        if (hosts.imageHost().isEmpty()) {
             return;
         }
         try {
-            agent.driver().images().destroyVersion(image.storageKey, version.seq);
+            hosts.imageHost().get().images().destroyVersion(image.storageKey, version.seq);
         } catch (RuntimeException e) {
             // The catalog forgot the version; its snapshot stays until an operator removes it.
             LOG.errorf(e, "could not destroy version %s of image %s on the host", version.version, image.name);

@@ -2,8 +2,8 @@ package io.multiplicity.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.multiplicity.host.HostDriver;
-import io.multiplicity.host.LocalAgent;
+import io.multiplicity.host.HostDrivers;
+import io.multiplicity.host.contract.ConsoleStream;
 import io.quarkus.websockets.next.CloseReason;
 import io.quarkus.websockets.next.OnBinaryMessage;
 import io.quarkus.websockets.next.OnClose;
@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -51,7 +50,7 @@ public class ConsoleGateway {
     SerialBroker broker;
 
     @Inject
-    LocalAgent agent;
+    HostDrivers hosts;
 
     @Inject
     ConsoleConfig config;
@@ -69,7 +68,7 @@ public class ConsoleGateway {
         final SocketViewer viewer;
         final AsciicastRecorder recorder;
         volatile SerialBroker.Attachment serial;
-        volatile HostDriver.ConsoleStream graphics;
+        volatile ConsoleStream graphics;
         volatile String reason;
 
         Session(ConsoleTickets.Grant grant, SocketViewer viewer, AsciicastRecorder recorder) {
@@ -109,7 +108,7 @@ public class ConsoleGateway {
             if (type.equals("serial")) {
                 session.serial = broker.attach(grant.instanceId(), viewer, grant.readOnly());
             } else {
-                session.graphics = agent.driver().openGraphics(grant.instanceId());
+                session.graphics = hosts.forInstance(grant.instanceId()).openGraphics(grant.instanceId());
                 Thread.ofVirtual().name("vnc-" + grant.sessionId()).start(() -> pumpGraphics(connection, session));
             }
         } catch (IOException | RuntimeException e) {

@@ -1,8 +1,10 @@
 package io.multiplicity.console;
 
-import io.multiplicity.host.HostDriver;
-import io.multiplicity.host.LocalAgent;
+import io.multiplicity.host.HostDrivers;
+import io.multiplicity.host.contract.ConsoleStream;
+import io.multiplicity.instance.InstanceRunState;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +33,7 @@ public class SerialBroker {
     private static final Logger LOG = Logger.getLogger(SerialBroker.class);
 
     @Inject
-    LocalAgent agent;
+    HostDrivers hosts;
 
     @Inject
     ConsoleConfig config;
@@ -46,6 +48,15 @@ public class SerialBroker {
     static final int READ_BUFFER = 256 * 1024;
 
     private final Map<UUID, Channel> channels = new ConcurrentHashMap<>();
+
+    /** Holds the console of an instance that runs, lets go of one that is about to stop. */
+    void onRunState(@Observes InstanceRunState state) {
+        if (state.running()) {
+            watch(state.instanceId());
+        } else {
+            release(state.instanceId());
+        }
+    }
 
     /** Starts holding the instance's console if it is not held yet. */
     public void watch(UUID instanceId) {
@@ -93,8 +104,7 @@ public class SerialBroker {
             if (existing != null && existing.open) {
                 return existing;
             }
-            HostDriver driver = agent.driver();
-            HostDriver.ConsoleStream stream = driver.openConsole(instanceId);
+            ConsoleStream stream = hosts.forInstance(instanceId).openConsole(instanceId);
             Channel channel = new Channel(instanceId, stream, new Scrollback(config.scrollbackBytes()));
             channels.put(instanceId, channel);
             Thread.ofVirtual().name("console-" + instanceId).start(channel::pump);
@@ -113,7 +123,7 @@ public class SerialBroker {
 
         /**
          * Records the viewer's window size and, while the viewer is the writer, gives it to the console
-         * (see {@link HostDriver.ConsoleStream#resize}). Returns whether the console took it now: not
+         * (see {@link ConsoleStream#resize}). Returns whether the console took it now: not
          * while another viewer writes, nor on a console without a window size (a VM's serial line).
          */
         boolean resize(int columns, int rows);
@@ -126,7 +136,7 @@ public class SerialBroker {
     private final class Channel {
 
         private final UUID instanceId;
-        private final HostDriver.ConsoleStream stream;
+        private final ConsoleStream stream;
         private final Scrollback scrollback;
         private final Map<Viewer, ViewerState> viewers = new ConcurrentHashMap<>();
         private volatile Viewer writer;
@@ -139,7 +149,7 @@ public class SerialBroker {
             volatile int rows;
         }
 
-        Channel(UUID instanceId, HostDriver.ConsoleStream stream, Scrollback scrollback) {
+        Channel(UUID instanceId, ConsoleStream stream, Scrollback scrollback) {
             this.instanceId = instanceId;
             this.stream = stream;
             this.scrollback = scrollback;

@@ -1,6 +1,8 @@
 package io.multiplicity.host;
 
 import io.multiplicity.common.Clock;
+import io.multiplicity.host.contract.HostDriver;
+import io.multiplicity.host.contract.HostFacts;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -16,10 +18,11 @@ import org.jboss.logging.Logger;
 
 /**
  * The host agent of this machine when it runs in-process (the single-node install): registers the
- * host with its capacity and capabilities at startup and hands out its driver.
+ * host with its capacity and capabilities at startup and holds its driver. Only {@link HostDrivers}
+ * hands the driver out.
  */
 @ApplicationScoped
-public class LocalAgent {
+class LocalAgent {
 
     private static final Logger LOG = Logger.getLogger(LocalAgent.class);
 
@@ -75,11 +78,11 @@ public class LocalAgent {
     }
 
     /** The local host's id, or null when no local agent runs. */
-    public UUID hostId() {
+    UUID hostId() {
         return hostId;
     }
 
-    public HostDriver driver() {
+    HostDriver driver() {
         return driver;
     }
 }

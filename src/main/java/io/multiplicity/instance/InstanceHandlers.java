@@ -1,9 +1,10 @@
 package io.multiplicity.instance;
 
-import io.multiplicity.host.InstanceStatus;
+import io.multiplicity.host.contract.InstanceStatus;
 import io.multiplicity.operation.OperationContext;
 import io.multiplicity.operation.OperationHandler;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import java.time.Duration;
 
@@ -22,7 +23,7 @@ public final class InstanceHandlers {
         InstanceRuntime runtime;
 
         @Inject
-        io.multiplicity.console.SerialBroker consoles;
+        Event<InstanceRunState> runState;
 
         @Override
         public boolean resumable() {
@@ -50,12 +51,12 @@ public final class InstanceHandlers {
                 throw new IllegalStateException("instance did not start: " + status.state()
                         + (status.detail() == null ? "" : " (" + status.detail() + ")"));
             }
-            consoles.watch(context.targetId());
+            runState.fire(InstanceRunState.running(context.targetId()));
         }
 
         void stop(OperationContext context, InstanceRuntime.Target target, Duration timeout) {
             runtime.state(context.targetId(), InstanceState.STOPPING, null);
-            consoles.release(context.targetId());
+            runState.fire(InstanceRunState.stopping(context.targetId()));
             InstanceStatus status = target.driver().stop(context.targetId(), timeout);
             runtime.state(context.targetId(), status.state() == InstanceStatus.State.ABSENT
                     ? InstanceState.STOPPED : InstanceRuntime.stateOf(status), null);
@@ -227,7 +228,7 @@ public final class InstanceHandlers {
             InstanceRuntime.Target target = runtime.load(context.targetId());
             runtime.state(context.targetId(), InstanceState.DELETING, null);
             context.progress(10);
-            consoles.release(context.targetId());
+            runState.fire(InstanceRunState.stopping(context.targetId()));
             target.driver().stop(context.targetId(), InstanceRuntime.stopTimeout(context.input()));
             context.progress(40);
             target.driver().destroy(context.targetId());

@@ -1,14 +1,14 @@
 package io.multiplicity.instance;
 
+import io.multiplicity.accounting.AllocationLedger;
 import io.multiplicity.catalog.Image;
 import io.multiplicity.catalog.ImageVersion;
-import io.multiplicity.accounting.AllocationLedger;
 import io.multiplicity.common.Clock;
 import io.multiplicity.event.EventService;
-import io.multiplicity.host.HostDriver;
 import io.multiplicity.host.HostDrivers;
-import io.multiplicity.host.InstanceSpec;
-import io.multiplicity.host.InstanceStatus;
+import io.multiplicity.host.contract.HostDriver;
+import io.multiplicity.host.contract.InstanceSpec;
+import io.multiplicity.host.contract.InstanceStatus;
 import io.multiplicity.network.Ipam;
 import io.multiplicity.network.TenantNetwork;
 import io.quarkus.narayana.jta.QuarkusTransaction;

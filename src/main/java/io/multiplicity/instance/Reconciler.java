@@ -1,11 +1,12 @@
 package io.multiplicity.instance;
 
-import io.multiplicity.host.HostDriver;
-import io.multiplicity.host.InstanceStatus;
-import io.multiplicity.host.LocalAgent;
+import io.multiplicity.host.HostDrivers;
+import io.multiplicity.host.contract.HostDriver;
+import io.multiplicity.host.contract.InstanceStatus;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.util.HashMap;
@@ -17,7 +18,7 @@ import java.util.UUID;
 import org.jboss.logging.Logger;
 
 /**
- * Converges what the local host runs with what the database wants: instances the host still runs
+ * Converges what each reachable host runs with what the database wants: instances the host still runs
  * after an agent restart are adopted (their state is read, not restarted), ones that died are marked
  * crashed, and leftovers of instances the database says are deleted are removed. Instances with an
  * operation under way are left to it.
@@ -28,7 +29,7 @@ public class Reconciler {
     private static final Logger LOG = Logger.getLogger(Reconciler.class);
 
     @Inject
-    LocalAgent agent;
+    HostDrivers hosts;
 
     @Inject
     InstanceRuntime runtime;
@@ -37,7 +38,7 @@ public class Reconciler {
     EntityManager em;
 
     @Inject
-    io.multiplicity.console.SerialBroker consoles;
+    Event<InstanceRunState> runState;
 
     private record Row(UUID id, String actualState, String desiredState, boolean busy, java.time.Instant updatedAt) {
     }
@@ -45,15 +46,19 @@ public class Reconciler {
     @Scheduled(every = "${multiplicity.hosts.reconcile-interval:10s}", delayed = "2s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
-        if (agent.hostId() != null) {
-            reconcile();
-        }
+        reconcile();
     }
 
-    /** One pass over the local host; returns how many instances changed state. */
+    /** One pass over every host this process reaches; returns how many instances changed state. */
     public int reconcile() {
-        UUID hostId = agent.hostId();
-        HostDriver driver = agent.driver();
+        int changed = 0;
+        for (Map.Entry<UUID, HostDriver> host : hosts.reachable().entrySet()) {
+            changed += reconcile(host.getKey(), host.getValue());
+        }
+        return changed;
+    }
+
+    private int reconcile(UUID hostId, HostDriver driver) {
         List<Row> rows = QuarkusTransaction.requiringNew().call(() -> em.createQuery(
                         "select i.id, i.actualState, i.desiredState, (select count(o) from Operation o"
                                 + " where o.targetId = i.id and o.state in ('pending', 'running')), i.updatedAt"
@@ -79,11 +84,7 @@ public class Reconciler {
             }
             InstanceStatus status = byId.getOrDefault(row.id(), InstanceStatus.absent(row.id()));
             String observed = observedState(row, status);
-            if (InstanceState.RUNNING.equals(observed)) {
-                consoles.watch(row.id());
-            } else {
-                consoles.release(row.id());
-            }
+            runState.fire(new InstanceRunState(row.id(), InstanceState.RUNNING.equals(observed)));
             if (!observed.equals(row.actualState())
                     && runtime.reconcile(row.id(), row.updatedAt(), observed, detail(status, observed))) {
                 LOG.infof("instance %s is %s on the host, was %s", row.id(), observed, row.actualState());

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.multiplicity.common.Clock;
-import io.multiplicity.host.HostDriver;
+import io.multiplicity.host.contract.InstanceUsage;
 import io.multiplicity.support.Api;
 import io.multiplicity.support.RecordingHostDriver;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -78,7 +78,7 @@ class BillingTest {
             if (minute <= 90) {
                 cpu += 1.5;
             }
-            MeteredHostProfile.USAGE.put(instance, new HostDriver.Usage(3 * GIB, 3 * GIB, 2 * GIB, 1.0,
+            MeteredHostProfile.USAGE.put(instance, new InstanceUsage(3 * GIB, 3 * GIB, 2 * GIB, 1.0,
                     512L << 20, Math.round(cpu * 1e9), 1000L * minute, 100L * minute));
             assertThat(sampler.sample()).isGreaterThanOrEqualTo(1);
             if (minute == 90) {

@@ -1,6 +1,7 @@
 package io.multiplicity.accounting;
 
-import io.multiplicity.host.HostDriver;
+import io.multiplicity.host.contract.HostDriver;
+import io.multiplicity.host.contract.InstanceUsage;
 import io.multiplicity.support.RecordingHostDriver;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public class MeteredHostProfile implements QuarkusTestProfile {
 
     /** What each instance uses, as the host will report it. */
-    public static final Map<UUID, HostDriver.Usage> USAGE = new ConcurrentHashMap<>();
+    public static final Map<UUID, InstanceUsage> USAGE = new ConcurrentHashMap<>();
 
     @Override
     public Set<Class<?>> getEnabledAlternatives() {
@@ -39,8 +40,8 @@ public class MeteredHostProfile implements QuarkusTestProfile {
         HostDriver metered() {
             return new RecordingHostDriver() {
                 @Override
-                public Usage usage(UUID instanceId) {
-                    Usage usage = STATES.containsKey(instanceId) ? USAGE.get(instanceId) : null;
+                public InstanceUsage usage(UUID instanceId) {
+                    InstanceUsage usage = STATES.containsKey(instanceId) ? USAGE.get(instanceId) : null;
                     if (usage == null) {
                         throw new UnsupportedOperationException("usage");
                     }

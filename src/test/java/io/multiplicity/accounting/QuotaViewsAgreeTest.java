@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.multiplicity.host.HostDriver;
+import io.multiplicity.host.contract.InstanceUsage;
 import io.multiplicity.support.Api;
 import io.multiplicity.support.RecordingHostDriver;
 import io.quarkus.test.junit.QuarkusTest;
@@ -86,7 +86,7 @@ class QuotaViewsAgreeTest {
             assertChange(base, restarted, 1, 3, 1024, 8);
 
             // measured use reaches both views through metering
-            MeteredHostProfile.USAGE.put(instance, new HostDriver.Usage(2 * GIB, 2 * GIB, GIB, 1.0, 300L << 20,
+            MeteredHostProfile.USAGE.put(instance, new InstanceUsage(2 * GIB, 2 * GIB, GIB, 1.0, 300L << 20,
                     12_000_000_000L, 0, 0));
             sampler.sample();
             Moment measured = settled(globex, tenants, host, agreeing);

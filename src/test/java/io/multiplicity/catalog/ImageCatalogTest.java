@@ -7,12 +7,12 @@ import static io.multiplicity.support.Tarballs.zeros;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.multiplicity.agent.HostAgent;
-import io.multiplicity.agent.JailHost;
-import io.multiplicity.agent.LinuxHostDriver;
+import io.multiplicity.agent.Agent;
+import io.multiplicity.agent.jail.JailDriver;
+import io.multiplicity.agent.jail.JailHost;
 import io.multiplicity.agent.storage.ZfsStorage;
-import io.multiplicity.host.HostDriver;
-import io.multiplicity.host.InstanceStatus;
+import io.multiplicity.host.contract.HostDriver;
+import io.multiplicity.host.contract.InstanceStatus;
 import io.multiplicity.support.Api;
 import io.multiplicity.support.LocalJailProfile;
 import io.multiplicity.support.Tarballs;
@@ -83,8 +83,8 @@ class ImageCatalogTest {
 
     @AfterAll
     static void removeHost() {
-        if (agent() instanceof HostAgent host) {
-            LinuxHostDriver jails = host.jails();
+        if (agent() instanceof Agent host) {
+            JailDriver jails = host.jails();
             for (InstanceStatus status : jails.list()) {
                 jails.destroy(status.id());
             }
@@ -97,9 +97,9 @@ class ImageCatalogTest {
         return (HostDriver) ClientProxy.unwrap(Arc.container().instance(HostDriver.class).get());
     }
 
-    static LinuxHostDriver jails() {
-        assertThat(agent()).isInstanceOf(HostAgent.class);
-        return ((HostAgent) agent()).jails();
+    static JailDriver jails() {
+        assertThat(agent()).isInstanceOf(Agent.class);
+        return ((Agent) agent()).jails();
     }
 
     /** A bootable root file system: the host's busybox image plus a file saying which build it is. */
@@ -397,7 +397,7 @@ class ImageCatalogTest {
             succeed("bob", accepted.path("id"));
             String vm = accepted.path("target");
             assertEquals("running", Api.as("bob").get("/api/v1/instances/" + vm).path("state"));
-            assertEquals("mvm", ((HostAgent) agent()).vms().hypervisorOf(UUID.fromString(vm)));
+            assertEquals("mvm", ((Agent) agent()).vms().hypervisorOf(UUID.fromString(vm)));
             delete("bob", vm);
         }
         Api.as("alice").delete("/api/v1/images/" + image).then().statusCode(204);
@@ -405,8 +405,8 @@ class ImageCatalogTest {
         Path work = Files.createTempDirectory(Path.of("target"), "disks");
         Path qcow2 = work.resolve("disk.qcow2");
         Path backed = work.resolve("backed.qcow2");
-        io.multiplicity.agent.Command.run("qemu-img", "create", "-q", "-f", "qcow2", qcow2.toString(), "32M").check();
-        io.multiplicity.agent.Command.run("qemu-img", "create", "-q", "-f", "qcow2", "-b", "/etc/passwd", "-F", "raw",
+        io.multiplicity.agent.support.Command.run("qemu-img", "create", "-q", "-f", "qcow2", qcow2.toString(), "32M").check();
+        io.multiplicity.agent.support.Command.run("qemu-img", "create", "-q", "-f", "qcow2", "-b", "/etc/passwd", "-F", "raw",
                 backed.toString()).check();
         String disks = Api.as("alice").body(Map.of("name", "disk", "kind", "vm", "os", "linux", "boot", "firmware"))
                 .post("/api/v1/images").then().statusCode(201).extract().path("id");

@@ -2,8 +2,9 @@ package io.multiplicity.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.multiplicity.host.HostDriver;
-import io.multiplicity.host.LocalAgent;
+import io.multiplicity.host.HostDrivers;
+import io.multiplicity.host.contract.ConsoleStream;
+import io.multiplicity.host.contract.HostDriver;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -143,9 +144,9 @@ class SerialBrokerTest {
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });
-        serial.agent = new LocalAgent() {
+        serial.hosts = new HostDrivers() {
             @Override
-            public HostDriver driver() {
+            public HostDriver forInstance(UUID instanceId) {
                 return driver;
             }
         };
@@ -187,7 +188,7 @@ class SerialBrokerTest {
     }
 
     /** A console whose output the test prints, which records what is typed and the window sizes it is given. */
-    private static final class FakeConsole implements HostDriver.ConsoleStream {
+    private static final class FakeConsole implements ConsoleStream {
         private final BlockingQueue<byte[]> output = new LinkedBlockingQueue<>();
         final ByteArrayOutputStream typed = new ByteArrayOutputStream();
         final List<String> sizes = new CopyOnWriteArrayList<>();

@@ -5,18 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.multiplicity.agent.Command;
-import io.multiplicity.agent.JailHost;
-import io.multiplicity.agent.LinuxHostDriver;
+import io.multiplicity.agent.Agent;
+import io.multiplicity.agent.jail.JailDriver;
+import io.multiplicity.agent.jail.JailHost;
 import io.multiplicity.agent.network.HostNetwork;
-import io.multiplicity.host.HostDriver;
-import io.multiplicity.host.InstanceStatus;
+import io.multiplicity.agent.support.Command;
+import io.multiplicity.host.contract.HostDriver;
+import io.multiplicity.host.contract.InstanceStatus;
 import io.multiplicity.support.Api;
 import io.multiplicity.support.ConsoleClient;
-import io.quarkus.test.common.http.TestHTTPResource;
 import io.multiplicity.support.LocalJailProfile;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.ClientProxy;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
@@ -60,8 +61,8 @@ class JailApiTest {
 
     @AfterAll
     static void removeHost() {
-        HostDriver driver = jailDriverOf(ClientProxy.unwrap(Arc.container().instance(HostDriver.class).get()));
-        if (driver instanceof LinuxHostDriver linux) {
+        if (ClientProxy.unwrap(Arc.container().instance(HostDriver.class).get()) instanceof Agent agent) {
+            JailDriver linux = agent.jails();
             for (InstanceStatus status : linux.list()) {
                 linux.destroy(status.id());
             }
@@ -71,14 +72,10 @@ class JailApiTest {
     }
 
     /** The jail driver inside the host agent (which also runs VMs). */
-    static HostDriver jailDriverOf(HostDriver driver) {
-        return driver instanceof io.multiplicity.agent.HostAgent agent ? agent.jails() : driver;
-    }
-
-    static LinuxHostDriver driver() {
-        HostDriver driver = jailDriverOf(ClientProxy.unwrap(Arc.container().instance(HostDriver.class).get()));
-        assertThat(driver).as("the local host runs the jail driver").isInstanceOf(LinuxHostDriver.class);
-        LinuxHostDriver linux = (LinuxHostDriver) driver;
+    static JailDriver driver() {
+        HostDriver driver = ClientProxy.unwrap(Arc.container().instance(HostDriver.class).get());
+        assertThat(driver).as("the local host runs the host agent").isInstanceOf(Agent.class);
+        JailDriver linux = ((Agent) driver).jails();
         assertThat(linux.facts().kinds()).as("host problems: " + linux.facts().problems()).contains("jail");
         return linux;
     }
@@ -96,7 +93,7 @@ class JailApiTest {
         String address = instance.path("address");
         String name = instance.path("name");
 
-        LinuxHostDriver driver = driver();
+        JailDriver driver = driver();
         assertEquals(name, driver.exec(UUID.fromString(web), "hostname").stdout().strip());
         assertThat(driver.exec(UUID.fromString(web), "ip", "-o", "-4", "addr", "show", "dev", "eth0").stdout())
                 .contains(address + "/24");
@@ -109,7 +106,7 @@ class JailApiTest {
     @Test
     @Order(2)
     void jailsOfOneTenantReachEachOtherAndAnotherTenantsDoNot() {
-        LinuxHostDriver driver = driver();
+        JailDriver driver = driver();
         String dbAddress = Api.as("bob").get("/api/v1/instances/" + db).path("address");
         String webAddress = Api.as("bob").get("/api/v1/instances/" + web).path("address");
         String intruderAddress = Api.as("dave").get("/api/v1/instances/" + intruder).path("address");
@@ -121,7 +118,7 @@ class JailApiTest {
     @Test
     @Order(3)
     void stopStartAndRestartThroughTheApi() {
-        LinuxHostDriver driver = driver();
+        JailDriver driver = driver();
         UUID id = UUID.fromString(web);
         long pid = driver.status(id).pid();
         succeed("bob", Api.as("bob").post("/api/v1/instances/" + web + "/stop"));
@@ -302,7 +299,7 @@ class JailApiTest {
     @Test
     @Order(6)
     void deleteLeavesNothingOnTheHost() {
-        LinuxHostDriver driver = driver();
+        JailDriver driver = driver();
         for (String[] owned : List.of(new String[] {"bob", web}, new String[] {"bob", db},
                 new String[] {"dave", intruder})) {
             UUID id = UUID.fromString(owned[1]);
@@ -315,13 +312,13 @@ class JailApiTest {
             assertFalse(Command.run("ip", "link", "show", HostNetwork.hostInterface(id)).ok(), "no link left");
             assertFalse(Command.run("kill", "-0", Long.toString(pid)).ok(), "no process left");
             assertFalse(java.nio.file.Files.exists(java.nio.file.Path.of("/sys/fs/cgroup/memory",
-                    LinuxHostDriver.cgroupsPath(id))), "no cgroup left");
+                    JailDriver.cgroupsPath(id))), "no cgroup left");
         }
         assertThat(driver.list()).extracting(InstanceStatus::id)
                 .doesNotContain(UUID.fromString(web), UUID.fromString(db), UUID.fromString(intruder));
     }
 
-    private static boolean ping(LinuxHostDriver driver, String from, String address) {
+    private static boolean ping(JailDriver driver, String from, String address) {
         return driver.exec(UUID.fromString(from), "ping", "-c", "1", "-W", "2", address).ok();
     }
 

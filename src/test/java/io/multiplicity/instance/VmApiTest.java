@@ -5,16 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.multiplicity.agent.Command;
-import io.multiplicity.agent.HostAgent;
-import io.multiplicity.agent.JailHost;
+import io.multiplicity.agent.Agent;
+import io.multiplicity.agent.jail.JailHost;
+import io.multiplicity.agent.support.Command;
+import io.multiplicity.agent.support.Processes;
 import io.multiplicity.agent.vm.KvmHost;
-import io.multiplicity.agent.vm.Processes;
 import io.multiplicity.agent.vm.TapDevice;
-import io.multiplicity.agent.vm.VmHostDriver;
-import io.multiplicity.host.HostDriver;
-import io.multiplicity.host.HostDriver.ConsoleStream;
-import io.multiplicity.host.InstanceStatus;
+import io.multiplicity.agent.vm.VmDriver;
+import io.multiplicity.host.contract.ConsoleStream;
+import io.multiplicity.host.contract.HostDriver;
+import io.multiplicity.host.contract.InstanceStatus;
 import io.multiplicity.support.Api;
 import io.quarkus.arc.Arc;
 import io.quarkus.arc.ClientProxy;
@@ -125,7 +125,7 @@ class VmApiTest {
             console.close();
         }
         HostDriver driver = ClientProxy.unwrap(Arc.container().instance(HostDriver.class).get());
-        if (driver instanceof HostAgent agent) {
+        if (driver instanceof Agent agent) {
             for (InstanceStatus status : agent.list()) {
                 agent.destroy(status.id());
             }
@@ -135,10 +135,10 @@ class VmApiTest {
         }
     }
 
-    static HostAgent agent() {
+    static Agent agent() {
         HostDriver driver = ClientProxy.unwrap(Arc.container().instance(HostDriver.class).get());
-        assertThat(driver).as("the local host runs the host agent").isInstanceOf(HostAgent.class);
-        HostAgent agent = (HostAgent) driver;
+        assertThat(driver).as("the local host runs the host agent").isInstanceOf(Agent.class);
+        Agent agent = (Agent) driver;
         assertThat(agent.facts().kinds()).as("host problems: " + agent.facts().problems()).contains("jail", "vm");
         return agent;
     }
@@ -146,7 +146,7 @@ class VmApiTest {
     @Test
     @Order(1)
     void aLinuxVmBootsToAShellOnItsSerialConsoleAndRunsACommand() throws Exception {
-        HostAgent agent = agent();
+        Agent agent = agent();
         System.out.println("host facts: " + agent.facts().runtimes());
         peer = JailApiTest.createRunning("bob", "peer");
         stranger = JailApiTest.createRunning("dave", "stranger");
@@ -175,7 +175,7 @@ class VmApiTest {
     @Test
     @Order(2)
     void theVmReachesItsTenantsJailButNotAnotherTenants() throws Exception {
-        HostAgent agent = agent();
+        Agent agent = agent();
         String peerAddress = Api.as("bob").get("/api/v1/instances/" + peer).path("address");
         String strangerAddress = Api.as("dave").get("/api/v1/instances/" + stranger).path("address");
         String vmAddress = Api.as("bob").get("/api/v1/instances/" + linux).path("address");
@@ -193,12 +193,12 @@ class VmApiTest {
     @Test
     @Order(3)
     void aGrownDiskIsSeenByTheRunningGuest() throws Exception {
-        HostAgent agent = agent();
+        Agent agent = agent();
         UUID id = UUID.fromString(linux);
         assertThat(console.run("cat /sys/block/vda/size", Duration.ofSeconds(20))).contains("\n2097152");
         InstanceRuntime.Target target = Arc.container().instance(InstanceRuntime.class).get().load(id);
         var spec = target.spec();
-        agent.resize(new io.multiplicity.host.InstanceSpec(spec.id(), spec.tenantId(), spec.name(), spec.kind(),
+        agent.resize(new io.multiplicity.host.contract.InstanceSpec(spec.id(), spec.tenantId(), spec.name(), spec.kind(),
                 spec.image(), spec.vcpus(), spec.memoryMiB(), 2, spec.network()));
         Path disk = agent.vms().storage().instanceMountpoint(id).resolve("disk.raw");
         assertEquals(2L << 30, Files.size(disk), "the disk file grew");
@@ -209,7 +209,7 @@ class VmApiTest {
     @Test
     @Order(4)
     void theSameApiRunsAnMvmVmWhoseConsoleShowsTheGuest() throws Exception {
-        HostAgent agent = agent();
+        Agent agent = agent();
         micro = createVm("bob", "micro", "mvm-test");
         UUID id = UUID.fromString(micro);
         assertEquals("mvm", agent.vms().hypervisorOf(id));
@@ -336,7 +336,7 @@ class VmApiTest {
     @Test
     @Order(6)
     void aKilledMonitorIsCrashedWithinSecondsAndTheRestartPolicyBringsItBack() throws Exception {
-        HostAgent agent = agent();
+        Agent agent = agent();
         UUID id = UUID.fromString(micro);
         long pid = agent.status(id).pid();
         assertThat(pid).as("the monitor's pid").isPositive();
@@ -372,8 +372,8 @@ class VmApiTest {
     @Test
     @Order(7)
     void deleteLeavesNothingOnTheHost() throws Exception {
-        HostAgent agent = agent();
-        VmHostDriver vms = agent.vms();
+        Agent agent = agent();
+        VmDriver vms = agent.vms();
         if (console != null) {
             console.close();
             console = null;

@@ -2,7 +2,7 @@ package io.multiplicity.support;
 
 import io.multiplicity.console.SerialBroker;
 import io.multiplicity.console.Viewer;
-import io.multiplicity.host.HostDriver;
+import io.multiplicity.host.contract.ConsoleStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,7 +15,7 @@ import java.util.UUID;
  * of every running instance: what tests read and type instead of opening the host's console
  * themselves (which would take it from the broker).
  */
-public final class BrokerConsole implements HostDriver.ConsoleStream {
+public final class BrokerConsole implements ConsoleStream {
 
     private final PipedInputStream output = new PipedInputStream(1 << 20);
     private final PipedOutputStream sink;

@@ -1,10 +1,10 @@
 package io.multiplicity.support;
 
-import io.multiplicity.host.HostDriver;
-import io.multiplicity.host.HostFacts;
-import io.multiplicity.host.ImageStore;
-import io.multiplicity.host.InstanceSpec;
-import io.multiplicity.host.InstanceStatus;
+import io.multiplicity.host.contract.HostDriver;
+import io.multiplicity.host.contract.HostFacts;
+import io.multiplicity.host.contract.ImageStore;
+import io.multiplicity.host.contract.InstanceSpec;
+import io.multiplicity.host.contract.InstanceStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.multiplicity.support;
 
-import io.multiplicity.host.HostDriver;
+import io.multiplicity.host.contract.HostDriver;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Alternative;

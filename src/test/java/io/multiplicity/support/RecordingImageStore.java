@@ -1,7 +1,7 @@
 package io.multiplicity.support;
 
 import io.multiplicity.agent.image.ImageArchive;
-import io.multiplicity.host.ImageStore;
+import io.multiplicity.host.contract.ImageStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;

@@ -1,7 +1,9 @@
 package io.multiplicity.agent.image;
 
 import com.github.luben.zstd.ZstdInputStream;
-import io.multiplicity.agent.Command;
+import io.multiplicity.agent.support.Command;
+import io.multiplicity.host.contract.ArchiveFormat;
+import io.multiplicity.host.contract.ImageRefused;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -67,49 +69,10 @@ public final class ImageArchive {
     public record Summary(long entries, long unpackedBytes, Set<String> files, Set<String> others) {
     }
 
-    /** Why an archive is refused; {@code code} is a stable, machine-readable reason. */
-    public static final class Refused extends RuntimeException {
-        private final String code;
-
-        public Refused(String code, String message) {
-            super(message);
-            this.code = code;
-        }
-
-        public String code() {
-            return code;
-        }
-    }
-
-    public enum Compression { NONE, GZIP, XZ, ZSTD }
-
     private ImageArchive() {
     }
 
-    /** Tells the compression from the first bytes of the file. */
-    public static Compression compression(Path archive) {
-        byte[] head = new byte[6];
-        int read;
-        try (InputStream in = Files.newInputStream(archive)) {
-            read = in.readNBytes(head, 0, head.length);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        if (read >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
-            return Compression.GZIP;
-        }
-        if (read >= 6 && (head[0] & 0xff) == 0xfd && head[1] == '7' && head[2] == 'z' && head[3] == 'X' && head[4] == 'Z'
-                && head[5] == 0) {
-            return Compression.XZ;
-        }
-        if (read >= 4 && (head[0] & 0xff) == 0x28 && (head[1] & 0xff) == 0xb5 && (head[2] & 0xff) == 0x2f
-                && (head[3] & 0xff) == 0xfd) {
-            return Compression.ZSTD;
-        }
-        return Compression.NONE;
-    }
-
-    /** Checks the whole archive and writes nothing; throws {@link Refused} with the first problem. */
+    /** Checks the whole archive and writes nothing; throws {@link ImageRefused} with the first problem. */
     public static Summary scan(Path archive, Limits limits) {
         return walk(archive, limits, null);
     }
@@ -128,7 +91,7 @@ public final class ImageArchive {
         List<Path> directories = new ArrayList<>();
         List<TarArchiveEntry> directoryEntries = new ArrayList<>();
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive), BUFFER);
-             Bounded plain = new Bounded(decompress(raw, compression(archive)));
+             Bounded plain = new Bounded(decompress(raw, ArchiveFormat.of(archive)));
              TarArchiveInputStream tar = new TarArchiveInputStream(plain)) {
             TarArchiveEntry entry;
             byte[] buffer = new byte[BUFFER];
@@ -154,7 +117,7 @@ public final class ImageArchive {
                     continue;
                 }
                 if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-                    throw new Refused("entry_conflict", "entry " + path + " would replace a directory");
+                    throw new ImageRefused("entry_conflict", "entry " + path + " would replace a directory");
                 }
                 Files.deleteIfExists(target);
                 if (entry.isSymbolicLink()) {
@@ -165,7 +128,7 @@ public final class ImageArchive {
                 if (entry.isLink()) {
                     Path source = placeWithin(root, checker.linkTarget(entry));
                     if (!Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
-                        throw new Refused("link_escape", "hard link " + path + " names no file of the archive");
+                        throw new ImageRefused("link_escape", "hard link " + path + " names no file of the archive");
                     }
                     Files.createLink(target, source);
                     continue;
@@ -203,12 +166,12 @@ public final class ImageArchive {
             for (int i = directories.size() - 1; i >= 0; i--) {
                 attributes(directories.get(i), directoryEntries.get(i));
             }
-        } catch (Refused e) {
+        } catch (ImageRefused e) {
             throw e;
         } catch (EOFException e) {
             throw truncated();
         } catch (FileAlreadyExistsException e) {
-            throw new Refused("entry_conflict", "the archive writes " + e.getFile() + " twice in a way that is refused");
+            throw new ImageRefused("entry_conflict", "the archive writes " + e.getFile() + " twice in a way that is refused");
         } catch (IOException e) {
             String message = String.valueOf(e.getMessage()).toLowerCase();
             if (message.contains("truncated") || message.contains("unexpected end") || message.contains("premature")) {
@@ -218,10 +181,10 @@ public final class ImageArchive {
                     && !message.contains("format")) {
                 throw new UncheckedIOException(e);
             }
-            throw new Refused("not_an_archive", "not a readable tar archive: " + e.getMessage());
+            throw new ImageRefused("not_an_archive", "not a readable tar archive: " + e.getMessage());
         }
         if (checker.entries == 0) {
-            throw new Refused("empty_archive", "the archive holds no entries");
+            throw new ImageRefused("empty_archive", "the archive holds no entries");
         }
         Set<String> others = new HashSet<>(checker.paths);
         others.removeAll(checker.files);
@@ -239,16 +202,16 @@ public final class ImageArchive {
         try {
             return tar.getNextEntry();
         } catch (IllegalArgumentException e) {
-            throw new Refused("not_an_archive", "not a readable tar archive: " + e.getMessage());
+            throw new ImageRefused("not_an_archive", "not a readable tar archive: " + e.getMessage());
         }
     }
 
-    private static InputStream decompress(InputStream raw, Compression compression) throws IOException {
-        return switch (compression) {
-            case GZIP -> new GZIPInputStream(raw, BUFFER);
-            case XZ -> new XZInputStream(raw);
-            case ZSTD -> new ZstdInputStream(raw);
-            case NONE -> raw;
+    private static InputStream decompress(InputStream raw, ArchiveFormat format) throws IOException {
+        return switch (format) {
+            case TAR_GZ -> new GZIPInputStream(raw, BUFFER);
+            case TAR_XZ -> new XZInputStream(raw);
+            case TAR_ZST -> new ZstdInputStream(raw);
+            case TAR -> raw;
         };
     }
 
@@ -263,8 +226,8 @@ public final class ImageArchive {
         }
     }
 
-    private static Refused truncated() {
-        return new Refused("truncated", "the archive is truncated: it ends in the middle of an entry");
+    private static ImageRefused truncated() {
+        return new ImageRefused("truncated", "the archive is truncated: it ends in the middle of an entry");
     }
 
     /**
@@ -277,12 +240,12 @@ public final class ImageArchive {
         for (int i = 0; i < parts.length - 1; i++) {
             current = current.resolve(parts[i]);
             if (Files.isSymbolicLink(current)) {
-                throw new Refused("link_escape", "entry " + path + " lies beneath the symbolic link " + root.relativize(current));
+                throw new ImageRefused("link_escape", "entry " + path + " lies beneath the symbolic link " + root.relativize(current));
             }
             if (!Files.exists(current, LinkOption.NOFOLLOW_LINKS)) {
                 Files.createDirectory(current);
             } else if (!Files.isDirectory(current, LinkOption.NOFOLLOW_LINKS)) {
-                throw new Refused("entry_conflict", "entry " + path + " lies beneath the file " + root.relativize(current));
+                throw new ImageRefused("entry_conflict", "entry " + path + " lies beneath the file " + root.relativize(current));
             }
         }
         return current.resolve(parts[parts.length - 1]);
@@ -327,7 +290,7 @@ public final class ImageArchive {
         @Override
         public int read(byte[] buffer, int offset, int length) throws IOException {
             if (left <= 0) {
-                throw new Refused("too_large", "a header of the archive is larger than " + HEADER_BUDGET
+                throw new ImageRefused("too_large", "a header of the archive is larger than " + HEADER_BUDGET
                         + " bytes, or its data runs past its size");
             }
             int read = super.read(buffer, offset, (int) Math.min(length, left));
@@ -355,13 +318,13 @@ public final class ImageArchive {
         String check(TarArchiveEntry entry) {
             String name = entry.getName();
             if (++entries > limits.maxEntries()) {
-                throw new Refused("too_many_entries", "the archive holds more than " + limits.maxEntries() + " entries");
+                throw new ImageRefused("too_many_entries", "the archive holds more than " + limits.maxEntries() + " entries");
             }
             if (entry.isGlobalPaxHeader()) {
                 return null;
             }
             if (entry.isSparse()) {
-                throw new Refused("unsupported_entry", "entry " + name + " is a sparse file; sparse entries are not accepted");
+                throw new ImageRefused("unsupported_entry", "entry " + name + " is a sparse file; sparse entries are not accepted");
             }
             String path = normalize(name);
             if (path.isEmpty()) {
@@ -371,21 +334,21 @@ public final class ImageArchive {
             for (int slash = path.indexOf('/'); slash > 0; slash = path.indexOf('/', slash + 1)) {
                 String ancestor = path.substring(0, slash);
                 if (links.contains(ancestor)) {
-                    throw new Refused("link_escape", "entry " + path + " lies beneath the symbolic link " + ancestor);
+                    throw new ImageRefused("link_escape", "entry " + path + " lies beneath the symbolic link " + ancestor);
                 }
             }
             if (entry.getLongUserId() < 0 || entry.getLongUserId() > MAX_ID || entry.getLongGroupId() < 0
                     || entry.getLongGroupId() > MAX_ID) {
-                throw new Refused("bad_owner", "entry " + path + " is owned by " + entry.getLongUserId() + ":"
+                throw new ImageRefused("bad_owner", "entry " + path + " is owned by " + entry.getLongUserId() + ":"
                         + entry.getLongGroupId() + ", outside the ids 0..65535 a jail maps");
             }
             if (entry.isSymbolicLink()) {
                 String target = entry.getLinkName();
                 if (target.isEmpty() || target.indexOf('\0') >= 0) {
-                    throw new Refused("link_escape", "symbolic link " + path + " has no valid target");
+                    throw new ImageRefused("link_escape", "symbolic link " + path + " has no valid target");
                 }
                 if (!target.startsWith("/") && climbsOut(path, target)) {
-                    throw new Refused("link_escape", "symbolic link " + path + " -> " + target + " leads out of the root");
+                    throw new ImageRefused("link_escape", "symbolic link " + path + " -> " + target + " leads out of the root");
                 }
                 links.add(path);
                 files.remove(path);
@@ -398,7 +361,7 @@ public final class ImageArchive {
             }
             if (entry.isCharacterDevice() || entry.isBlockDevice()) {
                 if (!limits.allowDeviceNodes()) {
-                    throw new Refused("device_node", "entry " + path + " is a device node; device nodes are not allowed");
+                    throw new ImageRefused("device_node", "entry " + path + " is a device node; device nodes are not allowed");
                 }
                 return path;
             }
@@ -406,10 +369,10 @@ public final class ImageArchive {
                 return path;
             }
             if (!entry.isFile()) {
-                throw new Refused("unsupported_entry", "entry " + path + " is of a type that is not accepted");
+                throw new ImageRefused("unsupported_entry", "entry " + path + " is of a type that is not accepted");
             }
             if (entry.getSize() < 0 || entry.getSize() > limits.maxUnpackedBytes() - bytes) {
-                throw new Refused("too_large", "the archive unpacks to more than " + limits.maxUnpackedBytes() + " bytes");
+                throw new ImageRefused("too_large", "the archive unpacks to more than " + limits.maxUnpackedBytes() + " bytes");
             }
             bytes += entry.getSize();
             files.add(path);
@@ -420,7 +383,7 @@ public final class ImageArchive {
         String linkTarget(TarArchiveEntry entry) {
             String target = normalize(entry.getLinkName());
             if (!files.contains(target)) {
-                throw new Refused("link_escape", "hard link " + entry.getName() + " -> " + entry.getLinkName()
+                throw new ImageRefused("link_escape", "hard link " + entry.getName() + " -> " + entry.getLinkName()
                         + " names no earlier file of the archive");
             }
             return target;
@@ -428,10 +391,10 @@ public final class ImageArchive {
 
         private static String normalize(String name) {
             if (name.indexOf('\0') >= 0) {
-                throw new Refused("bad_path", "an entry name holds a NUL byte");
+                throw new ImageRefused("bad_path", "an entry name holds a NUL byte");
             }
             if (name.startsWith("/")) {
-                throw new Refused("absolute_path", "entry " + name + " has an absolute path");
+                throw new ImageRefused("absolute_path", "entry " + name + " has an absolute path");
             }
             List<String> parts = new ArrayList<>();
             for (String part : name.split("/")) {
@@ -439,7 +402,7 @@ public final class ImageArchive {
                     continue;
                 }
                 if (part.equals("..")) {
-                    throw new Refused("path_traversal", "entry " + name + " climbs out of the root with ..");
+                    throw new ImageRefused("path_traversal", "entry " + name + " climbs out of the root with ..");
                 }
                 parts.add(part);
             }

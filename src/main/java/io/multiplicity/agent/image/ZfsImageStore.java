@@ -2,12 +2,14 @@ package io.multiplicity.agent.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.multiplicity.agent.Command;
+import io.multiplicity.agent.jail.BusyboxImageBuilder;
 import io.multiplicity.agent.jail.IdShift;
 import io.multiplicity.agent.storage.ZfsStorage;
+import io.multiplicity.agent.support.Command;
 import io.multiplicity.agent.vm.VmImage;
 import io.multiplicity.agent.vm.VmImageBuilder;
-import io.multiplicity.host.ImageStore;
+import io.multiplicity.host.contract.ImageRefused;
+import io.multiplicity.host.contract.ImageStore;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -68,15 +70,15 @@ public final class ZfsImageStore implements ImageStore {
         ImageArchive.Limits checks = new ImageArchive.Limits(limits.maxUnpackedBytes(), limits.maxEntries(), false);
         ImageArchive.Summary summary = ImageArchive.scan(archive, checks);
         if (!summary.files().contains("kernel")) {
-            throw new ImageArchive.Refused("missing_kernel", "the archive holds no file named kernel");
+            throw new ImageRefused("missing_kernel", "the archive holds no file named kernel");
         }
         if (!summary.others().isEmpty()) {
-            throw new ImageArchive.Refused("unexpected_entry", "a kernel archive holds only the regular files kernel "
+            throw new ImageRefused("unexpected_entry", "a kernel archive holds only the regular files kernel "
                     + "and initrd, not " + summary.others().iterator().next());
         }
         for (String file : summary.files()) {
             if (!Set.of("kernel", "initrd").contains(file)) {
-                throw new ImageArchive.Refused("unexpected_entry",
+                throw new ImageRefused("unexpected_entry",
                         "a kernel archive holds only the files kernel and initrd, not " + file);
             }
         }
@@ -92,7 +94,7 @@ public final class ZfsImageStore implements ImageStore {
     @Override
     public Imported importDisk(String key, int version, Path disk, String format, VmBoot boot, Limits limits) {
         if (!Set.of("raw", "qcow2").contains(format)) {
-            throw new ImageArchive.Refused("unsupported_format", "disk images are raw or qcow2, not " + format);
+            throw new ImageRefused("unsupported_format", "disk images are raw or qcow2, not " + format);
         }
         long virtualSize = checkDisk(disk, format, limits.maxUnpackedBytes());
         return write(key, version, root -> {
@@ -112,21 +114,21 @@ public final class ZfsImageStore implements ImageStore {
     private static long checkDisk(Path disk, String format, long maxBytes) {
         Command.Result info = Command.run(List.of("qemu-img", "info", "--output=json", "-f", format, disk.toString()), null);
         if (!info.ok()) {
-            throw new ImageArchive.Refused("not_a_disk", "not a " + format + " disk image: " + info.stderr().strip());
+            throw new ImageRefused("not_a_disk", "not a " + format + " disk image: " + info.stderr().strip());
         }
         JsonNode node;
         try {
             node = JSON.readTree(info.stdout());
         } catch (IOException e) {
-            throw new ImageArchive.Refused("not_a_disk", "qemu-img could not describe the disk");
+            throw new ImageRefused("not_a_disk", "qemu-img could not describe the disk");
         }
         if (node.hasNonNull("backing-filename") || node.hasNonNull("full-backing-filename")
                 || node.path("format-specific").path("data").hasNonNull("data-file")) {
-            throw new ImageArchive.Refused("external_file", "the disk refers to another file (backing or data file)");
+            throw new ImageRefused("external_file", "the disk refers to another file (backing or data file)");
         }
         long virtualSize = node.path("virtual-size").asLong(-1);
         if (virtualSize <= 0 || virtualSize > maxBytes) {
-            throw new ImageArchive.Refused("too_large", "the disk's virtual size " + virtualSize
+            throw new ImageRefused("too_large", "the disk's virtual size " + virtualSize
                     + " is more than the " + maxBytes + " bytes allowed");
         }
         return virtualSize;

@@ -1,6 +1,6 @@
 package io.multiplicity.agent.jail;
 
-import io.multiplicity.host.HostDriver;
+import io.multiplicity.host.contract.ConsoleStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,7 +19,7 @@ import java.nio.file.Path;
  * reader thread and one writer thread may use it at once. Opening a new connection replaces the
  * previous one at the keeper. Window sizes go to the keeper's control socket, when there is one.
  */
-public final class ConsoleConnection implements HostDriver.ConsoleStream {
+public final class ConsoleConnection implements ConsoleStream {
 
     /** How long the keeper may take to answer a control line. */
     private static final long CONTROL_TIMEOUT_MILLIS = 2000;

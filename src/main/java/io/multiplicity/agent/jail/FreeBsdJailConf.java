@@ -1,7 +1,7 @@
 package io.multiplicity.agent.jail;
 
-import io.multiplicity.host.InstanceSpec;
-import io.multiplicity.host.InstanceSpec.NetworkAttachment;
+import io.multiplicity.host.contract.InstanceSpec;
+import io.multiplicity.host.contract.InstanceSpec.NetworkAttachment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;

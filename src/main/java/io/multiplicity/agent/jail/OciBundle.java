@@ -2,7 +2,7 @@ package io.multiplicity.agent.jail;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.multiplicity.host.InstanceSpec;
+import io.multiplicity.host.contract.InstanceSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

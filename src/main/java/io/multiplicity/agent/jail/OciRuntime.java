@@ -2,8 +2,8 @@ package io.multiplicity.agent.jail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.multiplicity.agent.Command;
-import io.multiplicity.agent.Command.Result;
+import io.multiplicity.agent.support.Command;
+import io.multiplicity.agent.support.Command.Result;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

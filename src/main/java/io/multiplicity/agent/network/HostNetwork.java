@@ -1,8 +1,8 @@
 package io.multiplicity.agent.network;
 
-import io.multiplicity.agent.Command;
-import io.multiplicity.agent.Command.Result;
-import io.multiplicity.host.InstanceSpec.NetworkAttachment;
+import io.multiplicity.agent.support.Command;
+import io.multiplicity.agent.support.Command.Result;
+import io.multiplicity.host.contract.InstanceSpec.NetworkAttachment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;

@@ -1,7 +1,8 @@
 package io.multiplicity.agent.storage;
 
-import io.multiplicity.agent.Command;
-import io.multiplicity.agent.Command.Result;
+import io.multiplicity.agent.support.Command;
+import io.multiplicity.agent.support.Command.Result;
+import io.multiplicity.agent.support.Processes;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -104,7 +105,7 @@ public final class ZfsStorage {
             if (result.ok()) {
                 return;
             }
-            sleep(200L * (attempt + 1));
+            Processes.sleep(200L * (attempt + 1));
         }
         result.check();
     }
@@ -140,7 +141,7 @@ public final class ZfsStorage {
             if (Command.run("zpool", "list").ok()) {
                 return;
             }
-            sleep(50);
+            Processes.sleep(50);
         }
         throw new IllegalStateException("zfs-fuse started but does not answer");
     }
@@ -419,7 +420,7 @@ public final class ZfsStorage {
                 break;
             }
             Command.run("zfs", "unmount", "-f", dataset);
-            sleep(100L * (attempt + 1));
+            Processes.sleep(100L * (attempt + 1));
         }
         result.check();
     }
@@ -443,14 +444,5 @@ public final class ZfsStorage {
             throw new IllegalArgumentException("not a valid image or snapshot name: " + name);
         }
         return name;
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.multiplicity.agent.vm;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -60,6 +61,27 @@ public interface Hypervisor {
      */
     record Capabilities(boolean directKernelBoot, boolean firmware, boolean graphics, boolean hardwareAccel,
             boolean softwareEmulation) {
+
+        /** As the host's facts show them: {@code kernel-boot,firmware,graphics,kvm,tcg} (those it has). */
+        String describe() {
+            List<String> can = new ArrayList<>();
+            if (directKernelBoot) {
+                can.add("kernel-boot");
+            }
+            if (firmware) {
+                can.add("firmware");
+            }
+            if (graphics) {
+                can.add("graphics");
+            }
+            if (hardwareAccel) {
+                can.add("kvm");
+            }
+            if (softwareEmulation) {
+                can.add("tcg");
+            }
+            return String.join(",", can);
+        }
     }
 
     /**

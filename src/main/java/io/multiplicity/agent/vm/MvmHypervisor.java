@@ -1,5 +1,6 @@
 package io.multiplicity.agent.vm;
 
+import io.multiplicity.agent.support.Programs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,20 +23,7 @@ public final class MvmHypervisor implements Hypervisor {
 
     /** The configured program, else vmm-native's build output, else {@code mvm} on the PATH. */
     public static Path locate(Path configured) {
-        if (configured != null) {
-            return configured.toAbsolutePath();
-        }
-        Path built = Path.of("vmm-native", "build", "mvm").toAbsolutePath();
-        if (Files.isExecutable(built)) {
-            return built;
-        }
-        for (String directory : System.getenv().getOrDefault("PATH", "").split(":")) {
-            Path candidate = Path.of(directory.isEmpty() ? "." : directory, "mvm");
-            if (Files.isExecutable(candidate)) {
-                return candidate.toAbsolutePath();
-            }
-        }
-        return built;
+        return Programs.locate(configured, Path.of("vmm-native", "build", "mvm"), "mvm");
     }
 
     public Path program() {

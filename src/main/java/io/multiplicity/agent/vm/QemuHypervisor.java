@@ -1,6 +1,6 @@
 package io.multiplicity.agent.vm;
 
-import io.multiplicity.agent.Command;
+import io.multiplicity.agent.support.Command;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,8 +1,9 @@
 package io.multiplicity.agent.vm;
 
-import io.multiplicity.agent.Command;
 import io.multiplicity.agent.network.HostNetwork;
-import io.multiplicity.host.InstanceSpec.NetworkAttachment;
+import io.multiplicity.agent.support.Command;
+import io.multiplicity.host.contract.InstanceSpec.NetworkAttachment;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
@@ -45,6 +46,18 @@ public final class TapDevice {
         String tap = name(id);
         if (exists(tap)) {
             Command.run("ip", "link", "delete", "dev", tap);
+        }
+    }
+
+    /**
+     * A counter of the tap's host end ({@code rx_bytes}, {@code tx_bytes}, …); 0 when there is no tap.
+     * The host end receives what the guest sends and sends what the guest receives.
+     */
+    public static long counter(UUID id, String counter) {
+        try {
+            return Long.parseLong(Files.readString(Path.of("/sys/class/net", name(id), "statistics", counter)).strip());
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 

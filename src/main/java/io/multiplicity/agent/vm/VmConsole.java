@@ -1,7 +1,7 @@
 package io.multiplicity.agent.vm;
 
 import io.multiplicity.agent.jail.ConsoleConnection;
-import io.multiplicity.host.HostDriver;
+import io.multiplicity.host.contract.ConsoleStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +15,7 @@ import java.nio.file.Path;
  * A VM's serial console or VNC server, reached on the monitor's unix socket. Where the monitor
  * replays no scrollback itself (QEMU), the recent output is read from its console log first.
  */
-final class VmConsole implements HostDriver.ConsoleStream {
+final class VmConsole implements ConsoleStream {
 
     private static final int SCROLLBACK = 16 * 1024;
 

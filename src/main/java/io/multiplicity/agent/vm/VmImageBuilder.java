@@ -1,7 +1,7 @@
 package io.multiplicity.agent.vm;
 
-import io.multiplicity.agent.Command;
 import io.multiplicity.agent.storage.ZfsStorage;
+import io.multiplicity.agent.support.Command;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
@@ -28,9 +28,39 @@ public final class VmImageBuilder {
     private static final long MIB = 1L << 20;
 
     private final ZfsStorage storage;
+    private final Path tinyLinuxSource;
+    private final Path mvmTestGuest;
 
-    public VmImageBuilder(ZfsStorage storage) {
+    /**
+     * @param storage         the host's storage
+     * @param tinyLinuxSource where tiny-linux's kernel and initrd are, or are built
+     * @param mvmTestGuest    the vmm-native test guest that mvm-test boots
+     */
+    public VmImageBuilder(ZfsStorage storage, Path tinyLinuxSource, Path mvmTestGuest) {
         this.storage = storage;
+        this.tinyLinuxSource = tinyLinuxSource;
+        this.mvmTestGuest = mvmTestGuest;
+    }
+
+    /** Whether tiny-linux's kernel is there already (so building the image needs no download). */
+    public boolean tinyLinuxSourceExists() {
+        return Files.isRegularFile(tinyLinuxSource.resolve("kernel"));
+    }
+
+    /**
+     * Builds a built-in image unless it exists: tiny-linux from its kernel and initrd (made by
+     * {@code scripts/build-vm-image.sh} from Debian packages first, when they are not there yet),
+     * mvm-test from vmm-native's test guest. Any other name is not built in, and left alone.
+     */
+    public void ensure(String image) {
+        if (storage.imageVersionExists(image, VERSION)) {
+            return;
+        }
+        if (image.equals(TINY_LINUX)) {
+            ensureTinyLinux(tinyLinuxSource, Path.of("scripts", "build-vm-image.sh").toAbsolutePath());
+        } else if (image.equals(MVM_TEST)) {
+            ensureMvmTest(mvmTestGuest);
+        }
     }
 
     /**

@@ -1,10 +1,10 @@
 package io.multiplicity.agent.bench;
 
-import io.multiplicity.agent.JailHost;
-import io.multiplicity.agent.LinuxHostDriver;
+import io.multiplicity.agent.jail.JailDriver;
+import io.multiplicity.agent.jail.JailHost;
 import io.multiplicity.agent.jail.OciBundle;
-import io.multiplicity.host.InstanceSpec;
-import io.multiplicity.host.InstanceStatus;
+import io.multiplicity.host.contract.InstanceSpec;
+import io.multiplicity.host.contract.InstanceStatus;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,7 +44,7 @@ public final class JailStartBench {
             return;
         }
         try (JailHost host = new JailHost("bench", 1024)) {
-            LinuxHostDriver driver = host.start();
+            JailDriver driver = host.start();
             UUID tenant = UUID.randomUUID();
             List<InstanceSpec> jails = new ArrayList<>();
             long availableBefore = memAvailableKiB();
@@ -129,7 +129,7 @@ public final class JailStartBench {
     }
 
     /** {@code runc run -d} of one clone of the image with the jail's configuration minus console and veth. */
-    private static double[] peerRuns(JailHost host, LinuxHostDriver driver) throws Exception {
+    private static double[] peerRuns(JailHost host, JailDriver driver) throws Exception {
         UUID id = UUID.randomUUID();
         Path root = driver.storage().cloneInstance(id, "busybox", 1, 1);
         Path bundle = host.config().dataDirectory().resolve("peer");

@@ -1,9 +1,9 @@
 package io.multiplicity.agent.bench;
 
-import io.multiplicity.agent.Command;
-import io.multiplicity.agent.JailHost;
-import io.multiplicity.agent.LinuxHostDriver;
+import io.multiplicity.agent.jail.JailDriver;
+import io.multiplicity.agent.jail.JailHost;
 import io.multiplicity.agent.storage.ZfsStorage;
+import io.multiplicity.agent.support.Command;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +35,7 @@ public final class ProvisionBench {
             return;
         }
         try (JailHost host = new JailHost("provision", 64, 8)) {
-            LinuxHostDriver driver = host.start();
+            JailDriver driver = host.start();
             ZfsStorage storage = driver.storage();
             System.err.println("provision: writing a 10 MB and a 2 GB image");
             image(storage, "bench-small", SMALL);

@@ -10,6 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.multiplicity.host.contract.ArchiveFormat;
+import io.multiplicity.host.contract.ImageRefused;
 import io.multiplicity.support.Tarballs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,10 +42,10 @@ class ImageArchiveTest {
     private void refused(String reason, Consumer<TarArchiveOutputStream> body) throws IOException {
         Path archive = write(Tarballs.gzip(body));
         Path root = Files.createDirectory(work.resolve("root-" + reason + System.nanoTime()));
-        assertThatThrownBy(() -> ImageArchive.scan(archive, LIMITS)).isInstanceOf(ImageArchive.Refused.class)
-                .satisfies(e -> assertEquals(reason, ((ImageArchive.Refused) e).code(), e.getMessage()));
-        assertThatThrownBy(() -> ImageArchive.extract(archive, root, LIMITS)).isInstanceOf(ImageArchive.Refused.class)
-                .satisfies(e -> assertEquals(reason, ((ImageArchive.Refused) e).code(), e.getMessage()));
+        assertThatThrownBy(() -> ImageArchive.scan(archive, LIMITS)).isInstanceOf(ImageRefused.class)
+                .satisfies(e -> assertEquals(reason, ((ImageRefused) e).code(), e.getMessage()));
+        assertThatThrownBy(() -> ImageArchive.extract(archive, root, LIMITS)).isInstanceOf(ImageRefused.class)
+                .satisfies(e -> assertEquals(reason, ((ImageRefused) e).code(), e.getMessage()));
         assertThat(work.getParent().resolve("etc-written-by-test")).doesNotExist();
     }
 
@@ -73,19 +75,19 @@ class ImageArchiveTest {
     void everyCompressionIsReadAndToldByItsBytes() throws Exception {
         byte[] plain = Tarballs.gzip(tar -> file(tar, "a", "a"));
         Path gz = write(plain);
-        assertEquals(ImageArchive.Compression.GZIP, ImageArchive.compression(gz));
+        assertEquals(ArchiveFormat.TAR_GZ, ArchiveFormat.of(gz));
         for (String[] tool : new String[][] {{"xz", "-dc"}, {"zstd", "-dc"}}) {
             // Recompress the tar with the real tools, as a user would.
             Path tarFile = work.resolve("plain.tar");
             Process gunzip = new ProcessBuilder("gzip", "-dc", gz.toString()).redirectOutput(tarFile.toFile()).start();
             assertEquals(0, gunzip.waitFor());
-            assertEquals(ImageArchive.Compression.NONE, ImageArchive.compression(tarFile));
+            assertEquals(ArchiveFormat.TAR, ArchiveFormat.of(tarFile));
             Path compressed = work.resolve("a.tar." + tool[0]);
             Process process = new ProcessBuilder(tool[0], "-c", tarFile.toString()).redirectOutput(compressed.toFile()).start();
             assertEquals(0, process.waitFor(), tool[0]);
             assertEquals(1, ImageArchive.scan(compressed, LIMITS).entries(), tool[0]);
-            assertEquals(tool[0].equals("xz") ? ImageArchive.Compression.XZ : ImageArchive.Compression.ZSTD,
-                    ImageArchive.compression(compressed));
+            assertEquals(tool[0].equals("xz") ? ArchiveFormat.TAR_XZ : ArchiveFormat.TAR_ZST,
+                    ArchiveFormat.of(compressed));
         }
     }
 
@@ -139,9 +141,9 @@ class ImageArchiveTest {
         byte[] good = Tarballs.gzip(tar -> file(tar, "big", "x".repeat(200_000)));
         Path cut = write(Arrays.copyOf(good, good.length / 2));
         assertThatThrownBy(() -> ImageArchive.scan(cut, LIMITS))
-                .satisfies(e -> assertEquals("truncated", ((ImageArchive.Refused) e).code(), e.getMessage()));
+                .satisfies(e -> assertEquals("truncated", ((ImageRefused) e).code(), e.getMessage()));
         Path text = write("this is not a tar archive at all, just words.\n".repeat(40).getBytes(StandardCharsets.UTF_8));
-        assertThatThrownBy(() -> ImageArchive.scan(text, LIMITS)).isInstanceOf(ImageArchive.Refused.class);
+        assertThatThrownBy(() -> ImageArchive.scan(text, LIMITS)).isInstanceOf(ImageRefused.class);
     }
 
     @Test
@@ -190,7 +192,7 @@ class ImageArchiveTest {
             }
             Path archive = write(bytes.toByteArray());
             assertThatThrownBy(() -> ImageArchive.scan(archive, LIMITS))
-                    .satisfies(e -> assertEquals("too_large", ((ImageArchive.Refused) e).code(), e.getMessage()));
+                    .satisfies(e -> assertEquals("too_large", ((ImageRefused) e).code(), e.getMessage()));
         }
     }
 
@@ -256,7 +258,7 @@ class ImageArchiveTest {
             throw new IllegalStateException(e);
         }
         assertThatThrownBy(() -> ImageArchive.scan(tarFile, new ImageArchive.Limits(1L << 30, 10, false)))
-                .satisfies(e -> assertEquals("unsupported_entry", ((ImageArchive.Refused) e).code(), e.getMessage()));
+                .satisfies(e -> assertEquals("unsupported_entry", ((ImageRefused) e).code(), e.getMessage()));
         assertEquals(1, ImageArchive.scan(archive, LIMITS).entries());
     }
 
@@ -266,7 +268,7 @@ class ImageArchiveTest {
         Path outside = Files.createDirectory(work.resolve("outside"));
         Files.createSymbolicLink(root.resolve("planted"), outside);
         Path archive = write(Tarballs.gzip(tar -> file(tar, "planted/file", "x")));
-        assertThatThrownBy(() -> ImageArchive.extract(archive, root, LIMITS)).isInstanceOf(ImageArchive.Refused.class);
+        assertThatThrownBy(() -> ImageArchive.extract(archive, root, LIMITS)).isInstanceOf(ImageRefused.class);
         try (Stream<Path> files = Files.list(outside)) {
             assertThat(files).isEmpty();
         }

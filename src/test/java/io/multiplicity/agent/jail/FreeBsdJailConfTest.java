@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.multiplicity.host.InstanceSpec;
-import io.multiplicity.host.InstanceSpec.NetworkAttachment;
+import io.multiplicity.host.contract.InstanceSpec;
+import io.multiplicity.host.contract.InstanceSpec.NetworkAttachment;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.multiplicity.agent.Command;
-import io.multiplicity.agent.JailHost;
+import io.multiplicity.agent.jail.JailHost;
+import io.multiplicity.agent.support.Command;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;

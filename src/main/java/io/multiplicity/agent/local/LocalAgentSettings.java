@@ -1,4 +1,4 @@
-package io.multiplicity.host;
+package io.multiplicity.agent.local;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /** The in-process host agent of a Linux host: storage, runtime and network settings. */
 @ConfigMapping(prefix = "multiplicity.agent")
-public interface AgentSettings {
+public interface LocalAgentSettings {
 
     /** Where the agent keeps its state (pool file, jail bundles, sockets); the data directory by default. */
     Optional<Path> dataDir();

@@ -1,5 +1,10 @@
-package io.multiplicity.host;
+package io.multiplicity.agent.local;
 
+import io.multiplicity.agent.support.MachineFacts;
+import io.multiplicity.host.contract.HostDriver;
+import io.multiplicity.host.contract.HostFacts;
+import io.multiplicity.host.contract.InstanceSpec;
+import io.multiplicity.host.contract.InstanceStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -10,15 +15,15 @@ import java.util.UUID;
  * The driver of a host on which no instance runtime is available: it reports the machine's
  * capacity and that it runs nothing, so placement never chooses it, and refuses every instance.
  */
-public class NoRuntimeHostDriver implements HostDriver {
+public final class NoRuntimeDriver implements HostDriver {
 
     private final String why;
 
-    public NoRuntimeHostDriver() {
+    public NoRuntimeDriver() {
         this("no instance runtime is installed on this host");
     }
 
-    public NoRuntimeHostDriver(String why) {
+    public NoRuntimeDriver(String why) {
         this.why = why;
     }
 

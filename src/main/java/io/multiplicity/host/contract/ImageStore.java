@@ -1,4 +1,4 @@
-package io.multiplicity.host;
+package io.multiplicity.host.contract;
 
 import java.nio.file.Path;
 import java.util.List;

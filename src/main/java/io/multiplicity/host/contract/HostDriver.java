@@ -1,8 +1,5 @@
-package io.multiplicity.host;
+package io.multiplicity.host.contract;
 
-import java.io.Closeable;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -74,7 +71,7 @@ public interface HostDriver {
     }
 
     /** What the instance uses now, for metering. */
-    default Usage usage(UUID instanceId) {
+    default InstanceUsage usage(UUID instanceId) {
         throw new UnsupportedOperationException("usage");
     }
 
@@ -94,41 +91,5 @@ public interface HostDriver {
     /** The host's image store; hosts that store no images refuse. */
     default ImageStore images() {
         throw new UnsupportedOperationException("this host stores no images");
-    }
-
-    /**
-     * Readings of one instance.
-     *
-     * @param diskUsedBytes       ZFS {@code used} of its dataset (with snapshots)
-     * @param diskReferencedBytes ZFS {@code referenced}
-     * @param snapshotBytes       ZFS {@code usedbysnapshots}
-     * @param compressRatio       ZFS {@code compressratio}
-     * @param memoryBytes         memory in use now, 0 when not running
-     * @param cpuNanos            CPU time consumed since it started, 0 when not running
-     * @param networkRxBytes      bytes the instance received since it started, 0 when not running
-     * @param networkTxBytes      bytes the instance sent since it started, 0 when not running
-     */
-    record Usage(long diskUsedBytes, long diskReferencedBytes, long snapshotBytes, double compressRatio,
-            long memoryBytes, long cpuNanos, long networkRxBytes, long networkTxBytes) {
-    }
-
-    /** A console: its output to read, its input to write. Closing it leaves the instance running. */
-    interface ConsoleStream extends Closeable {
-        /** What the console prints. */
-        InputStream fromConsole();
-
-        /** What is typed into the console. */
-        OutputStream toConsole();
-
-        /**
-         * Sets the terminal's window size ({@code TIOCSWINSZ}), so that programs in the instance lay out
-         * their screen for the viewer's window. Only consoles with a window size carry it (a jail's PTY);
-         * a serial line (a VM's UART) has none, and ignores it.
-         *
-         * @return whether the console has a window size and took this one
-         */
-        default boolean resize(int columns, int rows) throws java.io.IOException {
-            return false;
-        }
     }
 }

@@ -1,6 +1,7 @@
-package io.multiplicity.agent;
+package io.multiplicity.agent.driver;
 
-import java.nio.file.Files;
+import io.multiplicity.agent.storage.ZfsStorage;
+import io.multiplicity.agent.support.Programs;
 import java.nio.file.Path;
 
 /**
@@ -78,6 +79,17 @@ public record AgentConfig(
         return dataDirectory.resolve(poolFile).normalize();
     }
 
+    /** Makes sure the pool exists (see {@link ZfsStorage#ensurePool}); returns why it cannot, or null. */
+    public String ensurePool(ZfsStorage storage) {
+        try {
+            storage.ensurePool(resolvedPoolFile(), poolSizeGiB, poolMountpoint(),
+                    dataDirectory.resolve("run").resolve("zfs-fuse.pid"));
+            return null;
+        } catch (RuntimeException e) {
+            return "ZFS not usable: " + e.getMessage();
+        }
+    }
+
     /** Where a pool the agent creates is mounted. */
     public Path poolMountpoint() {
         return dataDirectory.resolve("zfs").resolve(poolName);
@@ -95,19 +107,6 @@ public record AgentConfig(
 
     /** The console-keeper program to run. */
     public Path resolvedConsoleKeeper() {
-        if (consoleKeeper != null) {
-            return consoleKeeper.toAbsolutePath();
-        }
-        Path built = Path.of("target", "native", "console-keeper").toAbsolutePath();
-        if (Files.isExecutable(built)) {
-            return built;
-        }
-        for (String directory : System.getenv().getOrDefault("PATH", "").split(":")) {
-            Path candidate = Path.of(directory.isEmpty() ? "." : directory, "console-keeper");
-            if (Files.isExecutable(candidate)) {
-                return candidate.toAbsolutePath();
-            }
-        }
-        return built;
+        return Programs.locate(consoleKeeper, Path.of("target", "native", "console-keeper"), "console-keeper");
     }
 }

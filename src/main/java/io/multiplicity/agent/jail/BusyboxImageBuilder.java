@@ -1,8 +1,7 @@
-package io.multiplicity.agent.image;
+package io.multiplicity.agent.jail;
 
-import io.multiplicity.agent.Command;
-import io.multiplicity.agent.jail.IdShift;
 import io.multiplicity.agent.storage.ZfsStorage;
+import io.multiplicity.agent.support.Command;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;

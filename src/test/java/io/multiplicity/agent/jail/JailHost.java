@@ -1,8 +1,10 @@
-package io.multiplicity.agent;
+package io.multiplicity.agent.jail;
 
+import io.multiplicity.agent.driver.AgentConfig;
 import io.multiplicity.agent.network.HostNetwork;
-import io.multiplicity.host.InstanceSpec;
-import io.multiplicity.host.InstanceSpec.NetworkAttachment;
+import io.multiplicity.agent.support.Command;
+import io.multiplicity.host.contract.InstanceSpec;
+import io.multiplicity.host.contract.InstanceSpec.NetworkAttachment;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +26,7 @@ public final class JailHost implements AutoCloseable {
     private final Path directory;
     private final AgentConfig config;
     private final List<UUID> created = new ArrayList<>();
-    private LinuxHostDriver driver;
+    private JailDriver driver;
 
     public JailHost(String purpose, int pidsLimit) {
         this(purpose, pidsLimit, 4);
@@ -56,8 +58,8 @@ public final class JailHost implements AutoCloseable {
         return null;
     }
 
-    public LinuxHostDriver start() {
-        driver = new LinuxHostDriver(config);
+    public JailDriver start() {
+        driver = new JailDriver(config);
         if (driver.facts().problems().containsKey("jail")) {
             throw new IllegalStateException("host not ready: " + driver.facts().problems());
         }
@@ -68,7 +70,7 @@ public final class JailHost implements AutoCloseable {
         return config;
     }
 
-    public LinuxHostDriver driver() {
+    public JailDriver driver() {
         return driver;
     }
 
@@ -116,7 +118,7 @@ public final class JailHost implements AutoCloseable {
         }
     }
 
-    public static HostNetwork networkOf(LinuxHostDriver driver) {
+    public static HostNetwork networkOf(JailDriver driver) {
         return driver.network();
     }
 }

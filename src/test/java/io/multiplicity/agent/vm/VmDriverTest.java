@@ -5,13 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.multiplicity.agent.JailHost;
-import io.multiplicity.agent.LinuxHostDriver;
-import io.multiplicity.host.HostDriver.ConsoleStream;
-import io.multiplicity.host.InstanceSpec;
-import io.multiplicity.host.InstanceSpec.NetworkAttachment;
-import io.multiplicity.host.InstanceStatus;
-import io.multiplicity.host.InstanceStatus.State;
+import io.multiplicity.agent.jail.JailDriver;
+import io.multiplicity.agent.jail.JailHost;
+import io.multiplicity.agent.support.Processes;
+import io.multiplicity.host.contract.ConsoleStream;
+import io.multiplicity.host.contract.InstanceSpec;
+import io.multiplicity.host.contract.InstanceSpec.NetworkAttachment;
+import io.multiplicity.host.contract.InstanceStatus;
+import io.multiplicity.host.contract.InstanceStatus.State;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,23 +33,23 @@ import org.junit.jupiter.api.Test;
  * driver, crash detection, the restart policy, disk snapshot and resize, and a destroy that leaves
  * nothing behind. The QEMU path with a real Linux guest runs in {@code VmApiTest}.
  */
-class VmHostDriverTest {
+class VmDriverTest {
 
     static JailHost host;
-    static VmHostDriver driver;
+    static VmDriver driver;
     static VmConfig config;
 
     @BeforeAll
     static void startHost() {
         String missing = unavailableReason();
         if (missing != null) {
-            System.err.println("SKIPPED VmHostDriverTest: real VMs cannot run on this machine: " + missing);
+            System.err.println("SKIPPED VmDriverTest: real VMs cannot run on this machine: " + missing);
         }
         Assumptions.assumeTrue(missing == null, "real VMs cannot run on this machine: " + missing);
         host = new JailHost("vm-driver", 256);
-        LinuxHostDriver jails = host.start();
+        JailDriver jails = host.start();
         config = VmConfig.defaults();
-        driver = new VmHostDriver(host.config(), config, jails.storage(), jails.network());
+        driver = new VmDriver(host.config(), config, jails.storage(), jails.network());
         assertThat(driver.facts().kinds()).as("problems: " + driver.facts().problems()).contains("vm");
     }
 
@@ -74,7 +75,7 @@ class VmHostDriverTest {
         if (!KvmHost.usable()) {
             return "/dev/kvm is missing or not accessible";
         }
-        io.multiplicity.agent.Command.Result built = io.multiplicity.agent.Command.run("make", "-s", "-C",
+        io.multiplicity.agent.support.Command.Result built = io.multiplicity.agent.support.Command.run("make", "-s", "-C",
                 "vmm-native", "build/mvm", "build/guests/idle.elf");
         if (!built.ok()) {
             return "cannot build mvm and its test guests: " + built.stderr();
@@ -130,7 +131,7 @@ class VmHostDriverTest {
         assertThat(Files.readString(Path.of("/sys/class/net", TapDevice.name(id), "master", "uevent")))
                 .as("the tap is a port of the tenant bridge").contains(host.driver().network().tenantBridge(7));
 
-        try (VmHostDriver restarted = new VmHostDriver(host.config(), config, driver.storage(), driver.network())) {
+        try (VmDriver restarted = new VmDriver(host.config(), config, driver.storage(), driver.network())) {
             InstanceStatus adopted = restarted.status(id);
             assertEquals(State.RUNNING, adopted.state(), "a new agent adopts the running monitor");
             assertEquals(pid, adopted.pid(), "the same monitor, not a new one");
@@ -190,7 +191,7 @@ class VmHostDriverTest {
         return readConsole(driver, id, until, timeout);
     }
 
-    static String readConsole(VmHostDriver on, UUID id, String until, Duration timeout) throws IOException {
+    static String readConsole(VmDriver on, UUID id, String until, Duration timeout) throws IOException {
         try (ConsoleStream console = on.openConsole(id)) {
             return ConsoleReader.readUntil(console, until, timeout);
         }

@@ -1,12 +1,16 @@
 package io.multiplicity.agent;
 
+import io.multiplicity.agent.driver.InstanceDriver;
 import io.multiplicity.agent.image.ZfsImageStore;
-import io.multiplicity.agent.vm.VmHostDriver;
-import io.multiplicity.host.ImageStore;
-import io.multiplicity.host.HostDriver;
-import io.multiplicity.host.HostFacts;
-import io.multiplicity.host.InstanceSpec;
-import io.multiplicity.host.InstanceStatus;
+import io.multiplicity.agent.jail.JailDriver;
+import io.multiplicity.agent.vm.VmDriver;
+import io.multiplicity.host.contract.ConsoleStream;
+import io.multiplicity.host.contract.HostDriver;
+import io.multiplicity.host.contract.HostFacts;
+import io.multiplicity.host.contract.ImageStore;
+import io.multiplicity.host.contract.InstanceSpec;
+import io.multiplicity.host.contract.InstanceStatus;
+import io.multiplicity.host.contract.InstanceUsage;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,42 +22,46 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * The host agent of a Linux host: jails through {@link LinuxHostDriver}, VMs through
- * {@link VmHostDriver}, behind the one {@link HostDriver} contract. Calls with a spec go by its
- * kind; calls with an id go to the driver that knows the instance (VMs keep a record from their
- * provisioning on, so anything else is a jail). Facts are merged.
+ * The host agent: the whole {@link HostDriver} contract for one host, served by one
+ * {@link InstanceDriver} per kind ({@link JailDriver}, {@link VmDriver}) over the host's shared
+ * storage and networks, and the host's image store.
+ *
+ * <p>Calls with a spec go to the driver of the spec's kind; calls with an id go to the driver
+ * that has a record of the instance (VMs keep one from their provisioning on, so anything else is
+ * a jail). Facts of the drivers are merged. It is plain Java: the in-process agent of a single
+ * node wraps it for Quarkus ({@code agent.local}), a remote agent serves it over the network.
  */
-public final class HostAgent implements HostDriver, AutoCloseable {
+public final class Agent implements HostDriver, AutoCloseable {
 
-    private final LinuxHostDriver jails;
-    private final VmHostDriver vms;
+    private final JailDriver jails;
+    private final VmDriver vms;
     private final ZfsImageStore images;
 
-    public HostAgent(LinuxHostDriver jails, VmHostDriver vms) {
+    public Agent(JailDriver jails, VmDriver vms) {
         this.jails = jails;
         this.vms = vms;
-        this.images = new ZfsImageStore(jails.storage(), jails.usesUserNamespaces() ? LinuxHostDriver.ID_BASE : -1);
+        this.images = new ZfsImageStore(jails.storage(), jails.usesUserNamespaces() ? JailDriver.ID_BASE : -1);
+    }
+
+    public JailDriver jails() {
+        return jails;
+    }
+
+    public VmDriver vms() {
+        return vms;
+    }
+
+    private InstanceDriver forSpec(InstanceSpec spec) {
+        return vms.kind().equals(spec.kind()) ? vms : jails;
+    }
+
+    private InstanceDriver forId(UUID id) {
+        return vms.knows(id) ? vms : jails;
     }
 
     @Override
     public ImageStore images() {
         return images;
-    }
-
-    public LinuxHostDriver jails() {
-        return jails;
-    }
-
-    public VmHostDriver vms() {
-        return vms;
-    }
-
-    private HostDriver forSpec(InstanceSpec spec) {
-        return "vm".equals(spec.kind()) ? vms : jails;
-    }
-
-    private HostDriver forId(UUID id) {
-        return vms.knows(id) ? vms : jails;
     }
 
     @Override
@@ -128,7 +136,7 @@ public final class HostAgent implements HostDriver, AutoCloseable {
     }
 
     @Override
-    public Usage usage(UUID instanceId) {
+    public InstanceUsage usage(UUID instanceId) {
         return forId(instanceId).usage(instanceId);
     }
 

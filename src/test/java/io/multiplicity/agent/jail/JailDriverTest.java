@@ -1,15 +1,15 @@
-package io.multiplicity.agent;
+package io.multiplicity.agent.jail;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.multiplicity.agent.Command.Result;
-import io.multiplicity.agent.jail.ConsoleConnection;
-import io.multiplicity.host.InstanceSpec;
-import io.multiplicity.host.InstanceStatus;
-import io.multiplicity.host.InstanceStatus.State;
+import io.multiplicity.agent.support.Command;
+import io.multiplicity.agent.support.Command.Result;
+import io.multiplicity.host.contract.InstanceSpec;
+import io.multiplicity.host.contract.InstanceStatus;
+import io.multiplicity.host.contract.InstanceStatus.State;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,14 +38,14 @@ import org.junit.jupiter.api.Timeout;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class LinuxHostDriverTest {
+class JailDriverTest {
 
     private static final UUID ACME = UUID.randomUUID();
     private static final UUID GLOBEX = UUID.randomUUID();
     private static final int PIDS_LIMIT = 64;
 
     private JailHost host;
-    private LinuxHostDriver driver;
+    private JailDriver driver;
     private InstanceSpec alpha;
     private InstanceSpec beta;
     private InstanceSpec gamma;
@@ -54,7 +54,7 @@ class LinuxHostDriverTest {
     void startHost() {
         String reason = JailHost.unavailableReason();
         if (reason != null) {
-            System.err.println("SKIPPED LinuxHostDriverTest: " + reason);
+            System.err.println("SKIPPED JailDriverTest: " + reason);
         }
         Assumptions.assumeTrue(reason == null, reason);
         host = new JailHost("jailtest", PIDS_LIMIT);
@@ -276,7 +276,7 @@ class LinuxHostDriverTest {
     void aNewDriverAdoptsRunningJailsAndReportsCrashedOnes() throws Exception {
         long alphaPid = driver.status(alpha.id()).pid();
         long gammaPid = driver.status(gamma.id()).pid();
-        LinuxHostDriver restarted = new LinuxHostDriver(host.config());
+        JailDriver restarted = new JailDriver(host.config());
         List<InstanceStatus> listed = restarted.list();
         System.out.println("[adopt] a new driver lists " + listed);
         assertTrue(listed.contains(new InstanceStatus(alpha.id(), State.RUNNING, alphaPid, null)), listed.toString());

@@ -1,4 +1,4 @@
-package io.multiplicity.host;
+package io.multiplicity.agent.support;
 
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package io.multiplicity.agent;
+package io.multiplicity.agent.support;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,0 +1,417 @@
+package io.multiplicity.agent.jail;
+
+import io.multiplicity.agent.driver.AgentConfig;
+import io.multiplicity.agent.driver.InstanceDriver;
+import io.multiplicity.agent.jail.OciRuntime.ContainerState;
+import io.multiplicity.agent.network.HostNetwork;
+import io.multiplicity.agent.storage.DatasetUsage;
+import io.multiplicity.agent.storage.ZfsStorage;
+import io.multiplicity.agent.support.Command.Result;
+import io.multiplicity.agent.support.ImageReference;
+import io.multiplicity.agent.support.InstanceDirectories;
+import io.multiplicity.agent.support.Processes;
+import io.multiplicity.host.contract.HostFacts;
+import io.multiplicity.host.contract.InstanceSpec;
+import io.multiplicity.host.contract.InstanceStatus;
+import io.multiplicity.host.contract.InstanceStatus.State;
+import io.multiplicity.host.contract.InstanceUsage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The host agent's driver for jails on Linux: ZFS storage ({@link ZfsStorage}), an OCI runtime
+ * ({@link OciRuntime}, runc or crun), per-tenant host networking ({@link HostNetwork}) and a
+ * console keeper per running jail ({@link ConsoleKeeper}).
+ *
+ * <p>All it knows of a jail lives on disk, under {@code <data>/jails/<id>/}: the spec it was last
+ * given, the OCI bundle, whether it should be running, the keeper's pid. The runtime's own state
+ * lives under {@code <data>/run/oci}. A new driver over the same data directory (after the agent
+ * restarted) therefore finds running jails and adopts them as they are, and reports jails that
+ * should run but do not as {@link State#CRASHED}.
+ *
+ * <p>Construction prepares the host (pool, datasets, the busybox image) and never throws: what
+ * fails is reported by {@link #facts()} under {@code problems}, and instance operations then fail
+ * with that reason.
+ */
+public final class JailDriver extends InstanceDriver {
+
+    private static final int SOCKET_PATH_MAX = 100;
+
+    /** First host id of the range jails' user namespaces map (as LXD's default map, shared by jails). */
+    public static final int ID_BASE = 1 << 20;
+
+    /**
+     * What the agent records of a jail beside its spec.
+     *
+     * @param shouldRun  started and not asked to stop since
+     * @param keeperPid  its console keeper
+     * @param idBase     first host id of its user namespace, -1 without one (from its image)
+     */
+    record JailRecord(boolean shouldRun, long keeperPid, int idBase) {
+
+        JailRecord withRun(boolean run, long keeper) {
+            return new JailRecord(run, keeper, idBase);
+        }
+    }
+
+    private final AgentConfig config;
+    private final InstanceDirectories<JailRecord> jails;
+    private final OciRuntime runtime;
+    private final HostNetwork network;
+    private final ConsoleKeeper keeper;
+    private final Map<String, String> problems = new LinkedHashMap<>();
+    private final Map<String, String> runtimes = new LinkedHashMap<>();
+    private final Map<String, Integer> imageVersions = new ConcurrentHashMap<>();
+    private final Map<String, Integer> imageIdBases = new ConcurrentHashMap<>();
+    private boolean userNamespaces;
+
+    public JailDriver(AgentConfig config) {
+        super(new ZfsStorage(config.poolName()));
+        this.config = config;
+        this.jails = new InstanceDirectories<>(config.jailsDirectory(), JailRecord.class, new JailRecord(false, 0, -1));
+        this.runtime = new OciRuntime(OciRuntime.choose(config.runtime()), config.runtimeRoot());
+        this.network = new HostNetwork(config.bridge());
+        this.keeper = new ConsoleKeeper(config.resolvedConsoleKeeper());
+        prepareHost();
+    }
+
+    private void prepareHost() {
+        try {
+            Files.createDirectories(config.jailsDirectory());
+            Files.createDirectories(socketDirectory());
+        } catch (IOException e) {
+            problems.put("jail", "cannot create " + config.jailsDirectory() + ": " + e.getMessage());
+            return;
+        }
+        if (socketDirectory().toString().length() + 45 > SOCKET_PATH_MAX) {
+            problems.put("jail", "data directory path too long for unix sockets: " + config.dataDirectory());
+            return;
+        }
+        String runtimeVersion = runtime.version();
+        if (runtimeVersion != null) {
+            runtimes.put(runtime.program(), runtimeVersion);
+        }
+        runtimes.put("zfs", storage.version());
+        if (runtimeVersion == null) {
+            problems.put("jail", "OCI runtime " + runtime.program() + " not found");
+            return;
+        }
+        userNamespaces = config.userNamespaces() && userNamespacesAllowed();
+        if (config.userNamespaces() && !userNamespaces) {
+            problems.put("userns", "the host allows no user namespaces; jail root is host root");
+        }
+        if (!keeper.available()) {
+            problems.put("jail", "console-keeper not found at " + keeper.program() + " (build it: make -C src/main/c)");
+            return;
+        }
+        String pool = config.ensurePool(storage);
+        if (pool != null) {
+            problems.put("jail", pool);
+            return;
+        }
+        Optional<Path> busybox = BusyboxImageBuilder.findStaticBusybox();
+        if (busybox.isEmpty()) {
+            problems.put("image:busybox", "no static busybox on the host (install busybox-static)");
+            return;
+        }
+        try {
+            new BusyboxImageBuilder(storage, busybox.get()).ensure(userNamespaces ? ID_BASE : -1);
+        } catch (RuntimeException e) {
+            problems.put("image:busybox", "cannot build the busybox image: " + e.getMessage());
+        }
+    }
+
+    private static boolean userNamespacesAllowed() {
+        try {
+            return Long.parseLong(Files.readString(Path.of("/proc/sys/user/max_user_namespaces")).strip()) > 0;
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    public HostNetwork network() {
+        return network;
+    }
+
+    /** Whether jails built here get a user namespace (their image's files are shifted for it). */
+    public boolean usesUserNamespaces() {
+        return userNamespaces;
+    }
+
+    /** The first host id of a jail's user namespace, -1 when it runs without one. */
+    public int idBase(UUID id) {
+        return jails.record(id).idBase();
+    }
+
+    /** The OCI runtime in use ("runc" or "crun"). */
+    public String runtimeName() {
+        return runtime.program();
+    }
+
+    // ---------------------------------------------------------------- InstanceDriver
+
+    @Override
+    public String kind() {
+        return "jail";
+    }
+
+    @Override
+    public HostFacts facts() {
+        return facts(runtimes, problems);
+    }
+
+    @Override
+    public boolean knows(UUID id) {
+        return jails.knows(id);
+    }
+
+    @Override
+    protected void checkSpec(InstanceSpec spec) {
+        checkKindAndName(spec, problems.get("jail"));
+        if (spec.vcpus() < 1 || spec.memoryMiB() < 16 || spec.diskGiB() < 1) {
+            throw new IllegalArgumentException("jail needs at least 1 vCPU, 16 MiB of memory and 1 GiB of disk");
+        }
+    }
+
+    @Override
+    protected void provisionLocked(InstanceSpec spec) {
+        ImageReference image = ImageReference.parse(spec.image());
+        int version = image.version().isPresent() ? image.version().getAsInt()
+                : imageVersions.computeIfAbsent(image.name(), name -> imageVersion(image));
+        JailRecord record;
+        if (jails.knows(spec.id())) {
+            record = jails.record(spec.id());
+        } else {
+            record = new JailRecord(false, 0, imageIdBases.computeIfAbsent(image.name(), storage::imageIdBase));
+            jails.writeRecord(spec.id(), record);
+        }
+        Path root = storage.cloneInstance(spec.id(), image.name(), version, spec.diskGiB());
+        jails.writeSpec(spec);
+        OciBundle.write(jails.of(spec.id()), OciBundle.config(spec, root, cgroupsPath(spec.id()), config.pidsLimit(),
+                record.idBase()));
+    }
+
+    @Override
+    protected InstanceStatus startLocked(InstanceSpec spec) {
+        Optional<ContainerState> state = runtime.state(spec.id().toString());
+        if (state.isPresent() && state.get().running()) {
+            return statusLocked(spec.id());
+        }
+        if (state.isPresent()) {
+            runtime.delete(spec.id().toString());
+        }
+        if (!isProvisioned(spec)) {
+            provisionLocked(spec);
+        }
+        Path directory = jails.of(spec.id());
+        Path consoleSocket = socketDirectory().resolve(spec.id() + ".rt");
+        Path serveSocket = consoleSocket(spec.id());
+        JailRecord previous = jails.record(spec.id());
+        if (ConsoleKeeper.alive(previous.keeperPid())) {
+            ConsoleKeeper.stop(previous.keeperPid());
+        }
+        ConsoleKeeper.stopStrays(serveSocket);
+        jails.writeRecord(spec.id(), previous.withRun(true, 0));
+        long keeperPid = 0;
+        try {
+            keeperPid = keeper.start(consoleSocket, serveSocket, controlSocket(spec.id()), directory.resolve("console.log"),
+                    runtime.createCommand(spec.id().toString(), directory, consoleSocket, directory.resolve("init.pid")));
+            network.attach(spec.id(), Processes.readPidFile(directory.resolve("init.pid")), spec.network());
+            runtime.start(spec.id().toString());
+        } catch (RuntimeException e) {
+            jails.writeRecord(spec.id(), previous.withRun(false, 0));
+            runtime.delete(spec.id().toString());
+            network.detach(spec.id());
+            waitForKeeper(keeperPid);
+            throw e;
+        }
+        jails.writeRecord(spec.id(), previous.withRun(true, keeperPid));
+        long pid = Processes.readPidFile(directory.resolve("init.pid"));
+        if (Processes.alive(pid)) {
+            return new InstanceStatus(spec.id(), State.RUNNING, pid, null);
+        }
+        return statusLocked(spec.id());
+    }
+
+    /** Whether the jail is provisioned for exactly this spec (so starting it needs no more). */
+    private boolean isProvisioned(InstanceSpec spec) {
+        return Files.exists(jails.of(spec.id()).resolve("config.json"))
+                && jails.spec(spec.id()).filter(spec::equals).isPresent();
+    }
+
+    @Override
+    protected void stopLocked(UUID instanceId, Duration timeout) {
+        String id = instanceId.toString();
+        if (jails.knows(instanceId)) {
+            JailRecord record = jails.record(instanceId);
+            jails.writeRecord(instanceId, record.withRun(false, record.keeperPid()));
+        }
+        Optional<ContainerState> state = runtime.state(id);
+        if (state.isEmpty()) {
+            return;
+        }
+        if (state.get().running() && state.get().pid() > 0) {
+            long pid = state.get().pid();
+            if (!timeout.isZero()) {
+                runtime.kill(id, "TERM", false);
+                Processes.waitForExit(pid, timeout);
+            }
+            if (Processes.alive(pid)) {
+                runtime.kill(id, "KILL", true);
+                Processes.waitForExit(pid, Duration.ofSeconds(10));
+            }
+        }
+        runtime.delete(id);
+        network.detach(instanceId);
+        waitForKeeper(jails.record(instanceId).keeperPid());
+    }
+
+    @Override
+    protected void destroyLocked(UUID instanceId) {
+        stopLocked(instanceId, Duration.ZERO);
+        runtime.delete(instanceId.toString());
+        if (jails.knows(instanceId)) {
+            ConsoleKeeper.stop(jails.record(instanceId).keeperPid());
+        }
+        network.detach(instanceId);
+        storage.destroyInstance(instanceId);
+        jails.delete(instanceId);
+        try {
+            Files.deleteIfExists(consoleSocket(instanceId));
+            Files.deleteIfExists(socketDirectory().resolve(instanceId + ".rt"));
+            Files.deleteIfExists(controlSocket(instanceId));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    protected InstanceStatus statusLocked(UUID instanceId) {
+        return statusOf(instanceId, runtime.state(instanceId.toString()).orElse(null));
+    }
+
+    private InstanceStatus statusOf(UUID instanceId, ContainerState state) {
+        boolean known = jails.knows(instanceId);
+        if (!known && state == null) {
+            return InstanceStatus.absent(instanceId);
+        }
+        if (state != null && state.running() && Processes.alive(state.pid())) {
+            return new InstanceStatus(instanceId, State.RUNNING, state.pid(),
+                    "running".equals(state.status()) ? null : state.status());
+        }
+        if (known && jails.record(instanceId).shouldRun()) {
+            return new InstanceStatus(instanceId, State.CRASHED, 0,
+                    state == null ? "the jail is not running and its runtime has no record of it"
+                            : "the jail's init exited without being asked to stop");
+        }
+        return new InstanceStatus(instanceId, State.STOPPED, 0, null);
+    }
+
+    @Override
+    public List<InstanceStatus> list() {
+        Map<String, ContainerState> states = runtime.list();
+        List<InstanceStatus> statuses = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (UUID id : jails.ids(false)) {
+            seen.add(id.toString());
+            statuses.add(statusOf(id, states.get(id.toString())));
+        }
+        for (ContainerState state : states.values()) {
+            if (!seen.contains(state.id())) {
+                try {
+                    statuses.add(statusOf(UUID.fromString(state.id()), state));
+                } catch (IllegalArgumentException e) {
+                    // not one of ours
+                }
+            }
+        }
+        return statuses;
+    }
+
+    /** Applies the new size at once: the dataset's quota, the bundle, and a running jail's cgroup limits. */
+    @Override
+    protected void resizeLocked(InstanceSpec spec) {
+        storage.setQuota(spec.id(), spec.diskGiB());
+        provisionLocked(spec);
+        Optional<ContainerState> state = runtime.state(spec.id().toString());
+        if (state.isPresent() && state.get().running()) {
+            Path resources = jails.of(spec.id()).resolve("resources.json");
+            Map<String, Object> limits = new LinkedHashMap<>(
+                    OciBundle.resources(spec.vcpus(), spec.memoryMiB(), config.pidsLimit()));
+            limits.remove("devices");
+            InstanceDirectories.writeJson(resources, limits);
+            runtime.update(spec.id().toString(), resources);
+        }
+    }
+
+    @Override
+    public InstanceUsage usage(UUID instanceId) {
+        DatasetUsage disk = storage.usage(instanceId);
+        // The host end of the veth pair sends what the jail receives, and the reverse.
+        long received = network.hostInterfaceCounter(instanceId, "tx_bytes");
+        long sent = network.hostInterfaceCounter(instanceId, "rx_bytes");
+        return new InstanceUsage(disk.usedBytes(), disk.referencedBytes(), disk.snapshotBytes(), disk.compressRatio(),
+                CgroupReadings.memoryBytes(instanceId), CgroupReadings.cpuNanos(instanceId), received, sent);
+    }
+
+    @Override
+    public ConsoleConnection openConsole(UUID instanceId) throws IOException {
+        return ConsoleConnection.open(consoleSocket(instanceId), controlSocket(instanceId));
+    }
+
+    /** Runs a command inside a running jail (without a terminal) and returns what it printed. */
+    public Result exec(UUID instanceId, String... command) {
+        return runtime.exec(instanceId.toString(), command);
+    }
+
+    // ---------------------------------------------------------------- paths
+
+    /** The jail's cgroup (relative to each hierarchy's root). */
+    public static String cgroupsPath(UUID id) {
+        return CgroupReadings.path(id);
+    }
+
+    public Path jailDirectory(UUID id) {
+        return jails.of(id);
+    }
+
+    /** The unix socket on which the jail's console is served. */
+    public Path consoleSocket(UUID id) {
+        return socketDirectory().resolve(id + ".console");
+    }
+
+    /** The unix socket on which the jail's console keeper takes window sizes. */
+    public Path controlSocket(UUID id) {
+        return socketDirectory().resolve(id + ".ctl");
+    }
+
+    private Path socketDirectory() {
+        return config.dataDirectory().resolve("run");
+    }
+
+    private static void waitForKeeper(long pid) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (ConsoleKeeper.alive(pid) && System.nanoTime() < deadline) {
+            Processes.sleep(10);
+        }
+        if (ConsoleKeeper.alive(pid)) {
+            ConsoleKeeper.stop(pid);
+        }
+    }
+}
