@@ -33,11 +33,13 @@ import java.util.UUID;
  */
 public final class Agent implements HostDriver, AutoCloseable {
 
+    private final HostIdentity identity;
     private final JailDriver jails;
     private final VmDriver vms;
     private final ZfsImageStore images;
 
-    public Agent(JailDriver jails, VmDriver vms) {
+    public Agent(HostIdentity identity, JailDriver jails, VmDriver vms) {
+        this.identity = identity;
         this.jails = jails;
         this.vms = vms;
         this.images = new ZfsImageStore(jails.storage(), jails.usesUserNamespaces() ? JailDriver.ID_BASE : -1);
@@ -74,8 +76,14 @@ public final class Agent implements HostDriver, AutoCloseable {
         runtimes.putAll(vm.runtimes());
         Map<String, String> problems = new LinkedHashMap<>(jail.problems());
         problems.putAll(vm.problems());
-        return new HostFacts(jail.hostname(), jail.cpus(), jail.memoryMiB(), Math.max(jail.storageGiB(), vm.storageGiB()),
+        return new HostFacts(identity.read().orElse(null), jail.hostname(), jail.cpus(), jail.memoryMiB(),
+                Math.max(jail.storageGiB(), vm.storageGiB()),
                 Set.copyOf(kinds), Map.copyOf(runtimes), Map.copyOf(problems));
+    }
+
+    @Override
+    public void enroll(UUID hostId) {
+        identity.enroll(hostId);
     }
 
     @Override

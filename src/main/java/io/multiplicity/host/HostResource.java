@@ -68,6 +68,9 @@ public class HostResource {
     @Inject
     HostService service;
 
+    @Inject
+    Quarantine quarantine;
+
     @GET
     @Operation(summary = "List hosts with their capacity, overcommit ratios and allocation")
     public Map<String, List<HostView>> list() {
@@ -79,6 +82,15 @@ public class HostResource {
     @Operation(summary = "Get one host")
     public HostView get(@PathParam("id") UUID id) {
         return HostView.of(service.get(id));
+    }
+
+    @GET
+    @Path("/{id}/quarantine")
+    @Operation(summary = "Instances the host has that the database has never heard of",
+            description = "The reconciler never destroys them; their data stays where it is until an operator decides.")
+    public Map<String, List<Quarantine.Entry>> quarantine(@PathParam("id") UUID id) {
+        service.get(id);
+        return Map.of("items", quarantine.of(id));
     }
 
     @PATCH

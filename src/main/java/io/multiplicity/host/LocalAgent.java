@@ -40,19 +40,35 @@ class LocalAgent {
         }
         HostFacts facts = driver.facts();
         String name = config.localName().orElse(facts.hostname());
-        hostId = QuarkusTransaction.requiringNew().call(() -> register(name, facts));
-        LOG.infof("local host %s registered: %d CPUs, %d MiB, %d GiB storage, runs %s%s", name, facts.cpus(),
-                facts.memoryMiB(), facts.storageGiB(), facts.kinds().isEmpty() ? "nothing" : facts.kinds(),
+        Host host = QuarkusTransaction.requiringNew().call(() -> register(name, facts));
+        if (facts.hostId() == null) {
+            driver.enroll(host.id);
+            LOG.infof("local host %s enrolled with identity %s", host.name, host.id);
+        }
+        hostId = host.id;
+        LOG.infof("local host %s (%s) registered: %d CPUs, %d MiB, %d GiB storage, runs %s%s", host.name, host.id,
+                facts.cpus(), facts.memoryMiB(), facts.storageGiB(), facts.kinds().isEmpty() ? "nothing" : facts.kinds(),
                 facts.problems().isEmpty() ? "" : " (" + facts.problems() + ")");
     }
 
-    private UUID register(String name, HostFacts facts) {
-        Host host = Host.find("name", name).firstResult();
+    /**
+     * Finds the host's row by the identity the host keeps, never by its name: a renamed host, or one
+     * whose name did not resolve at boot, stays the host that holds its instances, and a database that
+     * has never heard of the host gets a row with the host's own identity. Only a host that was never
+     * enrolled (it predates host identities) is matched by name, once, and then enrolled.
+     */
+    private Host register(String name, HostFacts facts) {
+        Host host = null;
+        if (facts.hostId() != null) {
+            host = Host.findById(facts.hostId());
+        } else {
+            host = Host.find("name", name).firstResult();
+        }
         Instant now = Clock.now();
         if (host == null) {
             host = new Host();
-            host.id = UUID.randomUUID();
-            host.name = name;
+            host.id = facts.hostId() != null ? facts.hostId() : UUID.randomUUID();
+            host.name = Host.count("name", name) == 0 ? name : name + "-" + host.id.toString().substring(0, 8);
             host.state = "ready";
             host.cpuRatio = config.cpuRatio();
             host.memoryRatio = config.memoryRatio();
@@ -60,6 +76,7 @@ class LocalAgent {
             host.reservedMemoryMiB = Math.min(config.reservedMemoryMiB(), facts.memoryMiB() / 2);
             host.createdAt = now;
         }
+        Host.update("local = false where local = true and id <> ?1", host.id);
         host.local = true;
         host.cpus = facts.cpus();
         host.memoryMiB = facts.memoryMiB();
@@ -74,7 +91,7 @@ class LocalAgent {
             host.cpuRatio = BigDecimal.ONE;
         }
         host.persist();
-        return host.id;
+        return host;
     }
 
     /** The local host's id, or null when no local agent runs. */

@@ -1,6 +1,7 @@
 package io.multiplicity.instance;
 
 import io.multiplicity.host.HostDrivers;
+import io.multiplicity.host.Quarantine;
 import io.multiplicity.host.contract.HostDriver;
 import io.multiplicity.host.contract.InstanceStatus;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -9,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -21,7 +23,8 @@ import org.jboss.logging.Logger;
  * Converges what each reachable host runs with what the database wants: instances the host still runs
  * after an agent restart are adopted (their state is read, not restarted), ones that died are marked
  * crashed, and leftovers of instances the database says are deleted are removed. Instances with an
- * operation under way are left to it.
+ * operation under way are left to it. What the database has never heard of is never destroyed: it
+ * is quarantined ({@link Quarantine}) for an admin to look at.
  */
 @ApplicationScoped
 public class Reconciler {
@@ -39,6 +42,9 @@ public class Reconciler {
 
     @Inject
     Event<InstanceRunState> runState;
+
+    @Inject
+    Quarantine quarantine;
 
     private record Row(UUID id, String actualState, String desiredState, boolean busy, java.time.Instant updatedAt) {
     }
@@ -91,17 +97,47 @@ public class Reconciler {
                 changed++;
             }
         }
+        List<UUID> unknown = new ArrayList<>();
         for (InstanceStatus status : actual) {
-            if (!live.contains(status.id()) && !busy(status.id())) {
-                LOG.infof("removing leftovers of deleted instance %s", status.id());
-                try {
-                    driver.destroy(status.id());
-                } catch (RuntimeException e) {
-                    LOG.warnf("could not remove leftovers of %s: %s", status.id(), e.getMessage());
-                }
+            if (!live.contains(status.id()) && settleLeftover(hostId, driver, status)) {
+                unknown.add(status.id());
             }
         }
+        quarantine.keepOnly(hostId, unknown);
         return changed;
+    }
+
+    /**
+     * An instance the host has and the database does not list among the host's live ones. Its row,
+     * read right now, decides: a row that says deleted (and no operation on it) lets the reconciler
+     * remove the leftovers; no row at all means the database has never heard of it, and it is
+     * quarantined, never destroyed; any other row (created or moved since the pass began, or with an
+     * operation under way) is left alone. Returns whether it is quarantined.
+     */
+    private boolean settleLeftover(UUID hostId, HostDriver driver, InstanceStatus status) {
+        UUID id = status.id();
+        List<Object[]> rows = QuarkusTransaction.requiringNew().call(() -> em.createQuery(
+                        "select i.deletedAt, i.hostId, (select count(o) from Operation o where o.targetId = i.id"
+                                + " and o.state in ('pending', 'running')) from Instance i where i.id = :id", Object[].class)
+                .setParameter("id", id)
+                .getResultList());
+        if (rows.isEmpty()) {
+            quarantine.record(hostId, status);
+            return true;
+        }
+        Object[] row = rows.get(0);
+        boolean deleted = row[0] != null;
+        boolean busy = ((Number) row[2]).longValue() > 0;
+        if (!deleted || busy || !hostId.equals(row[1])) {
+            return false;
+        }
+        LOG.infof("removing leftovers of deleted instance %s", id);
+        try {
+            driver.destroy(id);
+        } catch (RuntimeException e) {
+            LOG.warnf("could not remove leftovers of %s: %s", id, e.getMessage());
+        }
+        return false;
     }
 
     private String observedState(Row row, InstanceStatus status) {
@@ -122,13 +158,5 @@ public class Reconciler {
             case InstanceState.ERROR -> "the host has no trace of this instance";
             default -> null;
         };
-    }
-
-    private boolean busy(UUID id) {
-        return QuarkusTransaction.requiringNew().call(() -> em.createQuery(
-                        "select count(o) from Operation o where o.targetId = :id and o.state in ('pending', 'running')",
-                        Long.class)
-                .setParameter("id", id)
-                .getSingleResult() > 0);
     }
 }

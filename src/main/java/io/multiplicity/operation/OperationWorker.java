@@ -158,10 +158,15 @@ public class OperationWorker {
 
     @SuppressWarnings("unchecked")
     private List<Claimed> claim(int limit) {
+        // An operation this worker still runs is never claimed again, even when its lease ran out
+        // (a heartbeat that came late under load): two runs of one handler would race each other,
+        // and the clean-up of the one that lost could undo what the other did.
         List<UUID> ids = em.createNativeQuery("select id from operations"
-                        + " where state = 'pending' or (state = 'running' and lease_until < now())"
+                        + " where (state = 'pending' or (state = 'running' and lease_until < now()))"
+                        + " and id <> all(?2)"
                         + " order by created_at limit ?1 for update skip locked", UUID.class)
                 .setParameter(1, limit)
+                .setParameter(2, running.toArray(new UUID[0]))
                 .getResultList();
         List<Claimed> claimed = new ArrayList<>();
         Instant now = Clock.now();
@@ -264,11 +269,24 @@ public class OperationWorker {
         if (handler == null) {
             return;
         }
+        if (!stillOurs(operation)) {
+            LOG.warnf("operation %s was taken over by another worker; its clean-up here is skipped", operation.id());
+            return;
+        }
         try {
             handler.afterFailure(new Context(operation), reason);
         } catch (RuntimeException e) {
             LOG.warnf(e, "clean-up after operation %s failed", operation.id());
         }
+    }
+
+    /** Whether this worker still holds the operation (a stale holder must not clean up after the new one). */
+    private boolean stillOurs(Claimed claimed) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Operation operation = em.find(Operation.class, claimed.id());
+            return operation != null && OperationState.RUNNING.equals(operation.state)
+                    && workerId.equals(operation.workerId);
+        });
     }
 
     private void count(String kind, String state) {

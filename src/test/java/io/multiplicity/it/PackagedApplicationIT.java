@@ -179,6 +179,108 @@ class PackagedApplicationIT {
         assertThat(slugs).contains(slug);
     }
 
+    /**
+     * The reconciler destroys nothing on a guess: restarted under another host name, and then
+     * against a database that has never heard of the host's instances, the panel keeps every
+     * dataset and every byte in it; the second time it shows the instances to the admin as
+     * quarantined. (It once took the renamed host for a new one and destroyed every instance.)
+     */
+    @Test
+    void restartingUnderAnotherNameOrAgainstAnEmptyDatabaseDestroysNoInstance() throws Exception {
+        String kinds = given().auth().oauth2(TestKeycloak.token("admin")).get(app.url() + "/api/v1/admin/hosts")
+                .path("items.find { it.local }.kinds").toString();
+        org.junit.jupiter.api.Assumptions.assumeTrue(kinds.contains("jail") && kinds.contains("vm"),
+                "this machine cannot run jails and VMs (see /api/v1/admin/hosts): " + kinds);
+        String host = given().auth().oauth2(TestKeycloak.token("admin")).get(app.url() + "/api/v1/admin/hosts")
+                .path("items.find { it.local }.id");
+        String suffix = UUID.randomUUID().toString().substring(0, 6);
+        String jail = created(Map.of("name", "keep-jail-" + suffix, "kind", "jail", "image", "busybox",
+                "type", "j1.nano"));
+        String vm = created(Map.of("name", "keep-vm-" + suffix, "kind", "vm", "image", vmImage(suffix),
+                "vcpus", 1, "memoryMiB", 64, "diskGiB", 1));
+        Path jailMarker = mountpoint(jail).resolve("marker");
+        Path vmMarker = mountpoint(vm).resolve("marker");
+        Files.writeString(jailMarker, "jail " + jail);
+        Files.writeString(vmMarker, "vm " + vm);
+
+        app.close();
+        app = new PackagedApplication(jdbcUrl, work.resolve("app-5.log"), Map.of("MULTIPLICITY_HOSTS_LOCAL_NAME",
+                "renamed-" + suffix, "MULTIPLICITY_HOSTS_RECONCILE_INTERVAL", "1s")).start();
+        Thread.sleep(5_000);
+        assertEquals("jail " + jail, Files.readString(jailMarker), "the jail's files are all there");
+        assertEquals("vm " + vm, Files.readString(vmMarker), "the VM's files are all there");
+        List<String> local = given().auth().oauth2(TestKeycloak.token("admin")).get(app.url() + "/api/v1/admin/hosts")
+                .path("items.findAll { it.local }.id");
+        assertEquals(List.of(host), local, "the renamed host is the same host");
+        for (String instance : List.of(jail, vm)) {
+            Response read = given().auth().oauth2(TestKeycloak.token("bob")).get(app.url() + "/api/v1/instances/" + instance);
+            assertEquals("stopped", read.path("state"), read.asString());
+        }
+
+        app.close();
+        String empty = "empty_" + suffix;
+        try (Connection connection = database.getConnection();
+             java.sql.Statement statement = connection.createStatement()) {
+            statement.execute("create database " + empty);
+        }
+        try {
+            app = new PackagedApplication(jdbcUrl.replace("/postgres", "/" + empty), work.resolve("app-6.log"),
+                    Map.of("MULTIPLICITY_HOSTS_RECONCILE_INTERVAL", "1s")).start();
+            Thread.sleep(5_000);
+            assertEquals("jail " + jail, Files.readString(jailMarker), "an empty database destroys nothing");
+            assertEquals("vm " + vm, Files.readString(vmMarker), "an empty database destroys nothing");
+            assertEquals(host, given().auth().oauth2(TestKeycloak.token("admin")).get(app.url() + "/api/v1/admin/hosts")
+                    .path("items.find { it.local }.id"), "the host keeps its identity in a database that never saw it");
+            List<String> quarantined = given().auth().oauth2(TestKeycloak.token("admin"))
+                    .get(app.url() + "/api/v1/admin/hosts/" + host + "/quarantine").then().statusCode(200).extract()
+                    .path("items.instanceId");
+            assertThat(quarantined).contains(jail, vm);
+        } finally {
+            app.close();
+            app = new PackagedApplication(jdbcUrl, work.resolve("app-7.log"), Map.of()).start();
+        }
+        for (String instance : List.of(jail, vm)) {
+            UUID delete = UUID.fromString(given().auth().oauth2(TestKeycloak.token("bob"))
+                    .delete(app.url() + "/api/v1/instances/" + instance).then().statusCode(202).extract().path("id"));
+            assertEquals("succeeded", waitFor(delete).path("state"));
+        }
+        assertThat(Files.exists(jailMarker)).as("a delete the database records does remove the data").isFalse();
+    }
+
+    /** Creates an instance without starting it and waits for it. */
+    private static String created(Map<String, Object> body) throws InterruptedException {
+        Response accepted = given().auth().oauth2(TestKeycloak.token("bob")).contentType(ContentType.JSON).body(body)
+                .post(app.url() + "/api/v1/instances");
+        assertEquals(202, accepted.statusCode(), accepted.asString());
+        Response finished = waitFor(UUID.fromString(accepted.path("id")));
+        assertEquals("succeeded", finished.path("state"), finished.asString());
+        return accepted.path("target");
+    }
+
+    /** A VM image of acme's: a 1 MiB raw disk (enough to provision; these VMs are never booted). */
+    private static String vmImage(String suffix) {
+        String name = "blank-" + suffix;
+        Response image = given().auth().oauth2(TestKeycloak.token("bob")).contentType(ContentType.JSON)
+                .body(Map.of("name", name, "kind", "vm", "os", "none", "boot", "firmware"))
+                .post(app.url() + "/api/v1/images");
+        assertThat(image.statusCode()).as(image.asString()).isIn(200, 201, 202);
+        String id = image.path("id");
+        Response version = given().auth().oauth2(TestKeycloak.token("bob")).contentType("application/octet-stream")
+                .body(new byte[1 << 20])
+                .post(app.url() + "/api/v1/images/" + id + "/versions?version=1&format=raw");
+        assertThat(version.statusCode()).as(version.asString()).isIn(200, 201, 202);
+        return name;
+    }
+
+    /** Where the instance's dataset is mounted on this machine. */
+    private static Path mountpoint(String instance) throws Exception {
+        Process zfs = new ProcessBuilder("zfs", "get", "-H", "-o", "value", "mountpoint",
+                "mpi" + PackagedApplication.SUFFIX + "/multiplicity/instances/" + instance).start();
+        String path = new String(zfs.getInputStream().readAllBytes()).strip();
+        assertEquals(0, zfs.waitFor(), "zfs get mountpoint of " + instance);
+        return Path.of(path);
+    }
+
     private static Response waitFor(UUID operation) throws InterruptedException {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
         Response response = null;

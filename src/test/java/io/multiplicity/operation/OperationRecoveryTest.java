@@ -33,6 +33,9 @@ class OperationRecoveryTest {
     @Inject
     EntityManager em;
 
+    @Inject
+    OperationWorker worker;
+
     @BeforeEach
     @AfterEach
     void reset() {
@@ -84,6 +87,33 @@ class OperationRecoveryTest {
         Response finished = waitFor(operation);
         assertEquals("succeeded", finished.path("state"));
         assertEquals(1, (int) finished.path("attempts"));
+    }
+
+    /**
+     * A heartbeat that comes late under load lets the lease of an operation this very worker runs
+     * expire; the next poll must not claim it a second time (two runs of the create handler once
+     * raced on the allocation ledger, and the loser's clean-up deleted the instance the winner had
+     * started, which let one create too many past the host's capacity).
+     */
+    @Test
+    void anOperationWhoseLeaseRanOutWhileThisWorkerRunsItIsNotClaimedAgain() {
+        String instance = createRunning("late-heartbeat");
+        RecordingHostDriver.delay = Duration.ofSeconds(3);
+        String operation = Api.as("bob").post("/api/v1/instances/" + instance + "/stop").then().statusCode(202)
+                .extract().path("id");
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+        while (!"running".equals(Api.as("bob").get("/api/v1/operations/" + operation).path("state"))) {
+            assertThat(Instant.now()).as("the stop is claimed").isBefore(deadline);
+        }
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                "update operations set lease_until = now() - interval '1 second' where id = ?1")
+                .setParameter(1, UUID.fromString(operation)).executeUpdate());
+        worker.poll();
+
+        Response finished = waitFor(operation);
+        assertEquals("succeeded", finished.path("state"), finished.asString());
+        assertEquals(1, (int) finished.path("attempts"), "run once");
+        assertEquals("stopped", Api.as("bob").get("/api/v1/instances/" + instance).path("state"));
     }
 
     @Test

@@ -23,6 +23,9 @@ public class RecordingHostDriver implements HostDriver {
     public static volatile Duration delay = Duration.ZERO;
     public static volatile String failProvisionWith;
 
+    /** The identity the in-memory host was enrolled with; it outlives the application, as a real host's does. */
+    private static volatile UUID identity;
+
     public static void reset() {
         STATES.clear();
         delay = Duration.ZERO;
@@ -38,7 +41,15 @@ public class RecordingHostDriver implements HostDriver {
 
     @Override
     public HostFacts facts() {
-        return new HostFacts("test-host", 8, 32768, 500, Set.of("jail", "vm"), Map.of("recording", "1"), Map.of());
+        return new HostFacts(identity, "test-host", 8, 32768, 500, Set.of("jail", "vm"), Map.of("recording", "1"), Map.of());
+    }
+
+    @Override
+    public void enroll(UUID hostId) {
+        if (identity != null && !identity.equals(hostId)) {
+            throw new IllegalStateException("the host is already enrolled as " + identity);
+        }
+        identity = hostId;
     }
 
     @Override

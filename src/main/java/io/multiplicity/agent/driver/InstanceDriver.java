@@ -195,7 +195,7 @@ public abstract class InstanceDriver {
                 storageGiB = 0;
             }
         }
-        return new HostFacts(MachineFacts.hostname(), MachineFacts.cpus(), MachineFacts.memoryMiB(), storageGiB,
+        return new HostFacts(null, MachineFacts.hostname(), MachineFacts.cpus(), MachineFacts.memoryMiB(), storageGiB,
                 available ? Set.of(kind()) : Set.of(), Map.copyOf(runtimes), Map.copyOf(problems));
     }
 

@@ -1,6 +1,7 @@
 package io.multiplicity.agent.local;
 
 import io.multiplicity.agent.Agent;
+import io.multiplicity.agent.HostIdentity;
 import io.multiplicity.agent.driver.AgentConfig;
 import io.multiplicity.agent.jail.JailDriver;
 import io.multiplicity.agent.vm.VmConfig;
@@ -30,10 +31,11 @@ public class LocalAgentProducer {
     HostDriver localDriver(LocalAgentSettings settings,
                            @ConfigProperty(name = "multiplicity.hosts.local-agent", defaultValue = "true") boolean localAgent,
                            @ConfigProperty(name = "multiplicity.data-dir", defaultValue = "data") Path dataDir) {
+        Path directory = settings.dataDir().orElse(dataDir);
         if (!localAgent || !System.getProperty("os.name", "").toLowerCase().contains("linux")) {
-            return new NoRuntimeDriver();
+            return new NoRuntimeDriver(new HostIdentity(directory.toAbsolutePath(), null));
         }
-        AgentConfig config = new AgentConfig(settings.dataDir().orElse(dataDir), settings.poolName(),
+        AgentConfig config = new AgentConfig(directory, settings.poolName(),
                 AgentConfig.defaults().poolFile(), settings.poolSizeGib(), settings.bridge(), settings.runtime(),
                 settings.consoleKeeper().orElse(null), settings.pidsLimit(), settings.userNamespaces());
         try {
@@ -41,10 +43,12 @@ public class LocalAgentProducer {
             VmConfig vms = new VmConfig(settings.mvm().orElse(null), settings.qemu(), settings.qemuAccel(),
                     settings.vmDriver(), VmConfig.parseImageDrivers(settings.vmImageDrivers().orElse(null)),
                     settings.vmRestartPolicy(), settings.vmImageSource().orElse(null));
-            return new Agent(jails, new VmDriver(config, vms, jails.storage(), jails.network()));
+            return new Agent(new HostIdentity(config.dataDirectory(), jails.storage()), jails,
+                    new VmDriver(config, vms, jails.storage(), jails.network()));
         } catch (RuntimeException e) {
             LOG.errorf(e, "the host agent could not prepare this host; it will run no instances");
-            return new NoRuntimeDriver("the host agent could not prepare this host: " + e.getMessage());
+            return new NoRuntimeDriver(new HostIdentity(config.dataDirectory(), null),
+                    "the host agent could not prepare this host: " + e.getMessage());
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.multiplicity.agent.local;
 
+import io.multiplicity.agent.HostIdentity;
 import io.multiplicity.agent.support.MachineFacts;
 import io.multiplicity.host.contract.HostDriver;
 import io.multiplicity.host.contract.HostFacts;
@@ -17,19 +18,27 @@ import java.util.UUID;
  */
 public final class NoRuntimeDriver implements HostDriver {
 
+    private final HostIdentity identity;
     private final String why;
 
-    public NoRuntimeDriver() {
-        this("no instance runtime is installed on this host");
+    public NoRuntimeDriver(HostIdentity identity) {
+        this(identity, "no instance runtime is installed on this host");
     }
 
-    public NoRuntimeDriver(String why) {
+    public NoRuntimeDriver(HostIdentity identity, String why) {
+        this.identity = identity;
         this.why = why;
     }
 
     @Override
+    public void enroll(UUID hostId) {
+        identity.enroll(hostId);
+    }
+
+    @Override
     public HostFacts facts() {
-        return new HostFacts(MachineFacts.hostname(), MachineFacts.cpus(), MachineFacts.memoryMiB(), 0, Set.of(),
+        return new HostFacts(identity.read().orElse(null), MachineFacts.hostname(), MachineFacts.cpus(),
+                MachineFacts.memoryMiB(), 0, Set.of(),
                 Map.of(), Map.of("jail", why, "vm", why));
     }
 

@@ -169,6 +169,21 @@ public final class ZfsStorage {
         return mountpoint(dataset);
     }
 
+    /** ZFS user property of the pool's {@code multiplicity} dataset: the identity of the host that holds it. */
+    public static final String HOST_ID_PROPERTY = "multiplicity:host-id";
+
+    /** The host identity recorded in the pool, empty when none is (or the pool is not there). */
+    public Optional<String> hostId() {
+        Result result = Command.run("zfs", "get", "-H", "-p", "-o", "value", HOST_ID_PROPERTY, root);
+        String value = result.ok() ? result.stdout().strip() : "";
+        return value.isEmpty() || value.equals("-") ? Optional.empty() : Optional.of(value);
+    }
+
+    /** Records the host identity in the pool. */
+    public void setHostId(String id) {
+        Command.run("zfs", "set", HOST_ID_PROPERTY + "=" + id, root).check();
+    }
+
     /** ZFS user property: the host id that is root of the user namespace an image's files are shifted for. */
     public static final String ID_BASE_PROPERTY = "multiplicity:idbase";
 

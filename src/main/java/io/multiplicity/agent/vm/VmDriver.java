@@ -267,11 +267,19 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
     /** Provisions the VM and returns its dataset's mountpoint. */
     private Path provisionedRoot(InstanceSpec spec) {
         ImageReference image = ImageReference.parse(spec.image());
-        if (!storage.exists(storage.instanceDataset(spec.id()))) {
+        boolean existed = storage.exists(storage.instanceDataset(spec.id()));
+        if (!existed) {
             ensureBuiltInImage(image.name());
         }
         Path root = storage.cloneInstance(spec.id(), image.name(), imageVersion(image), spec.diskGiB());
         if (!VmImage.isVmImage(root)) {
+            if (existed) {
+                // Never destroy a disk on a guess: this call did not make the dataset, and a vm.json
+                // that cannot be read now (an unmounted dataset, a slow file system) says nothing
+                // about the disk beside it.
+                throw new IllegalStateException("the VM's dataset " + storage.instanceDataset(spec.id())
+                        + " has no readable vm.json; its disk is kept as it is");
+            }
             storage.destroyInstance(spec.id());
             throw new IllegalArgumentException("image " + image.name() + " is not a VM image");
         }

@@ -14,8 +14,15 @@ import java.util.UUID;
  */
 public interface HostDriver {
 
-    /** What this host is and can do: capacity, runtimes, versions. Cheap; may be cached. */
+    /** What this host is and can do: its identity, capacity, runtimes, versions. Cheap; may be cached. */
     HostFacts facts();
+
+    /**
+     * Gives the host its identity, the id of its row in the control plane, which the host keeps
+     * and reports in {@link HostFacts#hostId()} from then on. Succeeds when the host has this
+     * identity already; refuses (IllegalStateException) a host that has another one.
+     */
+    void enroll(UUID hostId);
 
     /**
      * Creates everything the instance needs on the host (storage cloned from its image, network

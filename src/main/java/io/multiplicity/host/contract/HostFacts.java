@@ -2,10 +2,13 @@ package io.multiplicity.host.contract;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * What a host reports of itself.
  *
+ * @param hostId       the host's stable identity (its id in the control plane), kept on the host;
+ *                     null until the host is enrolled ({@link HostDriver#enroll})
  * @param hostname     the host's name
  * @param cpus         physical (logical) CPUs
  * @param memoryMiB    physical memory
@@ -15,6 +18,7 @@ import java.util.Set;
  * @param problems     why a kind is missing, e.g. "jail" → "no OCI runtime found"
  */
 public record HostFacts(
+        UUID hostId,
         String hostname,
         int cpus,
         long memoryMiB,
