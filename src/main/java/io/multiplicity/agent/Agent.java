@@ -82,6 +82,11 @@ public final class Agent implements HostDriver, AutoCloseable {
     }
 
     @Override
+    public void networkEgress(int tenantNetwork, boolean egress) {
+        jails.network().tenants().egress(jails.network().tenantBridge(tenantNetwork), egress);
+    }
+
+    @Override
     public void enroll(UUID hostId) {
         identity.enroll(hostId);
     }

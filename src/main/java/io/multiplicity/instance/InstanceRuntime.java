@@ -11,6 +11,7 @@ import io.multiplicity.host.contract.InstanceSpec;
 import io.multiplicity.host.contract.InstanceStatus;
 import io.multiplicity.network.Ipam;
 import io.multiplicity.network.TenantNetwork;
+import io.multiplicity.tenant.Tenant;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -55,8 +56,9 @@ public class InstanceRuntime {
             InstanceSpec.NetworkAttachment attachment = null;
             if (instance.networkId != null && instance.address != null) {
                 TenantNetwork network = em.find(TenantNetwork.class, instance.networkId);
+                Tenant tenant = em.find(Tenant.class, instance.tenantId);
                 attachment = new InstanceSpec.NetworkAttachment(network.vlan, instance.address,
-                        Ipam.prefixLength(network), network.gateway);
+                        Ipam.prefixLength(network), network.gateway, tenant.slug + ".internal", tenant.egress);
             }
             InstanceSpec spec = new InstanceSpec(instance.id, instance.tenantId, instance.name, instance.kind,
                     hostImage(instance), instance.vcpus, instance.memoryMiB, instance.diskGiB, attachment);

@@ -26,6 +26,10 @@ public class Tenant extends PanacheEntityBase {
     @Column(name = "plan_id", insertable = false)
     public UUID planId;
 
+    /** Its networks may reach the outside through the hosts' uplinks. */
+    @Column(nullable = false)
+    public boolean egress = true;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 

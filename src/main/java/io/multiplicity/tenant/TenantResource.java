@@ -11,6 +11,7 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -30,13 +31,20 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "admin")
 public class TenantResource {
 
-    public record TenantView(UUID id, String slug, String displayName, long instances, long users, Instant createdAt) {
+    public record TenantView(UUID id, String slug, String displayName, long instances, long users, boolean egress,
+            Instant createdAt) {
 
         static TenantView of(TenantService.TenantSummary summary) {
             Tenant tenant = summary.tenant();
             return new TenantView(tenant.id, tenant.slug, tenant.displayName, summary.instances(), summary.users(),
-                    tenant.createdAt);
+                    tenant.egress, tenant.createdAt);
         }
+    }
+
+    /**
+     * @param egress the tenant's networks may reach the outside (source NAT through the hosts' uplinks)
+     */
+    public record UpdateTenantRequest(Boolean egress) {
     }
 
     /**
@@ -63,6 +71,15 @@ public class TenantResource {
     @Operation(summary = "Get one tenant")
     public TenantView get(@PathParam("id") UUID id) {
         return TenantView.of(service.get(id));
+    }
+
+    @PATCH
+    @Path("/{id}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Change a tenant's settings",
+            description = "egress: whether its networks reach the outside; applies to its running instances at once.")
+    public Response update(@PathParam("id") UUID id, @Valid @NotNull UpdateTenantRequest request) {
+        return Accepted.of(service.update(id, request.egress()));
     }
 
     @POST

@@ -28,6 +28,9 @@ public class TenantService {
     @Inject
     AuditService audit;
 
+    @Inject
+    jakarta.enterprise.event.Event<TenantEgressChanged> egressChanged;
+
     public record TenantSummary(Tenant tenant, long instances, long users) {
     }
 
@@ -64,6 +67,22 @@ public class TenantService {
         tenant.persist();
         audit.record(tenant.id, "tenant.create", "tenant", tenant.id, "succeeded", Map.of("slug", slug));
         return operations.completed(tenant.id, "tenant.create", "tenant", tenant.id, Map.of("slug", slug));
+    }
+
+    /** Switches the tenant's egress (null leaves it); its hosts follow once the change is committed. */
+    public Operation update(UUID id, Boolean egress) {
+        Tenant tenant = Tenant.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        if (tenant == null) {
+            throw ApiException.notFound("tenant", id);
+        }
+        Map<String, Object> changes = new java.util.LinkedHashMap<>();
+        if (egress != null && egress != tenant.egress) {
+            tenant.egress = egress;
+            changes.put("egress", egress);
+            egressChanged.fire(new TenantEgressChanged(tenant.id, egress));
+        }
+        audit.record(tenant.id, "tenant.update", "tenant", tenant.id, "succeeded", changes);
+        return operations.completed(tenant.id, "tenant.update", "tenant", tenant.id, changes);
     }
 
     private Map<UUID, Long> counts(String query) {

@@ -78,7 +78,7 @@ public final class ConsoleBench {
                 Thread.sleep(3000);
             }
             app.close();
-            PackagedApplication.removeHostTraces();
+            PackagedApplication.removeHostTraces(work.resolve("data"));
             postgres.close();
         }
     }

@@ -47,6 +47,8 @@ final class PackagedApplication implements AutoCloseable {
         environment.put("MULTIPLICITY_AGENT_BRIDGE", "mpi" + SUFFIX);
         environment.put("MULTIPLICITY_AGENT_POOL_SIZE_GIB", "4");
         environment.put("MULTIPLICITY_NETWORK_POOL", "10.92.0.0/16");
+        // No test traffic leaves the machine: no uplink, no upstream resolvers.
+        environment.put("MULTIPLICITY_AGENT_UPLINK", "none");
         this.environment.putAll(extra);
     }
 
@@ -117,9 +119,10 @@ final class PackagedApplication implements AutoCloseable {
     }
 
     /** Removes the pool and the bridges the agent of these processes created. */
-    static void removeHostTraces() {
+    static void removeHostTraces(Path dataDirectory) {
         try {
-            new io.multiplicity.agent.network.HostNetwork("mpi" + SUFFIX).removeAll();
+            new io.multiplicity.agent.network.HostNetwork("mpi" + SUFFIX, dataDirectory.resolve("networks"),
+                    io.multiplicity.agent.network.TenantNetworks.Uplink.none()).removeAll();
             io.multiplicity.agent.storage.ZfsStorage storage = new io.multiplicity.agent.storage.ZfsStorage("mpi" + SUFFIX);
             storage.destroyPool();
         } catch (RuntimeException e) {

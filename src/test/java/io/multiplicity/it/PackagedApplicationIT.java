@@ -48,7 +48,7 @@ class PackagedApplicationIT {
         if (app != null) {
             app.close();
         }
-        PackagedApplication.removeHostTraces();
+        PackagedApplication.removeHostTraces(work.resolve("data"));
     }
 
     @Test

@@ -44,6 +44,17 @@ public class RecordingHostDriver implements HostDriver {
         return new HostFacts(identity, "test-host", 8, 32768, 500, Set.of("jail", "vm"), Map.of("recording", "1"), Map.of());
     }
 
+    /** The spec each instance was last provisioned or started with. */
+    public static final Map<UUID, InstanceSpec> SPECS = new ConcurrentHashMap<>();
+
+    /** The egress each tenant network was last switched to, as the host was told. */
+    public static final Map<Integer, Boolean> EGRESS = new ConcurrentHashMap<>();
+
+    @Override
+    public void networkEgress(int tenantNetwork, boolean egress) {
+        EGRESS.put(tenantNetwork, egress);
+    }
+
     @Override
     public void enroll(UUID hostId) {
         if (identity != null && !identity.equals(hostId)) {
@@ -59,6 +70,7 @@ public class RecordingHostDriver implements HostDriver {
             throw new IllegalStateException(failProvisionWith);
         }
         STATES.putIfAbsent(spec.id(), InstanceStatus.State.STOPPED);
+        SPECS.put(spec.id(), spec);
         return status(spec.id());
     }
 
@@ -66,6 +78,7 @@ public class RecordingHostDriver implements HostDriver {
     public InstanceStatus start(InstanceSpec spec) {
         pause();
         STATES.put(spec.id(), InstanceStatus.State.RUNNING);
+        SPECS.put(spec.id(), spec);
         return status(spec.id());
     }
 

@@ -1,5 +1,6 @@
 package io.multiplicity.agent.driver;
 
+import io.multiplicity.agent.network.TenantNetworks.Uplink;
 import io.multiplicity.agent.storage.ZfsStorage;
 import io.multiplicity.agent.support.Programs;
 import java.nio.file.Path;
@@ -22,6 +23,8 @@ import java.nio.file.Path;
  * @param consoleKeeper  the console-keeper program; null to look in {@code target/native} and
  *                       on the PATH
  * @param pidsLimit      maximum number of processes in one jail
+ * @param uplink         the host's way out for tenant networks with egress, and the resolvers
+ *                       their DNS forwards to
  * @param userNamespaces run each jail in its own user namespace (its root is an unprivileged id
  *                       range on the host) where the host allows user namespaces
  */
@@ -34,44 +37,51 @@ public record AgentConfig(
         String runtime,
         Path consoleKeeper,
         int pidsLimit,
-        boolean userNamespaces) {
+        boolean userNamespaces,
+        Uplink uplink) {
 
     public AgentConfig {
         if (bridge.length() > 10) {
             throw new IllegalArgumentException("bridge name longer than 10 characters: " + bridge);
         }
         dataDirectory = dataDirectory.toAbsolutePath().normalize();
+        uplink = uplink == null ? Uplink.none() : uplink;
     }
 
     /** The single-node defaults: pool {@code multiplicity} on {@code data/zfs/pool.img}. */
     public static AgentConfig defaults() {
         return new AgentConfig(Path.of("data"), "multiplicity", Path.of("zfs/pool.img"), 20, "mpbr0",
-                "auto", null, 1024, true);
+                "auto", null, 1024, true, Uplink.none());
     }
 
     public AgentConfig withDataDirectory(Path directory) {
-        return new AgentConfig(directory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, pidsLimit, userNamespaces);
+        return new AgentConfig(directory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, pidsLimit, userNamespaces, uplink);
     }
 
     public AgentConfig withPool(String name, int sizeGiB) {
-        return new AgentConfig(dataDirectory, name, poolFile, sizeGiB, bridge, runtime, consoleKeeper, pidsLimit, userNamespaces);
+        return new AgentConfig(dataDirectory, name, poolFile, sizeGiB, bridge, runtime, consoleKeeper, pidsLimit, userNamespaces, uplink);
     }
 
     public AgentConfig withBridge(String name) {
-        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, name, runtime, consoleKeeper, pidsLimit, userNamespaces);
+        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, name, runtime, consoleKeeper, pidsLimit, userNamespaces, uplink);
     }
 
     public AgentConfig withPidsLimit(int limit) {
-        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, limit, userNamespaces);
+        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, limit, userNamespaces, uplink);
     }
 
     public AgentConfig withConsoleKeeper(Path program) {
-        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, program, pidsLimit, userNamespaces);
+        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, program, pidsLimit, userNamespaces, uplink);
     }
 
     public AgentConfig withUserNamespaces(boolean enabled) {
         return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, pidsLimit,
-                enabled);
+                enabled, uplink);
+    }
+
+    public AgentConfig withUplink(Uplink changed) {
+        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, pidsLimit,
+                userNamespaces, changed);
     }
 
     /** The pool file as an absolute path. */

@@ -4,6 +4,7 @@ import io.multiplicity.agent.driver.AgentConfig;
 import io.multiplicity.agent.driver.InstanceDriver;
 import io.multiplicity.agent.jail.OciRuntime.ContainerState;
 import io.multiplicity.agent.network.HostNetwork;
+import io.multiplicity.agent.network.TenantNetworks;
 import io.multiplicity.agent.storage.DatasetUsage;
 import io.multiplicity.agent.storage.ZfsStorage;
 import io.multiplicity.agent.support.Command.Result;
@@ -82,7 +83,7 @@ public final class JailDriver extends InstanceDriver {
         this.config = config;
         this.jails = new InstanceDirectories<>(config.jailsDirectory(), JailRecord.class, new JailRecord(false, 0, -1));
         this.runtime = new OciRuntime(OciRuntime.choose(config.runtime()), config.runtimeRoot());
-        this.network = new HostNetwork(config.bridge());
+        this.network = new HostNetwork(config.bridge(), config.dataDirectory().resolve("networks"), config.uplink());
         this.keeper = new ConsoleKeeper(config.resolvedConsoleKeeper());
         prepareHost();
     }
@@ -104,6 +105,13 @@ public final class JailDriver extends InstanceDriver {
             runtimes.put(runtime.program(), runtimeVersion);
         }
         runtimes.put("zfs", storage.version());
+        runtimes.put("uplink", config.uplink().device() == null ? "none" : config.uplink().device());
+        runtimes.put("resolvers", config.uplink().resolvers().isEmpty() ? "none"
+                : String.join(",", config.uplink().resolvers()));
+        String networks = TenantNetworks.unavailableReason();
+        if (networks != null) {
+            problems.put("network", networks);
+        }
         if (runtimeVersion == null) {
             problems.put("jail", "OCI runtime " + runtime.program() + " not found");
             return;
@@ -204,7 +212,7 @@ public final class JailDriver extends InstanceDriver {
         Path root = storage.cloneInstance(spec.id(), image.name(), version, spec.diskGiB());
         jails.writeSpec(spec);
         OciBundle.write(jails.of(spec.id()), OciBundle.config(spec, root, cgroupsPath(spec.id()), config.pidsLimit(),
-                record.idBase()));
+                record.idBase(), resolvConf(spec)));
     }
 
     @Override
@@ -232,7 +240,7 @@ public final class JailDriver extends InstanceDriver {
         try {
             keeperPid = keeper.start(consoleSocket, serveSocket, controlSocket(spec.id()), directory.resolve("console.log"),
                     runtime.createCommand(spec.id().toString(), directory, consoleSocket, directory.resolve("init.pid")));
-            network.attach(spec.id(), Processes.readPidFile(directory.resolve("init.pid")), spec.network());
+            network.attach(spec.id(), spec.name(), Processes.readPidFile(directory.resolve("init.pid")), spec.network());
             runtime.start(spec.id().toString());
         } catch (RuntimeException e) {
             jails.writeRecord(spec.id(), previous.withRun(false, 0));
@@ -247,6 +255,21 @@ public final class JailDriver extends InstanceDriver {
             return new InstanceStatus(spec.id(), State.RUNNING, pid, null);
         }
         return statusLocked(spec.id());
+    }
+
+    /** Writes the jail's resolv.conf (its network's gateway resolves), or returns null for a jail with no network. */
+    private Path resolvConf(InstanceSpec spec) {
+        if (spec.network() == null || spec.network().gateway() == null || spec.network().gateway().isBlank()) {
+            return null;
+        }
+        StringBuilder text = new StringBuilder("# the tenant network's resolver (managed by the host)\n")
+                .append("nameserver ").append(spec.network().gateway()).append('\n');
+        if (spec.network().domain() != null) {
+            text.append("search ").append(spec.network().domain()).append('\n');
+        }
+        Path file = jails.of(spec.id()).resolve("resolv.conf");
+        InstanceDirectories.writeText(file, text.toString());
+        return file;
     }
 
     /** Whether the jail is provisioned for exactly this spec (so starting it needs no more). */
@@ -290,6 +313,7 @@ public final class JailDriver extends InstanceDriver {
             ConsoleKeeper.stop(jails.record(instanceId).keeperPid());
         }
         network.detach(instanceId);
+        network.leave(instanceId);
         storage.destroyInstance(instanceId);
         jails.delete(instanceId);
         try {

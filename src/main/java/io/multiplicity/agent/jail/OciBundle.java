@@ -63,13 +63,27 @@ public final class OciBundle {
      */
     public static Map<String, Object> config(InstanceSpec spec, Path root, String cgroupsPath, int pidsLimit,
             int idBase) {
+        return config(spec, root, cgroupsPath, pidsLimit, idBase, null);
+    }
+
+    /**
+     * The configuration of one jail whose {@code /etc/resolv.conf} is {@code resolvConf} on the host
+     * (bound read-only: the platform manages the jail's resolver, its tenant network's gateway).
+     */
+    public static Map<String, Object> config(InstanceSpec spec, Path root, String cgroupsPath, int pidsLimit,
+            int idBase, Path resolvConf) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("ociVersion", "1.0.2");
         config.put("process", process(spec));
         config.put("root", Map.of("path", root.toString(), "readonly", false));
         config.put("hostname", spec.name());
         boolean userNamespace = idBase >= 0;
-        config.put("mounts", mounts(userNamespace));
+        List<Map<String, Object>> mounts = mounts(userNamespace);
+        if (resolvConf != null) {
+            mounts.add(mount("/etc/resolv.conf", "bind", resolvConf.toString(),
+                    List.of("rbind", "ro", "nosuid", "nodev", "noexec")));
+        }
+        config.put("mounts", mounts);
         Map<String, Object> linux = new LinkedHashMap<>();
         List<Map<String, Object>> namespaces = new ArrayList<>(List.of(
                 Map.of("type", "pid"), Map.of("type", "mount"), Map.of("type", "uts"), Map.of("type", "ipc"),

@@ -4,6 +4,7 @@ import io.multiplicity.agent.Agent;
 import io.multiplicity.agent.HostIdentity;
 import io.multiplicity.agent.driver.AgentConfig;
 import io.multiplicity.agent.jail.JailDriver;
+import io.multiplicity.agent.network.TenantNetworks.Uplink;
 import io.multiplicity.agent.vm.VmConfig;
 import io.multiplicity.agent.vm.VmDriver;
 import io.multiplicity.host.contract.HostDriver;
@@ -37,7 +38,8 @@ public class LocalAgentProducer {
         }
         AgentConfig config = new AgentConfig(directory, settings.poolName(),
                 AgentConfig.defaults().poolFile(), settings.poolSizeGib(), settings.bridge(), settings.runtime(),
-                settings.consoleKeeper().orElse(null), settings.pidsLimit(), settings.userNamespaces());
+                settings.consoleKeeper().orElse(null), settings.pidsLimit(), settings.userNamespaces(),
+                Uplink.of(settings.uplink(), settings.resolvers().orElse(null)));
         try {
             JailDriver jails = new JailDriver(config);
             VmConfig vms = new VmConfig(settings.mvm().orElse(null), settings.qemu(), settings.qemuAccel(),

@@ -24,6 +24,16 @@ public interface LocalAgentSettings {
     @WithDefault("mpbr0")
     String bridge();
 
+    /**
+     * The interface tenant networks with egress leave by (source NAT to its address): {@code auto}
+     * (the default route's interface), {@code none} (no egress on this host) or an interface name.
+     */
+    @WithDefault("auto")
+    String uplink();
+
+    /** The resolvers the tenant networks' DNS forwards to; the host's own (/etc/resolv.conf) when unset. */
+    Optional<java.util.List<String>> resolvers();
+
     /** OCI runtime: auto (crun where cgroup v2 is unified, else runc), runc or crun. */
     @WithDefault("auto")
     String runtime();

@@ -31,6 +31,11 @@ public final class NoRuntimeDriver implements HostDriver {
     }
 
     @Override
+    public void networkEgress(int tenantNetwork, boolean egress) {
+        // it has no networks
+    }
+
+    @Override
     public void enroll(UUID hostId) {
         identity.enroll(hostId);
     }

@@ -31,10 +31,42 @@ public final class HostNetwork {
 
     private final String prefix;
     private final java.util.Set<String> readyBridges = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final TenantNetworks tenants;
 
-    /** @param bridgePrefix the configured bridge name, at most 10 characters */
-    public HostNetwork(String bridgePrefix) {
+    /**
+     * @param bridgePrefix   the configured bridge name, at most 10 characters
+     * @param stateDirectory where the tenant networks' state and dnsmasq files live
+     * @param uplink         the host's way out
+     */
+    public HostNetwork(String bridgePrefix, java.nio.file.Path stateDirectory, TenantNetworks.Uplink uplink) {
         this.prefix = bridgePrefix;
+        this.tenants = new TenantNetworks(stateDirectory, bridgePrefix, uplink);
+    }
+
+    /** The tenant networks' resolvers, DHCP and nftables rules. */
+    public TenantNetworks tenants() {
+        return tenants;
+    }
+
+    /**
+     * Puts an instance on its tenant network's DNS (as {@code <name>.<domain>}) and, given a MAC, a
+     * static DHCP lease; applies the network's egress.
+     */
+    public void join(UUID id, String name, String mac, NetworkAttachment network) {
+        if (network != null) {
+            tenants.join(tenantBridge(network.tenantNetwork()), id, name, mac, network);
+        }
+    }
+
+    /** Takes a destroyed instance off its network; a network left empty loses its resolver, rules and bridge. */
+    public synchronized void leave(UUID id) {
+        String emptied = tenants.leave(id);
+        if (emptied != null) {
+            readyBridges.removeIf(ready -> ready.startsWith(emptied + " "));
+            if (linkExists(emptied)) {
+                Command.run("ip", "link", "delete", "dev", emptied);
+            }
+        }
     }
 
     /** The bridge of a tenant network. */
@@ -59,7 +91,7 @@ public final class HostNetwork {
      * started) into its tenant bridge with a veth pair, creating the bridge, the gateway address
      * and the isolation rules if needed. Replaces a pair left from an earlier run.
      */
-    public void attach(UUID id, long pid, NetworkAttachment network) {
+    public void attach(UUID id, String name, long pid, NetworkAttachment network) {
         if (network == null) {
             return;
         }
@@ -72,6 +104,7 @@ public final class HostNetwork {
         batch.add("link add " + hostSide + " type veth peer name eth0 netns " + pid);
         batch.add("link set " + hostSide + " master " + bridge + " up");
         Command.run(List.of("ip", "-batch", "-"), String.join("\n", batch) + "\n").check();
+        join(id, name, null, network);
     }
 
     private static boolean linkExists(String name) {
@@ -148,6 +181,7 @@ public final class HostNetwork {
 
     /** Removes every tenant bridge with no ports left and the isolation chain (tests, uninstall). */
     public void removeAll() {
+        tenants.removeAll();
         for (String line : Command.check("ip", "-o", "link", "show", "type", "bridge").lines().toList()) {
             String[] parts = line.split(":\\s+");
             if (parts.length > 1 && parts[1].startsWith(prefix + "v")) {

@@ -426,7 +426,7 @@ public final class ZfsStorage {
     /** zfs-fuse can answer "dataset is busy" once for a dataset just unmounted: unmount and retry. */
     private static void retryBusy(List<String> command, String dataset) {
         Result result = null;
-        for (int attempt = 0; attempt < 5; attempt++) {
+        for (int attempt = 0; attempt < 8; attempt++) {
             result = Command.run(command, null);
             if (result.ok()) {
                 return;

@@ -111,7 +111,24 @@ public final class InstanceDirectories<R> {
 
     /** Removes the instance's directory and all it holds; nothing when it is gone already. */
     public void delete(UUID id) {
-        Path directory = of(id);
+        deleteTree(of(id));
+    }
+
+    /** Writes a text file (mode 0644) through a temporary file and an atomic rename. */
+    public static void writeText(Path file, String text) {
+        try {
+            Files.createDirectories(file.getParent());
+            Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.writeString(temporary, text);
+            Files.setPosixFilePermissions(temporary, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Removes a directory and all it holds; nothing when it is gone already. */
+    public static void deleteTree(Path directory) {
         if (!Files.exists(directory)) {
             return;
         }

@@ -324,6 +324,7 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
         String tap = null;
         if (spec.network() != null) {
             tap = TapDevice.attach(network, id, spec.network());
+            network.join(id, spec.name(), TapDevice.mac(id), spec.network());
         }
         Hypervisor.Launch launch = files.launch(spec, image, root, tap, record.accel());
         files.clearSockets(id);
@@ -372,6 +373,7 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
         stopLocked(id, Duration.ZERO);
         crashes.forget(id);
         TapDevice.detach(id);
+        network.leave(id);
         storage.destroyInstance(id);
         vms.delete(id);
         files.clearSockets(id);

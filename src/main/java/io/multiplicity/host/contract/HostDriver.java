@@ -95,6 +95,12 @@ public interface HostDriver {
         throw new UnsupportedOperationException("console");
     }
 
+    /**
+     * Lets a tenant network of this host reach the outside through the host's uplink (source NAT),
+     * or stops it, at once for its running instances; nothing when the host has no such network.
+     */
+    void networkEgress(int tenantNetwork, boolean egress);
+
     /** The host's image store; hosts that store no images refuse. */
     default ImageStore images() {
         throw new UnsupportedOperationException("this host stores no images");

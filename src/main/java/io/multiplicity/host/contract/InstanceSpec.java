@@ -32,8 +32,19 @@ public record InstanceSpec(
      *                      (a VLAN id on the host bridge, 2..4094)
      * @param address       IPv4 address of the instance
      * @param prefixLength  prefix length of the tenant subnet
-     * @param gateway       gateway address (the host's address on the tenant network)
+     * @param gateway       gateway address (the host's address on the tenant network), also the
+     *                      network's resolver and DHCP server
+     * @param domain        the tenant's DNS domain on its network ({@code <tenant>.internal}): the
+     *                      instance answers as {@code <name>.<domain>} to its own tenant only; null
+     *                      for none
+     * @param egress        the network may reach the outside through the host's uplink (source NAT)
      */
-    public record NetworkAttachment(int tenantNetwork, String address, int prefixLength, String gateway) {
+    public record NetworkAttachment(int tenantNetwork, String address, int prefixLength, String gateway, String domain,
+            boolean egress) {
+
+        /** An attachment with no domain and no egress. */
+        public NetworkAttachment(int tenantNetwork, String address, int prefixLength, String gateway) {
+            this(tenantNetwork, address, prefixLength, gateway, null, false);
+        }
     }
 }

@@ -2,6 +2,7 @@ package io.multiplicity.agent.jail;
 
 import io.multiplicity.agent.driver.AgentConfig;
 import io.multiplicity.agent.network.HostNetwork;
+import io.multiplicity.agent.network.TenantNetworks.Uplink;
 import io.multiplicity.agent.support.Command;
 import io.multiplicity.host.contract.InstanceSpec;
 import io.multiplicity.host.contract.InstanceSpec.NetworkAttachment;
@@ -24,7 +25,7 @@ import java.util.stream.Stream;
 public final class JailHost implements AutoCloseable {
 
     private final Path directory;
-    private final AgentConfig config;
+    private AgentConfig config;
     private final List<UUID> created = new ArrayList<>();
     private JailDriver driver;
 
@@ -39,6 +40,12 @@ public final class JailHost implements AutoCloseable {
         this.config = AgentConfig.defaults().withDataDirectory(directory)
                 .withPool("mpt" + suffix, poolGiB).withBridge("mpt" + suffix).withPidsLimit(pidsLimit)
                 .withConsoleKeeper(Path.of("target", "native", "console-keeper"));
+    }
+
+    /** Gives the host's tenant networks this way out (before {@link #start()}). */
+    public JailHost withUplink(Uplink uplink) {
+        config = config.withUplink(uplink);
+        return this;
     }
 
     /** Why this machine cannot run real jails, or null when it can. */

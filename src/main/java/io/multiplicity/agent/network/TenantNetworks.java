@@ -1,0 +1,396 @@
+package io.multiplicity.agent.network;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.multiplicity.agent.support.Command;
+import io.multiplicity.agent.support.InstanceDirectories;
+import io.multiplicity.agent.support.Processes;
+import io.multiplicity.host.contract.InstanceSpec.NetworkAttachment;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.jboss.logging.Logger;
+
+/**
+ * What the host does for its tenant networks beyond the bridges: a resolver and DHCP server
+ * (dnsmasq) on each network's gateway, and one nftables table of the agent's own that gives each
+ * network its way out (source NAT through the uplink, where the tenant may) and keeps the host out
+ * of reach (instances reach the host for DHCP and DNS only).
+ *
+ * <p>Every network's settings and members live on disk under the agent's data directory
+ * ({@code networks/<bridge>/network.json}), beside its dnsmasq's files; the table is rendered from
+ * them as a whole and replaced in one nftables transaction, so it never holds half a change and a
+ * restarted agent renders the same table again. The agent never touches a rule it did not write.
+ */
+public final class TenantNetworks {
+
+    private static final Logger LOG = Logger.getLogger(TenantNetworks.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * The host's way out.
+     *
+     * @param device    the uplink interface egress leaves by (source NAT to its address); null: no egress
+     * @param resolvers the upstream resolvers the networks' dnsmasqs forward to
+     */
+    public record Uplink(String device, List<String> resolvers) {
+
+        public Uplink {
+            resolvers = resolvers == null ? List.of() : List.copyOf(resolvers);
+        }
+
+        public static Uplink none() {
+            return new Uplink(null, List.of());
+        }
+
+        /**
+         * The uplink as configured: {@code auto} is the interface of the host's default route,
+         * {@code none} no egress, anything else an interface name; resolvers as configured, else the
+         * host's own ({@code nameserver} lines of {@code /etc/resolv.conf}) where there is an uplink,
+         * else none (the networks' DNS then answers the tenants' own names only).
+         */
+        public static Uplink of(String device, List<String> resolvers) {
+            String chosen = switch (device) {
+                case "none" -> null;
+                case "auto" -> defaultRouteDevice();
+                default -> device;
+            };
+            boolean configured = resolvers != null && !resolvers.isEmpty();
+            return new Uplink(chosen, configured ? resolvers : chosen == null ? List.of() : hostResolvers());
+        }
+
+        private static String defaultRouteDevice() {
+            Command.Result routes = Command.run("ip", "-o", "-4", "route", "show", "default");
+            if (!routes.ok()) {
+                return null;
+            }
+            String[] words = routes.stdout().strip().split("\\s+");
+            for (int i = 0; i + 1 < words.length; i++) {
+                if (words[i].equals("dev")) {
+                    return words[i + 1];
+                }
+            }
+            return null;
+        }
+
+        private static List<String> hostResolvers() {
+            try {
+                return Files.readAllLines(Path.of("/etc/resolv.conf")).stream()
+                        .map(String::strip)
+                        .filter(line -> line.startsWith("nameserver "))
+                        .map(line -> line.substring("nameserver ".length()).strip())
+                        .filter(address -> address.matches("[0-9.]+"))
+                        .toList();
+            } catch (IOException e) {
+                return List.of();
+            }
+        }
+    }
+
+    /** One instance on a network: its name answers with its address; a MAC gets a static DHCP lease. */
+    public record Member(String name, String address, String mac) {
+    }
+
+    /**
+     * One tenant network on this host.
+     *
+     * @param bridge       its bridge
+     * @param gateway      the host's address on it (resolver, DHCP server, router)
+     * @param prefixLength its prefix length
+     * @param domain       the tenant's domain, or null
+     * @param egress       it may reach the outside through the uplink
+     * @param members      its instances by id
+     */
+    public record Network(String bridge, String gateway, int prefixLength, String domain, boolean egress,
+            Map<String, Member> members) {
+
+        public Network {
+            members = new TreeMap<>(members == null ? Map.of() : members);
+        }
+
+        /** The network's address, e.g. {@code 10.90.3.0/24}. */
+        String subnet() {
+            long mask = prefixLength == 0 ? 0 : (0xffffffffL << (32 - prefixLength)) & 0xffffffffL;
+            return Ipv4Text.format(Ipv4Text.parse(gateway) & mask) + "/" + prefixLength;
+        }
+
+        String netmask() {
+            long mask = prefixLength == 0 ? 0 : (0xffffffffL << (32 - prefixLength)) & 0xffffffffL;
+            return Ipv4Text.format(mask);
+        }
+    }
+
+    private final Path directory;
+    private final String prefix;
+    private final String table;
+    private volatile Uplink uplink;
+
+    /**
+     * @param directory where the networks' state and dnsmasq files live
+     * @param prefix    the host bridges' prefix (tenant bridges are {@code <prefix>v<n>})
+     * @param uplink    the host's way out
+     */
+    public TenantNetworks(Path directory, String prefix, Uplink uplink) {
+        this.directory = directory;
+        this.prefix = prefix;
+        this.table = "multiplicity_" + prefix.replaceAll("[^A-Za-z0-9]", "_");
+        this.uplink = uplink;
+    }
+
+    /** The nftables table (family {@code inet}) that holds every rule the agent writes. */
+    public String table() {
+        return table;
+    }
+
+    public Uplink uplink() {
+        return uplink;
+    }
+
+    /** Whether the machine has what tenant networks need (nft and dnsmasq); null when it does, else why not. */
+    public static String unavailableReason() {
+        for (String program : List.of("nft", "dnsmasq")) {
+            if (!Command.run("sh", "-c", "command -v " + program).ok()) {
+                return program + " is not installed (scripts/host-deps.sh installs it)";
+            }
+        }
+        return null;
+    }
+
+    /** Changes the uplink and renders every network again. */
+    public synchronized void uplink(Uplink changed) {
+        this.uplink = changed;
+        for (Network network : networks()) {
+            writeDnsmasq(network);
+            restartDnsmasq(network);
+        }
+        apply();
+    }
+
+    /**
+     * Adds (or updates) an instance on its network: its name in the network's DNS, its static DHCP
+     * lease when it has a MAC, and the network's settings (domain, egress) as the attachment says.
+     */
+    public synchronized void join(String bridge, UUID id, String name, String mac, NetworkAttachment attachment) {
+        Network known = read(bridge);
+        Map<String, Member> members = new TreeMap<>(known == null ? Map.of() : known.members());
+        members.put(id.toString(), new Member(name, attachment.address(), mac));
+        Network network = new Network(bridge, attachment.gateway(), attachment.prefixLength(), attachment.domain(),
+                attachment.egress(), members);
+        write(network);
+        writeDnsmasq(network);
+        boolean settingsChanged = known == null || known.egress() != network.egress()
+                || !java.util.Objects.equals(known.domain(), network.domain())
+                || !known.gateway().equals(network.gateway()) || known.prefixLength() != network.prefixLength();
+        if (settingsChanged || !dnsmasqAlive(bridge)) {
+            restartDnsmasq(network);
+        } else {
+            reloadDnsmasq(bridge);
+        }
+        if (settingsChanged) {
+            apply();
+        }
+    }
+
+    /**
+     * Takes an instance off its network. Returns the bridge of a network left with no member (its
+     * dnsmasq is stopped and its rules gone; the caller removes the bridge), or null.
+     */
+    public synchronized String leave(UUID id) {
+        for (Network network : networks()) {
+            if (!network.members().containsKey(id.toString())) {
+                continue;
+            }
+            Map<String, Member> members = new TreeMap<>(network.members());
+            members.remove(id.toString());
+            if (members.isEmpty()) {
+                stopDnsmasq(network.bridge());
+                InstanceDirectories.deleteTree(directory.resolve(network.bridge()));
+                apply();
+                return network.bridge();
+            }
+            Network left = new Network(network.bridge(), network.gateway(), network.prefixLength(), network.domain(),
+                    network.egress(), members);
+            write(left);
+            writeDnsmasq(left);
+            reloadDnsmasq(network.bridge());
+            return null;
+        }
+        return null;
+    }
+
+    /** Changes a network's egress (an admin switched the tenant's egress); nothing when the host has no such network. */
+    public synchronized void egress(String bridge, boolean egress) {
+        Network network = read(bridge);
+        if (network == null || network.egress() == egress) {
+            return;
+        }
+        write(new Network(bridge, network.gateway(), network.prefixLength(), network.domain(), egress,
+                network.members()));
+        apply();
+    }
+
+    /** Stops every dnsmasq, removes the table and all state (tests, uninstall). */
+    public synchronized void removeAll() {
+        for (Network network : networks()) {
+            stopDnsmasq(network.bridge());
+        }
+        InstanceDirectories.deleteTree(directory);
+        Command.run(List.of("nft", "-f", "-"), "table inet " + table + "\ndelete table inet " + table + "\n");
+    }
+
+    /** The networks this host has, as recorded. */
+    public synchronized List<Network> networks() {
+        List<Network> networks = new ArrayList<>();
+        if (!Files.isDirectory(directory)) {
+            return networks;
+        }
+        try (Stream<Path> entries = Files.list(directory)) {
+            for (Path entry : entries.sorted().toList()) {
+                Network network = read(entry.getFileName().toString());
+                if (network != null) {
+                    networks.add(network);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return networks;
+    }
+
+    // ---------------------------------------------------------------- nftables
+
+    /** Replaces the agent's table with one rendered from every network, in one transaction. */
+    private void apply() {
+        List<Network> networks = networks();
+        if (uplink.device() != null && networks.stream().anyMatch(Network::egress)) {
+            enableForwarding();
+        }
+        String ruleset = "table inet " + table + "\ndelete table inet " + table + "\n"
+                + (networks.isEmpty() ? "" : NftRuleset.render(table, prefix, uplink.device(), networks));
+        Command.run(List.of("nft", "-f", "-"), ruleset).check();
+    }
+
+    private static void enableForwarding() {
+        Path forwarding = Path.of("/proc/sys/net/ipv4/ip_forward");
+        try {
+            if (!"1".equals(Files.readString(forwarding).strip())) {
+                Files.writeString(forwarding, "1\n");
+                LOG.info("enabled IPv4 forwarding for the tenant networks' egress");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot enable IPv4 forwarding", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- dnsmasq
+
+    private Path dnsmasqPidFile(String bridge) {
+        return directory.resolve(bridge).resolve("dnsmasq.pid");
+    }
+
+    private boolean dnsmasqAlive(String bridge) {
+        return Processes.aliveNaming(Processes.readPidFile(dnsmasqPidFile(bridge)), bridge);
+    }
+
+    private void writeDnsmasq(Network network) {
+        Path dir = directory.resolve(network.bridge());
+        List<String> config = new ArrayList<>(List.of(
+                "# written by the host agent for tenant network " + network.bridge(),
+                "interface=" + network.bridge(),
+                "bind-interfaces",
+                "except-interface=lo",
+                "listen-address=" + network.gateway(),
+                "no-hosts",
+                "no-resolv",
+                "strict-order",
+                "dhcp-authoritative",
+                "dhcp-range=" + network.subnet().substring(0, network.subnet().indexOf('/')) + ",static,"
+                        + network.netmask() + ",1h",
+                "dhcp-option=option:router," + network.gateway(),
+                "dhcp-option=option:dns-server," + network.gateway(),
+                "dhcp-hostsfile=" + dir.resolve("dhcp-hosts"),
+                "dhcp-leasefile=" + dir.resolve("leases"),
+                "addn-hosts=" + dir.resolve("hosts"),
+                "pid-file=" + dnsmasqPidFile(network.bridge()),
+                "log-facility=" + dir.resolve("dnsmasq.log")));
+        if (network.domain() != null) {
+            config.add("domain=" + network.domain());
+            config.add("local=/" + network.domain() + "/");
+            config.add("dhcp-option=option:domain-search," + network.domain());
+        }
+        for (String resolver : uplink.resolvers()) {
+            config.add("server=" + resolver);
+        }
+        StringBuilder hosts = new StringBuilder();
+        StringBuilder leases = new StringBuilder();
+        for (Member member : network.members().values()) {
+            hosts.append(member.address());
+            if (network.domain() != null) {
+                hosts.append(' ').append(member.name()).append('.').append(network.domain());
+            }
+            hosts.append(' ').append(member.name()).append('\n');
+            if (member.mac() != null) {
+                leases.append(member.mac()).append(',').append(member.address()).append(',').append(member.name())
+                        .append('\n');
+            }
+        }
+        InstanceDirectories.writeText(dir.resolve("dnsmasq.conf"), String.join("\n", config) + "\n");
+        InstanceDirectories.writeText(dir.resolve("hosts"), hosts.toString());
+        InstanceDirectories.writeText(dir.resolve("dhcp-hosts"), leases.toString());
+    }
+
+    private void restartDnsmasq(Network network) {
+        stopDnsmasq(network.bridge());
+        Path dir = directory.resolve(network.bridge());
+        Command.run("dnsmasq", "--conf-file=" + dir.resolve("dnsmasq.conf")).check();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!dnsmasqAlive(network.bridge()) && System.nanoTime() < deadline) {
+            Processes.sleep(10);
+        }
+        if (!dnsmasqAlive(network.bridge())) {
+            throw new IllegalStateException("dnsmasq for " + network.bridge() + " did not start; see "
+                    + dir.resolve("dnsmasq.log"));
+        }
+    }
+
+    /** dnsmasq reads its hosts and DHCP hosts files again on SIGHUP. */
+    private void reloadDnsmasq(String bridge) {
+        long pid = Processes.readPidFile(dnsmasqPidFile(bridge));
+        if (Processes.aliveNaming(pid, bridge)) {
+            Command.run("kill", "-HUP", Long.toString(pid));
+        }
+    }
+
+    private void stopDnsmasq(String bridge) {
+        long pid = Processes.readPidFile(dnsmasqPidFile(bridge));
+        if (Processes.aliveNaming(pid, bridge)) {
+            Processes.terminate(pid, Duration.ofSeconds(3));
+        }
+    }
+
+    // ---------------------------------------------------------------- state
+
+    private Network read(String bridge) {
+        Path file = directory.resolve(bridge).resolve("network.json");
+        try {
+            return Files.exists(file) ? JSON.readValue(file.toFile(), Network.class) : null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void write(Network network) {
+        try {
+            InstanceDirectories.writeText(directory.resolve(network.bridge()).resolve("network.json"), JSON.writeValueAsString(network));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
