@@ -148,9 +148,16 @@ public class Rating {
 
     private void integrateAllocations(Connection connection, UUID tenantId, Instant from, Instant to, Instant now,
                                       Map<UUID, TenantRow> tenants, Map<UUID, Charges> charges) throws SQLException {
-        String sql = "select p.instance_id, p.tenant_id, i.name, i.kind, p.image, p.running, p.vcpus, p.memory_mib,"
+        // Image fees are keyed by the provider's image the instance was made from (found through its
+        // image version), never by the reference as typed: "busybox", "busybox/latest" and
+        // "busybox@2" are one image, and a tenant's own image of the same name is not the provider's.
+        String sql = "select p.instance_id, p.tenant_id, i.name, i.kind,"
+                + " case when i.image_version_id is null then p.image else provider.name end,"
+                + " p.running, p.vcpus, p.memory_mib,"
                 + " p.disk_gib, greatest(p.started_at, ?), least(coalesce(p.ended_at, ?), ?)"
                 + " from allocation_periods p join instances i on i.id = p.instance_id"
+                + " left join image_versions v on v.id = i.image_version_id"
+                + " left join images provider on provider.id = v.image_id and provider.tenant_id is null"
                 + " where p.started_at < ? and coalesce(p.ended_at, ?) > ?"
                 + (tenantId == null ? "" : " and p.tenant_id = ?");
         OffsetDateTime fromTime = from.atOffset(ZoneOffset.UTC);

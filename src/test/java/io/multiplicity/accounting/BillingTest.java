@@ -154,6 +154,60 @@ class BillingTest {
         assertEquals(0, decimal(later.path("measured." + instance + ".cpuSeconds")).compareTo(new BigDecimal("133.5")));
     }
 
+    /**
+     * A per-image fee follows the provider's image however the instance named it: the image's name,
+     * a channel of it or one of its versions. (Fees were matched with the reference as typed, so
+     * "busybox/latest" and "busybox@1" ran free.)
+     */
+    @Test
+    void anImageFeeIsChargedHoweverTheImageIsNamed() {
+        Instant may = Instant.parse("2031-05-10T08:00:00Z");
+        clock.set(may);
+        Clock.use(clock);
+        String globex = tenantId("globex");
+        UUID plan = UUID.randomUUID();
+        String image = Api.as("dave").get("/api/v1/images?name=busybox").then().statusCode(200).extract()
+                .path("items[0].id");
+        String version = Api.as("dave").get("/api/v1/images/" + image).then().statusCode(200).extract()
+                .path("versions[0].version");
+        QuarkusTransaction.requiringNew().run(() -> {
+            em.createNativeQuery("insert into plans (id, name, currency, vcpu_hour, memory_gib_hour, disk_gib_month,"
+                    + " snapshot_gib_month, image_fees) select ?1, ?2, currency, vcpu_hour, memory_gib_hour,"
+                    + " disk_gib_month, snapshot_gib_month, '{\"busybox\": 0.25}'::jsonb from plans where name = 'standard'")
+                    .setParameter(1, plan).setParameter(2, "fees-" + plan.toString().substring(0, 6)).executeUpdate();
+            em.createNativeQuery("update tenants set plan_id = ?1 where id = ?2").setParameter(1, plan)
+                    .setParameter(2, UUID.fromString(globex)).executeUpdate();
+        });
+        try {
+            List<UUID> instances = new ArrayList<>();
+            for (String reference : List.of("busybox", "busybox/latest", "busybox@" + version)) {
+                String operation = Api.as("dave").body(Map.of("name", "fee-" + UUID.randomUUID().toString().substring(0, 6),
+                        "kind", "jail", "image", reference, "type", "j1.nano", "start", true)).post("/api/v1/instances")
+                        .then().statusCode(202).extract().path("id");
+                instances.add(UUID.fromString(waitFor(operation).path("target")));
+            }
+            clock.set(may.plus(Duration.ofHours(2)));
+            for (UUID instance : instances) {
+                waitFor(Api.as("dave").delete("/api/v1/instances/" + instance).then().statusCode(202).extract()
+                        .path("id"));
+            }
+            Response bill = Api.as("dave").get("/api/v1/billing?period=2031-05").then().statusCode(200).extract()
+                    .response();
+            for (UUID instance : instances) {
+                Map<String, Object> fee = linesOf(bill, instance).get("image");
+                assertThat(fee).as("an image line for " + instance + " in " + bill.asString()).isNotNull();
+                assertEquals("2.000000", decimal(fee.get("quantity")).setScale(6, RoundingMode.UNNECESSARY)
+                        .toPlainString(), "two running hours of busybox");
+                assertAmount("0.500000", fee.get("cost"));
+            }
+        } finally {
+            QuarkusTransaction.requiringNew().run(() -> {
+                em.createNativeQuery("update tenants set plan_id = (select id from plans where name = 'standard')"
+                        + " where id = ?1").setParameter(1, UUID.fromString(globex)).executeUpdate();
+            });
+        }
+    }
+
     @Test
     void aTenantAPlatformAdminRegistersIsOnTheStandardPlan() {
         String slug = "registered-" + UUID.randomUUID().toString().substring(0, 6);

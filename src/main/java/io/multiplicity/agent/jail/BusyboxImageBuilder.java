@@ -25,12 +25,27 @@ import java.util.Optional;
 public final class BusyboxImageBuilder {
 
     public static final String IMAGE = "busybox";
-    public static final int VERSION = 1;
+    /** 2: the console's shell owns the terminal (Ctrl-C reaches it, not init); no Ctrl-Alt-Del action. */
+    public static final int VERSION = 2;
 
+    /**
+     * busybox init opens the console for the shell of a {@code console::} entry, which makes it the
+     * shell's controlling terminal (init gave it up: {@link #INIT}), so job control works and Ctrl-C,
+     * Ctrl-Z and Ctrl-\ reach the program in the foreground. No {@code ctrlaltdel} entry: no
+     * keystroke reboots the jail.
+     */
     private static final String INITTAB = """
             ::sysinit:/etc/init.d/rcS
-            ::respawn:-/bin/sh
-            ::ctrlaltdel:/sbin/reboot
+            console::respawn:-/bin/sh
+            """;
+
+    /**
+     * The jail's {@code /sbin/init}: gives up the console the runtime made init's controlling
+     * terminal, then becomes busybox init (named {@code init}, so that is what {@code ps} shows).
+     */
+    private static final String INIT = """
+            #!/bin/sh
+            exec /sbin/release-tty /lib/multiplicity/init
             """;
 
     private static final String RC_S = """
@@ -53,10 +68,16 @@ public final class BusyboxImageBuilder {
 
     private final ZfsStorage storage;
     private final Path busybox;
+    private final Path releaseTty;
 
-    public BusyboxImageBuilder(ZfsStorage storage, Path busybox) {
+    /**
+     * @param busybox    the host's static busybox
+     * @param releaseTty the static release-tty helper ({@code src/main/c})
+     */
+    public BusyboxImageBuilder(ZfsStorage storage, Path busybox, Path releaseTty) {
         this.storage = storage;
         this.busybox = busybox;
+        this.releaseTty = releaseTty;
     }
 
     /** The host's static busybox, if there is one. */
@@ -98,7 +119,7 @@ public final class BusyboxImageBuilder {
     }
 
     /**
-     * Builds {@code images/busybox@v1} unless it exists. Returns the image version.
+     * Builds {@code images/busybox@v<VERSION>} unless it exists. Returns the image version.
      *
      * @param idBase the host id that is root in the user namespace of jails of this image: the
      *               files are owned by {@code idBase + id} (see {@link IdShift}); -1 for jails
@@ -144,6 +165,13 @@ public final class BusyboxImageBuilder {
             }
             Files.createSymbolicLink(link, Path.of("/bin/busybox"));
         }
+        Files.deleteIfExists(root.resolve("sbin/init"));
+        write(root.resolve("sbin/init"), INIT, "rwxr-xr-x");
+        Files.copy(releaseTty, root.resolve("sbin/release-tty"), StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(root.resolve("sbin/release-tty"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createDirectories(root.resolve("lib/multiplicity"));
+        Files.deleteIfExists(root.resolve("lib/multiplicity/init"));
+        Files.createSymbolicLink(root.resolve("lib/multiplicity/init"), Path.of("/bin/busybox"));
         write(root.resolve("etc/inittab"), INITTAB, "rw-r--r--");
         write(root.resolve("etc/init.d/rcS"), RC_S, "rwxr-xr-x");
         write(root.resolve("etc/profile"), PROFILE, "rw-r--r--");

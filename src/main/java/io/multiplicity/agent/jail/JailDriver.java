@@ -135,7 +135,12 @@ public final class JailDriver extends InstanceDriver {
             return;
         }
         try {
-            new BusyboxImageBuilder(storage, busybox.get()).ensure(userNamespaces ? ID_BASE : -1);
+            Path releaseTty = keeper.program().resolveSibling("release-tty");
+            if (!Files.isExecutable(releaseTty)) {
+                problems.put("image:busybox", "release-tty not found at " + releaseTty + " (build it: make -C src/main/c)");
+                return;
+            }
+            new BusyboxImageBuilder(storage, busybox.get(), releaseTty).ensure(userNamespaces ? ID_BASE : -1);
         } catch (RuntimeException e) {
             problems.put("image:busybox", "cannot build the busybox image: " + e.getMessage());
         }

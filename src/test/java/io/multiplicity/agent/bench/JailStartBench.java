@@ -131,7 +131,7 @@ public final class JailStartBench {
     /** {@code runc run -d} of one clone of the image with the jail's configuration minus console and veth. */
     private static double[] peerRuns(JailHost host, JailDriver driver) throws Exception {
         UUID id = UUID.randomUUID();
-        Path root = driver.storage().cloneInstance(id, "busybox", 1, 1);
+        Path root = driver.storage().cloneInstance(id, "busybox", io.multiplicity.agent.jail.BusyboxImageBuilder.VERSION, 1);
         Path bundle = host.config().dataDirectory().resolve("peer");
         Path state = host.config().dataDirectory().resolve("run").resolve("peer-oci");
         InstanceSpec spec = new InstanceSpec(id, UUID.randomUUID(), "peer", "jail", "busybox", 1, 64, 1, null);

@@ -107,6 +107,17 @@ class JailDriverTest {
             assertTrue(seen.contains("again-42"), "the keeper serves a reconnecting client: " + seen);
         }
         System.out.println("[jail] console answered 'console-42 alpha', and again after a reconnect");
+        try (ConsoleConnection console = driver.openConsole(alpha.id())) {
+            console.toConsole().write("sleep 30\n".getBytes(StandardCharsets.UTF_8));
+            sleep(500);
+            console.toConsole().write(new byte[] {3});
+            console.toConsole().write("echo after-$((40+2))\n".getBytes(StandardCharsets.UTF_8));
+            String seen = readUntil(console.fromConsole(), "after-42", Duration.ofSeconds(5));
+            assertTrue(seen.contains("after-42"), "Ctrl-C ended the sleep and the shell answers at once: " + seen);
+            assertFalse(seen.contains("going down"), "Ctrl-C never reaches init: " + seen);
+        }
+        assertEquals(State.RUNNING, driver.status(alpha.id()).state(), "the jail runs on after a Ctrl-C");
+        System.out.println("[jail] Ctrl-C on the console interrupted the foreground program only");
         if (driver.usesUserNamespaces()) {
             String map = exec(alpha, "cat", "/proc/self/uid_map").stdout().strip().replaceAll("\\s+", " ");
             long initPid = driver.status(alpha.id()).pid();

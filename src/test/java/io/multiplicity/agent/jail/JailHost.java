@@ -59,7 +59,8 @@ public final class JailHost implements AutoCloseable {
             }
         }
         Command.Result built = Command.run("make", "-s", "-C", "src/main/c");
-        if (!built.ok() || !Files.isExecutable(Path.of("target", "native", "console-keeper"))) {
+        if (!built.ok() || !Files.isExecutable(Path.of("target", "native", "console-keeper"))
+                || !Files.isExecutable(Path.of("target", "native", "release-tty"))) {
             return "cannot build the console keeper: " + built.stderr();
         }
         return null;
