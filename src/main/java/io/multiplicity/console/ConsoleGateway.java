@@ -2,6 +2,7 @@ package io.multiplicity.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.multiplicity.common.ClientAddresses;
 import io.multiplicity.host.HostDrivers;
 import io.multiplicity.host.contract.ConsoleStream;
 import io.quarkus.websockets.next.CloseReason;
@@ -80,7 +81,7 @@ public class ConsoleGateway {
 
     @OnOpen
     public void open(WebSocketConnection connection, @PathParam String type, @PathParam String ticket) {
-        String address = connection.handshakeRequest().remoteAddress();
+        String address = ClientAddresses.normalize(connection.handshakeRequest().remoteAddress());
         ConsoleTickets.Grant grant;
         try {
             if (!type.equals("serial") && !type.equals("vnc")) {

@@ -1,6 +1,7 @@
 package io.multiplicity.identity;
 
 import io.multiplicity.common.ApiException;
+import io.multiplicity.common.ClientAddresses;
 import io.quarkus.security.UnauthorizedException;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.vertx.ext.web.RoutingContext;
@@ -99,7 +100,7 @@ public class Caller {
         String tenantSlug = chooseTenant(tenants);
         IdentityDirectory.Mirror mirror = directory.mirror(subject, username, email, tenantSlug);
         String address = routing != null && routing.request().remoteAddress() != null
-                ? routing.request().remoteAddress().hostAddress()
+                ? ClientAddresses.normalize(routing.request().remoteAddress().hostAddress())
                 : null;
         return new Principal(mirror.userId(), username, mirror.tenantId(), tenantSlug, Set.copyOf(identity.getRoles()),
                 address);
