@@ -12,6 +12,10 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * Records a serial session as an asciicast v2 file: a JSON header line, then one
@@ -28,11 +32,20 @@ final class AsciicastRecorder implements AutoCloseable {
     private final Stream input = new Stream("i");
     private final CharBuffer decoded = CharBuffer.allocate(8192);
 
+    /** A recording holds what was typed (passwords too): readable by the panel's user only. */
+    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIRECTORY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+    private static final FileAttribute<Set<PosixFilePermission>> PRIVATE_FILE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+
     AsciicastRecorder(Path file, int width, int height, String title) throws IOException {
-        Files.createDirectories(file.getParent());
+        if (!Files.isDirectory(file.getParent())) {
+            Files.createDirectories(file.getParent(), PRIVATE_DIRECTORY);
+        }
+        Files.setPosixFilePermissions(file.getParent(), PosixFilePermissions.fromString("rwx------"));
         this.file = file;
-        this.writer = new BufferedWriter(new java.io.OutputStreamWriter(Files.newOutputStream(file), StandardCharsets.UTF_8),
-                1 << 16);
+        this.writer = new BufferedWriter(new java.io.OutputStreamWriter(Files.newOutputStream(
+                Files.createFile(file, PRIVATE_FILE)), StandardCharsets.UTF_8), 1 << 16);
         writer.write("{\"version\":2,\"width\":" + width + ",\"height\":" + height + ",\"timestamp\":"
                 + System.currentTimeMillis() / 1000 + ",\"title\":" + json(title) + "}\n");
     }

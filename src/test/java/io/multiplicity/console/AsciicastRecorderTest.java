@@ -46,4 +46,17 @@ class AsciicastRecorderTest {
             throw new AssertionError("not JSON: " + line, e);
         }
     }
+
+    /** A recording holds what was typed, passwords too: no other local user may read it. */
+    @Test
+    void aRecordingIsReadableByThePanelsUserOnly(@TempDir Path directory) throws Exception {
+        Path file = directory.resolve("recordings").resolve("session.cast");
+        try (AsciicastRecorder recorder = new AsciicastRecorder(file, 80, 24, "alice on web")) {
+            recorder.input("secret\r".getBytes(StandardCharsets.UTF_8));
+        }
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())))
+                .isEqualTo("rwx------");
+    }
 }
