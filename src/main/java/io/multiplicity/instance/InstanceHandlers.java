@@ -197,6 +197,29 @@ public final class InstanceHandlers {
     }
 
     @ApplicationScoped
+    public static class DeleteSnapshot extends Base {
+
+        @Override
+        public String kind() {
+            return InstanceService.DELETE_SNAPSHOT;
+        }
+
+        @Override
+        public void run(OperationContext context) {
+            InstanceRuntime.Target target = runtime.load(context.targetId());
+            context.progress(10);
+            String name = (String) context.input().get("name");
+            target.driver().deleteSnapshot(context.targetId(), name);
+            runtime.forgetSnapshot(context.targetId(), name);
+        }
+
+        /** A snapshot that could not be destroyed is still there, and still counts. */
+        @Override
+        public void afterFailure(OperationContext context, String reason) {
+        }
+    }
+
+    @ApplicationScoped
     public static class Rollback extends Base {
 
         @Override

@@ -104,6 +104,14 @@ public class InstanceResource {
         return Accepted.of(service.snapshot(id, request.name()));
     }
 
+    @DELETE
+    @Path("/{id}/snapshots/{name}")
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(summary = "Delete a snapshot", description = "It counts against the snapshots quota until it is destroyed.")
+    public Response deleteSnapshot(@PathParam("id") UUID id, @PathParam("name") String name) {
+        return Accepted.of(service.deleteSnapshot(id, name));
+    }
+
     @POST
     @Path("/{id}/rollback")
     @Consumes(MediaType.APPLICATION_JSON)

@@ -44,6 +44,7 @@ public class InstanceService {
     public static final String DELETE = "instance.delete";
     public static final String RESIZE = "instance.resize";
     public static final String SNAPSHOT = "instance.snapshot";
+    public static final String DELETE_SNAPSHOT = "instance.snapshot.delete";
     public static final String ROLLBACK = "instance.rollback";
 
     @Inject
@@ -294,6 +295,23 @@ public class InstanceService {
         }
         Operation operation = operations.submit(instance.tenantId, ROLLBACK, "instance", id, Map.of("name", name));
         audit.record(instance.tenantId, ROLLBACK, "instance", id, "accepted", Map.of("snapshot", name));
+        return operation;
+    }
+
+    /**
+     * Destroys one snapshot; it counts against the snapshots quota until its host has destroyed it.
+     * Later snapshots stay (a ZFS snapshot is destroyed on its own; only a rollback takes later ones).
+     */
+    public Operation deleteSnapshot(UUID id, String name) {
+        Instance instance = find(id, true);
+        requireIdle(instance);
+        InstanceSnapshot snapshot = InstanceSnapshot.<InstanceSnapshot>find(
+                "instanceId = ?1 and name = ?2 and deletedAt is null", id, name).firstResult();
+        if (snapshot == null) {
+            throw ApiException.notFound("snapshot", name);
+        }
+        Operation operation = operations.submit(instance.tenantId, DELETE_SNAPSHOT, "instance", id, Map.of("name", name));
+        audit.record(instance.tenantId, DELETE_SNAPSHOT, "instance", id, "accepted", Map.of("snapshot", name));
         return operation;
     }
 

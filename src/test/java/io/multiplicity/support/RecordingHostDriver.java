@@ -100,6 +100,15 @@ public class RecordingHostDriver implements HostDriver {
         pause();
     }
 
+    /** Snapshots the host was told to destroy, as instance@name. */
+    public static final java.util.Set<String> DELETED_SNAPSHOTS = ConcurrentHashMap.newKeySet();
+
+    @Override
+    public void deleteSnapshot(UUID instanceId, String name) {
+        pause();
+        DELETED_SNAPSHOTS.add(instanceId + "@" + name);
+    }
+
     @Override
     public InstanceStatus rollback(InstanceSpec spec, String name) {
         pause();
