@@ -26,9 +26,9 @@ class SnapshotDeleteTest {
 
     @Test
     void aTenantAtItsSnapshotLimitDeletesOneAndTakesAnother() {
-        String acme = Api.as("admin").get("/api/v1/admin/tenants").path("items.find { it.slug == 'acme' }.id");
         String instance = finished(Api.as("bob").body(Map.of("name", "snaps-" + UUID.randomUUID().toString().substring(0, 6),
                 "kind", "jail", "image", "busybox", "type", "j1.nano")).post("/api/v1/instances")).path("target");
+        String acme = Api.as("admin").get("/api/v1/admin/tenants").path("items.find { it.slug == 'acme' }.id");
         long taken = Api.as("bob").get("/api/v1/quota").then().statusCode(200).extract()
                 .<Integer>path("resources.snapshots.allocated").longValue();
         Api.as("admin").body(Map.of("snapshots", taken + 1)).put("/api/v1/admin/quotas/" + acme).then().statusCode(202);

@@ -26,8 +26,8 @@ class TenantEgressTest {
 
     @Test
     void anAdminSwitchesATenantsEgressAndItsHostsFollow() {
-        String acme = Api.as("admin").get("/api/v1/admin/tenants").path("items.find { it.slug == 'acme' }.id");
         UUID instance = UUID.fromString(startedJail());
+        String acme = Api.as("admin").get("/api/v1/admin/tenants").path("items.find { it.slug == 'acme' }.id");
         InstanceSpec spec = RecordingHostDriver.SPECS.get(instance);
         assertThat(spec.network()).as("the instance is on its tenant's network").isNotNull();
         assertEquals("acme.internal", spec.network().domain());
