@@ -57,6 +57,8 @@ remove_host_traces() {
   ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | while read -r line; do
     case "$line" in "${agent_name}"*) ip link delete dev "$line" 2>/dev/null || true ;; esac
   done
+  # The agent's nftables table (its dnsmasqs went with the processes above).
+  nft delete table inet "multiplicity_${agent_name//[^A-Za-z0-9]/_}" 2>/dev/null || true
   if iptables -w -S "$agent_name-isolate" >/dev/null 2>&1; then
     iptables -w -D FORWARD -j "$agent_name-isolate" 2>/dev/null || true
     iptables -w -F "$agent_name-isolate" 2>/dev/null || true
@@ -98,6 +100,7 @@ if $start_panel; then
   MULTIPLICITY_DATA_DIR="$e2e_data" QUARKUS_HTTP_PORT=8080 MULTIPLICITY_DATABASE_PORT="$database_port" \
     MULTIPLICITY_KEYCLOAK_URL="$keycloak_url" MULTIPLICITY_AGENT_POOL_NAME="$agent_name" \
     MULTIPLICITY_AGENT_BRIDGE="$agent_name" MULTIPLICITY_AGENT_POOL_SIZE_GIB=4 MULTIPLICITY_NETWORK_POOL=10.94.0.0/16 \
+    MULTIPLICITY_AGENT_UPLINK=none \
     "$JAVA_HOME/bin/java" -jar target/quarkus-app/quarkus-run.jar > "$e2e_data/panel.log" 2>&1 < /dev/null &
   panel_pid=$!
   if ! wait_for_url "$panel_url/q/health/ready" 180; then
