@@ -36,6 +36,10 @@ public class ConsoleTicket extends PanacheEntityBase {
     @Column(name = "read_only")
     public boolean readOnly;
 
+    /** Issued to a platform admin, who may open any tenant's consoles. */
+    @Column(name = "platform_admin", nullable = false)
+    public boolean platformAdmin;
+
     @Column(name = "client_address")
     public String clientAddress;
 

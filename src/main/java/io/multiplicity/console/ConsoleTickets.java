@@ -23,6 +23,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -114,6 +115,7 @@ public class ConsoleTickets {
             row.instanceId = instance.id;
             row.type = type;
             row.readOnly = readOnly;
+            row.platformAdmin = principal.isPlatformAdmin();
             row.clientAddress = principal.address();
             row.createdAt = Clock.now();
             row.expiresAt = row.createdAt.plus(config.ticketLifetime());
@@ -160,10 +162,12 @@ public class ConsoleTickets {
         if (instance == null || instance.deletedAt != null || !instance.tenantId.equals(row.tenantId)) {
             throw new Refusal(CloseCodes.WRONG_TICKET, "the ticket's tenant does not own the instance");
         }
-        UUID userTenant = em.createQuery("select u.tenantId from UserAccount u where u.id = :id", UUID.class)
-                .setParameter("id", row.userId).getResultStream().findFirst().orElse(null);
-        boolean platformAdmin = userTenant == null;
-        if (!platformAdmin && !userTenant.equals(row.tenantId)) {
+        List<UUID> tenantsOfUser = em.createQuery("select u.tenantId from UserAccount u where u.id = :id", UUID.class)
+                .setParameter("id", row.userId).getResultList();
+        UUID userTenant = tenantsOfUser.isEmpty() ? null : tenantsOfUser.get(0);
+        // A user with no tenant is no platform admin: the ticket says who issued it as one. A tenant's
+        // user must still belong to the instance's tenant (it may have been taken away since).
+        if (!row.platformAdmin && !row.tenantId.equals(userTenant)) {
             throw new Refusal(CloseCodes.WRONG_TICKET, "the ticket's user no longer belongs to the instance's tenant");
         }
         if (!InstanceState.RUNNING.equals(instance.actualState)) {
