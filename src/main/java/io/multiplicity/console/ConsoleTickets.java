@@ -97,10 +97,12 @@ public class ConsoleTickets {
                     || principal.roles().contains(Roles.TENANT_ADMIN) || principal.roles().contains(Roles.TENANT_MEMBER));
             em.find(Tenant.class, instance.tenantId, LockModeType.PESSIMISTIC_WRITE);
             Long limit = quotas.limits(instance.tenantId).consoleSessions();
-            long open = openSessions(instance.tenantId);
+            // A ticket not yet redeemed is a session on its way: it counts, or a burst of tickets
+            // would open more sessions than the quota allows.
+            long open = openSessions(instance.tenantId) + outstandingTickets(instance.tenantId);
             if (limit != null && open >= limit) {
                 throw ApiException.conflict("quota_exceeded", "the console sessions quota would be exceeded: "
-                        + open + " of " + limit + " sessions are open",
+                        + open + " of " + limit + " sessions are open or have a ticket waiting",
                         Map.of("resource", "consoleSessions", "limit", limit, "allocated", open, "requested", 1,
                                 "over", open + 1 - limit));
             }
@@ -229,6 +231,15 @@ public class ConsoleTickets {
             session.closeReason = reason == null ? null : reason.length() > 200 ? reason.substring(0, 200) : reason;
             session.recording = recording;
         });
+    }
+
+    /** Tickets issued to the tenant that are neither redeemed nor expired. */
+    private long outstandingTickets(UUID tenantId) {
+        return em.createQuery("select count(t) from ConsoleTicket t where t.tenantId = :tenant and t.usedAt is null"
+                        + " and t.expiresAt > :now", Long.class)
+                .setParameter("tenant", tenantId)
+                .setParameter("now", Clock.now())
+                .getSingleResult();
     }
 
     long openSessions(UUID tenantId) {

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A console ticket is redeemed only by whom it was issued to, as what they were then: a tenant's
- * user whose tenant was taken away since cannot redeem it. (Redemption took any user without a
- * tenant for a platform admin.)
+ * user whose tenant was taken away since cannot redeem it (redemption took any user without a
+ * tenant for a platform admin); and a ticket not yet redeemed counts against the console sessions
+ * quota (a burst of tickets could open more sessions than it allows).
  */
 @QuarkusTest
 @TestProfile(RecordingHostProfile.class)
@@ -53,6 +54,27 @@ class ConsoleTicketRedemptionTest {
         } finally {
             QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
                     "update users set tenant_id = ?1 where username = 'bob'").setParameter(1, acme).executeUpdate());
+        }
+    }
+
+    @Test
+    void ticketsNotYetRedeemedCountAgainstTheConsoleSessionsQuota() {
+        String instance = runningJail();
+        String acme = Api.as("admin").get("/api/v1/admin/tenants").path("items.find { it.slug == 'acme' }.id");
+        long open = Api.as("bob").get("/api/v1/quota").then().statusCode(200).extract()
+                .<Integer>path("resources.consoleSessions.allocated").longValue();
+        Api.as("admin").body(Map.of("consoleSessions", open + 1)).put("/api/v1/admin/quotas/" + acme)
+                .then().statusCode(202);
+        try {
+            String first = ticket(instance);
+            Response second = Api.as("bob").body(Map.of("type", "serial")).post("/api/v1/instances/" + instance + "/console");
+            assertEquals(409, second.statusCode(), "the waiting ticket holds the last session: " + second.asString());
+            assertEquals("consoleSessions", second.path("details.resource"));
+            ConsoleTickets.Grant granted = tickets.redeem(first, "serial", "127.0.0.1");
+            tickets.finish(granted.sessionId(), 0, 0, "test", null);
+            tickets.finish(tickets.redeem(ticket(instance), "serial", "127.0.0.1").sessionId(), 0, 0, "test", null);
+        } finally {
+            Api.as("admin").body(Map.of()).put("/api/v1/admin/quotas/" + acme).then().statusCode(202);
         }
     }
 
