@@ -42,9 +42,15 @@ public class Quotas {
                         + " from Instance i where i.tenantId = :tenant and i.deletedAt is null", Object[].class)
                 .setParameter("tenant", tenantId)
                 .getSingleResult();
+        // Open sessions and tickets on their way to becoming one (issued, neither redeemed nor expired).
         long consoleSessions = em.createQuery("select count(s) from ConsoleSession s where s.tenantId = :tenant"
                         + " and s.endedAt is null", Long.class)
                 .setParameter("tenant", tenantId)
+                .getSingleResult()
+                + em.createQuery("select count(t) from ConsoleTicket t where t.tenantId = :tenant and t.usedAt is null"
+                        + " and t.expiresAt > :now", Long.class)
+                .setParameter("tenant", tenantId)
+                .setParameter("now", io.multiplicity.common.Clock.now())
                 .getSingleResult();
         long snapshots = em.createQuery("select count(s) from InstanceSnapshot s where s.tenantId = :tenant"
                         + " and s.deletedAt is null", Long.class)
