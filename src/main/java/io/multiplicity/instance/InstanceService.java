@@ -286,16 +286,7 @@ public class InstanceService {
 
     /** Rolls the instance's storage back to a snapshot; later snapshots are destroyed with it. */
     public Operation rollback(UUID id, String name) {
-        Instance instance = find(id, true);
-        requireIdle(instance);
-        InstanceSnapshot snapshot = InstanceSnapshot.<InstanceSnapshot>find(
-                "instanceId = ?1 and name = ?2 and deletedAt is null", id, name).firstResult();
-        if (snapshot == null) {
-            throw ApiException.notFound("snapshot", name);
-        }
-        Operation operation = operations.submit(instance.tenantId, ROLLBACK, "instance", id, Map.of("name", name));
-        audit.record(instance.tenantId, ROLLBACK, "instance", id, "accepted", Map.of("snapshot", name));
-        return operation;
+        return onSnapshot(id, name, ROLLBACK);
     }
 
     /**
@@ -303,6 +294,11 @@ public class InstanceService {
      * Later snapshots stay (a ZFS snapshot is destroyed on its own; only a rollback takes later ones).
      */
     public Operation deleteSnapshot(UUID id, String name) {
+        return onSnapshot(id, name, DELETE_SNAPSHOT);
+    }
+
+    /** Submits an operation {@code kind} on one of the instance's live snapshots; 404 for an unknown one. */
+    private Operation onSnapshot(UUID id, String name, String kind) {
         Instance instance = find(id, true);
         requireIdle(instance);
         InstanceSnapshot snapshot = InstanceSnapshot.<InstanceSnapshot>find(
@@ -310,8 +306,8 @@ public class InstanceService {
         if (snapshot == null) {
             throw ApiException.notFound("snapshot", name);
         }
-        Operation operation = operations.submit(instance.tenantId, DELETE_SNAPSHOT, "instance", id, Map.of("name", name));
-        audit.record(instance.tenantId, DELETE_SNAPSHOT, "instance", id, "accepted", Map.of("snapshot", name));
+        Operation operation = operations.submit(instance.tenantId, kind, "instance", id, Map.of("name", name));
+        audit.record(instance.tenantId, kind, "instance", id, "accepted", Map.of("snapshot", name));
         return operation;
     }
 
