@@ -58,13 +58,14 @@ public final class BillingExports {
             String unit = focusUnit(line.unit());
             boolean compute = line.resource().equals("vcpu") || line.resource().equals("memory")
                     || line.resource().equals("image");
+            boolean network = line.resource().equals("address");
             boolean vm = "vm".equals(line.kind());
             String sku = (line.kind() == null ? "instance" : line.kind()) + "-" + line.resource();
             row(out, report.tenantId(), report.tenant(), report.from(), report.to(), line.chargeStart(),
                     line.chargeEnd(), line.cost(), line.cost(), line.cost(), line.cost(), report.currency(),
                     line.quantity(), unit, line.quantity(), unit, line.unitPrice(), line.unitPrice(), line.instanceId(),
                     line.instanceName(), vm ? "Virtual Machine" : "Jail",
-                    vm ? "Multiplicity Virtual Machines" : "Multiplicity Jails", compute ? "Compute" : "Storage",
+                    vm ? "Multiplicity Virtual Machines" : "Multiplicity Jails", compute ? "Compute" : network ? "Networking" : "Storage",
                     PROVIDER, PROVIDER, PROVIDER, report.tenantId(), report.tenant(), "Usage", "Usage-Based",
                     line.description(), sku, sku + "-" + report.plan(), "local", "local");
         }
@@ -79,7 +80,7 @@ public final class BillingExports {
             case "vCPU-hour" -> "vCPU-Hours";
             case "GiB-hour" -> "GiB-Hours";
             case "GiB-month" -> "GiB-Months";
-            case "instance-hour" -> "Hours";
+            case "instance-hour", "address-hour" -> "Hours";
             default -> unit;
         };
     }

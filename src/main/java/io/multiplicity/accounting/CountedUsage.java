@@ -30,7 +30,7 @@ public class CountedUsage implements UsageReadings {
 
     @Override
     public Map<String, Long> current(UUID tenantId) {
-        Object[] row = em.createQuery("select count(i), coalesce(sum(i.vcpus), 0), count(i.address) from Instance i"
+        Object[] row = em.createQuery("select count(i), coalesce(sum(i.vcpus), 0), 0 from Instance i"
                         + " where i.tenantId = :tenant and i.deletedAt is null and i.actualState = 'running'",
                         Object[].class)
                 .setParameter("tenant", tenantId)
@@ -38,7 +38,7 @@ public class CountedUsage implements UsageReadings {
         Map<String, Long> used = new LinkedHashMap<>();
         used.put("instances", ((Number) row[0]).longValue());
         used.put("vcpus", ((Number) row[1]).longValue());
-        used.put("addresses", ((Number) row[2]).longValue());
+        used.put("addresses", Quotas.publicAddresses(em, tenantId));
         Object[] measured = (Object[]) em.createNativeQuery("select"
                         + " count(case when i.actual_state = 'running' then s.memory_bytes end),"
                         + " coalesce(sum(case when i.actual_state = 'running' then s.memory_bytes end), 0),"

@@ -6,4 +6,9 @@ package io.multiplicity.accounting;
  */
 public record Demand(long instances, long vcpus, long memoryMiB, long diskGiB, long addresses, boolean counted,
                      boolean running) {
+
+    /** Public addresses only (each given whole to an instance, and each port forward, counts one). */
+    public static Demand addresses(long addresses) {
+        return new Demand(0, 0, 0, 0, addresses, false, false);
+    }
 }

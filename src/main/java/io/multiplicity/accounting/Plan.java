@@ -37,6 +37,10 @@ public class Plan extends PanacheEntityBase {
     @Column(name = "disk_gib_month")
     public BigDecimal diskGibMonth;
 
+    /** Per public address, and per port forward, per hour held. */
+    @Column(name = "address_hour")
+    public BigDecimal addressHour;
+
     @Column(name = "snapshot_gib_month")
     public BigDecimal snapshotGibMonth;
 

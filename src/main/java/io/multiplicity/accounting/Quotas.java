@@ -38,7 +38,7 @@ public class Quotas {
                         + " coalesce(sum(i.diskGiB), 0),"
                         + " coalesce(sum(case when i.desiredState = 'running' then i.vcpus else 0 end), 0),"
                         + " coalesce(sum(case when i.desiredState = 'running' then i.memoryMiB else 0 end), 0),"
-                        + " count(i.address)"
+                        + " 0"
                         + " from Instance i where i.tenantId = :tenant and i.deletedAt is null", Object[].class)
                 .setParameter("tenant", tenantId)
                 .getSingleResult();
@@ -61,7 +61,19 @@ public class Quotas {
                 .setParameter("tenant", tenantId)
                 .getSingleResult();
         return new Allocation(number(row[0]), number(row[1]), number(row[2]), number(row[3]), number(row[4]),
-                number(row[5]), number(row[6]), snapshots, 0, privateImages, consoleSessions);
+                number(row[5]), publicAddresses(em, tenantId), snapshots, 0, privateImages, consoleSessions);
+    }
+
+    /** Public addresses held: each given whole to an instance, and each port forward, counts one. */
+    static long publicAddresses(EntityManager em, UUID tenantId) {
+        return em.createQuery("select count(a) from AddressAssignment a where a.tenantId = :tenant"
+                        + " and a.releasedAt is null", Long.class)
+                .setParameter("tenant", tenantId)
+                .getSingleResult()
+                + em.createQuery("select count(f) from PortForward f where f.tenantId = :tenant"
+                        + " and f.releasedAt is null", Long.class)
+                .setParameter("tenant", tenantId)
+                .getSingleResult();
     }
 
     /** Locks the tenant and refuses the demand if it passes a limit. */
@@ -80,7 +92,7 @@ public class Quotas {
         check("memoryMiB", "memory" + (runningOnly ? " of running instances" : ""), limits.memoryMiB(), memoryHeld,
                 adds ? demand.memoryMiB() : 0, " MiB");
         check("diskGiB", "disk", limits.diskGiB(), allocation.diskGiB(), demand.diskGiB(), " GiB");
-        check("addresses", "addresses", limits.addresses(), allocation.addresses(), demand.addresses(), "");
+        check("addresses", "public addresses", limits.addresses(), allocation.addresses(), demand.addresses(), "");
     }
 
     /** Locks the tenant and refuses one more snapshot past its snapshots limit. */

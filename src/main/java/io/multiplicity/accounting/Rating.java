@@ -55,7 +55,8 @@ public class Rating {
     ObjectMapper json;
 
     private record Prices(String plan, String currency, BigDecimal vcpuHour, BigDecimal memoryGibHour,
-                          BigDecimal diskGibMonth, BigDecimal snapshotGibMonth, Map<String, BigDecimal> imageFees) {
+                          BigDecimal diskGibMonth, BigDecimal snapshotGibMonth, BigDecimal addressHour,
+                          Map<String, BigDecimal> imageFees) {
     }
 
     private record TenantRow(UUID id, String slug, Prices prices) {
@@ -72,6 +73,9 @@ public class Rating {
         final Map<YearMonth, BigInteger> diskGibMicros = new TreeMap<>();
         final Map<YearMonth, BigDecimal> snapshotByteSeconds = new TreeMap<>();
         final Map<String, BigInteger> imageRunningMicros = new TreeMap<>();
+        BigInteger addressMicros = BigInteger.ZERO;
+        Instant firstAddress;
+        Instant lastAddress;
         Instant first;
         Instant last;
         Instant firstRunning;
@@ -110,6 +114,7 @@ public class Rating {
                 Instant to = period.to().isAfter(now) ? now : period.to();
                 integrateAllocations(connection, tenantId, period.from(), to, now, tenants, charges);
                 integrateMetering(connection, tenantId, period.from(), to, charges, detailed);
+                integrateAddresses(connection, tenantId, period.from(), to, now, tenants, charges);
             }
             Map<UUID, List<Charges>> byTenant = new HashMap<>();
             charges.values().forEach(c -> byTenant.computeIfAbsent(c.tenantId, k -> new ArrayList<>()).add(c));
@@ -126,7 +131,8 @@ public class Rating {
 
     private Map<UUID, TenantRow> tenants(Connection connection, UUID tenantId) throws SQLException {
         String sql = "select t.id, t.slug, p.name, p.currency, p.vcpu_hour, p.memory_gib_hour, p.disk_gib_month,"
-                + " p.snapshot_gib_month, p.image_fees::text from tenants t left join plans p on p.id = t.plan_id"
+                + " p.snapshot_gib_month, p.address_hour, p.image_fees::text from tenants t"
+                + " left join plans p on p.id = t.plan_id"
                 + (tenantId == null ? "" : " where t.id = ?");
         Map<UUID, TenantRow> tenants = new LinkedHashMap<>();
         try (PreparedStatement query = connection.prepareStatement(sql)) {
@@ -137,7 +143,7 @@ public class Rating {
                 while (rows.next()) {
                     Prices prices = new Prices(rows.getString(3), rows.getString(4) == null ? "EUR" : rows.getString(4),
                             price(rows.getBigDecimal(5)), price(rows.getBigDecimal(6)), price(rows.getBigDecimal(7)),
-                            price(rows.getBigDecimal(8)), imageFees(rows.getString(9)));
+                            price(rows.getBigDecimal(8)), price(rows.getBigDecimal(9)), imageFees(rows.getString(10)));
                     UUID id = rows.getObject(1, UUID.class);
                     tenants.put(id, new TenantRow(id, rows.getString(2), prices));
                 }
@@ -219,6 +225,52 @@ public class Rating {
                                 BigInteger::add);
                         cursor = segmentEnd;
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * Public-address time per instance: each public address given to it and each port forward to it
+     * counts for the time it was held, clipped to the period (one still held ends now).
+     */
+    private void integrateAddresses(Connection connection, UUID tenantId, Instant from, Instant to, Instant now,
+                                    Map<UUID, TenantRow> tenants, Map<UUID, Charges> charges) throws SQLException {
+        String held = "select instance_id, tenant_id, created_at, released_at from address_assignments"
+                + " union all select instance_id, tenant_id, created_at, released_at from port_forwards";
+        String sql = "select h.instance_id, h.tenant_id, i.name, i.kind, greatest(h.created_at, ?),"
+                + " least(coalesce(h.released_at, ?), ?)"
+                + " from (" + held + ") h join instances i on i.id = h.instance_id"
+                + " where h.created_at < ? and coalesce(h.released_at, ?) > ?"
+                + (tenantId == null ? "" : " and h.tenant_id = ?");
+        OffsetDateTime fromTime = from.atOffset(ZoneOffset.UTC);
+        OffsetDateTime toTime = to.atOffset(ZoneOffset.UTC);
+        OffsetDateTime nowTime = now.atOffset(ZoneOffset.UTC);
+        try (PreparedStatement query = connection.prepareStatement(sql)) {
+            query.setObject(1, fromTime);
+            query.setObject(2, nowTime);
+            query.setObject(3, toTime);
+            query.setObject(4, toTime);
+            query.setObject(5, nowTime);
+            query.setObject(6, fromTime);
+            if (tenantId != null) {
+                query.setObject(7, tenantId);
+            }
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    UUID tenant = rows.getObject(2, UUID.class);
+                    Instant start = rows.getObject(5, OffsetDateTime.class).toInstant();
+                    Instant end = rows.getObject(6, OffsetDateTime.class).toInstant();
+                    if (!tenants.containsKey(tenant) || !end.isAfter(start)) {
+                        continue;
+                    }
+                    Charges instance = charges.computeIfAbsent(rows.getObject(1, UUID.class),
+                            id -> new Charges(id, tenant));
+                    instance.name = rows.getString(3);
+                    instance.kind = rows.getString(4);
+                    instance.addressMicros = instance.addressMicros.add(BigInteger.valueOf(micros(start, end)));
+                    instance.firstAddress = earliest(instance.firstAddress, start);
+                    instance.lastAddress = latest(instance.lastAddress, end);
                 }
             }
         }
@@ -406,6 +458,9 @@ public class Rating {
                         divide(new BigDecimal(image.getValue()), MICROS_PER_HOUR), "instance-hour",
                         prices.imageFees().get(image.getKey()), instance.firstRunning, instance.lastRunning);
             }
+            add(lines, instance, "address", "public-address hours (addresses and port forwards held)",
+                    divide(new BigDecimal(instance.addressMicros), MICROS_PER_HOUR), "address-hour",
+                    prices.addressHour(), instance.firstAddress, instance.lastAddress);
             if (detailed && instance.measured.any) {
                 Measured m = instance.measured;
                 measured.put(instance.instanceId, new BillingReport.MeasuredUse(m.cpuSeconds, average(m.memorySum,

@@ -11,6 +11,7 @@ import io.multiplicity.host.contract.ImageStore;
 import io.multiplicity.host.contract.InstanceSpec;
 import io.multiplicity.host.contract.InstanceStatus;
 import io.multiplicity.host.contract.InstanceUsage;
+import io.multiplicity.host.contract.PublicAccess;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,6 +85,11 @@ public final class Agent implements HostDriver, AutoCloseable {
     @Override
     public void networkEgress(int tenantNetwork, boolean egress) {
         jails.network().tenants().egress(jails.network().tenantBridge(tenantNetwork), egress);
+    }
+
+    @Override
+    public void publish(PublicAccess access) {
+        jails.network().tenants().publish(access);
     }
 
     @Override

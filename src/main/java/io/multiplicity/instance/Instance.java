@@ -67,6 +67,10 @@ public class Instance extends PanacheEntityBase {
 
     public String address;
 
+    /** The tenant's firewall (inbound rules) applied to it; null: what is published is open. */
+    @Column(name = "firewall_id")
+    public UUID firewallId;
+
     @Column(name = "created_by")
     public UUID createdBy;
 

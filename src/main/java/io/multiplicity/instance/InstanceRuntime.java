@@ -31,6 +31,9 @@ import java.util.function.Consumer;
 public class InstanceRuntime {
 
     @Inject
+    io.multiplicity.network.PublicAccessService publicAccess;
+
+    @Inject
     EntityManager em;
 
     @Inject
@@ -120,6 +123,7 @@ public class InstanceRuntime {
             boolean isRunning = InstanceState.RUNNING.equals(instance.actualState);
             if (instance.deletedAt != null) {
                 ledger.end(instance.id);
+                publicAccess.releaseAll(instance.id, instance.hostId);
             } else if (wasRunning != isRunning) {
                 ledger.record(instance, isRunning);
             }

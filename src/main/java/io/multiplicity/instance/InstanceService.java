@@ -63,6 +63,9 @@ public class InstanceService {
     Ipam ipam;
 
     @Inject
+    io.multiplicity.network.PublicAccessService publicAccess;
+
+    @Inject
     OperationService operations;
 
     @Inject
@@ -163,7 +166,7 @@ public class InstanceService {
         ImageCatalog.Resolved image = catalog.resolve(tenantId, request.kind(), request.image());
 
         boolean start = Boolean.TRUE.equals(request.start());
-        quotas.admit(tenantId, new Demand(1, vcpus, memoryMiB, diskGiB, 1, true, start));
+        quotas.admit(tenantId, new Demand(1, vcpus, memoryMiB, diskGiB, 0, true, start));
         Host host = placement.choose(request.kind(), vcpus, memoryMiB, diskGiB, start);
         TenantNetwork network = ipam.network(tenantId, host.id);
 
@@ -322,6 +325,7 @@ public class InstanceService {
         requireIdle(instance);
         instance.desiredState = "deleted";
         instance.updatedAt = Clock.now();
+        publicAccess.releaseAll(instance.id, instance.hostId);
         Operation operation = operations.submit(instance.tenantId, DELETE, "instance", instance.id, Map.of());
         audit.record(instance.tenantId, DELETE, "instance", instance.id, "accepted", Map.of("name", instance.name));
         return operation;

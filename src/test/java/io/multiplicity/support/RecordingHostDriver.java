@@ -55,6 +55,15 @@ public class RecordingHostDriver implements HostDriver {
         EGRESS.put(tenantNetwork, egress);
     }
 
+    /** What the host was last told to publish. */
+    public static volatile io.multiplicity.host.contract.PublicAccess published =
+            io.multiplicity.host.contract.PublicAccess.none();
+
+    @Override
+    public void publish(io.multiplicity.host.contract.PublicAccess access) {
+        published = access;
+    }
+
     @Override
     public void enroll(UUID hostId) {
         if (identity != null && !identity.equals(hostId)) {

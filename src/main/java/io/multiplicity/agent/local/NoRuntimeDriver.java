@@ -36,6 +36,13 @@ public final class NoRuntimeDriver implements HostDriver {
     }
 
     @Override
+    public void publish(io.multiplicity.host.contract.PublicAccess access) {
+        if (!access.instances().isEmpty()) {
+            throw new IllegalStateException(why);
+        }
+    }
+
+    @Override
     public void enroll(UUID hostId) {
         identity.enroll(hostId);
     }

@@ -50,12 +50,23 @@ public final class HostNetwork {
 
     /**
      * Puts an instance on its tenant network's DNS (as {@code <name>.<domain>}) and, given a MAC, a
-     * static DHCP lease; applies the network's egress.
+     * static DHCP lease; applies the network's egress and keeps the instance's port ({@code port},
+     * the host end of its veth or tap) to its MAC and address.
      */
-    public void join(UUID id, String name, String mac, NetworkAttachment network) {
+    public void join(UUID id, String name, String mac, String port, NetworkAttachment network) {
         if (network != null) {
-            tenants.join(tenantBridge(network.tenantNetwork()), id, name, mac, network);
+            tenants.join(tenantBridge(network.tenantNetwork()), id, name, mac, port, network);
         }
+    }
+
+    /**
+     * The MAC address of an instance's interface on its tenant network: locally administered,
+     * derived from the instance id, the same on every start (DHCP leases and anti-spoofing rules
+     * name it).
+     */
+    public static String mac(UUID id) {
+        String hex = id.toString().replace("-", "");
+        return "52:54:00:" + hex.substring(0, 2) + ":" + hex.substring(2, 4) + ":" + hex.substring(4, 6);
     }
 
     /** Takes a destroyed instance off its network; a network left empty loses its resolver, rules and bridge. */
@@ -101,10 +112,10 @@ public final class HostNetwork {
         if (linkExists(hostSide)) {
             batch.add("link delete dev " + hostSide);
         }
-        batch.add("link add " + hostSide + " type veth peer name eth0 netns " + pid);
+        batch.add("link add " + hostSide + " type veth peer name eth0 address " + mac(id) + " netns " + pid);
         batch.add("link set " + hostSide + " master " + bridge + " up");
         Command.run(List.of("ip", "-batch", "-"), String.join("\n", batch) + "\n").check();
-        join(id, name, null, network);
+        join(id, name, mac(id), hostSide, network);
     }
 
     private static boolean linkExists(String name) {

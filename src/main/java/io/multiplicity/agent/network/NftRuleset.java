@@ -1,18 +1,34 @@
 package io.multiplicity.agent.network;
 
+import io.multiplicity.host.contract.PublicAccess;
+import io.multiplicity.host.contract.PublicAccess.Exposure;
+import io.multiplicity.host.contract.PublicAccess.Forward;
+import io.multiplicity.host.contract.PublicAccess.Protocol;
+import io.multiplicity.host.contract.PublicAccess.Rule;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
- * The agent's nftables table, rendered from the host's tenant networks (a pure function, so that
- * what the host gets is exactly what a test reads).
+ * The agent's nftables tables, rendered from the host's tenant networks and what the control plane
+ * published (pure functions, so that what the host gets is exactly what a test reads).
  *
  * <pre>
- * input        from a tenant bridge: DHCP, DNS and ping of the gateway; replies; nothing else
- *              reaches the host (not the panel, the database, Keycloak or SSH)
- * forward      inside one tenant network: open; out of a network whose tenant has egress: only
- *              through the uplink; between tenant networks, to any other interface: dropped;
- *              into a tenant network: replies only
- * postrouting  source NAT to the uplink's address for networks with egress
+ * inet table
+ *   prerouting   from outside (not a tenant bridge): port forwards and 1:1 NAT to instances
+ *   input        from a tenant bridge: DHCP, DNS and ping of the gateway; replies; nothing else
+ *                reaches the host (not the panel, the database, Keycloak or SSH)
+ *   forward      inside one tenant network: open; replies of connections let in from outside:
+ *                open; out of a network whose tenant has egress: only through the uplink; between
+ *                tenant networks, to any other interface: dropped; into a tenant network: replies,
+ *                and what came in by a forward or a public address and an inbound rule allows
+ *   postrouting  source NAT for networks with egress: an instance's own public address where it
+ *                has one, else the uplink's address
+ * bridge table
+ *   prerouting   each instance's port sends from the instance's MAC and address only, and IPv4
+ *                and ARP only (so no VLAN tag or IPv6 slips past); DHCP's 0.0.0.0 is allowed
  * </pre>
  */
 final class NftRuleset {
@@ -20,10 +36,78 @@ final class NftRuleset {
     private NftRuleset() {
     }
 
-    static String render(String table, String prefix, String uplink, List<TenantNetworks.Network> networks) {
+    /** Refuses what cannot be rendered safely: anything that is not an IPv4 address, CIDR or port. */
+    static void check(PublicAccess access) {
+        for (String address : access.addresses()) {
+            requireAddress(address);
+        }
+        Set<String> forwarded = new HashSet<>();
+        for (Exposure exposure : access.instances()) {
+            requireAddress(exposure.address());
+            if (exposure.publicAddress() != null) {
+                requireAddress(exposure.publicAddress());
+            }
+            for (Forward forward : exposure.forwards()) {
+                requireAddress(forward.publicAddress());
+                if (!forward.protocol().hasPorts()) {
+                    throw new IllegalArgumentException("a forward is TCP or UDP, not " + forward.protocol());
+                }
+                requirePort(forward.port());
+                requirePort(forward.targetPort());
+                if (!forwarded.add(forward.publicAddress() + " " + forward.protocol() + " " + forward.port())) {
+                    throw new IllegalArgumentException("port " + forward.port() + "/" + forward.protocol().keyword()
+                            + " of " + forward.publicAddress() + " is forwarded twice");
+                }
+            }
+            if (exposure.rules() != null) {
+                for (Rule rule : exposure.rules()) {
+                    requireCidr(rule.source());
+                    if (rule.protocol().hasPorts()) {
+                        requirePort(rule.fromPort());
+                        requirePort(rule.toPort());
+                        if (rule.toPort() < rule.fromPort()) {
+                            throw new IllegalArgumentException("a port range ends before it starts: " + rule);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static String render(String table, String prefix, String uplink, List<TenantNetworks.Network> networks,
+            PublicAccess access) {
         String tenants = quote(prefix + "v*");
+        Map<String, TenantNetworks.Network> byAddress = new HashMap<>();
+        for (TenantNetworks.Network network : networks) {
+            for (TenantNetworks.Member member : network.members().values()) {
+                byAddress.put(member.address(), network);
+            }
+        }
+        // Exposures of instances this host has on a network; anything else is someone else's, or gone.
+        List<Exposure> exposed = access.instances().stream()
+                .filter(exposure -> byAddress.containsKey(exposure.address()))
+                .toList();
         StringBuilder out = new StringBuilder();
         out.append("table inet ").append(table).append(" {\n");
+
+        out.append("  chain prerouting {\n")
+                .append("    type nat hook prerouting priority dstnat; policy accept;\n")
+                .append("    iifname ").append(tenants).append(" return\n");
+        for (Exposure exposure : exposed) {
+            for (Forward forward : exposure.forwards()) {
+                out.append("    ip daddr ").append(forward.publicAddress()).append(' ')
+                        .append(forward.protocol().keyword()).append(" dport ").append(forward.port())
+                        .append(" dnat ip to ").append(exposure.address()).append(':').append(forward.targetPort())
+                        .append('\n');
+            }
+        }
+        for (Exposure exposure : exposed) {
+            if (exposure.publicAddress() != null) {
+                out.append("    ip daddr ").append(exposure.publicAddress()).append(" dnat ip to ")
+                        .append(exposure.address()).append('\n');
+            }
+        }
+        out.append("  }\n");
 
         out.append("  chain input {\n")
                 .append("    type filter hook input priority filter; policy accept;\n")
@@ -46,21 +130,64 @@ final class NftRuleset {
         for (TenantNetworks.Network network : networks) {
             String bridge = quote(network.bridge());
             out.append("    iifname ").append(bridge).append(" oifname ").append(bridge).append(" accept\n");
-            if (network.egress() && uplink != null) {
-                out.append("    iifname ").append(bridge).append(" oifname ").append(quote(uplink))
-                        .append(" ip saddr ").append(network.subnet()).append(" accept\n");
+        }
+        if (uplink != null) {
+            out.append("    oifname ").append(quote(uplink)).append(" ct status dnat accept\n");
+            for (TenantNetworks.Network network : networks) {
+                if (network.egress()) {
+                    out.append("    iifname ").append(quote(network.bridge())).append(" oifname ").append(quote(uplink))
+                            .append(" ip saddr ").append(network.subnet()).append(" accept\n");
+                }
             }
         }
         out.append("    counter drop\n")
                 .append("  }\n");
         out.append("  chain into_tenants {\n")
-                .append("    ct state established,related accept\n")
-                .append("    counter drop\n")
+                .append("    ct state established,related accept\n");
+        if (!exposed.isEmpty()) {
+            out.append("    iifname != ").append(tenants).append(" ct status dnat jump inbound\n");
+        }
+        out.append("    counter drop\n")
                 .append("  }\n");
+        if (!exposed.isEmpty()) {
+            out.append("  chain inbound {\n");
+            for (Exposure exposure : exposed) {
+                out.append("    oifname ").append(quote(byAddress.get(exposure.address()).bridge()))
+                        .append(" ip daddr ").append(exposure.address())
+                        .append(exposure.rules() == null ? " accept\n" : " jump " + ruleChain(exposure) + "\n");
+            }
+            out.append("    counter drop\n")
+                    .append("  }\n");
+            for (Exposure exposure : exposed) {
+                if (exposure.rules() == null) {
+                    continue;
+                }
+                out.append("  chain ").append(ruleChain(exposure)).append(" {\n");
+                for (Rule rule : exposure.rules()) {
+                    out.append("    ip saddr ").append(rule.source());
+                    switch (rule.protocol()) {
+                        case TCP, UDP -> out.append(' ').append(rule.protocol().keyword()).append(" dport ")
+                                .append(rule.fromPort() == rule.toPort() ? Integer.toString(rule.fromPort())
+                                        : rule.fromPort() + "-" + rule.toPort());
+                        case ICMP -> out.append(" meta l4proto icmp");
+                        case ANY -> { }
+                    }
+                    out.append(" accept\n");
+                }
+                out.append("    counter drop\n")
+                        .append("  }\n");
+            }
+        }
 
         out.append("  chain postrouting {\n")
                 .append("    type nat hook postrouting priority srcnat; policy accept;\n");
         if (uplink != null) {
+            for (Exposure exposure : exposed) {
+                if (exposure.publicAddress() != null && byAddress.get(exposure.address()).egress()) {
+                    out.append("    oifname ").append(quote(uplink)).append(" ip saddr ").append(exposure.address())
+                            .append(" snat ip to ").append(exposure.publicAddress()).append('\n');
+                }
+            }
             for (TenantNetworks.Network network : networks) {
                 if (network.egress()) {
                     out.append("    oifname ").append(quote(uplink)).append(" ip saddr ").append(network.subnet())
@@ -71,6 +198,76 @@ final class NftRuleset {
         out.append("  }\n");
         out.append("}\n");
         return out.toString();
+    }
+
+    /**
+     * The bridge table: every member with a known port and MAC sends from them only. Members
+     * without (state written before ports were recorded) are left as they were until they start
+     * again.
+     */
+    static String renderBridge(String table, List<TenantNetworks.Network> networks) {
+        StringBuilder chains = new StringBuilder();
+        StringBuilder dispatch = new StringBuilder();
+        for (TenantNetworks.Network network : networks) {
+            for (TenantNetworks.Member member : network.members().values()) {
+                if (member.port() == null || member.mac() == null) {
+                    continue;
+                }
+                requireAddress(member.address());
+                String mac = requireMac(member.mac());
+                String chain = "port_" + member.port();
+                dispatch.append("    iifname ").append(quote(member.port())).append(" jump ").append(chain).append('\n');
+                chains.append("  chain ").append(chain).append(" {\n")
+                        .append("    ether saddr != ").append(mac).append(" counter drop\n")
+                        .append("    ether type != { ip, arp } counter drop\n")
+                        .append("    arp saddr ether != ").append(mac).append(" counter drop\n")
+                        .append("    arp saddr ip != { 0.0.0.0, ").append(member.address()).append(" } counter drop\n")
+                        .append("    ether type ip ip saddr != { 0.0.0.0, ").append(member.address())
+                        .append(" } counter drop\n")
+                        .append("  }\n");
+            }
+        }
+        if (dispatch.isEmpty()) {
+            return "";
+        }
+        return "table bridge " + table + " {\n"
+                + "  chain prerouting {\n"
+                + "    type filter hook prerouting priority filter; policy accept;\n"
+                + dispatch
+                + "  }\n"
+                + chains
+                + "}\n";
+    }
+
+    private static String ruleChain(Exposure exposure) {
+        return "rules_" + exposure.instanceId().toString().replace("-", "").substring(0, 16);
+    }
+
+    private static void requireAddress(String address) {
+        if (address == null || !address.matches("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}")) {
+            throw new IllegalArgumentException("not an IPv4 address: " + address);
+        }
+    }
+
+    private static void requireCidr(String cidr) {
+        int slash = cidr == null ? -1 : cidr.indexOf('/');
+        if (slash < 0 || !cidr.substring(slash + 1).matches("[0-9]|[12][0-9]|3[0-2]")) {
+            throw new IllegalArgumentException("not an IPv4 network: " + cidr);
+        }
+        requireAddress(cidr.substring(0, slash));
+    }
+
+    private static void requirePort(int port) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("not a port: " + port);
+        }
+    }
+
+    private static String requireMac(String mac) {
+        if (!mac.matches("[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}")) {
+            throw new IllegalArgumentException("not a MAC address: " + mac);
+        }
+        return mac.toLowerCase(java.util.Locale.ROOT);
     }
 
     private static String quote(String name) {

@@ -5,6 +5,7 @@ import io.multiplicity.agent.support.Command;
 import io.multiplicity.agent.support.InstanceDirectories;
 import io.multiplicity.agent.support.Processes;
 import io.multiplicity.host.contract.InstanceSpec.NetworkAttachment;
+import io.multiplicity.host.contract.PublicAccess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -20,9 +21,11 @@ import org.jboss.logging.Logger;
 
 /**
  * What the host does for its tenant networks beyond the bridges: a resolver and DHCP server
- * (dnsmasq) on each network's gateway, and one nftables table of the agent's own that gives each
- * network its way out (source NAT through the uplink, where the tenant may) and keeps the host out
- * of reach (instances reach the host for DHCP and DNS only).
+ * (dnsmasq) on each network's gateway, and nftables tables of the agent's own that give each
+ * network its way out (source NAT through the uplink, where the tenant may), let the outside in
+ * where the control plane published it (public addresses, port forwards, inbound rules), keep the
+ * host out of reach (instances reach the host for DHCP and DNS only) and keep each instance to its
+ * own MAC and address.
  *
  * <p>Every network's settings and members live on disk under the agent's data directory
  * ({@code networks/<bridge>/network.json}), beside its dnsmasq's files; the table is rendered from
@@ -94,8 +97,12 @@ public final class TenantNetworks {
         }
     }
 
-    /** One instance on a network: its name answers with its address; a MAC gets a static DHCP lease. */
-    public record Member(String name, String address, String mac) {
+    /**
+     * One instance on a network: its name answers with its address; a MAC gets a static DHCP lease.
+     * With its port (the host end of its veth or tap) and MAC, the instance can send from that MAC
+     * and address only.
+     */
+    public record Member(String name, String address, String mac, String port) {
     }
 
     /**
@@ -177,10 +184,11 @@ public final class TenantNetworks {
      * Adds (or updates) an instance on its network: its name in the network's DNS, its static DHCP
      * lease when it has a MAC, and the network's settings (domain, egress) as the attachment says.
      */
-    public synchronized void join(String bridge, UUID id, String name, String mac, NetworkAttachment attachment) {
+    public synchronized void join(String bridge, UUID id, String name, String mac, String port,
+            NetworkAttachment attachment) {
         Network known = read(bridge);
         Map<String, Member> members = new TreeMap<>(known == null ? Map.of() : known.members());
-        members.put(id.toString(), new Member(name, attachment.address(), mac));
+        Member before = members.put(id.toString(), new Member(name, attachment.address(), mac, port));
         Network network = new Network(bridge, attachment.gateway(), attachment.prefixLength(), attachment.domain(),
                 attachment.egress(), members);
         write(network);
@@ -193,7 +201,7 @@ public final class TenantNetworks {
         } else {
             reloadDnsmasq(bridge);
         }
-        if (settingsChanged) {
+        if (settingsChanged || !members.get(id.toString()).equals(before)) {
             apply();
         }
     }
@@ -220,6 +228,7 @@ public final class TenantNetworks {
             write(left);
             writeDnsmasq(left);
             reloadDnsmasq(network.bridge());
+            apply();
             return null;
         }
         return null;
@@ -236,13 +245,91 @@ public final class TenantNetworks {
         apply();
     }
 
-    /** Stops every dnsmasq, removes the table and all state (tests, uninstall). */
+    /**
+     * Replaces how the outside reaches this host's instances: the public addresses go onto the
+     * uplink (as /32s, so the host answers ARP for them upstream), the table is rendered again with
+     * the forwards, 1:1 NATs and inbound rules, and addresses no longer published leave the uplink.
+     * Refuses an access it cannot carry out and keeps what it had.
+     */
+    public synchronized void publish(PublicAccess access) {
+        Published before = published();
+        Published after = new Published(access, uplink.device() == null ? List.of() : access.addresses(),
+                uplink.device());
+        NftRuleset.check(access);
+        if (after.equals(before)) {
+            return;
+        }
+        if (uplink.device() == null && !access.addresses().isEmpty()) {
+            LOG.warnf("the host has no uplink: its %d public addresses are published but unreachable",
+                    access.addresses().size());
+        }
+        for (String address : after.onUplink()) {
+            if (!before.onUplink().contains(address) || !java.util.Objects.equals(before.device(), after.device())) {
+                Command.Result added = Command.run("ip", "addr", "add", address + "/32", "dev", after.device());
+                if (!added.ok() && !added.stderr().contains("File exists")) {
+                    added.check();
+                }
+            }
+        }
+        writePublished(after);
+        apply();
+        for (String address : before.onUplink()) {
+            if (!after.onUplink().contains(address) || !java.util.Objects.equals(before.device(), after.device())) {
+                Command.run("ip", "addr", "del", address + "/32", "dev", before.device());
+            }
+        }
+    }
+
+    /** What the host publishes now. */
+    public synchronized PublicAccess publicAccess() {
+        return published().access();
+    }
+
+    /**
+     * What was published, and which of its addresses the agent put on which uplink device (it takes
+     * off only those).
+     */
+    record Published(PublicAccess access, List<String> onUplink, String device) {
+
+        Published {
+            access = access == null ? PublicAccess.none() : access;
+            onUplink = onUplink == null ? List.of() : List.copyOf(onUplink);
+        }
+    }
+
+    private Published published() {
+        Path file = directory.resolve("public.json");
+        try {
+            return Files.exists(file) ? JSON.readValue(file.toFile(), Published.class)
+                    : new Published(PublicAccess.none(), List.of(), null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void writePublished(Published published) {
+        try {
+            InstanceDirectories.writeText(directory.resolve("public.json"), JSON.writeValueAsString(published));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Stops every dnsmasq, takes the published addresses off the uplink, removes the tables and all
+     * state (tests, uninstall).
+     */
     public synchronized void removeAll() {
         for (Network network : networks()) {
             stopDnsmasq(network.bridge());
         }
+        Published published = published();
+        for (String address : published.onUplink()) {
+            Command.run("ip", "addr", "del", address + "/32", "dev", published.device());
+        }
         InstanceDirectories.deleteTree(directory);
-        Command.run(List.of("nft", "-f", "-"), "table inet " + table + "\ndelete table inet " + table + "\n");
+        Command.run(List.of("nft", "-f", "-"), "table inet " + table + "\ndelete table inet " + table + "\n"
+                + "table bridge " + table + "\ndelete table bridge " + table + "\n");
     }
 
     /** The networks this host has, as recorded. */
@@ -252,7 +339,7 @@ public final class TenantNetworks {
             return networks;
         }
         try (Stream<Path> entries = Files.list(directory)) {
-            for (Path entry : entries.sorted().toList()) {
+            for (Path entry : entries.sorted().filter(Files::isDirectory).toList()) {
                 Network network = read(entry.getFileName().toString());
                 if (network != null) {
                     networks.add(network);
@@ -266,14 +353,22 @@ public final class TenantNetworks {
 
     // ---------------------------------------------------------------- nftables
 
-    /** Replaces the agent's table with one rendered from every network, in one transaction. */
+    /**
+     * Replaces the agent's tables with ones rendered from every network and what is published, in
+     * one transaction: the {@code inet} table (host protection, egress, NAT, inbound rules) and the
+     * {@code bridge} table (anti-spoofing on the instances' ports).
+     */
     private void apply() {
         List<Network> networks = networks();
-        if (uplink.device() != null && networks.stream().anyMatch(Network::egress)) {
+        PublicAccess access = published().access();
+        if (uplink.device() != null && networks.stream().anyMatch(Network::egress)
+                || !access.instances().isEmpty()) {
             enableForwarding();
         }
         String ruleset = "table inet " + table + "\ndelete table inet " + table + "\n"
-                + (networks.isEmpty() ? "" : NftRuleset.render(table, prefix, uplink.device(), networks));
+                + "table bridge " + table + "\ndelete table bridge " + table + "\n"
+                + (networks.isEmpty() ? "" : NftRuleset.render(table, prefix, uplink.device(), networks, access)
+                        + NftRuleset.renderBridge(table, networks));
         Command.run(List.of("nft", "-f", "-"), ruleset).check();
     }
 

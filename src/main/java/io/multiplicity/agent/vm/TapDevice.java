@@ -23,10 +23,9 @@ public final class TapDevice {
         return "mv" + id.toString().replace("-", "").substring(0, 12);
     }
 
-    /** A locally administered MAC address derived from the instance id. */
+    /** The VM's MAC address on its tenant network ({@link HostNetwork#mac}). */
     public static String mac(UUID id) {
-        String hex = id.toString().replace("-", "");
-        return "52:54:00:" + hex.substring(0, 2) + ":" + hex.substring(2, 4) + ":" + hex.substring(4, 6);
+        return HostNetwork.mac(id);
     }
 
     /** Creates the tap (again, if one is left over) and plugs it into the tenant's bridge. */

@@ -101,6 +101,14 @@ public interface HostDriver {
      */
     void networkEgress(int tenantNetwork, boolean egress);
 
+    /**
+     * Replaces how the outside reaches this host's instances (public addresses, port forwards,
+     * inbound rules) with {@code access}, in one step: what it had and {@code access} lacks stops
+     * at once. Idempotent; refuses (IllegalArgumentException) an access it cannot carry out, and
+     * then keeps what it had.
+     */
+    void publish(PublicAccess access);
+
     /** The host's image store; hosts that store no images refuse. */
     default ImageStore images() {
         throw new UnsupportedOperationException("this host stores no images");

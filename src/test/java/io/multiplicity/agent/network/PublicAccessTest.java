@@ -1,0 +1,252 @@
+package io.multiplicity.agent.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.multiplicity.agent.jail.JailDriver;
+import io.multiplicity.agent.jail.JailHost;
+import io.multiplicity.agent.network.TenantNetworks.Uplink;
+import io.multiplicity.agent.support.Command;
+import io.multiplicity.host.contract.InstanceSpec;
+import io.multiplicity.host.contract.InstanceSpec.NetworkAttachment;
+import io.multiplicity.host.contract.InstanceStatus.State;
+import io.multiplicity.host.contract.PublicAccess;
+import io.multiplicity.host.contract.PublicAccess.Exposure;
+import io.multiplicity.host.contract.PublicAccess.Forward;
+import io.multiplicity.host.contract.PublicAccess.Protocol;
+import io.multiplicity.host.contract.PublicAccess.Rule;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Assertions;
+
+/**
+ * The way in from outside, on real jails, real nftables and a little internet of the test's own: an
+ * {@code upstream} namespace behind a veth that plays the host's uplink routes the test's public
+ * addresses ({@value #PUBLIC}.0/24) to the host, and a {@code client} namespace behind the upstream
+ * plays a customer on the internet. Nothing leaves the machine.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PublicAccessTest {
+
+    static final String SUFFIX = HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
+    static final String UPSTREAM = "mpup" + SUFFIX;
+    static final String CLIENT = "mpcl" + SUFFIX;
+    static final String UPLINK = "mpu" + SUFFIX;
+    static final String PUBLIC = "198.18.90";
+    static final String SHARED = PUBLIC + ".10";
+    static final String FLOATING = PUBLIC + ".20";
+    static final String CLIENT_ADDRESS = "198.18.78.2";
+
+    static JailHost host;
+    static JailDriver driver;
+    static final List<InstanceSpec> jails = new ArrayList<>();
+    static InstanceSpec web1;
+    static InstanceSpec db1;
+    static InstanceSpec stranger;
+    static String tablesBefore;
+    static String linksBefore;
+
+    @BeforeAll
+    static void buildTheInternetAndTheHost() throws IOException {
+        String missing = JailHost.unavailableReason();
+        if (missing == null) {
+            missing = TenantNetworks.unavailableReason();
+        }
+        if (missing != null) {
+            System.err.println("SKIPPED PublicAccessTest: " + missing);
+        }
+        Assumptions.assumeTrue(missing == null, missing);
+        tablesBefore = Command.check("nft", "list", "tables");
+        linksBefore = links();
+
+        sh("ip netns add " + UPSTREAM,
+                "ip netns add " + CLIENT,
+                "ip link add " + UPLINK + " type veth peer name eth0 netns " + UPSTREAM,
+                "ip addr add 198.18.77.1/24 dev " + UPLINK,
+                "ip link set " + UPLINK + " up",
+                // the customer's side of the internet, and the route back to it
+                "ip route add 198.18.78.0/24 via 198.18.77.2 dev " + UPLINK,
+                "ip netns exec " + UPSTREAM + " ip addr add 198.18.77.2/24 dev eth0",
+                "ip netns exec " + UPSTREAM + " ip link set eth0 up",
+                "ip netns exec " + UPSTREAM + " ip link set lo up",
+                "ip netns exec " + UPSTREAM + " sysctl -q -w net.ipv4.ip_forward=1",
+                "ip netns exec " + UPSTREAM + " ip route add " + PUBLIC + ".0/24 via 198.18.77.1",
+                "ip link add cl" + SUFFIX + " netns " + UPSTREAM + " type veth peer name eth0 netns " + CLIENT,
+                "ip netns exec " + UPSTREAM + " ip addr add 198.18.78.1/24 dev cl" + SUFFIX,
+                "ip netns exec " + UPSTREAM + " ip link set cl" + SUFFIX + " up",
+                "ip netns exec " + CLIENT + " ip addr add " + CLIENT_ADDRESS + "/24 dev eth0",
+                "ip netns exec " + CLIENT + " ip link set eth0 up",
+                "ip netns exec " + CLIENT + " ip link set lo up",
+                "ip netns exec " + CLIENT + " ip route add default via 198.18.78.1");
+
+        host = new JailHost("public-net", 128).withUplink(new Uplink(UPLINK, List.of()));
+        driver = host.start();
+        web1 = jail("web1", 21, 10);
+        db1 = jail("db1", 21, 11);
+        stranger = jail("web1", 22, 10);
+        for (InstanceSpec jail : jails) {
+            run(jail, "mkdir -p /www /ssh && echo page of " + jail.name() + "." + jail.network().tenantNetwork()
+                    + " > /www/index.html && echo ssh of " + jail.name() + " > /ssh/index.html"
+                    + " && httpd -p 80 -h /www && httpd -p 22 -h /ssh && echo up");
+        }
+    }
+
+    @AfterAll
+    static void tearDown() {
+        if (driver != null) {
+            driver.network().tenants().publish(PublicAccess.none());
+            for (InstanceSpec jail : jails) {
+                driver.destroy(jail.id());
+            }
+        }
+        if (host != null) {
+            host.close();
+        }
+        Command.run("ip", "route", "del", "198.18.78.0/24");
+        Command.run("ip", "link", "delete", "dev", UPLINK);
+        Command.run("ip", "netns", "delete", CLIENT);
+        Command.run("ip", "netns", "delete", UPSTREAM);
+    }
+
+    private static InstanceSpec jail(String name, int network, int address) {
+        InstanceSpec spec = new InstanceSpec(UUID.randomUUID(), UUID.randomUUID(), name, "jail", "busybox", 1, 64, 1,
+                new NetworkAttachment(network, "10.232." + network + "." + address, 24, "10.232." + network + ".1",
+                        null, true));
+        jails.add(spec);
+        assertEquals(State.RUNNING, driver.start(spec).state());
+        return spec;
+    }
+
+    private static String run(InstanceSpec jail, String command) {
+        Command.Result result = driver.exec(jail.id(), "sh", "-c", command);
+        return result.ok() ? result.stdout() : "exit " + result.exitCode() + ": " + result.stdout() + result.stderr();
+    }
+
+    /** What the customer on the internet gets from a URL, or the failure. */
+    private static String fromClient(String url) {
+        Command.Result result = Command.run("ip", "netns", "exec", CLIENT, "timeout", "4", "busybox", "wget", "-q",
+                "-O", "-", url);
+        return result.ok() ? result.stdout() : "failed: " + result.exitCode();
+    }
+
+    private static void sh(String... commands) {
+        for (String command : commands) {
+            Command.run("sh", "-c", command).check();
+        }
+    }
+
+    private static String links() {
+        return Command.check("sh", "-c", "ip -o link show | awk -F': ' '{print $2}' | sort");
+    }
+
+    private static Exposure forwardTo(InstanceSpec jail, List<Rule> rules, Forward... forwards) {
+        return new Exposure(jail.id(), jail.network().tenantNetwork(), jail.network().address(), null,
+                List.of(forwards), rules);
+    }
+
+    private static Exposure addressOf(InstanceSpec jail, String publicAddress, List<Rule> rules) {
+        return new Exposure(jail.id(), jail.network().tenantNetwork(), jail.network().address(), publicAddress,
+                List.of(), rules);
+    }
+
+    @Test
+    @Order(1)
+    void aForwardAndAPublicAddressReachTheirJailsFromTheInternet() {
+        assertThat(fromClient("http://" + SHARED + ":8080/")).as("nothing published yet").startsWith("failed");
+        driver.network().tenants().publish(new PublicAccess(List.of(SHARED, FLOATING), List.of(
+                forwardTo(web1, null, new Forward(SHARED, Protocol.TCP, 8080, 80)),
+                addressOf(db1, FLOATING, null))));
+
+        assertThat(fromClient("http://" + SHARED + ":8080/")).contains("page of web1.21");
+        assertThat(fromClient("http://" + FLOATING + ":22/")).contains("ssh of db1");
+        assertThat(fromClient("http://" + FLOATING + ":80/")).as("every port of a whole address").contains("page of db1");
+        assertThat(fromClient("http://" + SHARED + ":80/")).as("only the forwarded port").startsWith("failed");
+        assertThat(Command.check("ip", "-o", "addr", "show", "dev", UPLINK)).contains(SHARED + "/32")
+                .contains(FLOATING + "/32");
+    }
+
+    @Test
+    @Order(2)
+    void aFirewallLetsInOnlyWhatItsRulesAllow() {
+        List<Rule> otherNetwork = List.of(new Rule(Protocol.TCP, 22, 22, "198.18.79.0/24"));
+        driver.network().tenants().publish(new PublicAccess(List.of(SHARED, FLOATING), List.of(
+                forwardTo(web1, null, new Forward(SHARED, Protocol.TCP, 8080, 80)),
+                addressOf(db1, FLOATING, otherNetwork))));
+        assertThat(fromClient("http://" + FLOATING + ":22/")).as("not the client's network").startsWith("failed");
+
+        List<Rule> clients = List.of(new Rule(Protocol.TCP, 20, 23, "198.18.78.0/24"));
+        driver.network().tenants().publish(new PublicAccess(List.of(SHARED, FLOATING), List.of(
+                forwardTo(web1, null, new Forward(SHARED, Protocol.TCP, 8080, 80)),
+                addressOf(db1, FLOATING, clients))));
+        assertThat(fromClient("http://" + FLOATING + ":22/")).contains("ssh of db1");
+        assertThat(fromClient("http://" + FLOATING + ":80/")).as("a port no rule names").startsWith("failed");
+        assertThat(fromClient("http://" + SHARED + ":8080/")).as("another instance's rules are its own")
+                .contains("page of web1.21");
+    }
+
+    @Test
+    @Order(3)
+    void anotherTenantReachesNeitherThePrivateNorThePublicPath() {
+        assertThat(run(stranger, "timeout 4 wget -q -O - http://" + SHARED + ":8080/ || echo refused"))
+                .doesNotContain("page of web1.21");
+        assertThat(run(stranger, "timeout 4 wget -q -O - http://" + web1.network().address() + "/ || echo refused"))
+                .doesNotContain("page of web1.21");
+        assertThat(run(db1, "timeout 4 wget -q -O - http://" + web1.network().address() + "/"))
+                .as("inside its own network an instance reaches the others").contains("page of web1.21");
+    }
+
+    @Test
+    @Order(4)
+    void aJailThatTakesAnotherAddressOrMacGetsNoTrafficThrough() {
+        String peer = web1.network().address();
+        assertThat(run(db1, "ping -c 1 -W 2 " + peer)).contains("1 packets received");
+        try {
+            run(db1, "ip addr add 10.232.21.50/24 dev eth0 && ip addr del " + db1.network().address() + "/24 dev eth0");
+            assertThat(run(db1, "ping -c 1 -W 2 " + peer)).as("from an address not its own").doesNotContain("1 packets received");
+        } finally {
+            run(db1, "ip addr add " + db1.network().address() + "/24 dev eth0; ip addr del 10.232.21.50/24 dev eth0;"
+                    + " ip route replace default via " + db1.network().gateway());
+        }
+        assertThat(run(db1, "ping -c 1 -W 2 " + peer)).contains("1 packets received");
+        try {
+            run(db1, "ip link set eth0 address 52:54:00:de:ad:01");
+            assertThat(run(db1, "ping -c 1 -W 2 " + peer)).as("from a MAC not its own").doesNotContain("1 packets received");
+        } finally {
+            run(db1, "ip link set eth0 address " + HostNetwork.mac(db1.id()));
+        }
+        assertThat(run(db1, "ping -c 1 -W 2 " + peer)).contains("1 packets received");
+    }
+
+    @Test
+    @Order(5)
+    void unpublishingStopsBothAtOnceAndNothingIsLeftBehind() {
+        driver.network().tenants().publish(new PublicAccess(List.of(), List.of()));
+        assertThat(fromClient("http://" + SHARED + ":8080/")).startsWith("failed");
+        assertThat(fromClient("http://" + FLOATING + ":22/")).startsWith("failed");
+        assertThat(Command.check("ip", "-o", "addr", "show", "dev", UPLINK)).doesNotContain(SHARED)
+                .doesNotContain(FLOATING);
+        String table = Command.check("nft", "list", "table", "inet", driver.network().tenants().table());
+        assertThat(table).doesNotContain("dnat ip to").doesNotContain(PUBLIC);
+
+        for (InstanceSpec jail : List.copyOf(jails)) {
+            driver.destroy(jail.id());
+            jails.remove(jail);
+        }
+        assertEquals(tablesBefore, Command.check("nft", "list", "tables"), "the agent's tables are gone");
+        List<String> extra = new ArrayList<>(links().lines().toList());
+        extra.removeAll(linksBefore.lines().toList());
+        extra.removeIf(link -> link.startsWith(UPLINK));
+        Assertions.assertTrue(extra.isEmpty(), "interfaces left behind: " + extra);
+    }
+}
