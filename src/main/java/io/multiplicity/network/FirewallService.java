@@ -81,6 +81,7 @@ public class FirewallService {
 
     public Operation create(String name, String description, List<FirewallRule> rules) {
         UUID tenantId = caller.requireTenant();
+        List<FirewallRule> normalized = normalize(rules);
         em.find(io.multiplicity.tenant.Tenant.class, tenantId, LockModeType.PESSIMISTIC_WRITE);
         requireFreeName(tenantId, name, null);
         Firewall firewall = new Firewall();
@@ -88,7 +89,7 @@ public class FirewallService {
         firewall.tenantId = tenantId;
         firewall.name = name;
         firewall.description = description;
-        firewall.rules = normalize(rules);
+        firewall.rules = normalized;
         firewall.createdAt = Clock.now();
         firewall.updatedAt = firewall.createdAt;
         em.persist(firewall);
@@ -175,7 +176,7 @@ public class FirewallService {
 
     private void requireFreeName(UUID tenantId, String name, UUID except) {
         long taken = em.createQuery("select count(f) from Firewall f where f.tenantId = :tenant and f.name = :name"
-                        + " and f.deletedAt is null" + (except == null ? "" : " and f.id <> :except"), Long.class)
+                        + " and f.deletedAt is null and f.id <> :except", Long.class)
                 .setParameter("tenant", tenantId)
                 .setParameter("name", name)
                 .setParameter("except", except == null ? UUID.randomUUID() : except)
