@@ -61,6 +61,19 @@ test('bob creates a jail through the wizard; dave of another tenant does not see
     await page.getByRole('tab', { name: 'Activity' }).click();
     await expect(page.locator('.operation[data-operation]').first()).toBeVisible();
     await screenshot(page, 'tenant-instance-activity');
+    // Its network: the private address, no public one yet; a firewall made here and applied.
+    await page.getByRole('tab', { name: 'Network' }).click();
+    await expect(page.getByTestId('private-address')).toHaveText(/^10\.\d+\.\d+\.\d+$/);
+    await expect(page.getByTestId('public-address')).toHaveText('none');
+    const firewall = `fw-${name}`.slice(0, 63);
+    await page.getByLabel('New firewall').fill(firewall);
+    await page.getByLabel('Rules, one per line').fill('tcp 80 0.0.0.0/0\ntcp 22 198.51.100.7');
+    await page.getByRole('button', { name: 'Create firewall' }).click();
+    await expect(page.getByLabel('Firewall', { exact: true }).locator('option', { hasText: firewall })).toHaveCount(1, { timeout: 30_000 });
+    await page.getByLabel('Firewall', { exact: true }).selectOption({ label: firewall });
+    await page.getByRole('button', { name: 'Apply', exact: true }).click();
+    await expect(page.getByTestId('firewall-rules')).toHaveText('tcp 80 0.0.0.0/0\ntcp 22 198.51.100.7/32', { timeout: 30_000 });
+    await screenshot(page, 'tenant-instance-network');
     // The console tab connects, or says the gateway is not there yet; leaving it closes the socket.
     await page.getByRole('tab', { name: 'Serial console' }).click();
     await expect(page.getByTestId('console-status')).toBeVisible();

@@ -14,11 +14,13 @@ import { mergeOperationEvent } from '../util/operations';
 import { canOperate, canReadAudit } from '../util/roles';
 import { listConsoleSessions } from '../api/consoles';
 import { mountConsole } from './instanceConsole';
+import { renderNetwork } from './instanceNetwork';
 import { runInstanceAction } from './instances';
 import type { Page, PageContext } from './page';
 
 const TABS = [
   { id: 'overview', label: 'Overview' },
+  { id: 'network', label: 'Network' },
   { id: 'snapshots', label: 'Snapshots' },
   { id: 'metrics', label: 'Metrics' },
   { id: 'serial', label: 'Serial console' },
@@ -98,6 +100,7 @@ export const instancePage: Page = async (root, context) => {
       renderOverview(target, instance);
       if (canOperate(session)) target.append(resizeForm(() => instance, context, tray));
     },
+    network: (target) => renderNetwork(target, instance, context, tray),
     snapshots: (target) => renderSnapshots(target, instance, context, tray),
     metrics: (target) => renderMetrics(target, instance),
     serial: (target) => mountConsole(target, instance, 'serial'),

@@ -128,7 +128,7 @@ export const instanceCreatePage: Page = async (root, { session, events, navigate
   const startInput = h('input', { type: 'checkbox', id: uid('start'), checked: true });
   const networkStep = h('fieldset', { class: 'step' }, h('legend', null, 'Network'),
     h('label', { class: 'choice' }, h('input', { type: 'radio', name: uid('network'), checked: true, value: 'tenant' }), h('span', { class: 'choice-title' }, 'Tenant network'), h('span', { class: 'choice-text' }, 'Your tenant\'s private network on the host; the instance gets the next free address.')),
-    h('p', { class: 'hint' }, 'Public addresses and more networks come with the networking API.'),
+    h('p', { class: 'hint' }, "Public addresses, port forwards and a firewall: on the instance's Network tab once it is created."),
     h('label', { class: 'checkbox', for: startInput.id }, startInput, ' Start the instance once it is created'));
 
   // ---- step 5: review
