@@ -69,8 +69,8 @@ test('bob creates a jail through the wizard; dave of another tenant does not see
     await page.getByLabel('New firewall').fill(firewall);
     await page.getByLabel('Rules, one per line').fill('tcp 80 0.0.0.0/0\ntcp 22 198.51.100.7');
     await page.getByRole('button', { name: 'Create firewall' }).click();
-    await expect(page.getByLabel('Firewall', { exact: true }).locator('option', { hasText: firewall })).toHaveCount(1, { timeout: 30_000 });
-    await page.getByLabel('Firewall', { exact: true }).selectOption({ label: firewall });
+    await expect(page.getByLabel('Applied firewall').locator('option', { hasText: firewall })).toHaveCount(1, { timeout: 30_000 });
+    await page.getByLabel('Applied firewall').selectOption({ label: firewall });
     await page.getByRole('button', { name: 'Apply', exact: true }).click();
     await expect(page.getByTestId('firewall-rules')).toHaveText('tcp 80 0.0.0.0/0\ntcp 22 198.51.100.7/32', { timeout: 30_000 });
     await screenshot(page, 'tenant-instance-network');

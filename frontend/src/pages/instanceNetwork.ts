@@ -97,7 +97,7 @@ export function renderNetwork(target: HTMLElement, instance: Instance, context: 
     if (!operate) return section('Firewall', current);
     const choice = h('select', null, h('option', { value: '' }, 'none (open)'),
       ...firewalls.map((firewall) => h('option', { value: firewall.id, selected: firewall.id === applied?.id }, firewall.name)));
-    const apply = h('form', { class: 'inline-form', id: uid('apply-firewall') }, field('Firewall', choice).element,
+    const apply = h('form', { class: 'inline-form', id: uid('apply-firewall') }, field('Applied firewall', choice).element,
       h('button', { type: 'submit' }, 'Apply'));
     apply.addEventListener('submit', async (event) => {
       event.preventDefault();
