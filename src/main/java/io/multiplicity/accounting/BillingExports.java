@@ -58,7 +58,7 @@ public final class BillingExports {
             String unit = focusUnit(line.unit());
             boolean compute = line.resource().equals("vcpu") || line.resource().equals("memory")
                     || line.resource().equals("image");
-            boolean network = line.resource().equals("address");
+            boolean network = line.resource().equals("address") || line.resource().equals("egress");
             boolean vm = "vm".equals(line.kind());
             String sku = (line.kind() == null ? "instance" : line.kind()) + "-" + line.resource();
             row(out, report.tenantId(), report.tenant(), report.from(), report.to(), line.chargeStart(),

@@ -76,7 +76,8 @@ public class MeteringRollups {
     private void rollUpHours(Instant from, Instant to) {
         em.createNativeQuery("insert into metering_rollups (instance_id, granularity, bucket_start, tenant_id, samples,"
                         + " running_seconds, sampled_seconds, cpu_seconds, memory_bytes_avg, memory_bytes_max,"
-                        + " disk_used_bytes_avg, snapshot_bytes_avg, snapshot_byte_seconds, net_rx_bytes, net_tx_bytes)"
+                        + " disk_used_bytes_avg, snapshot_bytes_avg, snapshot_byte_seconds, net_rx_bytes, net_tx_bytes,"
+                        + " egress_bytes)"
                         + " select instance_id, 'hour', date_trunc('hour', sampled_at - interval '1 microsecond', 'UTC'), tenant_id, count(*),"
                         + "   sum(case when running then interval_seconds else 0 end), sum(interval_seconds),"
                         + "   sum(case when cpu_before is null then 0 when cpu_seconds >= cpu_before"
@@ -86,7 +87,8 @@ public class MeteringRollups {
                         + "   sum(case when rx_before is null then 0 when net_rx_bytes >= rx_before"
                         + "       then net_rx_bytes - rx_before else net_rx_bytes end),"
                         + "   sum(case when tx_before is null then 0 when net_tx_bytes >= tx_before"
-                        + "       then net_tx_bytes - tx_before else net_tx_bytes end)"
+                        + "       then net_tx_bytes - tx_before else net_tx_bytes end),"
+                        + "   sum(egress_bytes)"
                         + " from (select s.*,"
                         + "   lag(cpu_seconds) over (partition by instance_id order by sampled_at) as cpu_before,"
                         + "   lag(net_rx_bytes) over (partition by instance_id order by sampled_at) as rx_before,"
@@ -100,7 +102,7 @@ public class MeteringRollups {
                         + "   memory_bytes_max = excluded.memory_bytes_max, disk_used_bytes_avg = excluded.disk_used_bytes_avg,"
                         + "   snapshot_bytes_avg = excluded.snapshot_bytes_avg,"
                         + "   snapshot_byte_seconds = excluded.snapshot_byte_seconds, net_rx_bytes = excluded.net_rx_bytes,"
-                        + "   net_tx_bytes = excluded.net_tx_bytes")
+                        + "   net_tx_bytes = excluded.net_tx_bytes, egress_bytes = excluded.egress_bytes")
                 .setParameter(1, time(from))
                 .setParameter(2, time(to))
                 .executeUpdate();
@@ -109,7 +111,8 @@ public class MeteringRollups {
     private void rollUpDays(Instant from, Instant to) {
         em.createNativeQuery("insert into metering_rollups (instance_id, granularity, bucket_start, tenant_id, samples,"
                         + " running_seconds, sampled_seconds, cpu_seconds, memory_bytes_avg, memory_bytes_max,"
-                        + " disk_used_bytes_avg, snapshot_bytes_avg, snapshot_byte_seconds, net_rx_bytes, net_tx_bytes)"
+                        + " disk_used_bytes_avg, snapshot_bytes_avg, snapshot_byte_seconds, net_rx_bytes, net_tx_bytes,"
+                        + " egress_bytes)"
                         + " select instance_id, 'day', date_trunc('day', bucket_start, 'UTC'), tenant_id, sum(samples),"
                         + "   sum(running_seconds), sum(sampled_seconds), sum(cpu_seconds),"
                         + "   (sum(memory_bytes_avg::numeric * samples) / nullif(sum(case when memory_bytes_avg is null"
@@ -118,7 +121,7 @@ public class MeteringRollups {
                         + "       then 0 else samples end), 0))::bigint,"
                         + "   (sum(snapshot_bytes_avg::numeric * samples) / nullif(sum(case when snapshot_bytes_avg is null"
                         + "       then 0 else samples end), 0))::bigint,"
-                        + "   sum(snapshot_byte_seconds), sum(net_rx_bytes), sum(net_tx_bytes)"
+                        + "   sum(snapshot_byte_seconds), sum(net_rx_bytes), sum(net_tx_bytes), sum(egress_bytes)"
                         + " from metering_rollups where granularity = 'hour' and bucket_start >= ?1 and bucket_start < ?2"
                         + " group by instance_id, tenant_id, date_trunc('day', bucket_start, 'UTC')"
                         + " on conflict (instance_id, granularity, bucket_start) do update set samples = excluded.samples,"
@@ -127,7 +130,7 @@ public class MeteringRollups {
                         + "   memory_bytes_max = excluded.memory_bytes_max, disk_used_bytes_avg = excluded.disk_used_bytes_avg,"
                         + "   snapshot_bytes_avg = excluded.snapshot_bytes_avg,"
                         + "   snapshot_byte_seconds = excluded.snapshot_byte_seconds, net_rx_bytes = excluded.net_rx_bytes,"
-                        + "   net_tx_bytes = excluded.net_tx_bytes")
+                        + "   net_tx_bytes = excluded.net_tx_bytes, egress_bytes = excluded.egress_bytes")
                 .setParameter(1, time(from))
                 .setParameter(2, time(to))
                 .executeUpdate();

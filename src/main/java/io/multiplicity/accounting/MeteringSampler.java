@@ -107,9 +107,11 @@ public class MeteringSampler {
         try (Connection connection = dataSource.getConnection();
              PreparedStatement insert = connection.prepareStatement("insert into metering_samples (instance_id,"
                      + " sampled_at, tenant_id, host_id, interval_seconds, running, vcpus, memory_mib, disk_gib, cpu_seconds,"
-                     + " memory_bytes, disk_used_bytes, disk_referenced_bytes, snapshot_bytes, net_rx_bytes, net_tx_bytes)"
-                     + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing")) {
+                     + " memory_bytes, disk_used_bytes, disk_referenced_bytes, snapshot_bytes, net_rx_bytes, net_tx_bytes,"
+                     + " egress_total_bytes, egress_bytes)"
+                     + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing")) {
             OffsetDateTime time = at.atOffset(ZoneOffset.UTC);
+            Map<UUID, Long> lastEgress = lastEgressReadings(connection, readings);
             for (Reading reading : readings) {
                 Held held = reading.held();
                 InstanceUsage usage = reading.usage();
@@ -130,6 +132,12 @@ public class MeteringSampler {
                 insert.setObject(14, usage == null ? null : usage.snapshotBytes(), Types.BIGINT);
                 insert.setObject(15, usage == null ? null : usage.networkRxBytes(), Types.BIGINT);
                 insert.setObject(16, usage == null ? null : usage.networkTxBytes(), Types.BIGINT);
+                Long egress = usage == null ? null : usage.egressBytes();
+                Long before = lastEgress.get(held.instanceId());
+                insert.setObject(17, egress, Types.BIGINT);
+                // The increase since the previous reading; a lower reading is a counter that started again.
+                insert.setObject(18, egress == null ? null : before == null || egress < before ? egress : egress - before,
+                        Types.BIGINT);
                 insert.addBatch();
             }
             int written = 0;
@@ -138,5 +146,29 @@ public class MeteringSampler {
             }
             return written;
         }
+    }
+
+    /** Each instance's latest egress reading, for those that have one now. */
+    private static Map<UUID, Long> lastEgressReadings(Connection connection, List<Reading> readings)
+            throws SQLException {
+        List<UUID> measured = readings.stream()
+                .filter(reading -> reading.usage() != null && reading.usage().egressBytes() != null)
+                .map(reading -> reading.held().instanceId())
+                .toList();
+        Map<UUID, Long> last = new java.util.HashMap<>();
+        if (measured.isEmpty()) {
+            return last;
+        }
+        try (PreparedStatement query = connection.prepareStatement("select distinct on (instance_id) instance_id,"
+                + " egress_total_bytes from metering_samples where instance_id = any(?)"
+                + " and egress_total_bytes is not null order by instance_id, sampled_at desc")) {
+            query.setArray(1, connection.createArrayOf("uuid", measured.toArray()));
+            try (java.sql.ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    last.put(rows.getObject(1, UUID.class), rows.getLong(2));
+                }
+            }
+        }
+        return last;
     }
 }

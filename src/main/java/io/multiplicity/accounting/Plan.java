@@ -37,6 +37,10 @@ public class Plan extends PanacheEntityBase {
     @Column(name = "disk_gib_month")
     public BigDecimal diskGibMonth;
 
+    /** Per GiB sent out through a host's uplink. */
+    @Column(name = "egress_gib")
+    public BigDecimal egressGib;
+
     /** Per public address, and per port forward, per hour held. */
     @Column(name = "address_hour")
     public BigDecimal addressHour;

@@ -21,7 +21,8 @@ public class PriceResource {
 
     /** The unit prices of the caller's plan, for previews of what an instance costs. */
     public record Prices(String plan, String currency, BigDecimal vcpuHour, BigDecimal memoryGiBHour,
-                         BigDecimal diskGiBMonth, BigDecimal snapshotGiBMonth, BigDecimal addressHour) {
+                         BigDecimal diskGiBMonth, BigDecimal snapshotGiBMonth, BigDecimal addressHour,
+                         BigDecimal egressGiB) {
     }
 
     @Inject
@@ -37,6 +38,6 @@ public class PriceResource {
             throw ApiException.notFound("price plan of tenant", tenant.slug);
         }
         return new Prices(plan.name, plan.currency, plan.vcpuHour, plan.memoryGibHour, plan.diskGibMonth,
-                plan.snapshotGibMonth, plan.addressHour);
+                plan.snapshotGibMonth, plan.addressHour, plan.egressGib);
     }
 }

@@ -56,7 +56,7 @@ public class Rating {
 
     private record Prices(String plan, String currency, BigDecimal vcpuHour, BigDecimal memoryGibHour,
                           BigDecimal diskGibMonth, BigDecimal snapshotGibMonth, BigDecimal addressHour,
-                          Map<String, BigDecimal> imageFees) {
+                          BigDecimal egressGib, Map<String, BigDecimal> imageFees) {
     }
 
     private record TenantRow(UUID id, String slug, Prices prices) {
@@ -74,6 +74,7 @@ public class Rating {
         final Map<YearMonth, BigDecimal> snapshotByteSeconds = new TreeMap<>();
         final Map<String, BigInteger> imageRunningMicros = new TreeMap<>();
         BigInteger addressMicros = BigInteger.ZERO;
+        BigDecimal egressBytes = BigDecimal.ZERO;
         Instant firstAddress;
         Instant lastAddress;
         Instant first;
@@ -131,7 +132,7 @@ public class Rating {
 
     private Map<UUID, TenantRow> tenants(Connection connection, UUID tenantId) throws SQLException {
         String sql = "select t.id, t.slug, p.name, p.currency, p.vcpu_hour, p.memory_gib_hour, p.disk_gib_month,"
-                + " p.snapshot_gib_month, p.address_hour, p.image_fees::text from tenants t"
+                + " p.snapshot_gib_month, p.address_hour, p.egress_gib, p.image_fees::text from tenants t"
                 + " left join plans p on p.id = t.plan_id"
                 + (tenantId == null ? "" : " where t.id = ?");
         Map<UUID, TenantRow> tenants = new LinkedHashMap<>();
@@ -143,7 +144,8 @@ public class Rating {
                 while (rows.next()) {
                     Prices prices = new Prices(rows.getString(3), rows.getString(4) == null ? "EUR" : rows.getString(4),
                             price(rows.getBigDecimal(5)), price(rows.getBigDecimal(6)), price(rows.getBigDecimal(7)),
-                            price(rows.getBigDecimal(8)), price(rows.getBigDecimal(9)), imageFees(rows.getString(10)));
+                            price(rows.getBigDecimal(8)), price(rows.getBigDecimal(9)), price(rows.getBigDecimal(10)),
+                            imageFees(rows.getString(11)));
                     UUID id = rows.getObject(1, UUID.class);
                     tenants.put(id, new TenantRow(id, rows.getString(2), prices));
                 }
@@ -330,7 +332,7 @@ public class Rating {
             + "   sum(case when memory_bytes_avg is null then 0 else samples end), sum(memory_bytes_avg::numeric * samples),"
             + "   sum(case when disk_used_bytes_avg is null then 0 else samples end), sum(disk_used_bytes_avg::numeric * samples),"
             + "   sum(case when snapshot_bytes_avg is null then 0 else samples end), sum(snapshot_bytes_avg::numeric * samples),"
-            + "   sum(net_rx_bytes), sum(net_tx_bytes)";
+            + "   sum(net_rx_bytes), sum(net_tx_bytes), sum(egress_bytes)";
 
     /**
      * Metering of a stretch from the finest level that still covers it: raw samples, then hourly,
@@ -342,7 +344,7 @@ public class Rating {
         String tenantFilter = tenantId == null ? "" : " and tenant_id = ?";
         String sql = "with w as (select raw_from, hourly_from from metering_watermarks where id = 1),"
                 + " raw as (select instance_id, sampled_at, snapshot_bytes, interval_seconds, memory_bytes, disk_used_bytes,"
-                + "   cpu_seconds, net_rx_bytes, net_tx_bytes,"
+                + "   cpu_seconds, net_rx_bytes, net_tx_bytes, egress_bytes,"
                 + "   lag(cpu_seconds) over (partition by instance_id order by sampled_at) as cpu_before,"
                 + "   lag(net_rx_bytes) over (partition by instance_id order by sampled_at) as rx_before,"
                 + "   lag(net_tx_bytes) over (partition by instance_id order by sampled_at) as tx_before"
@@ -356,7 +358,8 @@ public class Rating {
                 + "   sum(case when rx_before is null then 0 when net_rx_bytes >= rx_before then net_rx_bytes - rx_before"
                 + "       else net_rx_bytes end),"
                 + "   sum(case when tx_before is null then 0 when net_tx_bytes >= tx_before then net_tx_bytes - tx_before"
-                + "       else net_tx_bytes end)"
+                + "       else net_tx_bytes end),"
+                + "   sum(egress_bytes)"
                 + " from raw group by 1, 2"
                 + " union all"
                 + " select instance_id, date_trunc('month', bucket_start, 'UTC')," + ROLLUP_COLUMNS
@@ -399,6 +402,10 @@ public class Rating {
             BigDecimal byteSeconds = rows.getBigDecimal(3);
             if (byteSeconds != null) {
                 instance.snapshotByteSeconds.merge(month, byteSeconds, BigDecimal::add);
+            }
+            BigDecimal egress = rows.getBigDecimal(13);
+            if (egress != null) {
+                instance.egressBytes = instance.egressBytes.add(egress);
             }
             if (!detailed) {
                 continue;
@@ -458,6 +465,9 @@ public class Rating {
                         divide(new BigDecimal(image.getValue()), MICROS_PER_HOUR), "instance-hour",
                         prices.imageFees().get(image.getKey()), instance.firstRunning, instance.lastRunning);
             }
+            add(lines, instance, "egress", "GiB sent out through the host's uplink (IP bytes)",
+                    instance.egressBytes.divide(BYTES_PER_GIB, WORKING_SCALE, RoundingMode.HALF_UP), "GiB",
+                    prices.egressGib(), instance.first, instance.last);
             add(lines, instance, "address", "public-address hours (addresses and port forwards held)",
                     divide(new BigDecimal(instance.addressMicros), MICROS_PER_HOUR), "address-hour",
                     prices.addressHour(), instance.firstAddress, instance.lastAddress);

@@ -155,6 +155,47 @@ class BillingTest {
     }
 
     /**
+     * Egress is billed per GiB from the host's cumulative readings: each sample adds its increase
+     * over the instance's previous one, a reading lower than the last (the host's counter started
+     * again) counts in full, and the sum survives the raw samples being rolled up and expired.
+     */
+    @Test
+    void egressIsBilledPerGibOfWhatTheHostCounted() {
+        RecordingHostDriver.reset();
+        Instant july = Instant.parse("2031-07-10T08:00:00Z");
+        clock.set(july);
+        Clock.use(clock);
+        String operation = Api.as("bob").body(Map.of("name", "egress-" + UUID.randomUUID().toString().substring(0, 6),
+                "kind", "jail", "image", "busybox", "type", "j1.nano", "start", true)).post("/api/v1/instances")
+                .then().statusCode(202).extract().path("id");
+        UUID instance = UUID.fromString(waitFor(operation).path("target"));
+        long mib = 1L << 20;
+        for (int minute = 1; minute <= 60; minute++) {
+            clock.set(july.plus(Duration.ofMinutes(minute)));
+            // 10 MiB a minute; the host's counter starts again from zero after minute 30
+            long reading = 10 * mib * (minute <= 30 ? minute : minute - 30);
+            MeteredHostProfile.USAGE.put(instance, new InstanceUsage(GIB, GIB, 0, 1.0, 64L << 20, 0, 0, 0, reading));
+            assertThat(sampler.sample()).isGreaterThanOrEqualTo(1);
+        }
+        waitFor(Api.as("bob").delete("/api/v1/instances/" + instance).then().statusCode(202).extract().path("id"));
+
+        // 600 MiB = 0.5859375 GiB, at the standard plan's 0.01 per GiB
+        Map<String, Object> egress = linesOf(Api.as("bob").get("/api/v1/billing?period=2031-07").then().statusCode(200)
+                .extract().response(), instance).get("egress");
+        assertThat(egress).as("an egress line").isNotNull();
+        assertEquals("0.585938", decimal(egress.get("quantity")).setScale(6, RoundingMode.HALF_UP).toPlainString());
+        assertEquals("GiB", egress.get("unit"));
+        assertAmount("0.005859", egress.get("cost"));
+
+        clock.set(july.plus(Duration.ofDays(20)));
+        rollups.run();
+        Map<String, Object> rolledUp = linesOf(Api.as("bob").get("/api/v1/billing?period=2031-07").then()
+                .statusCode(200).extract().response(), instance).get("egress");
+        assertEquals("0.585938", decimal(rolledUp.get("quantity")).setScale(6, RoundingMode.HALF_UP).toPlainString(),
+                "the rollups carry the same bytes");
+    }
+
+    /**
      * A per-image fee follows the provider's image however the instance named it: the image's name,
      * a channel of it or one of its versions. (Fees were matched with the reference as typed, so
      * "busybox/latest" and "busybox@1" ran free.)

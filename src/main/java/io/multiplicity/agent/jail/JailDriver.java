@@ -396,7 +396,8 @@ public final class JailDriver extends InstanceDriver {
         long received = network.hostInterfaceCounter(instanceId, "tx_bytes");
         long sent = network.hostInterfaceCounter(instanceId, "rx_bytes");
         return new InstanceUsage(disk.usedBytes(), disk.referencedBytes(), disk.snapshotBytes(), disk.compressRatio(),
-                CgroupReadings.memoryBytes(instanceId), CgroupReadings.cpuNanos(instanceId), received, sent);
+                CgroupReadings.memoryBytes(instanceId), CgroupReadings.cpuNanos(instanceId), received, sent,
+                network.tenants().egressBytes(instanceId));
     }
 
     @Override

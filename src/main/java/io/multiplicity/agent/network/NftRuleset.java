@@ -74,6 +74,14 @@ final class NftRuleset {
         }
     }
 
+    /** Names of the per-instance counters of bytes sent out through the uplink start with this. */
+    static final String EGRESS_COUNTER_PREFIX = "egress_";
+
+    /** The counter of what instance {@code id} sends out through the uplink. */
+    static String egressCounter(String id) {
+        return EGRESS_COUNTER_PREFIX + id.replace("-", "");
+    }
+
     static String render(String table, String prefix, String uplink, List<TenantNetworks.Network> networks,
             PublicAccess access) {
         String tenants = quote(prefix + "v*");
@@ -201,6 +209,38 @@ final class NftRuleset {
     }
 
     /**
+     * The meter table ({@code <table>_egress}): a counter per instance of what it sends out through
+     * the uplink, replies of connections let in included, as IP bytes before source NAT. Its chain
+     * hooks forward after the filter, so only what the filter accepted is counted. It is a table of
+     * its own so that it is replaced only when members come and go, not with every change of what
+     * is published or filtered. Empty when there is no uplink.
+     */
+    static String renderMeter(String table, String uplink, List<TenantNetworks.Network> networks) {
+        if (uplink == null || networks.stream().allMatch(network -> network.members().isEmpty())) {
+            return "";
+        }
+        StringBuilder counters = new StringBuilder();
+        StringBuilder rules = new StringBuilder();
+        for (TenantNetworks.Network network : networks) {
+            for (Map.Entry<String, TenantNetworks.Member> member : network.members().entrySet()) {
+                String counter = egressCounter(requireId(member.getKey()));
+                requireAddress(member.getValue().address());
+                counters.append("  counter ").append(counter).append(" {\n  }\n");
+                rules.append("    iifname ").append(quote(network.bridge())).append(" oifname ").append(quote(uplink))
+                        .append(" ip saddr ").append(member.getValue().address()).append(" counter name ")
+                        .append(counter).append('\n');
+            }
+        }
+        return "table inet " + table + " {\n"
+                + counters
+                + "  chain forward {\n"
+                + "    type filter hook forward priority filter + 10; policy accept;\n"
+                + rules
+                + "  }\n"
+                + "}\n";
+    }
+
+    /**
      * The bridge table: every member with a known port and MAC sends from them only. Members
      * without (state written before ports were recorded) are left as they were until they start
      * again.
@@ -237,6 +277,13 @@ final class NftRuleset {
                 + "  }\n"
                 + chains
                 + "}\n";
+    }
+
+    private static String requireId(String id) {
+        if (!id.matches("[0-9a-f-]{36}")) {
+            throw new IllegalArgumentException("not an instance id: " + id);
+        }
+        return id;
     }
 
     private static String ruleChain(Exposure exposure) {

@@ -178,6 +178,7 @@ public final class TenantNetworks {
             restartDnsmasq(network);
         }
         apply();
+        meter();
     }
 
     /**
@@ -203,6 +204,7 @@ public final class TenantNetworks {
         }
         if (settingsChanged || !members.get(id.toString()).equals(before)) {
             apply();
+            meter();
         }
     }
 
@@ -221,6 +223,7 @@ public final class TenantNetworks {
                 stopDnsmasq(network.bridge());
                 InstanceDirectories.deleteTree(directory.resolve(network.bridge()));
                 apply();
+                meter();
                 return network.bridge();
             }
             Network left = new Network(network.bridge(), network.gateway(), network.prefixLength(), network.domain(),
@@ -229,6 +232,7 @@ public final class TenantNetworks {
             writeDnsmasq(left);
             reloadDnsmasq(network.bridge());
             apply();
+            meter();
             return null;
         }
         return null;
@@ -329,7 +333,8 @@ public final class TenantNetworks {
         }
         InstanceDirectories.deleteTree(directory);
         Command.run(List.of("nft", "-f", "-"), "table inet " + table + "\ndelete table inet " + table + "\n"
-                + "table bridge " + table + "\ndelete table bridge " + table + "\n");
+                + "table bridge " + table + "\ndelete table bridge " + table + "\n"
+                + "table inet " + meterTable() + "\ndelete table inet " + meterTable() + "\n");
     }
 
     /** The networks this host has, as recorded. */
@@ -370,6 +375,102 @@ public final class TenantNetworks {
                 + (networks.isEmpty() ? "" : NftRuleset.render(table, prefix, uplink.device(), networks, access)
                         + NftRuleset.renderBridge(table, networks));
         Command.run(List.of("nft", "-f", "-"), ruleset).check();
+    }
+
+    /** The table of the egress counters (family {@code inet}). */
+    public String meterTable() {
+        return table + "_egress";
+    }
+
+    /**
+     * Replaces the meter table with one counting every member of every network, after adding what
+     * the old table's counters held to the totals on disk (the new counters start at zero).
+     */
+    private void meter() {
+        Map<String, Long> egress = collectEgress();
+        String meter = meterTable();
+        Command.run(List.of("nft", "-f", "-"), "table inet " + meter + "\ndelete table inet " + meter + "\n"
+                + NftRuleset.renderMeter(meter, uplink.device(), networks())).check();
+        writeEgress(egress);
+    }
+
+    // ---------------------------------------------------------------- egress metering
+
+    /**
+     * Bytes the instance has sent out through the uplink, over its life on this host: what earlier
+     * tables counted (kept in {@code egress.json} across every replacement of the table and every
+     * restart of the agent) plus what the table's counter holds now. Null when the host does not
+     * count it for the instance (no uplink, or not on a network here).
+     */
+    public synchronized Long egressBytes(UUID id) {
+        String key = id.toString();
+        boolean member = networks().stream().anyMatch(network -> network.members().containsKey(key));
+        Long total = readEgress().get(key);
+        if (!member || uplink.device() == null) {
+            return total;
+        }
+        return (total == null ? 0 : total) + liveCounters().getOrDefault(NftRuleset.egressCounter(key), 0L);
+    }
+
+    /** The persisted totals plus what the live counters hold, for members that are still here. */
+    private Map<String, Long> collectEgress() {
+        Map<String, Long> totals = new TreeMap<>(readEgress());
+        Map<String, Long> live = liveCounters();
+        java.util.Set<String> members = new java.util.HashSet<>();
+        for (Network network : networks()) {
+            members.addAll(network.members().keySet());
+        }
+        for (String id : members) {
+            long counted = live.getOrDefault(NftRuleset.egressCounter(id), 0L);
+            if (counted > 0 || totals.containsKey(id)) {
+                totals.merge(id, counted, Long::sum);
+            }
+        }
+        totals.keySet().retainAll(members);
+        return totals;
+    }
+
+    /** The egress counters of the agent's table now, by counter name; empty when it has none. */
+    private Map<String, Long> liveCounters() {
+        Command.Result listed = Command.run("nft", "-j", "list", "counters", "table", "inet", meterTable());
+        Map<String, Long> counters = new TreeMap<>();
+        if (!listed.ok()) {
+            return counters;
+        }
+        try {
+            for (com.fasterxml.jackson.databind.JsonNode entry : JSON.readTree(listed.stdout()).path("nftables")) {
+                com.fasterxml.jackson.databind.JsonNode counter = entry.path("counter");
+                if (counter.isObject() && counter.path("name").asText().startsWith(NftRuleset.EGRESS_COUNTER_PREFIX)) {
+                    counters.put(counter.path("name").asText(), counter.path("bytes").asLong());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the egress counters of table " + table, e);
+        }
+        return counters;
+    }
+
+    private Map<String, Long> readEgress() {
+        Path file = directory.resolve("egress.json");
+        try {
+            return Files.exists(file)
+                    ? JSON.readValue(file.toFile(), new com.fasterxml.jackson.core.type.TypeReference<TreeMap<String, Long>>() { })
+                    : Map.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void writeEgress(Map<String, Long> totals) {
+        try {
+            if (totals.isEmpty()) {
+                Files.deleteIfExists(directory.resolve("egress.json"));
+            } else {
+                InstanceDirectories.writeText(directory.resolve("egress.json"), JSON.writeValueAsString(totals));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void enableForwarding() {

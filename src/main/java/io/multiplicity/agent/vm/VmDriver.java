@@ -432,7 +432,7 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
         long guestReceived = TapDevice.counter(instanceId, "tx_bytes");
         long guestSent = TapDevice.counter(instanceId, "rx_bytes");
         return new InstanceUsage(disk.usedBytes(), disk.referencedBytes(), disk.snapshotBytes(), disk.compressRatio(),
-                memory, cpu, guestReceived, guestSent);
+                memory, cpu, guestReceived, guestSent, network.tenants().egressBytes(instanceId));
     }
 
     /** The serial console: QEMU's (after the recent output from its log) or mvm's (which replays it). */

@@ -31,23 +31,19 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Assertions;
 
 /**
- * The way in from outside, on real jails, real nftables and a little internet of the test's own: an
- * {@code upstream} namespace behind a veth that plays the host's uplink routes the test's public
- * addresses ({@value #PUBLIC}.0/24) to the host, and a {@code client} namespace behind the upstream
- * plays a customer on the internet. Nothing leaves the machine.
+ * The way in from outside, on real jails, real nftables and a little internet of the test's own
+ * ({@link TestInternet}): a customer in a {@code client} namespace reaches the jails through the
+ * host's uplink by the public addresses published for them. Nothing leaves the machine.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PublicAccessTest {
 
-    static final String SUFFIX = HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
-    static final String UPSTREAM = "mpup" + SUFFIX;
-    static final String CLIENT = "mpcl" + SUFFIX;
-    static final String UPLINK = "mpu" + SUFFIX;
-    static final String PUBLIC = "198.18.90";
+    static final String PUBLIC = TestInternet.PUBLIC;
     static final String SHARED = PUBLIC + ".10";
     static final String FLOATING = PUBLIC + ".20";
-    static final String CLIENT_ADDRESS = "198.18.78.2";
 
+    static TestInternet internet;
+    static String uplink;
     static JailHost host;
     static JailDriver driver;
     static final List<InstanceSpec> jails = new ArrayList<>();
@@ -70,27 +66,10 @@ class PublicAccessTest {
         tablesBefore = Command.check("nft", "list", "tables");
         linksBefore = links();
 
-        sh("ip netns add " + UPSTREAM,
-                "ip netns add " + CLIENT,
-                "ip link add " + UPLINK + " type veth peer name eth0 netns " + UPSTREAM,
-                "ip addr add 198.18.77.1/24 dev " + UPLINK,
-                "ip link set " + UPLINK + " up",
-                // the customer's side of the internet, and the route back to it
-                "ip route add 198.18.78.0/24 via 198.18.77.2 dev " + UPLINK,
-                "ip netns exec " + UPSTREAM + " ip addr add 198.18.77.2/24 dev eth0",
-                "ip netns exec " + UPSTREAM + " ip link set eth0 up",
-                "ip netns exec " + UPSTREAM + " ip link set lo up",
-                "ip netns exec " + UPSTREAM + " sysctl -q -w net.ipv4.ip_forward=1",
-                "ip netns exec " + UPSTREAM + " ip route add " + PUBLIC + ".0/24 via 198.18.77.1",
-                "ip link add cl" + SUFFIX + " netns " + UPSTREAM + " type veth peer name eth0 netns " + CLIENT,
-                "ip netns exec " + UPSTREAM + " ip addr add 198.18.78.1/24 dev cl" + SUFFIX,
-                "ip netns exec " + UPSTREAM + " ip link set cl" + SUFFIX + " up",
-                "ip netns exec " + CLIENT + " ip addr add " + CLIENT_ADDRESS + "/24 dev eth0",
-                "ip netns exec " + CLIENT + " ip link set eth0 up",
-                "ip netns exec " + CLIENT + " ip link set lo up",
-                "ip netns exec " + CLIENT + " ip route add default via 198.18.78.1");
+        internet = new TestInternet();
+        uplink = internet.uplink;
 
-        host = new JailHost("public-net", 128).withUplink(new Uplink(UPLINK, List.of()));
+        host = new JailHost("public-net", 128).withUplink(new Uplink(uplink, List.of()));
         driver = host.start();
         web1 = jail("web1", 21, 10);
         db1 = jail("db1", 21, 11);
@@ -113,10 +92,9 @@ class PublicAccessTest {
         if (host != null) {
             host.close();
         }
-        Command.run("ip", "route", "del", "198.18.78.0/24");
-        Command.run("ip", "link", "delete", "dev", UPLINK);
-        Command.run("ip", "netns", "delete", CLIENT);
-        Command.run("ip", "netns", "delete", UPSTREAM);
+        if (internet != null) {
+            internet.close();
+        }
     }
 
     private static InstanceSpec jail(String name, int network, int address) {
@@ -133,17 +111,8 @@ class PublicAccessTest {
         return result.ok() ? result.stdout() : "exit " + result.exitCode() + ": " + result.stdout() + result.stderr();
     }
 
-    /** What the customer on the internet gets from a URL, or the failure. */
     private static String fromClient(String url) {
-        Command.Result result = Command.run("ip", "netns", "exec", CLIENT, "timeout", "4", "busybox", "wget", "-q",
-                "-O", "-", url);
-        return result.ok() ? result.stdout() : "failed: " + result.exitCode();
-    }
-
-    private static void sh(String... commands) {
-        for (String command : commands) {
-            Command.run("sh", "-c", command).check();
-        }
+        return internet.fetch(url);
     }
 
     private static String links() {
@@ -172,7 +141,7 @@ class PublicAccessTest {
         assertThat(fromClient("http://" + FLOATING + ":22/")).contains("ssh of db1");
         assertThat(fromClient("http://" + FLOATING + ":80/")).as("every port of a whole address").contains("page of db1");
         assertThat(fromClient("http://" + SHARED + ":80/")).as("only the forwarded port").startsWith("failed");
-        assertThat(Command.check("ip", "-o", "addr", "show", "dev", UPLINK)).contains(SHARED + "/32")
+        assertThat(Command.check("ip", "-o", "addr", "show", "dev", uplink)).contains(SHARED + "/32")
                 .contains(FLOATING + "/32");
     }
 
@@ -230,11 +199,38 @@ class PublicAccessTest {
 
     @Test
     @Order(5)
+    void whatAJailSendsOutIsMeteredAsTheUpstreamReceivesIt() {
+        String upstream = "ip netns exec " + internet.upstream + " ";
+        TestInternet.sh(upstream + "nft add table ip received",
+                upstream + "nft 'add chain ip received in { type filter hook input priority 0 ; }'",
+                upstream + "nft add rule ip received in ip saddr 198.18.77.1 tcp dport 9000 counter");
+        TenantNetworks networks = driver.network().tenants();
+        Long before = networks.egressBytes(web1.id());
+        assertThat(before).as("the host meters egress").isNotNull();
+        for (int round = 0; round < 2; round++) {
+            Command.run("sh", "-c", "sleep 20 | " + upstream + "busybox nc -l -p 9000 > /dev/null 2>&1 &");
+            Command.run("sleep", "0.3");
+            assertThat(run(web1, "head -c 2500000 /dev/zero | timeout 15 nc -w 2 198.18.77.2 9000; echo sent"))
+                    .contains("sent");
+            // a change of the table in between: what the old table counted must not be lost
+            networks.publish(new PublicAccess(List.of(SHARED), List.of(
+                    forwardTo(web1, null, new Forward(SHARED, Protocol.TCP, 8000 + round, 80)))));
+        }
+        long metered = networks.egressBytes(web1.id()) - before;
+        String counted = Command.check("sh", "-c", upstream + "nft list table ip received");
+        long received = Long.parseLong(counted.replaceAll("(?s).*counter packets \\d+ bytes (\\d+).*", "$1"));
+        assertThat(received).as("what the upstream received").isGreaterThan(5_000_000L);
+        assertThat((double) metered).as("metered within 1% of what arrived").isCloseTo(received,
+                org.assertj.core.data.Percentage.withPercentage(1));
+    }
+
+    @Test
+    @Order(6)
     void unpublishingStopsBothAtOnceAndNothingIsLeftBehind() {
         driver.network().tenants().publish(new PublicAccess(List.of(), List.of()));
         assertThat(fromClient("http://" + SHARED + ":8080/")).startsWith("failed");
         assertThat(fromClient("http://" + FLOATING + ":22/")).startsWith("failed");
-        assertThat(Command.check("ip", "-o", "addr", "show", "dev", UPLINK)).doesNotContain(SHARED)
+        assertThat(Command.check("ip", "-o", "addr", "show", "dev", uplink)).doesNotContain(SHARED)
                 .doesNotContain(FLOATING);
         String table = Command.check("nft", "list", "table", "inet", driver.network().tenants().table());
         assertThat(table).doesNotContain("dnat ip to").doesNotContain(PUBLIC);
@@ -246,7 +242,7 @@ class PublicAccessTest {
         assertEquals(tablesBefore, Command.check("nft", "list", "tables"), "the agent's tables are gone");
         List<String> extra = new ArrayList<>(links().lines().toList());
         extra.removeAll(linksBefore.lines().toList());
-        extra.removeIf(link -> link.startsWith(UPLINK));
+        extra.removeIf(link -> link.startsWith(uplink));
         Assertions.assertTrue(extra.isEmpty(), "interfaces left behind: " + extra);
     }
 }
