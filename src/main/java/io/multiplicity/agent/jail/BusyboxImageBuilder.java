@@ -16,17 +16,21 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Builds the first jail image, {@code images/busybox@v1}, from the host's statically linked
+ * Builds the first jail image, {@code images/busybox@v<VERSION>}, from the host's statically linked
  * busybox (Debian's {@code busybox-static}): busybox and its applet links, busybox {@code init}
  * as PID 1, an {@code rcS} that brings up {@code lo} and {@code eth0} from the
  * {@code MULTIPLICITY_ADDRESS} / {@code MULTIPLICITY_GATEWAY} variables the jail's process
- * environment carries, and a login shell respawned on the console.
+ * environment carries and then takes root's SSH keys and a user-data script from the metadata
+ * service, and a login shell respawned on the console.
  */
 public final class BusyboxImageBuilder {
 
     public static final String IMAGE = "busybox";
-    /** 2: the console's shell owns the terminal (Ctrl-C reaches it, not init); no Ctrl-Alt-Del action. */
-    public static final int VERSION = 2;
+    /**
+     * 2: the console's shell owns the terminal (Ctrl-C reaches it, not init); no Ctrl-Alt-Del action.
+     * 3: root's SSH keys and a user-data script from the metadata service.
+     */
+    public static final int VERSION = 3;
 
     /**
      * busybox init opens the console for the shell of a {@code console::} entry, which makes it the
@@ -58,6 +62,30 @@ public final class BusyboxImageBuilder {
                 if [ -n "$MULTIPLICITY_GATEWAY" ]; then
                     ip route add default via "$MULTIPLICITY_GATEWAY"
                 fi
+            fi
+            # What the metadata service says: root's SSH keys at every boot, and a user-data script
+            # (one that starts with #!) run once per instance, in the background, logged.
+            if [ -n "$MULTIPLICITY_GATEWAY" ]; then
+                md=http://169.254.169.254/latest
+                if index=$(timeout 3 wget -q -O - "$md/meta-data/public-keys/" 2>/dev/null); then
+                    mkdir -p /root/.ssh && chmod 700 /root/.ssh
+                    : > /root/.ssh/authorized_keys.new
+                    for entry in $index; do
+                        timeout 3 wget -q -O - "$md/meta-data/public-keys/${entry%%=*}/openssh-key" \
+                            >> /root/.ssh/authorized_keys.new 2>/dev/null
+                    done
+                    chmod 600 /root/.ssh/authorized_keys.new && mv /root/.ssh/authorized_keys.new /root/.ssh/authorized_keys
+                fi
+                id=$(timeout 3 wget -q -O - "$md/meta-data/instance-id" 2>/dev/null)
+                if [ -n "$id" ] && [ ! -e "/var/lib/multiplicity/user-data.$id" ] \
+                        && timeout 3 wget -q -O /tmp/user-data "$md/user-data" 2>/dev/null \
+                        && [ "$(head -c 2 /tmp/user-data)" = "#!" ]; then
+                    mkdir -p /var/lib/multiplicity
+                    mv /tmp/user-data /var/lib/multiplicity/user-data && chmod 700 /var/lib/multiplicity/user-data
+                    touch "/var/lib/multiplicity/user-data.$id"
+                    /var/lib/multiplicity/user-data > /var/log/user-data.log 2>&1 &
+                fi
+                rm -f /tmp/user-data
             fi
             echo "jail $(hostname) up${MULTIPLICITY_ADDRESS:+ at $MULTIPLICITY_ADDRESS}"
             """;

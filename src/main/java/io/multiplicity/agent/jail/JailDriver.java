@@ -245,6 +245,7 @@ public final class JailDriver extends InstanceDriver {
         try {
             keeperPid = keeper.start(consoleSocket, serveSocket, controlSocket(spec.id()), directory.resolve("console.log"),
                     runtime.createCommand(spec.id().toString(), directory, consoleSocket, directory.resolve("init.pid")));
+            network.describe(spec);
             network.attach(spec.id(), spec.name(), Processes.readPidFile(directory.resolve("init.pid")), spec.network());
             runtime.start(spec.id().toString());
         } catch (RuntimeException e) {

@@ -59,6 +59,13 @@ public final class HostNetwork {
         }
     }
 
+    /** Keeps what the metadata service tells the instance about itself; nothing for an instance with no network. */
+    public void describe(io.multiplicity.host.contract.InstanceSpec spec) {
+        if (spec.network() != null) {
+            tenants.describe(spec.id(), spec.name(), spec.network().address(), spec.metadata());
+        }
+    }
+
     /**
      * The MAC address of an instance's interface on its tenant network: locally administered,
      * derived from the instance id, the same on every start (DHCP leases and anti-spoofing rules

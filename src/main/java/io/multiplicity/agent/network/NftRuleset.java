@@ -17,8 +17,10 @@ import java.util.Set;
  *
  * <pre>
  * inet table
- *   prerouting   from outside (not a tenant bridge): port forwards and 1:1 NAT to instances
- *   input        from a tenant bridge: DHCP, DNS and ping of the gateway; replies; nothing else
+ *   prerouting   from a tenant bridge: 169.254.169.254:80 to the metadata service at the bridge's
+ *                gateway; from outside (not a tenant bridge): port forwards and 1:1 NAT to instances
+ *   input        from a tenant bridge: DHCP, DNS, the metadata service and ping of the gateway;
+ *                replies; nothing else; the metadata service's port from anywhere else: dropped
  *                reaches the host (not the panel, the database, Keycloak or SSH)
  *   forward      inside one tenant network: open; replies of connections let in from outside:
  *                open; out of a network whose tenant has egress: only through the uplink; between
@@ -82,8 +84,11 @@ final class NftRuleset {
         return EGRESS_COUNTER_PREFIX + id.replace("-", "");
     }
 
+    /** Where instances find the metadata service. */
+    static final String METADATA_ADDRESS = "169.254.169.254";
+
     static String render(String table, String prefix, String uplink, List<TenantNetworks.Network> networks,
-            PublicAccess access) {
+            PublicAccess access, int metadataPort) {
         String tenants = quote(prefix + "v*");
         Map<String, TenantNetworks.Network> byAddress = new HashMap<>();
         for (TenantNetworks.Network network : networks) {
@@ -99,8 +104,16 @@ final class NftRuleset {
         out.append("table inet ").append(table).append(" {\n");
 
         out.append("  chain prerouting {\n")
-                .append("    type nat hook prerouting priority dstnat; policy accept;\n")
-                .append("    iifname ").append(tenants).append(" return\n");
+                .append("    type nat hook prerouting priority dstnat; policy accept;\n");
+        if (metadataPort > 0) {
+            for (TenantNetworks.Network network : networks) {
+                requireAddress(network.gateway());
+                out.append("    iifname ").append(quote(network.bridge())).append(" ip daddr ").append(METADATA_ADDRESS)
+                        .append(" tcp dport 80 dnat ip to ").append(network.gateway()).append(':').append(metadataPort)
+                        .append('\n');
+            }
+        }
+        out.append("    iifname ").append(tenants).append(" return\n");
         for (Exposure exposure : exposed) {
             for (Forward forward : exposure.forwards()) {
                 out.append("    ip daddr ").append(forward.publicAddress()).append(' ')
@@ -119,12 +132,17 @@ final class NftRuleset {
 
         out.append("  chain input {\n")
                 .append("    type filter hook input priority filter; policy accept;\n")
-                .append("    iifname ").append(tenants).append(" jump from_tenants\n")
-                .append("  }\n");
+                .append("    iifname ").append(tenants).append(" jump from_tenants\n");
+        if (metadataPort > 0) {
+            // the metadata service answers the tenant networks only
+            out.append("    tcp dport ").append(metadataPort).append(" drop\n");
+        }
+        out.append("  }\n");
         out.append("  chain from_tenants {\n")
                 .append("    ct state established,related accept\n")
                 .append("    udp dport { 53, 67 } accept\n")
                 .append("    tcp dport 53 accept\n")
+                .append(metadataPort > 0 ? "    tcp dport " + metadataPort + " accept\n" : "")
                 .append("    icmp type echo-request accept\n")
                 .append("    counter drop\n")
                 .append("  }\n");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.multiplicity.agent.support.Command;
 import io.multiplicity.agent.support.InstanceDirectories;
 import io.multiplicity.agent.support.Processes;
+import io.multiplicity.host.contract.InstanceMetadata;
 import io.multiplicity.host.contract.InstanceSpec.NetworkAttachment;
 import io.multiplicity.host.contract.PublicAccess;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -138,6 +140,7 @@ public final class TenantNetworks {
     private final String prefix;
     private final String table;
     private volatile Uplink uplink;
+    private final MetadataService metadata;
 
     /**
      * @param directory where the networks' state and dnsmasq files live
@@ -149,6 +152,30 @@ public final class TenantNetworks {
         this.prefix = prefix;
         this.table = "multiplicity_" + prefix.replaceAll("[^A-Za-z0-9]", "_");
         this.uplink = uplink;
+        this.metadata = new MetadataService(directory.resolve("_metadata"), this::caller);
+    }
+
+    /** The instance at a source address on one of the networks, as the metadata service knows its callers. */
+    private synchronized Optional<MetadataService.Caller> caller(String address) {
+        for (Network network : networks()) {
+            for (Map.Entry<String, Member> member : network.members().entrySet()) {
+                if (member.getValue().address().equals(address)) {
+                    return Optional.of(new MetadataService.Caller(UUID.fromString(member.getKey()),
+                            member.getValue().name(), address, network.gateway()));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Keeps what the metadata service tells the instance about itself (its SSH keys and user-data). */
+    public void describe(UUID id, String name, String address, InstanceMetadata description) {
+        metadata.describe(id, name, address, description);
+    }
+
+    /** The metadata service's port on this host, 0 while no network has started it. */
+    public int metadataPort() {
+        return metadata.port();
     }
 
     /** The nftables table (family {@code inet}) that holds every rule the agent writes. */
@@ -187,6 +214,7 @@ public final class TenantNetworks {
      */
     public synchronized void join(String bridge, UUID id, String name, String mac, String port,
             NetworkAttachment attachment) {
+        metadata.start();
         Network known = read(bridge);
         Map<String, Member> members = new TreeMap<>(known == null ? Map.of() : known.members());
         Member before = members.put(id.toString(), new Member(name, attachment.address(), mac, port));
@@ -219,6 +247,7 @@ public final class TenantNetworks {
             }
             Map<String, Member> members = new TreeMap<>(network.members());
             members.remove(id.toString());
+            metadata.forget(id);
             if (members.isEmpty()) {
                 stopDnsmasq(network.bridge());
                 InstanceDirectories.deleteTree(directory.resolve(network.bridge()));
@@ -327,6 +356,7 @@ public final class TenantNetworks {
         for (Network network : networks()) {
             stopDnsmasq(network.bridge());
         }
+        metadata.close();
         Published published = published();
         for (String address : published.onUplink()) {
             Command.run("ip", "addr", "del", address + "/32", "dev", published.device());
@@ -372,7 +402,8 @@ public final class TenantNetworks {
         }
         String ruleset = "table inet " + table + "\ndelete table inet " + table + "\n"
                 + "table bridge " + table + "\ndelete table bridge " + table + "\n"
-                + (networks.isEmpty() ? "" : NftRuleset.render(table, prefix, uplink.device(), networks, access)
+                + (networks.isEmpty() ? "" : NftRuleset.render(table, prefix, uplink.device(), networks, access,
+                        metadata.port())
                         + NftRuleset.renderBridge(table, networks));
         Command.run(List.of("nft", "-f", "-"), ruleset).check();
     }

@@ -324,6 +324,7 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
         String tap = null;
         if (spec.network() != null) {
             tap = TapDevice.attach(network, id, spec.network());
+            network.describe(spec);
             network.join(id, spec.name(), TapDevice.mac(id), TapDevice.name(id), spec.network());
         }
         Hypervisor.Launch launch = files.launch(spec, image, root, tap, record.accel());

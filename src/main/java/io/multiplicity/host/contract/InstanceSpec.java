@@ -15,6 +15,7 @@ import java.util.UUID;
  * @param memoryMiB   memory limit
  * @param diskGiB     disk size (dataset quota)
  * @param network     the instance's address on its tenant network, or null for none
+ * @param metadata    what its metadata service answers about it (SSH keys, user-data)
  */
 public record InstanceSpec(
         UUID id,
@@ -25,7 +26,18 @@ public record InstanceSpec(
         int vcpus,
         int memoryMiB,
         int diskGiB,
-        NetworkAttachment network) {
+        NetworkAttachment network,
+        InstanceMetadata metadata) {
+
+    public InstanceSpec {
+        metadata = metadata == null ? InstanceMetadata.none() : metadata;
+    }
+
+    /** A spec with no SSH keys and no user-data. */
+    public InstanceSpec(UUID id, UUID tenantId, String name, String kind, String image, int vcpus, int memoryMiB,
+            int diskGiB, NetworkAttachment network) {
+        this(id, tenantId, name, kind, image, vcpus, memoryMiB, diskGiB, network, InstanceMetadata.none());
+    }
 
     /**
      * @param tenantNetwork small integer identifying the tenant's isolated network on the host
