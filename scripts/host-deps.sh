@@ -13,6 +13,8 @@ fi
 packages="runc crun busybox-static iproute2 iptables bridge-utils make gcc libc6-dev"
 # Tenant networks: nftables (NAT, isolation, the host's protection) and dnsmasq (a resolver and DHCP per network).
 packages="$packages nftables dnsmasq-base"
+# The tests check SSH public keys and their fingerprints against OpenSSH's own ssh-keygen.
+packages="$packages openssh-client"
 # VMs: QEMU (any guest; TCG where KVM cannot run it) and cpio for the tiny-linux initramfs.
 packages="$packages qemu-system-x86 cpio"
 if ! command -v zfs >/dev/null 2>&1; then

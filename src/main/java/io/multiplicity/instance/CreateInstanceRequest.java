@@ -3,8 +3,11 @@ package io.multiplicity.instance;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import java.util.List;
+import java.util.UUID;
 
 /**
  * What a tenant asks for when creating an instance. Either {@code type} names an instance type, or
@@ -16,6 +19,9 @@ import jakarta.validation.constraints.Size;
  * @param type      instance type, e.g. j1.small
  * @param start     start the instance once it is created
  * @param tenant    platform admins only: the tenant to create the instance for
+ * @param sshKeys   ids of the caller's SSH keys for the instance's root (through its metadata service)
+ * @param userData  what the instance's metadata service gives as user-data: a script starting with
+ *                  {@code #!} or cloud-config; at most 64 KiB
  */
 public record CreateInstanceRequest(
         @NotBlank @Size(max = 63) @Pattern(regexp = "[a-z0-9]([a-z0-9-]*[a-z0-9])?",
@@ -29,5 +35,7 @@ public record CreateInstanceRequest(
         @Min(InstanceLimits.MIN_MEMORY_MIB) @Max(InstanceLimits.MAX_MEMORY_MIB) Integer memoryMiB,
         @Min(1) @Max(InstanceLimits.MAX_DISK_GIB) Integer diskGiB,
         Boolean start,
-        @Size(max = 63) String tenant) {
+        @Size(max = 63) String tenant,
+        @Size(max = 20) List<@NotNull UUID> sshKeys,
+        @Size(max = InstanceLimits.MAX_USER_DATA_BYTES) String userData) {
 }

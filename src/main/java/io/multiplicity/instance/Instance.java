@@ -67,6 +67,15 @@ public class Instance extends PanacheEntityBase {
 
     public String address;
 
+    /** The SSH public keys it was created with, for its metadata service; null for none. */
+    @org.hibernate.annotations.JdbcTypeCode(org.hibernate.type.SqlTypes.JSON)
+    @Column(name = "ssh_keys")
+    public java.util.List<String> sshKeys;
+
+    /** Its user-data, for its metadata service; null for none. */
+    @Column(name = "user_data")
+    public String userData;
+
     /** The tenant's firewall (inbound rules) applied to it; null: what is published is open. */
     @Column(name = "firewall_id")
     public UUID firewallId;

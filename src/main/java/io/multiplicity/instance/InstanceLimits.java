@@ -8,6 +8,9 @@ public final class InstanceLimits {
     public static final int MAX_MEMORY_MIB = 262_144;
     public static final int MAX_DISK_GIB = 4096;
 
+    /** User-data an instance is given, in bytes (UTF-8). */
+    public static final int MAX_USER_DATA_BYTES = 64 * 1024;
+
     private InstanceLimits() {
     }
 }

@@ -64,7 +64,8 @@ public class InstanceRuntime {
                         Ipam.prefixLength(network), network.gateway, tenant.slug + ".internal", tenant.egress);
             }
             InstanceSpec spec = new InstanceSpec(instance.id, instance.tenantId, instance.name, instance.kind,
-                    hostImage(instance), instance.vcpus, instance.memoryMiB, instance.diskGiB, attachment);
+                    hostImage(instance), instance.vcpus, instance.memoryMiB, instance.diskGiB, attachment,
+                    new io.multiplicity.host.contract.InstanceMetadata(instance.sshKeys, instance.userData));
             return new Target(instance, spec, drivers.forHost(instance.hostId));
         });
     }

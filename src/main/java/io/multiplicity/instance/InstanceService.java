@@ -63,6 +63,9 @@ public class InstanceService {
     Ipam ipam;
 
     @Inject
+    io.multiplicity.sshkey.SshKeyService sshKeys;
+
+    @Inject
     io.multiplicity.network.PublicAccessService publicAccess;
 
     @Inject
@@ -164,6 +167,12 @@ public class InstanceService {
         }
 
         ImageCatalog.Resolved image = catalog.resolve(tenantId, request.kind(), request.image());
+        List<String> keys = request.sshKeys() == null ? List.of() : sshKeys.publicKeys(request.sshKeys());
+        if (request.userData() != null && request.userData().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                > InstanceLimits.MAX_USER_DATA_BYTES) {
+            throw ApiException.badRequest("validation_failed", "user-data is at most "
+                    + InstanceLimits.MAX_USER_DATA_BYTES + " bytes", Map.of("field", "userData"));
+        }
 
         boolean start = Boolean.TRUE.equals(request.start());
         quotas.admit(tenantId, new Demand(1, vcpus, memoryMiB, diskGiB, 0, true, start));
@@ -187,6 +196,8 @@ public class InstanceService {
         instance.hostId = host.id;
         instance.networkId = network.id;
         instance.address = ipam.allocate(network);
+        instance.sshKeys = keys.isEmpty() ? null : keys;
+        instance.userData = request.userData() == null || request.userData().isEmpty() ? null : request.userData();
         instance.createdBy = caller.get().userId();
         instance.createdAt = Clock.now();
         instance.updatedAt = instance.createdAt;

@@ -64,28 +64,34 @@ public final class BusyboxImageBuilder {
                 fi
             fi
             # What the metadata service says: root's SSH keys at every boot, and a user-data script
-            # (one that starts with #!) run once per instance, in the background, logged.
+            # (one that starts with #!) run once per instance, in the background, logged. (Answers go
+            # to files: a watcher of timeout that held a command substitution's pipe would hold up
+            # the boot until it ends.)
             if [ -n "$MULTIPLICITY_GATEWAY" ]; then
                 md=http://169.254.169.254/latest
-                if index=$(timeout 3 wget -q -O - "$md/meta-data/public-keys/" 2>/dev/null); then
+                got=/run/metadata
+                mkdir -p $got
+                if timeout 3 wget -q -O $got/keys "$md/meta-data/public-keys/" 2>/dev/null; then
                     mkdir -p /root/.ssh && chmod 700 /root/.ssh
                     : > /root/.ssh/authorized_keys.new
-                    for entry in $index; do
-                        timeout 3 wget -q -O - "$md/meta-data/public-keys/${entry%%=*}/openssh-key" \
-                            >> /root/.ssh/authorized_keys.new 2>/dev/null
+                    for entry in $(cat $got/keys); do
+                        timeout 3 wget -q -O $got/key "$md/meta-data/public-keys/${entry%%=*}/openssh-key" 2>/dev/null &&
+                            cat $got/key >> /root/.ssh/authorized_keys.new
                     done
                     chmod 600 /root/.ssh/authorized_keys.new && mv /root/.ssh/authorized_keys.new /root/.ssh/authorized_keys
                 fi
-                id=$(timeout 3 wget -q -O - "$md/meta-data/instance-id" 2>/dev/null)
-                if [ -n "$id" ] && [ ! -e "/var/lib/multiplicity/user-data.$id" ] \
-                        && timeout 3 wget -q -O /tmp/user-data "$md/user-data" 2>/dev/null \
-                        && [ "$(head -c 2 /tmp/user-data)" = "#!" ]; then
-                    mkdir -p /var/lib/multiplicity
-                    mv /tmp/user-data /var/lib/multiplicity/user-data && chmod 700 /var/lib/multiplicity/user-data
-                    touch "/var/lib/multiplicity/user-data.$id"
-                    /var/lib/multiplicity/user-data > /var/log/user-data.log 2>&1 &
+                if timeout 3 wget -q -O $got/instance-id "$md/meta-data/instance-id" 2>/dev/null; then
+                    id=$(cat $got/instance-id)
+                    if [ ! -e "/var/lib/multiplicity/user-data.$id" ] &&
+                            timeout 3 wget -q -O $got/user-data "$md/user-data" 2>/dev/null &&
+                            [ "$(head -c 2 $got/user-data)" = "#!" ]; then
+                        mkdir -p /var/lib/multiplicity
+                        mv $got/user-data /var/lib/multiplicity/user-data && chmod 700 /var/lib/multiplicity/user-data
+                        touch "/var/lib/multiplicity/user-data.$id"
+                        /var/lib/multiplicity/user-data > /var/log/user-data.log 2>&1 &
+                    fi
                 fi
-                rm -f /tmp/user-data
+                rm -rf $got
             fi
             echo "jail $(hostname) up${MULTIPLICITY_ADDRESS:+ at $MULTIPLICITY_ADDRESS}"
             """;

@@ -87,7 +87,16 @@ class JailDriverTest {
         assertTrue(facts.kinds().contains("jail"));
         String hostname = exec(alpha, "hostname").stdout().strip();
         String address = exec(alpha, "ip", "-o", "-4", "addr", "show", "dev", "eth0").stdout();
+        // (its boot may still be finishing: the metadata fetches' timeout watchers go within a second)
         String processes = exec(alpha, "ps", "-o", "pid,comm").stdout();
+        for (int attempt = 0; attempt < 30 && processes.lines().count() > 5; attempt++) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            processes = exec(alpha, "ps", "-o", "pid,comm").stdout();
+        }
         System.out.println("[jail] hostname=" + hostname + " eth0=" + address.strip());
         System.out.println("[jail] ps:\n" + processes.strip());
         assertEquals("alpha", hostname);
