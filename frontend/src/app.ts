@@ -12,6 +12,7 @@ import { imagesPage } from './pages/images';
 import { imagePage } from './pages/image';
 import { imageCreatePage } from './pages/imageCreate';
 import { activityPage } from './pages/activity';
+import { sshKeysPage } from './pages/sshKeys';
 import { hostsPage } from './pages/admin/hosts';
 import { tenantsPage } from './pages/admin/tenants';
 import { publicImagesPage } from './pages/admin/publicImages';
@@ -34,6 +35,7 @@ const ROUTES: AppRoute[] = [
   { name: 'image-create', pattern: '/images/new', page: imageCreatePage, title: 'New image' },
   { name: 'image', pattern: '/images/:id', page: imagePage, title: 'Image' },
   { name: 'activity', pattern: '/activity', page: activityPage, title: 'Activity' },
+  { name: 'ssh-keys', pattern: '/ssh-keys', page: sshKeysPage, title: 'SSH keys' },
   { name: 'hosts', pattern: '/admin/hosts', page: hostsPage, title: 'Hosts', admin: true },
   { name: 'tenants', pattern: '/admin/tenants', page: tenantsPage, title: 'Tenants', admin: true },
   { name: 'public-images', pattern: '/admin/images', page: publicImagesPage, title: 'Public images', admin: true },
@@ -50,6 +52,7 @@ const NAVIGATION: { heading: string; admin: boolean; items: { label: string; has
       { label: 'Instances', hash: '#/instances', route: 'instances' },
       { label: 'Images', hash: '#/images', route: 'images' },
       { label: 'Activity', hash: '#/activity', route: 'activity' },
+      { label: 'SSH keys', hash: '#/ssh-keys', route: 'ssh-keys' },
     ],
   },
   {

@@ -223,3 +223,35 @@ test('a viewer sees the instances but cannot change them', async ({ page }) => {
   await expect(page.getByTestId('new-instance')).toHaveCount(0);
   await expect(page.locator('main').getByRole('button', { name: /^(Start|Stop|Restart|Delete) / })).toHaveCount(0);
 });
+
+// A user keeps SSH public keys: the panel shows each with the fingerprint OpenSSH computes, refuses
+// a private key pasted by mistake, and removes a key after asking.
+test('bob keeps an SSH key, sees its fingerprint, and removes it', async ({ page }) => {
+  const { generateKeyPairSync, createHash } = await import('node:crypto');
+  const raw = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' }).subarray(-32);
+  const part = (bytes: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, bytes.length]), bytes]);
+  const blob = Buffer.concat([part(Buffer.from('ssh-ed25519')), part(raw)]);
+  const publicKey = `ssh-ed25519 ${blob.toString('base64')} bob@e2e`;
+  const fingerprint = `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
+  const name = uniqueName('key');
+
+  await signIn(page, 'bob');
+  await open(page, '#/ssh-keys', 'SSH keys');
+  await expectLabelled(page);
+  await page.getByLabel('Public key').fill('-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEA\n-----END OPENSSH PRIVATE KEY-----');
+  await page.getByLabel('Name').fill(name);
+  await page.getByRole('button', { name: 'Add key' }).click();
+  await expect(page.locator('.field-error').first()).toContainText('this is a private key');
+
+  await page.getByLabel('Public key').fill(publicKey);
+  await page.getByLabel('Name').fill(name);
+  await page.getByRole('button', { name: 'Add key' }).click();
+  const row = page.locator(`tr[data-key="${name}"]`);
+  await expect(row.getByTestId('fingerprint')).toHaveText(fingerprint, { timeout: 30_000 });
+  await expect(row).toContainText('ssh-ed25519 (256 bits)');
+  await screenshot(page, 'tenant-ssh-keys');
+
+  await row.getByRole('button', { name: `Remove ${name}` }).click();
+  await page.getByRole('dialog', { name: `Remove ${name}?` }).getByRole('button', { name: 'Remove' }).click();
+  await expect(row).toHaveCount(0, { timeout: 30_000 });
+});

@@ -35,6 +35,9 @@ export interface CreateInstanceRequest {
   diskGiB?: number;
   start?: boolean;
   tenant?: string;
+  /** ids of the user's SSH keys */
+  sshKeys?: string[];
+  userData?: string;
 }
 
 export type InstanceAction = 'start' | 'stop' | 'restart';

@@ -4,6 +4,7 @@ import { createInstance, type CreateInstanceRequest, type InstanceKind } from '.
 import { listInstanceTypes, type InstanceType } from '../api/instanceTypes';
 import { getPricePlan, getQuota, type PricePlan, type QuotaResource } from '../api/quota';
 import { listTenants, type Tenant } from '../api/tenants';
+import { listSshKeys } from '../api/sshKeys';
 import { trackOperation } from '../components/operationTracker';
 import { errorBanner, field, pageHeader, unavailable } from '../components/ui';
 import { h, replace, uid } from '../lib/dom';
@@ -131,6 +132,20 @@ export const instanceCreatePage: Page = async (root, { session, events, navigate
     h('p', { class: 'hint' }, "Public addresses, port forwards and a firewall: on the instance's Network tab once it is created."),
     h('label', { class: 'checkbox', for: startInput.id }, startInput, ' Start the instance once it is created'));
 
+  // ---- also step 4: how to get in, and what to run at first boot (through the metadata service)
+  let keyInputs: HTMLInputElement[] = [];
+  const keysBox = h('div', { class: 'choices', role: 'group', 'aria-label': 'SSH keys' }, h('p', { class: 'hint' }, 'Loading your SSH keys…'));
+  void listSshKeys(signal).then((answer) => {
+    keyInputs = answer.items.map((key) => h('input', { type: 'checkbox', value: key.id, id: uid('key') }));
+    replace(keysBox, answer.items.length === 0
+      ? h('p', { class: 'hint' }, 'You have no SSH keys yet; ', h('a', { href: '#/ssh-keys' }, 'add one'), ' to log in as root.')
+      : answer.items.map((key, index) => h('label', { class: 'checkbox', for: keyInputs[index].id }, keyInputs[index], ` ${key.name} `,
+        h('code', { class: 'state-detail' }, key.fingerprint))));
+  }).catch(() => replace(keysBox, h('p', { class: 'hint' }, 'Your SSH keys could not be loaded; you can create the instance without them.')));
+  const userDataInput = h('textarea', { rows: 4, spellcheck: false, maxlength: 65536, placeholder: '#!/bin/sh\nhttpd -p 80 -h /www' });
+  const userDataField = field('User-data (optional)', userDataInput, 'A script starting with #! (run once at first boot) or cloud-config; the instance reads it from its metadata service.');
+  networkStep.append(h('h3', null, 'SSH keys'), keysBox, userDataField.element);
+
   // ---- step 5: review
   const review = h('div', { class: 'review' });
   const reviewStep = h('fieldset', { class: 'step' }, h('legend', null, 'Review'), review);
@@ -235,6 +250,9 @@ export const instanceCreatePage: Page = async (root, { session, events, navigate
     const s = sizes();
     const request: CreateInstanceRequest = { name: nameInput.value, kind: kind(), image: imageInput.value, start: startInput.checked };
     if (chosenType) request.type = chosenType.name;
+    const keys = keyInputs.filter((input) => input.checked).map((input) => input.value);
+    if (keys.length > 0) request.sshKeys = keys;
+    if (userDataInput.value.trim()) request.userData = userDataInput.value;
     if (!chosenType || chosenType.vcpus !== s.vcpus || chosenType.memoryMiB !== s.memoryMiB || chosenType.diskGiB !== s.diskGiB) {
       Object.assign(request, s);
     }
