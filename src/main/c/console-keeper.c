@@ -1,7 +1,8 @@
 /*
  * console-keeper: starts a jail and holds its console.
  *
- *   console-keeper [--control CONTROL_SOCKET] CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]
+ *   console-keeper [--control CONTROL_SOCKET] [--exit-status FILE PID_FILE]
+ *                  CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]
  *
  * The keeper listens on CONSOLE_SOCKET and SERVE_SOCKET, then runs RUNTIME
  * with its arguments, an OCI runtime invocation such as
@@ -38,6 +39,13 @@
  * The keeper is a child subreaper: the jail's init, orphaned when the runtime
  * exits, becomes its child, and the keeper reaps it, so no zombie is left even
  * on hosts whose PID 1 does not reap orphans.
+ *
+ * With --exit-status, the keeper reads the init's pid from PID_FILE (the
+ * runtime writes it) once the runtime has exited, and when it reaps the init
+ * writes how it ended to FILE: "exited STATUS" or "signal NUMBER" (an init in a
+ * PID namespace that calls reboot(2) is killed with SIGINT for a power-off or
+ * halt and SIGHUP for a restart). The host tells a jail that stopped from
+ * inside from one that crashed by it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -107,6 +115,8 @@ struct relay {
 static const char *console_path;
 static const char *serve_path;
 static const char *control_path;
+static const char *exit_status_path;
+static pid_t init_pid = -1;
 
 static void log_message(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
@@ -253,10 +263,57 @@ static ssize_t queue_write(struct queue *queue, int fd)
 	return total;
 }
 
+/* Writes how the jail's init ended, when it is the child just reaped. */
+static void record_exit(pid_t pid, int status)
+{
+	char text[64];
+	int length, fd;
+
+	if (pid != init_pid || !exit_status_path)
+		return;
+	if (WIFEXITED(status))
+		length = snprintf(text, sizeof(text), "exited %d\n", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		length = snprintf(text, sizeof(text), "signal %d\n", WTERMSIG(status));
+	else
+		return;
+	fd = open(exit_status_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_message("cannot write the exit status to %s: %s", exit_status_path, strerror(errno));
+		return;
+	}
+	if (write(fd, text, (size_t)length) != length)
+		log_message("cannot write the exit status to %s", exit_status_path);
+	close(fd);
+	init_pid = -1;
+}
+
+/* The init's pid as the runtime wrote it, or -1. */
+static pid_t read_pid_file(const char *path)
+{
+	char text[32];
+	ssize_t length;
+	long value;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	length = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (length <= 0)
+		return -1;
+	text[length] = '\0';
+	value = strtol(text, NULL, 10);
+	return value > 1 ? (pid_t)value : -1;
+}
+
 static void reap_children(void)
 {
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		record_exit(pid, status);
 }
 
 static void on_child(int signal_number)
@@ -642,15 +699,27 @@ int main(int argc, char **argv)
 	struct sigaction child_action = { .sa_handler = on_child, .sa_flags = SA_RESTART };
 	int console_listener, server, control_server = -1, pty, exit_code;
 	const char *control_socket = NULL;
+	const char *pid_file = NULL;
+	pid_t reaped;
+	int status;
 
-	if (argc > 2 && strcmp(argv[1], "--control") == 0) {
-		control_socket = argv[2];
-		argv += 2;
-		argc -= 2;
+	for (;;) {
+		if (argc > 2 && strcmp(argv[1], "--control") == 0) {
+			control_socket = argv[2];
+			argv += 2;
+			argc -= 2;
+		} else if (argc > 3 && strcmp(argv[1], "--exit-status") == 0) {
+			exit_status_path = argv[2];
+			pid_file = argv[3];
+			argv += 3;
+			argc -= 3;
+		} else {
+			break;
+		}
 	}
 	if (argc < 5) {
-		fprintf(stderr, "usage: %s [--control CONTROL_SOCKET] CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s [--control CONTROL_SOCKET] [--exit-status FILE PID_FILE] CONSOLE_SOCKET"
+			" SERVE_SOCKET LOG_FILE RUNTIME [ARG...]\n", argv[0]);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -691,6 +760,8 @@ int main(int argc, char **argv)
 		cleanup();
 		return 1;
 	}
+	if (pid_file)
+		init_pid = read_pid_file(pid_file);
 	printf("ok %d\n", (int)getpid());
 	fflush(stdout);
 	redirect_stdio(argv[3]);
@@ -714,7 +785,9 @@ int main(int argc, char **argv)
 		close(control_server);
 	cleanup();
 	/* The console is gone; stay until the jail's init has been reaped. */
-	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
-		;
+	while ((reaped = waitpid(-1, &status, 0)) > 0 || errno == EINTR) {
+		if (reaped > 0)
+			record_exit(reaped, status);
+	}
 	return 0;
 }

@@ -42,13 +42,16 @@ public final class ConsoleKeeper {
     /**
      * Runs {@code runtimeCommand} under a new keeper and returns the keeper's pid once the runtime
      * has started the jail and handed over its console. The keeper serves the console on
-     * {@code serveSocket} and takes window sizes on {@code controlSocket}.
+     * {@code serveSocket} and takes window sizes on {@code controlSocket}, and writes how the
+     * jail's init ended to {@code exitStatus} (its pid is in {@code pidFile}; see {@link ExitStatus}).
      */
-    public long start(Path consoleSocket, Path serveSocket, Path controlSocket, Path log, List<String> runtimeCommand) {
+    public long start(Path consoleSocket, Path serveSocket, Path controlSocket, Path exitStatus, Path pidFile, Path log,
+            List<String> runtimeCommand) {
         if (!available()) {
             throw new IllegalStateException("console-keeper not found at " + program + " (build it: make -C src/main/c)");
         }
         List<String> command = new ArrayList<>(List.of(program.toString(), "--control", controlSocket.toString(),
+                "--exit-status", exitStatus.toString(), pidFile.toString(),
                 consoleSocket.toString(), serveSocket.toString(), log.toString()));
         command.addAll(runtimeCommand);
         ProcessBuilder builder = new ProcessBuilder(command)

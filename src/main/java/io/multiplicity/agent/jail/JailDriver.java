@@ -243,7 +243,9 @@ public final class JailDriver extends InstanceDriver {
         jails.writeRecord(spec.id(), previous.withRun(true, 0));
         long keeperPid = 0;
         try {
-            keeperPid = keeper.start(consoleSocket, serveSocket, controlSocket(spec.id()), directory.resolve("console.log"),
+            ExitStatus.clear(directory);
+            keeperPid = keeper.start(consoleSocket, serveSocket, controlSocket(spec.id()),
+                    directory.resolve(ExitStatus.FILE), directory.resolve("init.pid"), directory.resolve("console.log"),
                     runtime.createCommand(spec.id().toString(), directory, consoleSocket, directory.resolve("init.pid")));
             network.describe(spec);
             network.attach(spec.id(), spec.name(), Processes.readPidFile(directory.resolve("init.pid")), spec.network());
@@ -346,6 +348,11 @@ public final class JailDriver extends InstanceDriver {
                     "running".equals(state.status()) ? null : state.status());
         }
         if (known && jails.record(instanceId).shouldRun()) {
+            Optional<ExitStatus> exit = ExitStatus.read(jails.of(instanceId));
+            if (exit.isPresent()) {
+                return new InstanceStatus(instanceId, exit.get().stoppedFromInside() ? State.STOPPED : State.CRASHED, 0,
+                        exit.get().describe());
+            }
             return new InstanceStatus(instanceId, State.CRASHED, 0,
                     state == null ? "the jail is not running and its runtime has no record of it"
                             : "the jail's init exited without being asked to stop");

@@ -28,11 +28,16 @@ import java.util.Map;
  */
 public final class OciBundle {
 
-    /** Capabilities kept by root inside a jail. */
+    /**
+     * Capabilities kept by root inside a jail. {@code CAP_SYS_BOOT} lets the jail's init power off
+     * or reboot the jail itself: reboot(2) in a PID namespace other than the host's only ends that
+     * namespace's init (with SIGINT or SIGHUP, which the host reads as "stopped" or "reboot me"),
+     * never the host.
+     */
     public static final List<String> CAPABILITIES = List.of(
             "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_SETGID",
             "CAP_SETUID", "CAP_SETPCAP", "CAP_SETFCAP", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW",
-            "CAP_NET_ADMIN", "CAP_SYS_CHROOT", "CAP_AUDIT_WRITE");
+            "CAP_NET_ADMIN", "CAP_SYS_CHROOT", "CAP_AUDIT_WRITE", "CAP_SYS_BOOT");
 
     /** System calls refused with EPERM: kernel, clock, keyring, tracing and namespace escapes. */
     public static final List<String> DENIED_SYSCALLS = List.of(
