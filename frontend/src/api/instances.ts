@@ -19,6 +19,10 @@ export interface Instance {
   desiredState: 'stopped' | 'running' | 'deleted';
   state: InstanceState;
   stateDetail?: string;
+  /** what happens when it stops while meant to run */
+  restartPolicy?: RestartPolicy;
+  /** automatic restarts since it last ran steadily */
+  restarts?: number;
   host?: string;
   address?: string;
   createdAt: string;
@@ -41,6 +45,12 @@ export interface CreateInstanceRequest {
 }
 
 export type InstanceAction = 'start' | 'stop' | 'restart';
+
+export type RestartPolicy = 'never' | 'on-failure' | 'always';
+
+/** Sets what happens when the instance stops while meant to run. */
+export const setRestartPolicy = (id: string, restartPolicy: RestartPolicy) =>
+  patch<Operation>(`/instances/${segment(id)}`, { restartPolicy });
 
 export const listInstances = (query: { kind?: InstanceKind; limit?: number; cursor?: string } = {}) =>
   get<Page<Instance>>('/instances', query);

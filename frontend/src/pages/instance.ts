@@ -1,5 +1,5 @@
 import { ApiError, isUnavailable } from '../api/client';
-import { getInstance, resizeInstance, type Instance } from '../api/instances';
+import { getInstance, resizeInstance, setRestartPolicy, type Instance, type RestartPolicy } from '../api/instances';
 import { getInstanceMetrics } from '../api/metrics';
 import { listOperations } from '../api/operations';
 import { createSnapshot, listSnapshots, rollbackSnapshot } from '../api/snapshots';
@@ -98,7 +98,7 @@ export const instancePage: Page = async (root, context) => {
   const renderers: Record<TabId, (target: HTMLElement) => (() => void) | void> = {
     overview: (target) => {
       renderOverview(target, instance);
-      if (canOperate(session)) target.append(resizeForm(() => instance, context, tray));
+      if (canOperate(session)) target.append(resizeForm(() => instance, context, tray), restartPolicyForm(instance, context, tray));
     },
     network: (target) => renderNetwork(target, instance, context, tray),
     snapshots: (target) => renderSnapshots(target, instance, context, tray),
@@ -174,6 +174,7 @@ function renderOverview(target: HTMLElement, instance: Instance) {
     ['Memory', formatMiB(instance.memoryMiB)],
     ['Disk', formatGiB(instance.diskGiB)],
     ['Address', instance.address ?? '—'],
+    ['Restart policy', `${RESTART_POLICIES[instance.restartPolicy ?? 'on-failure']}${instance.restarts ? ` (restarted ${instance.restarts}× lately)` : ''}`],
     ['Host', instance.host ?? '—'],
     ['Tenant', instance.tenant ?? '—'],
     ['Created', formatDateTime(instance.createdAt)],
@@ -181,6 +182,28 @@ function renderOverview(target: HTMLElement, instance: Instance) {
     ['Id', instance.id],
   ];
   target.append(h('dl', { class: 'details' }, rows.map(([term, value]) => [h('dt', null, term), h('dd', null, value)])));
+}
+
+const RESTART_POLICIES: Record<RestartPolicy, string> = {
+  'on-failure': 'restart after a crash (not after a power-off from inside)',
+  always: 'always restart',
+  never: 'never restart',
+};
+
+function restartPolicyForm(instance: Instance, context: PageContext, tray: HTMLElement): HTMLElement {
+  const choice = h('select', null, (Object.keys(RESTART_POLICIES) as RestartPolicy[]).map((policy) =>
+    h('option', { value: policy, selected: policy === (instance.restartPolicy ?? 'on-failure') }, RESTART_POLICIES[policy])));
+  const form = h('form', { class: 'inline-form' }, field('Restart policy', choice).element,
+    h('button', { type: 'submit' }, 'Set'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      tray.prepend(trackOperation(await setRestartPolicy(instance.id, choice.value as RestartPolicy), context.events).element);
+    } catch (error) {
+      tray.prepend(errorBanner(error, `Restart policy of ${instance.name}`));
+    }
+  });
+  return form;
 }
 
 function resizeForm(current: () => Instance, context: PageContext, tray: HTMLElement): HTMLElement {

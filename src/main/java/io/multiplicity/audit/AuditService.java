@@ -43,6 +43,23 @@ public class AuditService {
         return entry;
     }
 
+    /** Records an action the platform took by itself ({@code actor} names what), in the current transaction. */
+    public AuditEntry recordAutomatic(UUID tenantId, String actor, String action, String targetType, UUID targetId,
+                                      String outcome, Map<String, Object> details) {
+        AuditEntry entry = new AuditEntry();
+        entry.id = UUID.randomUUID();
+        entry.tenantId = tenantId;
+        entry.actorName = actor;
+        entry.action = action;
+        entry.targetType = targetType;
+        entry.targetId = targetId;
+        entry.outcome = outcome;
+        entry.details = details;
+        entry.createdAt = Clock.now();
+        em.persist(entry);
+        return entry;
+    }
+
     /** The caller's tenant's entries, or every tenant's (optionally one) for a platform admin. */
     @Transactional(Transactional.TxType.SUPPORTS)
     public Page<AuditEntry> list(UUID tenantFilter, String action, Integer limit, String cursor) {

@@ -20,6 +20,8 @@ import java.util.UUID;
  * @param start     start the instance once it is created
  * @param tenant    platform admins only: the tenant to create the instance for
  * @param sshKeys   ids of the caller's SSH keys for the instance's root (through its metadata service)
+ * @param restartPolicy never, on-failure (the default: restarted after a crash, not after a power-off
+ *                  from inside) or always
  * @param userData  what the instance's metadata service gives as user-data: a script starting with
  *                  {@code #!} or cloud-config; at most 64 KiB
  */
@@ -37,5 +39,7 @@ public record CreateInstanceRequest(
         Boolean start,
         @Size(max = 63) String tenant,
         @Size(max = 20) List<@NotNull UUID> sshKeys,
-        @Size(max = InstanceLimits.MAX_USER_DATA_BYTES) String userData) {
+        @Size(max = InstanceLimits.MAX_USER_DATA_BYTES) String userData,
+        @Pattern(regexp = "never|on-failure|always", message = "must be never, on-failure or always")
+        String restartPolicy) {
 }

@@ -67,6 +67,17 @@ public class Instance extends PanacheEntityBase {
 
     public String address;
 
+    /** never, on-failure or always: what happens when it stops while meant to run ({@link RestartPolicy}). */
+    @Column(name = "restart_policy", nullable = false)
+    public String restartPolicy = RestartPolicy.ON_FAILURE;
+
+    /** Automatic restarts since it last ran long enough to count as stable. */
+    public int restarts;
+
+    /** When it was last restarted automatically. */
+    @Column(name = "restarted_at")
+    public Instant restartedAt;
+
     /** The SSH public keys it was created with, for its metadata service; null for none. */
     @org.hibernate.annotations.JdbcTypeCode(org.hibernate.type.SqlTypes.JSON)
     @Column(name = "ssh_keys")

@@ -29,7 +29,8 @@ public class InstanceMapper {
                 id -> Host.<Host>findByIdOptional(id).map(found -> found.name).orElse(null));
         return new InstanceView(instance.id, instance.name, tenant, instance.kind, instance.instanceType,
                 instance.image, instance.imageVersion, instance.vcpus, instance.memoryMiB, instance.diskGiB,
-                instance.desiredState, instance.actualState, instance.stateDetail, host,
+                instance.desiredState, instance.actualState, instance.stateDetail, instance.restartPolicy,
+                instance.restarts, host,
                 instance.address == null ? null : instance.address, instance.createdAt, instance.updatedAt);
     }
 }

@@ -42,6 +42,7 @@ public class InstanceService {
     public static final String STOP = "instance.stop";
     public static final String RESTART = "instance.restart";
     public static final String DELETE = "instance.delete";
+    public static final String UPDATE = "instance.update";
     public static final String RESIZE = "instance.resize";
     public static final String SNAPSHOT = "instance.snapshot";
     public static final String DELETE_SNAPSHOT = "instance.snapshot.delete";
@@ -196,6 +197,7 @@ public class InstanceService {
         instance.hostId = host.id;
         instance.networkId = network.id;
         instance.address = ipam.allocate(network);
+        instance.restartPolicy = request.restartPolicy() == null ? RestartPolicy.ON_FAILURE : request.restartPolicy();
         instance.sshKeys = keys.isEmpty() ? null : keys;
         instance.userData = request.userData() == null || request.userData().isEmpty() ? null : request.userData();
         instance.createdBy = caller.get().userId();
@@ -247,6 +249,18 @@ public class InstanceService {
         int vcpus = request.vcpus() != null ? request.vcpus() : instance.vcpus;
         int memoryMiB = request.memoryMiB() != null ? request.memoryMiB() : instance.memoryMiB;
         int diskGiB = request.diskGiB() != null ? request.diskGiB() : instance.diskGiB;
+        boolean policyChanges = request.restartPolicy() != null && !request.restartPolicy().equals(instance.restartPolicy);
+        boolean sizesChange = vcpus != instance.vcpus || memoryMiB != instance.memoryMiB || diskGiB != instance.diskGiB;
+        if (policyChanges && !sizesChange) {
+            Map<String, Object> change = Map.of("restartPolicy", request.restartPolicy(), "was", instance.restartPolicy);
+            instance.restartPolicy = request.restartPolicy();
+            instance.updatedAt = Clock.now();
+            audit.record(instance.tenantId, UPDATE, "instance", instance.id, "succeeded", change);
+            return operations.completed(instance.tenantId, UPDATE, "instance", instance.id, change);
+        }
+        if (policyChanges) {
+            instance.restartPolicy = request.restartPolicy();
+        }
         if (diskGiB < instance.diskGiB) {
             throw ApiException.badRequest("validation_failed", "disks only grow: " + instance.name + " has "
                     + instance.diskGiB + " GiB", Map.of("field", "diskGiB", "current", instance.diskGiB));

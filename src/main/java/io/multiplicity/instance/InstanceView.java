@@ -18,6 +18,8 @@ public record InstanceView(
         String desiredState,
         String state,
         String stateDetail,
+        String restartPolicy,
+        int restarts,
         String host,
         String address,
         Instant createdAt,

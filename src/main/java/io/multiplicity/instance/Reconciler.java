@@ -46,6 +46,9 @@ public class Reconciler {
     @Inject
     Quarantine quarantine;
 
+    @Inject
+    RestartPolicy restartPolicy;
+
     private record Row(UUID id, String actualState, String desiredState, boolean busy, java.time.Instant updatedAt) {
     }
 
@@ -96,6 +99,20 @@ public class Reconciler {
                 LOG.infof("instance %s is %s on the host, was %s", row.id(), observed, row.actualState());
                 changed++;
             }
+            if ("running".equals(row.desiredState())) {
+                if (InstanceState.RUNNING.equals(observed)) {
+                    restartPolicy.running(row.id());
+                } else if (InstanceState.CRASHED.equals(observed) || InstanceState.STOPPED.equals(observed)) {
+                    try {
+                        if (restartPolicy.down(row.id())) {
+                            LOG.infof("instance %s is down (%s): restarting it by its restart policy", row.id(),
+                                    detail(status, observed));
+                        }
+                    } catch (RuntimeException e) {
+                        LOG.warnf("restart policy of %s: %s", row.id(), e.getMessage());
+                    }
+                }
+            }
         }
         List<UUID> unknown = new ArrayList<>();
         for (InstanceStatus status : actual) {
@@ -144,7 +161,9 @@ public class Reconciler {
         return switch (status.state()) {
             case RUNNING -> InstanceState.RUNNING;
             case CRASHED -> InstanceState.CRASHED;
-            case STOPPED -> "running".equals(row.desiredState()) ? InstanceState.CRASHED : InstanceState.STOPPED;
+            // a host reports an instance meant to run as stopped only when it stopped from inside
+            // (a jail powered off); the restart policy decides what follows
+            case STOPPED -> InstanceState.STOPPED;
             case ABSENT -> InstanceState.ERROR;
         };
     }

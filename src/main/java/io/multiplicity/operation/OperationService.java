@@ -54,6 +54,29 @@ public class OperationService {
     }
 
     /**
+     * Creates a pending operation that no user asked for (the platform's own, e.g. a restart by an
+     * instance's restart policy), in the caller's transaction; {@code actor} names what asked.
+     */
+    public Operation submitAutomatic(UUID tenantId, String kind, String targetType, UUID targetId,
+                                     Map<String, Object> input, String actor) {
+        Operation operation = new Operation();
+        operation.id = UUID.randomUUID();
+        operation.tenantId = tenantId;
+        operation.kind = kind;
+        operation.targetType = targetType;
+        operation.targetId = targetId;
+        operation.input = input == null ? null : new HashMap<>(input);
+        operation.requestedByName = actor;
+        operation.createdAt = Clock.now();
+        operation.updatedAt = operation.createdAt;
+        operation.state = OperationState.PENDING;
+        operation.persist();
+        events.operation(operation);
+        submitted.fire(new OperationSubmitted(operation.id));
+        return operation;
+    }
+
+    /**
      * Records a change the request made synchronously (a pure database change) as an operation that
      * already succeeded, so every mutation has one and the API answers every mutation alike.
      */

@@ -340,6 +340,8 @@ class VmApiTest {
         UUID id = UUID.fromString(micro);
         long pid = agent.status(id).pid();
         assertThat(pid).as("the monitor's pid").isPositive();
+        // left down, so the crash shows: the instance's own restart policy would start it again
+        Api.as("bob").body(Map.of("restartPolicy", "never")).patch("/api/v1/instances/" + micro).then().statusCode(202);
         long killedAt = System.nanoTime();
         assertTrue(Command.run("kill", "-9", Long.toString(pid)).ok());
         awaitState("bob", micro, "crashed", Duration.ofSeconds(10));
