@@ -255,3 +255,33 @@ test('bob keeps an SSH key, sees its fingerprint, and removes it', async ({ page
   await page.getByRole('dialog', { name: `Remove ${name}?` }).getByRole('button', { name: 'Remove' }).click();
   await expect(row).toHaveCount(0, { timeout: 30_000 });
 });
+
+// The portal's session cookie changes nothing for another site: a change needs the header the
+// portal sends and, when the browser names it, the portal's own origin.
+test('a change through the session needs the portal header and its own origin', async ({ page }) => {
+  const name = uniqueName('csrf');
+  await signIn(page, 'bob');
+  await open(page, '#/', 'Dashboard');
+  const bare = await page.evaluate(async (firewall) => {
+    const response = await fetch('/api/v1/firewalls', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: firewall, rules: [] }),
+    });
+    return { status: response.status, body: await response.json() };
+  }, name);
+  expect(bare.status).toBe(403);
+  expect(bare.body.error).toBe('cross_site_refused');
+  const foreign = await page.request.post('/api/v1/firewalls', {
+    headers: { 'X-Requested-With': 'JavaScript', Origin: 'http://elsewhere.example' }, data: { name, rules: [] },
+  });
+  expect(foreign.status()).toBe(403);
+  expect((await api(page, 'GET', '/firewalls')).ok()).toBe(true);
+  expect((await (await api(page, 'GET', '/firewalls')).json()).items.map((f: { name: string }) => f.name)).not.toContain(name);
+
+  const own = await page.evaluate(async (firewall) => (await fetch('/api/v1/firewalls', {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Requested-With': 'JavaScript' },
+    body: JSON.stringify({ name: firewall, rules: [] }),
+  })).status, name);
+  expect(own).toBe(202);
+  const created = (await (await api(page, 'GET', '/firewalls')).json()).items.find((f: { name: string }) => f.name === name);
+  expect((await api(page, 'DELETE', `/firewalls/${created.id}`)).status()).toBe(202);
+});

@@ -27,7 +27,7 @@ public class ErrorMappers {
 
     private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
 
-    static Response error(int status, String code, String message, Object details) {
+    public static Response error(int status, String code, String message, Object details) {
         return Response.status(status)
                 .type(MediaType.APPLICATION_JSON)
                 .entity(new ApiError(code, message, details))
