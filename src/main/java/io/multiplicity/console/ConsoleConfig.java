@@ -27,6 +27,14 @@ public interface ConsoleConfig {
     @WithDefault("30m")
     Duration idleTimeout();
 
+    /**
+     * How often each replica says the console sessions it serves are alive; a session no replica
+     * has spoken for in three heartbeats (its replica crashed) is closed and stops counting
+     * against its tenant's quota.
+     */
+    @WithDefault("60s")
+    Duration heartbeat();
+
     /** Record serial sessions as asciicast v2 files, replayable in the portal. */
     @WithDefault("false")
     boolean record();

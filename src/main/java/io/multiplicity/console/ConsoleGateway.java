@@ -64,6 +64,11 @@ public class ConsoleGateway {
 
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
 
+    /** The console sessions this replica serves now. */
+    java.util.List<java.util.UUID> liveSessions() {
+        return sessions.values().stream().map(session -> session.grant.sessionId()).toList();
+    }
+
     private final class Session {
         final ConsoleTickets.Grant grant;
         final SocketViewer viewer;

@@ -44,6 +44,10 @@ public class ConsoleSession extends PanacheEntityBase {
     @Column(name = "ended_at")
     public Instant endedAt;
 
+    /** When the replica serving it last said it is alive. */
+    @Column(name = "seen_at")
+    public Instant seenAt;
+
     @Column(name = "bytes_in")
     public long bytesIn;
 

@@ -172,6 +172,11 @@ class SerialBrokerTest {
             }
 
             @Override
+            public Duration heartbeat() {
+                return Duration.ofSeconds(60);
+            }
+
+            @Override
             public boolean record() {
                 return false;
             }
