@@ -11,6 +11,8 @@ public final class CloseCodes {
     public static final int TOO_BIG = 1009;
     /** The viewer read too slowly and fell more than its buffer behind. */
     public static final int TOO_SLOW = 4008;
+    /** A read-only viewer sent what cannot be told from input (RFC 6455 "policy violation"). */
+    public static final int POLICY = 1008;
     /** The ticket does not exist or is malformed. */
     public static final int UNKNOWN_TICKET = 4401;
     /** The ticket is for another console type, tenant or instance. */

@@ -62,7 +62,24 @@ public class ConsoleGateway {
     @ConfigProperty(name = "multiplicity.data-dir", defaultValue = "data")
     Path dataDir;
 
+    @Inject
+    io.quarkus.websockets.next.OpenConnections connections;
+
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+
+    /** Closes graphics sessions whose viewer gave no input (keys, pointer, clipboard) since {@code limit}. */
+    void closeIdleGraphics(java.time.Instant limit, String idleFor) {
+        for (Map.Entry<String, Session> entry : sessions.entrySet()) {
+            Session session = entry.getValue();
+            if (session.graphics != null && session.rfb != null && session.rfb.lastInput().isBefore(limit)) {
+                session.reason = "no input for " + idleFor;
+                WebSocketConnection connection = connections.findByConnectionId(entry.getKey()).orElse(null);
+                if (connection != null) {
+                    connection.closeAndAwait(new CloseReason(CloseCodes.IDLE, truncate(session.reason)));
+                }
+            }
+        }
+    }
 
     /** The console sessions this replica serves now. */
     java.util.List<java.util.UUID> liveSessions() {
@@ -75,6 +92,7 @@ public class ConsoleGateway {
         final AsciicastRecorder recorder;
         volatile SerialBroker.Attachment serial;
         volatile ConsoleStream graphics;
+        volatile RfbInput rfb;
         volatile String reason;
 
         Session(ConsoleTickets.Grant grant, SocketViewer viewer, AsciicastRecorder recorder) {
@@ -114,6 +132,7 @@ public class ConsoleGateway {
             if (type.equals("serial")) {
                 session.serial = broker.attach(grant.instanceId(), viewer, grant.readOnly());
             } else {
+                session.rfb = new RfbInput(grant.readOnly(), java.time.Instant.now());
                 session.graphics = hosts.forInstance(grant.instanceId()).openGraphics(grant.instanceId());
                 Thread.ofVirtual().name("vnc-" + grant.sessionId()).start(() -> pumpGraphics(connection, session));
             }
@@ -145,9 +164,17 @@ public class ConsoleGateway {
                     }
                 }
             } else if (session.graphics != null) {
-                session.graphics.toConsole().write(bytes);
-                session.graphics.toConsole().flush();
+                // a read-only viewer's keys, pointer and clipboard never reach the VM
+                byte[] forward = session.rfb.accept(bytes, java.time.Instant.now());
                 session.viewer.bytesIn.addAndGet(bytes.length);
+                if (forward.length > 0) {
+                    session.graphics.toConsole().write(forward);
+                    session.graphics.toConsole().flush();
+                }
+                if (session.rfb.failure() != null) {
+                    session.reason = session.rfb.failure();
+                    connection.closeAndAwait(new CloseReason(CloseCodes.POLICY, truncate(session.reason)));
+                }
             }
         } catch (IOException e) {
             session.reason = "console write failed: " + e.getMessage();
@@ -215,6 +242,9 @@ public class ConsoleGateway {
                 : closeReason == null ? "closed"
                 : closeReason.getCode() + (closeReason.getMessage() == null || closeReason.getMessage().isEmpty()
                         ? "" : " " + closeReason.getMessage());
+        if (session.rfb != null && session.rfb.dropped() > 0) {
+            reason = reason + "; " + session.rfb.dropped() + " input messages of a read-only viewer dropped";
+        }
         tickets.finish(session.grant.sessionId(), session.viewer.bytesIn.get(), session.viewer.bytesOut.get(), reason,
                 session.recorder == null ? null : session.recorder.file().toString());
     }

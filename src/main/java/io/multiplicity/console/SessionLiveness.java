@@ -47,6 +47,8 @@ public class SessionLiveness {
     void heartbeat() {
         touch(gateway.liveSessions());
         sweep();
+        // graphics sessions time out on their viewer's input (their screen changes all the time)
+        gateway.closeIdleGraphics(Instant.now().minus(config.idleTimeout()), SerialBroker.spoken(config.idleTimeout()));
     }
 
     /** Marks these sessions as seen now. */

@@ -69,6 +69,11 @@ public final class ConsoleClient implements AutoCloseable {
         socket.sendBinary(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)), true).join();
     }
 
+    /** Sends raw bytes, as a VNC viewer does. */
+    public void send(byte[] bytes) {
+        socket.sendBinary(ByteBuffer.wrap(bytes), true).join();
+    }
+
     public void control(String json) {
         socket.sendText(json, true).join();
     }

@@ -55,6 +55,65 @@ public class RecordingHostDriver implements HostDriver {
         EGRESS.put(tenantNetwork, egress);
     }
 
+    /** What each instance's graphical console received, as its VM's RFB server would. */
+    public static final Map<UUID, java.io.ByteArrayOutputStream> GRAPHICS_INPUT = new ConcurrentHashMap<>();
+
+    /** A graphical console that greets as an RFB 3.8 server and records what it is sent. */
+    @Override
+    public io.multiplicity.host.contract.ConsoleStream openGraphics(UUID instanceId) throws java.io.IOException {
+        if (STATES.get(instanceId) != InstanceStatus.State.RUNNING) {
+            throw new java.io.IOException("not running");
+        }
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        // the server's greeting, then nothing until the console is closed
+        java.io.InputStream fromConsole = new java.io.SequenceInputStream(
+                new java.io.ByteArrayInputStream("RFB 003.008\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)),
+                new java.io.InputStream() {
+                    @Override
+                    public int read() throws java.io.IOException {
+                        try {
+                            closed.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return -1;
+                    }
+                });
+        java.io.ByteArrayOutputStream received = GRAPHICS_INPUT.computeIfAbsent(instanceId,
+                id -> new java.io.ByteArrayOutputStream());
+        java.io.OutputStream toConsole = new java.io.OutputStream() {
+            @Override
+            public void write(int b) {
+                synchronized (received) {
+                    received.write(b);
+                }
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) {
+                synchronized (received) {
+                    received.write(bytes, offset, length);
+                }
+            }
+        };
+        return new io.multiplicity.host.contract.ConsoleStream() {
+            @Override
+            public java.io.InputStream fromConsole() {
+                return fromConsole;
+            }
+
+            @Override
+            public java.io.OutputStream toConsole() {
+                return toConsole;
+            }
+
+            @Override
+            public void close() {
+                closed.countDown();
+            }
+        };
+    }
+
     /** What the host was last told to publish. */
     public static volatile io.multiplicity.host.contract.PublicAccess published =
             io.multiplicity.host.contract.PublicAccess.none();
