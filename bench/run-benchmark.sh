@@ -7,6 +7,8 @@ source "$(dirname "$0")/../scripts/lib.sh"
 cd "$PROJECT_ROOT"
 name="$1"
 test_class="$2"
+shift 2
+# further arguments are system properties for the benchmark's JVM, e.g. -Dmultiplicity.bench.database=durable
 pick_java
 if [ -z "${MULTIPLICITY_TEST_KEYCLOAK_URL:-}" ]; then
   MULTIPLICITY_TEST_KEYCLOAK_URL="$(bash scripts/keycloak.sh test-start | tail -n 1)"
@@ -19,7 +21,7 @@ say "running the $name benchmark (log: $log)"
 offline=""
 [ -d "$HOME/.m2/repository/io/quarkus" ] && offline="-o"
 if ! ./mvnw -B $offline test -Dtest="$test_class" -Dsurefire.failIfNoSpecifiedTests=false \
-    -Dmultiplicity.bench=true >"$log" 2>&1; then
+    -Dmultiplicity.bench=true "$@" >"$log" 2>&1; then
   [ -f "target/bench/$name.txt" ] && cat "target/bench/$name.txt"
   die "the $name benchmark failed; see $log"
 fi
