@@ -1,4 +1,4 @@
-import { get, post, segment, type Operation } from './client';
+import { del, get, post, segment, type Operation } from './client';
 
 export interface Snapshot {
   name: string;
@@ -11,6 +11,9 @@ export const listSnapshots = (instanceId: string) =>
 
 export const createSnapshot = (instanceId: string, name: string) =>
   post<Operation>(`/instances/${segment(instanceId)}/snapshot`, { name });
+
+export const deleteSnapshot = (instanceId: string, snapshot: string) =>
+  del<Operation>(`/instances/${segment(instanceId)}/snapshots/${segment(snapshot)}`);
 
 export const rollbackSnapshot = (instanceId: string, snapshot: string) =>
   post<Operation>(`/instances/${segment(instanceId)}/rollback`, { name: snapshot });

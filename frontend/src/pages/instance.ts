@@ -2,7 +2,7 @@ import { ApiError, isUnavailable } from '../api/client';
 import { getInstance, resizeInstance, setRestartPolicy, type Instance, type RestartPolicy } from '../api/instances';
 import { getInstanceMetrics } from '../api/metrics';
 import { listOperations } from '../api/operations';
-import { createSnapshot, listSnapshots, rollbackSnapshot } from '../api/snapshots';
+import { createSnapshot, deleteSnapshot, listSnapshots, rollbackSnapshot } from '../api/snapshots';
 import { lineChart } from '../components/chart';
 import { trackOperation } from '../components/operationTracker';
 import { confirmDialog, empty, errorBanner, field, loading, operationRow, pageHeader, stateBadge, table, unavailable } from '../components/ui';
@@ -246,7 +246,7 @@ function renderSnapshots(target: HTMLElement, instance: Instance, context: PageC
   target.append(list);
   const load = () => listSnapshots(instance.id).then((answer) => {
     if (answer.items.length === 0) replace(list, empty('No snapshots yet.'));
-    else replace(list, table('Snapshots', ['Name', 'Taken', 'Size', ''], answer.items.map((snapshot) => [
+    else replace(list, table('Snapshots', ['Name', 'Taken', 'Size', '', ''], answer.items.map((snapshot) => [
       snapshot.name, formatDateTime(snapshot.createdAt), formatBytes(snapshot.sizeBytes),
       canOperate(context.session) ? h('button', {
         type: 'button', class: 'small', onclick: async () => {
@@ -258,6 +258,16 @@ function renderSnapshots(target: HTMLElement, instance: Instance, context: PageC
           }
         },
       }, 'Roll back') : '',
+      canOperate(context.session) ? h('button', {
+        type: 'button', class: 'small', 'aria-label': `Delete snapshot ${snapshot.name}`, onclick: async () => {
+          if (!(await confirmDialog(`Delete snapshot ${snapshot.name}?`, 'Its data is gone for good; later snapshots stay.', 'Delete'))) return;
+          try {
+            tray.prepend(trackOperation(await deleteSnapshot(instance.id, snapshot.name), context.events, () => void load()).element);
+          } catch (error) {
+            tray.prepend(errorBanner(error, 'Delete the snapshot'));
+          }
+        },
+      }, 'Delete') : '',
     ])));
     if (canOperate(context.session)) {
       const name = h('input', { type: 'text', required: true, maxlength: 63, autocomplete: 'off' });

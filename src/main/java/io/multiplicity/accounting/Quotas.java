@@ -95,11 +95,40 @@ public class Quotas {
         check("addresses", "public addresses", limits.addresses(), allocation.addresses(), demand.addresses(), "");
     }
 
-    /** Locks the tenant and refuses one more snapshot past its snapshots limit. */
+    @Inject
+    UsageReadings usage;
+
+    /**
+     * Locks the tenant and refuses one more snapshot past its snapshots limit, or while what its
+     * snapshots hold (ZFS {@code usedbysnapshots}, as metering last measured it) is at its
+     * snapshot GiB limit or over it: a new snapshot can only grow it.
+     */
     @Transactional(Transactional.TxType.MANDATORY)
     public void admitSnapshot(UUID tenantId) {
         em.find(Tenant.class, tenantId, LockModeType.PESSIMISTIC_WRITE);
-        check("snapshots", "snapshots", limits(tenantId).snapshots(), allocation(tenantId).snapshots(), 1, "");
+        QuotaLimits limits = limits(tenantId);
+        check("snapshots", "snapshots", limits.snapshots(), allocation(tenantId).snapshots(), 1, "");
+        requireSnapshotRoom(tenantId, limits);
+    }
+
+    /**
+     * Refuses what would grow snapshot space while the tenant's snapshots hold their GiB limit or
+     * more (a rollback keeps the snapshots it rolls back to; a new snapshot starts to hold what
+     * changes after it). Space is known only where metering measures it.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void requireSnapshotRoom(UUID tenantId, QuotaLimits limits) {
+        Long limit = limits.snapshotGiB();
+        Long used = limit == null ? null : usage.current(tenantId).get("snapshotGiB");
+        if (limit == null || used == null || used < limit) {
+            return;
+        }
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("resource", "snapshotGiB");
+        details.put("limit", limit);
+        details.put("used", used);
+        throw ApiException.conflict("quota_exceeded", "the snapshot space quota is used up: the tenant's snapshots"
+                + " hold " + used + " GiB of " + limit + " GiB; delete snapshots to make room", details);
     }
 
     /** Locks the tenant and refuses one more private image past its limit. */
