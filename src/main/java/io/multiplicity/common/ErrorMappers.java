@@ -166,8 +166,25 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response unexpected(Exception e) {
+        if (busy(e)) {
+            // every database connection was taken for longer than the acquisition timeout: a burst
+            LOG.warnf("a request waited too long for a database connection: %s", e.getMessage());
+            return Response.fromResponse(error(503, "busy", "the panel is busy; try again in a moment", null))
+                    .header("Retry-After", "2").build();
+        }
         LOG.error("unexpected failure", e);
         return error(500, "internal_error", "an internal error occurred; it has been logged", null);
+    }
+
+    /** Whether the request failed only because no database connection was free in time. */
+    static boolean busy(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            String message = cause.getMessage();
+            if (cause instanceof java.sql.SQLException && message != null && message.contains("acquisition timeout")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String path(JsonProcessingException e) {

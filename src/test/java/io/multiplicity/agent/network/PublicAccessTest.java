@@ -233,7 +233,7 @@ class PublicAccessTest {
         assertThat(Command.check("ip", "-o", "addr", "show", "dev", uplink)).doesNotContain(SHARED)
                 .doesNotContain(FLOATING);
         String table = Command.check("nft", "list", "table", "inet", driver.network().tenants().table());
-        assertThat(table).doesNotContain("dnat ip to").doesNotContain(PUBLIC);
+        assertThat(table).as("no forward or public address left").doesNotContain(PUBLIC).doesNotContain("snat");
 
         for (InstanceSpec jail : List.copyOf(jails)) {
             driver.destroy(jail.id());
