@@ -57,8 +57,10 @@ remove_host_traces() {
   ip -o link show type bridge 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | while read -r line; do
     case "$line" in "${agent_name}"*) ip link delete dev "$line" 2>/dev/null || true ;; esac
   done
-  # The agent's nftables table (its dnsmasqs went with the processes above).
+  # The agent's nftables tables (its dnsmasqs went with the processes above).
   nft delete table inet "multiplicity_${agent_name//[^A-Za-z0-9]/_}" 2>/dev/null || true
+  nft delete table bridge "multiplicity_${agent_name//[^A-Za-z0-9]/_}" 2>/dev/null || true
+  nft delete table inet "multiplicity_${agent_name//[^A-Za-z0-9]/_}_egress" 2>/dev/null || true
   if iptables -w -S "$agent_name-isolate" >/dev/null 2>&1; then
     iptables -w -D FORWARD -j "$agent_name-isolate" 2>/dev/null || true
     iptables -w -F "$agent_name-isolate" 2>/dev/null || true
