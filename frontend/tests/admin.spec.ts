@@ -34,6 +34,19 @@ test('a platform admin sees hosts, tenants and the platform pages', async ({ pag
     await page.locator(`section.host[data-host="${name}"]`).getByLabel('CPU ratio').fill(before);
     await page.locator(`section.host[data-host="${name}"]`).getByRole('button', { name: `Save ${name}` }).click();
     await expect(vcpuRow).not.toContainText('2.5×');
+
+    // Give it a public address, see it free in the pool, take it out again.
+    const pool = page.locator(`section.host[data-host="${name}"] details.host-addresses`);
+    await pool.getByText('Public addresses').click();
+    const address = `198.51.100.${100 + (Date.now() % 100)}`;
+    await pool.getByLabel('Addresses to add').fill(address);
+    await pool.getByRole('button', { name: 'Add' }).click();
+    const row = pool.locator(`tr[data-address="${address}"]`);
+    await expect(row).toContainText('whole, to one instance');
+    await expect(row).toContainText('free');
+    await row.getByRole('button', { name: `Remove ${address}` }).click();
+    await page.getByRole('dialog', { name: `Remove ${address}?` }).getByRole('button', { name: 'Remove' }).click();
+    await expect(row).toHaveCount(0);
   }
 
   await open(page, '#/admin/tenants', 'Tenants');

@@ -1,4 +1,4 @@
-import { get, patch, segment, type Operation } from './client';
+import { del, get, patch, post, segment, type Operation } from './client';
 
 /** One resource of a host: physical, overcommit ratio, reserve, allocatable and allocated. */
 export interface Capacity {
@@ -36,6 +36,23 @@ export interface UpdateHostRequest {
 }
 
 export const listHosts = () => get<{ items: Host[] }>('/admin/hosts');
+
+/** One public address of a host's pool and who holds it. */
+export interface PoolAddress {
+  id: string;
+  address: string;
+  shared: boolean;
+  tenant?: string | null;
+  instance?: string | null;
+  forwards: number;
+  createdAt: string;
+}
+
+export const listPoolAddresses = (hostId: string) => get<{ items: PoolAddress[] }>(`/admin/hosts/${segment(hostId)}/addresses`);
+export const addPoolAddresses = (hostId: string, addresses: string[], shared: boolean) =>
+  post<Operation>(`/admin/hosts/${segment(hostId)}/addresses`, { addresses, shared });
+export const removePoolAddress = (hostId: string, address: string) =>
+  del<Operation>(`/admin/hosts/${segment(hostId)}/addresses/${segment(address)}`);
 
 export const getHost = (id: string) => get<Host>(`/admin/hosts/${segment(id)}`);
 

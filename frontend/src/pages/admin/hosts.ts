@@ -1,6 +1,6 @@
-import { listHosts, updateHost, type Capacity, type Host, type UpdateHostRequest } from '../../api/hosts';
+import { addPoolAddresses, listHosts, listPoolAddresses, removePoolAddress, updateHost, type Capacity, type Host, type UpdateHostRequest } from '../../api/hosts';
 import { stackedBar } from '../../components/chart';
-import { errorBanner, field, loading, pageHeader, section, table, toast } from '../../components/ui';
+import { confirmDialog, empty, errorBanner, field, loading, pageHeader, section, table, toast } from '../../components/ui';
 import { h, replace } from '../../lib/dom';
 import { capacityFigures, totalCapacity } from '../../util/capacity';
 import { formatAgo, formatGiB, formatMiB, formatPercent, trimNumber } from '../../util/format';
@@ -68,6 +68,54 @@ function editForm(host: Host, onSaved: () => void): HTMLElement {
   return h('details', { class: 'host-edit' }, h('summary', null, 'Change state, overcommit ratios and reserve'), form);
 }
 
+/** The host's public addresses: who holds each, and a form to add more. */
+function addressPool(host: Host): HTMLElement {
+  const list = h('div', null, loading('Loading public addresses'));
+  const load = () => listPoolAddresses(host.id).then(({ items }) => {
+    replace(list, items.length === 0
+      ? empty('No public addresses yet: tenants can neither give their instances one nor forward ports.')
+      : table(`Public addresses of ${host.name}`, ['Address', 'Use', 'Held by', ''], items.map((entry) => [
+        entry.address,
+        entry.shared ? `shared: ${entry.forwards} forward${entry.forwards === 1 ? '' : 's'}` : 'whole, to one instance',
+        entry.instance ? `instance ${entry.instance}` : entry.shared && entry.forwards > 0 ? 'several tenants' : 'free',
+        entry.instance || entry.forwards > 0 ? '' : h('button', {
+          type: 'button', class: 'small', 'aria-label': `Remove ${entry.address}`, onclick: async () => {
+            if (!(await confirmDialog(`Remove ${entry.address}?`, `It leaves the pool of ${host.name}.`, 'Remove'))) return;
+            try {
+              await removePoolAddress(host.id, entry.address);
+              toast(`${entry.address} removed`, 'success');
+              void load();
+            } catch (error) {
+              list.prepend(errorBanner(error, `Remove ${entry.address}`));
+            }
+          },
+        }, 'Remove'),
+      ]), (index) => ({ 'data-address': items[index].address })));
+  }).catch((error) => replace(list, errorBanner(error, 'Loading public addresses')));
+  const addresses = h('input', { type: 'text', autocomplete: 'off', placeholder: '203.0.113.16/29, 203.0.113.40' });
+  const shared = h('input', { type: 'checkbox' });
+  const addressesField = field('Addresses to add', addresses, 'IPv4 addresses or networks (/24 to /32), routed to the host\'s uplink');
+  const form = h('form', { class: 'inline-form' }, addressesField.element,
+    h('label', { class: 'checkbox' }, shared, ' shared by port forwards'),
+    h('button', { type: 'submit' }, 'Add'));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const wanted = addresses.value.split(/[\s,]+/).filter(Boolean);
+    addressesField.setError(wanted.length === 0 ? 'name at least one address' : null);
+    if (wanted.length === 0) return;
+    try {
+      await addPoolAddresses(host.id, wanted, shared.checked);
+      toast(`added to ${host.name}`, 'success');
+      addresses.value = '';
+      void load();
+    } catch (error) {
+      addressesField.setError(error instanceof Error ? error.message : String(error));
+    }
+  });
+  void load();
+  return h('details', { class: 'host-addresses' }, h('summary', null, 'Public addresses'), list, form);
+}
+
 export const hostsPage: Page = (root, { signal }) => {
   root.append(pageHeader('Hosts'));
   const body = h('div', null, loading('Loading hosts'));
@@ -92,7 +140,8 @@ export const hostsPage: Page = (root, { signal }) => {
           reasons && Object.keys(reasons).length ? h('ul', { class: 'hint', 'aria-label': 'Why kinds are missing' }, Object.entries(reasons).map(([kind, why]) => h('li', null, `no ${kind}: ${String(why)}`))) : null,
           capacityTable(`Capacity of ${host.name}`, host as unknown as Record<string, Capacity>, true),
           capacityCharts(host as unknown as Record<string, Capacity>),
-          editForm(host, () => void load()));
+          editForm(host, () => void load()),
+          addressPool(host));
       }));
   }).catch((error) => { if (!signal.aborted) replace(body, errorBanner(error, 'Loading hosts')); });
   void load();
