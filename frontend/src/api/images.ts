@@ -118,6 +118,21 @@ export const deleteChannel = (id: string, channel: string) =>
 
 export const shareImage = (id: string, tenant: string) => post<Image>(`/images/${segment(id)}/shares`, { tenant });
 
+/** An image another tenant offers to yours; it enters your catalog once a tenant admin accepts. */
+export interface ImageOffer {
+  image: string;
+  name: string;
+  kind: string;
+  os?: string | null;
+  from: string;
+  offeredBy: string;
+  offeredAt: string;
+}
+
+export const listImageOffers = (signal?: AbortSignal) => get<{ items: ImageOffer[] }>('/images/offers', undefined, signal);
+export const acceptImageOffer = (id: string) => post<Image>(`/images/${segment(id)}/accept`);
+export const declineImageOffer = (id: string) => del<void>(`/images/${segment(id)}/offer`);
+
 export const unshareImage = (id: string, tenant: string) =>
   del<Image>(`/images/${segment(id)}/shares/${segment(tenant)}`);
 

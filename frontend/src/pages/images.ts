@@ -1,10 +1,10 @@
 import { isUnavailable } from '../api/client';
-import { listImages, type Image, type ImageFilter } from '../api/images';
+import { acceptImageOffer, declineImageOffer, listImageOffers, listImages, type Image, type ImageFilter } from '../api/images';
 import { empty, errorBanner, field, loading, pageHeader, section, table, unavailable } from '../components/ui';
 import { h, replace } from '../lib/dom';
 import { formatBytes, formatDateTime } from '../util/format';
 import { channelList, ownerLabel, shortSha256 } from '../util/images';
-import { canOperate } from '../util/roles';
+import { canOperate, isPlatformAdmin } from '../util/roles';
 import type { Page, PageContext } from './page';
 
 const FILTERS = ['kind', 'os', 'channel', 'visibility'] as const;
@@ -164,5 +164,30 @@ export function renderCatalog(root: HTMLElement, context: PageContext, options: 
 export const imagesPage: Page = (root, context) => {
   root.append(pageHeader('Images',
     canOperate(context.session) ? h('a', { class: 'button primary', href: '#/images/new', 'data-testid': 'new-image' }, 'New image') : null));
+  if (!isPlatformAdmin(context.session)) {
+    const offers = h('div');
+    root.append(offers);
+    renderOffers(offers, context);
+  }
   renderCatalog(root, context, { hash: '#/images' });
 };
+
+/** Images other tenants offer to this one: a tenant admin accepts or declines each. */
+function renderOffers(target: HTMLElement, context: PageContext) {
+  const admin = context.session.roles.includes('tenant-admin');
+  const load = () => listImageOffers(context.signal).then(({ items }) => {
+    replace(target, items.length === 0 ? [] : section('Offered to your tenant',
+      h('p', { class: 'hint' }, 'Another tenant offers these images. They enter your catalog only once a tenant admin accepts them.'),
+      table('Image offers', ['Image', 'Kind', 'From', 'Offered', ''], items.map((offer) => [
+        offer.name, offer.kind, `${offer.from} (${offer.offeredBy})`, formatDateTime(offer.offeredAt),
+        admin ? h('span', { class: 'actions' },
+          h('button', { type: 'button', class: 'small', onclick: async () => {
+            try { await acceptImageOffer(offer.image); void load(); } catch (error) { target.prepend(errorBanner(error, `Accept ${offer.name}`)); }
+          } }, `Accept ${offer.name}`),
+          h('button', { type: 'button', class: 'small', onclick: async () => {
+            try { await declineImageOffer(offer.image); void load(); } catch (error) { target.prepend(errorBanner(error, `Decline ${offer.name}`)); }
+          } }, 'Decline')) : 'a tenant admin decides',
+      ]))));
+  }).catch(() => replace(target));
+  void load();
+}

@@ -80,7 +80,8 @@ public class ImageCatalog {
         UUID scope = caller.tenantScope();
         if (scope != null) {
             query.append(" and (i.visibility = 'public' or i.tenantId = :tenant"
-                    + " or exists (select 1 from ImageShare s where s.imageId = i.id and s.tenantId = :tenant))");
+                    + " or exists (select 1 from ImageShare s where s.imageId = i.id and s.tenantId = :tenant"
+                    + " and s.acceptedAt is not null))");
             parameters.put("tenant", scope);
         }
         if (kind != null) {
@@ -133,7 +134,8 @@ public class ImageCatalog {
         if (tenant == null || "public".equals(image.visibility) || tenant.equals(image.tenantId)) {
             return true;
         }
-        return em.find(ImageShare.class, new ImageShare.Key(image.id, tenant)) != null;
+        ImageShare share = em.find(ImageShare.class, new ImageShare.Key(image.id, tenant));
+        return share != null && share.acceptedAt != null;
     }
 
     /** An image the caller may change: its own tenant's, or any for a platform admin. */
@@ -168,7 +170,7 @@ public class ImageCatalog {
     @Transactional(Transactional.TxType.SUPPORTS)
     public List<String> shares(UUID imageId) {
         return em.createQuery("select t.slug from ImageShare s, Tenant t where s.imageId = :image and t.id = s.tenantId"
-                + " order by t.slug", String.class).setParameter("image", imageId).getResultList();
+                + " and s.acceptedAt is not null order by t.slug", String.class).setParameter("image", imageId).getResultList();
     }
 
     /** Live instances per version of an image. */
@@ -315,30 +317,84 @@ public class ImageCatalog {
         audit.record(image.tenantId, "image.channel.delete", "image", image.id, "succeeded", Map.of("channel", channel));
     }
 
+    /**
+     * Offers the image to a tenant: it enters that tenant's catalog only once the tenant accepts
+     * ({@link #accept}). The answer is the same whether or not a tenant of that name exists (and
+     * the image's {@code sharedWith} lists accepted shares only), so sharing reveals no tenant.
+     */
     @Transactional
     public Image share(UUID id, String tenantSlug) {
         Image image = manageable(id, true);
-        Tenant tenant = Tenant.findBySlug(tenantSlug).orElseThrow(() -> ApiException.badRequest("unknown_tenant",
-                "there is no tenant '" + tenantSlug + "'", Map.of("field", "tenant")));
-        if (tenant.id.equals(image.tenantId)) {
+        Optional<Tenant> tenant = Tenant.findBySlug(tenantSlug);
+        if (tenant.isPresent() && tenant.get().id.equals(image.tenantId)) {
             throw ApiException.badRequest("validation_failed", "the image belongs to " + tenantSlug + " already",
                     Map.of("field", "tenant"));
         }
-        if (em.find(ImageShare.class, new ImageShare.Key(image.id, tenant.id)) == null) {
+        if (tenant.isPresent() && em.find(ImageShare.class, new ImageShare.Key(image.id, tenant.get().id)) == null) {
             ImageShare share = new ImageShare();
             share.imageId = image.id;
-            share.tenantId = tenant.id;
+            share.tenantId = tenant.get().id;
             share.createdBy = caller.get().username();
             share.createdAt = Clock.now();
             em.persist(share);
+            events.record(tenant.get().id, "image.offered", "image", image.id, Map.of("name", image.name));
         }
+        audit.record(image.tenantId, "image.share", "image", image.id, "offered", Map.of("tenant", tenantSlug));
+        return image;
+    }
+
+    /** An image offered to the caller's tenant and not yet accepted. */
+    public record Offer(UUID image, String name, String kind, String os, String from, String offeredBy,
+            java.time.Instant offeredAt) {
+    }
+
+    /** The offers the caller's tenant has not answered. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public List<Offer> offers() {
+        UUID tenant = caller.requireTenant();
+        return em.createQuery("select i.id, i.name, i.kind, i.os, t.slug, s.createdBy, s.createdAt from ImageShare s,"
+                        + " Image i, Tenant t where s.tenantId = :tenant and s.acceptedAt is null and i.id = s.imageId"
+                        + " and i.deletedAt is null and t.id = i.tenantId order by s.createdAt", Object[].class)
+                .setParameter("tenant", tenant)
+                .getResultList().stream()
+                .map(row -> new Offer((UUID) row[0], (String) row[1], (String) row[2], (String) row[3], (String) row[4],
+                        (String) row[5], (java.time.Instant) row[6]))
+                .toList();
+    }
+
+    /** The caller's tenant accepts an offer: the image enters its catalog. */
+    @Transactional
+    public Image accept(UUID id) {
+        UUID tenant = caller.requireTenant();
+        ImageShare share = pendingOffer(id, tenant);
+        share.acceptedAt = Clock.now();
+        Image image = em.find(Image.class, id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         if (!"public".equals(image.visibility)) {
             image.visibility = "shared";
         }
         image.updatedAt = Clock.now();
-        audit.record(image.tenantId, "image.share", "image", image.id, "succeeded", Map.of("tenant", tenantSlug));
-        events.record(tenant.id, "image.shared", "image", image.id, Map.of("name", image.name));
+        audit.record(tenant, "image.offer.accept", "image", id, "succeeded", Map.of("name", image.name));
+        audit.record(image.tenantId, "image.share", "image", id, "accepted", Map.of("tenant", caller.get().tenantSlug()));
         return image;
+    }
+
+    /** The caller's tenant declines an offer: it is gone, and the image never enters its catalog. */
+    @Transactional
+    public void decline(UUID id) {
+        UUID tenant = caller.requireTenant();
+        ImageShare share = pendingOffer(id, tenant);
+        em.remove(share);
+        audit.record(tenant, "image.offer.decline", "image", id, "succeeded", Map.of());
+    }
+
+    private ImageShare pendingOffer(UUID id, UUID tenant) {
+        ImageShare share = em.find(ImageShare.class, new ImageShare.Key(id, tenant),
+                jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
+        Image image = share == null ? null : em.find(Image.class, id);
+        if (share == null || share.acceptedAt != null || image == null || image.deletedAt != null) {
+            throw ApiException.notFound("offer", id);
+        }
+        return share;
     }
 
     /**
@@ -548,7 +604,8 @@ public class ImageCatalog {
     private Optional<Image> findVisible(UUID tenant, String name) {
         List<Image> candidates = em.createQuery("from Image i where i.name = :name and i.deletedAt is null"
                         + " and (i.tenantId = :tenant or i.visibility = 'public'"
-                        + " or exists (select 1 from ImageShare s where s.imageId = i.id and s.tenantId = :tenant))",
+                        + " or exists (select 1 from ImageShare s where s.imageId = i.id and s.tenantId = :tenant"
+                        + " and s.acceptedAt is not null))",
                         Image.class)
                 .setParameter("name", name).setParameter("tenant", tenant).getResultList();
         return candidates.stream().min(Comparator

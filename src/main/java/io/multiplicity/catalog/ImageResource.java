@@ -182,9 +182,36 @@ public class ImageResource {
     @Path("/{id}/shares")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Share the image with a tenant", description = "It may then see it and create instances from it.")
+    @Operation(summary = "Offer the image to a tenant",
+            description = "Once that tenant's admin accepts, it sees the image and creates instances from it. The"
+                    + " answer is the same whether or not the tenant exists; sharedWith lists accepted shares only.")
     public ImageView share(@PathParam("id") UUID id, @Valid @NotNull ShareRequest request) {
         return catalog.view(catalog.share(id, request.tenant()), true);
+    }
+
+    @GET
+    @Path("/offers")
+    @RolesAllowed({Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
+    @Operation(summary = "Images other tenants offer to yours, not yet accepted")
+    public java.util.Map<String, List<ImageCatalog.Offer>> offers() {
+        return java.util.Map.of("items", catalog.offers());
+    }
+
+    @POST
+    @Path("/{id}/accept")
+    @RolesAllowed(Roles.TENANT_ADMIN)
+    @Operation(summary = "Accept an image offered to your tenant", description = "It enters your tenant's catalog.")
+    public ImageView accept(@PathParam("id") UUID id) {
+        return catalog.view(catalog.accept(id), false);
+    }
+
+    @DELETE
+    @Path("/{id}/offer")
+    @RolesAllowed(Roles.TENANT_ADMIN)
+    @Operation(summary = "Decline an image offered to your tenant")
+    public Response decline(@PathParam("id") UUID id) {
+        catalog.decline(id);
+        return Response.noContent().build();
     }
 
     @DELETE

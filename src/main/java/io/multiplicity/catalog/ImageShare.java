@@ -31,6 +31,10 @@ public class ImageShare extends PanacheEntityBase {
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 
+    /** When the receiving tenant accepted the offer; null while it is an offer only. */
+    @Column(name = "accepted_at")
+    public Instant acceptedAt;
+
     public static class Key implements Serializable {
         public UUID imageId;
         public UUID tenantId;

@@ -190,8 +190,25 @@ class ImageCatalogTest {
         upload("dave", image, "evil", data, Map.of()).then().statusCode(404);
         Api.as("dave").body(Map.of("tenant", "globex")).post("/api/v1/images/" + image + "/shares").then().statusCode(404);
 
-        Response shared = Api.as("alice").body(Map.of("tenant", "globex")).post("/api/v1/images/" + image + "/shares");
-        assertEquals(200, shared.statusCode(), shared.asString());
+        // a share is an offer until the other tenant's admin accepts it; offering reveals no tenant
+        Response offered = Api.as("alice").body(Map.of("tenant", "globex")).post("/api/v1/images/" + image + "/shares");
+        assertEquals(200, offered.statusCode(), offered.asString());
+        assertEquals(List.of(), offered.path("sharedWith"), "not accepted yet");
+        Response nobody = Api.as("alice").body(Map.of("tenant", "no-such-tenant")).post("/api/v1/images/" + image + "/shares");
+        assertEquals(200, nobody.statusCode(), "an unknown tenant answers alike: " + nobody.asString());
+        assertEquals((Object) offered.path("sharedWith"), nobody.path("sharedWith"));
+        assertThat(Api.as("dave").get("/api/v1/images").<List<String>>path("items.name")).as("not before it is accepted")
+                .doesNotContain("webroot");
+        Api.as("dave").get("/api/v1/images/" + image).then().statusCode(404);
+        assertThat(Api.as("dave").get("/api/v1/images/offers").<List<String>>path("items.image")).contains(image);
+        assertEquals("acme", Api.as("dave").get("/api/v1/images/offers").path("items.find { it.image == '" + image
+                + "' }.from"));
+        Api.as("dave").post("/api/v1/images/" + image + "/accept").then().statusCode(403);
+        Api.as("bob").post("/api/v1/images/" + image + "/accept").then().statusCode(404);
+        Response accepted = Api.as("carol").post("/api/v1/images/" + image + "/accept");
+        assertEquals(200, accepted.statusCode(), accepted.asString());
+        Api.as("carol").post("/api/v1/images/" + image + "/accept").then().statusCode(404);
+        Response shared = Api.as("alice").get("/api/v1/images/" + image);
         assertEquals("shared", shared.path("visibility"));
         assertEquals(List.of("globex"), shared.path("sharedWith"));
         assertThat(Api.as("dave").get("/api/v1/images").<List<String>>path("items.name")).contains("webroot");
