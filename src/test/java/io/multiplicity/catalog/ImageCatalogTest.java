@@ -204,7 +204,7 @@ class ImageCatalogTest {
         assertEquals("acme", Api.as("dave").get("/api/v1/images/offers").path("items.find { it.image == '" + image
                 + "' }.from"));
         Api.as("dave").post("/api/v1/images/" + image + "/accept").then().statusCode(403);
-        Api.as("bob").post("/api/v1/images/" + image + "/accept").then().statusCode(404);
+        Api.as("alice").post("/api/v1/images/" + image + "/accept").then().statusCode(404);
         Response accepted = Api.as("carol").post("/api/v1/images/" + image + "/accept");
         assertEquals(200, accepted.statusCode(), accepted.asString());
         Api.as("carol").post("/api/v1/images/" + image + "/accept").then().statusCode(404);
