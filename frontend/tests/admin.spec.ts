@@ -37,7 +37,7 @@ test('a platform admin sees hosts, tenants and the platform pages', async ({ pag
 
     // Give it a public address, see it free in the pool, take it out again.
     const pool = page.locator(`section.host[data-host="${name}"] details.host-addresses`);
-    await pool.getByText('Public addresses').click();
+    await pool.locator('summary').click();
     const address = `198.51.100.${100 + (Date.now() % 100)}`;
     await pool.getByLabel('Addresses to add').fill(address);
     await pool.getByRole('button', { name: 'Add' }).click();

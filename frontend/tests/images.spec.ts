@@ -117,16 +117,29 @@ test('alice uploads a private jail image, is refused a malicious one, moves a ch
     await dave.goto(`/#/images/${imageId}`);
     await expect(dave.getByRole('heading', { level: 1, name: 'Image not found' })).toBeVisible();
 
-    // alice shares it with globex: dave sees it, and his wizard offers it by name and channel.
+    // alice offers it to globex; once carol, globex's admin, accepts, dave sees it, and his wizard
+    // offers it by name and channel.
     await alice.locator(`tr[data-image="${name}"] a`).click();
     await expect(alice.getByRole('heading', { level: 1, name })).toBeVisible();
     const shareForm = alice.getByRole('form', { name: 'Share with a tenant' });
     await shareForm.getByLabel('Tenant').fill('globex');
     await shareForm.getByRole('button', { name: 'Share' }).click();
+    await expect(alice.getByText(`${name} is offered to globex`)).toBeVisible();
+    await open(dave, '#/images', 'Images');
+    await expect(dave.locator(`tr[data-image="${name}"]`)).toHaveCount(0);
+    const carol = await signedIn(browser, 'carol');
+    try {
+      await open(carol, '#/images', 'Images');
+      await carol.getByRole('button', { name: `Accept ${name}` }).click();
+      await expect(carol.getByRole('button', { name: `Accept ${name}` })).toHaveCount(0);
+    } finally {
+      await carol.context().close();
+    }
+    await alice.reload();
     await expect(alice.locator('tr[data-share="globex"]')).toBeVisible();
     await expect(alice.locator('dl.details')).toContainText('shared');
 
-    await open(dave, '#/images', 'Images');
+    await dave.reload();
     await expect(dave.locator(`tr[data-image="${name}"]`)).toContainText('shared');
     await expect(dave.locator(`tr[data-image="${name}"]`)).toContainText('acme');
     await dave.locator(`tr[data-image="${name}"] a`).click();

@@ -220,7 +220,8 @@ export const imagePage: Page = async (root, context) => {
     const problem = dnsLabelProblem(tenant);
     tenantField.setError(problem);
     if (problem) { tenantInput.focus(); return; }
-    void act(`Share with ${tenant}`, () => shareImage(image.id, tenant), `${image.name} is shared with ${tenant}`)
+    void act(`Share with ${tenant}`, () => shareImage(image.id, tenant),
+      `${image.name} is offered to ${tenant}: it enters their catalog once their admin accepts`)
       .then((ok) => { if (ok) tenantInput.value = ''; });
   });
 
