@@ -30,7 +30,7 @@ public class CountedUsage implements UsageReadings {
 
     @Override
     public Map<String, Long> current(UUID tenantId) {
-        Object[] row = em.createQuery("select count(i), coalesce(sum(i.vcpus), 0), 0 from Instance i"
+        Object[] row = em.createQuery("select count(i), coalesce(sum(i.vcpus), 0) from Instance i"
                         + " where i.tenantId = :tenant and i.deletedAt is null and i.actualState = 'running'",
                         Object[].class)
                 .setParameter("tenant", tenantId)

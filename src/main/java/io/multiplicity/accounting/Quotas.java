@@ -37,8 +37,7 @@ public class Quotas {
         Object[] row = em.createQuery("select count(i), coalesce(sum(i.vcpus), 0), coalesce(sum(i.memoryMiB), 0),"
                         + " coalesce(sum(i.diskGiB), 0),"
                         + " coalesce(sum(case when i.desiredState = 'running' then i.vcpus else 0 end), 0),"
-                        + " coalesce(sum(case when i.desiredState = 'running' then i.memoryMiB else 0 end), 0),"
-                        + " 0"
+                        + " coalesce(sum(case when i.desiredState = 'running' then i.memoryMiB else 0 end), 0)"
                         + " from Instance i where i.tenantId = :tenant and i.deletedAt is null", Object[].class)
                 .setParameter("tenant", tenantId)
                 .getSingleResult();

@@ -147,39 +147,21 @@ public class AddressPool {
 
     /** The addresses a text names: one IPv4 address, or a network in CIDR notation (/24 to /32). */
     static List<String> expand(String text) {
-        String value = text == null ? "" : text.strip();
+        Ipv4.Network network;
         try {
-            if (!value.contains("/")) {
-                return List.of(Ipv4.format(Ipv4.parse(requireDotted(value))));
-            }
-            int slash = value.indexOf('/');
-            int prefix = Integer.parseInt(value.substring(slash + 1));
-            if (prefix < 24 || prefix > 32) {
-                throw new IllegalArgumentException("a network of at most 256 addresses (/24 to /32)");
-            }
-            int base = Ipv4.parse(requireDotted(value.substring(0, slash)));
-            int mask = prefix == 0 ? 0 : -1 << (32 - prefix);
-            if ((base & ~mask) != 0) {
-                throw new IllegalArgumentException("host bits are set; the network is " + Ipv4.format(base & mask)
-                        + "/" + prefix);
-            }
-            List<String> addresses = new ArrayList<>();
-            for (int offset = 0; offset < 1 << (32 - prefix); offset++) {
-                addresses.add(Ipv4.format(base + offset));
-            }
-            return addresses;
+            network = Ipv4.network(text, false);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("invalid_address", "not an IPv4 address or network: " + text
-                    + (e.getMessage() == null || e instanceof NumberFormatException ? "" : " (" + e.getMessage() + ")"),
-                    Map.of("field", "addresses"));
+            throw ApiException.badRequest("invalid_address", e.getMessage(), Map.of("field", "addresses"));
         }
-    }
-
-    private static String requireDotted(String text) {
-        if (!text.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
-            throw new IllegalArgumentException();
+        if (network.prefix() < 24) {
+            throw ApiException.badRequest("invalid_address", text + " is larger than a /24: add at most 256 addresses"
+                    + " at a time", Map.of("field", "addresses"));
         }
-        return text;
+        List<String> addresses = new ArrayList<>();
+        for (int offset = 0; offset < network.size(); offset++) {
+            addresses.add(Ipv4.format(network.base() + offset));
+        }
+        return addresses;
     }
 
     private static Instant toInstant(Object value) {

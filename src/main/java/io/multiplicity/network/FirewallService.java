@@ -245,17 +245,7 @@ public class FirewallService {
 
     private static String network(String source, String field) {
         try {
-            String text = source.strip();
-            int prefix = 32;
-            if (text.contains("/")) {
-                prefix = Integer.parseInt(text.substring(text.indexOf('/') + 1));
-                text = text.substring(0, text.indexOf('/'));
-            }
-            if (prefix < 0 || prefix > 32 || !text.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
-                throw new IllegalArgumentException();
-            }
-            int mask = prefix == 0 ? 0 : -1 << (32 - prefix);
-            return Ipv4.format(Ipv4.parse(text) & mask) + "/" + prefix;
+            return Ipv4.network(source, true).toString();
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("invalid_rule", field + ": source is not an IPv4 network in CIDR notation: "
                     + source, Map.of("field", field + ".source"));

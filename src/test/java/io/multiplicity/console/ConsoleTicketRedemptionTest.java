@@ -85,13 +85,6 @@ class ConsoleTicketRedemptionTest {
     }
 
     private static String runningJail() {
-        Response accepted = Api.as("bob").body(Map.of("name", "ticket-" + UUID.randomUUID().toString().substring(0, 6),
-                "kind", "jail", "image", "busybox", "type", "j1.nano", "start", true)).post("/api/v1/instances");
-        assertEquals(202, accepted.statusCode(), accepted.asString());
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-        while (!"succeeded".equals(Api.as("bob").get("/api/v1/operations/" + accepted.path("id")).path("state"))) {
-            assertThat(Instant.now()).as("the create finishes").isBefore(deadline);
-        }
-        return accepted.path("target");
+        return io.multiplicity.support.Instances.jail("bob", "ticket", true);
     }
 }

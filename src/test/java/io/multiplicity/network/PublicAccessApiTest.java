@@ -240,13 +240,6 @@ class PublicAccessApiTest {
     }
 
     private static String createJail(String user, String prefix) {
-        Response accepted = Api.as(user).body(Map.of("name", prefix + "-" + UUID.randomUUID().toString().substring(0, 6),
-                "kind", "jail", "image", "busybox", "type", "j1.nano")).post("/api/v1/instances");
-        assertEquals(202, accepted.statusCode(), accepted.asString());
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-        while (!"succeeded".equals(Api.as(user).get("/api/v1/operations/" + accepted.path("id")).path("state"))) {
-            assertThat(Instant.now()).as("the create finishes").isBefore(deadline);
-        }
-        return accepted.path("target");
+        return io.multiplicity.support.Instances.jail(user, prefix, false);
     }
 }

@@ -37,8 +37,6 @@ public final class MetadataService implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(MetadataService.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The largest user-data the service keeps and answers. */
-    public static final int MAX_USER_DATA_BYTES = 64 * 1024;
 
     /** Who asks: the instance at an address on a network whose gateway the request came in at. */
     public record Caller(UUID id, String name, String address, String gateway) {

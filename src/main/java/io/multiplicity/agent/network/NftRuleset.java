@@ -3,7 +3,6 @@ package io.multiplicity.agent.network;
 import io.multiplicity.host.contract.PublicAccess;
 import io.multiplicity.host.contract.PublicAccess.Exposure;
 import io.multiplicity.host.contract.PublicAccess.Forward;
-import io.multiplicity.host.contract.PublicAccess.Protocol;
 import io.multiplicity.host.contract.PublicAccess.Rule;
 import java.util.HashMap;
 import java.util.HashSet;
