@@ -139,7 +139,8 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
             problems.put("vm", pool);
             return;
         }
-        if (mvm.problem() == null) {
+        // QEMU boots the test guest too (a PVH kernel), so a host without KVM offers it as well.
+        if (mvm.problem() == null || builtIns.mvmTestGuestExists()) {
             try {
                 builtIns.ensure(VmImageBuilder.MVM_TEST);
             } catch (RuntimeException e) {

@@ -17,7 +17,8 @@ import java.nio.file.StandardCopyOption;
  *   <li>{@code images/tiny-linux@v1}: Debian's kernel with a busybox initramfs, made by
  *       {@code scripts/build-vm-image.sh} from Debian packages;
  *   <li>{@code images/mvm-test@v1}: one of vmm-native's test guests ({@code idle.elf}: prints a
- *       line on the serial port and halts), for hosts whose KVM runs no stock kernel.
+ *       line on the serial port and halts), for hosts whose KVM runs no stock kernel; QEMU
+ *       boots it too (a PVH kernel), so hosts without KVM have it as well.
  * </ul>
  */
 public final class VmImageBuilder {
@@ -45,6 +46,11 @@ public final class VmImageBuilder {
     /** Whether tiny-linux's kernel is there already (so building the image needs no download). */
     public boolean tinyLinuxSourceExists() {
         return Files.isRegularFile(tinyLinuxSource.resolve("kernel"));
+    }
+
+    /** Whether vmm-native's test guest is built (so mvm-test can be made from it). */
+    public boolean mvmTestGuestExists() {
+        return Files.isRegularFile(mvmTestGuest);
     }
 
     /**
