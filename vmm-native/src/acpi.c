@@ -1,7 +1,10 @@
 #include "acpi.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "aml.h"
 
 /* Table layouts: ACPI 6.4, chapter 5.2. */
 struct acpi_header {
@@ -96,8 +99,8 @@ struct acpi_facs {
 #define XSDT_OFFSET 0x040
 #define FACS_OFFSET 0x080 /* 64-byte aligned */
 #define FADT_OFFSET 0x100
-#define DSDT_OFFSET 0x300
-#define MADT_OFFSET 0x400
+#define MADT_OFFSET 0x300 /* at most 44 + 16 * 8 + 28 bytes */
+#define DSDT_OFFSET 0x800 /* to the end of the area */
 
 static uint8_t acpi_checksum(const void *data, size_t length)
 {
@@ -132,29 +135,79 @@ static struct acpi_generic_address io_register(uint16_t port, uint8_t bytes)
 }
 
 /*
- * DSDT body in AML: Name (_S5, Package (4) { 5, 5, 0, 0 }). The first two
- * elements are SLP_TYPa/SLP_TYPb for the soft-off state (7.4.2).
+ * The DSDT's AML: the soft-off package, COM1, and one LNRO0005 device per
+ * virtio-mmio window with its own interrupt, the way Firecracker and QEMU's
+ * microvm describe them, so that a stock kernel's virtio_mmio driver finds
+ * them without "virtio_mmio.device=" on the command line.
  */
-static const uint8_t dsdt_aml[] = {
-	0x08, '_', 'S', '5', '_',             /* NameOp "_S5_" */
-	0x12, 0x08, 0x04,                     /* PackageOp, PkgLength 8, 4 elements */
-	0x0a, ACPI_S5_SLEEP_TYPE,             /* BytePrefix 5 */
-	0x0a, ACPI_S5_SLEEP_TYPE,
-	0x00, 0x00,                           /* ZeroOp, ZeroOp */
-};
+static long write_dsdt_body(uint8_t *buffer, size_t capacity, const struct acpi_mmio_device *devices,
+			    unsigned device_count)
+{
+	struct aml aml;
 
-long acpi_write_tables(const struct guest_memory *memory, unsigned vcpu_count)
+	aml_init(&aml, buffer, capacity);
+	/* Name (_S5, Package (4) { 5, 5, 0, 0 }): SLP_TYPa/SLP_TYPb of soft-off (7.4.2). */
+	aml_name(&aml, "_S5_");
+	aml_package(&aml, 4);
+	aml_integer(&aml, ACPI_S5_SLEEP_TYPE);
+	aml_integer(&aml, ACPI_S5_SLEEP_TYPE);
+	aml_integer(&aml, 0);
+	aml_integer(&aml, 0);
+	aml_close(&aml);
+
+	aml_scope(&aml, "\\_SB_");
+	aml_device(&aml, "COM1");
+	aml_name(&aml, "_HID");
+	aml_string(&aml, "PNP0501"); /* 16550A-compatible UART */
+	aml_name(&aml, "_UID");
+	aml_integer(&aml, 1);
+	aml_name(&aml, "_CRS");
+	aml_resources(&aml);
+	aml_io(&aml, ACPI_COM1_PORT, 8);
+	aml_irq_no_flags(&aml, ACPI_COM1_IRQ);
+	aml_close_resources(&aml);
+	aml_close(&aml);
+
+	for (unsigned i = 0; i < device_count; i++) {
+		char name[5];
+		snprintf(name, sizeof(name), "VR%02u", i % 100);
+		aml_device(&aml, name);
+		aml_name(&aml, "_HID");
+		aml_string(&aml, "LNRO0005"); /* virtio-mmio (Linux's ACPI match table) */
+		aml_name(&aml, "_UID");
+		aml_integer(&aml, i);
+		aml_name(&aml, "_CCA");
+		aml_integer(&aml, 1); /* DMA is cache coherent */
+		aml_name(&aml, "_CRS");
+		aml_resources(&aml);
+		aml_memory32_fixed(&aml, (uint32_t)devices[i].base, devices[i].size, true);
+		/* edge: the transport pulses its line per notification */
+		aml_interrupt(&aml, devices[i].irq, true);
+		aml_close_resources(&aml);
+		aml_close(&aml);
+	}
+	aml_close(&aml);
+	return aml_finish(&aml);
+}
+
+long acpi_write_tables(const struct guest_memory *memory, unsigned vcpu_count,
+		       const struct acpi_mmio_device *devices, unsigned device_count)
 {
 	uint8_t *area = guest_memory_pointer(memory, ACPI_RSDP_ADDRESS, ACPI_TABLES_SIZE);
 
 	if (!area)
 		return -ERANGE;
+	if (vcpu_count > ACPI_MAX_CPUS)
+		return -EINVAL;
 	memset(area, 0, ACPI_TABLES_SIZE);
 
 	/* DSDT */
 	struct acpi_header *dsdt = (struct acpi_header *)(area + DSDT_OFFSET);
-	memcpy(dsdt + 1, dsdt_aml, sizeof(dsdt_aml));
-	fill_header(dsdt, "DSDT", sizeof(*dsdt) + sizeof(dsdt_aml), 2);
+	long body = write_dsdt_body((uint8_t *)(dsdt + 1), ACPI_TABLES_SIZE - DSDT_OFFSET - sizeof(*dsdt),
+				    devices, device_count);
+	if (body < 0)
+		return body;
+	fill_header(dsdt, "DSDT", (uint32_t)(sizeof(*dsdt) + (size_t)body), 2);
 
 	/* FACS: no checksum */
 	struct acpi_facs *facs = (struct acpi_facs *)(area + FACS_OFFSET);
@@ -305,6 +358,14 @@ void acpi_pm_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t size,
 	pthread_mutex_unlock(&pm->lock);
 	if (power_off && pm->power_off)
 		pm->power_off(pm->opaque);
+}
+
+bool acpi_pm_power_button_enabled(struct acpi_pm *pm)
+{
+	pthread_mutex_lock(&pm->lock);
+	bool enabled = (pm->enable & PM1_ENABLE_POWER_BUTTON) != 0;
+	pthread_mutex_unlock(&pm->lock);
+	return enabled;
 }
 
 void acpi_pm_press_power_button(struct acpi_pm *pm)

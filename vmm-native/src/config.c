@@ -29,8 +29,10 @@ void machine_config_usage(FILE *stream)
 		"      --balloon            virtio memory balloon\n"
 		"      --input              virtio keyboard and tablet without VNC\n"
 		"      --ksm                let the host merge identical guest pages\n"
-		"      --acpi               ACPI tables, PM1 registers and power button (lets\n"
-		"                           Linux power off and answer \"stop\")\n"
+		"      --no-acpi            no ACPI tables (on by default: they describe the CPUs,\n"
+		"                           COM1 and the virtio devices, and give the guest a\n"
+		"                           power button and soft-off); the MP table and\n"
+		"                           virtio_mmio.device= on the command line instead\n"
 		"      --no-sandbox         do not restrict system calls once the guest runs\n"
 		"      --cpuid-mask L[.S]:REG:BITS  clear BITS of REG (eax..edx) in CPUID leaf L,\n"
 		"                           or a feature by name (avx512f, avx2, x2apic, ...)\n"
@@ -122,6 +124,7 @@ enum {
 	OPTION_INPUT,
 	OPTION_KSM,
 	OPTION_ACPI,
+	OPTION_NO_ACPI,
 	OPTION_NO_SANDBOX,
 	OPTION_CPUID_MASK,
 	OPTION_CONFIG,
@@ -145,6 +148,7 @@ static const struct option long_options[] = {
 	{ "input", no_argument, NULL, OPTION_INPUT },
 	{ "ksm", no_argument, NULL, OPTION_KSM },
 	{ "acpi", no_argument, NULL, OPTION_ACPI },
+	{ "no-acpi", no_argument, NULL, OPTION_NO_ACPI },
 	{ "no-sandbox", no_argument, NULL, OPTION_NO_SANDBOX },
 	{ "cpuid-mask", required_argument, NULL, OPTION_CPUID_MASK },
 	{ "config", required_argument, NULL, OPTION_CONFIG },
@@ -246,6 +250,9 @@ static int apply_option(struct machine_config *config, int option, const char *v
 	case OPTION_ACPI:
 		config->acpi = true;
 		break;
+	case OPTION_NO_ACPI:
+		config->acpi = false;
+		break;
 	case OPTION_NO_SANDBOX:
 		config->no_sandbox = true;
 		break;
@@ -340,6 +347,7 @@ void machine_config_defaults(struct machine_config *config)
 	config->memory_mib = 128;
 	config->vcpus = 1;
 	config->serial = "stdio";
+	config->acpi = true;
 }
 
 int machine_config_set(struct machine_config *config, const char *name, const char *value)

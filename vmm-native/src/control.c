@@ -169,15 +169,19 @@ static void control_execute(struct control_client *client, const char *line)
 		control_reply(client, "{\"ok\":true,\"state\":\"running\"}");
 	} else if (strcmp(command, "stop") == 0) {
 		/*
-		 * With ACPI the guest gets a fixed-feature power button press; without
-		 * it, a power key press on the virtio keyboard.
+		 * A fixed-feature power button press where the guest listens for one
+		 * (it enabled the event), else a power key on the virtio keyboard, else
+		 * the button anyway: its status bit waits for an OS that enables it.
 		 */
 		const char *how = "none";
-		if (machine->config.acpi) {
+		if (machine->config.acpi && acpi_pm_power_button_enabled(&machine->acpi_pm)) {
 			acpi_pm_press_power_button(&machine->acpi_pm);
 			how = "acpi-power-button";
 		} else if (machine->keyboard && virtio_input_press_power_key(machine->keyboard) == 0) {
 			how = "power-key";
+		} else if (machine->config.acpi) {
+			acpi_pm_press_power_button(&machine->acpi_pm);
+			how = "acpi-power-button";
 		}
 		bool asked = strcmp(how, "none") != 0;
 		const char *timeout = json_find(line, "timeout_s");

@@ -14,7 +14,13 @@
 #include "rfb.h"
 #include "sandbox.h"
 
-static const unsigned virtio_irqs[MACHINE_MAX_VIRTIO] = { 5, 6, 7, 9, 10, 11, 12, 14, 15, 3 };
+/*
+ * One ISA line per virtio device, none shared: 4 is COM1, 9 the ACPI SCI, 0
+ * and 2 the timer and the PIC cascade, 8 the RTC and 1 the keyboard. There
+ * is no second UART (3) or FPU error line (13); the PS/2 mouse line (12)
+ * comes last, since a guest without ACPI may probe for an i8042.
+ */
+static const unsigned virtio_irqs[MACHINE_MAX_VIRTIO] = { 5, 6, 7, 10, 11, 14, 15, 3, 13, 12 };
 
 static void serial_transmit(void *opaque, const uint8_t *data, size_t length)
 {
@@ -72,10 +78,17 @@ static int add_virtio_slot(struct machine *machine, enum virtio_slot_kind kind,
 			      virtio_mmio_access, &slot->transport);
 	if (ret < 0)
 		return ret;
-	/* Linux finds virtio-mmio devices on the command line (drivers/virtio/virtio_mmio.c). */
-	size_t used = strlen(cmdline);
-	snprintf(cmdline + used, cmdline_size - used, "%svirtio_mmio.device=4K@0x%llx:%u",
-		 used ? " " : "", (unsigned long long)base, irq);
+	/*
+	 * Without ACPI, Linux finds virtio-mmio devices on the command line
+	 * (drivers/virtio/virtio_mmio.c); with it, in the DSDT.
+	 */
+	if (!machine->config.acpi) {
+		size_t used = strlen(cmdline);
+		int wrote = snprintf(cmdline + used, cmdline_size - used, "%svirtio_mmio.device=4K@0x%llx:%u",
+				     used ? " " : "", (unsigned long long)base, irq);
+		if (wrote < 0 || (size_t)wrote >= cmdline_size - used)
+			return -E2BIG;
+	}
 	machine->slot_count++;
 	return 0;
 }
@@ -264,7 +277,14 @@ int main(int argc, char **argv)
 		.framebuffer = config->framebuffer_width ? &machine.framebuffer : NULL,
 	};
 	if (config->acpi) {
-		long rsdp = acpi_write_tables(&machine.vm.memory, config->vcpus);
+		struct acpi_mmio_device windows[MACHINE_MAX_VIRTIO];
+		for (unsigned i = 0; i < machine.slot_count; i++)
+			windows[i] = (struct acpi_mmio_device){
+				.base = MACHINE_VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_REGION_SIZE,
+				.size = VIRTIO_MMIO_REGION_SIZE,
+				.irq = virtio_irqs[i],
+			};
+		long rsdp = acpi_write_tables(&machine.vm.memory, config->vcpus, windows, machine.slot_count);
 		if (rsdp < 0)
 			die("cannot write the ACPI tables: %s", strerror((int)-rsdp));
 		boot.acpi_rsdp = (uint64_t)rsdp;

@@ -377,6 +377,13 @@ static int load_bzimage(struct vm *vm, const struct boot_config *config, const u
 	params->hdr.cmd_line_ptr = BOOT_CMDLINE_ADDRESS;
 	params->hdr.code32_start = (uint32_t)load_address;
 	params->acpi_rsdp_addr = config->acpi_rsdp; /* boot protocol 2.14 */
+	/* cmdline_size (protocol 2.06+): the longest command line, without its NUL, the kernel keeps. */
+	size_t cmdline_length = config->cmdline ? strlen(config->cmdline) : 0;
+	if (cmdline_length > header.cmdline_size) {
+		log_error("%s: the kernel command line is %zu bytes; this kernel accepts at most %u",
+			  config->kernel_path, cmdline_length, header.cmdline_size);
+		return -E2BIG;
+	}
 	ret = write_cmdline(vm, config->cmdline);
 	if (ret < 0)
 		return ret;

@@ -1,7 +1,10 @@
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acpi.h"
+#include "aml.h"
 #include "unit.h"
 #include "x86_boot.h"
 
@@ -94,12 +97,125 @@ static uint16_t pm_read16(struct acpi_pm *pm, unsigned offset)
 	return value;
 }
 
+/* Finds BYTES in [HAYSTACK, HAYSTACK + LENGTH), or NULL. */
+static const uint8_t *find(const uint8_t *haystack, size_t length, const void *bytes, size_t size)
+{
+	for (size_t i = 0; i + size <= length; i++)
+		if (memcmp(haystack + i, bytes, size) == 0)
+			return haystack + i;
+	return NULL;
+}
+
+/*
+ * The DSDT the FADT points at: _S5, COM1, and each virtio-mmio window as an
+ * LNRO0005 device whose _CRS holds its Memory32Fixed window and its own
+ * edge-triggered interrupt (ACPI 6.4, 6.4.3.5.3 and 6.4.3.6).
+ */
+static void check_dsdt(struct guest_memory *memory, const uint8_t *fadt,
+		       const struct acpi_mmio_device *windows, unsigned count)
+{
+	uint64_t address;
+	uint32_t length;
+
+	memcpy(&address, fadt + 140, 8); /* X_DSDT */
+	const uint8_t *dsdt = guest_memory_pointer(memory, address, 36);
+	CHECK(dsdt && memcmp(dsdt, "DSDT", 4) == 0);
+	if (!dsdt)
+		return;
+	memcpy(&length, dsdt + 4, 4);
+	dsdt = guest_memory_pointer(memory, address, length);
+	CHECK_EQ(checksum(dsdt, length), 0);
+	CHECK(find(dsdt, length, "_S5_\x12", 5) != NULL);
+	CHECK(find(dsdt, length, "\x0dPNP0501", 9) != NULL);
+	CHECK(find(dsdt, length, "\\_SB_", 5) != NULL);
+	const uint8_t *cursor = dsdt;
+	for (unsigned i = 0; i < count; i++) {
+		char name[5];
+		snprintf(name, sizeof(name), "VR%02u", i);
+		const uint8_t *device = find(cursor, length - (size_t)(cursor - dsdt), name, 4);
+		CHECK(device != NULL);
+		if (!device)
+			return;
+		CHECK(device[-4] == 0x5b && device[-3] == 0x82); /* DeviceOp, then a 2-byte PkgLength */
+		const uint8_t *hid = find(device, 40, "\x0dLNRO0005", 10);
+		CHECK(hid != NULL);
+		uint8_t memory_descriptor[12] = { 0x86, 9, 0, 1 };
+		memcpy(memory_descriptor + 4, &windows[i].base, 4);
+		memcpy(memory_descriptor + 8, &windows[i].size, 4);
+		const uint8_t *window = find(device, 80, memory_descriptor, 12);
+		CHECK(window != NULL);
+		if (!window)
+			return;
+		uint8_t interrupt[9] = { 0x89, 6, 0, 0x03, 1 };
+		memcpy(interrupt + 5, &windows[i].irq, 4);
+		CHECK(memcmp(window + 12, interrupt, 9) == 0);
+		CHECK(window[21] == 0x79 && window[22] == 0); /* end tag */
+		cursor = window + 23;
+	}
+}
+
+static void check_package_lengths(void)
+{
+	/* PkgLength (20.2.4) counts itself: 1 byte up to 63, 2 bytes up to 4095. */
+	static uint8_t buffer[8192];
+	struct aml aml;
+	aml_init(&aml, buffer, sizeof(buffer));
+	aml_scope(&aml, "S000");
+	aml_close(&aml);
+	CHECK_EQ(aml_finish(&aml), 6);
+	CHECK_EQ(buffer[1], 5);
+
+	aml_init(&aml, buffer, sizeof(buffer));
+	aml_scope(&aml, "S000");
+	for (unsigned i = 0; i < 100; i++)
+		aml_integer(&aml, 0);
+	aml_close(&aml);
+	CHECK_EQ(aml_finish(&aml), 1 + 2 + 4 + 100);
+	CHECK_EQ(buffer[1], 0x40 | ((2 + 4 + 100) & 0xf));
+	CHECK_EQ(buffer[2], (2 + 4 + 100) >> 4);
+
+	aml_init(&aml, buffer, sizeof(buffer));
+	aml_scope(&aml, "S000");
+	for (unsigned i = 0; i < 5000; i++)
+		aml_integer(&aml, 1);
+	aml_close(&aml);
+	CHECK_EQ(aml_finish(&aml), 1 + 3 + 4 + 5000);
+	CHECK_EQ(buffer[1] >> 6, 2);
+	CHECK_EQ((buffer[1] & 0xf) | buffer[2] << 4 | buffer[3] << 12, 3 + 4 + 5000);
+
+	/* Too small a buffer, or a block left open, is an error, never a short table. */
+	aml_init(&aml, buffer, 10);
+	aml_scope(&aml, "S000");
+	for (unsigned i = 0; i < 20; i++)
+		aml_integer(&aml, 0x1234);
+	aml_close(&aml);
+	CHECK_EQ(aml_finish(&aml), -ENOSPC);
+	aml_init(&aml, buffer, sizeof(buffer));
+	aml_device(&aml, "D000");
+	CHECK_EQ(aml_finish(&aml), -ENOSPC);
+
+	/* A resource template's BufferSize covers its descriptors and the end tag. */
+	aml_init(&aml, buffer, sizeof(buffer));
+	aml_resources(&aml);
+	aml_io(&aml, 0x3f8, 8);
+	aml_close_resources(&aml);
+	CHECK_EQ(aml_finish(&aml), 1 + 1 + 5 + 8 + 2);
+	CHECK_EQ(buffer[0], 0x11);
+	CHECK_EQ(buffer[1], 1 + 5 + 8 + 2);
+	CHECK_EQ(buffer[2], 0x0c);
+	CHECK_EQ(buffer[3], 8 + 2);
+}
+
 void test_acpi(void)
 {
+	check_package_lengths();
 	struct guest_memory memory;
 
 	CHECK_EQ(guest_memory_allocate(&memory, 2 << 20), 0);
-	CHECK_EQ(acpi_write_tables(&memory, 4), ACPI_RSDP_ADDRESS);
+	struct acpi_mmio_device windows[10];
+	for (unsigned i = 0; i < 10; i++)
+		windows[i] = (struct acpi_mmio_device){ 0xd0000000 + 0x1000 * i, 0x1000, 20 + i };
+	CHECK_EQ(acpi_write_tables(&memory, 4, windows, 10), ACPI_RSDP_ADDRESS);
 	const uint8_t *rsdp = guest_memory_pointer(&memory, ACPI_RSDP_ADDRESS, 36);
 	CHECK(memcmp(rsdp, "RSD PTR ", 8) == 0);
 	CHECK_EQ(checksum(rsdp, 20), 0);
@@ -123,8 +239,10 @@ void test_acpi(void)
 			uint16_t sci;
 			memcpy(&sci, table + 46, 2);
 			CHECK_EQ(sci, ACPI_SCI_IRQ);
+			check_dsdt(&memory, table, windows, 10);
 		}
 	}
+	CHECK_EQ(acpi_write_tables(&memory, ACPI_MAX_CPUS + 1, windows, 10), -EINVAL);
 	guest_memory_release(&memory);
 
 	/* PM1: the power button raises SCI only while enabled; S5 powers off. */

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Boots the L1 that tests/l1/build.sh assembled and relays its serial console; exits 0 only
+# when the guest tests inside it ran and all passed.
+#
+# Usage: tests/l1/run.sh L1_DIRECTORY [TIMEOUT_SECONDS]
+set -eu
+l1="${1:?usage: run.sh L1_DIRECTORY [TIMEOUT_SECONDS]}"
+limit="${2:-300}"
+command -v qemu-system-x86_64 >/dev/null 2>&1 || {
+    echo "l1-run: qemu-system-x86_64 not found (install qemu-system-x86)" >&2; exit 1; }
+log="$l1/console.log"
+# -cpu max under TCG includes SVM and NPT; two vCPUs for the SMP guest test. The guests'
+# taps and sockets live inside the L1: nothing reaches the host's network (-nic none).
+timeout "$limit" qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 1 -m 2048 \
+    -nographic -no-reboot -nic none -monitor none \
+    -kernel "$l1/vmlinuz" -initrd "$l1/initrd" \
+    -append "console=ttyS0 panic=-1 reboot=t quiet loglevel=3" < /dev/null 2>&1 | tr -d '\r' | sed -u 's/\x1b[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' | tee "$log"
+summary="$(grep -E '^guest tests: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)"
+status="$(sed -n 's/^l1: guest tests exited with status \([0-9]*\)$/\1/p' "$log" | tail -n 1)"
+if [ -z "$summary" ] || [ "$status" != 0 ]; then
+    echo "l1-run: the guest tests did not all pass in the L1 (${summary:-no summary}; status ${status:-none})" >&2
+    exit 1
+fi
