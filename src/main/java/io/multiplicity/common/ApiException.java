@@ -6,12 +6,23 @@ public class ApiException extends RuntimeException {
     private final int status;
     private final String code;
     private final transient Object details;
+    private final int retryAfterSeconds;
 
     public ApiException(int status, String code, String message, Object details) {
+        this(status, code, message, details, 0);
+    }
+
+    private ApiException(int status, String code, String message, Object details, int retryAfterSeconds) {
         super(message);
         this.status = status;
         this.code = code;
         this.details = details;
+        this.retryAfterSeconds = retryAfterSeconds;
+    }
+
+    /** Seconds after which a retry may succeed ({@code Retry-After}), or 0. */
+    public int retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public int status() {
@@ -36,6 +47,11 @@ public class ApiException extends RuntimeException {
 
     public static ApiException forbidden(String message) {
         return new ApiException(403, "forbidden", message, null);
+    }
+
+    /** 429: the caller exceeded a limit; it may retry after {@code seconds}. */
+    public static ApiException tooManyRequests(String code, String message, int seconds, Object details) {
+        return new ApiException(429, code, message, details, Math.max(1, seconds));
     }
 
     public static ApiException conflict(String code, String message, Object details) {

@@ -36,7 +36,11 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
-        return error(e.status(), e.code(), e.getMessage(), e.details());
+        Response response = error(e.status(), e.code(), e.getMessage(), e.details());
+        if (e.retryAfterSeconds() > 0) {
+            return Response.fromResponse(response).header("Retry-After", Integer.toString(e.retryAfterSeconds())).build();
+        }
+        return response;
     }
 
     @ServerExceptionMapper

@@ -7,13 +7,14 @@ import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import jakarta.persistence.Transient;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import org.hibernate.annotations.JdbcTypeCode;
 import org.hibernate.type.SqlTypes;
 
-/** Something that happened to a tenant's resources, in the order it happened (by id). */
+/** Something that happened to a tenant's resources; streams deliver them in commit order (see EventService). */
 @Entity
 @Table(name = "events")
 public class Event extends PanacheEntityBase {
@@ -39,4 +40,8 @@ public class Event extends PanacheEntityBase {
 
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
+
+    /** The id of the transaction that wrote it (filled by the database; read by streams). */
+    @Transient
+    public long transaction;
 }

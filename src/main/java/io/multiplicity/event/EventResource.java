@@ -1,11 +1,9 @@
 package io.multiplicity.event;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.multiplicity.common.ApiException;
 import io.multiplicity.identity.Caller;
 import io.multiplicity.identity.Roles;
 import io.smallrye.mutiny.Multi;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -17,28 +15,24 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
- * The tenant's event stream (server-sent events). Each event carries its id; a client that
- * reconnects with {@code Last-Event-ID} (browsers do so by themselves) continues after it.
+ * The tenant's event stream (server-sent events), in commit order (see {@link EventService}).
+ * Each event's SSE id is its position; a client that reconnects with {@code Last-Event-ID}
+ * (browsers do so by themselves) continues right after it. Streams wake when a transaction that
+ * wrote events commits ({@link EventNotifications}), not on a poll of their own.
  */
 @Path("/api/v1/events")
 @Tag(name = "events")
 public class EventResource {
 
-    private static final Duration POLL = Duration.ofMillis(500);
-
     @Inject
-    EventService events;
+    EventStreams streams;
 
     @Inject
     Caller caller;
@@ -51,32 +45,13 @@ public class EventResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
     @Operation(summary = "Stream the tenant's events",
-            description = "Server-sent events; resume with Last-Event-ID or ?after=<id>. Platform admins see all tenants.")
+            description = "Server-sent events in commit order; each event's SSE id is its position. Resume with "
+                    + "Last-Event-ID or ?after=<position or event id>. Platform admins see all tenants. "
+                    + "A user holds at most a few streams open at once (429 with Retry-After beyond).")
     public Multi<OutboundSseEvent> stream(@Context Sse sse, @HeaderParam("Last-Event-ID") String lastEventId,
-                                          @QueryParam("after") Long after) {
-        UUID tenant = caller.tenantScope();
-        long start;
-        if (after != null) {
-            start = after;
-        } else if (lastEventId != null) {
-            try {
-                start = Long.parseLong(lastEventId.trim());
-            } catch (NumberFormatException e) {
-                throw ApiException.badRequest("validation_failed", "Last-Event-ID must be an event id", null);
-            }
-        } else {
-            start = events.latestId();
-        }
-        AtomicLong position = new AtomicLong(start);
-        return Multi.createFrom().ticks().every(POLL)
-                .emitOn(Infrastructure.getDefaultWorkerPool())
-                .onItem().transformToIterable(tick -> {
-                    List<Event> batch = events.after(tenant, position.get(), 200);
-                    if (!batch.isEmpty()) {
-                        position.set(batch.get(batch.size() - 1).id);
-                    }
-                    return batch.stream().map(event -> toSse(sse, event)).toList();
-                });
+                                          @QueryParam("after") String after) {
+        return streams.open(caller.tenantScope(), caller.get().userId(), after != null ? after : lastEventId)
+                .map(event -> toSse(sse, event));
     }
 
     private OutboundSseEvent toSse(Sse sse, Event event) {
@@ -94,7 +69,7 @@ public class EventResource {
             data = "{}";
         }
         return sse.newEventBuilder()
-                .id(String.valueOf(event.id))
+                .id(new EventCursor(event.transaction, event.id).text())
                 .name(event.type)
                 .mediaType(MediaType.APPLICATION_JSON_TYPE)
                 .data(data)
