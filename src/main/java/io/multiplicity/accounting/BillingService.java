@@ -1,6 +1,7 @@
 package io.multiplicity.accounting;
 
 import io.multiplicity.common.ApiException;
+import io.multiplicity.common.RateLimits;
 import io.multiplicity.identity.Caller;
 import io.multiplicity.tenant.Tenant;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,6 +28,9 @@ public class BillingService {
     @Inject
     EntityManager em;
 
+    @Inject
+    RateLimits limits;
+
     /** The caller's tenant's usage and cost over any range. */
     public BillingReport usage(BillingPeriod range) {
         return report(caller.requireTenant(), range);
@@ -52,6 +56,7 @@ public class BillingService {
 
     /** Every tenant's bill for a month, without line items, and the totals per currency. */
     public BillingSummary summary(BillingPeriod period) {
+        limited();
         List<BillingReport> reports = rating.rate(null, period, false).stream().map(BillingReport::summary).toList();
         Map<String, BigDecimal> totals = new TreeMap<>();
         reports.forEach(report -> totals.merge(report.currency(), report.total(), BigDecimal::add));
@@ -60,10 +65,17 @@ public class BillingService {
 
     /** Every tenant's bill for a month with its line items, ordered by tenant, for the exports. */
     public List<BillingReport> everyTenant(BillingPeriod period) {
+        limited();
         return rating.rate(null, period, true);
     }
 
     private BillingReport report(UUID tenantId, BillingPeriod period) {
+        limited();
         return rating.rate(tenantId, period, true).getFirst();
+    }
+
+    /** Rating reads a month of samples: each user gets a bounded number of reports per minute. */
+    private void limited() {
+        limits.acquire(RateLimits.Limit.REPORTS, caller.get().userId());
     }
 }

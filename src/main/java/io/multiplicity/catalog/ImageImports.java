@@ -74,10 +74,14 @@ public class ImageImports {
     @Inject
     Caller caller;
 
+    @Inject
+    io.multiplicity.common.RateLimitsConfig rateLimits;
+
     @ConfigProperty(name = "multiplicity.data-dir", defaultValue = "data")
     Path dataDir;
 
     private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final Map<UUID, Integer> importsByTenant = new ConcurrentHashMap<>();
     private volatile java.util.concurrent.Semaphore running;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20))
             .followRedirects(HttpClient.Redirect.NEVER).build();
@@ -102,11 +106,11 @@ public class ImageImports {
 
     public ImageVersion upload(UUID imageId, NewVersion request, InputStream body, Long contentLength) {
         Image image = prepare(imageId, request);
-        java.util.concurrent.Semaphore permits = permits();
+        Runnable release = permit(image.tenantId);
         try {
             return upload(image, request, body, contentLength);
         } finally {
-            permits.release();
+            release.run();
         }
     }
 
@@ -139,11 +143,11 @@ public class ImageImports {
                 request.channels() == null ? List.of() : request.channels(), null);
         Image image = prepare(imageId, version);
         URI uri = allowed(request.url());
-        java.util.concurrent.Semaphore permits = permits();
+        Runnable release = permit(image.tenantId);
         try {
             return download(image, version, uri);
         } finally {
-            permits.release();
+            release.run();
         }
     }
 
@@ -225,8 +229,12 @@ public class ImageImports {
         store(image, version, new Received(archive.file(), size, sha256), "built-in", "system");
     }
 
-    /** A permit to import, or 429 while as many imports as allowed run. */
-    private java.util.concurrent.Semaphore permits() {
+    /**
+     * A permit to import for {@code tenant} (null: the platform's own images), or 429 while as many
+     * imports as allowed run on this replica, or as many of the tenant's: one tenant cannot hold
+     * every slot.
+     */
+    private Runnable permit(UUID tenant) {
         java.util.concurrent.Semaphore permits = running;
         if (permits == null) {
             synchronized (this) {
@@ -236,11 +244,39 @@ public class ImageImports {
                 permits = running;
             }
         }
-        if (!permits.tryAcquire()) {
-            throw new ApiException(429, "too_many_imports", config.maxConcurrentImports()
-                    + " image imports are running; try again when one has finished", null);
+        int perTenant = rateLimits.importsPerTenant();
+        java.util.concurrent.atomic.AtomicBoolean granted = new java.util.concurrent.atomic.AtomicBoolean();
+        if (tenant != null) {
+            importsByTenant.compute(tenant, (key, count) -> {
+                int current = count == null ? 0 : count;
+                if (current >= perTenant) {
+                    return count;
+                }
+                granted.set(true);
+                return current + 1;
+            });
+            if (!granted.get()) {
+                throw ApiException.tooManyRequests("too_many_imports", perTenant
+                        + " of your tenant's image imports are running; try again when one has finished", 30,
+                        Map.of("limit", perTenant, "scope", "tenant"));
+            }
         }
-        return permits;
+        Runnable releaseTenant = () -> {
+            if (tenant != null) {
+                importsByTenant.computeIfPresent(tenant, (key, count) -> count <= 1 ? null : count - 1);
+            }
+        };
+        if (!permits.tryAcquire()) {
+            releaseTenant.run();
+            throw ApiException.tooManyRequests("too_many_imports", config.maxConcurrentImports()
+                    + " image imports are running; try again when one has finished", 30,
+                    Map.of("limit", config.maxConcurrentImports(), "scope", "replica"));
+        }
+        java.util.concurrent.Semaphore taken = permits;
+        return () -> {
+            taken.release();
+            releaseTenant.run();
+        };
     }
 
     private Image prepare(UUID imageId, NewVersion request) {

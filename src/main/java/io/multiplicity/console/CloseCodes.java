@@ -13,6 +13,8 @@ public final class CloseCodes {
     public static final int TOO_SLOW = 4008;
     /** A read-only viewer sent what cannot be told from input (RFC 6455 "policy violation"). */
     public static final int POLICY = 1008;
+    /** RFC 6455 7.4.1 registry: "Try Again Later" (a limit; the client may retry). */
+    public static final int TRY_AGAIN_LATER = 1013;
     /** The ticket does not exist or is malformed. */
     public static final int UNKNOWN_TICKET = 4401;
     /** The ticket is for another console type, tenant or instance. */

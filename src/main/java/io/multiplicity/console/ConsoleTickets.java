@@ -4,6 +4,7 @@ import io.multiplicity.accounting.Quotas;
 import io.multiplicity.audit.AuditService;
 import io.multiplicity.common.ApiException;
 import io.multiplicity.common.Clock;
+import io.multiplicity.common.RateLimits;
 import io.multiplicity.identity.Caller;
 import io.multiplicity.identity.Roles;
 import io.multiplicity.instance.Instance;
@@ -56,6 +57,9 @@ public class ConsoleTickets {
     @Inject
     ConsoleConfig config;
 
+    @Inject
+    RateLimits limits;
+
     /** What the client needs to open the console. */
     public record Issued(String ticket, String url, Instant expiresAt, String type, boolean readOnly) {
     }
@@ -81,6 +85,7 @@ public class ConsoleTickets {
     }
 
     public Issued issue(UUID instanceId, String type) {
+        limits.acquire(RateLimits.Limit.CONSOLE_TICKETS, caller.get().userId());
         return QuarkusTransaction.requiringNew().call(() -> {
             Instance instance = instances.get(instanceId);
             if (!InstanceState.RUNNING.equals(instance.actualState)) {
@@ -133,6 +138,14 @@ public class ConsoleTickets {
      * record, or refuses with the reason and audits the attempt.
      */
     public Grant redeem(String ticket, String type, String clientAddress) {
+        // Checked before any database work: a flood of attempts from one address costs no writes.
+        if (!limits.tryAcquire(RateLimits.Limit.CONSOLE_CONNECTS, clientAddress)) {
+            throw new Refusal(CloseCodes.TRY_AGAIN_LATER, "too many console connections from " + clientAddress
+                    + "; try again in a minute");
+        }
+        if (!wellFormed(ticket)) {
+            throw new Refusal(CloseCodes.UNKNOWN_TICKET, "not a console ticket"); // no ticket to audit
+        }
         try {
             return QuarkusTransaction.requiringNew().call(() -> redeemChecked(ticket, type, clientAddress));
         } catch (Refusal refusal) {
@@ -141,10 +154,12 @@ public class ConsoleTickets {
         }
     }
 
+    /** A ticket is 32 random bytes in URL-safe base64: anything else is not worth a database read. */
+    private static boolean wellFormed(String ticket) {
+        return ticket != null && ticket.matches("[A-Za-z0-9_-]{43}");
+    }
+
     private Grant redeemChecked(String ticket, String type, String clientAddress) {
-        if (ticket == null || !ticket.matches("[A-Za-z0-9_-]{43}")) {
-            throw new Refusal(CloseCodes.UNKNOWN_TICKET, "not a console ticket");
-        }
         ConsoleTicket row = em.find(ConsoleTicket.class, hash(ticket), LockModeType.PESSIMISTIC_WRITE);
         if (row == null) {
             throw new Refusal(CloseCodes.UNKNOWN_TICKET, "unknown console ticket");
@@ -190,8 +205,7 @@ public class ConsoleTickets {
     }
 
     private void auditRefusal(String ticket, String type, String clientAddress, Refusal refusal) {
-        ConsoleTicket row = ticket == null || !ticket.matches("[A-Za-z0-9_-]{43}")
-                ? null : em.find(ConsoleTicket.class, hash(ticket));
+        ConsoleTicket row = em.find(ConsoleTicket.class, hash(ticket));
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("reason", refusal.getMessage());
         details.put("closeCode", refusal.code());
