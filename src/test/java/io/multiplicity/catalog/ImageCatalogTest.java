@@ -405,18 +405,16 @@ class ImageCatalogTest {
         });
         Response uploaded = upload("alice", image, "1", archive, Map.of("format", "kernel", "cmdline", "console=ttyS0"));
         assertEquals(201, uploaded.statusCode(), uploaded.asString());
-        if (!Files.exists(Path.of("/dev/kvm"))) {
-            System.err.println("SKIPPED booting the kernel image: no /dev/kvm");
-        } else {
-            Response accepted = Api.as("bob").body(Map.of("name", "idle-vm", "kind", "vm", "image", "idle",
-                    "type", "v1.nano", "start", true)).post("/api/v1/instances");
-            assertEquals(202, accepted.statusCode(), accepted.asString());
-            succeed("bob", accepted.path("id"));
-            String vm = accepted.path("target");
-            assertEquals("running", Api.as("bob").get("/api/v1/instances/" + vm).path("state"));
-            assertEquals("mvm", ((Agent) agent()).vms().hypervisorOf(UUID.fromString(vm)));
-            delete("bob", vm);
-        }
+        // mvm boots it where there is KVM; elsewhere the host gives it to QEMU's emulation
+        Response accepted = Api.as("bob").body(Map.of("name", "idle-vm", "kind", "vm", "image", "idle",
+                "type", "v1.nano", "start", true)).post("/api/v1/instances");
+        assertEquals(202, accepted.statusCode(), accepted.asString());
+        succeed("bob", accepted.path("id"));
+        String vm = accepted.path("target");
+        assertEquals("running", Api.as("bob").get("/api/v1/instances/" + vm).path("state"));
+        assertEquals(io.multiplicity.agent.vm.KvmHost.usable() ? "mvm" : "qemu",
+                ((Agent) agent()).vms().hypervisorOf(UUID.fromString(vm)));
+        delete("bob", vm);
         Api.as("alice").delete("/api/v1/images/" + image).then().statusCode(204);
 
         Path work = Files.createTempDirectory(Path.of("target"), "disks");
