@@ -84,6 +84,7 @@ void test_virtio_mmio(void);
 void test_virtio_blk(void);
 void test_uart(void);
 void test_rfb(void);
+void test_vnc(void);
 void test_devices(void);
 void test_x86(void);
 void test_acpi(void);
