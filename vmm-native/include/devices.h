@@ -5,16 +5,28 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "console_backend.h"
 #include "event_loop.h"
 #include "virtio.h"
+
+/*
+ * The system calls a disk file makes. Tests put their own in to hold a
+ * request up or to play a file system that refuses an operation.
+ */
+struct disk_file_io {
+	ssize_t (*pread)(int fd, void *buffer, size_t length, off_t offset);
+	ssize_t (*pwrite)(int fd, const void *buffer, size_t length, off_t offset);
+	int (*fallocate)(int fd, int mode, off_t offset, off_t length);
+};
 
 /* Raw disk image file backend (disk_file.c). */
 struct disk_file {
 	int fd;
 	uint64_t size;       /* bytes */
 	bool read_only;
+	const struct disk_file_io *io; /* NULL: the system calls themselves */
 };
 int disk_file_open(struct disk_file *disk, const char *path, bool read_only);
 int disk_file_read(struct disk_file *disk, uint64_t offset, void *buffer, size_t length);

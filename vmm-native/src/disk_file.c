@@ -6,6 +6,17 @@
 
 #include "devices.h"
 
+static const struct disk_file_io system_io = {
+	.pread = pread,
+	.pwrite = pwrite,
+	.fallocate = fallocate,
+};
+
+static const struct disk_file_io *disk_io(const struct disk_file *disk)
+{
+	return disk->io ? disk->io : &system_io;
+}
+
 int disk_file_open(struct disk_file *disk, const char *path, bool read_only)
 {
 	struct stat info;
@@ -20,6 +31,7 @@ int disk_file_open(struct disk_file *disk, const char *path, bool read_only)
 	}
 	disk->size = (uint64_t)info.st_size & ~511ULL;
 	disk->read_only = read_only;
+	disk->io = NULL;
 	return 0;
 }
 
@@ -28,7 +40,7 @@ int disk_file_read(struct disk_file *disk, uint64_t offset, void *buffer, size_t
 	size_t done = 0;
 
 	while (done < length) {
-		ssize_t got = pread(disk->fd, (uint8_t *)buffer + done, length - done,
+		ssize_t got = disk_io(disk)->pread(disk->fd, (uint8_t *)buffer + done, length - done,
 				    (off_t)(offset + done));
 		if (got < 0 && errno == EINTR)
 			continue;
@@ -48,7 +60,7 @@ int disk_file_write(struct disk_file *disk, uint64_t offset, const void *buffer,
 	if (disk->read_only)
 		return -EROFS;
 	while (done < length) {
-		ssize_t wrote = pwrite(disk->fd, (const uint8_t *)buffer + done, length - done,
+		ssize_t wrote = disk_io(disk)->pwrite(disk->fd, (const uint8_t *)buffer + done, length - done,
 				       (off_t)(offset + done));
 		if (wrote < 0 && errno == EINTR)
 			continue;
@@ -71,7 +83,7 @@ int disk_file_discard(struct disk_file *disk, uint64_t offset, uint64_t length)
 	if (disk->read_only)
 		return -EROFS;
 	/* Punching a hole keeps the image sparse; the range reads back as zeroes. */
-	if (fallocate(disk->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset,
+	if (disk_io(disk)->fallocate(disk->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset,
 		      (off_t)length) < 0)
 		return -errno;
 	return 0;
