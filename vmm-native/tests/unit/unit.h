@@ -82,6 +82,7 @@ void count_interrupt(struct virtio_device *device);
 void test_virtqueue(void);
 void test_virtio_mmio(void);
 void test_virtio_blk(void);
+void test_disk_file(void);
 void test_uart(void);
 void test_rfb(void);
 void test_vnc(void);

@@ -129,6 +129,7 @@ static const struct {
 	{ "virtqueue", test_virtqueue },
 	{ "virtio-mmio", test_virtio_mmio },
 	{ "virtio-blk", test_virtio_blk },
+	{ "disk-file", test_disk_file },
 	{ "uart8250", test_uart },
 	{ "rfb", test_rfb },
 	{ "vnc-server", test_vnc },
