@@ -1,6 +1,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,22 +19,40 @@ static const struct disk_file_io *disk_io(const struct disk_file *disk)
 	return disk->io ? disk->io : &system_io;
 }
 
-int disk_file_open(struct disk_file *disk, const char *path, bool read_only)
+/* Bytes the disk holds: a block device's size is not in st_size. */
+static int disk_file_probe_size(int fd, uint64_t *size)
 {
 	struct stat info;
+
+	if (fstat(fd, &info) < 0)
+		return -errno;
+	if (S_ISBLK(info.st_mode))
+		return ioctl(fd, BLKGETSIZE64, size) < 0 ? -errno : 0;
+	if (!S_ISREG(info.st_mode))
+		return -EINVAL;
+	*size = (uint64_t)info.st_size;
+	return 0;
+}
+
+int disk_file_open(struct disk_file *disk, const char *path, bool read_only)
+{
+	int ret;
 
 	disk->fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (disk->fd < 0)
 		return -errno;
-	if (fstat(disk->fd, &info) < 0) {
-		int ret = -errno;
-		close(disk->fd);
-		return ret;
-	}
-	disk->size = (uint64_t)info.st_size & ~511ULL;
+	ret = disk_file_probe_size(disk->fd, &disk->size);
+	if (ret < 0)
+		goto out;
+	/* The guest sees whole 512-byte sectors (virtio 1.x 5.2.4, capacity). */
+	disk->size &= ~511ULL;
 	disk->read_only = read_only;
 	disk->io = NULL;
 	return 0;
+out:
+	close(disk->fd);
+	disk->fd = -1;
+	return ret;
 }
 
 int disk_file_read(struct disk_file *disk, uint64_t offset, void *buffer, size_t length)
