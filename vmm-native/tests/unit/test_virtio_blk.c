@@ -1,4 +1,6 @@
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <linux/virtio_blk.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,9 +110,106 @@ static uint8_t submit(struct blk_fixture *fixture, uint32_t type, uint64_t secto
 	return *(uint8_t *)fake_guest_host(&fixture->guest, status);
 }
 
+/* A file system that cannot punch holes or zero ranges, as the test asks. */
+static bool refuse_punch_hole, refuse_zero_range;
+static int fallocate_modes[8];
+static unsigned fallocate_calls;
+
+static int picky_fallocate(int fd, int mode, off_t offset, off_t length)
+{
+	if (fallocate_calls < 8)
+		fallocate_modes[fallocate_calls] = mode;
+	fallocate_calls++;
+	if (((mode & FALLOC_FL_PUNCH_HOLE) && refuse_punch_hole) ||
+	    ((mode & FALLOC_FL_ZERO_RANGE) && refuse_zero_range)) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return fallocate(fd, mode, offset, length);
+}
+
+static const struct disk_file_io picky_io = {
+	.pread = pread, .pwrite = pwrite, .fallocate = picky_fallocate,
+};
+
+/* Submits one discard or write-zeroes segment over sectors 4..7 of a disk full of 0x5a. */
+static uint8_t zero_sectors(struct blk_fixture *fixture, uint32_t type, uint32_t flags)
+{
+	struct virtio_blk_discard_write_zeroes segment = { .sector = 4, .num_sectors = 4, .flags = flags };
+	uint8_t pattern[16 * 512];
+	uint32_t used_length;
+
+	memset(pattern, 0x5a, sizeof(pattern));
+	CHECK_EQ(pwrite(fixture->disk.fd, pattern, sizeof(pattern), 0), sizeof(pattern));
+	fallocate_calls = 0;
+	memset(fallocate_modes, 0, sizeof(fallocate_modes));
+	uint64_t data = fake_guest_store(&fixture->guest, &segment, sizeof(segment));
+	return submit(fixture, type, 0, data, sizeof(segment), false, &used_length);
+}
+
+/* Sectors 4..7 read back as zeroes, their neighbours as they were. */
+static bool sectors_zeroed(struct blk_fixture *fixture)
+{
+	uint8_t content[16 * 512];
+	bool zero = true;
+
+	CHECK_EQ(pread(fixture->disk.fd, content, sizeof(content), 0), sizeof(content));
+	for (size_t i = 4 * 512; i < 8 * 512; i++)
+		zero = zero && content[i] == 0;
+	return zero && content[4 * 512 - 1] == 0x5a && content[8 * 512] == 0x5a;
+}
+
+/*
+ * 5.2.6.2: after a write zeroes command the range reads as zeroes, with or
+ * without unmap; only with unmap may the device deallocate it; discard may
+ * deallocate. Where the file system refuses to punch holes or to zero a
+ * range, the device falls back rather than failing the request.
+ */
+static void test_write_zeroes_fallback(void)
+{
+	struct blk_fixture fixture;
+
+	fixture_open(&fixture, false);
+	fixture.disk.io = &picky_io;
+
+	refuse_punch_hole = false;
+	refuse_zero_range = false;
+	CHECK_EQ(zero_sectors(&fixture, VIRTIO_BLK_T_WRITE_ZEROES, VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP),
+		 VIRTIO_BLK_S_OK);
+	CHECK(sectors_zeroed(&fixture));
+	CHECK_EQ(fallocate_modes[0], FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE);
+	/* Without unmap the range stays allocated. */
+	CHECK_EQ(zero_sectors(&fixture, VIRTIO_BLK_T_WRITE_ZEROES, 0), VIRTIO_BLK_S_OK);
+	CHECK(sectors_zeroed(&fixture));
+	CHECK_EQ(fallocate_calls, 1);
+	CHECK_EQ(fallocate_modes[0], FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE);
+
+	/* No hole punching: the range is zeroed in place. */
+	refuse_punch_hole = true;
+	CHECK_EQ(zero_sectors(&fixture, VIRTIO_BLK_T_WRITE_ZEROES, VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP),
+		 VIRTIO_BLK_S_OK);
+	CHECK(sectors_zeroed(&fixture));
+	CHECK_EQ(fallocate_calls, 2);
+	CHECK_EQ(fallocate_modes[1], FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE);
+
+	/* Neither: zeroes are written. */
+	refuse_zero_range = true;
+	CHECK_EQ(zero_sectors(&fixture, VIRTIO_BLK_T_WRITE_ZEROES, VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP),
+		 VIRTIO_BLK_S_OK);
+	CHECK(sectors_zeroed(&fixture));
+	CHECK_EQ(zero_sectors(&fixture, VIRTIO_BLK_T_WRITE_ZEROES, 0), VIRTIO_BLK_S_OK);
+	CHECK(sectors_zeroed(&fixture));
+
+	/* Discard is a hint the device may ignore: it succeeds and leaves the data. */
+	CHECK_EQ(zero_sectors(&fixture, VIRTIO_BLK_T_DISCARD, 0), VIRTIO_BLK_S_OK);
+	CHECK(!(fixture.device->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET));
+	fixture_close(&fixture);
+}
+
 void test_virtio_blk(void)
 {
 	test_asynchronous();
+	test_write_zeroes_fallback();
 
 	struct blk_fixture fixture;
 	uint32_t used_length;
