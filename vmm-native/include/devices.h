@@ -33,7 +33,8 @@ int disk_file_read(struct disk_file *disk, uint64_t offset, void *buffer, size_t
 int disk_file_write(struct disk_file *disk, uint64_t offset, const void *buffer, size_t length);
 int disk_file_flush(struct disk_file *disk);
 int disk_file_discard(struct disk_file *disk, uint64_t offset, uint64_t length);
-int disk_file_write_zeroes(struct disk_file *disk, uint64_t offset, uint64_t length);
+/* may_unmap: the range may become a hole (virtio-blk's unmap flag). */
+int disk_file_write_zeroes(struct disk_file *disk, uint64_t offset, uint64_t length, bool may_unmap);
 
 /* Tap backend (net_tap.c). */
 int net_tap_open(const char *name);

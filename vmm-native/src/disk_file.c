@@ -98,18 +98,56 @@ int disk_file_flush(struct disk_file *disk)
 	return fdatasync(disk->fd) < 0 ? -errno : 0;
 }
 
-int disk_file_discard(struct disk_file *disk, uint64_t offset, uint64_t length)
+/* fallocate() modes the file system or device does not offer (QEMU reads these alike). */
+static bool fallocate_unsupported(int error)
 {
-	if (disk->read_only)
-		return -EROFS;
-	/* Punching a hole keeps the image sparse; the range reads back as zeroes. */
-	if (disk_io(disk)->fallocate(disk->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)offset,
-		      (off_t)length) < 0)
+	return error == EOPNOTSUPP || error == ENOSYS || error == ENODEV;
+}
+
+static int disk_file_fallocate(struct disk_file *disk, int mode, uint64_t offset, uint64_t length)
+{
+	if (disk_io(disk)->fallocate(disk->fd, mode, (off_t)offset, (off_t)length) < 0)
 		return -errno;
 	return 0;
 }
 
-int disk_file_write_zeroes(struct disk_file *disk, uint64_t offset, uint64_t length)
+int disk_file_discard(struct disk_file *disk, uint64_t offset, uint64_t length)
 {
-	return disk_file_discard(disk, offset, length);
+	if (disk->read_only)
+		return -EROFS;
+	/*
+	 * Punching a hole keeps the image sparse. A discard only allows the
+	 * device to deallocate (virtio 1.x 5.2.6.2), so where it cannot, the
+	 * data stays and the request still succeeds.
+	 */
+	int ret = disk_file_fallocate(disk, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
+	return fallocate_unsupported(-ret) ? 0 : ret;
+}
+
+int disk_file_write_zeroes(struct disk_file *disk, uint64_t offset, uint64_t length, bool may_unmap)
+{
+	static const uint8_t zeroes[64 * 1024];
+	int ret = -EOPNOTSUPP;
+
+	if (disk->read_only)
+		return -EROFS;
+	/*
+	 * 5.2.6.2: afterwards the range reads as zeroes; only with unmap may it
+	 * be deallocated. The cheapest way the file system offers: a hole,
+	 * zeroed extents, or else writing the zeroes.
+	 */
+	if (may_unmap)
+		ret = disk_file_fallocate(disk, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
+	if (fallocate_unsupported(-ret))
+		ret = disk_file_fallocate(disk, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, offset, length);
+	if (!fallocate_unsupported(-ret))
+		return ret;
+	for (uint64_t done = 0; done < length;) {
+		size_t piece = length - done < sizeof(zeroes) ? (size_t)(length - done) : sizeof(zeroes);
+		ret = disk_file_write(disk, offset + done, zeroes, piece);
+		if (ret < 0)
+			return ret;
+		done += piece;
+	}
+	return 0;
 }

@@ -109,7 +109,8 @@ static uint8_t blk_discard(struct virtio_blk *blk, const struct virtq_chain *cha
 			return VIRTIO_BLK_S_IOERR;
 		int ret = request->type == VIRTIO_BLK_T_DISCARD
 				  ? disk_file_discard(blk->disk, offset, length)
-				  : disk_file_write_zeroes(blk->disk, offset, length);
+				  : disk_file_write_zeroes(blk->disk, offset, length,
+							 segment.flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP);
 		if (ret < 0)
 			return VIRTIO_BLK_S_IOERR;
 	}
