@@ -94,9 +94,38 @@ static void test_other_files_refused(void)
 	CHECK_EQ(disk_file_open(&disk, "/dev/null", true), -EINVAL);
 }
 
+/*
+ * Image locks are OFD locks, which belong to an open file description: two
+ * opens in one process conflict just as two monitors do. One writer, or
+ * any number of readers.
+ */
+static void test_image_locks(void)
+{
+	struct disk_file writer, second, reader, other_reader;
+	char path[256];
+	int fd = make_image(path, sizeof(path), 1 << 20);
+
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK_EQ(disk_file_open(&writer, path, false), 0);
+	CHECK_EQ(disk_file_open(&second, path, false), -EBUSY);
+	CHECK_EQ(disk_file_open(&reader, path, true), -EBUSY);
+	close(writer.fd);
+	CHECK_EQ(disk_file_open(&reader, path, true), 0);
+	CHECK_EQ(disk_file_open(&other_reader, path, true), 0);
+	CHECK_EQ(disk_file_open(&writer, path, false), -EBUSY);
+	close(reader.fd);
+	close(other_reader.fd);
+	/* Closing the image releases it. */
+	CHECK_EQ(disk_file_open(&writer, path, false), 0);
+	close(writer.fd);
+	unlink(path);
+}
+
 void test_disk_file(void)
 {
 	test_file_size();
 	test_block_device_size();
 	test_other_files_refused();
+	test_image_locks();
 }
