@@ -28,6 +28,7 @@ struct disk_file {
 	bool read_only;
 	const struct disk_file_io *io; /* NULL: the system calls themselves */
 };
+/* -EBUSY when another open of the image holds a conflicting lock (one writer or many readers). */
 int disk_file_open(struct disk_file *disk, const char *path, bool read_only);
 int disk_file_read(struct disk_file *disk, uint64_t offset, void *buffer, size_t length);
 int disk_file_write(struct disk_file *disk, uint64_t offset, const void *buffer, size_t length);

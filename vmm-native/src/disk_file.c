@@ -3,10 +3,12 @@
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "devices.h"
+#include "log.h"
 
 static const struct disk_file_io system_io = {
 	.pread = pread,
@@ -34,6 +36,27 @@ static int disk_file_probe_size(int fd, uint64_t *size)
 	return 0;
 }
 
+/*
+ * Image locking, as QEMU does it: an open file description lock (OFD) on
+ * the whole image, which every other open of it sees, in this process or
+ * another, and which goes away when the description is closed. A writer
+ * holds it exclusively, readers share it.
+ */
+static int disk_file_lock(int fd, const char *path, bool read_only)
+{
+	struct flock lock = { .l_type = read_only ? F_RDLCK : F_WRLCK, .l_whence = SEEK_SET };
+
+	if (fcntl(fd, F_OFD_SETLK, &lock) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EACCES) {
+		log_error("disk %s is in use: another process holds a lock on it", path);
+		return -EBUSY;
+	}
+	log_warn("disk %s cannot be locked here (%s): another monitor could open it too", path,
+		 strerror(errno));
+	return 0;
+}
+
 int disk_file_open(struct disk_file *disk, const char *path, bool read_only)
 {
 	int ret;
@@ -41,7 +64,9 @@ int disk_file_open(struct disk_file *disk, const char *path, bool read_only)
 	disk->fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (disk->fd < 0)
 		return -errno;
-	ret = disk_file_probe_size(disk->fd, &disk->size);
+	ret = disk_file_lock(disk->fd, path, read_only);
+	if (ret == 0)
+		ret = disk_file_probe_size(disk->fd, &disk->size);
 	if (ret < 0)
 		goto out;
 	/* The guest sees whole 512-byte sectors (virtio 1.x 5.2.4, capacity). */
