@@ -11,6 +11,7 @@
 
 #include "devices.h"
 #include "unit.h"
+#include "virtio_mmio.h"
 
 struct blk_fixture {
 	struct fake_guest guest;
@@ -82,6 +83,103 @@ static void test_asynchronous(void)
 	CHECK_EQ(*(uint8_t *)fake_guest_host(&fixture.guest, status), VIRTIO_BLK_S_OK);
 	CHECK(memcmp(fake_guest_host(&fixture.guest, data), "sector zero", 11) == 0);
 	CHECK_EQ(interrupts_seen, 1);
+	/* The worker thread keeps running; the fixture's memory stays mapped for it. */
+	close(fixture.disk.fd);
+	unlink(fixture.path);
+}
+
+/* A disk whose reads wait at a gate until the test opens it. */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_changed = PTHREAD_COND_INITIALIZER;
+static bool gate_entered, gate_open;
+
+static ssize_t gated_pread(int fd, void *buffer, size_t length, off_t offset)
+{
+	pthread_mutex_lock(&gate_lock);
+	gate_entered = true;
+	pthread_cond_broadcast(&gate_changed);
+	while (!gate_open)
+		pthread_cond_wait(&gate_changed, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+	return pread(fd, buffer, length, offset);
+}
+
+static const struct disk_file_io gated_io = {
+	.pread = gated_pread, .pwrite = pwrite, .fallocate = fallocate,
+};
+
+static void *open_gate_later(void *unused)
+{
+	(void)unused;
+	usleep(300 * 1000);
+	pthread_mutex_lock(&gate_lock);
+	gate_open = true;
+	pthread_cond_broadcast(&gate_changed);
+	pthread_mutex_unlock(&gate_lock);
+	return NULL;
+}
+
+static void no_trigger(void *opaque, unsigned irq)
+{
+	(void)opaque;
+	(void)irq;
+}
+
+/*
+ * virtio 1.2 2.4.1: after the reset the device does not touch the queues.
+ * The driver writes 0 to Status while the worker is in the middle of a
+ * read: the write completes only once the read is done, and nothing
+ * reaches guest memory after it.
+ */
+static void test_reset_waits_for_request_in_flight(void)
+{
+	struct blk_fixture fixture;
+	struct virtio_mmio transport;
+	struct virtio_blk_outhdr header = { .type = VIRTIO_BLK_T_IN, .sector = 0 };
+	pthread_t opener;
+	uint32_t zero = 0;
+
+	fixture_open_mode(&fixture, false, true);
+	fixture.disk.io = &gated_io;
+	virtio_mmio_init(&transport, fixture.device, 0xd0000000, 5, no_trigger, NULL);
+	uint64_t data = fake_guest_alloc(&fixture.guest, 4096, 512);
+	uint8_t *guest_data = fake_guest_host(&fixture.guest, data);
+	struct chain_buffer buffers[3] = {
+		{ fake_guest_store(&fixture.guest, &header, sizeof(header)), sizeof(header), false },
+		{ data, 4096, true },
+		{ fake_guest_alloc(&fixture.guest, 1, 1), 1, true },
+	};
+	virtq_helper_add(&fixture.helper, buffers, 3);
+	pthread_mutex_lock(&fixture.device->lock);
+	fixture.device->ops->queue_notify(fixture.device, 0);
+	pthread_mutex_unlock(&fixture.device->lock);
+
+	pthread_mutex_lock(&gate_lock);
+	for (int i = 0; i < 200 && !gate_entered; i++) {
+		pthread_mutex_unlock(&gate_lock);
+		usleep(10 * 1000);
+		pthread_mutex_lock(&gate_lock);
+	}
+	CHECK(gate_entered);
+	pthread_mutex_unlock(&gate_lock);
+
+	pthread_create(&opener, NULL, open_gate_later, NULL);
+	virtio_mmio_access(&transport, 0x070, (uint8_t *)&zero, 4, true); /* Status = 0: reset */
+	pthread_mutex_lock(&gate_lock);
+	CHECK(gate_open); /* the reset waited for the read */
+	pthread_mutex_unlock(&gate_lock);
+	CHECK_EQ(fixture.device->status, 0);
+
+	/* From here on the guest owns its buffers again. */
+	memset(guest_data, 0xee, 4096);
+	pthread_join(opener, NULL);
+	for (int i = 0; i < 1000 && atomic_load(&fixture.device->bytes_to_guest) == 0; i++)
+		usleep(1000);
+	usleep(50 * 1000);
+	bool untouched = true;
+	for (unsigned i = 0; i < 4096; i++)
+		untouched = untouched && guest_data[i] == 0xee;
+	CHECK(untouched);
 	/* The worker thread keeps running; the fixture's memory stays mapped for it. */
 	close(fixture.disk.fd);
 	unlink(fixture.path);
@@ -209,6 +307,7 @@ static void test_write_zeroes_fallback(void)
 void test_virtio_blk(void)
 {
 	test_asynchronous();
+	test_reset_waits_for_request_in_flight();
 	test_write_zeroes_fallback();
 
 	struct blk_fixture fixture;
