@@ -44,7 +44,11 @@ struct virtio_dev_ops {
 			     uint32_t size);
 	/* The driver made buffers available on this queue; the device lock is held. */
 	void (*queue_notify)(struct virtio_device *device, uint16_t queue);
-	/* Driver wrote 0 to Status: forget all driver state; the device lock is held. */
+	/*
+	 * Driver wrote 0 to Status: forget all driver state; the device lock is
+	 * held. Called before the queues are reset: a frontend that serves
+	 * requests outside the lock waits here until they are done (2.4.1).
+	 */
 	void (*reset)(struct virtio_device *device);
 };
 

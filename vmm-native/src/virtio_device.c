@@ -56,11 +56,12 @@ void virtio_device_fail(struct virtio_device *device, const char *reason, int er
 
 void virtio_device_reset(struct virtio_device *device)
 {
+	/* The frontend first: it may have to wait for requests that still use the queues. */
+	if (device->ops->reset)
+		device->ops->reset(device);
 	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
 		virtqueue_reset(&device->queues[i]);
 	device->driver_features = 0;
 	device->status = 0;
 	device->interrupt_status = 0;
-	if (device->ops->reset)
-		device->ops->reset(device);
 }
