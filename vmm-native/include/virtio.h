@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "guest_memory.h"
+#include "log.h"
 #include "virtqueue.h"
 
 #define VIRTIO_MAX_QUEUES 4
@@ -66,6 +67,7 @@ struct virtio_device {
 	void (*interrupt)(struct virtio_device *device);
 	void *transport;
 	atomic_uint_fast64_t errors;          /* malformed requests seen */
+	struct log_limit error_log_limit;     /* the guest decides how often they come */
 	atomic_uint_fast64_t bytes_to_guest;  /* block reads, received frames */
 	atomic_uint_fast64_t bytes_from_guest; /* block writes, sent frames */
 };

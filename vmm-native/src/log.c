@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum log_level log_threshold = LOG_LEVEL_WARN;
 
@@ -30,6 +31,28 @@ void log_message(enum log_level level, const char *format, ...)
 {
 	va_list args;
 
+	if (level > log_threshold)
+		return;
+	va_start(args, format);
+	log_vprint(level_names[level], format, args, NULL);
+	va_end(args);
+}
+
+static uint64_t monotonic_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+}
+
+uint64_t (*log_clock_ms)(void) = monotonic_ms;
+
+void log_limited(struct log_limit *limit, enum log_level level, const char *format, ...)
+{
+	va_list args;
+
+	(void)limit;
 	if (level > log_threshold)
 		return;
 	va_start(args, format);

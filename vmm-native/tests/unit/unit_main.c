@@ -137,6 +137,7 @@ static const struct {
 	{ "x86", test_x86 },
 	{ "acpi", test_acpi },
 	{ "config", test_config },
+	{ "log", test_log },
 };
 
 int main(void)
