@@ -1,7 +1,9 @@
 #include "log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,13 +50,35 @@ static uint64_t monotonic_ms(void)
 
 uint64_t (*log_clock_ms)(void) = monotonic_ms;
 
+static pthread_mutex_t limit_lock = PTHREAD_MUTEX_INITIALIZER;
+
 void log_limited(struct log_limit *limit, enum log_level level, const char *format, ...)
 {
 	va_list args;
+	unsigned suppressed = 0;
+	bool print;
 
-	(void)limit;
 	if (level > log_threshold)
 		return;
+	uint64_t now = log_clock_ms();
+	pthread_mutex_lock(&limit_lock);
+	if (limit->printed == 0 || now - limit->interval_start_ms >= LOG_LIMIT_INTERVAL_MS) {
+		limit->interval_start_ms = now;
+		limit->printed = 0;
+		suppressed = limit->suppressed;
+		limit->suppressed = 0;
+	}
+	print = limit->printed < LOG_LIMIT_BURST;
+	if (print)
+		limit->printed++;
+	else
+		limit->suppressed++;
+	pthread_mutex_unlock(&limit_lock);
+	if (!print)
+		return;
+	if (suppressed)
+		log_message(level, "suppressed %u messages like the next one (at most %d every %d s)",
+			    suppressed, LOG_LIMIT_BURST, LOG_LIMIT_INTERVAL_MS / 1000);
 	va_start(args, format);
 	log_vprint(level_names[level], format, args, NULL);
 	va_end(args);
