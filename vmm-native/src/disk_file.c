@@ -2,8 +2,8 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,10 +37,10 @@ static int disk_file_probe_size(int fd, uint64_t *size)
 }
 
 /*
- * Image locking, as QEMU does it: an open file description lock (OFD) on
- * the whole image, which every other open of it sees, in this process or
- * another, and which goes away when the description is closed. A writer
- * holds it exclusively, readers share it.
+ * Image locking with an open file description (OFD) lock, the kind QEMU
+ * uses: every other open of the image sees it, in this process or another,
+ * and it goes away when the description is closed. It covers the whole
+ * image; a writer holds it exclusively, readers share it.
  */
 static int disk_file_lock(int fd, const char *path, bool read_only)
 {
@@ -82,11 +82,12 @@ out:
 
 int disk_file_read(struct disk_file *disk, uint64_t offset, void *buffer, size_t length)
 {
+	const struct disk_file_io *io = disk_io(disk);
 	size_t done = 0;
 
 	while (done < length) {
-		ssize_t got = disk_io(disk)->pread(disk->fd, (uint8_t *)buffer + done, length - done,
-				    (off_t)(offset + done));
+		ssize_t got = io->pread(disk->fd, (uint8_t *)buffer + done, length - done,
+					(off_t)(offset + done));
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
@@ -100,13 +101,14 @@ int disk_file_read(struct disk_file *disk, uint64_t offset, void *buffer, size_t
 
 int disk_file_write(struct disk_file *disk, uint64_t offset, const void *buffer, size_t length)
 {
+	const struct disk_file_io *io = disk_io(disk);
 	size_t done = 0;
 
 	if (disk->read_only)
 		return -EROFS;
 	while (done < length) {
-		ssize_t wrote = disk_io(disk)->pwrite(disk->fd, (const uint8_t *)buffer + done, length - done,
-				       (off_t)(offset + done));
+		ssize_t wrote = io->pwrite(disk->fd, (const uint8_t *)buffer + done, length - done,
+					   (off_t)(offset + done));
 		if (wrote < 0 && errno == EINTR)
 			continue;
 		if (wrote <= 0)

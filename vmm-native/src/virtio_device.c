@@ -47,8 +47,8 @@ void virtio_device_config_changed(struct virtio_device *device)
 void virtio_device_fail(struct virtio_device *device, const char *reason, int error)
 {
 	atomic_fetch_add(&device->errors, 1);
-	log_limited(&device->error_log_limit, LOG_LEVEL_WARN, "virtio-%s: %s (error %d): device needs reset",
-		    device->ops->name, reason, error);
+	log_limited(&device->error_log_limit, LOG_LEVEL_WARN,
+		    "virtio-%s: %s (error %d): device needs reset", device->ops->name, reason, error);
 	if (device->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
 		return;
 	device->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
