@@ -5,23 +5,37 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "console_backend.h"
 #include "event_loop.h"
 #include "virtio.h"
+
+/*
+ * The system calls a disk file makes. Tests put their own in to hold a
+ * request up or to play a file system that refuses an operation.
+ */
+struct disk_file_io {
+	ssize_t (*pread)(int fd, void *buffer, size_t length, off_t offset);
+	ssize_t (*pwrite)(int fd, const void *buffer, size_t length, off_t offset);
+	int (*fallocate)(int fd, int mode, off_t offset, off_t length);
+};
 
 /* Raw disk image file backend (disk_file.c). */
 struct disk_file {
 	int fd;
 	uint64_t size;       /* bytes */
 	bool read_only;
+	const struct disk_file_io *io; /* NULL: the system calls themselves */
 };
+/* -EBUSY when another open of the image holds a conflicting lock (one writer or many readers). */
 int disk_file_open(struct disk_file *disk, const char *path, bool read_only);
 int disk_file_read(struct disk_file *disk, uint64_t offset, void *buffer, size_t length);
 int disk_file_write(struct disk_file *disk, uint64_t offset, const void *buffer, size_t length);
 int disk_file_flush(struct disk_file *disk);
 int disk_file_discard(struct disk_file *disk, uint64_t offset, uint64_t length);
-int disk_file_write_zeroes(struct disk_file *disk, uint64_t offset, uint64_t length);
+/* may_unmap: the range may become a hole (virtio-blk's unmap flag). */
+int disk_file_write_zeroes(struct disk_file *disk, uint64_t offset, uint64_t length, bool may_unmap);
 
 /* Tap backend (net_tap.c). */
 int net_tap_open(const char *name);

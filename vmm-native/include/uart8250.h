@@ -19,7 +19,7 @@
 struct uart8250_callbacks {
 	void (*set_irq)(void *opaque, bool level);
 	void (*transmit)(void *opaque, const uint8_t *data, size_t length);
-	/* The receive FIFO drained after refusing input: offer the rest again. */
+	/* The receive FIFO drained or was cleared after refusing input: offer the rest again. */
 	void (*receive_ready)(void *opaque);
 	void *opaque;
 };

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "guest_memory.h"
+#include "log.h"
 #include "virtqueue.h"
 
 #define VIRTIO_MAX_QUEUES 4
@@ -44,7 +45,11 @@ struct virtio_dev_ops {
 			     uint32_t size);
 	/* The driver made buffers available on this queue; the device lock is held. */
 	void (*queue_notify)(struct virtio_device *device, uint16_t queue);
-	/* Driver wrote 0 to Status: forget all driver state; the device lock is held. */
+	/*
+	 * Driver wrote 0 to Status: forget all driver state; the device lock is
+	 * held. Called before the queues are reset: a frontend that serves
+	 * requests outside the lock waits here until they are done (2.4.1).
+	 */
 	void (*reset)(struct virtio_device *device);
 };
 
@@ -62,6 +67,7 @@ struct virtio_device {
 	void (*interrupt)(struct virtio_device *device);
 	void *transport;
 	atomic_uint_fast64_t errors;          /* malformed requests seen */
+	struct log_limit error_log_limit;     /* the guest decides how often they come */
 	atomic_uint_fast64_t bytes_to_guest;  /* block reads, received frames */
 	atomic_uint_fast64_t bytes_from_guest; /* block writes, sent frames */
 };

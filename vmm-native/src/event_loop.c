@@ -2,10 +2,13 @@
 
 #include <errno.h>
 #include <stddef.h>
-#include <sys/epoll.h>
+
+#define EVENT_BATCH 16
 
 int event_loop_init(struct event_loop *loop)
 {
+	loop->batch = NULL;
+	loop->batch_next = loop->batch_count = 0;
 	loop->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 	return loop->epoll_fd < 0 ? -errno : 0;
 }
@@ -27,18 +30,27 @@ int event_loop_modify(struct event_loop *loop, struct event_handler *handler, ui
 void event_loop_remove(struct event_loop *loop, struct event_handler *handler)
 {
 	epoll_ctl(loop->epoll_fd, EPOLL_CTL_DEL, handler->fd, NULL);
+	for (int i = loop->batch_next; i < loop->batch_count; i++)
+		if (loop->batch[i].data.ptr == handler)
+			loop->batch[i].data.ptr = NULL;
 }
 
 int event_loop_run_once(struct event_loop *loop, int timeout_ms)
 {
-	struct epoll_event events[16];
-	int count = epoll_wait(loop->epoll_fd, events, 16, timeout_ms);
+	struct epoll_event events[EVENT_BATCH];
+	int count = epoll_wait(loop->epoll_fd, events, EVENT_BATCH, timeout_ms);
 
 	if (count < 0)
 		return errno == EINTR ? 0 : -errno;
+	loop->batch = events;
+	loop->batch_count = count;
 	for (int i = 0; i < count; i++) {
 		struct event_handler *handler = events[i].data.ptr;
-		handler->ready(handler, events[i].events);
+		loop->batch_next = i + 1;
+		if (handler) /* NULL: removed by an earlier handler of this batch */
+			handler->ready(handler, events[i].events);
 	}
+	loop->batch = NULL;
+	loop->batch_next = loop->batch_count = 0;
 	return count;
 }

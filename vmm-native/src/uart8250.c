@@ -69,6 +69,16 @@ static void uart_push_rx(struct uart8250 *uart, uint8_t byte)
 	uart->rx_count++;
 }
 
+/* The FIFO is empty: input refused meanwhile may come now. */
+static void uart_rx_drained(struct uart8250 *uart)
+{
+	if (!uart->rx_refused)
+		return;
+	uart->rx_refused = false;
+	if (uart->callbacks.receive_ready)
+		uart->callbacks.receive_ready(uart->callbacks.opaque);
+}
+
 uint8_t uart8250_read(struct uart8250 *uart, unsigned offset)
 {
 	uint8_t value = 0xff;
@@ -82,11 +92,8 @@ uint8_t uart8250_read(struct uart8250 *uart, unsigned offset)
 			value = uart->rx_fifo[uart->rx_head];
 			uart->rx_head = (uart->rx_head + 1) % UART_RX_FIFO_SIZE;
 			uart->rx_count--;
-			if (uart->rx_count == 0 && uart->rx_refused) {
-				uart->rx_refused = false;
-				if (uart->callbacks.receive_ready)
-					uart->callbacks.receive_ready(uart->callbacks.opaque);
-			}
+			if (uart->rx_count == 0)
+				uart_rx_drained(uart);
 		} else {
 			value = 0;
 		}
@@ -165,8 +172,15 @@ void uart8250_write(struct uart8250 *uart, unsigned offset, uint8_t value)
 		break;
 	case UART_IIR_FCR:
 		uart->fifo_control = value;
-		if (value & FCR_CLEAR_RX)
+		/*
+		 * FCR bit 1 clears the bytes in the receive FIFO (PC16550D, FCR).
+		 * Bytes still on the line are not in it: they arrive after the
+		 * reset, so the backend offers what it held back again.
+		 */
+		if (value & FCR_CLEAR_RX) {
 			uart->rx_count = 0;
+			uart_rx_drained(uart);
+		}
 		break;
 	case UART_LCR:
 		uart->line_control = value;

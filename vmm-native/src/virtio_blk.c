@@ -20,7 +20,9 @@ struct virtio_blk {
 	pthread_t worker;
 	pthread_cond_t work;    /* signalled under the device lock when the driver notifies */
 	bool work_pending;
-	uint64_t generation;    /* bumped by reset: completions of older requests are dropped */
+	bool request_in_flight; /* the worker serves a request outside the device lock */
+	bool resetting;         /* a reset waits for that request: take no other */
+	pthread_cond_t idle;    /* signalled under the device lock when the request is done */
 	uint8_t bounce[BLK_BOUNCE_SIZE];
 	struct virtq_chain chain;
 };
@@ -109,7 +111,8 @@ static uint8_t blk_discard(struct virtio_blk *blk, const struct virtq_chain *cha
 			return VIRTIO_BLK_S_IOERR;
 		int ret = request->type == VIRTIO_BLK_T_DISCARD
 				  ? disk_file_discard(blk->disk, offset, length)
-				  : disk_file_write_zeroes(blk->disk, offset, length);
+				  : disk_file_write_zeroes(blk->disk, offset, length,
+							 segment.flags & VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP);
 		if (ret < 0)
 			return VIRTIO_BLK_S_IOERR;
 	}
@@ -180,22 +183,24 @@ static void blk_process_queue(struct virtio_blk *blk)
 	struct virtio_blk_parsed_request request;
 	int ret = 0;
 
-	while (virtio_device_running(device) &&
+	while (!blk->resetting && virtio_device_running(device) &&
 	       (ret = virtqueue_pop(queue, device->memory, &blk->chain)) == 1) {
 		uint32_t written = 0;
-		uint64_t generation = blk->generation;
 
 		if (virtio_blk_parse_request(&blk->chain, &request) < 0) {
 			virtio_device_fail(device, "block request without header or status", -EINVAL);
 			return;
 		}
-		if (blk->asynchronous)
+		if (blk->asynchronous) {
+			blk->request_in_flight = true;
 			pthread_mutex_unlock(&device->lock);
+		}
 		uint8_t status = blk_execute(blk, &blk->chain, &request, &written);
-		if (blk->asynchronous)
+		if (blk->asynchronous) {
 			pthread_mutex_lock(&device->lock);
-		if (generation != blk->generation)
-			return; /* the driver reset the device meanwhile */
+			blk->request_in_flight = false;
+			pthread_cond_broadcast(&blk->idle);
+		}
 		*request.status = status;
 		if (status != VIRTIO_BLK_S_OK)
 			written = 0;
@@ -237,7 +242,15 @@ static void blk_reset(struct virtio_device *device)
 {
 	struct virtio_blk *blk = device->state;
 
-	blk->generation++;
+	/*
+	 * virtio 1.2 2.4.1: once reset, the device does not touch the queues
+	 * or send notifications. A request the worker serves outside the lock
+	 * still completes into the queues as they are; then it takes no other.
+	 */
+	blk->resetting = true;
+	while (blk->request_in_flight)
+		pthread_cond_wait(&blk->idle, &device->lock);
+	blk->resetting = false;
 	blk->work_pending = false;
 }
 
@@ -264,6 +277,7 @@ int virtio_blk_init(struct virtio_device **device, const struct guest_memory *me
 	blk->disk = disk;
 	blk->asynchronous = asynchronous;
 	pthread_cond_init(&blk->work, NULL);
+	pthread_cond_init(&blk->idle, NULL);
 	virtio_device_init(&blk->device, &virtio_blk_ops, blk, memory);
 	if (asynchronous) {
 		pthread_attr_t attributes;

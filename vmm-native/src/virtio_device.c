@@ -47,7 +47,8 @@ void virtio_device_config_changed(struct virtio_device *device)
 void virtio_device_fail(struct virtio_device *device, const char *reason, int error)
 {
 	atomic_fetch_add(&device->errors, 1);
-	log_warn("virtio-%s: %s (error %d): device needs reset", device->ops->name, reason, error);
+	log_limited(&device->error_log_limit, LOG_LEVEL_WARN,
+		    "virtio-%s: %s (error %d): device needs reset", device->ops->name, reason, error);
 	if (device->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
 		return;
 	device->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
@@ -56,11 +57,12 @@ void virtio_device_fail(struct virtio_device *device, const char *reason, int er
 
 void virtio_device_reset(struct virtio_device *device)
 {
+	/* The frontend first: it may have to wait for requests that still use the queues. */
+	if (device->ops->reset)
+		device->ops->reset(device);
 	for (unsigned i = 0; i < VIRTIO_MAX_QUEUES; i++)
 		virtqueue_reset(&device->queues[i]);
 	device->driver_features = 0;
 	device->status = 0;
 	device->interrupt_status = 0;
-	if (device->ops->reset)
-		device->ops->reset(device);
 }

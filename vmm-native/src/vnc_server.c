@@ -244,7 +244,7 @@ static void client_handle_message(struct vnc_client *client, const struct rfb_cl
 		if (rfb_pixel_format_supported(&message->pixel_format))
 			client->format = message->pixel_format;
 		else
-			log_warn("vnc: unsupported pixel format, keeping the previous one");
+			log_warn_limited("vnc: unsupported pixel format, keeping the previous one");
 		client->full_update = true;
 		break;
 	case RFB_SET_ENCODINGS:
@@ -375,7 +375,7 @@ static void client_ready(struct event_handler *handler, uint32_t events)
 	for (;;) {
 		long used = client_consume(client);
 		if (used < 0) {
-			log_warn("vnc: protocol error from client, closing it");
+			log_warn_limited("vnc: protocol error from client, closing it");
 			client_close(client);
 			return;
 		}

@@ -445,6 +445,39 @@ static void test_block(void)
 	report("virtio-blk: read-only disk refuses writes", ok, &run);
 }
 
+/* A second monitor on an image in use is refused and names it; the first carries on. */
+static void test_disk_lock(void)
+{
+	const char *name = "disk lock: a second monitor on an image in use exits with code 1 and names the image";
+	struct guest_run first, second, *shown = &first;
+	char ticker[512], hello[512], disk[300], read_only[320];
+
+	guest_path(ticker, sizeof(ticker), "ticker.elf");
+	guest_path(hello, sizeof(hello), "hello.elf");
+	path_in_work(disk, sizeof(disk), "locked.img");
+	snprintf(read_only, sizeof(read_only), "%s,ro", disk);
+	if (!make_disk(disk)) {
+		report(name, false, NULL);
+		return;
+	}
+	const char *first_arguments[] = { "--kernel", ticker, "--disk", disk, NULL };
+	start_guest(&first, first_arguments);
+	bool ok = check(wait_for_output(&first, "tick 1\n", 20000), "the first guest does not run");
+	for (unsigned i = 0; i < 2 && ok; i++) {
+		const char *second_arguments[] = { "--kernel", hello, "--disk", i ? read_only : disk, NULL };
+		start_guest(&second, second_arguments);
+		shown = &second;
+		int code = finish_guest(&second, 20000);
+		ok = check(code == 1, "second monitor (%s): exit code %d, expected 1", i ? "ro" : "rw", code) &&
+		     check(strstr(second.errors, disk) && strstr(second.errors, "in use"),
+			   "the error does not say that the image is in use: %s", second.errors);
+	}
+	ok = ok && check(waitpid(first.pid, NULL, WNOHANG) == 0, "the first monitor stopped");
+	kill(first.pid, SIGTERM);
+	finish_guest(&first, 10000);
+	report(name, ok, shown);
+}
+
 static void test_malformed_descriptors(void)
 {
 	struct guest_run run;
@@ -1029,6 +1062,7 @@ int main(int argc, char **argv)
 	test_hello();
 	test_idle_and_control();
 	test_block();
+	test_disk_lock();
 	test_malformed_descriptors();
 	test_net();
 	test_pause();

@@ -1,4 +1,6 @@
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <linux/virtio_blk.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 
 #include "devices.h"
 #include "unit.h"
+#include "virtio_mmio.h"
 
 struct blk_fixture {
 	struct fake_guest guest;
@@ -85,6 +88,103 @@ static void test_asynchronous(void)
 	unlink(fixture.path);
 }
 
+/* A disk whose reads wait at a gate until the test opens it. */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_changed = PTHREAD_COND_INITIALIZER;
+static bool gate_entered, gate_open;
+
+static ssize_t gated_pread(int fd, void *buffer, size_t length, off_t offset)
+{
+	pthread_mutex_lock(&gate_lock);
+	gate_entered = true;
+	pthread_cond_broadcast(&gate_changed);
+	while (!gate_open)
+		pthread_cond_wait(&gate_changed, &gate_lock);
+	pthread_mutex_unlock(&gate_lock);
+	return pread(fd, buffer, length, offset);
+}
+
+static const struct disk_file_io gated_io = {
+	.pread = gated_pread, .pwrite = pwrite, .fallocate = fallocate,
+};
+
+static void *open_gate_later(void *unused)
+{
+	(void)unused;
+	usleep(300 * 1000);
+	pthread_mutex_lock(&gate_lock);
+	gate_open = true;
+	pthread_cond_broadcast(&gate_changed);
+	pthread_mutex_unlock(&gate_lock);
+	return NULL;
+}
+
+static void no_trigger(void *opaque, unsigned irq)
+{
+	(void)opaque;
+	(void)irq;
+}
+
+/*
+ * virtio 1.2 2.4.1: after the reset the device does not touch the queues.
+ * The driver writes 0 to Status while the worker is in the middle of a
+ * read: the write completes only once the read is done, and nothing
+ * reaches guest memory after it.
+ */
+static void test_reset_waits_for_request_in_flight(void)
+{
+	struct blk_fixture fixture;
+	struct virtio_mmio transport;
+	struct virtio_blk_outhdr header = { .type = VIRTIO_BLK_T_IN, .sector = 0 };
+	pthread_t opener;
+	uint32_t zero = 0;
+
+	fixture_open_mode(&fixture, false, true);
+	fixture.disk.io = &gated_io;
+	virtio_mmio_init(&transport, fixture.device, 0xd0000000, 5, no_trigger, NULL);
+	uint64_t data = fake_guest_alloc(&fixture.guest, 4096, 512);
+	uint8_t *guest_data = fake_guest_host(&fixture.guest, data);
+	struct chain_buffer buffers[3] = {
+		{ fake_guest_store(&fixture.guest, &header, sizeof(header)), sizeof(header), false },
+		{ data, 4096, true },
+		{ fake_guest_alloc(&fixture.guest, 1, 1), 1, true },
+	};
+	virtq_helper_add(&fixture.helper, buffers, 3);
+	pthread_mutex_lock(&fixture.device->lock);
+	fixture.device->ops->queue_notify(fixture.device, 0);
+	pthread_mutex_unlock(&fixture.device->lock);
+
+	pthread_mutex_lock(&gate_lock);
+	for (int i = 0; i < 200 && !gate_entered; i++) {
+		pthread_mutex_unlock(&gate_lock);
+		usleep(10 * 1000);
+		pthread_mutex_lock(&gate_lock);
+	}
+	CHECK(gate_entered);
+	pthread_mutex_unlock(&gate_lock);
+
+	pthread_create(&opener, NULL, open_gate_later, NULL);
+	virtio_mmio_access(&transport, 0x070, (uint8_t *)&zero, 4, true); /* Status = 0: reset */
+	pthread_mutex_lock(&gate_lock);
+	CHECK(gate_open); /* the reset waited for the read */
+	pthread_mutex_unlock(&gate_lock);
+	CHECK_EQ(fixture.device->status, 0);
+
+	/* From here on the guest owns its buffers again. */
+	memset(guest_data, 0xee, 4096);
+	pthread_join(opener, NULL);
+	for (int i = 0; i < 1000 && atomic_load(&fixture.device->bytes_to_guest) == 0; i++)
+		usleep(1000);
+	usleep(50 * 1000);
+	bool untouched = true;
+	for (unsigned i = 0; i < 4096; i++)
+		untouched = untouched && guest_data[i] == 0xee;
+	CHECK(untouched);
+	/* The worker thread keeps running; the fixture's memory stays mapped for it. */
+	close(fixture.disk.fd);
+	unlink(fixture.path);
+}
+
 /* Submits header + optional data + status; returns the status byte, 0xee if none came back. */
 static uint8_t submit(struct blk_fixture *fixture, uint32_t type, uint64_t sector, uint64_t data,
 		      uint32_t length, bool device_writes, uint32_t *used_length)
@@ -108,9 +208,107 @@ static uint8_t submit(struct blk_fixture *fixture, uint32_t type, uint64_t secto
 	return *(uint8_t *)fake_guest_host(&fixture->guest, status);
 }
 
+/* A file system that cannot punch holes or zero ranges, as the test asks. */
+static bool refuse_punch_hole, refuse_zero_range;
+static int fallocate_modes[8];
+static unsigned fallocate_calls;
+
+static int picky_fallocate(int fd, int mode, off_t offset, off_t length)
+{
+	if (fallocate_calls < 8)
+		fallocate_modes[fallocate_calls] = mode;
+	fallocate_calls++;
+	if (((mode & FALLOC_FL_PUNCH_HOLE) && refuse_punch_hole) ||
+	    ((mode & FALLOC_FL_ZERO_RANGE) && refuse_zero_range)) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return fallocate(fd, mode, offset, length);
+}
+
+static const struct disk_file_io picky_io = {
+	.pread = pread, .pwrite = pwrite, .fallocate = picky_fallocate,
+};
+
+/* Submits one discard or write-zeroes segment over sectors 4..7 of a disk full of 0x5a. */
+static uint8_t zero_sectors(struct blk_fixture *fixture, uint32_t type, uint32_t flags)
+{
+	struct virtio_blk_discard_write_zeroes segment = { .sector = 4, .num_sectors = 4, .flags = flags };
+	uint8_t pattern[16 * 512];
+	uint32_t used_length;
+
+	memset(pattern, 0x5a, sizeof(pattern));
+	CHECK_EQ(pwrite(fixture->disk.fd, pattern, sizeof(pattern), 0), sizeof(pattern));
+	fallocate_calls = 0;
+	memset(fallocate_modes, 0, sizeof(fallocate_modes));
+	uint64_t data = fake_guest_store(&fixture->guest, &segment, sizeof(segment));
+	return submit(fixture, type, 0, data, sizeof(segment), false, &used_length);
+}
+
+/* Sectors 4..7 read back as zeroes, their neighbours as they were. */
+static bool sectors_zeroed(struct blk_fixture *fixture)
+{
+	uint8_t content[16 * 512];
+	bool zero = true;
+
+	CHECK_EQ(pread(fixture->disk.fd, content, sizeof(content), 0), sizeof(content));
+	for (size_t i = 4 * 512; i < 8 * 512; i++)
+		zero = zero && content[i] == 0;
+	return zero && content[4 * 512 - 1] == 0x5a && content[8 * 512] == 0x5a;
+}
+
+/*
+ * 5.2.6.2: after a write zeroes command the range reads as zeroes, with or
+ * without unmap; only with unmap may the device deallocate it; discard may
+ * deallocate. Where the file system refuses to punch holes or to zero a
+ * range, the device falls back rather than failing the request.
+ */
+static void test_write_zeroes_fallback(void)
+{
+	struct blk_fixture fixture;
+
+	fixture_open(&fixture, false);
+	fixture.disk.io = &picky_io;
+
+	refuse_punch_hole = false;
+	refuse_zero_range = false;
+	CHECK_EQ(zero_sectors(&fixture, VIRTIO_BLK_T_WRITE_ZEROES, VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP),
+		 VIRTIO_BLK_S_OK);
+	CHECK(sectors_zeroed(&fixture));
+	CHECK_EQ(fallocate_modes[0], FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE);
+	/* Without unmap the range stays allocated. */
+	CHECK_EQ(zero_sectors(&fixture, VIRTIO_BLK_T_WRITE_ZEROES, 0), VIRTIO_BLK_S_OK);
+	CHECK(sectors_zeroed(&fixture));
+	CHECK_EQ(fallocate_calls, 1);
+	CHECK_EQ(fallocate_modes[0], FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE);
+
+	/* No hole punching: the range is zeroed in place. */
+	refuse_punch_hole = true;
+	CHECK_EQ(zero_sectors(&fixture, VIRTIO_BLK_T_WRITE_ZEROES, VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP),
+		 VIRTIO_BLK_S_OK);
+	CHECK(sectors_zeroed(&fixture));
+	CHECK_EQ(fallocate_calls, 2);
+	CHECK_EQ(fallocate_modes[1], FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE);
+
+	/* Neither: zeroes are written. */
+	refuse_zero_range = true;
+	CHECK_EQ(zero_sectors(&fixture, VIRTIO_BLK_T_WRITE_ZEROES, VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP),
+		 VIRTIO_BLK_S_OK);
+	CHECK(sectors_zeroed(&fixture));
+	CHECK_EQ(zero_sectors(&fixture, VIRTIO_BLK_T_WRITE_ZEROES, 0), VIRTIO_BLK_S_OK);
+	CHECK(sectors_zeroed(&fixture));
+
+	/* Discard is a hint the device may ignore: it succeeds and leaves the data. */
+	CHECK_EQ(zero_sectors(&fixture, VIRTIO_BLK_T_DISCARD, 0), VIRTIO_BLK_S_OK);
+	CHECK(!(fixture.device->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET));
+	fixture_close(&fixture);
+}
+
 void test_virtio_blk(void)
 {
 	test_asynchronous();
+	test_reset_waits_for_request_in_flight();
+	test_write_zeroes_fallback();
 
 	struct blk_fixture fixture;
 	uint32_t used_length;

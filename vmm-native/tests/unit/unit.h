@@ -82,11 +82,14 @@ void count_interrupt(struct virtio_device *device);
 void test_virtqueue(void);
 void test_virtio_mmio(void);
 void test_virtio_blk(void);
+void test_disk_file(void);
 void test_uart(void);
 void test_rfb(void);
+void test_vnc(void);
 void test_devices(void);
 void test_x86(void);
 void test_acpi(void);
 void test_config(void);
+void test_log(void);
 
 #endif

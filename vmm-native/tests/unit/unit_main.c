@@ -4,6 +4,11 @@
 #include "log.h"
 #include "unit.h"
 
+/* "asan unit" when built with the sanitizers (make asan-test). */
+#ifndef UNIT_TIER
+#define UNIT_TIER "unit"
+#endif
+
 unsigned unit_checks, unit_failures;
 unsigned interrupts_seen;
 
@@ -124,12 +129,15 @@ static const struct {
 	{ "virtqueue", test_virtqueue },
 	{ "virtio-mmio", test_virtio_mmio },
 	{ "virtio-blk", test_virtio_blk },
+	{ "disk-file", test_disk_file },
 	{ "uart8250", test_uart },
 	{ "rfb", test_rfb },
+	{ "vnc-server", test_vnc },
 	{ "devices", test_devices },
 	{ "x86", test_x86 },
 	{ "acpi", test_acpi },
 	{ "config", test_config },
+	{ "log", test_log },
 };
 
 int main(void)
@@ -142,13 +150,13 @@ int main(void)
 		suites[i].run();
 		if (unit_failures == failures_before) {
 			suites_passed++;
-			printf("PASS  unit: %s\n", suites[i].name);
+			printf("PASS  " UNIT_TIER ": %s\n", suites[i].name);
 		} else {
 			suites_failed++;
-			printf("FAIL  unit: %s\n", suites[i].name);
+			printf("FAIL  " UNIT_TIER ": %s\n", suites[i].name);
 		}
 	}
-	printf("unit tests: %u passed, %u failed (%u checks, %u failed)\n", suites_passed,
+	printf(UNIT_TIER " tests: %u passed, %u failed (%u checks, %u failed)\n", suites_passed,
 	       suites_failed, unit_checks, unit_failures);
 	return suites_failed ? 1 : 0;
 }
