@@ -88,5 +88,6 @@ void test_devices(void);
 void test_x86(void);
 void test_acpi(void);
 void test_config(void);
+void test_sandbox(void);
 
 #endif

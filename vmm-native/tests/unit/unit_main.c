@@ -130,6 +130,7 @@ static const struct {
 	{ "x86", test_x86 },
 	{ "acpi", test_acpi },
 	{ "config", test_config },
+	{ "sandbox", test_sandbox },
 };
 
 int main(void)
