@@ -46,6 +46,8 @@ struct machine_config {
 	const char *vnc;             /* socket path, or NULL */
 	uint32_t framebuffer_width, framebuffer_height;
 	bool rng, balloon, input, ksm, acpi, no_sandbox;
+	const char *jail;            /* directory the empty root is mounted on, or NULL */
+	long long uid, gid;          /* unprivileged ids to run as once set up; -1 for none */
 	struct disk_options disks[MACHINE_MAX_DISKS];
 	unsigned disk_count;
 	struct tap_options taps[MACHINE_MAX_TAPS];

@@ -85,6 +85,10 @@ int vm_map_region(struct vm *vm, unsigned slot, uint64_t gpa, void *host, uint64
  * the last call (KVM dirty log). Errors count as "written".
  */
 bool vm_region_written(struct vm *vm, unsigned slot, uint64_t size);
+/*
+ * Sets the vCPUs up and creates their threads, which wait before their first
+ * KVM_RUN until vm_resume() (the sandbox goes on in between).
+ */
 int vm_start(struct vm *vm);
 void vm_request_exit(struct vm *vm, int code);
 int vm_pause(struct vm *vm);

@@ -33,7 +33,13 @@ void machine_config_usage(FILE *stream)
 		"                           COM1 and the virtio devices, and give the guest a\n"
 		"                           power button and soft-off); the MP table and\n"
 		"                           virtio_mmio.device= on the command line instead\n"
-		"      --no-sandbox         do not restrict system calls once the guest runs\n"
+		"      --no-sandbox         no system call filter (the rest of the confinement\n"
+		"                           stays as asked)\n"
+		"      --uid N, --gid N     once everything is open, run as these unprivileged ids,\n"
+		"                           with no supplementary groups and no capabilities\n"
+		"      --jail DIR           once everything is open, enter a mount namespace of\n"
+		"                           its own whose root is an empty read-only file system\n"
+		"                           mounted on DIR (the host's DIR is not changed)\n"
 		"      --cpuid-mask L[.S]:REG:BITS  clear BITS of REG (eax..edx) in CPUID leaf L,\n"
 		"                           or a feature by name (avx512f, avx2, x2apic, ...)\n"
 		"      --config FILE        read \"option = value\" lines (long option names)\n"
@@ -128,6 +134,9 @@ enum {
 	OPTION_NO_SANDBOX,
 	OPTION_CPUID_MASK,
 	OPTION_CONFIG,
+	OPTION_UID,
+	OPTION_GID,
+	OPTION_JAIL,
 };
 
 static const struct option long_options[] = {
@@ -152,10 +161,29 @@ static const struct option long_options[] = {
 	{ "no-sandbox", no_argument, NULL, OPTION_NO_SANDBOX },
 	{ "cpuid-mask", required_argument, NULL, OPTION_CPUID_MASK },
 	{ "config", required_argument, NULL, OPTION_CONFIG },
+	{ "uid", required_argument, NULL, OPTION_UID },
+	{ "gid", required_argument, NULL, OPTION_GID },
+	{ "jail", required_argument, NULL, OPTION_JAIL },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0, 0, 0, 0 },
 };
+
+/* A uid or gid mvm may switch to: not root's, not the "no id" value (uint32_t)-1. */
+static int parse_id(const char *text, long long *id)
+{
+	char *end;
+	unsigned long long value;
+
+	if (!text || *text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	value = strtoull(text, &end, 10);
+	if (errno || *end || value == 0 || value >= 0xffffffffULL)
+		return -EINVAL;
+	*id = (long long)value;
+	return 0;
+}
 
 static int apply_option(struct machine_config *config, int option, const char *value)
 {
@@ -263,6 +291,17 @@ static int apply_option(struct machine_config *config, int option, const char *v
 			return -EINVAL;
 		}
 		break;
+	case OPTION_UID:
+	case OPTION_GID:
+		if (parse_id(value, option == OPTION_UID ? &config->uid : &config->gid) < 0) {
+			log_error("bad --%s %s (an unprivileged id: a number, not 0)",
+				  option == OPTION_UID ? "uid" : "gid", value);
+			return -EINVAL;
+		}
+		break;
+	case OPTION_JAIL:
+		config->jail = value;
+		break;
 	case 'v':
 		if (log_threshold < LOG_LEVEL_DEBUG)
 			log_threshold++;
@@ -348,6 +387,8 @@ void machine_config_defaults(struct machine_config *config)
 	config->vcpus = 1;
 	config->serial = "stdio";
 	config->acpi = true;
+	config->uid = -1;
+	config->gid = -1;
 }
 
 int machine_config_set(struct machine_config *config, const char *name, const char *value)
@@ -392,6 +433,10 @@ int machine_config_validate(const struct machine_config *config)
 	}
 	if (config->memory_mib < 16 || config->memory_mib > (1ULL << 20)) {
 		log_error("--memory must be between 16 and 1048576 MiB");
+		return -EINVAL;
+	}
+	if ((config->uid < 0) != (config->gid < 0)) {
+		log_error("--uid and --gid go together");
 		return -EINVAL;
 	}
 	return 0;

@@ -211,6 +211,28 @@ static void exit_event_ready(struct event_handler *handler, uint32_t events)
 	(void)events;
 }
 
+/*
+ * Everything the VM needs is open: leave the host's files and root, create
+ * the vCPU threads held, filter the system calls of every thread, and only
+ * then let the vCPUs run (sandbox.h has the whole sequence).
+ */
+static void confine_and_start(struct machine *owner)
+{
+	struct machine_config *config = &owner->config;
+	int ret;
+
+	if (config->jail && (ret = sandbox_enter_root(config->jail)) < 0)
+		die("--jail %s: %s", config->jail, strerror(-ret));
+	if (config->uid >= 0 && (ret = sandbox_drop_privileges((uid_t)config->uid, (gid_t)config->gid)) < 0)
+		die("cannot run as uid %lld gid %lld: %s", config->uid, config->gid, strerror(-ret));
+	ret = vm_start(&owner->vm);
+	if (ret < 0)
+		die("cannot start the vCPUs: %s", strerror(-ret));
+	if (!config->no_sandbox && (ret = sandbox_filter_system_calls()) < 0)
+		die("cannot install the system call filter: %s", strerror(-ret));
+	vm_resume(&owner->vm);
+}
+
 int main(int argc, char **argv)
 {
 	struct machine_config *config = &machine.config;
@@ -227,6 +249,9 @@ int main(int argc, char **argv)
 		machine_config_usage(stderr);
 		return VM_EXIT_MONITOR_ERROR;
 	}
+	/* One thread still (the block workers come later), as unshare(2) wants. */
+	if (config->jail && (ret = sandbox_unshare_mounts()) < 0)
+		die("--jail: cannot have a mount namespace of its own: %s", strerror(-ret));
 	if (config->vnc && !config->framebuffer_width) {
 		config->framebuffer_width = 1024;
 		config->framebuffer_height = 768;
@@ -318,11 +343,7 @@ int main(int argc, char **argv)
 	struct event_handler exit_handler = { machine.vm.exit_event_fd, exit_event_ready, NULL };
 	event_loop_add(&machine.loop, &exit_handler, EPOLLIN);
 
-	ret = vm_start(&machine.vm);
-	if (ret < 0)
-		die("cannot start the vCPUs: %s", strerror(-ret));
-	if (!config->no_sandbox && (ret = sandbox_enter()) < 0)
-		log_warn("running without a system call filter: %s", strerror(-ret));
+	confine_and_start(&machine);
 	while (!atomic_load(&machine.vm.exiting)) {
 		int timeout_ms = -1;
 		if (machine.stop_deadline_ms) {
@@ -337,15 +358,11 @@ int main(int argc, char **argv)
 		event_loop_run_once(&machine.loop, timeout_ms);
 	}
 
+	/*
+	 * The sockets stay: a confined monitor can neither reach nor unlink them.
+	 * Whoever chose their paths removes them; mvm replaces stale ones at start.
+	 */
 	int code = atomic_load(&machine.vm.exit_code);
-	if (config->control)
-		unlink(config->control);
-	if (config->vnc)
-		unlink(config->vnc);
-	if (config->serial && strcmp(config->serial, "stdio") && strcmp(config->serial, "none"))
-		unlink(config->serial);
-	if (config->virtio_console)
-		unlink(config->virtio_console);
 	console_backend_restore_terminal();
 	fflush(stdout);
 	fflush(stderr);

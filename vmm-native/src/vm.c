@@ -444,6 +444,10 @@ int vm_start(struct vm *vm)
 		if (ret < 0)
 			return ret;
 	}
+	/* Held like a pause: no KVM_RUN before vm_resume(). */
+	pthread_mutex_lock(&vm->state_lock);
+	vm->pause_requested = true;
+	pthread_mutex_unlock(&vm->state_lock);
 	/* Only vCPU threads take the kick signal. */
 	sigemptyset(&block);
 	sigaddset(&block, VCPU_KICK_SIGNAL);

@@ -5,14 +5,18 @@
  * Usage: guest_tests BUILD_DIRECTORY
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <linux/filter.h>
 #include <linux/kvm.h>
+#include <linux/seccomp.h>
 #include <net/ethernet.h>
 #include <poll.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,9 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,6 +64,9 @@ static void path_in_work(char *path, size_t size, const char *name)
 	snprintf(path, size, "%s/%s", work_directory, name);
 }
 
+/* What the child does before it becomes mvm, when a test needs it; NULL otherwise. */
+static void (*before_exec)(void);
+
 static void start_guest(struct guest_run *run, const char *const *arguments)
 {
 	int out[2], err[2];
@@ -80,6 +91,8 @@ static void start_guest(struct guest_run *run, const char *const *arguments)
 		dup2(null, 0);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
+		if (before_exec)
+			before_exec();
 		execv(mvm, argv);
 		_exit(127);
 	}
@@ -1025,6 +1038,357 @@ static void test_stock_kernel(void)
 		     "exit %d", code), &run);
 }
 
+/*
+ * Makes the monitor's main thread itself make one system call, through
+ * ptrace: the call runs with the monitor's own credentials, root directory
+ * and seccomp filter, as code that had taken the monitor over would. The
+ * thread sits in epoll_wait: it is stopped there, pointed back at that
+ * syscall instruction with other registers, run to the end of the call and
+ * put back as it was (its epoll_wait then returns EINTR, which the event loop
+ * takes in its stride). A string, when given, is copied below the thread's
+ * stack pointer and passed as the second argument. Returns false when the
+ * call could not be made.
+ */
+static bool call_in_monitor(pid_t pid, long number, long first, long second, long third, const char *string,
+			    long *result)
+{
+	struct user_regs_struct saved, registers;
+	int status;
+	long text;
+	bool stopped = false, ok = false;
+
+	if (ptrace(PTRACE_SEIZE, pid, 0, PTRACE_O_TRACESYSGOOD) < 0)
+		return false;
+	for (int attempt = 0; attempt < 50 && !stopped; attempt++) {
+		if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0 || waitpid(pid, &status, __WALL) != pid ||
+		    !WIFSTOPPED(status) || ptrace(PTRACE_GETREGS, pid, 0, &saved) < 0)
+			goto out;
+		errno = 0;
+		text = ptrace(PTRACE_PEEKTEXT, pid, saved.rip - 2, 0);
+		/* In a system call, right after its syscall instruction (0f 05). */
+		stopped = (long long)saved.orig_rax >= 0 && errno == 0 && (text & 0xffff) == 0x050f;
+		if (!stopped) {
+			ptrace(PTRACE_CONT, pid, 0, 0);
+			usleep(10000);
+		}
+	}
+	if (!stopped)
+		goto out;
+	if (string) {
+		unsigned long long address = (saved.rsp - 4096) & ~15ULL;
+		size_t length = strlen(string) + 1;
+		for (size_t offset = 0; offset < length; offset += 8) {
+			long word = 0;
+			memcpy(&word, string + offset, length - offset < 8 ? length - offset : 8);
+			if (ptrace(PTRACE_POKEDATA, pid, address + offset, word) < 0)
+				goto out;
+		}
+		second = (long)address;
+	}
+	registers = saved;
+	registers.rip = saved.rip - 2;
+	registers.rax = (unsigned long long)number;
+	registers.orig_rax = (unsigned long long)-1; /* no restart of the interrupted call */
+	registers.rdi = (unsigned long long)first;
+	registers.rsi = (unsigned long long)second;
+	registers.rdx = (unsigned long long)third;
+	registers.r10 = 0;
+	if (ptrace(PTRACE_SETREGS, pid, 0, &registers) < 0)
+		goto out;
+	/* To the call's entry, then to its end. */
+	for (int stop = 0; stop < 2; stop++)
+		if (ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0 || waitpid(pid, &status, __WALL) != pid ||
+		    !WIFSTOPPED(status) || WSTOPSIG(status) != (SIGTRAP | 0x80))
+			goto out;
+	if (ptrace(PTRACE_GETREGS, pid, 0, &registers) < 0)
+		goto out;
+	*result = (long)registers.rax;
+	/* What the kernel would restart (-ERESTARTSYS to -ERESTARTNOHAND) is restarted by hand. */
+	if ((long long)saved.rax >= -514 && (long long)saved.rax <= -512) {
+		saved.rax = saved.orig_rax;
+		saved.rip -= 2;
+	}
+	ok = ptrace(PTRACE_SETREGS, pid, 0, &saved) == 0;
+out:
+	ptrace(PTRACE_DETACH, pid, 0, 0);
+	return ok;
+}
+
+/* The value of a /proc/<pid>/status line ("Uid:\t4000\t4000..."), tabs as spaces. */
+static bool status_field(pid_t pid, const char *name, char *value, size_t size)
+{
+	char path[64], line[256];
+	size_t name_length = strlen(name);
+	bool found = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *status = fopen(path, "r");
+	while (status && !found && fgets(line, sizeof(line), status)) {
+		if (strncmp(line, name, name_length) != 0 || line[name_length] != ':')
+			continue;
+		const char *start = line + name_length + 1;
+		while (*start == '\t' || *start == ' ')
+			start++;
+		snprintf(value, size, "%s", start);
+		for (char *at = value; *at; at++)
+			if (*at == '\t')
+				*at = ' ';
+		value[strcspn(value, "\n")] = 0;
+		for (size_t end = strlen(value); end > 0 && value[end - 1] == ' '; end--)
+			value[end - 1] = 0;
+		found = true;
+	}
+	if (status)
+		fclose(status);
+	if (!found)
+		value[0] = 0;
+	return found;
+}
+
+static int entries_in(const char *directory)
+{
+	DIR *listing = opendir(directory);
+	struct dirent *entry;
+	int count = 0;
+
+	if (!listing)
+		return -1;
+	while ((entry = readdir(listing)))
+		if (strcmp(entry->d_name, ".") && strcmp(entry->d_name, ".."))
+			count++;
+	closedir(listing);
+	return count;
+}
+
+/* How many of the process's threads are under a seccomp filter and have this Uid line. */
+static int threads_confined(pid_t pid, const char *uid_line, int *threads)
+{
+	char tasks_path[64], status_path[400], line[256];
+	struct dirent *task;
+	int confined = 0;
+
+	*threads = 0;
+	snprintf(tasks_path, sizeof(tasks_path), "/proc/%d/task", (int)pid);
+	DIR *tasks = opendir(tasks_path);
+	while (tasks && (task = readdir(tasks))) {
+		if (task->d_name[0] == '.')
+			continue;
+		(*threads)++;
+		snprintf(status_path, sizeof(status_path), "%s/%s/status", tasks_path, task->d_name);
+		FILE *status = fopen(status_path, "r");
+		int marks = 0;
+		while (status && fgets(line, sizeof(line), status))
+			marks += strcmp(line, "Seccomp:\t2\n") == 0 || strcmp(line, uid_line) == 0;
+		if (status)
+			fclose(status);
+		confined += marks == 2;
+	}
+	if (tasks)
+		closedir(tasks);
+	return confined;
+}
+
+/* Boots idle.elf with the extra options; true once its serial socket said what it prints. */
+static bool start_idle_guest(struct guest_run *run, const char *serial, const char *const *extra)
+{
+	char kernel[512];
+	const char *arguments[32] = { "--kernel", kernel, "--serial", serial, "--cpus", "2", "--no-acpi" };
+	unsigned count = 7;
+	char greeting[19] = { 0 };
+
+	guest_path(kernel, sizeof(kernel), "idle.elf");
+	for (unsigned i = 0; extra[i] && count < 31; i++)
+		arguments[count++] = extra[i];
+	arguments[count] = NULL;
+	start_guest(run, arguments);
+	int console = unix_connect(serial, 10000);
+	bool ok = console >= 0 && read_exact(console, greeting, 18, 10000) &&
+		  strcmp(greeting, "idle guest halting") == 0;
+	if (console >= 0)
+		close(console);
+	return ok;
+}
+
+/* Gives the process a seccomp filter under which installing another one fails. */
+static void refuse_seccomp(void)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_seccomp, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog program = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) < 0)
+		_exit(126);
+}
+
+/* The filter comes before the guest runs, and a monitor that cannot install it does not run one. */
+static void test_sandbox_failure_is_fatal(void)
+{
+	struct guest_run run;
+	char kernel[512];
+
+	guest_path(kernel, sizeof(kernel), "hello.elf");
+	const char *arguments[] = { "--kernel", kernel, NULL };
+	before_exec = refuse_seccomp;
+	start_guest(&run, arguments);
+	before_exec = NULL;
+	int code = finish_guest(&run, 20000);
+	bool ok = check(code == 1, "exit code %d, expected 1", code) &&
+		  check(strstr(run.errors, "cannot install the system call filter") != NULL, "no error about the filter") &&
+		  check(!strstr(run.output, "hello from the guest"), "the guest ran without the filter");
+	printf("      %s", run.errors);
+	report("sandbox: a monitor that cannot install its seccomp filter exits 1 before the guest runs", ok, &run);
+
+	const char *unfiltered[] = { "--kernel", kernel, "--no-sandbox", NULL };
+	before_exec = refuse_seccomp;
+	start_guest(&run, unfiltered);
+	before_exec = NULL;
+	code = finish_guest(&run, 20000);
+	report("sandbox: with --no-sandbox it runs the guest without a filter",
+	       check(code == 0 && strstr(run.output, "hello from the guest"), "exit %d", code), &run);
+}
+
+#define JAIL_ID "4000"
+
+/*
+ * The monitor as the VM driver starts it: root only long enough to open its
+ * devices, files and sockets, then uid 4000 in a mount namespace whose root
+ * is empty, under its seccomp filter from before the first KVM_RUN. What
+ * /proc shows of it, and what an open of /etc/shadow made by the monitor's
+ * own main thread (call_in_monitor) gets: the file without confinement,
+ * ENOENT in the jail alone, EPERM under the filter.
+ */
+static void test_jail(void)
+{
+	const char *name = "jail: the running monitor is uid " JAIL_ID ", no capabilities, no new privileges, "
+			   "seccomp mode 2, on every thread";
+	struct guest_run run;
+	char jail[300], serial[300], control_path[300], disk[300], reply[1024], value[256];
+	char proc_root[64], proc_shadow[80];
+	struct stat info;
+	long result = 0;
+
+	if (geteuid() != 0) {
+		skip(name, "mvm needs root to enter its jail and change ids, and these tests are not root");
+		return;
+	}
+	if (stat("/etc/shadow", &info) < 0) {
+		report(name, check(false, "this machine has no /etc/shadow to try"), NULL);
+		return;
+	}
+	path_in_work(jail, sizeof(jail), "jail");
+	path_in_work(serial, sizeof(serial), "jail-serial.sock");
+	path_in_work(control_path, sizeof(control_path), "jail-control.sock");
+	path_in_work(disk, sizeof(disk), "jail-disk.img");
+	mkdir(jail, 0755);
+	make_disk(disk);
+
+	/* Control: the same injected open, in a monitor with no confinement, finds the file. */
+	const char *unconfined[] = { "--no-sandbox", NULL };
+	bool ok = check(start_idle_guest(&run, serial, unconfined), "the guest did not start") &&
+		  check(call_in_monitor(run.pid, SYS_openat, AT_FDCWD, 0, O_RDONLY | O_CLOEXEC, "/etc/shadow", &result),
+			"cannot make a system call in the monitor (ptrace)") &&
+		  check(result >= 0, "openat(/etc/shadow) in an unconfined monitor: %ld", result);
+	printf("      unconfined monitor (root, --no-sandbox): its openat(\"/etc/shadow\") returned %ld\n", result);
+	kill(run.pid, SIGTERM);
+	ok = check(finish_guest(&run, 10000) == 3, "exit %d", run.exit_code) && ok;
+	report("jail control: an open made by an unconfined monitor through ptrace opens /etc/shadow", ok, &run);
+
+	/* The jail and the ids without the filter: the file is not there to open. */
+	const char *jail_only[] = { "--no-sandbox", "--jail", jail, "--uid", JAIL_ID, "--gid", JAIL_ID, NULL };
+	ok = check(start_idle_guest(&run, serial, jail_only), "the guest did not start") &&
+	     check(status_field(run.pid, "Seccomp", value, sizeof(value)) && strcmp(value, "0") == 0,
+		   "Seccomp: %s with --no-sandbox", value) &&
+	     check(call_in_monitor(run.pid, SYS_openat, AT_FDCWD, 0, O_RDONLY | O_CLOEXEC, "/etc/shadow", &result),
+		   "cannot make a system call in the monitor (ptrace)") &&
+	     check(result == -ENOENT, "openat(/etc/shadow) in the jail alone: %ld, expected -ENOENT", result);
+	printf("      jailed monitor without its filter: openat(\"/etc/shadow\") returned %ld (%s)\n", result,
+	       result < 0 ? strerror((int)-result) : "opened");
+	kill(run.pid, SIGTERM);
+	ok = check(finish_guest(&run, 10000) == 3, "exit %d", run.exit_code) && ok;
+	report("jail without the filter: the monitor's open of /etc/shadow fails with ENOENT (its root is empty)",
+	       ok, &run);
+
+	/* Everything, as the VM driver starts it. */
+	const char *confined[] = { "--jail", jail, "--uid", JAIL_ID, "--gid", JAIL_ID, "--control", control_path,
+				   "--disk", disk, NULL };
+	ok = check(start_idle_guest(&run, serial, confined), "the guest did not start");
+	static const struct {
+		const char *field, *expected;
+	} expected_status[] = {
+		{ "Uid", JAIL_ID " " JAIL_ID " " JAIL_ID " " JAIL_ID },
+		{ "Gid", JAIL_ID " " JAIL_ID " " JAIL_ID " " JAIL_ID },
+		{ "Groups", "" },
+		{ "CapInh", "0000000000000000" },
+		{ "CapPrm", "0000000000000000" },
+		{ "CapEff", "0000000000000000" },
+		{ "CapBnd", "0000000000000000" },
+		{ "CapAmb", "0000000000000000" },
+		{ "NoNewPrivs", "1" },
+		{ "Seccomp", "2" },
+	};
+	for (size_t i = 0; ok && i < sizeof(expected_status) / sizeof(expected_status[0]); i++) {
+		status_field(run.pid, expected_status[i].field, value, sizeof(value));
+		printf("      /proc/%d/status %s: %s\n", (int)run.pid, expected_status[i].field, value);
+		ok = check(strcmp(value, expected_status[i].expected) == 0, "%s: '%s', expected '%s'",
+			   expected_status[i].field, value, expected_status[i].expected);
+	}
+	/* Every thread, vCPUs and block worker too, is under the filter and the ids. */
+	int threads = 0, confined_threads = threads_confined(run.pid, "Uid:\t" JAIL_ID "\t" JAIL_ID "\t" JAIL_ID
+							  "\t" JAIL_ID "\n", &threads);
+	printf("      %d of its %d threads run as uid %s under the filter\n", confined_threads, threads, JAIL_ID);
+	ok = ok && check(threads >= 4 && confined_threads == threads, "%d of %d threads confined", confined_threads,
+			 threads);
+	report(name, ok, &run);
+
+	snprintf(proc_root, sizeof(proc_root), "/proc/%d/root", (int)run.pid);
+	snprintf(proc_shadow, sizeof(proc_shadow), "/proc/%d/root/etc/shadow", (int)run.pid);
+	int entries = entries_in(proc_root);
+	int shadow = stat(proc_shadow, &info) < 0 ? errno : 0;
+	printf("      %s holds %d entries; %s: %s\n", proc_root, entries, proc_shadow,
+	       shadow ? strerror(shadow) : "exists");
+	bool rooted = check(entries == 0, "%s holds %d entries", proc_root, entries) &&
+		      check(shadow == ENOENT, "%s: %s", proc_shadow, strerror(shadow));
+	report("jail: the monitor's root is an empty file system of its own, without /etc/shadow", rooted, &run);
+
+	ok = check(call_in_monitor(run.pid, SYS_openat, AT_FDCWD, 0, O_RDONLY | O_CLOEXEC, "/etc/shadow", &result),
+		   "cannot make a system call in the monitor (ptrace)") &&
+	     check(result == -EPERM, "openat(/etc/shadow) in the confined monitor: %ld, expected -EPERM", result);
+	printf("      confined monitor: openat(\"/etc/shadow\") returned %ld (%s)\n", result,
+	       result < 0 ? strerror((int)-result) : "opened");
+	long unlisted = 0;
+	ok = ok && check(call_in_monitor(run.pid, SYS_ioctl, 0, KVM_CREATE_VM, 0, NULL, &unlisted),
+			 "cannot make a system call in the monitor (ptrace)") &&
+	     check(unlisted == -EPERM, "ioctl(KVM_CREATE_VM) in the confined monitor: %ld, expected -EPERM",
+		   unlisted);
+	printf("      confined monitor: ioctl(0, KVM_CREATE_VM) returned %ld (%s)\n", unlisted,
+	       unlisted < 0 ? strerror((int)-unlisted) : "done");
+	ok = ok && check(control(control_path, "{\"cmd\":\"status\"}", reply, sizeof(reply)) &&
+				 strstr(reply, "\"state\":\"running\""),
+			 "the monitor does not answer after the attempts: %s", reply);
+	control(control_path, "{\"cmd\":\"kill\"}", reply, sizeof(reply));
+	ok = check(finish_guest(&run, 10000) == 3, "exit %d after kill", run.exit_code) && ok;
+	report("jail: an open of /etc/shadow made by the monitor itself fails with EPERM (seccomp), and so does an "
+	       "unlisted ioctl; the guest runs on", ok, &run);
+
+	/* A disk the uid cannot open (root's, 0600): mvm opened it before the drop. */
+	char kernel[512];
+	guest_path(kernel, sizeof(kernel), "blk.elf");
+	make_disk(disk);
+	chmod(disk, 0600);
+	const char *blk[] = { "--kernel", kernel, "--disk", disk, "--jail", jail, "--uid", JAIL_ID, "--gid", JAIL_ID,
+			      NULL };
+	start_guest(&run, blk);
+	int code = finish_guest(&run, 20000);
+	report("jail: virtio-blk reads, writes, flushes and discards on a root-only file opened before the drop",
+	       check(code == 0 && strstr(run.output, "PASS"), "exit %d", code), &run);
+	rmdir(jail);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -1072,6 +1436,8 @@ int main(int argc, char **argv)
 	test_smp();
 	test_acpi();
 	test_framebuffer_vnc();
+	test_sandbox_failure_is_fatal();
+	test_jail();
 	test_stock_kernel();
 
 	char command[600];

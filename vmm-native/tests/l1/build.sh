@@ -35,9 +35,20 @@ if [ -n "$stock" ]; then
     mkdir -p "$root/mvm/stock"
     cp "$stock/vmlinuz" "$stock/initrd" "$stock/root.img" "$root/mvm/stock/"
 fi
+# A host has one; the jail guest test shows that a confined monitor cannot open it.
+printf 'root:*:19000:0:99999:7:::\n' > "$root/etc/shadow"
+chmod 600 "$root/etc/shadow"
+mkdir -p "$root/l1root"
 cat > "$root/init" <<'INIT'
 #!/bin/sh
 # PID 1 of the L1: load KVM, run the guest tests, report, power off.
+# The initramfs is the one root that pivot_root(2) cannot leave, and a host's root is a mount
+# of its own: move a bind mount of the initramfs over / first, as switch_root does, so that
+# mvm's --jail (pivot_root) runs here as it does on a host.
+if [ "$1" != on-own-mount ]; then
+    mount -o bind / /l1root && cd /l1root && mount -o move . / && exec chroot . /init on-own-mount
+    echo "l1: cannot put the root on a mount of its own"
+fi
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev

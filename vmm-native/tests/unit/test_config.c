@@ -68,6 +68,21 @@ void test_config(void)
 	CHECK_EQ(machine_config_set(&config, "cpuid-mask", "1:xyz:1"), -EINVAL);
 	CHECK_EQ(config.cpuid_mask_count, 3);
 
+	/* Confinement: unprivileged ids only, both or neither. */
+	CHECK_EQ(config.uid, -1);
+	CHECK_EQ(machine_config_set(&config, "uid", "0"), -EINVAL);
+	CHECK_EQ(machine_config_set(&config, "uid", "12x"), -EINVAL);
+	CHECK_EQ(machine_config_set(&config, "uid", "-5"), -EINVAL);
+	CHECK_EQ(machine_config_set(&config, "uid", "4294967295"), -EINVAL);
+	CHECK_EQ(machine_config_set(&config, "uid", "2097152"), 0);
+	CHECK_EQ(machine_config_validate(&config), -EINVAL); /* no --gid */
+	CHECK_EQ(machine_config_set(&config, "gid", "2097153"), 0);
+	CHECK_EQ(machine_config_set(&config, "jail", "/var/empty"), 0);
+	CHECK_EQ(machine_config_validate(&config), 0);
+	CHECK_EQ(config.uid, 2097152);
+	CHECK_EQ(config.gid, 2097153);
+	CHECK(strcmp(config.jail, "/var/empty") == 0);
+
 	CHECK_EQ(machine_config_set(&config, "no-such-option", "1"), -ENOENT);
 	CHECK_EQ(machine_config_set(&config, "config", "nested.conf"), -ENOENT);
 

@@ -91,5 +91,6 @@ void test_x86(void);
 void test_acpi(void);
 void test_config(void);
 void test_log(void);
+void test_sandbox(void);
 
 #endif

@@ -138,6 +138,7 @@ static const struct {
 	{ "acpi", test_acpi },
 	{ "config", test_config },
 	{ "log", test_log },
+	{ "sandbox", test_sandbox },
 };
 
 int main(void)

@@ -76,4 +76,12 @@ public interface LocalAgentSettings {
 
     /** Where the tiny-linux VM image's kernel and initrd are built; the agent's data directory's vm-images/tiny-linux when unset. */
     Optional<Path> vmImageSource();
+
+    /** First host uid and gid mvm monitors run as, one per VM (jails' user namespaces use 1048576 and the 65535 after it). */
+    @WithDefault("2097152")
+    int vmMonitorIdBase();
+
+    /** How many monitor ids there are (as many VMs as a host can have); 0 leaves monitors as the agent's user, with their system call filter only. */
+    @WithDefault("65536")
+    int vmMonitorIdCount();
 }

@@ -104,9 +104,23 @@ public interface Hypervisor {
      * @param consoleLog   file the monitor appends the serial console output to, where it can
      * @param pidFile      file holding the monitor's pid, for monitors that detach
      * @param accel        {@code kvm} or {@code tcg} (QEMU)
+     * @param confinement  what the monitor confines itself to once its devices are open, or null
+     *                     to leave it as the agent's user
      */
     record Launch(String id, String name, int vcpus, int memoryMiB, Path kernel, Path initrd, String cmdline,
             Path disk, String tap, String mac, Path serialSocket, Path vncSocket, Path controlSocket,
-            Path consoleLog, Path pidFile, String accel) {
+            Path consoleLog, Path pidFile, String accel, Confinement confinement) {
+    }
+
+    /**
+     * A monitor started as root opens its devices, disk and sockets, then runs as an unprivileged
+     * uid and gid of its own (no groups, no capabilities), in a mount namespace whose root is an
+     * empty file system mounted on {@code root}.
+     *
+     * @param uid  host uid, this VM's alone
+     * @param gid  host gid, this VM's alone
+     * @param root an empty directory the monitor mounts its own root on (only in its namespace)
+     */
+    record Confinement(int uid, int gid, Path root) {
     }
 }

@@ -10,7 +10,9 @@ import java.util.List;
 
 /**
  * mvm, Multiplicity's own microVM monitor (vmm-native/): direct kernel boot on KVM, virtio-mmio
- * devices, the serial console and VNC on unix sockets, a JSON-lines control socket.
+ * devices, the serial console and VNC on unix sockets, a JSON-lines control socket. Given a
+ * {@link Confinement}, it opens everything as root, then enters its jail, drops to the VM's own uid
+ * and installs its seccomp filter before the guest runs.
  */
 public final class MvmHypervisor implements Hypervisor {
 
@@ -86,6 +88,11 @@ public final class MvmHypervisor implements Hypervisor {
         }
         if (launch.vncSocket() != null) {
             command.addAll(List.of("--vnc", launch.vncSocket().toString()));
+        }
+        Confinement confinement = launch.confinement();
+        if (confinement != null) {
+            command.addAll(List.of("--jail", confinement.root().toString(),
+                    "--uid", Integer.toString(confinement.uid()), "--gid", Integer.toString(confinement.gid())));
         }
         return command;
     }

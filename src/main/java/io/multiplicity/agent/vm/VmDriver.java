@@ -87,6 +87,8 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
     private final List<Hypervisor> hypervisors;
     private final Map<String, String> problems = new LinkedHashMap<>();
     private final VmFiles files;
+    /** Each mvm monitor's own uid; null when monitors stay the agent's user. */
+    private final MonitorIds monitorIds;
     private final CrashWatcher crashes;
     private final VmImageBuilder builtIns;
 
@@ -102,6 +104,8 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
         this.config = config;
         this.vms = new InstanceDirectories<>(agent.dataDirectory().resolve("vms"), VmRecord.class, VmRecord.NONE);
         this.files = new VmFiles(agent.dataDirectory().resolve("run").resolve("vm"), vms);
+        this.monitorIds = config.monitorIdCount() > 0 && MonitorIds.agentIsRoot()
+                ? new MonitorIds(vms, config.monitorIdBase(), config.monitorIdCount()) : null;
         this.network = network;
         this.mvm = new MvmHypervisor(MvmHypervisor.locate(config.mvm()));
         this.qemu = new QemuHypervisor(config.qemu(), config.qemuAccel());
@@ -245,6 +249,9 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
                 runtimes.put(hypervisor.name() + ".capabilities", hypervisor.capabilities().describe());
             }
         }
+        if (mvm.problem() == null) {
+            runtimes.put("mvm.confinement", monitorIds != null ? "own-uid,empty-root,seccomp" : "seccomp");
+        }
         if (qemu.problem() == null) {
             runtimes.put("qemu.accel", qemu.accelSummary());
         }
@@ -328,7 +335,8 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
             network.describe(spec);
             network.join(id, spec.name(), TapDevice.mac(id), TapDevice.name(id), spec.network());
         }
-        Hypervisor.Launch launch = files.launch(spec, image, root, tap, record.accel());
+        Hypervisor.Launch launch = files.launch(spec, image, root, tap, record.accel(),
+                hypervisor == mvm ? monitorConfinement(id) : null);
         files.clearSockets(id);
         MonitorLauncher.rotate(launch.consoleLog());
         MonitorLauncher.rotate(files.monitorLog(id));
@@ -346,6 +354,19 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
         LOG.infof("VM %s (%s) started on %s/%s, monitor pid %d", spec.name(), id, hypervisor.name(), record.accel(),
                 pid);
         return statusLocked(id);
+    }
+
+    /**
+     * The VM's own uid and an empty directory for its monitor's root, when the agent can give them
+     * (it runs as root); else null, and mvm runs as the agent's user under its system call filter.
+     * Both stay until the VM is destroyed, with its directory.
+     */
+    private Hypervisor.Confinement monitorConfinement(UUID id) {
+        if (monitorIds == null) {
+            return null;
+        }
+        int uid = monitorIds.of(id);
+        return new Hypervisor.Confinement(uid, uid, files.prepareMonitorRoot(id));
     }
 
     @Override

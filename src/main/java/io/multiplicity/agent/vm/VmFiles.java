@@ -48,6 +48,23 @@ final class VmFiles {
         return directories.of(id).resolve("console.log");
     }
 
+    /**
+     * The empty directory mvm mounts its own root on, in its own mount namespace; it stays empty on
+     * the host and goes with the VM's directory when the VM is destroyed.
+     */
+    Path monitorRoot(UUID id) {
+        return directories.of(id).resolve("monitor-root");
+    }
+
+    /** Makes {@link #monitorRoot} (root's, mode 0755, empty). */
+    Path prepareMonitorRoot(UUID id) {
+        try {
+            return Files.createDirectories(monitorRoot(id));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     void clearSockets(UUID id) {
         try {
             Files.deleteIfExists(serialSocket(id));
@@ -61,9 +78,10 @@ final class VmFiles {
     /**
      * What the VM's monitor is started with: its image's kernel command line plus the instance's
      * name, id and address ({@code mp.hostname=}, {@code mp.id=}, {@code mp.ip=}, {@code mp.gw=},
-     * read by the built-in images' init), its disk, tap and sockets.
+     * read by the built-in images' init), its disk, tap and sockets, and its confinement (or null).
      */
-    Hypervisor.Launch launch(InstanceSpec spec, VmImage image, Path root, String tap, String accel) {
+    Hypervisor.Launch launch(InstanceSpec spec, VmImage image, Path root, String tap, String accel,
+            Hypervisor.Confinement confinement) {
         UUID id = spec.id();
         StringBuilder cmdline = new StringBuilder(image.cmdline() == null ? "" : image.cmdline());
         cmdline.append(" mp.hostname=").append(spec.name()).append(" mp.id=").append(id);
@@ -80,12 +98,12 @@ final class VmFiles {
                 image.directKernelBoot() && Files.isRegularFile(initrd) ? initrd : null,
                 cmdline.toString().strip(), root.resolve("disk.raw"), tap, TapDevice.mac(id),
                 serialSocket(id), vncSocket(id), controlSocket(id), consoleLog(id),
-                directories.of(id).resolve("monitor.pid"), accel);
+                directories.of(id).resolve("monitor.pid"), accel, confinement);
     }
 
     /** What a running monitor's control calls need of its launch: its sockets. */
     Hypervisor.Launch controlOnly(UUID id) {
         return new Hypervisor.Launch(id.toString(), "", 0, 0, null, null, "", null, null, null, serialSocket(id),
-                vncSocket(id), controlSocket(id), null, null, null);
+                vncSocket(id), controlSocket(id), null, null, null, null);
     }
 }
