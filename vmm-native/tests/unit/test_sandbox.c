@@ -196,6 +196,16 @@ static void test_jail(void)
 
 void test_sandbox(void)
 {
+#if defined(__SANITIZE_ADDRESS__)
+	(void)test_filter;
+	/*
+	 * ASan's interceptors make system calls of their own (sigaltstack in
+	 * pthread_create) that the monitor's filter refuses, and abort on the
+	 * refusal: the filter is checked in the plain unit run only.
+	 */
+	printf("      sandbox: the filter's checks run in the plain build only (ASan needs calls it refuses)\n");
+#else
 	test_filter();
+#endif
 	test_jail();
 }

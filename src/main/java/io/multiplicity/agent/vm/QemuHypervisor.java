@@ -111,7 +111,18 @@ public final class QemuHypervisor implements Hypervisor {
                         + launch.consoleLog() + ",logappend=on",
                 "-serial", "chardev:serial0",
                 "-qmp", "unix:" + launch.controlSocket() + ",server=on,wait=off",
-                "-pidfile", launch.pidFile().toString(), "-daemonize"));
+                "-pidfile", launch.pidFile().toString(), "-daemonize",
+                // QEMU's seccomp filter, installed while it parses its options: no obsolete system
+                // calls, no scheduler or CPU-affinity changes. Not spawn=deny: -daemonize forks after
+                // the filter is in place. Not elevateprivileges=deny: it would refuse the setuid of
+                // -runas below, which also happens after the filter; once QEMU runs as its own uid,
+                // without capabilities, there is nothing left to elevate to but setuid programs.
+                "-sandbox", "on,obsolete=deny,resourcecontrol=deny"));
+        if (launch.confinement() != null) {
+            // QEMU opens its disk, tap, sockets and log as root, then runs as the VM's own uid and gid.
+            Hypervisor.Confinement confinement = launch.confinement();
+            command.addAll(List.of("-runas", confinement.uid() + ":" + confinement.gid()));
+        }
         if (launch.kernel() != null) {
             command.addAll(List.of("-kernel", launch.kernel().toString(), "-append", launch.cmdline()));
             if (launch.initrd() != null) {

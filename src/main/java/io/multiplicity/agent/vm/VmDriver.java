@@ -251,6 +251,7 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
         }
         if (mvm.problem() == null) {
             runtimes.put("mvm.confinement", monitorIds != null ? "own-uid,empty-root,seccomp" : "seccomp");
+            runtimes.put("qemu.confinement", monitorIds != null ? "own-uid,seccomp" : "seccomp");
         }
         if (qemu.problem() == null) {
             runtimes.put("qemu.accel", qemu.accelSummary());
@@ -335,8 +336,7 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
             network.describe(spec);
             network.join(id, spec.name(), TapDevice.mac(id), TapDevice.name(id), spec.network());
         }
-        Hypervisor.Launch launch = files.launch(spec, image, root, tap, record.accel(),
-                hypervisor == mvm ? monitorConfinement(id) : null);
+        Hypervisor.Launch launch = files.launch(spec, image, root, tap, record.accel(), monitorConfinement(id));
         files.clearSockets(id);
         MonitorLauncher.rotate(launch.consoleLog());
         MonitorLauncher.rotate(files.monitorLog(id));
