@@ -222,6 +222,12 @@ class VmDriverTest {
         } else {
             assertThat(commandLine(pid)).as("QEMU under " + accel).contains("-accel " + accel);
         }
+        String status = Files.readString(Path.of("/proc", Long.toString(pid), "status"));
+        assertThat(status).as("the monitor runs under a seccomp filter").containsPattern("(?m)^Seccomp:\\s+2$");
+        if (MonitorIds.agentIsRoot()) {
+            assertThat(status).as("the monitor runs as a uid of the VM's own, not root")
+                    .containsPattern("(?m)^Uid:\\s+(\\d+)\\s+\\1\\s+\\1\\s+\\1$").doesNotContainPattern("(?m)^Uid:\\s+0\\s");
+        }
         assertThat(Files.exists(Path.of("/sys/class/net", TapDevice.name(id)))).as("its tap").isTrue();
         assertThat(Files.readString(Path.of("/sys/class/net", TapDevice.name(id), "master", "uevent")))
                 .as("the tap is a port of the tenant bridge").contains(host.driver().network().tenantBridge(network));
