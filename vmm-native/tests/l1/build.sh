@@ -5,17 +5,31 @@
 # appears. Intel's VMX is not emulated by TCG: the AMD route is the only one.
 #
 # Usage: tests/l1/build.sh CACHE STATIC_BUILD STOCK OUT
+#        tests/l1/build.sh --payload PAYLOAD CACHE OUT
 #   STATIC_BUILD  mvm, tests/guest_tests and guests/ linked statically (the L1 has no libc)
 #   STOCK         what tests/stock/build.sh made (the stock-kernel guest test), or "" for none
-#   OUT           gets vmlinuz and initrd
+#   OUT           gets vmlinuz and initrd (and a file "payload" in the second form)
+#   PAYLOAD       a directory to run in the L1 instead of the guest tests: it is copied to
+#                 /payload, and the L1's init runs /payload/run there (TMPDIR=/tmp) and reports
+#                 "l1: payload exited with status N"; what it needs, it brings (static
+#                 programs, or libraries and their loader)
 set -eu
 debian_tool=l1-build
 . "$(dirname "$0")/../debian.sh"
 
-cache="${1:?usage: build.sh CACHE STATIC_BUILD STOCK OUT}"
-static="${2:?usage: build.sh CACHE STATIC_BUILD STOCK OUT}"
-stock="${3?usage: build.sh CACHE STATIC_BUILD STOCK OUT}"
-out="${4:?usage: build.sh CACHE STATIC_BUILD STOCK OUT}"
+usage="usage: build.sh CACHE STATIC_BUILD STOCK OUT | build.sh --payload PAYLOAD CACHE OUT"
+payload=
+if [ "${1:-}" = --payload ]; then
+    payload="${2:?$usage}"
+    cache="${3:?$usage}"
+    out="${4:?$usage}"
+    [ -x "$payload/run" ] || debian_fail "$payload/run is not an executable"
+else
+    cache="${1:?$usage}"
+    static="${2:?$usage}"
+    stock="${3?$usage}"
+    out="${4:?$usage}"
+fi
 mkdir -p "$cache" "$out"
 debian_fetch "$cache"
 work="$(mktemp -d)"
@@ -26,14 +40,28 @@ debian_busybox_root "$root"
 for module in kvm-amd tun; do
     debian_module "$root" "$module"
 done
-# The guest tests find mvm and the test guests in one build directory.
-mkdir -p "$root/mvm/tests" "$root/mvm/guests"
-cp "$static/mvm" "$root/mvm/mvm"
-cp "$static/tests/guest_tests" "$root/mvm/tests/guest_tests"
-cp "$static"/guests/*.elf "$static"/guests/*.bzimage "$root/mvm/guests/"
-if [ -n "$stock" ]; then
-    mkdir -p "$root/mvm/stock"
-    cp "$stock/vmlinuz" "$stock/initrd" "$stock/root.img" "$root/mvm/stock/"
+if [ -n "$payload" ]; then
+    cp -a "$payload" "$root/payload"
+    echo payload > "$out/payload"
+    # shellcheck disable=SC2016 # expanded by the L1's shell
+    run='cd /payload
+TMPDIR=/tmp ./run
+echo "l1: payload exited with status $?"'
+else
+    # The guest tests find mvm and the test guests in one build directory.
+    mkdir -p "$root/mvm/tests" "$root/mvm/guests"
+    cp "$static/mvm" "$root/mvm/mvm"
+    cp "$static/tests/guest_tests" "$root/mvm/tests/guest_tests"
+    cp "$static"/guests/*.elf "$static"/guests/*.bzimage "$root/mvm/guests/"
+    if [ -n "$stock" ]; then
+        mkdir -p "$root/mvm/stock"
+        cp "$stock/vmlinuz" "$stock/initrd" "$stock/root.img" "$root/mvm/stock/"
+    fi
+    rm -f "$out/payload"
+    # shellcheck disable=SC2016 # expanded by the L1's shell
+    run='cd /mvm
+TMPDIR=/tmp ./tests/guest_tests /mvm
+echo "l1: guest tests exited with status $?"'
 fi
 # A host has one; the jail guest test shows that a confined monitor cannot open it.
 printf 'root:*:19000:0:99999:7:::\n' > "$root/etc/shadow"
@@ -41,7 +69,7 @@ chmod 600 "$root/etc/shadow"
 mkdir -p "$root/l1root"
 cat > "$root/init" <<'INIT'
 #!/bin/sh
-# PID 1 of the L1: load KVM, run the guest tests, report, power off.
+# PID 1 of the L1: load KVM, run the guest tests (or a payload), report, power off.
 # The initramfs is the one root that pivot_root(2) cannot leave, and a host's root is a mount
 # of its own: move a bind mount of the initramfs over / first, as switch_root does, so that
 # mvm's --jail (pivot_root) runs here as it does on a host.
@@ -60,12 +88,9 @@ ip link set lo up
 tries=0
 while [ ! -c /dev/kvm ] && [ "$tries" -lt 50 ]; do sleep 0.1; tries=$((tries + 1)); done
 echo "l1: $(uname -r), $(nproc) vCPUs, /dev/kvm $([ -c /dev/kvm ] && echo present || echo MISSING)"
-cd /mvm
-TMPDIR=/tmp ./tests/guest_tests /mvm
-echo "l1: guest tests exited with status $?"
-poweroff -f
 INIT
+printf '%s\npoweroff -f\n' "$run" >> "$root/init"
 chmod 755 "$root/init"
 debian_cpio "$root" "$out/initrd"
 cp "$debian_kernel/boot/vmlinuz-$debian_release" "$out/vmlinuz"
-echo "l1-build: $(basename "$debian_kernel") with kvm-amd in $out"
+echo "l1-build: $(basename "$debian_kernel") with kvm-amd${payload:+ and a payload} in $out"

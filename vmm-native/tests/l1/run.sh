@@ -1,6 +1,7 @@
 #!/bin/sh
 # Boots the L1 that tests/l1/build.sh assembled and relays its serial console; exits 0 only
-# when the guest tests inside it ran and all passed.
+# when the guest tests inside it ran and all passed (or, for an L1 with a payload, when the
+# payload's run exited with status 0).
 #
 # Usage: tests/l1/run.sh L1_DIRECTORY [TIMEOUT_SECONDS]
 set -eu
@@ -15,6 +16,14 @@ timeout "$limit" qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 1 -m 
     -nographic -no-reboot -nic none -monitor none \
     -kernel "$l1/vmlinuz" -initrd "$l1/initrd" \
     -append "console=ttyS0 panic=-1 reboot=t quiet loglevel=3" < /dev/null 2>&1 | tr -d '\r' | sed -u 's/\x1b[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' | tee "$log"
+if [ -f "$l1/payload" ]; then
+    status="$(sed -n 's/^l1: payload exited with status \([0-9]*\)$/\1/p' "$log" | tail -n 1)"
+    if [ "$status" != 0 ]; then
+        echo "l1-run: the payload did not end well in the L1 (status ${status:-none})" >&2
+        exit 1
+    fi
+    exit 0
+fi
 summary="$(grep -E '^guest tests: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1 || true)"
 status="$(sed -n 's/^l1: guest tests exited with status \([0-9]*\)$/\1/p' "$log" | tail -n 1)"
 if [ -z "$summary" ] || [ "$status" != 0 ]; then
