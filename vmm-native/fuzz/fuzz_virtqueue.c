@@ -34,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	queue.size = (uint16_t)(1u << (data[0] % 10)); /* 1 .. 512, too large is refused */
 	if (data[1] & 1)
 		queue.size = (uint16_t)(data[1] << 8 | data[2]);
+	queue.event_index = (data[1] & 2) != 0;
 	queue.desc_address = (uint64_t)(data[3] << 8 | data[4]) * 16;
 	queue.driver_address = (uint64_t)(data[5] << 8 | data[6]) * 2;
 	queue.device_address = (uint64_t)(data[7] << 8 | data[8]) * 4;
@@ -56,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		     offset += sizeof(scratch))
 			virtq_chain_write(&chain, offset, scratch, sizeof(scratch));
 		virtqueue_push(&queue, &memory, chain.head, (uint32_t)chain.writable_bytes);
-		virtqueue_interrupt_suppressed(&queue, &memory);
+		virtqueue_should_interrupt(&queue, &memory);
 	}
 	return 0;
 }

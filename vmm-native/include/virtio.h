@@ -25,6 +25,9 @@
 #define VIRTIO_STATUS_FAILED 0x80
 
 #define VIRTIO_FEATURE_VERSION_1 (1ULL << 32)
+/* VIRTIO_RING_F_EVENT_IDX (6.): used_event / avail_event instead of the rings' flags */
+#define VIRTIO_RING_F_EVENT_IDX_BIT 29
+#define VIRTIO_FEATURE_RING_EVENT_IDX (1ULL << VIRTIO_RING_F_EVENT_IDX_BIT)
 
 /* InterruptStatus bits (4.2.2). */
 #define VIRTIO_INTERRUPT_USED_BUFFER 1

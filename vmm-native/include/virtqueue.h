@@ -53,6 +53,15 @@ struct virtqueue {
 	uint64_t device_address;  /* QueueDevice: used ring */
 	uint16_t next_available;  /* next available ring index the device reads */
 	uint16_t next_used;       /* next used ring index the device writes */
+	/*
+	 * VIRTIO_RING_F_EVENT_IDX (2.7.7.2, 2.7.10): instead of flags, the driver
+	 * names the used index it wants an interrupt at (used_event, after the
+	 * available ring) and the device the available index it wants a
+	 * notification at (avail_event, after the used ring).
+	 */
+	bool event_index;
+	bool signalled_valid;     /* signalled_used is from an earlier decision */
+	uint16_t signalled_used;  /* the used index at the last interrupt decision */
 };
 
 struct virtq_buffer {
@@ -76,9 +85,12 @@ int virtqueue_pop(struct virtqueue *queue, const struct guest_memory *memory,
 		  struct virtq_chain *chain);
 int virtqueue_push(struct virtqueue *queue, const struct guest_memory *memory, uint16_t head,
 		   uint32_t written);
-/* Whether the driver asked not to be interrupted (2.7.7). */
-bool virtqueue_interrupt_suppressed(const struct virtqueue *queue,
-				    const struct guest_memory *memory);
+/*
+ * Whether the driver wants an interrupt for what was pushed since the last
+ * decision: not when it set VIRTQ_AVAIL_F_NO_INTERRUPT (2.7.7), or, with
+ * the event index, unless the used index passed its used_event (2.7.7.2).
+ */
+bool virtqueue_should_interrupt(struct virtqueue *queue, const struct guest_memory *memory);
 bool virtqueue_has_available(const struct virtqueue *queue, const struct guest_memory *memory);
 
 /* Copy out of the readable part / into the writable part, starting at offset. */

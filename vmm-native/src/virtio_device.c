@@ -28,8 +28,7 @@ bool virtio_device_has_feature(const struct virtio_device *device, unsigned bit)
 
 void virtio_device_signal_used(struct virtio_device *device, uint16_t queue)
 {
-	if (queue < VIRTIO_MAX_QUEUES &&
-	    virtqueue_interrupt_suppressed(&device->queues[queue], device->memory))
+	if (queue < VIRTIO_MAX_QUEUES && !virtqueue_should_interrupt(&device->queues[queue], device->memory))
 		return;
 	device->interrupt_status |= VIRTIO_INTERRUPT_USED_BUFFER;
 	if (device->interrupt)

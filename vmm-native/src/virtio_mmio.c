@@ -63,7 +63,7 @@ void virtio_mmio_init(struct virtio_mmio *transport, struct virtio_device *devic
 
 static uint64_t device_features(struct virtio_device *device)
 {
-	return device->ops->features(device) | VIRTIO_FEATURE_VERSION_1;
+	return device->ops->features(device) | VIRTIO_FEATURE_VERSION_1 | VIRTIO_FEATURE_RING_EVENT_IDX;
 }
 
 static struct virtqueue *selected_queue(struct virtio_mmio *transport)
@@ -166,6 +166,8 @@ static void mmio_register_write(struct virtio_mmio *transport, uint64_t offset, 
 		if (value & 1) {
 			if (queue->size == 0)
 				queue->size = device->ops->queue_max_size;
+			/* features are final before queues are set up (3.1.1) */
+			queue->event_index = virtio_device_has_feature(device, VIRTIO_RING_F_EVENT_IDX_BIT);
 			queue->ready = true;
 		} else {
 			virtqueue_reset(queue);

@@ -22,6 +22,15 @@ static struct virtq_used *queue_used(const struct virtqueue *queue,
 	return guest_memory_pointer(memory, queue->device_address, 6 + 8ULL * queue->size);
 }
 
+/* avail_event: the 16 bits after the used ring's elements. */
+static void publish_avail_event(const struct virtqueue *queue, const struct guest_memory *memory)
+{
+	struct virtq_used *used = queue_used(queue, memory);
+
+	if (used)
+		__atomic_store_n((uint16_t *)&used->ring[queue->size], queue->next_available, __ATOMIC_RELAXED);
+}
+
 bool virtqueue_has_available(const struct virtqueue *queue, const struct guest_memory *memory)
 {
 	struct virtq_avail *avail;
@@ -52,8 +61,20 @@ int virtqueue_pop(struct virtqueue *queue, const struct guest_memory *memory,
 		return -EFAULT;
 
 	available_index = __atomic_load_n(&avail->index, __ATOMIC_ACQUIRE);
-	if (available_index == queue->next_available)
-		return 0;
+	if (available_index == queue->next_available) {
+		if (!queue->event_index)
+			return 0;
+		/*
+		 * Idle: ask for a notification when the driver makes the next
+		 * entry available, then look again, since the driver may have
+		 * published it before it could see the request (2.7.10).
+		 */
+		publish_avail_event(queue, memory);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		available_index = __atomic_load_n(&avail->index, __ATOMIC_ACQUIRE);
+		if (available_index == queue->next_available)
+			return 0;
+	}
 	/* The driver can never be more than a ring ahead of the device. */
 	if ((uint16_t)(available_index - queue->next_available) > queue->size)
 		return -EINVAL;
@@ -116,13 +137,25 @@ int virtqueue_push(struct virtqueue *queue, const struct guest_memory *memory, u
 	return 0;
 }
 
-bool virtqueue_interrupt_suppressed(const struct virtqueue *queue,
-				    const struct guest_memory *memory)
+bool virtqueue_should_interrupt(struct virtqueue *queue, const struct guest_memory *memory)
 {
 	struct virtq_avail *avail = queue_avail(queue, memory);
 
+	/* The used index must be visible before the driver's wishes are read (2.7.7). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return avail && (__atomic_load_n(&avail->flags, __ATOMIC_RELAXED) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+	if (!avail)
+		return false;
+	if (!queue->event_index)
+		return !(__atomic_load_n(&avail->flags, __ATOMIC_RELAXED) & VIRTQ_AVAIL_F_NO_INTERRUPT);
+	uint16_t previous = queue->signalled_used, now = queue->next_used;
+	bool valid = queue->signalled_valid;
+	queue->signalled_used = now;
+	queue->signalled_valid = true;
+	if (!valid)
+		return true;
+	uint16_t used_event = __atomic_load_n(&avail->ring[queue->size], __ATOMIC_RELAXED);
+	/* vring_need_event: used_event lies in [previous, now), modulo 2^16 (2.7.10.1). */
+	return (uint16_t)(now - used_event - 1) < (uint16_t)(now - previous);
 }
 
 size_t virtq_chain_read(const struct virtq_chain *chain, uint64_t offset, void *destination,

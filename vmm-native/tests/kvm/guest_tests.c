@@ -975,6 +975,18 @@ static void test_framebuffer_vnc(void)
 	free(pixels);
 }
 
+/* Whether the guest printed DEVICE's negotiated features with bit 29 (VIRTIO_RING_F_EVENT_IDX) set. */
+static bool driver_uses_event_index(const char *output, const char *device)
+{
+	char needle[64];
+	snprintf(needle, sizeof(needle), "stock-initramfs: %s features ", device);
+	const char *at = strstr(output, needle);
+	if (!at)
+		return false;
+	at += strlen(needle);
+	return strlen(at) > 29 && at[29] == '1';
+}
+
 /*
  * Debian's stock kernel, unmodified, with Debian's own virtio_mmio, virtio_blk,
  * virtio_net and ext4 modules (tests/stock/build.sh): nothing on the command
@@ -1021,7 +1033,9 @@ static void test_stock_kernel(void)
 		  check(strstr(run.output, "stock-root: command line console=ttyS0 panic=-1 quiet") != NULL &&
 				!strstr(run.output, "virtio_mmio.device="),
 			"the command line is not what was given") &&
-		  check(code == 0, "the guest did not power off (exit %d)", code);
+		  check(code == 0, "the guest did not power off (exit %d)", code) &&
+		  check(driver_uses_event_index(run.output, "virtio0") && driver_uses_event_index(run.output, "virtio1"),
+			"Linux's virtio drivers did not take VIRTIO_RING_F_EVENT_IDX");
 	if (ok)
 		printf("      Debian's kernel reached the disk's init %lld ms after mvm started\n", elapsed);
 	tap_create_persistent(tap, false);

@@ -34,6 +34,9 @@ for module in $(cat /etc/modules); do insmod "/lib/modules/$module"; done
 for device in /sys/bus/platform/devices/LNRO0005:*; do
     [ -e "$device/driver" ] && echo "stock-initramfs: ACPI device $(basename "$device") bound to $(basename "$(readlink "$device/driver")")"
 done
+for device in /sys/bus/virtio/devices/*; do
+    echo "stock-initramfs: $(basename "$device") features $(cat "$device/features")"
+done
 tries=0
 while [ ! -b /dev/vda ] && [ "$tries" -lt 100 ]; do sleep 0.1; tries=$((tries + 1)); done
 # what the kernel said about the disk and the interface (the command line says "quiet")

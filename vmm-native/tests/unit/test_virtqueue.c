@@ -141,6 +141,64 @@ static void size_not_power_of_two(struct virtq_helper *helper, struct fake_guest
 	helper->queue->size = 6;
 }
 
+/*
+ * VIRTIO_RING_F_EVENT_IDX (2.7.7.2, 2.7.10): the device interrupts only when
+ * the used index passes the driver's used_event, ignoring the flags; when it
+ * runs out of work it asks to be notified at the next available index, and
+ * looks again in case the driver published an entry meanwhile.
+ */
+static void test_event_index(void)
+{
+	struct fake_guest guest;
+	struct virtqueue queue;
+	struct virtq_helper helper;
+	static struct virtq_chain popped;
+	fake_guest_init(&guest, 1 << 20);
+	virtq_helper_init(&helper, &guest, &queue, 8);
+	queue.event_index = true;
+	struct virtq_avail *avail = fake_guest_host(&guest, queue.driver_address);
+	struct virtq_used *used = fake_guest_host(&guest, queue.device_address);
+	uint16_t *used_event = &avail->ring[8];
+	uint16_t *avail_event = (uint16_t *)(void *)&used->ring[8];
+	uint64_t buffer = fake_guest_alloc(&guest, 64, 8);
+	struct chain_buffer one = { buffer, 64, true };
+
+	/* Empty: avail_event asks for a notification at entry 0. */
+	*avail_event = 0xffff;
+	CHECK_EQ(virtqueue_pop(&queue, &guest.memory, &popped), 0);
+	CHECK_EQ(*avail_event, 0);
+
+	/* Three chains; the driver wants an interrupt once the used index passes 2. */
+	for (int i = 0; i < 3; i++)
+		virtq_helper_add(&helper, &one, 1);
+	*used_event = 2;
+	avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT; /* ignored with the event index */
+	CHECK_EQ(virtqueue_pop(&queue, &guest.memory, &popped), 1);
+	CHECK_EQ(virtqueue_push(&queue, &guest.memory, popped.head, 0), 0);
+	CHECK(virtqueue_should_interrupt(&queue, &guest.memory)); /* the first decision always interrupts */
+	CHECK_EQ(virtqueue_pop(&queue, &guest.memory, &popped), 1);
+	CHECK_EQ(virtqueue_push(&queue, &guest.memory, popped.head, 0), 0);
+	CHECK(!virtqueue_should_interrupt(&queue, &guest.memory)); /* used 2: not past used_event 2 */
+	CHECK_EQ(virtqueue_pop(&queue, &guest.memory, &popped), 1);
+	CHECK_EQ(virtqueue_push(&queue, &guest.memory, popped.head, 0), 0);
+	CHECK(virtqueue_should_interrupt(&queue, &guest.memory)); /* used 3 passed entry 2 */
+	CHECK(!virtqueue_should_interrupt(&queue, &guest.memory)); /* nothing new since */
+
+	/* Out of work again: notify at entry 3, the next the driver makes available. */
+	CHECK_EQ(virtqueue_pop(&queue, &guest.memory, &popped), 0);
+	CHECK_EQ(*avail_event, 3);
+
+	/* Across the 16-bit wrap: used_event 0xffff is passed when the index goes 0xffff -> 0. */
+	queue.next_used = 0xfffe;
+	queue.signalled_used = 0xfffe;
+	*used_event = 0xffff;
+	queue.next_used = 0xffff;
+	CHECK(!virtqueue_should_interrupt(&queue, &guest.memory));
+	queue.next_used = 0;
+	CHECK(virtqueue_should_interrupt(&queue, &guest.memory));
+	fake_guest_release(&guest);
+}
+
 void test_virtqueue(void)
 {
 	test_well_formed_chain();
@@ -161,9 +219,11 @@ void test_virtqueue(void)
 	struct virtq_helper helper;
 	fake_guest_init(&guest, 1 << 20);
 	virtq_helper_init(&helper, &guest, &queue, 8);
-	CHECK(!virtqueue_interrupt_suppressed(&queue, &guest.memory));
+	CHECK(virtqueue_should_interrupt(&queue, &guest.memory));
 	struct virtq_avail *avail = fake_guest_host(&guest, queue.driver_address);
 	avail->flags = VIRTQ_AVAIL_F_NO_INTERRUPT;
-	CHECK(virtqueue_interrupt_suppressed(&queue, &guest.memory));
+	CHECK(!virtqueue_should_interrupt(&queue, &guest.memory));
 	fake_guest_release(&guest);
+
+	test_event_index();
 }
