@@ -16,10 +16,12 @@
  * the console on stderr when a run fails.
  *
  * Usage: vm-boot-measure --probe      exit 0 when /dev/kvm can create a VM
- *        vm-boot-measure --runs N [--warmup N] --memory MIB --kernel FILE --initrd FILE
- *                        --disk FILE --cmdline TEXT --io-seconds N --mvm FILE
+ *        vm-boot-measure --runs N [--from K] [--warmup N] --memory MIB --kernel FILE
+ *                        --initrd FILE --disk FILE --cmdline TEXT --io-seconds N --mvm FILE
  *                        [--qemu FILE [--qemu-data DIRECTORY]]
- * --warmup N boots each monitor N times more first, reported as "vm-boot: warmup …" lines.
+ * Rounds K (default 1) to N, each booting both monitors; --from lets a new L1 carry on where
+ * one that stopped left off. --warmup N boots each monitor N times more first, reported as
+ * "vm-boot: warmup …" lines. While a run goes on, a "vm-boot: running …" line every 20 s.
  * Without --qemu only mvm runs.
  */
 #define _GNU_SOURCE
@@ -41,7 +43,7 @@
 
 #define MARKER "vm-boot-guest: init"
 #define IO_LINE "vm-boot-io: "
-#define RUN_TIMEOUT_MS 300000
+#define RUN_TIMEOUT_MS 180000
 #define CONSOLE_KEEP 8192
 
 struct run_result {
@@ -165,7 +167,21 @@ static void fail(struct run_result *result, const char *format, ...)
 	result->ok = false;
 }
 
-static void run_once(char *const *argv, long ram_kib, struct run_result *result, struct console *console)
+/* A line every 20 s while a run goes on, so that whoever reads the output can tell a slow run
+ * from a machine that stopped. */
+static void heartbeat(const char *monitor, int n, double start)
+{
+	static double last;
+	double now = now_ms();
+	if (now - last >= 20000) {
+		printf("vm-boot: running monitor=%s n=%d for %.0f s\n", monitor, n, (now - start) / 1000);
+		fflush(stdout);
+		last = now;
+	}
+}
+
+static void run_once(const char *monitor, int n, char *const *argv, long ram_kib, struct run_result *result,
+		     struct console *console)
 {
 	int in[2], out[2];
 	struct watch watch = { 0 };
@@ -203,6 +219,7 @@ static void run_once(char *const *argv, long ram_kib, struct run_result *result,
 	result->ok = true;
 	while (output_open) {
 		double elapsed = now_ms() - start;
+		heartbeat(monitor, n, start);
 		if (elapsed > RUN_TIMEOUT_MS) {
 			fail(result, "no %s within %d s", watch.marker ? "disk figures" : "init marker",
 			     RUN_TIMEOUT_MS / 1000);
@@ -249,6 +266,7 @@ static void run_once(char *const *argv, long ram_kib, struct run_result *result,
 		double deadline = now_ms() + 30000;
 		while ((ended = waitpid(pid, &status, WNOHANG)) == 0 && now_ms() < deadline) {
 			char buffer[4096];
+			heartbeat(monitor, n, start);
 			struct pollfd descriptor = { out[0], POLLIN, 0 };
 			if (output_open && poll(&descriptor, 1, 50) == 1) {
 				ssize_t got = read(out[0], buffer, sizeof(buffer));
@@ -279,9 +297,11 @@ static void run_once(char *const *argv, long ram_kib, struct run_result *result,
 		snprintf(result->io, sizeof(result->io), "%s", watch.io_line);
 }
 
+static int first_round = 1;
+
 static void report(const char *monitor, int n, const struct run_result *result, const struct console *console)
 {
-	if (n == 1 && result->ok) {
+	if (n == first_round && result->ok) {
 		for (const char *line = console->text; *line;) {
 			const char *end = strchr(line, '\n');
 			size_t size = end ? (size_t)(end - line) : strlen(line);
@@ -291,7 +311,7 @@ static void report(const char *monitor, int n, const struct run_result *result, 
 			line += (end ? (size_t)(end - line) + 1 : size);
 		}
 	}
-	const char *kind = n < 1 ? "warmup" : "run";
+	const char *kind = n < first_round ? "warmup" : "run";
 	if (!result->ok) {
 		printf("vm-boot: %s monitor=%s n=%d status=fail reason=\"%s\"\n", kind, monitor, n, result->reason);
 		fprintf(stderr, "vm-boot: %s run %d failed (%s); the end of its console:\n", monitor, n,
@@ -319,8 +339,8 @@ static void report(const char *monitor, int n, const struct run_result *result, 
 static void usage(void)
 {
 	fprintf(stderr, "usage: vm-boot-measure --probe\n"
-			"       vm-boot-measure --runs N [--warmup N] --memory MIB --kernel FILE --initrd FILE\n"
-			"                       --disk FILE --cmdline TEXT --io-seconds N --mvm FILE\n"
+			"       vm-boot-measure --runs N [--from K] [--warmup N] --memory MIB --kernel FILE\n"
+			"                       --initrd FILE --disk FILE --cmdline TEXT --io-seconds N --mvm FILE\n"
 			"                       [--qemu FILE [--qemu-data DIRECTORY]]\n");
 	exit(2);
 }
@@ -335,15 +355,17 @@ int main(int argc, char **argv)
 		{ "initrd", required_argument, NULL, 'i' },   { "disk", required_argument, NULL, 'd' },
 		{ "cmdline", required_argument, NULL, 'c' },  { "io-seconds", required_argument, NULL, 's' },
 		{ "mvm", required_argument, NULL, 'v' },      { "qemu", required_argument, NULL, 'q' },
-		{ "qemu-data", required_argument, NULL, 'a' }, { NULL, 0, NULL, 0 }
+		{ "qemu-data", required_argument, NULL, 'a' }, { "from", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 }
 	};
-	int runs = 0, warmup = 0, option;
+	int runs = 0, warmup = 0, from = 1, option;
 	const char *memory_mib = NULL, *kernel = NULL, *initrd = NULL, *disk = NULL, *cmdline = NULL;
 	const char *io_seconds = NULL, *mvm = NULL, *qemu = NULL, *qemu_data = NULL;
 	while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		switch (option) {
 		case 'r': runs = atoi(optarg); break;
 		case 'w': warmup = atoi(optarg); break;
+		case 'f': from = atoi(optarg); break;
 		case 'm': memory_mib = optarg; break;
 		case 'k': kernel = optarg; break;
 		case 'i': initrd = optarg; break;
@@ -356,9 +378,10 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (optind != argc || runs < 1 || warmup < 0 || !memory_mib || !kernel || !initrd || !disk ||
+	if (optind != argc || runs < 1 || warmup < 0 || from < 1 || from > runs || !memory_mib || !kernel || !initrd || !disk ||
 	    !cmdline || !io_seconds || !mvm)
 		usage();
+	first_round = from;
 	long ram_kib = atol(memory_mib) * 1024;
 	char init_arguments[512], mvm_disk[1024], qemu_drive[1200], qemu_memory[32];
 
@@ -404,16 +427,22 @@ int main(int argc, char **argv)
 
 	static struct console console;
 	struct run_result result;
-	for (int n = 1 - warmup; n <= runs; n++) {
-		/* in turn: QEMU first in odd rounds (whatever a first run gains, the peer gets), mvm
-		 * first in even ones, so that drift hits both alike */
+	for (int n = from - warmup; n <= runs; n++) {
+		/* in turn: QEMU first in the first measured round of this process and every second
+		 * one after it (whatever a first run on a fresh machine gains, the peer gets), mvm
+		 * first in the others, so that drift hits both alike */
 		for (int turn = 0; turn < 2; turn++) {
-			bool mvm_turn = (turn == 0) == (n % 2 == 0);
+			bool qemu_first = (n - from) % 2 == 0;
+			bool mvm_turn = (turn == 0) != qemu_first;
+			if (mvm_turn || qemu) {
+				printf("vm-boot: start monitor=%s n=%d\n", mvm_turn ? "mvm" : "qemu", n);
+				fflush(stdout);
+			}
 			if (mvm_turn) {
-				run_once(mvm_argv, ram_kib, &result, &console);
+				run_once("mvm", n, mvm_argv, ram_kib, &result, &console);
 				report("mvm", n, &result, &console);
 			} else if (qemu) {
-				run_once(qemu_argv, ram_kib, &result, &console);
+				run_once("qemu", n, qemu_argv, ram_kib, &result, &console);
 				report("qemu", n, &result, &console);
 			}
 		}

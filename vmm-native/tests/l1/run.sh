@@ -3,10 +3,12 @@
 # when the guest tests inside it ran and all passed (or, for an L1 with a payload, when the
 # payload's run exited with status 0).
 #
-# Usage: tests/l1/run.sh L1_DIRECTORY [TIMEOUT_SECONDS]
+# Usage: tests/l1/run.sh L1_DIRECTORY [TIMEOUT_SECONDS [KERNEL_ARGUMENTS]]
+#   KERNEL_ARGUMENTS  appended to the L1's command line (a payload reads them in /proc/cmdline)
 set -eu
-l1="${1:?usage: run.sh L1_DIRECTORY [TIMEOUT_SECONDS]}"
+l1="${1:?usage: run.sh L1_DIRECTORY [TIMEOUT_SECONDS [KERNEL_ARGUMENTS]]}"
 limit="${2:-300}"
+arguments="${3:-}"
 command -v qemu-system-x86_64 >/dev/null 2>&1 || {
     echo "l1-run: qemu-system-x86_64 not found (install qemu-system-x86)" >&2; exit 1; }
 log="$l1/console.log"
@@ -15,7 +17,7 @@ log="$l1/console.log"
 timeout "$limit" qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 1 -m 2048 \
     -nographic -no-reboot -nic none -monitor none \
     -kernel "$l1/vmlinuz" -initrd "$l1/initrd" \
-    -append "console=ttyS0 panic=-1 reboot=t quiet loglevel=3" < /dev/null 2>&1 | tr -d '\r' | sed -u 's/\x1b[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' | tee "$log"
+    -append "console=ttyS0 panic=-1 reboot=t quiet loglevel=3${arguments:+ $arguments}" < /dev/null 2>&1 | sed -u 's/\r//g; s/\x1b[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' | tee "$log"
 if [ -f "$l1/payload" ]; then
     status="$(sed -n 's/^l1: payload exited with status \([0-9]*\)$/\1/p' "$log" | tail -n 1)"
     if [ "$status" != 0 ]; then
