@@ -55,6 +55,9 @@ public class EventResource {
     }
 
     private OutboundSseEvent toSse(Sse sse, Event event) {
+        if (event == EventStreams.KEEP_ALIVE) {
+            return sse.newEventBuilder().comment("keep-alive").build();
+        }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("id", event.id);
         body.put("type", event.type);

@@ -18,8 +18,14 @@ import java.util.concurrent.atomic.AtomicReference;
 @ApplicationScoped
 public class EventStreams {
 
-    /** What made a stream look: a commit somewhere, or its own timer. */
-    private enum Trigger { WAKE, TICK }
+    /** What made a stream look: a commit somewhere, its own timer, or the keep-alive. */
+    private enum Trigger { WAKE, TICK, KEEP_ALIVE }
+
+    /**
+     * Sent on a quiet stream now and then: a proxy keeps it open, and a client that went away is
+     * noticed at that write, which ends the stream and gives its slot back.
+     */
+    public static final Event KEEP_ALIVE = new Event();
 
     private static final int BATCH = 200;
 
@@ -51,11 +57,15 @@ public class EventStreams {
         long safetyRead = config.safetyRead().toMillis();
         Multi<Trigger> triggers = Multi.createBy().merging().streams(
                 notifications.wakeups().map(count -> Trigger.WAKE),
-                Multi.createFrom().ticks().every(config.heldBackRecheck()).map(tick -> Trigger.TICK));
+                Multi.createFrom().ticks().every(config.heldBackRecheck()).map(tick -> Trigger.TICK),
+                Multi.createFrom().ticks().every(config.keepAlive()).map(tick -> Trigger.KEEP_ALIVE));
         return Multi.createBy().concatenating().streams(Multi.createFrom().item(Trigger.WAKE), triggers)
                 .onOverflow().drop()
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .onItem().transformToIterable(trigger -> {
+                    if (trigger == Trigger.KEEP_ALIVE) {
+                        return List.of(KEEP_ALIVE);
+                    }
                     long now = System.currentTimeMillis();
                     if (trigger == Trigger.TICK && !lookSoon.get() && now - lastRead.get() < safetyRead) {
                         return List.<Event>of();
