@@ -81,7 +81,7 @@ public class ImageImports {
     Path dataDir;
 
     private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
-    private final Map<UUID, Integer> importsByTenant = new ConcurrentHashMap<>();
+    private final io.multiplicity.common.KeyedSlots<UUID> importsByTenant = new io.multiplicity.common.KeyedSlots<>();
     private volatile java.util.concurrent.Semaphore running;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20))
             .followRedirects(HttpClient.Redirect.NEVER).build();
@@ -245,27 +245,13 @@ public class ImageImports {
             }
         }
         int perTenant = rateLimits.importsPerTenant();
-        java.util.concurrent.atomic.AtomicBoolean granted = new java.util.concurrent.atomic.AtomicBoolean();
-        if (tenant != null) {
-            importsByTenant.compute(tenant, (key, count) -> {
-                int current = count == null ? 0 : count;
-                if (current >= perTenant) {
-                    return count;
-                }
-                granted.set(true);
-                return current + 1;
-            });
-            if (!granted.get()) {
-                throw ApiException.tooManyRequests("too_many_imports", perTenant
-                        + " of your tenant's image imports are running; try again when one has finished", 30,
-                        Map.of("limit", perTenant, "scope", "tenant"));
-            }
+        Runnable tenantSlot = tenant == null ? () -> { } : importsByTenant.tryTake(tenant, perTenant);
+        if (tenantSlot == null) {
+            throw ApiException.tooManyRequests("too_many_imports", perTenant
+                    + " of your tenant's image imports are running; try again when one has finished", 30,
+                    Map.of("limit", perTenant, "scope", "tenant"));
         }
-        Runnable releaseTenant = () -> {
-            if (tenant != null) {
-                importsByTenant.computeIfPresent(tenant, (key, count) -> count <= 1 ? null : count - 1);
-            }
-        };
+        Runnable releaseTenant = tenantSlot;
         if (!permits.tryAcquire()) {
             releaseTenant.run();
             throw ApiException.tooManyRequests("too_many_imports", config.maxConcurrentImports()
