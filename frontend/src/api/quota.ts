@@ -53,6 +53,7 @@ export interface SetQuotaRequest {
   snapshots?: number;
   snapshotGiB?: number;
   privateImages?: number;
+  imageMiB?: number;
   addresses?: number;
   consoleSessions?: number;
   runningOnly?: boolean;

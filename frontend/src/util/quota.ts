@@ -9,6 +9,7 @@ export const QUOTA_LABELS: Record<string, { label: string; unit: 'count' | 'MiB'
   snapshots: { label: 'Snapshots', unit: 'count' },
   snapshotGiB: { label: 'Snapshot space', unit: 'GiB' },
   privateImages: { label: 'Private images', unit: 'count' },
+  imageMiB: { label: 'Image storage', unit: 'MiB' },
   addresses: { label: 'Public addresses', unit: 'count' },
   consoleSessions: { label: 'Console sessions', unit: 'count' },
 };

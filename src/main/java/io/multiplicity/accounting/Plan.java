@@ -70,6 +70,10 @@ public class Plan extends PanacheEntityBase {
     @Column(name = "max_snapshot_gib")
     public Long maxSnapshotGiB;
 
+    /** MiB a tenant's private image versions may hold in the pool (their unpacked bytes). */
+    @Column(name = "max_image_mib")
+    public Long maxImageMiB;
+
     @Column(name = "max_private_images")
     public Integer maxPrivateImages;
 

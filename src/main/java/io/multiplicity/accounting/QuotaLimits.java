@@ -6,7 +6,7 @@ package io.multiplicity.accounting;
  * @param runningOnly vCPU and memory limits count running instances only
  */
 public record QuotaLimits(Long instances, Long vcpus, Long memoryMiB, Long diskGiB, Long snapshots, Long snapshotGiB,
-                          Long privateImages, Long addresses, Long consoleSessions, boolean runningOnly) {
+                          Long privateImages, Long imageMiB, Long addresses, Long consoleSessions, boolean runningOnly) {
 
     static QuotaLimits of(Plan plan, TenantQuota own) {
         return new QuotaLimits(
@@ -17,6 +17,7 @@ public record QuotaLimits(Long instances, Long vcpus, Long memoryMiB, Long diskG
                 pick(own == null ? null : own.maxSnapshots, plan == null ? null : plan.maxSnapshots),
                 pick(own == null ? null : own.maxSnapshotGiB, plan == null ? null : plan.maxSnapshotGiB),
                 pick(own == null ? null : own.maxPrivateImages, plan == null ? null : plan.maxPrivateImages),
+                pick(own == null ? null : own.maxImageMiB, plan == null ? null : plan.maxImageMiB),
                 pick(own == null ? null : own.maxAddresses, plan == null ? null : plan.maxAddresses),
                 pick(own == null ? null : own.maxConsoleSessions, plan == null ? null : plan.maxConsoleSessions),
                 own != null && own.runningOnly != null ? own.runningOnly : plan != null && plan.runningOnly);

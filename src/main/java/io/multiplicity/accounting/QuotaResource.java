@@ -35,6 +35,7 @@ public class QuotaResource {
             @Min(0) @Max(1_000_000) Integer snapshots,
             @Min(0) @Max(1L << 40) Long snapshotGiB,
             @Min(0) @Max(1_000_000) Integer privateImages,
+            @Min(0) @Max(1L << 40) Long imageMiB,
             @Min(0) @Max(1_000_000) Integer addresses,
             @Min(0) @Max(1_000_000) Integer consoleSessions,
             Boolean runningOnly,

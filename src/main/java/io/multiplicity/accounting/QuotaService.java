@@ -72,6 +72,7 @@ public class QuotaService {
         quota.maxSnapshots = request.snapshots();
         quota.maxSnapshotGiB = request.snapshotGiB();
         quota.maxPrivateImages = request.privateImages();
+        quota.maxImageMiB = request.imageMiB();
         quota.maxAddresses = request.addresses();
         quota.maxConsoleSessions = request.consoleSessions();
         quota.runningOnly = request.runningOnly();

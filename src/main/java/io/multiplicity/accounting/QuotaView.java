@@ -24,6 +24,7 @@ public record QuotaView(String tenant, String plan, boolean runningOnly, Map<Str
         resources.put("snapshotGiB", new Line(limits.snapshotGiB(), allocation.snapshotGiB(), used.get("snapshotGiB")));
         resources.put("privateImages", new Line(limits.privateImages(), allocation.privateImages(),
                 used.get("privateImages")));
+        resources.put("imageMiB", new Line(limits.imageMiB(), allocation.imageMiB(), used.get("imageMiB")));
         resources.put("addresses", new Line(limits.addresses(), allocation.addresses(), used.get("addresses")));
         resources.put("consoleSessions", new Line(limits.consoleSessions(), allocation.consoleSessions(),
                 used.get("consoleSessions")));

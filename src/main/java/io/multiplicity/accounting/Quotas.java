@@ -60,7 +60,50 @@ public class Quotas {
                 .setParameter("tenant", tenantId)
                 .getSingleResult();
         return new Allocation(number(row[0]), number(row[1]), number(row[2]), number(row[3]), number(row[4]),
-                number(row[5]), publicAddresses(em, tenantId), snapshots, 0, privateImages, consoleSessions);
+                number(row[5]), publicAddresses(em, tenantId), snapshots, 0, privateImages,
+                ceilMiB(imageBytes(tenantId)), consoleSessions);
+    }
+
+    /** Bytes the tenant's live private image versions unpacked to. */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public long imageBytes(UUID tenantId) {
+        return em.createQuery("select coalesce(sum(v.unpackedBytes), 0) from ImageVersion v, Image i"
+                        + " where v.imageId = i.id and i.tenantId = :tenant and i.deletedAt is null"
+                        + " and v.deletedAt is null", Long.class)
+                .setParameter("tenant", tenantId)
+                .getSingleResult();
+    }
+
+    /**
+     * Locks the tenant and refuses {@code bytes} more of image data past its image quota (the
+     * check an import makes before it writes into the pool, and again when it records the version).
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void admitImageBytes(UUID tenantId, long bytes) {
+        em.find(Tenant.class, tenantId, LockModeType.PESSIMISTIC_WRITE);
+        Long limit = limits(tenantId).imageMiB();
+        long held = imageBytes(tenantId);
+        if (limit == null || bytes <= 0 || held + bytes <= limit << 20) {
+            return;
+        }
+        throw imageQuotaExceeded(limit, held, bytes);
+    }
+
+    /** The 409 refusal of {@code bytes} more image data where {@code held} of {@code limitMiB} are taken. */
+    public static ApiException imageQuotaExceeded(long limitMiB, long held, long bytes) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("resource", "imageMiB");
+        details.put("limit", limitMiB);
+        details.put("allocated", ceilMiB(held));
+        details.put("requested", ceilMiB(bytes));
+        details.put("over", ceilMiB(held + bytes - (limitMiB << 20)));
+        return ApiException.conflict("quota_exceeded", "the private image storage quota would be exceeded: "
+                + ceilMiB(bytes) + " MiB requested, " + ceilMiB(held) + " of " + limitMiB + " MiB allocated; delete"
+                + " image versions to make room", details);
+    }
+
+    private static long ceilMiB(long bytes) {
+        return (bytes + (1L << 20) - 1) >> 20;
     }
 
     /** Public addresses held: each given whole to an instance, and each port forward, counts one. */

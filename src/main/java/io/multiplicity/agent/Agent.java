@@ -12,6 +12,7 @@ import io.multiplicity.host.contract.InstanceSpec;
 import io.multiplicity.host.contract.InstanceStatus;
 import io.multiplicity.host.contract.InstanceUsage;
 import io.multiplicity.host.contract.PublicAccess;
+import io.multiplicity.host.contract.StorageSpace;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,6 +20,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -65,6 +67,12 @@ public final class Agent implements HostDriver, AutoCloseable {
     @Override
     public ImageStore images() {
         return images;
+    }
+
+    @Override
+    public Optional<StorageSpace> storageSpace() {
+        long[] space = jails.storage().poolSpace();
+        return Optional.of(new StorageSpace(space[0], space[1]));
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.multiplicity.common.ApiException;
 import io.multiplicity.common.Clock;
 import io.multiplicity.event.EventService;
 import io.multiplicity.host.HostDrivers;
+import io.multiplicity.host.StorageFloor;
 import io.multiplicity.host.contract.ArchiveFormat;
 import io.multiplicity.host.contract.HostDriver;
 import io.multiplicity.host.contract.ImageRefused;
@@ -75,6 +76,12 @@ public class ImageImports {
     Caller caller;
 
     @Inject
+    io.multiplicity.accounting.Quotas quotas;
+
+    @Inject
+    StorageFloor storageFloor;
+
+    @Inject
     io.multiplicity.common.RateLimitsConfig rateLimits;
 
     @ConfigProperty(name = "multiplicity.data-dir", defaultValue = "data")
@@ -121,6 +128,10 @@ public class ImageImports {
         }
         if (request.size() != null && request.size() > max) {
             throw tooLarge(max);
+        }
+        Long declared = request.size() != null ? request.size() : contentLength;
+        if (declared != null) {
+            admitIncoming(image, declared);
         }
         Received received = receive(body, max, "upload");
         try {
@@ -173,6 +184,14 @@ public class ImageImports {
         if (declared > max) {
             close(response.body());
             throw tooLarge(max);
+        }
+        if (declared >= 0) {
+            try {
+                admitIncoming(image, declared);
+            } catch (ApiException e) {
+                close(response.body());
+                throw e;
+            }
         }
         Received received = receive(response.body(), max, "download");
         try {
@@ -330,7 +349,8 @@ public class ImageImports {
             while (store.has(image.storageKey, seq)) {
                 seq++;
             }
-            ImageStore.Limits limits = new ImageStore.Limits(config.maxUnpackedBytes(), config.maxEntries(),
+            UnpackBound bound = unpackBound(image, received);
+            ImageStore.Limits limits = new ImageStore.Limits(bound.bytes(), config.maxEntries(),
                     config.allowDeviceNodes());
             String format = request.format();
             ImageStore.Imported imported;
@@ -346,6 +366,9 @@ public class ImageImports {
                             new ImageStore.VmBoot("firmware", image.graphics, null), limits);
                 }
             } catch (ImageRefused e) {
+                if (e.tooLarge() && bound.refusal() != null) {
+                    throw bound.refusal().get();
+                }
                 Map<String, Object> details = new LinkedHashMap<>();
                 details.put("reason", e.code());
                 throw new ApiException(e.tooLarge() ? 413 : 422,
@@ -372,6 +395,10 @@ public class ImageImports {
 
     private ImageVersion record(Image image, NewVersion request, Received received, String source, String actor,
                                 int seq, String format, ImageStore.Imported imported) {
+        if (image.tenantId != null) {
+            // Locks the tenant first (the lock order everywhere), so concurrent imports cannot both take the last room.
+            quotas.admitImageBytes(image.tenantId, imported.unpackedBytes());
+        }
         if (ImageVersion.count("imageId = ?1 and version = ?2 and deletedAt is null", image.id, request.version()) > 0) {
             throw ApiException.conflict("version_taken", "image " + image.name + " has a version "
                     + request.version() + " already", Map.of("field", "version"));
@@ -443,9 +470,60 @@ public class ImageImports {
         return actual;
     }
 
-    private ImageStore store() {
-        HostDriver host = hosts.imageHost().orElseThrow(() -> new ApiException(503, "no_image_store",
+    /**
+     * Refuses, before anything is received, an import the tenant's image quota or the image pool's
+     * free space above its reserve cannot take at its declared size (what arrives may unpack to more:
+     * {@link #unpackBound} holds the import to what is left).
+     */
+    private void admitIncoming(Image image, long declaredBytes) {
+        if (image.tenantId != null) {
+            QuarkusTransaction.requiringNew().run(() -> quotas.admitImageBytes(image.tenantId, declaredBytes));
+        }
+        storageFloor.room(imageHost()).ifPresent(room ->
+                storageFloor.require(room, declaredBytes, "the image store", "an image of " + declaredBytes + " bytes"));
+    }
+
+    /**
+     * The most an import may unpack to: the catalog's limit, the image pool's room above its
+     * reserve, and the room left in the tenant's image quota, whichever is least; with the refusal
+     * that applies when the import reaches it (null: the catalog's own 413).
+     */
+    private record UnpackBound(long bytes, java.util.function.Supplier<ApiException> refusal) {
+    }
+
+    private UnpackBound unpackBound(Image image, Received received) {
+        UnpackBound bound = new UnpackBound(config.maxUnpackedBytes(), null);
+        java.util.Optional<StorageFloor.Room> room = storageFloor.room(imageHost());
+        if (room.isPresent()) {
+            StorageFloor.Room pool = room.get();
+            // The archive itself must fit before it is unpacked, whatever it unpacks to.
+            storageFloor.require(pool, received.size(), "the image store", "an image of " + received.size() + " bytes");
+            if (pool.bytes() < bound.bytes()) {
+                bound = new UnpackBound(pool.bytes(), () -> storageFloor.shortage(pool, pool.bytes() + 1,
+                        "the image store", "what this image unpacks to (more than " + pool.bytes() + " bytes)"));
+            }
+        }
+        if (image.tenantId != null) {
+            Long limit = quotas.limits(image.tenantId).imageMiB();
+            if (limit != null) {
+                long held = quotas.imageBytes(image.tenantId);
+                long left = Math.max(0, (limit << 20) - held);
+                if (left < bound.bytes()) {
+                    bound = new UnpackBound(left,
+                            () -> io.multiplicity.accounting.Quotas.imageQuotaExceeded(limit, held, left + 1));
+                }
+            }
+        }
+        return bound;
+    }
+
+    private HostDriver imageHost() {
+        return hosts.imageHost().orElseThrow(() -> new ApiException(503, "no_image_store",
                 "no host agent stores images on this installation", null));
+    }
+
+    private ImageStore store() {
+        HostDriver host = imageHost();
         try {
             return host.images();
         } catch (UnsupportedOperationException e) {

@@ -32,6 +32,18 @@ public interface HostsConfig {
     @WithDefault("1024")
     long reservedMemoryMiB();
 
+    /**
+     * Share of a host's storage pool kept free, in percent: below it the host takes no new
+     * instance and no image import (copy-on-write clones and thin disks grow into the pool later,
+     * and a full pool stops every instance on it).
+     */
+    @WithDefault("5")
+    int storageReservePercent();
+
+    /** The least the storage reserve is, whatever the pool's size. */
+    @WithDefault("1")
+    long storageReserveMinGib();
+
     /** How often the reconciler compares actual and desired state. */
     @WithDefault("10s")
     java.time.Duration reconcileInterval();

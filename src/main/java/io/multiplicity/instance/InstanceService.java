@@ -12,6 +12,7 @@ import io.multiplicity.common.Page;
 import io.multiplicity.event.EventService;
 import io.multiplicity.host.Host;
 import io.multiplicity.host.Placement;
+import io.multiplicity.host.StorageFloor;
 import io.multiplicity.identity.Caller;
 import io.multiplicity.network.Ipam;
 import io.multiplicity.network.TenantNetwork;
@@ -56,6 +57,9 @@ public class InstanceService {
 
     @Inject
     Placement placement;
+
+    @Inject
+    StorageFloor storageFloor;
 
     @Inject
     ImageCatalog catalog;
@@ -178,6 +182,7 @@ public class InstanceService {
         boolean start = Boolean.TRUE.equals(request.start());
         quotas.admit(tenantId, new Demand(1, vcpus, memoryMiB, diskGiB, 0, true, start));
         Host host = placement.choose(request.kind(), vcpus, memoryMiB, diskGiB, start);
+        storageFloor.requireRoomOnHost(host, "a new instance");
         TenantNetwork network = ipam.network(tenantId, host.id);
 
         Instance instance = new Instance();
@@ -275,6 +280,9 @@ public class InstanceService {
         quotas.admit(instance.tenantId, new Demand(0, Math.max(moreVcpus, 0), Math.max(moreMemory, 0),
                 Math.max(moreDisk, 0), 0, true, running));
         placement.admitGrowth(instance.hostId, running ? moreVcpus : 0, running ? moreMemory : 0, moreDisk);
+        if (moreDisk > 0) {
+            storageFloor.requireRoomOnHost(em.find(Host.class, instance.hostId), "a larger disk");
+        }
         Map<String, Object> input = new LinkedHashMap<>();
         input.put("from", Map.of("vcpus", instance.vcpus, "memoryMiB", instance.memoryMiB, "diskGiB", instance.diskGiB));
         input.put("to", Map.of("vcpus", vcpus, "memoryMiB", memoryMiB, "diskGiB", diskGiB));

@@ -477,6 +477,45 @@ class ImageCatalogTest {
         }
     }
 
+    @Test
+    @Order(8)
+    void anImportPastTheTenantsImageQuotaIsRefusedBeforeItReachesThePool() throws IOException {
+        String acme = Api.as("admin").get("/api/v1/admin/tenants").path("items.find { it.slug == 'acme' }.id");
+        String quota = "/api/v1/admin/quotas/" + acme;
+        Map<String, Object> limits = new java.util.HashMap<>();
+        Api.as("admin").get(quota).<Map<String, Map<String, Object>>>path("resources")
+                .forEach((name, line) -> limits.put(name, line.get("limit")));
+        int held = Api.as("alice").get("/api/v1/quota").path("resources.imageMiB.allocated");
+        Map<String, Object> tight = new java.util.HashMap<>(limits);
+        tight.put("imageMiB", held + 2);
+        Api.as("admin").body(tight).put(quota).then().statusCode(202);
+        String image = createImage("alice", "quotaimg");
+        try {
+            // Compresses to a few KiB, unpacks to 3 MiB: refused while the archive is checked, before any write.
+            byte[] big = Tarballs.gzip(tar -> zeros(tar, "data", 3L << 20));
+            Response refused = upload("alice", image, "1", big, Map.of());
+            assertEquals(409, refused.statusCode(), refused.asString());
+            assertEquals("quota_exceeded", refused.path("error"));
+            assertEquals("imageMiB", refused.path("details.resource"));
+            assertEquals(held + 2, (int) refused.path("details.limit"));
+            assertNothingLeft(image, jails().storage());
+            assertEquals(held, (int) Api.as("alice").get("/api/v1/quota").path("resources.imageMiB.allocated"));
+
+            // What fits is imported and counted; the next one that would pass the limit is refused.
+            byte[] small = Tarballs.gzip(tar -> zeros(tar, "data", 1L << 20));
+            assertEquals(201, upload("alice", image, "1", small, Map.of()).statusCode());
+            assertEquals(held + 1, (int) Api.as("alice").get("/api/v1/quota").path("resources.imageMiB.allocated"));
+            byte[] second = Tarballs.gzip(tar -> zeros(tar, "data", (3L << 20) / 2));
+            Response over = upload("alice", image, "2", second, Map.of());
+            assertEquals(409, over.statusCode(), over.asString());
+            assertEquals("imageMiB", over.path("details.resource"));
+            assertEquals(List.of("1"), Api.as("alice").get("/api/v1/images/" + image).path("versions.version"));
+        } finally {
+            Api.as("admin").body(limits).put(quota).then().statusCode(202);
+            Api.as("alice").delete("/api/v1/images/" + image).then().statusCode(204);
+        }
+    }
+
     private static void sleep(long millis) {
         try {
             Thread.sleep(millis);

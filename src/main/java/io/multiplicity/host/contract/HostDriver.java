@@ -110,6 +110,14 @@ public interface HostDriver {
     void publish(PublicAccess access);
 
     /** The host's image store; hosts that store no images refuse. */
+    /**
+     * The instance storage pool's size and free space, read now; empty where the host cannot tell.
+     * The control plane keeps a reserve of it free (imports and new instances are refused below it).
+     */
+    default java.util.Optional<StorageSpace> storageSpace() {
+        return java.util.Optional.empty();
+    }
+
     default ImageStore images() {
         throw new UnsupportedOperationException("this host stores no images");
     }
