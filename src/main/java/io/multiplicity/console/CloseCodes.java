@@ -19,6 +19,8 @@ public final class CloseCodes {
     public static final int UNKNOWN_TICKET = 4401;
     /** The ticket is for another console type, tenant or instance. */
     public static final int WRONG_TICKET = 4403;
+    /** The user's access ended while the session was open (account disabled or deleted, role or tenant taken away). */
+    public static final int ACCESS_ENDED = 4406;
     /** The ticket was used before. */
     public static final int TICKET_USED = 4409;
     /** The ticket expired. */

@@ -35,6 +35,14 @@ public interface ConsoleConfig {
     @WithDefault("60s")
     Duration heartbeat();
 
+    /**
+     * How often each replica asks the identity provider whether the users of its open console
+     * sessions still have access; a session whose user was disabled, deleted, or lost the role or
+     * tenant it was opened with ends at the next check.
+     */
+    @WithDefault("30s")
+    Duration accessCheck();
+
     /** Record serial sessions as asciicast v2 files, replayable in the portal. */
     @WithDefault("false")
     boolean record();

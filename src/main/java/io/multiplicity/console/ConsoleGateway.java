@@ -81,6 +81,24 @@ public class ConsoleGateway {
         }
     }
 
+    /** The grants of the console sessions this replica serves now, by connection. */
+    Map<String, ConsoleTickets.Grant> liveGrants() {
+        Map<String, ConsoleTickets.Grant> grants = new java.util.HashMap<>();
+        sessions.forEach((connection, session) -> grants.put(connection, session.grant));
+        return grants;
+    }
+
+    /** Ends the session of one connection with {@code code} and {@code reason} (recorded as its end). */
+    void end(String connectionId, int code, String reason) {
+        Session session = sessions.get(connectionId);
+        if (session == null) {
+            return;
+        }
+        session.reason = reason;
+        connections.findByConnectionId(connectionId)
+                .ifPresent(connection -> connection.closeAndAwait(new CloseReason(code, truncate(reason))));
+    }
+
     /** The console sessions this replica serves now. */
     java.util.List<java.util.UUID> liveSessions() {
         return sessions.values().stream().map(session -> session.grant.sessionId()).toList();

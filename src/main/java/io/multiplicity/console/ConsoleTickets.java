@@ -64,9 +64,13 @@ public class ConsoleTickets {
     public record Issued(String ticket, String url, Instant expiresAt, String type, boolean readOnly) {
     }
 
-    /** A redeemed ticket: the session may start. */
+    /**
+     * A redeemed ticket: the session may start.
+     *
+     * @param platformAdmin the ticket was issued to the user as a platform admin (not as a member of the tenant)
+     */
     public record Grant(UUID sessionId, UUID tenantId, UUID instanceId, UUID userId, String username, String type,
-                        boolean readOnly) {
+                        boolean readOnly, boolean platformAdmin) {
     }
 
     /** Why a ticket was refused, with the WebSocket close code to send. */
@@ -201,7 +205,8 @@ public class ConsoleTickets {
         session.clientAddress = clientAddress;
         session.startedAt = now;
         em.persist(session);
-        return new Grant(session.id, row.tenantId, row.instanceId, row.userId, row.username, row.type, row.readOnly);
+        return new Grant(session.id, row.tenantId, row.instanceId, row.userId, row.username, row.type, row.readOnly,
+                row.platformAdmin);
     }
 
     private void auditRefusal(String ticket, String type, String clientAddress, Refusal refusal) {

@@ -177,6 +177,11 @@ class SerialBrokerTest {
             }
 
             @Override
+            public Duration accessCheck() {
+                return Duration.ofSeconds(30);
+            }
+
+            @Override
             public boolean record() {
                 return false;
             }

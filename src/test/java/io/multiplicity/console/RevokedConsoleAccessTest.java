@@ -1,0 +1,144 @@
+package io.multiplicity.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.multiplicity.host.contract.InstanceStatus;
+import io.multiplicity.support.Api;
+import io.multiplicity.support.ConsoleClient;
+import io.multiplicity.support.KeycloakAdmin;
+import io.multiplicity.support.RecordingHostDriver;
+import io.multiplicity.support.RecordingHostProfile;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import java.net.URL;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A user whose access is taken away in the identity provider (the real test Keycloak) loses the
+ * consoles they have open at the next access check, which runs at most a minute apart: a disabled
+ * account, and a member taken out of the tenant. Another user's session on the same VM stays.
+ */
+@QuarkusTest
+@TestProfile(RecordingHostProfile.class)
+class RevokedConsoleAccessTest {
+
+    @Inject
+    ConsoleAccessWatch watch;
+
+    @Inject
+    ConsoleConfig config;
+
+    @Inject
+    EntityManager em;
+
+    @TestHTTPResource("/")
+    URL base;
+
+    private final List<String> users = new ArrayList<>();
+
+    @BeforeEach
+    void requireAdministrator() {
+        if (!KeycloakAdmin.available()) {
+            System.err.println("SKIPPED RevokedConsoleAccessTest: the test Keycloak's administrator password is not in"
+                    + " data/keycloak-admin-password (start the test Keycloak with scripts/keycloak.sh test-start)");
+        }
+        Assumptions.assumeTrue(KeycloakAdmin.available(), "the test Keycloak's administrator is not known here");
+    }
+
+    @AfterEach
+    void deleteUsers() {
+        users.forEach(KeycloakAdmin::deleteUser);
+    }
+
+    @Test
+    void theChecksRunAtMostAMinuteApart() {
+        assertThat(config.accessCheck()).isLessThanOrEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void aDisabledUsersConsoleEndsAndOthersStay() throws Exception {
+        UUID vm = runningVm();
+        String name = "revokee" + ThreadLocalRandom.current().nextInt(100000);
+        String id = KeycloakAdmin.createUser(name, "acme", "tenant-member");
+        users.add(id);
+        try (ConsoleClient revokee = ConsoleClient.connect(base.toString(), ticket(name, vm));
+             ConsoleClient bob = ConsoleClient.connect(base.toString(), ticket("bob", vm))) {
+            assertEquals(0, watch.check(), "nobody's access changed");
+            assertEquals(0, revokee.closeCode(Duration.ofMillis(300)), "still open");
+
+            KeycloakAdmin.setEnabled(id, false);
+            assertThat(watch.check()).isEqualTo(1);
+            assertEquals(CloseCodes.ACCESS_ENDED, revokee.closeCode(Duration.ofSeconds(5)));
+            assertEquals(0, bob.closeCode(Duration.ofMillis(300)), "bob's session on the same VM stays open");
+            ConsoleSession ended = lastSession(name);
+            assertThat(ended.endedAt).isNotNull();
+            assertThat(ended.closeReason).contains("access ended").contains("disabled");
+            assertNull(lastSession("bob").endedAt);
+        }
+    }
+
+    @Test
+    void aMemberTakenOutOfTheTenantLosesTheConsole() throws Exception {
+        UUID vm = runningVm();
+        String name = "leaver" + ThreadLocalRandom.current().nextInt(100000);
+        String id = KeycloakAdmin.createUser(name, "acme", "tenant-member");
+        users.add(id);
+        try (ConsoleClient leaver = ConsoleClient.connect(base.toString(), ticket(name, vm))) {
+            KeycloakAdmin.leaveGroup(id, "acme");
+            assertThat(watch.check()).isEqualTo(1);
+            assertEquals(CloseCodes.ACCESS_ENDED, leaver.closeCode(Duration.ofSeconds(5)));
+            assertThat(lastSession(name).closeReason).contains("no longer a member of the tenant");
+        }
+        Response audit = Api.as("alice").get("/api/v1/audit?limit=50");
+        assertThat(audit.<List<String>>path("items.action")).contains("console.end");
+    }
+
+    private ConsoleSession lastSession(String username) {
+        return QuarkusTransaction.requiringNew().call(() -> em.createQuery(
+                        "from ConsoleSession s where s.username = :user order by s.startedAt desc", ConsoleSession.class)
+                .setParameter("user", username).setMaxResults(1).getSingleResult());
+    }
+
+    private static String ticket(String user, UUID vm) {
+        Response issued = Api.as(user).body(Map.of("type", "vnc")).post("/api/v1/instances/" + vm + "/console");
+        assertEquals(201, issued.statusCode(), issued.asString());
+        return issued.path("url");
+    }
+
+    /** A VM that runs on the in-memory host (written straight into the database: no image needed). */
+    private UUID runningVm() {
+        Api.as("bob").get("/api/v1/instances").then().statusCode(200);  // acme registers at its first sign-in
+        String acme = Api.as("admin").get("/api/v1/admin/tenants").path("items.find { it.slug == 'acme' }.id");
+        String host = Api.as("admin").get("/api/v1/admin/hosts").path("items.find { it.local }.id");
+        UUID id = UUID.randomUUID();
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("insert into instances (id, tenant_id, name,"
+                        + " kind, image, vcpus, memory_mib, disk_gib, desired_state, actual_state, host_id, created_at,"
+                        + " updated_at) values (?1, ?2, ?3, 'vm', 'tiny-linux', 1, 128, 1, 'running', 'running', ?4, ?5, ?5)")
+                .setParameter(1, id)
+                .setParameter(2, UUID.fromString(acme))
+                .setParameter(3, "rev-" + id.toString().substring(0, 6))
+                .setParameter(4, UUID.fromString(host))
+                .setParameter(5, Instant.now().atOffset(ZoneOffset.UTC))
+                .executeUpdate());
+        RecordingHostDriver.STATES.put(id, InstanceStatus.State.RUNNING);
+        return id;
+    }
+}
