@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 sh "$PROJECT_ROOT/scripts/host-deps.sh"
 
 # curl for the scripts; qemu-utils for disk images; clang and its runtime for mvm's fuzz targets.
-packages=(curl ca-certificates socat zstd xz-utils qemu-utils procps psmisc clang libclang-rt-14-dev "$@")
+packages=(curl ca-certificates socat zstd xz-utils jq qemu-utils procps psmisc clang libclang-rt-14-dev "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

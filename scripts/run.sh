@@ -2,11 +2,19 @@
 # make run: installs what is missing, builds, and runs Multiplicity on this machine: PostgreSQL
 # (embedded, data in data/postgres), Keycloak with the project's realm, and the panel with its
 # in-process host agent. Ctrl-C stops everything.
+#
+# By default it is a demo: Keycloak in development mode with demo users whose password is their
+# name, said on every page of the portal and in the log. MULTIPLICITY_DEMO=false makes it the
+# production path: Keycloak in production mode, a realm without demo users, a client secret
+# generated at the first start; create the first platform admin with
+# `bash scripts/keycloak.sh add-admin NAME` (docs/operations.md, "Production").
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$PROJECT_ROOT"
 
 PANEL_PORT="${MULTIPLICITY_PORT:-8080}"
+DEMO="${MULTIPLICITY_DEMO:-true}"
+[ "$DEMO" = true ] || [ "$DEMO" = false ] || die "MULTIPLICITY_DEMO is true or false, not '$DEMO'"
 KEYCLOAK_PORT="${MULTIPLICITY_KEYCLOAK_PORT:-8180}"
 
 bash scripts/install-deps.sh
@@ -28,7 +36,14 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
-bash scripts/keycloak.sh start >/dev/null
+panel_identity=(MULTIPLICITY_IDENTITY_DEMO=true)
+if [ "$DEMO" = true ]; then
+  bash scripts/keycloak.sh start >/dev/null
+else
+  bash scripts/keycloak.sh start-production >/dev/null
+  panel_identity=(MULTIPLICITY_IDENTITY_DEMO=false
+    "MULTIPLICITY_KEYCLOAK_PANEL_SECRET=$(cat "$DATA_DIR/keycloak-panel-secret")")
+fi
 
 # The small built-in images are built on the first run: tiny-linux here (Debian packages), busybox and
 # mvm's test guest by the host agent as it starts; the catalog lists them as public images.
@@ -39,7 +54,7 @@ if [ ! -s "$DATA_DIR/vm-images/tiny-linux/kernel" ]; then
 fi
 
 say "starting the panel on port $PANEL_PORT (log: $DATA_DIR/panel.log)"
-MULTIPLICITY_DATA_DIR="$DATA_DIR" QUARKUS_HTTP_PORT="$PANEL_PORT" \
+env "${panel_identity[@]}" MULTIPLICITY_DATA_DIR="$DATA_DIR" QUARKUS_HTTP_PORT="$PANEL_PORT" \
   MULTIPLICITY_KEYCLOAK_URL="http://localhost:$KEYCLOAK_PORT" \
   "$JAVA_HOME/bin/java" -jar target/quarkus-app/quarkus-run.jar > "$DATA_DIR/panel.log" 2>&1 < /dev/null &
 panel_pid=$!
@@ -58,6 +73,20 @@ if [ "$ready" = false ]; then
   die "the panel did not become ready"
 fi
 
+if [ "$DEMO" = true ]; then
+  logins='  DEMO installation: these sign-ins are known to everyone (password = user name).
+    admin   platform admin
+    alice   acme tenant admin        bob    acme tenant member     vera  acme tenant viewer
+    carol   globex tenant admin      dave   globex tenant member
+  A token for scripts:
+    TOKEN=$(bash scripts/keycloak.sh token bob)
+    curl -H "Authorization: Bearer $TOKEN" http://localhost:'"$PANEL_PORT"'/api/v1/instances
+  For real tenants use the production path: MULTIPLICITY_DEMO=false make run (docs/operations.md).'
+else
+  logins='  Production path: no demo users. Create the first platform admin (a one-time password is printed):
+    bash scripts/keycloak.sh add-admin NAME
+  Put a TLS proxy in front of both ports before anyone else reaches them (docs/operations.md).'
+fi
 cat <<INFO
 
   Multiplicity is running.
@@ -67,14 +96,7 @@ cat <<INFO
     Health      http://localhost:$PANEL_PORT/q/health
     Keycloak    http://localhost:$KEYCLOAK_PORT  (realm multiplicity)
 
-  Demo logins (password = user name):
-    admin   platform admin
-    alice   acme tenant admin        bob    acme tenant member     vera  acme tenant viewer
-    carol   globex tenant admin      dave   globex tenant member
-
-  A token for scripts:
-    TOKEN=\$(bash scripts/keycloak.sh token bob)
-    curl -H "Authorization: Bearer \$TOKEN" http://localhost:$PANEL_PORT/api/v1/instances
+$logins
 
   Logs in $DATA_DIR/panel.log and $DATA_DIR/keycloak.log. Press Ctrl-C to stop.
 

@@ -113,7 +113,11 @@ export function startApp(root: HTMLElement, session: Session): void {
       h('ul', null, group.items.map((item) => h('li', null, h('a', { href: item.hash, 'data-route': item.route }, item.label)))),
     );
   }
-  replace(root, header, h('div', { class: 'layout' }, nav, main));
+  const demoBanner = session.demo
+    ? h('div', { class: 'demo-banner', role: 'note', 'data-testid': 'demo-banner' },
+      'Demo installation: the sign-ins are known (password = user name, a platform admin among them). Never use it for real tenants.')
+    : null;
+  replace(root, header, demoBanner, h('div', { class: 'layout' }, nav, main));
 
   let cleanup: (() => void) | void = undefined;
   let controller: AbortController | null = null;

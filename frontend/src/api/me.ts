@@ -8,6 +8,8 @@ export interface Me {
   tenant: string | null;
   tenantId?: string | null;
   roles: Role[];
+  /** A demo installation: known passwords, never for real use. */
+  demo?: boolean;
 }
 
 export const getMe = () => request<Me>('/me', { quietAuth: true });

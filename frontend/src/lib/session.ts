@@ -19,7 +19,7 @@ const probe = async (path: string): Promise<boolean> => {
 export async function loadSession(): Promise<Session | null> {
   try {
     const me = await getMe();
-    return { username: me.username, tenant: me.tenant, roles: me.roles, inferred: false };
+    return { username: me.username, tenant: me.tenant, roles: me.roles, inferred: false, demo: me.demo === true };
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     if (error.status === 401 || error.status === 499) return null;

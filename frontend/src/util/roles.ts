@@ -6,6 +6,8 @@ export interface Session {
   roles: Role[];
   /** Whether the roles come from GET /me or were inferred from which calls succeed. */
   inferred: boolean;
+  /** A demo installation (GET /me says so): the portal shows a banner on every page. */
+  demo?: boolean;
 }
 
 export const isPlatformAdmin = (session: Session) => session.roles.includes('platform-admin');

@@ -21,4 +21,12 @@ public interface IdentityConfig {
     /** Header that picks one tenant when a user belongs to several. */
     @WithDefault("X-Tenant")
     String tenantHeader();
+
+    /**
+     * The identity provider is the demo realm ({@code make run}): users whose password is their
+     * name, a platform admin among them, and the repository's client secret. The panel says so in
+     * its log at every start and in a banner on every page of the portal.
+     */
+    @WithDefault("false")
+    boolean demo();
 }

@@ -16,8 +16,11 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "identity")
 public class MeResource {
 
-    /** The signed-in user as the platform sees them: their tenant and their platform roles. */
-    public record Me(String username, String tenant, UUID tenantId, List<String> roles) {
+    /**
+     * The signed-in user as the platform sees them: their tenant and their platform roles; {@code demo}
+     * when this is a demo installation (known passwords: never for real use).
+     */
+    public record Me(String username, String tenant, UUID tenantId, List<String> roles, boolean demo) {
     }
 
     private static final List<String> PLATFORM_ROLES = List.of(Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN,
@@ -26,12 +29,15 @@ public class MeResource {
     @Inject
     Caller caller;
 
+    @Inject
+    IdentityConfig config;
+
     @GET
     @Authenticated
     @Operation(summary = "Who am I: user name, tenant and roles")
     public Me me() {
         Caller.Principal principal = caller.get();
         return new Me(principal.username(), principal.tenantSlug(), principal.tenantId(),
-                PLATFORM_ROLES.stream().filter(principal.roles()::contains).toList());
+                PLATFORM_ROLES.stream().filter(principal.roles()::contains).toList(), config.demo());
     }
 }
