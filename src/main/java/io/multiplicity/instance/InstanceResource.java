@@ -83,7 +83,8 @@ public class InstanceResource {
                                           message = "must be a DNS label") String name) {
     }
 
-    public record SnapshotView(String name, java.time.Instant createdAt) {
+    /** @param schedule the schedule that took it ({@code hourly}, {@code daily}, {@code weekly}), absent when a person did */
+    public record SnapshotView(String name, java.time.Instant createdAt, String schedule) {
     }
 
     @GET
@@ -92,7 +93,7 @@ public class InstanceResource {
     @Operation(summary = "List an instance's snapshots")
     public java.util.Map<String, java.util.List<SnapshotView>> snapshots(@PathParam("id") UUID id) {
         return java.util.Map.of("items", service.snapshots(id).stream()
-                .map(snapshot -> new SnapshotView(snapshot.name, snapshot.createdAt)).toList());
+                .map(snapshot -> new SnapshotView(snapshot.name, snapshot.createdAt, snapshot.schedule)).toList());
     }
 
     @POST

@@ -25,6 +25,9 @@ public class InstanceSnapshot extends PanacheEntityBase {
     @Column(nullable = false)
     public String name;
 
+    /** The schedule that took it ({@link SnapshotPeriod}'s label), or null when a person did. */
+    public String schedule;
+
     @Column(name = "created_by")
     public UUID createdBy;
 
