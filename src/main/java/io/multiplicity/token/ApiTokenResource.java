@@ -2,6 +2,7 @@ package io.multiplicity.token;
 
 import io.multiplicity.common.ApiError;
 import io.multiplicity.common.Page;
+import io.multiplicity.idempotency.IdempotentRequests;
 import io.multiplicity.identity.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -13,6 +14,7 @@ import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -61,6 +63,9 @@ public class ApiTokenResource {
     @Inject
     ApiTokenService service;
 
+    @Inject
+    IdempotentRequests idempotent;
+
     @GET
     @Operation(operationId = "listTokens", summary = "List the tenant's API tokens",
             description = "A platform admin lists every tenant's and the platform's tokens. Newest first; never a secret.")
@@ -88,7 +93,8 @@ public class ApiTokenResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(operationId = "createToken", summary = "Create an API token",
             description = "Answers 201 with the token's whole text in `secret`, shown this once; only its SHA-256 is"
-                    + " kept. The role is never above the creator's. Honours Idempotency-Key.")
+                    + " kept. The role is never above the creator's. Honours Idempotency-Key (a replay names the same"
+                    + " token, without its secret).")
     @APIResponse(responseCode = "201",
             content = @Content(schema = @Schema(implementation = ApiTokenService.CreatedApiToken.class)))
     @APIResponse(responseCode = "400", description = "Bad name, role or expiry",
@@ -97,9 +103,13 @@ public class ApiTokenResource {
             content = @Content(schema = @Schema(implementation = ApiError.class)))
     @APIResponse(responseCode = "409", description = "Name taken, or too many live tokens",
             content = @Content(schema = @Schema(implementation = ApiError.class)))
-    public Response create(@Valid @NotNull CreateApiTokenRequest request) {
-        ApiTokenService.CreatedApiToken created = service.create(request.name(), request.role(), request.expiresAt());
-        return Response.created(URI.create("/api/v1/tokens/" + created.token().id())).entity(created).build();
+    public Response create(@Valid @NotNull CreateApiTokenRequest request,
+                           @HeaderParam(IdempotentRequests.HEADER) String idempotencyKey) {
+        // a replay names the same token but never shows its secret again: only its hash is kept
+        return idempotent.run(idempotencyKey, "POST /api/v1/tokens", request, () -> {
+            ApiTokenService.CreatedApiToken created = service.create(request.name(), request.role(), request.expiresAt());
+            return Response.created(URI.create("/api/v1/tokens/" + created.token().id())).entity(created).build();
+        }, body -> new ApiTokenService.CreatedApiToken(((ApiTokenService.CreatedApiToken) body).token(), null));
     }
 
     @DELETE
