@@ -86,7 +86,8 @@ class WebhookDeliveryTest {
                     exchange.getRequestHeaders().getFirst("Multiplicity-Event"),
                     exchange.getRequestHeaders().getFirst("Multiplicity-Delivery"), body));
         }
-        int status = path.startsWith("/flaky") && FLAKY_CALLS.incrementAndGet() <= 2 ? 500 : 204;
+        int status = path.startsWith("/down") ? 503
+                : path.startsWith("/flaky") && FLAKY_CALLS.incrementAndGet() <= 2 ? 500 : 204;
         exchange.sendResponseHeaders(status, -1);
         exchange.close();
     }
@@ -224,6 +225,49 @@ class WebhookDeliveryTest {
         assertEquals(3, (int) deliveries.path("items[0].attempts"));
         assertEquals(204, (int) deliveries.path("items[0].lastStatus"));
         assertEquals("instance.created", deliveries.path("items[0].eventType"));
+    }
+
+    @Test
+    void anEndpointThatKeepsFailingIsDisabledWithANotice() throws Exception {
+        String path = "/down/" + UUID.randomUUID();
+        String name = unique("down");
+        String webhook = Api.as("alice").body(Map.of("name", name, "url", url(path), "events", List.of("instance.created")))
+                .post("/api/v1/webhooks").then().statusCode(201).extract().path("webhook.id");
+        String noticePath = "/notices/" + UUID.randomUUID();
+        String notices = Api.as("alice").body(Map.of("name", unique("notices"), "url", url(noticePath),
+                "events", List.of("webhook.disabled"))).post("/api/v1/webhooks").then().statusCode(201).extract()
+                .path("webhook.id");
+        finish(Api.as("alice").body(Map.of("name", unique("unheard"), "kind", "jail", "image", "busybox",
+                "type", "j1.nano")).post("/api/v1/instances").then().statusCode(202).extract().path("id"));
+
+        await("the webhook disabled", () -> Boolean.FALSE.equals(Api.as("alice").get("/api/v1/webhooks/" + webhook)
+                .path("enabled")));
+        Response disabled = Api.as("alice").get("/api/v1/webhooks/" + webhook);
+        assertThat((String) disabled.path("disabledReason")).contains("the endpoint answered 503");
+        int attempts = receivedAt(path).size();
+        assertThat(attempts).as("attempts before it was disabled").isGreaterThanOrEqualTo(3);
+        Response delivery = Api.as("alice").get("/api/v1/webhooks/" + webhook + "/deliveries");
+        assertEquals("failed", delivery.path("items[0].state"));
+        assertEquals(503, (int) delivery.path("items[0].lastStatus"));
+        assertEquals(attempts, (int) delivery.path("items[0].attempts"));
+
+        // the notice: an audit entry by the dispatcher, and a webhook.disabled event in the tenant's stream
+        Response audit = Api.as("alice").get("/api/v1/audit?action=webhook.disabled&limit=500");
+        assertThat((List<String>) audit.path("items.target")).contains(webhook);
+        assertThat((List<String>) audit.path("items.actor")).contains("webhook-dispatcher");
+
+        await("the webhook.disabled event", () -> receivedAt(noticePath).stream()
+                .anyMatch(received -> received.body().contains(webhook)));
+
+        // disabled: no more attempts
+        Thread.sleep(2500);
+        assertEquals(attempts, receivedAt(path).size());
+
+        // enabled again by its admin, it receives new events
+        Api.as("alice").body(Map.of("enabled", true)).patch("/api/v1/webhooks/" + webhook).then().statusCode(200)
+                .body("enabled", org.hamcrest.Matchers.is(true));
+        Api.as("alice").delete("/api/v1/webhooks/" + webhook).then().statusCode(200);
+        Api.as("alice").delete("/api/v1/webhooks/" + notices).then().statusCode(200);
     }
 
     @Test

@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * The in-memory host, and webhooks that trust the test receiver's certificate, may call it on
- * localhost, and retry after 200 ms, 400 ms, ….
+ * localhost, retry after 200 ms, 400 ms, … (at most 2 s), and disable an endpoint that has failed
+ * for 5 seconds.
  */
 public class WebhookProfile extends RecordingHostProfile {
 
@@ -20,6 +21,8 @@ public class WebhookProfile extends RecordingHostProfile {
         overrides.put("multiplicity.webhooks.backoff-base", "PT0.2S");
         overrides.put("multiplicity.webhooks.backoff-max", "PT2S");
         overrides.put("multiplicity.webhooks.poll-interval", "200ms");
+        // "failing for a day" shortened to 5 seconds
+        overrides.put("multiplicity.webhooks.disable-after", "PT5S");
         return overrides;
     }
 }
