@@ -54,21 +54,23 @@ public class IdempotentRequests {
     IdempotencyConfig config;
 
     /** Runs {@code action} once per key; see the class. */
-    @Transactional
     public Response run(String key, String request, Object body, Supplier<Response> action) {
         return run(key, request, body, action, UnaryOperator.identity());
     }
 
     /**
      * As {@link #run(String, String, Object, Supplier)}, keeping {@code forReplay} of the answer's
-     * body: what a retry may see again (a secret shown once is left out).
+     * body: what a retry may see again (a secret shown once is left out). Without a key, the action
+     * runs as it would without this class (its service's own transaction).
      */
-    @Transactional
     public Response run(String key, String request, Object body, Supplier<Response> action,
                         UnaryOperator<Object> forReplay) {
-        if (key == null) {
-            return action.get();
-        }
+        return key == null ? action.get() : once(key, request, body, action, forReplay);
+    }
+
+    /** The key's row and the action in one transaction. */
+    @Transactional
+    Response once(String key, String request, Object body, Supplier<Response> action, UnaryOperator<Object> forReplay) {
         if (key.isBlank() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
             throw ApiException.badRequest("invalid_idempotency_key", HEADER + " must be 1 to " + MAX_KEY_LENGTH
                     + " visible ASCII characters", Map.of("header", HEADER));
