@@ -1,7 +1,7 @@
 import { h, replace } from './lib/dom';
 import { EventHub } from './lib/eventHub';
 import { matchRoute, type RouteDefinition } from './util/route';
-import { isPlatformAdmin, roleLabel, type Session } from './util/roles';
+import { canManageTokens, isPlatformAdmin, roleLabel, type Session } from './util/roles';
 import { request } from './api/client';
 import type { Page, PageContext } from './pages/page';
 import { dashboardPage } from './pages/dashboard';
@@ -13,6 +13,7 @@ import { imagePage } from './pages/image';
 import { imageCreatePage } from './pages/imageCreate';
 import { activityPage } from './pages/activity';
 import { sshKeysPage } from './pages/sshKeys';
+import { tokensPage } from './pages/tokens';
 import { hostsPage } from './pages/admin/hosts';
 import { tenantsPage } from './pages/admin/tenants';
 import { publicImagesPage } from './pages/admin/publicImages';
@@ -36,6 +37,7 @@ const ROUTES: AppRoute[] = [
   { name: 'image', pattern: '/images/:id', page: imagePage, title: 'Image' },
   { name: 'activity', pattern: '/activity', page: activityPage, title: 'Activity' },
   { name: 'ssh-keys', pattern: '/ssh-keys', page: sshKeysPage, title: 'SSH keys' },
+  { name: 'api-tokens', pattern: '/tokens', page: tokensPage, title: 'API tokens' },
   { name: 'hosts', pattern: '/admin/hosts', page: hostsPage, title: 'Hosts', admin: true },
   { name: 'tenants', pattern: '/admin/tenants', page: tenantsPage, title: 'Tenants', admin: true },
   { name: 'public-images', pattern: '/admin/images', page: publicImagesPage, title: 'Public images', admin: true },
@@ -43,7 +45,7 @@ const ROUTES: AppRoute[] = [
   { name: 'console-sessions', pattern: '/admin/consoles', page: consoleSessionsPage, title: 'Console sessions', admin: true },
 ];
 
-const NAVIGATION: { heading: string; admin: boolean; items: { label: string; hash: string; route: string }[] }[] = [
+const NAVIGATION: { heading: string; admin: boolean; items: { label: string; hash: string; route: string; shown?: (session: Session) => boolean }[] }[] = [
   {
     heading: 'Tenant',
     admin: false,
@@ -53,6 +55,7 @@ const NAVIGATION: { heading: string; admin: boolean; items: { label: string; has
       { label: 'Images', hash: '#/images', route: 'images' },
       { label: 'Activity', hash: '#/activity', route: 'activity' },
       { label: 'SSH keys', hash: '#/ssh-keys', route: 'ssh-keys' },
+      { label: 'API tokens', hash: '#/tokens', route: 'api-tokens', shown: canManageTokens },
     ],
   },
   {
@@ -110,7 +113,8 @@ export function startApp(root: HTMLElement, session: Session): void {
     if (group.admin && !isPlatformAdmin(session)) continue;
     nav.append(
       h('h2', { class: 'nav-heading' }, group.heading),
-      h('ul', null, group.items.map((item) => h('li', null, h('a', { href: item.hash, 'data-route': item.route }, item.label)))),
+      h('ul', null, group.items.filter((item) => !item.shown || item.shown(session))
+        .map((item) => h('li', null, h('a', { href: item.hash, 'data-route': item.route }, item.label)))),
     );
   }
   const demoBanner = session.demo

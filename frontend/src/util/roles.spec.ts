@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canOperate, canReadAudit, inferRoles, isPlatformAdmin, roleLabel, type Session } from './roles';
+import { canManageTokens, canOperate, canReadAudit, inferRoles, isPlatformAdmin, roleLabel, type Session } from './roles';
 
 const session = (roles: Session['roles']): Session => ({ username: 'x', tenant: 'acme', roles, inferred: false });
 
@@ -10,6 +10,10 @@ describe('roles', () => {
     expect(canReadAudit(session(['tenant-member']))).toBe(false);
     expect(canReadAudit(session(['tenant-admin']))).toBe(true);
     expect(isPlatformAdmin(session(['platform-admin']))).toBe(true);
+    expect(canManageTokens(session(['tenant-member']))).toBe(false);
+    expect(canManageTokens(session(['tenant-viewer']))).toBe(false);
+    expect(canManageTokens(session(['tenant-admin']))).toBe(true);
+    expect(canManageTokens(session(['platform-admin']))).toBe(true);
   });
 
   it('infers roles from probes', () => {

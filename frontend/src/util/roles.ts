@@ -16,6 +16,10 @@ export const isPlatformAdmin = (session: Session) => session.roles.includes('pla
 export const canOperate = (session: Session) =>
   session.roles.some((role) => role === 'platform-admin' || role === 'tenant-admin' || role === 'tenant-member');
 
+/** Creates and revokes API tokens (tenant admins for their tenant, platform admins for the platform). */
+export const canManageTokens = (session: Session) =>
+  session.roles.some((role) => role === 'platform-admin' || role === 'tenant-admin');
+
 /** Reads the tenant's audit log. */
 export const canReadAudit = (session: Session) =>
   session.roles.some((role) => role === 'platform-admin' || role === 'tenant-admin');

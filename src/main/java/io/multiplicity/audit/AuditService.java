@@ -43,6 +43,28 @@ public class AuditService {
         return entry;
     }
 
+    /**
+     * Records an action of an actor named explicitly, in the current transaction: for the moment a
+     * request is authenticated, before there is a caller to ask.
+     */
+    public AuditEntry recordFor(UUID tenantId, UUID actorId, String actorName, String clientAddress, String action,
+                                String targetType, UUID targetId, String outcome, Map<String, Object> details) {
+        AuditEntry entry = new AuditEntry();
+        entry.id = UUID.randomUUID();
+        entry.tenantId = tenantId;
+        entry.actorId = actorId;
+        entry.actorName = actorName;
+        entry.action = action;
+        entry.targetType = targetType;
+        entry.targetId = targetId;
+        entry.outcome = outcome;
+        entry.clientAddress = clientAddress;
+        entry.details = details;
+        entry.createdAt = Clock.now();
+        em.persist(entry);
+        return entry;
+    }
+
     /** Records an action the platform took by itself ({@code actor} names what), in the current transaction. */
     public AuditEntry recordAutomatic(UUID tenantId, String actor, String action, String targetType, UUID targetId,
                                       String outcome, Map<String, Object> details) {

@@ -1,7 +1,9 @@
 package io.multiplicity.catalog;
 
+import io.multiplicity.idempotency.IdempotentRequests;
 import io.multiplicity.common.ApiException;
 import io.multiplicity.common.Page;
+import io.multiplicity.idempotency.IdempotentRequests;
 import io.multiplicity.host.HostDrivers;
 import io.multiplicity.identity.Roles;
 import jakarta.annotation.security.RolesAllowed;
@@ -71,11 +73,17 @@ public class ImageResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
     @Operation(summary = "Create an image", description = "A tenant's images are private until shared; platform "
-            + "admins create the provider's images, public by default. Versions are uploaded next.")
-    public Response create(@Valid @NotNull CreateImageRequest request) {
-        Image image = catalog.create(request);
-        return Response.created(URI.create("/api/v1/images/" + image.id)).entity(catalog.view(image, true)).build();
+            + "admins create the provider's images, public by default. Versions are uploaded next. Honours Idempotency-Key.")
+    public Response create(@Valid @NotNull CreateImageRequest request,
+                           @jakarta.ws.rs.HeaderParam(IdempotentRequests.HEADER) String idempotencyKey) {
+        return idempotent.run(idempotencyKey, "POST /api/v1/images", request, () -> {
+            Image image = catalog.create(request);
+            return Response.created(URI.create("/api/v1/images/" + image.id)).entity(catalog.view(image, true)).build();
+        });
     }
+
+    @Inject
+    IdempotentRequests idempotent;
 
     @PATCH
     @Path("/{id}")

@@ -44,9 +44,15 @@ public class Caller {
      * @param tenantSlug  that tenant's name
      * @param roles       realm roles
      * @param address     client address
+     * @param apiTokenId  the API token the request came with; null for a person's login
      */
     public record Principal(UUID userId, String username, UUID tenantId, String tenantSlug, Set<String> roles,
-                            String address) {
+                            String address, UUID apiTokenId) {
+
+        /** Whether the caller is an API token rather than a person signed in at the identity provider. */
+        public boolean isApiToken() {
+            return apiTokenId != null;
+        }
 
         public boolean isPlatformAdmin() {
             return roles.contains(Roles.PLATFORM_ADMIN);
@@ -87,6 +93,13 @@ public class Caller {
         if (identity.isAnonymous()) {
             throw new UnauthorizedException();
         }
+        String address = routing != null && routing.request().remoteAddress() != null
+                ? ClientAddresses.normalize(routing.request().remoteAddress().hostAddress())
+                : null;
+        if (identity.getPrincipal() instanceof ApiTokenPrincipal token) {
+            return new Principal(token.userId(), token.getName(), token.tenantId(), token.tenantSlug(),
+                    Set.copyOf(identity.getRoles()), address, token.tokenId());
+        }
         String subject = identity.getPrincipal().getName();
         String username = subject;
         String email = null;
@@ -99,11 +112,8 @@ public class Caller {
         }
         String tenantSlug = chooseTenant(tenants);
         IdentityDirectory.Mirror mirror = directory.mirror(subject, username, email, tenantSlug);
-        String address = routing != null && routing.request().remoteAddress() != null
-                ? ClientAddresses.normalize(routing.request().remoteAddress().hostAddress())
-                : null;
         return new Principal(mirror.userId(), username, mirror.tenantId(), tenantSlug, Set.copyOf(identity.getRoles()),
-                address);
+                address, null);
     }
 
     private String chooseTenant(List<String> tenants) {

@@ -74,6 +74,10 @@ public class Instance extends PanacheEntityBase {
     /** Automatic restarts since it last ran long enough to count as stable. */
     public int restarts;
 
+    /** The version of the settings a PATCH changes (sizes, restart policy): the instance's ETag. */
+    @Column(name = "settings_version", nullable = false)
+    public long settingsVersion = 1;
+
     /** When it was last restarted automatically. */
     @Column(name = "restarted_at")
     public Instant restartedAt;

@@ -1,6 +1,9 @@
 package io.multiplicity.instance;
 
+import io.multiplicity.common.ApiError;
 import io.multiplicity.common.Page;
+import io.multiplicity.idempotency.IdempotentRequests;
+import io.multiplicity.operation.OperationView;
 import io.multiplicity.identity.Roles;
 import io.multiplicity.operation.Accepted;
 import jakarta.annotation.security.RolesAllowed;
@@ -10,6 +13,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PATCH;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -20,6 +24,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/api/v1/instances")
@@ -34,6 +42,9 @@ public class InstanceResource {
     @Inject
     InstanceMapper mapper;
 
+    @Inject
+    IdempotentRequests idempotent;
+
     @GET
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
     @Operation(summary = "List the tenant's instances", description = "Platform admins see every tenant's.")
@@ -46,27 +57,48 @@ public class InstanceResource {
     @GET
     @Path("/{id}")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "Get one instance")
-    public InstanceView get(@PathParam("id") UUID id) {
-        return mapper.toView(service.get(id));
+    @Operation(operationId = "getInstance", summary = "Get one instance",
+            description = "Its ETag header names the version of its settings, for If-Match on PATCH.")
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = InstanceView.class)),
+            headers = @Header(name = "ETag", description = "The version of the instance's settings"))
+    @APIResponse(responseCode = "404", content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Response get(@PathParam("id") UUID id) {
+        Instance instance = service.get(id);
+        return Response.ok(mapper.toView(instance)).tag(InstanceETags.of(instance)).build();
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Create an instance", description = "Answers 202 with the instance.create operation.")
-    public Response create(@Valid @NotNull CreateInstanceRequest request) {
-        return Accepted.of(service.create(request));
+    @Operation(operationId = "createInstance", summary = "Create an instance",
+            description = "Answers 202 with the instance.create operation. With an Idempotency-Key, a retry with the"
+                    + " same key and body answers the first operation again and creates nothing.")
+    @APIResponse(responseCode = "202", description = "The instance.create operation",
+            content = @Content(schema = @Schema(implementation = OperationView.class)))
+    @APIResponse(responseCode = "422", description = "The Idempotency-Key was used for another body",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Response create(@Valid @NotNull CreateInstanceRequest request,
+                           @HeaderParam(IdempotentRequests.HEADER) String idempotencyKey) {
+        return idempotent.run(idempotencyKey, "POST /api/v1/instances", request,
+                () -> Accepted.of(service.create(request)));
     }
 
     @PATCH
     @Path("/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Resize an instance",
-            description = "vCPUs, memory and disk (disks only grow); a running jail gets them live, a VM at its next start.")
-    public Response resize(@PathParam("id") UUID id, @Valid @NotNull ResizeInstanceRequest request) {
-        return Accepted.of(service.resize(id, request));
+    @Operation(operationId = "updateInstance", summary = "Resize an instance or change its restart policy",
+            description = "vCPUs, memory and disk (disks only grow); a running jail gets them live, a VM at its next"
+                    + " start. With If-Match (an ETag of GET), a change made by someone else since answers 412 and"
+                    + " changes nothing.")
+    @APIResponse(responseCode = "202", description = "The operation; ETag is the instance's new settings version",
+            content = @Content(schema = @Schema(implementation = OperationView.class)))
+    @APIResponse(responseCode = "412", description = "If-Match names an older version of the instance",
+            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    public Response resize(@PathParam("id") UUID id, @Valid @NotNull ResizeInstanceRequest request,
+                           @HeaderParam("If-Match") String ifMatch) {
+        InstanceService.Changed changed = service.resize(id, request, ifMatch);
+        return Response.fromResponse(Accepted.of(changed.operation())).tag(changed.etag()).build();
     }
 
     @DELETE
@@ -100,9 +132,12 @@ public class InstanceResource {
     @Path("/{id}/snapshot")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Take a snapshot of the instance's storage", description = "Counts against the snapshots quota.")
-    public Response snapshot(@PathParam("id") UUID id, @Valid @NotNull SnapshotRequest request) {
-        return Accepted.of(service.snapshot(id, request.name()));
+    @Operation(operationId = "snapshotInstance", summary = "Take a snapshot of the instance's storage",
+            description = "Counts against the snapshots quota. Honours Idempotency-Key.")
+    public Response snapshot(@PathParam("id") UUID id, @Valid @NotNull SnapshotRequest request,
+                             @HeaderParam(IdempotentRequests.HEADER) String idempotencyKey) {
+        return idempotent.run(idempotencyKey, "POST /api/v1/instances/" + id + "/snapshot", request,
+                () -> Accepted.of(service.snapshot(id, request.name())));
     }
 
     @DELETE

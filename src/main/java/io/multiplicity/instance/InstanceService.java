@@ -248,8 +248,23 @@ public class InstanceService {
      * quota and the host's capacity at once; a running jail gets it live, a VM at its next start.
      * Disks only grow.
      */
-    public Operation resize(UUID id, ResizeInstanceRequest request) {
+    /** A change that was accepted: its operation and the instance's new ETag. */
+    public record Changed(Operation operation, jakarta.ws.rs.core.EntityTag etag) {
+    }
+
+    /**
+     * Resizes or changes the restart policy; with {@code ifMatch} (an ETag the caller read), only if
+     * nobody changed the instance's settings since: otherwise 412 and nothing changes.
+     */
+    public Changed resize(UUID id, ResizeInstanceRequest request, String ifMatch) {
         Instance instance = find(id, true);
+        InstanceETags.require(instance, ifMatch);
+        Operation operation = resize(instance, request);
+        instance.settingsVersion++;
+        return new Changed(operation, InstanceETags.of(instance));
+    }
+
+    private Operation resize(Instance instance, ResizeInstanceRequest request) {
         requireIdle(instance);
         int vcpus = request.vcpus() != null ? request.vcpus() : instance.vcpus;
         int memoryMiB = request.memoryMiB() != null ? request.memoryMiB() : instance.memoryMiB;

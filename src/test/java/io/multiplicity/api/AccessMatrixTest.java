@@ -41,6 +41,29 @@ class AccessMatrixTest {
     static String hostId;
     static String acmeTenant;
     static String acmeImage;
+    static String acmeTokenToRevoke;
+    /** A panel-issued API token standing for each user: same tenant, same role (made by the tenant's admin). */
+    static final Map<String, String> TOKENS = new java.util.HashMap<>();
+    static final String TOKEN_OF = "token-of-";
+
+    /** The request of a matrix user: a person's Keycloak login, or ("token-of-alice") the API token with alice's role. */
+    static RequestSpecification request(String user) {
+        return user.startsWith(TOKEN_OF) ? Api.withToken(TOKENS.get(user.substring(TOKEN_OF.length()))) : Api.as(user);
+    }
+
+    static void issueTokens() {
+        Map<String, String[]> roles = Map.of("admin", new String[] {"admin", "platform-admin"},
+                "alice", new String[] {"alice", "tenant-admin"}, "bob", new String[] {"alice", "tenant-member"},
+                "vera", new String[] {"alice", "tenant-viewer"}, "carol", new String[] {"carol", "tenant-admin"},
+                "dave", new String[] {"carol", "tenant-member"});
+        roles.forEach((user, issuer) -> TOKENS.put(user, Api.as(issuer[0])
+                .body(Map.of("name", "matrix-" + user + "-" + UUID.randomUUID().toString().substring(0, 6),
+                        "role", issuer[1]))
+                .post("/api/v1/tokens").then().statusCode(201).extract().path("secret")));
+        acmeTokenToRevoke = Api.as("alice").body(Map.of("name", "matrix-revoke-" + UUID.randomUUID().toString()
+                .substring(0, 6), "role", "tenant-viewer")).post("/api/v1/tokens").then().statusCode(201).extract()
+                .path("token.id");
+    }
 
     static void fixtures() {
         if (acmeInstance != null) {
@@ -60,6 +83,7 @@ class AccessMatrixTest {
         byte[] rootfs = io.multiplicity.support.Tarballs.gzip(tar -> io.multiplicity.support.Tarballs.file(tar, "etc/os", "x"));
         Api.as("alice").contentType("application/octet-stream").queryParam("version", "1").body(rootfs)
                 .post("/api/v1/images/" + acmeImage + "/versions").then().statusCode(201);
+        issueTokens();
     }
 
     static String create(String user, String name) {
@@ -71,7 +95,7 @@ class AccessMatrixTest {
     static Response waitFor(String operation, String user) {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
         while (Instant.now().isBefore(deadline)) {
-            Response response = Api.as(user).get("/api/v1/operations/" + operation);
+            Response response = request(user).get("/api/v1/operations/" + operation);
             String state = response.path("state");
             if (List.of("succeeded", "failed", "cancelled").contains(state)) {
                 return response;
@@ -98,12 +122,16 @@ class AccessMatrixTest {
     Stream<DynamicTest> everyEndpointForEveryRole() {
         fixtures();
         List<Case> cases = new ArrayList<>();
-        for (String user : USERS) {
-            boolean admin = user.equals("admin");
-            String tenant = TENANT.get(user);
+        List<String> callers = new ArrayList<>(USERS);
+        USERS.forEach(user -> callers.add(TOKEN_OF + user));
+        for (String user : callers) {
+            boolean viaToken = user.startsWith(TOKEN_OF);
+            String person = viaToken ? user.substring(TOKEN_OF.length()) : user;
+            boolean admin = person.equals("admin");
+            String tenant = TENANT.get(person);
             boolean acme = "acme".equals(tenant);
-            boolean writer = admin || List.of("alice", "bob", "carol", "dave").contains(user);
-            boolean tenantAdmin = List.of("alice", "carol").contains(user);
+            boolean writer = admin || List.of("alice", "bob", "carol", "dave").contains(person);
+            boolean tenantAdmin = List.of("alice", "carol").contains(person);
             int readAcme = admin || acme ? 200 : 404;
             int readGlobex = admin || "globex".equals(tenant) ? 200 : 404;
             int writeAcme = !writer ? 403 : (admin || acme ? 202 : 404);
@@ -115,7 +143,7 @@ class AccessMatrixTest {
             cases.add(new Case(user, "GET", "/api/v1/instance-types", null, 200));
             cases.add(new Case(user, "GET", "/api/v1/me", null, 200));
             cases.add(new Case(user, "PATCH", "/api/v1/instances/" + acmeInstance,
-                    Map.of("memoryMiB", 64 + 16 * (USERS.indexOf(user) + 1)), writeAcme));
+                    Map.of("memoryMiB", 64 + 16 * (callers.indexOf(user) + 1)), writeAcme));
             cases.add(new Case(user, "POST", "/api/v1/instances/" + acmeInstance + "/snapshot",
                     Map.of("name", "snap-" + user), writeAcme));
             cases.add(new Case(user, "GET", "/api/v1/instances/" + acmeInstance + "/snapshots", null, readAcme));
@@ -160,6 +188,16 @@ class AccessMatrixTest {
                     Map.of("channel", "matrix-" + user, "version", "1"), manageAcme));
             cases.add(new Case(user, "POST", "/api/v1/images/" + acmeImage + "/shares", Map.of("tenant", "acme"),
                     !writer ? 403 : (admin || acme ? 400 : 404)));
+            // API tokens are managed by people only: every token is refused, whatever its role
+            int manageTokens = viaToken || !(admin || tenantAdmin) ? 403 : 200;
+            cases.add(new Case(user, "GET", "/api/v1/tokens", null, manageTokens));
+            cases.add(new Case(user, "POST", "/api/v1/tokens", Map.of("name", "m-" + user.replace(TOKEN_OF, "t-") + "-"
+                    + UUID.randomUUID().toString().substring(0, 6), "role", admin ? "platform-admin" : "tenant-viewer"),
+                    manageTokens == 200 ? 201 : 403));
+            cases.add(new Case(user, "GET", "/api/v1/tokens/" + acmeTokenToRevoke, null,
+                    manageTokens == 403 ? 403 : (admin || acme ? 200 : 404)));
+            cases.add(new Case(user, "DELETE", "/api/v1/tokens/" + acmeTokenToRevoke, null,
+                    manageTokens == 403 ? 403 : (admin || acme ? 200 : 404)));
             cases.add(new Case(user, "DELETE", "/api/v1/images/" + acmeImage + "/versions/1", null,
                     !writer ? 403 : (admin || acme ? -1 : 404)));
             cases.add(new Case(user, "DELETE", "/api/v1/instances/" + globexInstance, null,
@@ -171,7 +209,7 @@ class AccessMatrixTest {
     }
 
     private void check(Case c) {
-        RequestSpecification request = Api.as(c.user());
+        RequestSpecification request = request(c.user());
         if (c.body() != null) {
             request = request.body(c.body());
         }
@@ -185,7 +223,7 @@ class AccessMatrixTest {
             String operation = response.path("id");
             assertThat(response.header("Location")).endsWith("/api/v1/operations/" + operation);
             assertThat((String) response.path("state")).isIn("pending", "running", "succeeded");
-            waitFor(operation, c.user().equals("admin") ? "admin" : c.user());
+            waitFor(operation, c.user());
         }
     }
 

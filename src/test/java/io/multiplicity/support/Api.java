@@ -15,6 +15,11 @@ public final class Api {
         return given().auth().oauth2(TestKeycloak.token(user)).contentType(ContentType.JSON).accept(ContentType.JSON);
     }
 
+    /** A request that authenticates with a panel-issued API token, as a script would. */
+    public static RequestSpecification withToken(String token) {
+        return given().header("Authorization", "Bearer " + token).contentType(ContentType.JSON).accept(ContentType.JSON);
+    }
+
     public static RequestSpecification anonymous() {
         return given().contentType(ContentType.JSON).accept(ContentType.JSON);
     }
