@@ -3,7 +3,9 @@ package io.multiplicity.console;
 import io.multiplicity.audit.AuditService;
 import io.multiplicity.identity.IdentityProviderUsers;
 import io.multiplicity.identity.Roles;
+import io.multiplicity.common.Clock;
 import io.multiplicity.identity.UserAccount;
+import io.multiplicity.token.ApiToken;
 import io.multiplicity.tenant.Tenant;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
@@ -87,13 +89,36 @@ public class ConsoleAccessWatch {
         return ended;
     }
 
-    /** Where the user behind a session stands; a user the panel has no record of stands nowhere. */
+    /**
+     * Where the user behind a session stands; a user the panel has no record of stands nowhere. A
+     * session opened with an API token stands where the token does: while it is neither revoked nor
+     * expired, with its one role in its tenant.
+     */
     private IdentityProviderUsers.Standing standing(UUID userId) throws IdentityProviderUsers.Unreachable {
+        IdentityProviderUsers.Standing nowhere = new IdentityProviderUsers.Standing(false, Set.of(), Set.of());
+        if (userId == null) {
+            return nowhere;
+        }
+        IdentityProviderUsers.Standing token = QuarkusTransaction.requiringNew().call(() -> {
+            ApiToken found = ApiToken.find("userId", userId).firstResult();
+            if (found == null) {
+                return null;
+            }
+            if (found.revokedAt != null || !found.expiresAt.isAfter(Clock.now())) {
+                return nowhere;
+            }
+            Tenant tenant = found.tenantId == null ? null : Tenant.findById(found.tenantId);
+            return new IdentityProviderUsers.Standing(true, Set.of(found.role),
+                    tenant == null ? Set.of() : Set.of(tenant.slug));
+        });
+        if (token != null) {
+            return token;
+        }
         String subject = QuarkusTransaction.requiringNew().call(() -> {
             UserAccount account = UserAccount.findById(userId);
             return account == null ? null : account.subject;
         });
-        return subject == null ? new IdentityProviderUsers.Standing(false, Set.of(), Set.of()) : users.standing(subject);
+        return subject == null ? nowhere : users.standing(subject);
     }
 
     /** Why the user could no longer open this session, or null while they could. */
