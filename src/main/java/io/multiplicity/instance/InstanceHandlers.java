@@ -238,6 +238,41 @@ public final class InstanceHandlers {
         }
     }
 
+    /**
+     * A fresh disk from the image version the instance row now names: stop, destroy the old disk
+     * (and its snapshots), provision anew under the same id and address, start again if it ran.
+     * Resumed from its start after a crash: every step is idempotent.
+     */
+    @ApplicationScoped
+    public static class Rebuild extends Base {
+
+        @Override
+        public String kind() {
+            return InstanceService.REBUILD;
+        }
+
+        @Override
+        public void run(OperationContext context) {
+            InstanceRuntime.Target target = runtime.load(context.targetId());
+            if (target.instance().deletedAt != null) {
+                throw new IllegalStateException("the instance was deleted");
+            }
+            runtime.state(context.targetId(), InstanceState.PROVISIONING, "rebuilding");
+            runState.fire(InstanceRunState.stopping(context.targetId()));
+            target.driver().stop(context.targetId(), InstanceRuntime.stopTimeout(context.input()));
+            context.progress(20);
+            target.driver().destroy(context.targetId());
+            runtime.forgetSnapshotsAfter(context.targetId(), null);
+            context.progress(50);
+            InstanceStatus status = target.driver().provision(target.spec());
+            runtime.state(context.targetId(), InstanceRuntime.stateOf(status), null);
+            context.progress(80);
+            if (Boolean.TRUE.equals(context.input().get("start"))) {
+                start(context, target);
+            }
+        }
+    }
+
     @ApplicationScoped
     public static class Delete extends Base {
 

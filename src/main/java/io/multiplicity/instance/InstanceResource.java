@@ -148,6 +148,20 @@ public class InstanceResource {
         return Accepted.of(service.deleteSnapshot(id, name));
     }
 
+    /** @param image an image reference ({@code name}, {@code name/channel}, {@code name@version}); absent: the instance's own */
+    public record RebuildRequest(@jakarta.validation.constraints.Size(max = 200) String image) {
+    }
+
+    @POST
+    @Path("/{id}/rebuild")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
+    @Operation(operationId = "rebuildInstance", summary = "Give an instance a fresh disk from an image",
+            description = "Keeps id, name, address, sizes and keys; the old disk and its snapshots are destroyed.")
+    public Response rebuild(@PathParam("id") UUID id, RebuildRequest request) {
+        return Accepted.of(service.rebuild(id, request == null ? null : request.image()));
+    }
+
     @POST
     @Path("/{id}/rollback")
     @Consumes(MediaType.APPLICATION_JSON)

@@ -48,6 +48,7 @@ public class InstanceService {
     public static final String SNAPSHOT = "instance.snapshot";
     public static final String DELETE_SNAPSHOT = "instance.snapshot.delete";
     public static final String ROLLBACK = "instance.rollback";
+    public static final String REBUILD = "instance.rebuild";
 
     @Inject
     EntityManager em;
@@ -332,6 +333,31 @@ public class InstanceService {
         em.persist(snapshot);
         Operation operation = operations.submit(instance.tenantId, SNAPSHOT, "instance", id, Map.of("name", name));
         audit.record(instance.tenantId, SNAPSHOT, "instance", id, "accepted", Map.of("snapshot", name));
+        return operation;
+    }
+
+    /**
+     * Gives the instance a fresh disk from {@code imageReference} (its own image's newest version
+     * on the channel it was created from when null), keeping its id, name, address, sizes and keys.
+     * The old disk and its snapshots are destroyed: the tenant asked for exactly that, and the
+     * operation re-reads the instance before it destroys anything.
+     */
+    public Operation rebuild(UUID id, String imageReference) {
+        Instance instance = find(id, true);
+        requireIdle(instance);
+        String reference = imageReference == null || imageReference.isBlank() ? instance.image : imageReference;
+        ImageCatalog.Resolved image = catalog.resolve(instance.tenantId, instance.kind, reference);
+        Map<String, Object> input = new LinkedHashMap<>();
+        input.put("from", instance.image + "@" + instance.imageVersion);
+        input.put("to", reference + "@" + image.version().version);
+        input.put("start", "running".equals(instance.desiredState));
+        instance.image = reference;
+        instance.imageVersion = image.version().version;
+        instance.imageVersionId = image.version().id;
+        instance.updatedAt = Clock.now();
+        ledger.record(instance, InstanceState.RUNNING.equals(instance.actualState));
+        Operation operation = operations.submit(instance.tenantId, REBUILD, "instance", id, input);
+        audit.record(instance.tenantId, REBUILD, "instance", id, "accepted", input);
         return operation;
     }
 

@@ -172,6 +172,22 @@ class JailApiTest {
         assertEquals(List.of("s1"), Api.as("bob").get("/api/v1/instances/" + web + "/snapshots").path("items.name"),
                 "the later snapshot went with the rollback");
         Api.as("bob").body(Map.of("name", "nope")).post("/api/v1/instances/" + web + "/rollback").then().statusCode(404);
+
+        // a rebuild: the same instance, a fresh disk, the old disk's bytes and its snapshots gone
+        Response before = Api.as("bob").get("/api/v1/instances/" + web);
+        assertTrue(driver.exec(id, "sh", "-c", "echo precious > /root/marker").ok());
+        Api.as("dave").body(Map.of()).post("/api/v1/instances/" + web + "/rebuild").then().statusCode(404);
+        Api.as("bob").body(Map.of("image", "no-such-image")).post("/api/v1/instances/" + web + "/rebuild")
+                .then().statusCode(400);
+        assertEquals("precious", driver.exec(id, "cat", "/root/marker").stdout().strip(), "a refused rebuild changes nothing");
+        succeed("bob", Api.as("bob").body(Map.of()).post("/api/v1/instances/" + web + "/rebuild"));
+        Response after = Api.as("bob").get("/api/v1/instances/" + web);
+        assertEquals("running", after.path("state"));
+        assertEquals((String) before.path("name"), after.path("name"));
+        assertEquals((String) before.path("address"), after.path("address"));
+        assertFalse(driver.exec(id, "test", "-e", "/root/marker").ok(), "the old disk's bytes are gone");
+        assertEquals(List.of(), Api.as("bob").get("/api/v1/instances/" + web + "/snapshots").path("items.name"));
+        assertEquals(before.path("name").toString(), driver.exec(id, "hostname").stdout().strip());
     }
 
     @Test
