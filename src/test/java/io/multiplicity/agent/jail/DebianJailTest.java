@@ -161,15 +161,18 @@ class DebianJailTest {
     @Test
     @Order(2)
     void systemctlStartsAUnit() {
-        exec("printf '[Service]\\nType=oneshot\\nRemainAfterExit=yes\\nExecStart=/bin/sh -c \"echo started-by-systemd > /run/hello\"\\n'"
+        exec("printf '[Service]\\nExecStartPre=/bin/sh -c \"echo started-by-systemd > /run/hello\"\\nExecStart=/bin/sleep infinity\\n'"
                 + " > /etc/systemd/system/hello.service && systemctl daemon-reload");
         Result started = run("systemctl start hello.service");
         assertThat(started.ok()).as(started.stderr()).isTrue();
         assertThat(exec("systemctl is-active hello.service")).isEqualTo("active\n");
         assertThat(exec("cat /run/hello")).isEqualTo("started-by-systemd\n");
-        assertThat(exec("cat /proc/self/cgroup")).as("systemd gave the unit a cgroup of its own")
-                .contains("0::/");
-        assertThat(exec("systemctl show -p ControlGroup hello.service")).contains("/system.slice/hello.service");
+        assertThat(exec("systemctl show -p ControlGroup --value hello.service")).as("a cgroup of its own")
+                .isEqualTo("/system.slice/hello.service\n");
+        assertThat(exec("cat /proc/$(systemctl show -p MainPID --value hello.service)/cgroup"))
+                .contains("0::/system.slice/hello.service");
+        assertThat(run("systemctl stop hello.service").ok()).isTrue();
+        assertThat(exec("systemctl is-active hello.service")).isEqualTo("inactive\n");
     }
 
     @Test
