@@ -2,7 +2,7 @@
 # Installs the Debian packages the host agent needs to run jails: ZFS (OpenZFS when its kernel
 # module loads, zfs-fuse otherwise), an OCI runtime (runc; crun for unified cgroup v2 hosts),
 # a static busybox for the first jail image, networking tools, and a C compiler for the
-# console keeper; QEMU for VMs.
+# console keeper; LXCFS; QEMU for VMs.
 set -eu
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -13,6 +13,8 @@ fi
 packages="runc crun busybox-static iproute2 iptables bridge-utils make gcc libc6-dev"
 # Tenant networks: nftables (NAT, isolation, the host's protection) and dnsmasq (a resolver and DHCP per network).
 packages="$packages nftables dnsmasq-base"
+# Jails' own view of their memory, CPUs and uptime (free, top, uptime inside a jail).
+packages="$packages lxcfs"
 # The tests check SSH public keys and their fingerprints against OpenSSH's own ssh-keygen.
 packages="$packages openssh-client"
 # VMs: QEMU (any guest; TCG where KVM cannot run it) and cpio for the tiny-linux initramfs.

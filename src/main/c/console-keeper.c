@@ -93,6 +93,9 @@ struct queue {
 	size_t end;
 };
 
+/* How long a PTY that read as hung up is left alone before it is read again. */
+#define HANG_UP_RETRY_US 50000LL
+
 struct relay {
 	int pty;			/* master side of the jail's PTY, non-blocking */
 	int server;			/* listening serve socket */
@@ -103,6 +106,7 @@ struct relay {
 	long long batch_since;		/* µs when the output now waiting began to be read, 0 when none waits */
 	long long sent_at;		/* µs of the last send of output to the client */
 	long long typed_at;		/* µs of the last input written to the PTY */
+	long long hung_up_at;		/* µs when the PTY last read as hung up while the init lived, 0 if not */
 	struct ring ring;
 	struct queue output;		/* PTY to client */
 	struct queue input;		/* client to PTY */
@@ -423,7 +427,16 @@ static bool read_pty(struct relay *relay)
 		} else if (count < 0 && errno == EAGAIN) {
 			break;
 		} else {
-			return false;
+			/*
+			 * End of file or EIO: no process in the jail holds the console open just now, or
+			 * one hung it up (agetty's vhangup(), systemd closing /dev/console between status
+			 * lines). The console lives on while the init does: look again a little later.
+			 */
+			reap_children();
+			if (init_pid < 0)
+				return false;
+			relay->hung_up_at = now_us();
+			break;
 		}
 	}
 	return true;
@@ -547,11 +560,20 @@ static int relay_console(struct relay *relay)
 		long long now = now_us(), wait_us = -1;
 		struct timespec timeout;
 
+		if (relay->hung_up_at != 0) {
+			/* A hung-up PTY polls as ready at once: leave it alone for a while. */
+			if (now - relay->hung_up_at < HANG_UP_RETRY_US) {
+				fds[POLL_PTY].fd = -1;
+				wait_us = relay->hung_up_at + HANG_UP_RETRY_US - now;
+			} else {
+				relay->hung_up_at = 0;
+			}
+		}
 		if (relay->stalled_since != 0) {
 			wait_us = relay->stalled_since + STALL_LIMIT_MS * 1000LL - now;
 			if (wait_us < 0)
 				wait_us = 0;
-		} else if (relay->client >= 0 && !batching(relay, now, &wait_us)) {
+		} else if (relay->client >= 0 && relay->hung_up_at == 0 && !batching(relay, now, &wait_us)) {
 			wait_us = -1;
 		}
 		timeout.tv_sec = wait_us / 1000000;

@@ -29,8 +29,9 @@ public final class BusyboxImageBuilder {
     /**
      * 2: the console's shell owns the terminal (Ctrl-C reaches it, not init); no Ctrl-Alt-Del action.
      * 3: root's SSH keys and a user-data script from the metadata service.
+     * 4: {@code free} reads {@code /proc/meminfo} (the jail's own, from LXCFS).
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
     /**
      * busybox init opens the console for the shell of a {@code console::} entry, which makes it the
@@ -94,6 +95,34 @@ public final class BusyboxImageBuilder {
                 rm -rf $got
             fi
             echo "jail $(hostname) up${MULTIPLICITY_ADDRESS:+ at $MULTIPLICITY_ADDRESS}"
+            """;
+
+    /**
+     * The image's {@code free}: busybox's applet takes totals from sysinfo(2), which tells the
+     * host's memory whatever LXCFS serves; this one reads {@code /proc/meminfo}, as procps does, so
+     * a jail sees its memory limit. Takes -b, -k (default), -m and -g.
+     */
+    private static final String FREE = """
+            #!/bin/sh
+            # free from /proc/meminfo (LXCFS makes it the jail's own); sizes in KiB unless -b, -m or -g.
+            unit=1
+            case "$1" in
+                -b) unit=b ;;
+                -m) unit=1024 ;;
+                -g) unit=1048576 ;;
+            esac
+            exec awk -v unit="$unit" '
+                /^MemTotal:/ { total = $2 } /^MemFree:/ { free = $2 } /^MemAvailable:/ { available = $2 }
+                /^Buffers:/ { buffers = $2 } /^Cached:/ { cached = $2 } /^SReclaimable:/ { reclaimable = $2 }
+                /^Shmem:/ { shared = $2 } /^SwapTotal:/ { swap = $2 } /^SwapFree:/ { swapfree = $2 }
+                function size(kib) { return unit == "b" ? kib * 1024 : int(kib / unit) }
+                END {
+                    cache = buffers + cached + reclaimable
+                    printf "%15s%12s%12s%12s%12s%12s\\n", "total", "used", "free", "shared", "buff/cache", "available"
+                    printf "Mem:%11d%12d%12d%12d%12d%12d\\n", size(total), size(total - free - cache), size(free),
+                        size(shared), size(cache), size(available)
+                    printf "Swap:%10d%12d%12d\\n", size(swap), size(swap - swapfree), size(swapfree)
+                }' /proc/meminfo
             """;
 
     private static final String PROFILE = """
@@ -199,6 +228,8 @@ public final class BusyboxImageBuilder {
             }
             Files.createSymbolicLink(link, Path.of("/bin/busybox"));
         }
+        Files.deleteIfExists(root.resolve("usr/bin/free"));
+        write(root.resolve("usr/bin/free"), FREE, "rwxr-xr-x");
         Files.deleteIfExists(root.resolve("sbin/init"));
         write(root.resolve("sbin/init"), INIT, "rwxr-xr-x");
         Files.copy(releaseTty, root.resolve("sbin/release-tty"), StandardCopyOption.REPLACE_EXISTING);

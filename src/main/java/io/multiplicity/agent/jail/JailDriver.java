@@ -59,11 +59,20 @@ public final class JailDriver extends InstanceDriver {
      * @param shouldRun  started and not asked to stop since
      * @param keeperPid  its console keeper
      * @param idBase     first host id of its user namespace, -1 without one (from its image)
+     * @param init       the kind of init its image runs (read from its root when it was provisioned)
      */
-    record JailRecord(boolean shouldRun, long keeperPid, int idBase) {
+    record JailRecord(boolean shouldRun, long keeperPid, int idBase, JailInit init) {
+
+        JailRecord {
+            init = init == null ? JailInit.PLAIN : init;
+        }
 
         JailRecord withRun(boolean run, long keeper) {
-            return new JailRecord(run, keeper, idBase);
+            return new JailRecord(run, keeper, idBase, init);
+        }
+
+        JailRecord withInit(JailInit kind) {
+            return new JailRecord(shouldRun, keeperPid, idBase, kind);
         }
     }
 
@@ -77,11 +86,12 @@ public final class JailDriver extends InstanceDriver {
     private final Map<String, Integer> imageVersions = new ConcurrentHashMap<>();
     private final Map<String, Integer> imageIdBases = new ConcurrentHashMap<>();
     private boolean userNamespaces;
+    private Path lxcfs;
 
     public JailDriver(AgentConfig config) {
         super(new ZfsStorage(config.poolName()));
         this.config = config;
-        this.jails = new InstanceDirectories<>(config.jailsDirectory(), JailRecord.class, new JailRecord(false, 0, -1));
+        this.jails = new InstanceDirectories<>(config.jailsDirectory(), JailRecord.class, new JailRecord(false, 0, -1, JailInit.PLAIN));
         this.runtime = new OciRuntime(OciRuntime.choose(config.runtime()), config.runtimeRoot());
         this.network = new HostNetwork(config.bridge(), config.dataDirectory().resolve("networks"), config.uplink());
         this.keeper = new ConsoleKeeper(config.resolvedConsoleKeeper());
@@ -123,6 +133,14 @@ public final class JailDriver extends InstanceDriver {
         if (!keeper.available()) {
             problems.put("jail", "console-keeper not found at " + keeper.program() + " (build it: make -C src/main/c)");
             return;
+        }
+        StringBuilder lxcfsProblem = new StringBuilder();
+        lxcfs = Lxcfs.ensure(lxcfsProblem).orElse(null);
+        if (lxcfs == null) {
+            problems.put("lxcfs", lxcfsProblem.toString());
+        }
+        if (!CgroupDelegation.available()) {
+            problems.put("systemd", "the host has no cgroup v2 hierarchy to give systemd jails a cgroup tree of their own");
         }
         String pool = config.ensurePool(storage);
         if (pool != null) {
@@ -211,13 +229,43 @@ public final class JailDriver extends InstanceDriver {
         if (jails.knows(spec.id())) {
             record = jails.record(spec.id());
         } else {
-            record = new JailRecord(false, 0, imageIdBases.computeIfAbsent(image.name(), storage::imageIdBase));
+            record = new JailRecord(false, 0, imageIdBases.computeIfAbsent(image.name(), storage::imageIdBase),
+                    JailInit.PLAIN);
             jails.writeRecord(spec.id(), record);
         }
         Path root = storage.cloneInstance(spec.id(), image.name(), version, spec.diskGiB());
+        JailInit init = JailInit.of(root);
+        if (init != record.init()) {
+            record = record.withInit(init);
+            jails.writeRecord(spec.id(), record);
+        }
         jails.writeSpec(spec);
+        OciBundle.JailSetup setup = new OciBundle.JailSetup(init, resolvConf(spec),
+                init == JailInit.SYSTEMD ? networkConfig(spec) : null, lxcfs,
+                CpuPinning.cpusFor(spec.id(), spec.vcpus()));
         OciBundle.write(jails.of(spec.id()), OciBundle.config(spec, root, cgroupsPath(spec.id()), config.pidsLimit(),
-                record.idBase(), resolvConf(spec)));
+                record.idBase(), setup));
+    }
+
+    /**
+     * Writes a systemd jail's network configuration for systemd-networkd (its address and gateway
+     * on eth0), or returns null for a jail with no network.
+     */
+    private Path networkConfig(InstanceSpec spec) {
+        InstanceSpec.NetworkAttachment network = spec.network();
+        if (network == null || network.address() == null) {
+            return null;
+        }
+        StringBuilder text = new StringBuilder("# the address the host gave this jail (managed by the host)\n")
+                .append("[Match]\nName=eth0\n\n[Network]\n")
+                .append("Address=").append(network.address()).append('/').append(network.prefixLength()).append('\n');
+        if (network.gateway() != null && !network.gateway().isBlank()) {
+            text.append("Gateway=").append(network.gateway()).append('\n');
+        }
+        text.append("LinkLocalAddressing=no\nIPv6AcceptRA=no\n");
+        Path file = jails.of(spec.id()).resolve("network.conf");
+        InstanceDirectories.writeText(file, text.toString());
+        return file;
     }
 
     @Override
@@ -247,6 +295,9 @@ public final class JailDriver extends InstanceDriver {
             keeperPid = keeper.start(consoleSocket, serveSocket, controlSocket(spec.id()),
                     directory.resolve(ExitStatus.FILE), directory.resolve("init.pid"), directory.resolve("console.log"),
                     runtime.createCommand(spec.id().toString(), directory, consoleSocket, directory.resolve("init.pid")));
+            if (previous.init() == JailInit.SYSTEMD) {
+                CgroupDelegation.delegate(cgroupsPath(spec.id()), Math.max(0, previous.idBase()));
+            }
             network.describe(spec);
             network.attach(spec.id(), spec.name(), Processes.readPidFile(directory.resolve("init.pid")), spec.network());
             runtime.start(spec.id().toString());
@@ -300,7 +351,7 @@ public final class JailDriver extends InstanceDriver {
         if (state.get().running() && state.get().pid() > 0) {
             long pid = state.get().pid();
             if (!timeout.isZero()) {
-                runtime.kill(id, "TERM", false);
+                runtime.kill(id, jails.record(instanceId).init().stopSignal(), false);
                 Processes.waitForExit(pid, timeout);
             }
             if (Processes.alive(pid)) {
@@ -390,7 +441,8 @@ public final class JailDriver extends InstanceDriver {
         if (state.isPresent() && state.get().running()) {
             Path resources = jails.of(spec.id()).resolve("resources.json");
             Map<String, Object> limits = new LinkedHashMap<>(
-                    OciBundle.resources(spec.vcpus(), spec.memoryMiB(), config.pidsLimit()));
+                    OciBundle.resources(spec.vcpus(), spec.memoryMiB(), config.pidsLimit(),
+                            CpuPinning.cpusFor(spec.id(), spec.vcpus())));
             limits.remove("devices");
             InstanceDirectories.writeJson(resources, limits);
             runtime.update(spec.id().toString(), resources);

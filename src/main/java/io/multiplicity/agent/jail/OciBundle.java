@@ -49,6 +49,51 @@ public final class OciBundle {
             "setns", "unshare", "swapon", "swapoff", "syslog", "userfaultfd", "uselib", "iopl",
             "ioperm", "nfsservctl", "vm86", "vm86old", "_sysctl");
 
+    /**
+     * Capabilities systemd and its services use, added for systemd jails in a user namespace only,
+     * where they act on the jail's own namespaces (mounts for services' sandboxes, its cgroup tree,
+     * resource limits), never on the host's.
+     */
+    public static final List<String> SYSTEMD_CAPABILITIES = List.of(
+            "CAP_SYS_ADMIN", "CAP_SYS_RESOURCE", "CAP_SYS_NICE", "CAP_DAC_READ_SEARCH", "CAP_IPC_LOCK",
+            "CAP_IPC_OWNER", "CAP_LEASE", "CAP_SYS_PTRACE");
+
+    /**
+     * System calls a systemd jail in a user namespace may make after all: mounting and entering
+     * namespaces is how systemd sandboxes services (PrivateTmp=, ProtectSystem=, …). The kernel
+     * lets a user namespace's root mount only what that namespace may (tmpfs, proc, bind mounts of
+     * what it already sees), so the host stays out of reach.
+     */
+    static final List<String> SYSTEMD_ALLOWED_SYSCALLS = List.of(
+            "mount", "umount2", "move_mount", "open_tree", "fsopen", "fsmount", "fsconfig", "fspick",
+            "pivot_root", "setns", "unshare", "name_to_handle_at");
+
+    /** The file the host writes a systemd jail's network configuration to, read by systemd-networkd. */
+    static final String NETWORKD_FILE = "/run/systemd/network/10-multiplicity.network";
+
+    /**
+     * What the host gives a jail beside its spec.
+     *
+     * @param init          the kind of init its image runs
+     * @param resolvConf    host file bound read-only at {@code /etc/resolv.conf} (the tenant
+     *                      network's resolver), or null
+     * @param networkConfig host file bound read-only at {@link #NETWORKD_FILE} (systemd jails'
+     *                      address and gateway, for systemd-networkd), or null
+     * @param lxcfs         a mounted LXCFS whose files replace the jail's {@code /proc} ones, or null
+     * @param cpus          host CPUs the jail runs on (cpuset syntax, "0,1"), or null for all of them
+     */
+    public record JailSetup(JailInit init, Path resolvConf, Path networkConfig, Path lxcfs, String cpus) {
+
+        public JailSetup {
+            init = init == null ? JailInit.PLAIN : init;
+        }
+
+        /** A jail with no extras: its image's init, no resolver, no LXCFS, every CPU. */
+        public static JailSetup plain() {
+            return new JailSetup(JailInit.PLAIN, null, null, null, null);
+        }
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final long MIB = 1L << 20;
     private static final long CPU_PERIOD_MICROS = 100_000;
@@ -68,25 +113,35 @@ public final class OciBundle {
      */
     public static Map<String, Object> config(InstanceSpec spec, Path root, String cgroupsPath, int pidsLimit,
             int idBase) {
-        return config(spec, root, cgroupsPath, pidsLimit, idBase, null);
+        return config(spec, root, cgroupsPath, pidsLimit, idBase, JailSetup.plain());
     }
 
-    /**
-     * The configuration of one jail whose {@code /etc/resolv.conf} is {@code resolvConf} on the host
-     * (bound read-only: the platform manages the jail's resolver, its tenant network's gateway).
-     */
+    /** The configuration of one jail with what the host gives it beside its spec ({@link JailSetup}). */
     public static Map<String, Object> config(InstanceSpec spec, Path root, String cgroupsPath, int pidsLimit,
-            int idBase, Path resolvConf) {
+            int idBase, JailSetup setup) {
         Map<String, Object> config = new LinkedHashMap<>();
+        boolean userNamespace = idBase >= 0;
+        boolean systemd = setup.init() == JailInit.SYSTEMD;
         config.put("ociVersion", "1.0.2");
-        config.put("process", process(spec));
+        config.put("process", process(spec, systemd && userNamespace));
         config.put("root", Map.of("path", root.toString(), "readonly", false));
         config.put("hostname", spec.name());
-        boolean userNamespace = idBase >= 0;
-        List<Map<String, Object>> mounts = mounts(userNamespace);
-        if (resolvConf != null) {
-            mounts.add(mount("/etc/resolv.conf", "bind", resolvConf.toString(),
+        List<Map<String, Object>> mounts = mounts(userNamespace, systemd);
+        if (setup.resolvConf() != null) {
+            mounts.add(mount("/etc/resolv.conf", "bind", setup.resolvConf().toString(),
                     List.of("rbind", "ro", "nosuid", "nodev", "noexec")));
+        }
+        if (setup.networkConfig() != null) {
+            mounts.add(mount(NETWORKD_FILE, "bind", setup.networkConfig().toString(),
+                    List.of("rbind", "ro", "nosuid", "nodev", "noexec")));
+        }
+        if (setup.lxcfs() != null) {
+            for (String file : Lxcfs.VIRTUALIZED) {
+                if (Files.exists(setup.lxcfs().resolve(file))) {
+                    mounts.add(mount("/" + file, "bind", setup.lxcfs().resolve(file).toString(),
+                            List.of("bind", "ro", "nosuid", "nodev", "noexec")));
+                }
+            }
         }
         config.put("mounts", mounts);
         Map<String, Object> linux = new LinkedHashMap<>();
@@ -102,33 +157,44 @@ public final class OciBundle {
         }
         linux.put("namespaces", namespaces);
         linux.put("cgroupsPath", cgroupsPath);
-        linux.put("resources", resources(spec.vcpus(), spec.memoryMiB(), pidsLimit));
+        linux.put("resources", resources(spec.vcpus(), spec.memoryMiB(), pidsLimit, setup.cpus()));
         linux.put("maskedPaths", List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
                 "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
                 "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap"));
         linux.put("readonlyPaths", List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
                 "/proc/sysrq-trigger"));
-        linux.put("seccomp", seccomp());
+        linux.put("seccomp", seccomp(systemd && userNamespace));
         config.put("linux", linux);
         return config;
     }
 
     /** The resources block, also what a live resize applies. */
     public static Map<String, Object> resources(int vcpus, int memoryMiB, int pidsLimit) {
+        return resources(vcpus, memoryMiB, pidsLimit, null);
+    }
+
+    /** The resources block of a jail that runs on the host CPUs {@code cpus} (null: on all of them). */
+    public static Map<String, Object> resources(int vcpus, int memoryMiB, int pidsLimit, String cpus) {
         Map<String, Object> resources = new LinkedHashMap<>();
         resources.put("devices", List.of(Map.of("allow", false, "access", "rwm")));
         long memory = memoryMiB * MIB;
         resources.put("memory", Map.of("limit", memory, "swap", memory));
-        resources.put("cpu", Map.of("shares", 1024L * Math.max(1, vcpus),
+        Map<String, Object> cpu = new LinkedHashMap<>(Map.of("shares", 1024L * Math.max(1, vcpus),
                 "quota", CPU_PERIOD_MICROS * Math.max(1, vcpus), "period", CPU_PERIOD_MICROS));
+        if (cpus != null) {
+            cpu.put("cpus", cpus);
+        }
+        resources.put("cpu", cpu);
         resources.put("pids", Map.of("limit", pidsLimit));
         return resources;
     }
 
-    private static Map<String, Object> process(InstanceSpec spec) {
+    private static Map<String, Object> process(InstanceSpec spec, boolean systemdCapabilities) {
+        // container= tells systemd it runs in a container; container_uuid becomes its machine id.
         List<String> env = new ArrayList<>(List.of(
                 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm",
-                "HOME=/root", "container=multiplicity", "MULTIPLICITY_HOSTNAME=" + spec.name()));
+                "HOME=/root", "container=multiplicity", "container_uuid=" + spec.id().toString().replace("-", ""),
+                "MULTIPLICITY_HOSTNAME=" + spec.name()));
         InstanceSpec.NetworkAttachment network = spec.network();
         if (network != null) {
             env.add("MULTIPLICITY_ADDRESS=" + network.address() + "/" + network.prefixLength());
@@ -142,8 +208,12 @@ public final class OciBundle {
         process.put("args", List.of("/sbin/init"));
         process.put("env", env);
         process.put("cwd", "/");
+        List<String> capabilities = new ArrayList<>(CAPABILITIES);
+        if (systemdCapabilities) {
+            capabilities.addAll(SYSTEMD_CAPABILITIES);
+        }
         process.put("capabilities", Map.of(
-                "bounding", CAPABILITIES, "effective", CAPABILITIES, "permitted", CAPABILITIES));
+                "bounding", capabilities, "effective", capabilities, "permitted", capabilities));
         process.put("rlimits", List.of(Map.of("type", "RLIMIT_NOFILE", "hard", 4096, "soft", 1024)));
         process.put("noNewPrivileges", false);
         return process;
@@ -152,9 +222,11 @@ public final class OciBundle {
     /**
      * Standard mounts. In a user namespace the jail cannot mount sysfs or cgroupfs of the host's
      * kernel objects, so {@code /sys} is a read-only bind of the host's and no cgroup tree is
-     * mounted.
+     * mounted. A systemd jail gets, in both cases, its own cgroup v2 tree mounted writable at
+     * {@code /sys/fs/cgroup} (the cgroup namespace makes the jail's cgroup its root; see
+     * {@link CgroupDelegation}), and tmpfs on {@code /run/lock} and {@code /tmp}.
      */
-    private static List<Map<String, Object>> mounts(boolean userNamespace) {
+    private static List<Map<String, Object>> mounts(boolean userNamespace, boolean systemd) {
         List<Map<String, Object>> mounts = new ArrayList<>(List.of(
                 mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")),
                 mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")),
@@ -167,7 +239,15 @@ public final class OciBundle {
             mounts.add(mount("/sys", "none", "/sys", List.of("rbind", "nosuid", "noexec", "nodev", "ro")));
         } else {
             mounts.add(mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
-            mounts.add(mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", "ro")));
+            if (!systemd) {
+                mounts.add(mount("/sys/fs/cgroup", "cgroup", "cgroup",
+                        List.of("nosuid", "noexec", "nodev", "relatime", "ro")));
+            }
+        }
+        if (systemd) {
+            mounts.add(mount("/sys/fs/cgroup", "cgroup2", "cgroup2", List.of("nosuid", "noexec", "nodev", "relatime")));
+            mounts.add(mount("/run/lock", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "noexec", "mode=1777", "size=5120k")));
+            mounts.add(mount("/tmp", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=1777", "size=262144k")));
         }
         return mounts;
     }
@@ -181,11 +261,14 @@ public final class OciBundle {
         return mount;
     }
 
-    private static Map<String, Object> seccomp() {
+    private static Map<String, Object> seccomp(boolean systemd) {
         Map<String, Object> seccomp = new LinkedHashMap<>();
         seccomp.put("defaultAction", "SCMP_ACT_ALLOW");
         seccomp.put("architectures", List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"));
-        seccomp.put("syscalls", List.of(Map.of("names", DENIED_SYSCALLS, "action", "SCMP_ACT_ERRNO", "errnoRet", 1)));
+        List<String> denied = systemd
+                ? DENIED_SYSCALLS.stream().filter(call -> !SYSTEMD_ALLOWED_SYSCALLS.contains(call)).toList()
+                : DENIED_SYSCALLS;
+        seccomp.put("syscalls", List.of(Map.of("names", denied, "action", "SCMP_ACT_ERRNO", "errnoRet", 1)));
         return seccomp;
     }
 

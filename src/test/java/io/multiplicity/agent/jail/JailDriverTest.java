@@ -149,6 +149,21 @@ class JailDriverTest {
     }
 
     @Test
+    @Order(1)
+    void freeAndNprocInABusyboxJailShowItsOwnLimits() {
+        Assumptions.assumeTrue(Lxcfs.mounted(), "SKIPPED busybox free: lxcfs is not mounted: " + driver.facts().problems());
+        String free = exec(alpha, "free", "-m").stdout();
+        String nproc = exec(alpha, "nproc").stdout().strip();
+        System.out.println("[lxcfs] busybox free -m in a 128 MiB jail:\n" + free.strip() + "\n[lxcfs] nproc: " + nproc);
+        String total = free.lines().filter(line -> line.strip().startsWith("Mem:")).findFirst().orElseThrow()
+                .strip().split("\\s+")[1];
+        assertEquals("128", total);
+        if (CpuPinning.onlineCpus().size() > 1) {
+            assertEquals("1", nproc, "a 1-vCPU jail sees one CPU");
+        }
+    }
+
+    @Test
     @Order(2)
     void jailsOfOneTenantReachEachOtherAndNoOtherTenant() {
         Result sameTenant = exec(alpha, "ping", "-c", "1", "-W", "2", "10.231.101.12");

@@ -91,6 +91,11 @@ public final class JailHost implements AutoCloseable {
                 new NetworkAttachment(network, subnet + host, 24, subnet + "1"));
     }
 
+    /** Destroys the instance {@code id} at {@link #close()} too (for specs not made by {@link #jail}). */
+    public void track(UUID id) {
+        created.add(id);
+    }
+
     @Override
     public void close() {
         if (driver != null) {

@@ -71,4 +71,59 @@ class OciBundleTest {
         assertTrue(denied.containsAll(List.of("kexec_load", "init_module", "bpf", "mount", "setns")));
         assertEquals("SCMP_ACT_ERRNO", rules.get(0).get("action"));
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aSystemdJailGetsItsCgroupTreeTmpfsAndTheNamespaceBoundPrivilegesItNeeds() {
+        InstanceSpec spec = new InstanceSpec(ID, UUID.randomUUID(), "deb1", "jail", "debian", 1, 512, 4,
+                new NetworkAttachment(101, "10.231.101.11", 24, "10.231.101.1"));
+        OciBundle.JailSetup setup = new OciBundle.JailSetup(JailInit.SYSTEMD, Path.of("/data/jails/x/resolv.conf"),
+                Path.of("/data/jails/x/network.conf"), null, "1");
+        Map<String, Object> config = OciBundle.config(spec, Path.of("/pool/x"), "/multiplicity/" + ID, 512, 1 << 20, setup);
+        List<Map<String, Object>> mounts = (List<Map<String, Object>>) config.get("mounts");
+        Map<String, String> types = mounts.stream().collect(Collectors.toMap(
+                mount -> (String) mount.get("destination"), mount -> (String) mount.get("type"), (a, b) -> b));
+        assertEquals("cgroup2", types.get("/sys/fs/cgroup"));
+        assertEquals("tmpfs", types.get("/run"));
+        assertEquals("tmpfs", types.get("/run/lock"));
+        assertEquals("tmpfs", types.get("/tmp"));
+        assertEquals("bind", types.get(OciBundle.NETWORKD_FILE));
+        Map<String, Object> process = (Map<String, Object>) config.get("process");
+        List<String> bounding = (List<String>) ((Map<String, Object>) process.get("capabilities")).get("bounding");
+        assertTrue(bounding.contains("CAP_SYS_ADMIN"), "in its user namespace only");
+        assertFalse(bounding.contains("CAP_SYS_MODULE"));
+        assertFalse(bounding.contains("CAP_SYS_TIME"));
+        Map<String, Object> linux = (Map<String, Object>) config.get("linux");
+        List<String> denied = (List<String>) ((List<Map<String, Object>>) ((Map<String, Object>) linux.get("seccomp"))
+                .get("syscalls")).get(0).get("names");
+        assertFalse(denied.contains("mount"));
+        assertTrue(denied.containsAll(List.of("kexec_load", "init_module", "bpf", "keyctl", "open_by_handle_at")));
+        assertEquals("1", ((Map<String, Object>) ((Map<String, Object>) linux.get("resources")).get("cpu")).get("cpus"));
+
+        Map<String, Object> withoutUserNamespace = OciBundle.config(spec, Path.of("/pool/x"), "/multiplicity/" + ID, 512,
+                -1, setup);
+        List<String> hostRootBounding = (List<String>) ((Map<String, Object>) ((Map<String, Object>) withoutUserNamespace
+                .get("process")).get("capabilities")).get("bounding");
+        assertFalse(hostRootBounding.contains("CAP_SYS_ADMIN"), "never host root's CAP_SYS_ADMIN");
+    }
+
+    @Test
+    void theInitIsReadFromTheImage() throws Exception {
+        Path root = java.nio.file.Files.createTempDirectory("jail-root");
+        java.nio.file.Files.createDirectories(root.resolve("sbin"));
+        assertEquals(JailInit.PLAIN, JailInit.of(root));
+        java.nio.file.Files.createSymbolicLink(root.resolve("sbin/init"), Path.of("/lib/systemd/systemd"));
+        assertEquals(JailInit.SYSTEMD, JailInit.of(root));
+        java.nio.file.Files.delete(root.resolve("sbin/init"));
+        java.nio.file.Files.createSymbolicLink(root.resolve("sbin/init"), Path.of("/bin/busybox"));
+        assertEquals(JailInit.PLAIN, JailInit.of(root));
+        java.nio.file.Files.delete(root.resolve("sbin/init"));
+        java.nio.file.Files.delete(root.resolve("sbin"));
+        java.nio.file.Files.delete(root);
+    }
+
+    @Test
+    void cpuListsAreParsed() {
+        assertEquals(List.of(0, 1, 2, 3, 6), CpuPinning.parse("0-3,6"));
+    }
 }

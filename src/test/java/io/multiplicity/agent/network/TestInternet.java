@@ -50,6 +50,25 @@ public final class TestInternet implements AutoCloseable {
         }
     }
 
+    /**
+     * Makes the upstream the outside world's resolver and web site: dnsmasq there answers
+     * {@code www.upstream.test} with the upstream's address, and a web server there serves
+     * {@code page} at {@code /}. Returns the resolver's address (the host's uplink resolver).
+     */
+    public String serveWebByName(java.nio.file.Path files, String page) {
+        try {
+            java.nio.file.Files.createDirectories(files);
+            java.nio.file.Files.writeString(files.resolve("index.html"), page + "\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        sh("ip netns exec " + upstream + " dnsmasq --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces"
+                        + " --listen-address=" + UPSTREAM_ADDRESS + " --local=/upstream.test/ --host-record=www.upstream.test,"
+                        + UPSTREAM_ADDRESS + " --pid-file=" + files.resolve("dnsmasq.pid"),
+                "ip netns exec " + upstream + " busybox httpd -p " + UPSTREAM_ADDRESS + ":80 -h " + files);
+        return UPSTREAM_ADDRESS;
+    }
+
     /** Runs a command as the customer on the internet. */
     public Command.Result fromClient(String... command) {
         return Command.run(Command.join(List.of("ip", "netns", "exec", client), command), null);
