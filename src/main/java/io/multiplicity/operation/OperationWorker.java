@@ -14,6 +14,7 @@ import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -64,8 +65,13 @@ public class OperationWorker {
     private Semaphore slots;
     private ExecutorService executor;
 
+    /**
+     * An operation this worker claimed. {@code epoch} is the fencing token of the claim: every claim
+     * raises the operation's {@code lease_epoch}, and every write of the outcome checks it under the
+     * row's lock, so a worker whose lease another worker took over writes nothing.
+     */
     private record Claimed(UUID id, String kind, UUID tenantId, UUID targetId, Map<String, Object> input,
-                           int attempt, String cancelledReason, String failedReason) {
+                           int attempt, long epoch, String cancelledReason, String failedReason) {
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -200,12 +206,13 @@ public class OperationWorker {
             }
             operation.state = OperationState.RUNNING;
             operation.attempts += 1;
+            operation.leaseEpoch += 1;
             operation.workerId = workerId;
             operation.leaseUntil = now.plus(config.lease());
             events.operation(operation);
             claimed.add(new Claimed(operation.id, operation.kind, operation.tenantId, operation.targetId,
                     operation.input == null ? Map.of() : new HashMap<>(operation.input), operation.attempts,
-                    cancelled, failed));
+                    operation.leaseEpoch, cancelled, failed));
         }
         return claimed;
     }
@@ -244,9 +251,8 @@ public class OperationWorker {
 
     private void finish(Claimed claimed, String state, String error) {
         QuarkusTransaction.requiringNew().run(() -> {
-            Operation operation = em.find(Operation.class, claimed.id());
-            if (operation == null || !OperationState.RUNNING.equals(operation.state)
-                    || !workerId.equals(operation.workerId)) {
+            Operation operation = heldRow(claimed);
+            if (operation == null) {
                 LOG.warnf("operation %s was taken over by another worker; its outcome here is dropped", claimed.id());
                 return;
             }
@@ -282,11 +288,22 @@ public class OperationWorker {
 
     /** Whether this worker still holds the operation (a stale holder must not clean up after the new one). */
     private boolean stillOurs(Claimed claimed) {
-        return QuarkusTransaction.requiringNew().call(() -> {
-            Operation operation = em.find(Operation.class, claimed.id());
-            return operation != null && OperationState.RUNNING.equals(operation.state)
-                    && workerId.equals(operation.workerId);
-        });
+        return QuarkusTransaction.requiringNew().call(() -> heldRow(claimed) != null);
+    }
+
+    /**
+     * The operation's row, locked for update in the caller's transaction, when this claim still holds
+     * it: still running, by this worker, under the same fencing epoch. Null when another worker took it
+     * over (or it ended). The lock makes the check and the write that follows one step: a takeover
+     * either committed before (and is seen here) or waits until this transaction ends.
+     */
+    private Operation heldRow(Claimed claimed) {
+        Operation operation = em.find(Operation.class, claimed.id(), LockModeType.PESSIMISTIC_WRITE);
+        if (operation == null || !OperationState.RUNNING.equals(operation.state)
+                || !workerId.equals(operation.workerId) || operation.leaseEpoch != claimed.epoch()) {
+            return null;
+        }
+        return operation;
     }
 
     private void count(String kind, String state) {
@@ -352,8 +369,8 @@ public class OperationWorker {
         public void progress(int percent) {
             int bounded = Math.max(0, Math.min(100, percent));
             QuarkusTransaction.requiringNew().run(() -> {
-                Operation row = em.find(Operation.class, operation.id());
-                if (row != null && OperationState.RUNNING.equals(row.state) && workerId.equals(row.workerId)) {
+                Operation row = heldRow(operation);
+                if (row != null) {
                     row.progress = bounded;
                     row.updatedAt = Clock.now();
                     events.operation(row);
