@@ -57,6 +57,9 @@ public class OperationWorker {
     @Inject
     MeterRegistry meters;
 
+    @Inject
+    OperationReach reach;
+
     private final String workerId = workerName();
     private final Map<String, OperationHandler> handlers = new ConcurrentHashMap<>();
     private final Set<UUID> running = ConcurrentHashMap.newKeySet();
@@ -167,12 +170,17 @@ public class OperationWorker {
         // An operation this worker still runs is never claimed again, even when its lease ran out
         // (a heartbeat that came late under load): two runs of one handler would race each other,
         // and the clean-up of the one that lost could undo what the other did.
+        // An operation on an instance is claimed only by a replica that reaches the instance's host;
+        // the others leave it pending (or leased out) for one that does.
         List<UUID> ids = em.createNativeQuery("select id from operations"
                         + " where (state = 'pending' or (state = 'running' and lease_until < now()))"
                         + " and id <> all(?2)"
+                        + " and (target_type <> 'instance' or not exists (select 1 from instances i"
+                        + " where i.id = operations.target_id and i.host_id is not null and i.host_id <> all(?3)))"
                         + " order by created_at limit ?1 for update skip locked", UUID.class)
                 .setParameter(1, limit)
                 .setParameter(2, running.toArray(new UUID[0]))
+                .setParameter(3, reach.reachableHosts().toArray(new UUID[0]))
                 .getResultList();
         List<Claimed> claimed = new ArrayList<>();
         Instant now = Clock.now();
