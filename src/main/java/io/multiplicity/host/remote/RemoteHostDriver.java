@@ -393,10 +393,12 @@ public final class RemoteHostDriver implements HostDriver {
         @Override
         public void close() {
             WebSocket current = socket;
-            if (current != null && !current.isOutputClosed()) {
-                current.sendClose(WebSocket.NORMAL_CLOSURE, "closed").exceptionally(e -> null);
+            if (current != null) {
+                if (!current.isOutputClosed()) {
+                    current.sendClose(WebSocket.NORMAL_CLOSURE, "closed").exceptionally(e -> null);
+                }
+                current.abort();
             }
-            current.abort();
             output.add(END);
         }
 
