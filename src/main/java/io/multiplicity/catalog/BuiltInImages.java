@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.multiplicity.common.Clock;
 import io.multiplicity.host.HostDrivers;
+import io.multiplicity.host.HostReachable;
 import io.multiplicity.host.contract.ImageStore;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
@@ -72,6 +73,19 @@ public class BuiltInImages {
         if (hosts.imageHost().isEmpty()) {
             return;
         }
+        registerBuiltIns();
+        // Big archives take a while to unpack: the panel serves meanwhile, the image appears when done.
+        Thread.ofVirtual().name("built-in-images").start(this::importArchives);
+    }
+
+    /** A remote host that stores the catalog's images became reachable: its built-in images join the catalog. */
+    void onHostReachable(@Observes HostReachable reachable) {
+        if (hosts.imageHostId().filter(reachable.hostId()::equals).isPresent()) {
+            registerBuiltIns();
+        }
+    }
+
+    private void registerBuiltIns() {
         ImageStore store;
         try {
             store = hosts.imageHost().get().images();
@@ -85,8 +99,6 @@ public class BuiltInImages {
                 LOG.errorf(e, "could not register the built-in image %s", builtIn.key());
             }
         }
-        // Big archives take a while to unpack: the panel serves meanwhile, the image appears when done.
-        Thread.ofVirtual().name("built-in-images").start(this::importArchives);
     }
 
     private void register(ImageStore store, ImageStore.BuiltIn builtIn) {

@@ -2,6 +2,7 @@ package io.multiplicity.host;
 
 import io.multiplicity.common.ApiException;
 import io.multiplicity.host.contract.HostDriver;
+import io.multiplicity.host.remote.RemoteAgents;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -10,14 +11,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
  * The one door from the control plane to the hosts: every call that reaches a host's agent gets
  * its {@link HostDriver} here, by host, by instance, as the host that stores the catalog's images,
- * or as one of the hosts this process reaches. Today the only agent is the in-process one of the
- * local host ({@link LocalAgent}); a remote agent plugs in here behind the same contract, and no
- * caller changes.
+ * or as one of the hosts this process reaches: the in-process agent of the local host
+ * ({@link LocalAgent}), or a remote host's agent over the network ({@link RemoteAgents}), behind the
+ * same contract, so no caller can tell them apart.
  */
 @ApplicationScoped
 public class HostDrivers {
@@ -28,6 +30,9 @@ public class HostDrivers {
     @Inject
     EntityManager em;
 
+    @Inject
+    RemoteAgents remoteAgents;
+
     /** The driver of a host's agent; 404 for an unknown host, IllegalStateException when no agent of it is reachable. */
     public HostDriver forHost(UUID hostId) {
         Host host = QuarkusTransaction.joiningExisting().call(() -> Host.<Host>findById(hostId));
@@ -37,8 +42,11 @@ public class HostDrivers {
         if (host.local && isLocal(host.id)) {
             return localAgent.driver();
         }
-        throw new IllegalStateException("host " + host.name + " has no reachable agent: the remote agent transport "
-                + "is not available in this release");
+        if (host.agentUrl != null && !host.local) {
+            return remoteAgents.driver(host.id, host.agentUrl);
+        }
+        throw new IllegalStateException("host " + host.name + " has no reachable agent: its agent runs in another"
+                + " replica's process, and this replica cannot reach it");
     }
 
     /** The driver of the host an instance is placed on; 404 for an unknown instance. */
@@ -61,7 +69,29 @@ public class HostDrivers {
      * or empty when no such host's agent runs in reach.
      */
     public Optional<HostDriver> imageHost() {
-        return localAgent.hostId() == null ? Optional.empty() : Optional.of(localAgent.driver());
+        if (localAgent.hostId() != null) {
+            return Optional.of(localAgent.driver());
+        }
+        return imageHostId().map(this::forHost);
+    }
+
+    /**
+     * The id of the host that stores the catalog's images: the local host, else the longest-enrolled
+     * remote host this replica reaches (replicating image versions to every host is later work).
+     */
+    public Optional<UUID> imageHostId() {
+        if (localAgent.hostId() != null) {
+            return Optional.of(localAgent.hostId());
+        }
+        Set<UUID> remote = remoteAgents.reachable();
+        if (remote.isEmpty()) {
+            return Optional.empty();
+        }
+        return QuarkusTransaction.joiningExisting().call(() -> em.createQuery(
+                        "select h.id from Host h where h.id in :ids order by h.createdAt, h.id", UUID.class)
+                .setParameter("ids", remote)
+                .setMaxResults(1)
+                .getResultStream().findFirst());
     }
 
     /** The hosts whose agents this process reaches, by host id: the reconciler and metering go over these. */
@@ -69,6 +99,15 @@ public class HostDrivers {
         Map<UUID, HostDriver> reachable = new LinkedHashMap<>();
         if (localAgent.hostId() != null) {
             reachable.put(localAgent.hostId(), localAgent.driver());
+        }
+        Set<UUID> remote = remoteAgents.reachable();
+        if (!remote.isEmpty()) {
+            List<Host> hosts = QuarkusTransaction.joiningExisting().call(() -> em.createQuery(
+                            "select h from Host h where h.id in :ids and h.agentUrl is not null", Host.class)
+                    .setParameter("ids", remote).getResultList());
+            for (Host host : hosts) {
+                reachable.put(host.id, remoteAgents.driver(host.id, host.agentUrl));
+            }
         }
         return reachable;
     }

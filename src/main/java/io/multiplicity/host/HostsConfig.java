@@ -44,6 +44,14 @@ public interface HostsConfig {
     @WithDefault("1")
     long storageReserveMinGib();
 
+    /** How often the control plane asks each remote host's agent for its facts (its heartbeat). */
+    @WithDefault("5s")
+    java.time.Duration heartbeat();
+
+    /** How long an enrolment token a platform admin created stays usable. */
+    @WithDefault("1h")
+    java.time.Duration enrolmentTokenLifetime();
+
     /** How often the reconciler compares actual and desired state. */
     @WithDefault("10s")
     java.time.Duration reconcileInterval();

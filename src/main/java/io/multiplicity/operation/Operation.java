@@ -67,6 +67,10 @@ public class Operation extends PanacheEntityBase {
     @Column(name = "lease_until")
     public Instant leaseUntil;
 
+    /** The fencing token of the current claim: raised by every claim, checked by every write of its outcome. */
+    @Column(name = "lease_epoch", nullable = false)
+    public long leaseEpoch;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 

@@ -14,6 +14,7 @@ import jakarta.enterprise.inject.Any;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,6 +57,9 @@ public class OperationWorker {
     @Inject
     MeterRegistry meters;
 
+    @Inject
+    OperationReach reach;
+
     private final String workerId = workerName();
     private final Map<String, OperationHandler> handlers = new ConcurrentHashMap<>();
     private final Set<UUID> running = ConcurrentHashMap.newKeySet();
@@ -64,8 +68,13 @@ public class OperationWorker {
     private Semaphore slots;
     private ExecutorService executor;
 
+    /**
+     * An operation this worker claimed. {@code epoch} is the fencing token of the claim: every claim
+     * raises the operation's {@code lease_epoch}, and every write of the outcome checks it under the
+     * row's lock, so a worker whose lease another worker took over writes nothing.
+     */
     private record Claimed(UUID id, String kind, UUID tenantId, UUID targetId, Map<String, Object> input,
-                           int attempt, String cancelledReason, String failedReason) {
+                           int attempt, long epoch, String cancelledReason, String failedReason) {
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -161,12 +170,17 @@ public class OperationWorker {
         // An operation this worker still runs is never claimed again, even when its lease ran out
         // (a heartbeat that came late under load): two runs of one handler would race each other,
         // and the clean-up of the one that lost could undo what the other did.
+        // An operation on an instance is claimed only by a replica that reaches the instance's host;
+        // the others leave it pending (or leased out) for one that does.
         List<UUID> ids = em.createNativeQuery("select id from operations"
                         + " where (state = 'pending' or (state = 'running' and lease_until < now()))"
                         + " and id <> all(?2)"
+                        + " and (target_type <> 'instance' or not exists (select 1 from instances i"
+                        + " where i.id = operations.target_id and i.host_id is not null and i.host_id <> all(?3)))"
                         + " order by created_at limit ?1 for update skip locked", UUID.class)
                 .setParameter(1, limit)
                 .setParameter(2, running.toArray(new UUID[0]))
+                .setParameter(3, reach.reachableHosts().toArray(new UUID[0]))
                 .getResultList();
         List<Claimed> claimed = new ArrayList<>();
         Instant now = Clock.now();
@@ -200,12 +214,13 @@ public class OperationWorker {
             }
             operation.state = OperationState.RUNNING;
             operation.attempts += 1;
+            operation.leaseEpoch += 1;
             operation.workerId = workerId;
             operation.leaseUntil = now.plus(config.lease());
             events.operation(operation);
             claimed.add(new Claimed(operation.id, operation.kind, operation.tenantId, operation.targetId,
                     operation.input == null ? Map.of() : new HashMap<>(operation.input), operation.attempts,
-                    cancelled, failed));
+                    operation.leaseEpoch, cancelled, failed));
         }
         return claimed;
     }
@@ -244,9 +259,8 @@ public class OperationWorker {
 
     private void finish(Claimed claimed, String state, String error) {
         QuarkusTransaction.requiringNew().run(() -> {
-            Operation operation = em.find(Operation.class, claimed.id());
-            if (operation == null || !OperationState.RUNNING.equals(operation.state)
-                    || !workerId.equals(operation.workerId)) {
+            Operation operation = heldRow(claimed);
+            if (operation == null) {
                 LOG.warnf("operation %s was taken over by another worker; its outcome here is dropped", claimed.id());
                 return;
             }
@@ -282,11 +296,22 @@ public class OperationWorker {
 
     /** Whether this worker still holds the operation (a stale holder must not clean up after the new one). */
     private boolean stillOurs(Claimed claimed) {
-        return QuarkusTransaction.requiringNew().call(() -> {
-            Operation operation = em.find(Operation.class, claimed.id());
-            return operation != null && OperationState.RUNNING.equals(operation.state)
-                    && workerId.equals(operation.workerId);
-        });
+        return QuarkusTransaction.requiringNew().call(() -> heldRow(claimed) != null);
+    }
+
+    /**
+     * The operation's row, locked for update in the caller's transaction, when this claim still holds
+     * it: still running, by this worker, under the same fencing epoch. Null when another worker took it
+     * over (or it ended). The lock makes the check and the write that follows one step: a takeover
+     * either committed before (and is seen here) or waits until this transaction ends.
+     */
+    private Operation heldRow(Claimed claimed) {
+        Operation operation = em.find(Operation.class, claimed.id(), LockModeType.PESSIMISTIC_WRITE);
+        if (operation == null || !OperationState.RUNNING.equals(operation.state)
+                || !workerId.equals(operation.workerId) || operation.leaseEpoch != claimed.epoch()) {
+            return null;
+        }
+        return operation;
     }
 
     private void count(String kind, String state) {
@@ -352,8 +377,8 @@ public class OperationWorker {
         public void progress(int percent) {
             int bounded = Math.max(0, Math.min(100, percent));
             QuarkusTransaction.requiringNew().run(() -> {
-                Operation row = em.find(Operation.class, operation.id());
-                if (row != null && OperationState.RUNNING.equals(row.state) && workerId.equals(row.workerId)) {
+                Operation row = heldRow(operation);
+                if (row != null) {
                     row.progress = bounded;
                     row.updatedAt = Clock.now();
                     events.operation(row);

@@ -12,7 +12,10 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
+import javax.sql.DataSource;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +38,9 @@ class OperationRecoveryTest {
 
     @Inject
     OperationWorker worker;
+
+    @Inject
+    DataSource dataSource;
 
     @BeforeEach
     @AfterEach
@@ -114,6 +120,47 @@ class OperationRecoveryTest {
         assertEquals("succeeded", finished.path("state"), finished.asString());
         assertEquals(1, (int) finished.path("attempts"), "run once");
         assertEquals("stopped", Api.as("bob").get("/api/v1/instances/" + instance).path("state"));
+    }
+
+    /**
+     * Another replica takes an operation over (its lease ran out here under load) while this worker's
+     * handler is about to finish: the takeover commits while this worker writes its outcome. The
+     * stale holder must write nothing; the operation stays with the replica that took it over.
+     */
+    @Test
+    void aStaleLeaseHolderCannotFinishAnOperationAnotherReplicaTookOver() throws Exception {
+        String instance = createRunning("fenced");
+        RecordingHostDriver.delay = Duration.ofSeconds(2);
+        String operation = Api.as("bob").post("/api/v1/instances/" + instance + "/stop").then().statusCode(202)
+                .extract().path("id");
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
+        while (!"running".equals(Api.as("bob").get("/api/v1/operations/" + operation).path("state"))) {
+            assertThat(Instant.now()).as("the stop is claimed").isBefore(deadline);
+        }
+        try (Connection otherReplica = dataSource.getConnection()) {
+            otherReplica.setAutoCommit(false);
+            try (PreparedStatement takeOver = otherReplica.prepareStatement(
+                    "update operations set worker_id = 'other-replica:2:alive', attempts = attempts + 1,"
+                            + " lease_epoch = lease_epoch + 1, lease_until = now() + interval '1 hour'"
+                            + " where id = ?::uuid and state = 'running'")) {
+                takeOver.setString(1, operation);
+                assertEquals(1, takeOver.executeUpdate());
+            }
+            // The handler here returns meanwhile (its host call takes 2 s) and writes its outcome.
+            Thread.sleep(3500);
+            otherReplica.commit();
+        }
+        Thread.sleep(1500);
+        try {
+            Response after = Api.as("bob").get("/api/v1/operations/" + operation);
+            assertEquals("running", after.path("state"), "the stale holder finished it: " + after.asString());
+            assertThat(workerOf(UUID.fromString(operation))).isEqualTo("other-replica:2:alive");
+        } finally {
+            QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                            "update operations set state = 'failed', error = 'test over', lease_until = null,"
+                                    + " finished_at = now() where id = ?1")
+                    .setParameter(1, UUID.fromString(operation)).executeUpdate());
+        }
     }
 
     @Test

@@ -32,8 +32,17 @@ public class LocalAgentProducer {
     HostDriver localDriver(LocalAgentSettings settings,
                            @ConfigProperty(name = "multiplicity.hosts.local-agent", defaultValue = "true") boolean localAgent,
                            @ConfigProperty(name = "multiplicity.data-dir", defaultValue = "data") Path dataDir) {
-        Path directory = settings.dataDir().orElse(dataDir);
-        if (!localAgent || !System.getProperty("os.name", "").toLowerCase().contains("linux")) {
+        return agent(settings, settings.dataDir().orElse(dataDir), localAgent);
+    }
+
+    /**
+     * The host agent of this machine from its settings: the one way both the in-process agent and
+     * the agent process ({@link AgentProcess}) build it.
+     *
+     * @param runs whether this process runs an agent at all (else a driver that runs nothing)
+     */
+    static HostDriver agent(LocalAgentSettings settings, Path directory, boolean runs) {
+        if (!runs || !System.getProperty("os.name", "").toLowerCase().contains("linux")) {
             return new NoRuntimeDriver(new HostIdentity(directory.toAbsolutePath(), null));
         }
         AgentConfig config = new AgentConfig(directory, settings.poolName(),

@@ -1,0 +1,302 @@
+package io.multiplicity.agent.remote;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.multiplicity.host.contract.AgentProtocol;
+import io.multiplicity.host.contract.AgentProtocol.Call;
+import io.multiplicity.host.contract.AgentProtocol.ConsoleKind;
+import io.multiplicity.host.contract.AgentProtocol.Failure;
+import io.multiplicity.host.contract.AgentProtocol.ImageImport;
+import io.multiplicity.host.contract.ConsoleStream;
+import io.multiplicity.host.contract.HostDriver;
+import io.multiplicity.host.contract.ImageRefused;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
+import javax.net.ssl.SSLSession;
+
+/**
+ * Serves a host's {@link HostDriver} to the control plane over mutual TLS (see
+ * {@link AgentProtocol}): only a client whose certificate the control plane's agent authority
+ * signed for {@link AgentProtocol#CONTROL_PLANE_NAME} is served; no tenant ever reaches it, consoles
+ * included (the control plane's gateway relays them). Calls run on virtual threads, since the
+ * contract blocks.
+ */
+public final class AgentServer implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(AgentServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int CONSOLE_CHUNK = 64 * 1024;
+
+    private final HostDriver host;
+    private final AgentCredentials credentials;
+    private final Path scratch;
+    private final Vertx vertx = Vertx.vertx();
+    private final ExecutorService calls = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("agent-call-", 0).factory());
+    private HttpServer server;
+
+    /**
+     * @param host        the host's agent
+     * @param credentials the agent's key and certificates (it must be enrolled)
+     * @param scratch     a directory for image files on their way into the store
+     */
+    public AgentServer(HostDriver host, AgentCredentials credentials, Path scratch) {
+        this.host = host;
+        this.credentials = credentials;
+        this.scratch = scratch;
+    }
+
+    /** Listens on {@code address:port} (port 0: any free one); answers the port it listens on. */
+    public int start(String address, int port) {
+        HttpServerOptions options = new HttpServerOptions()
+                .setHost(address)
+                .setPort(port)
+                .setSsl(true)
+                .setKeyCertOptions(new PemKeyCertOptions()
+                        .setKeyPath(credentials.key().toString())
+                        .setCertPath(credentials.certificate().toString()))
+                .setTrustOptions(new PemTrustOptions().addCertPath(credentials.authority().toString()))
+                .setClientAuth(ClientAuth.REQUIRED)
+                .setMaxWebSocketFrameSize(256 * 1024)
+                .setMaxWebSocketMessageSize(1024 * 1024);
+        server = vertx.createHttpServer(options)
+                .webSocketHandler(this::console)
+                .requestHandler(this::request);
+        server.listen().toCompletionStage().toCompletableFuture().join();
+        return server.actualPort();
+    }
+
+    private void request(HttpServerRequest request) {
+        if (!fromControlPlane(request.sslSession())) {
+            request.response().setStatusCode(403).end(failure(Failure.INVALID, "only the control plane is served", null));
+            return;
+        }
+        String path = request.path();
+        if (path.equals(AgentProtocol.IMPORT_PATH) && request.method().name().equals("PUT")) {
+            importImage(request);
+            return;
+        }
+        if (!path.startsWith(AgentProtocol.CALL_PATH) || !request.method().name().equals("POST")) {
+            request.response().setStatusCode(404).end(failure(Failure.NOT_FOUND, "no such call: " + path, null));
+            return;
+        }
+        Call call;
+        try {
+            call = Call.valueOf(path.substring(AgentProtocol.CALL_PATH.length()));
+        } catch (IllegalArgumentException e) {
+            request.response().setStatusCode(404).end(failure(Failure.NOT_FOUND, "no such call: " + path, null));
+            return;
+        }
+        request.body().onSuccess(body -> calls.execute(() -> answer(request, () -> AgentCalls.run(host, call,
+                body.length() == 0 ? JSON.nullNode() : JSON.readTree(body.getBytes())))));
+    }
+
+    private void importImage(HttpServerRequest request) {
+        ImageImport arguments;
+        try {
+            arguments = JSON.readValue(Base64.getUrlDecoder().decode(request.getHeader(AgentProtocol.IMPORT_HEADER)),
+                    ImageImport.class);
+        } catch (IOException | RuntimeException e) {
+            request.response().setStatusCode(400).end(failure(Failure.INVALID, "bad import arguments", null));
+            return;
+        }
+        Path file;
+        try {
+            Files.createDirectories(scratch);
+            file = scratch.resolve("import-" + UUID.randomUUID());
+        } catch (IOException e) {
+            request.response().setStatusCode(500).end(failure(Failure.FAILED, e.getMessage(), null));
+            return;
+        }
+        request.pause();
+        vertx.fileSystem().open(file.toString(), new OpenOptions().setCreateNew(true).setWrite(true))
+                .compose(target -> request.pipeTo(target))
+                .onComplete(received -> calls.execute(() -> {
+                    try {
+                        if (received.failed()) {
+                            request.response().setStatusCode(500)
+                                    .end(failure(Failure.FAILED, "the image did not arrive whole", null));
+                            return;
+                        }
+                        answer(request, () -> AgentCalls.importImage(host.images(), arguments, file));
+                    } finally {
+                        try {
+                            Files.deleteIfExists(file);
+                        } catch (IOException e) {
+                            LOG.warn("could not remove " + file, e);
+                        }
+                    }
+                }));
+    }
+
+    private interface Work {
+        Object run() throws Exception;
+    }
+
+    private void answer(HttpServerRequest request, Work work) {
+        int status;
+        String body;
+        try {
+            Object result = work.run();
+            status = result == null ? 204 : 200;
+            body = result == null ? "" : JSON.writeValueAsString(result);
+        } catch (ImageRefused e) {
+            status = 422;
+            body = failure(Failure.IMAGE_REFUSED, e.getMessage(), e.code());
+        } catch (IllegalArgumentException e) {
+            status = 422;
+            body = failure(Failure.INVALID, e.getMessage(), null);
+        } catch (IllegalStateException e) {
+            status = 409;
+            body = failure(Failure.CONFLICT, e.getMessage(), null);
+        } catch (UnsupportedOperationException e) {
+            status = 501;
+            body = failure(Failure.UNSUPPORTED, e.getMessage(), null);
+        } catch (Exception e) {
+            LOG.warn("a contract call failed", e);
+            status = 500;
+            body = failure(Failure.FAILED, e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), null);
+        }
+        request.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+    }
+
+    private void console(ServerWebSocket socket) {
+        if (!fromControlPlane(socket.sslSession())) {
+            socket.reject(403);
+            return;
+        }
+        String rest = socket.path().startsWith(AgentProtocol.CONSOLE_PATH)
+                ? socket.path().substring(AgentProtocol.CONSOLE_PATH.length()) : "";
+        String[] parts = rest.split("/");
+        ConsoleKind kind;
+        UUID instanceId;
+        try {
+            kind = ConsoleKind.valueOf(parts[0]);
+            instanceId = UUID.fromString(parts[1]);
+        } catch (RuntimeException e) {
+            socket.reject(404);
+            return;
+        }
+        socket.pause();
+        calls.execute(() -> {
+            ConsoleStream stream;
+            try {
+                stream = kind == ConsoleKind.SERIAL ? host.openConsole(instanceId) : host.openGraphics(instanceId);
+            } catch (IOException | RuntimeException e) {
+                socket.close((short) 1011, truncate("cannot open the console: " + e.getMessage()));
+                return;
+            }
+            relay(socket, stream);
+        });
+    }
+
+    private void relay(ServerWebSocket socket, ConsoleStream stream) {
+        ExecutorService input = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("agent-console-in").factory());
+        socket.binaryMessageHandler(bytes -> input.execute(() -> {
+            try {
+                stream.toConsole().write(bytes.getBytes());
+                stream.toConsole().flush();
+            } catch (IOException e) {
+                socket.close((short) 1011, "the console went away");
+            }
+        }));
+        socket.textMessageHandler(text -> input.execute(() -> {
+            try {
+                AgentProtocol.Resize resize = JSON.readValue(text, AgentProtocol.Resize.class);
+                boolean resized = stream.resize(resize.columns(), resize.rows());
+                socket.writeTextMessage(JSON.writeValueAsString(new AgentProtocol.Resized(resized)));
+            } catch (IOException | RuntimeException e) {
+                socket.writeTextMessage("{\"resized\":false}");
+            }
+        }));
+        socket.closeHandler(closed -> {
+            input.shutdown();
+            try {
+                stream.close();
+            } catch (IOException e) {
+                LOG.debug("closing a console", e);
+            }
+        });
+        socket.resume();
+        try (InputStream output = stream.fromConsole()) {
+            byte[] chunk = new byte[CONSOLE_CHUNK];
+            int read;
+            while ((read = output.read(chunk)) >= 0) {
+                if (read > 0) {
+                    socket.writeBinaryMessage(Buffer.buffer(java.util.Arrays.copyOf(chunk, read)))
+                            .toCompletionStage().toCompletableFuture().join();
+                }
+            }
+            socket.close((short) 1000, "the console ended");
+        } catch (IOException | RuntimeException e) {
+            if (!socket.isClosed()) {
+                socket.close((short) 1011, "the console went away");
+            }
+        }
+    }
+
+    /** Whether the peer's certificate (already checked against the agent authority) names the control plane. */
+    static boolean fromControlPlane(SSLSession session) {
+        if (session == null) {
+            return false;
+        }
+        try {
+            Certificate[] chain = session.getPeerCertificates();
+            if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
+                return false;
+            }
+            for (Rdn rdn : new LdapName(leaf.getSubjectX500Principal().getName()).getRdns()) {
+                if (rdn.getType().equalsIgnoreCase("CN") && AgentProtocol.CONTROL_PLANE_NAME.equals(rdn.getValue())) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static String failure(String error, String message, String code) {
+        try {
+            return JSON.writeValueAsString(new Failure(error, message, code));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String truncate(String reason) {
+        return reason.length() > 120 ? reason.substring(0, 120) : reason;
+    }
+
+    @Override
+    public void close() {
+        calls.shutdown();
+        try {
+            calls.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        vertx.close().toCompletionStage().toCompletableFuture().join();
+    }
+}

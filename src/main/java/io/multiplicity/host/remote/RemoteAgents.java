@@ -1,0 +1,130 @@
+package io.multiplicity.host.remote;
+
+import io.multiplicity.common.Clock;
+import io.multiplicity.host.Host;
+import io.multiplicity.host.HostReachable;
+import io.multiplicity.host.HostsConfig;
+import io.multiplicity.host.contract.HostFacts;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.event.TransactionPhase;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * The agents this replica reaches over the network: one {@link RemoteHostDriver} per enrolled host,
+ * and a heartbeat that asks each for its facts (capacity, runtimes, problems), records them on the
+ * host's row with the time it was seen, and keeps which hosts answered. A host whose agent does not
+ * answer is not reachable from here: no operation on its instances is claimed by this replica.
+ */
+@ApplicationScoped
+public class RemoteAgents {
+
+    private static final Logger LOG = Logger.getLogger(RemoteAgents.class);
+
+    @Inject
+    AgentAuthority authority;
+
+    @Inject
+    Event<HostReachable> reachableEvents;
+
+    @Inject
+    HostsConfig config;
+
+    private record Entry(URI url, RemoteHostDriver driver) {
+    }
+
+    private final Map<UUID, Entry> drivers = new ConcurrentHashMap<>();
+    private final Set<UUID> reachable = ConcurrentHashMap.newKeySet();
+    private final ExecutorService calls = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("agent-heartbeat-", 0).factory());
+
+    /** The driver of a remote host's agent at {@code agentUrl}. */
+    public RemoteHostDriver driver(UUID hostId, String agentUrl) {
+        URI url = URI.create(agentUrl);
+        if (authority.clientCertificateExpiring()) {
+            drivers.clear();
+        }
+        return drivers.compute(hostId, (id, entry) -> entry != null && entry.url().equals(url) ? entry
+                : new Entry(url, new RemoteHostDriver(url, authority.contextFor(id)))).driver();
+    }
+
+    /** The remote hosts whose agents answered the last heartbeat. */
+    public Set<UUID> reachable() {
+        return Set.copyOf(reachable);
+    }
+
+    void onEnrolled(@Observes(during = TransactionPhase.AFTER_SUCCESS) HostEnrolled enrolled) {
+        drivers.remove(enrolled.hostId());
+        calls.execute(this::heartbeat);
+    }
+
+    @Scheduled(every = "${multiplicity.hosts.heartbeat:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void heartbeat() {
+        List<Host> hosts = QuarkusTransaction.requiringNew().call(() -> Host.<Host>list(
+                "agentUrl is not null and local = false"));
+        Map<UUID, Future<HostFacts>> answers = new HashMap<>();
+        for (Host host : hosts) {
+            RemoteHostDriver driver = driver(host.id, host.agentUrl);
+            answers.put(host.id, calls.submit(driver::facts));
+        }
+        for (Host host : hosts) {
+            try {
+                HostFacts facts = answers.get(host.id).get(15, TimeUnit.SECONDS);
+                if (facts.hostId() != null && !facts.hostId().equals(host.id)) {
+                    throw new IllegalStateException("the agent reports the identity " + facts.hostId());
+                }
+                QuarkusTransaction.requiringNew().run(() -> record(host.id, facts));
+                if (reachable.add(host.id)) {
+                    LOG.infof("host %s (%s) is reachable at %s: %d CPUs, %d MiB, %d GiB, runs %s", host.name, host.id,
+                            host.agentUrl, facts.cpus(), facts.memoryMiB(), facts.storageGiB(), facts.kinds());
+                    reachableEvents.fire(new HostReachable(host.id));
+                }
+            } catch (Exception e) {
+                if (reachable.remove(host.id)) {
+                    LOG.warnf("host %s (%s) stopped answering at %s: %s", host.name, host.id, host.agentUrl,
+                            e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+                } else {
+                    LOG.debugf("host %s (%s) does not answer at %s: %s", host.name, host.id, host.agentUrl,
+                            e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+                }
+            }
+        }
+        reachable.retainAll(hosts.stream().map(host -> host.id).toList());
+    }
+
+    private void record(UUID hostId, HostFacts facts) {
+        Host host = Host.findById(hostId);
+        if (host == null) {
+            return;
+        }
+        if (host.lastSeen == null) {
+            // The first facts of a newly enrolled host: keep memory for the host itself, as a local host does.
+            host.reservedMemoryMiB = Math.min(config.reservedMemoryMiB(), facts.memoryMiB() / 2);
+        }
+        host.cpus = facts.cpus();
+        host.memoryMiB = facts.memoryMiB();
+        host.storageGiB = facts.storageGiB();
+        host.kinds = String.join(",", facts.kinds().stream().sorted().toList());
+        Map<String, Object> recorded = new HashMap<>();
+        recorded.put("runtimes", facts.runtimes());
+        recorded.put("problems", facts.problems());
+        recorded.put("hostname", facts.hostname());
+        host.facts = recorded;
+        host.lastSeen = Clock.now();
+    }
+}
