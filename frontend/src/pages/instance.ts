@@ -5,7 +5,7 @@ import { listOperations } from '../api/operations';
 import { createSnapshot, deleteSnapshot, listSnapshots, rollbackSnapshot } from '../api/snapshots';
 import { lineChart } from '../components/chart';
 import { trackOperation } from '../components/operationTracker';
-import { confirmDialog, empty, errorBanner, field, loading, operationRow, pageHeader, stateBadge, table, unavailable } from '../components/ui';
+import { confirmDialog, copyable, empty, errorBanner, field, loading, operationRow, pageHeader, stateBadge, table, unavailable } from '../components/ui';
 import { h, replace, uid } from '../lib/dom';
 import { formatBytes, formatDateTime, formatDuration, formatGiB, formatMiB, trimNumber } from '../util/format';
 import { applyStateEvent, availableActions, canDelete } from '../util/instanceState';
@@ -13,6 +13,7 @@ import { dnsLabelProblem } from '../util/names';
 import { mergeOperationEvent } from '../util/operations';
 import { canOperate, canReadAudit } from '../util/roles';
 import { listConsoleSessions } from '../api/consoles';
+import { explainCloseReason, formatAddress } from '../util/audit';
 import { mountConsole } from './instanceConsole';
 import { renderNetwork } from './instanceNetwork';
 import { runInstanceAction } from './instances';
@@ -165,7 +166,7 @@ export const instancePage: Page = async (root, context) => {
 };
 
 function renderOverview(target: HTMLElement, instance: Instance) {
-  const rows: [string, string][] = [
+  const rows: [string, string | Node][] = [
     ['State', `${instance.state} (asked: ${instance.desiredState})`],
     ['Kind', instance.kind],
     ['Image', instance.image + (instance.imageVersion ? ` (version ${instance.imageVersion})` : '')],
@@ -173,13 +174,13 @@ function renderOverview(target: HTMLElement, instance: Instance) {
     ['vCPUs', String(instance.vcpus)],
     ['Memory', formatMiB(instance.memoryMiB)],
     ['Disk', formatGiB(instance.diskGiB)],
-    ['Address', instance.address ?? '—'],
+    ['Address', instance.address ? copyable(instance.address, 'the address') : '—'],
     ['Restart policy', `${RESTART_POLICIES[instance.restartPolicy ?? 'on-failure']}${instance.restarts ? ` (restarted ${instance.restarts}× lately)` : ''}`],
     ['Host', instance.host ?? '—'],
     ['Tenant', instance.tenant ?? '—'],
     ['Created', formatDateTime(instance.createdAt)],
     ['Updated', formatDateTime(instance.updatedAt)],
-    ['Id', instance.id],
+    ['Id', copyable(instance.id, 'the id', h('code', null, instance.id))],
   ];
   target.append(h('dl', { class: 'details' }, rows.map(([term, value]) => [h('dt', null, term), h('dd', null, value)])));
 }
@@ -325,8 +326,8 @@ function renderActivity(target: HTMLElement, instance: Instance, context: PageCo
     listConsoleSessions({ instance: instance.id, limit: 20 }).then((page) => {
       replace(consoles, page.items.length === 0 ? empty('Nobody has opened a console of this instance.') : table('Console sessions',
         ['Started', 'Who', 'Console', 'From', 'Duration', 'In', 'Out', 'Ended'], page.items.map((s) => [
-          formatDateTime(s.startedAt), `${s.user ?? '—'}${s.readOnly ? ' (watching)' : ''}`, s.type, s.clientAddress ?? '—',
-          s.endedAt ? formatDuration(s.startedAt, s.endedAt) : 'open', formatBytes(s.bytesIn), formatBytes(s.bytesOut), s.closeReason ?? '—',
+          formatDateTime(s.startedAt), `${s.user ?? '—'}${s.readOnly ? ' (watching)' : ''}`, s.type, formatAddress(s.clientAddress),
+          s.endedAt ? formatDuration(s.startedAt, s.endedAt) : 'open', formatBytes(s.bytesIn), formatBytes(s.bytesOut), explainCloseReason(s.closeReason),
         ])));
     }).catch((error) => replace(consoles, isUnavailable(error) ? unavailable('Console sessions', 'GET /api/v1/console-sessions') : errorBanner(error, 'Loading console sessions')));
   }

@@ -3,6 +3,7 @@ import { listConsoleSessions, recordingUrl, type ConsoleSession } from '../../ap
 import { empty, errorBanner, loading, pageHeader, table, unavailable } from '../../components/ui';
 import { h, replace } from '../../lib/dom';
 import { formatBytes, formatDateTime, formatDuration } from '../../util/format';
+import { explainCloseReason, formatAddress } from '../../util/audit';
 import type { Page } from '../page';
 
 export const consoleSessionsPage: Page = (root, { signal }) => {
@@ -26,9 +27,9 @@ export function renderConsoleSessions(root: HTMLElement, signal: AbortSignal): v
         table('Console sessions', ['Started', 'Who', 'Instance', 'Console', 'From', 'Duration', 'In', 'Out', 'Ended', 'Recording'], sessions.map((s) => [
           formatDateTime(s.startedAt), `${s.user ?? '—'}${s.readOnly ? ' (watching)' : ''}`,
           s.instance ? h('a', { href: `#/instances/${encodeURIComponent(s.instance)}` }, s.instance.slice(0, 8)) : '—',
-          s.type, s.clientAddress ?? '—',
+          s.type, formatAddress(s.clientAddress),
           s.endedAt ? formatDuration(s.startedAt, s.endedAt) : h('span', { class: 'badge tone-ok' }, 'open'), formatBytes(s.bytesIn), formatBytes(s.bytesOut),
-          s.closeReason ?? '—',
+          explainCloseReason(s.closeReason),
           s.recorded ? h('a', { href: recordingUrl(s.id), download: `console-${s.id}.cast` }, 'asciicast') : '—',
         ])),
         next ? h('button', { type: 'button', onclick: () => void load(true) }, 'Show more') : null));
