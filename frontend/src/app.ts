@@ -13,6 +13,7 @@ import { imagePage } from './pages/image';
 import { imageCreatePage } from './pages/imageCreate';
 import { activityPage } from './pages/activity';
 import { sshKeysPage } from './pages/sshKeys';
+import { billingPage as tenantBillingPage } from './pages/billing';
 import { hostsPage } from './pages/admin/hosts';
 import { tenantsPage } from './pages/admin/tenants';
 import { publicImagesPage } from './pages/admin/publicImages';
@@ -36,6 +37,7 @@ const ROUTES: AppRoute[] = [
   { name: 'image', pattern: '/images/:id', page: imagePage, title: 'Image' },
   { name: 'activity', pattern: '/activity', page: activityPage, title: 'Activity' },
   { name: 'ssh-keys', pattern: '/ssh-keys', page: sshKeysPage, title: 'SSH keys' },
+  { name: 'tenant-billing', pattern: '/billing', page: tenantBillingPage, title: 'Usage and billing' },
   { name: 'hosts', pattern: '/admin/hosts', page: hostsPage, title: 'Hosts', admin: true },
   { name: 'tenants', pattern: '/admin/tenants', page: tenantsPage, title: 'Tenants', admin: true },
   { name: 'public-images', pattern: '/admin/images', page: publicImagesPage, title: 'Public images', admin: true },
@@ -52,6 +54,7 @@ const NAVIGATION: { heading: string; admin: boolean; items: { label: string; has
       { label: 'Instances', hash: '#/instances', route: 'instances' },
       { label: 'Images', hash: '#/images', route: 'images' },
       { label: 'Activity', hash: '#/activity', route: 'activity' },
+      { label: 'Usage and billing', hash: '#/billing', route: 'tenant-billing' },
       { label: 'SSH keys', hash: '#/ssh-keys', route: 'ssh-keys' },
     ],
   },

@@ -194,3 +194,113 @@ test('the audit log in words, with filters, at 1440×900 and on a phone', async 
     }
   }
 });
+
+test('the tenant\'s usage and billing page: a month, per instance, line items, CSV and FOCUS that add up to it', async ({ browser }) => {
+  for (const [label, viewport] of [['', { width: 1440, height: 900 }], ['phone-', { width: 390, height: 844 }]] as const) {
+    const context = await browser.newContext({ viewport, acceptDownloads: true });
+    const page = await context.newPage();
+    try {
+      await signIn(page, 'bob');
+      await open(page, '#/billing', 'Usage and billing');
+      const month = new Date().toISOString().slice(0, 7);
+      const report = await (await api(page, 'GET', `/billing?period=${month}`)).json() as { total: number; currency: string; lines: { cost: number; instanceName: string }[] };
+      await expect(page.getByTestId('bill-amount-due')).toHaveText(/\d/);
+      if (report.lines.length === 0) {
+        await expect(page.locator('main')).toContainText('Nothing was used this month.');
+      } else {
+        const instances = page.getByRole('region', { name: 'Per instance' });
+        await expect(instances.locator('tbody tr')).toHaveCount(new Set(report.lines.map((line) => line.instanceName)).size);
+        await expect(page.getByRole('region', { name: 'Line items' }).locator('tbody tr')).toHaveCount(report.lines.length);
+        await expect(page.getByTestId('chart-cost').locator('canvas')).toBeVisible();
+        await expect(page.getByTestId('chart-allocated').locator('canvas')).toBeVisible();
+        // The time axis names days; the chart spans the whole month.
+        await expect(page.getByTestId('chart-cost').locator('.u-legend')).toContainText('per day');
+      }
+      if (!label) {
+        // CSV and FOCUS downloads: their costs add up to the page's report.
+        const sum = (text: string, column: string) => {
+          const [header, ...rows] = text.trim().split('\n');
+          const index = header.split(',').indexOf(column);
+          expect(index, `${column} in ${header}`).toBeGreaterThanOrEqual(0);
+          return rows.reduce((total, row) => total + Math.round(Number(row.split(',')[index]) * 1e6), 0);
+        };
+        const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-csv').click()]);
+        const csvText = await (await import('node:fs/promises')).readFile(await csv.path(), 'utf8');
+        expect(csv.suggestedFilename()).toBe(`billing-acme-${month}.csv`);
+        expect(sum(csvText, 'cost')).toBe(Math.round(report.total * 1e6));
+        const [focus] = await Promise.all([page.waitForEvent('download'), page.getByTestId('download-focus').click()]);
+        const focusText = await (await import('node:fs/promises')).readFile(await focus.path(), 'utf8');
+        expect(focus.suggestedFilename()).toBe(`billing-acme-${month}-focus.csv`);
+        expect(sum(focusText, 'BilledCost')).toBe(Math.round(report.total * 1e6));
+        // Another month: the address follows, the page loads it.
+        await page.getByTestId('billing-period').selectOption({ index: 1 });
+        await expect(page).toHaveURL(/#\/billing\?period=\d{4}-\d{2}$/);
+        await expect(page.getByTestId('bill-amount-due')).toHaveText(/\d/);
+        await page.goBack();
+      } else {
+        await expectNoHorizontalOverflow(page);
+      }
+      await screenshot(page, `${label}tenant-billing`);
+    } finally {
+      await context.close();
+    }
+  }
+});
+
+test('instance metrics: ranges from an hour to a month, a time axis, missing minutes drawn as gaps', async ({ browser }) => {
+  for (const [label, viewport] of [['', { width: 1440, height: 900 }], ['phone-', { width: 390, height: 844 }]] as const) {
+    const context = await browser.newContext({ viewport });
+    const page = await context.newPage();
+    try {
+      await signIn(page, 'bob');
+      const id = '00000000-0000-4000-8000-0000000000d1';
+      const now = Date.now();
+      await page.route(`**/api/v1/instances/${id}`, (route) => route.fulfill({ json: {
+        id, name: 'metrics-demo', tenant: 'acme', kind: 'jail', type: 'j1.nano', image: 'busybox', vcpus: 1, memoryMiB: 64, diskGiB: 1,
+        desiredState: 'running', state: 'running', createdAt: new Date(now - 86_400_000).toISOString(), updatedAt: new Date(now).toISOString(),
+      } }));
+      // Samples each minute of the last hour but for ten minutes in the middle (the host was away).
+      const requested: { from: string; to: string }[] = [];
+      await page.route(`**/api/v1/instances/${id}/metrics**`, (route) => {
+        const url = new URL(route.request().url());
+        const from = Date.parse(url.searchParams.get('from')!);
+        const to = Date.parse(url.searchParams.get('to')!);
+        requested.push({ from: url.searchParams.get('from')!, to: url.searchParams.get('to')! });
+        const items = [];
+        for (let minute = 60; minute >= 1; minute--) {
+          const at = now - minute * 60_000;
+          if (minute > 25 && minute <= 35) continue;
+          if (at < from || at >= to) continue;
+          items.push({ at: new Date(at).toISOString(), running: true, cpuPercent: 5 + (minute % 7), memoryMiB: 40 + (minute % 5), diskUsedGiB: 0.2, netRxBytes: minute * 1000, netTxBytes: minute * 500 });
+        }
+        return route.fulfill({ json: { items } });
+      });
+      await page.goto(`/#/instances/${id}?tab=metrics`);
+      const cpu = page.getByTestId('chart-cpu');
+      await expect(cpu.locator('canvas')).toBeVisible();
+      await expect(cpu).toHaveAttribute('data-points', '51');
+      await expect(cpu, 'the ten missing minutes are one gap, not a line and not zero').toHaveAttribute('data-gaps', '1');
+      // Over the plot, the legend names the time under the cursor and the value there.
+      await cpu.locator('.u-over').hover({ position: { x: 20, y: 20 } });
+      await expect(cpu.locator('.u-legend .u-series').first()).toContainText(/\d{1,2}:\d{2}/);
+      await expect(cpu.locator('.u-legend .u-series').nth(1)).toContainText('%');
+      // A day: one request for the day; a week: one a day (the API answers 5000 samples at most).
+      requested.length = 0;
+      await page.getByRole('button', { name: 'Last day' }).click();
+      await expect(page.getByRole('button', { name: 'Last day' })).toHaveAttribute('aria-pressed', 'true');
+      await expect.poll(() => requested.length).toBe(1);
+      expect(Date.parse(requested[0].to) - Date.parse(requested[0].from)).toBe(86_400_000);
+      await expect(page.getByTestId('metrics-count')).toContainText('50 samples');
+      requested.length = 0;
+      await page.getByRole('button', { name: 'Last week' }).click();
+      await expect.poll(() => requested.length).toBe(7);
+      await page.getByRole('button', { name: 'Last 30 days' }).click();
+      await page.getByRole('button', { name: 'Last day' }).click();
+      await expect(page.getByTestId('metrics-count')).toContainText('50 samples');
+      if (label) await expectNoHorizontalOverflow(page);
+      await screenshot(page, `${label}tenant-instance-metrics-day`);
+    } finally {
+      await context.close();
+    }
+  }
+});
