@@ -1,6 +1,7 @@
 import { expect, test, type WebSocketRoute } from '@playwright/test';
 import { screenshot, signIn } from './helpers';
 import { startWebSocketServer, type TestConnection } from './support/websocketServer';
+import { decodePng } from './support/png';
 
 // The serial console in a real browser: the terminal component (xterm.js), the connection state
 // machine and the instance page, against a simulated console gateway (the instance and its
@@ -210,24 +211,18 @@ async function litPixelsPerCell(page: import('@playwright/test').Page, row: numb
     return measure ? measure.getBoundingClientRect().width / (measure.textContent?.length || 1) : 0;
   });
   const cellWidth = columns || screenWidth / 80;
-  // The row as the screen shows it, read back pixel by pixel in the page.
+  // The row as the screen shows it, read back pixel by pixel.
   const png = await page.screenshot({ clip: { x: box.x, y: box.y, width: cellWidth * cells, height: box.height } });
-  return page.evaluate(async ({ data, cellWidth, cells }) => {
-    const image = await createImageBitmap(await (await fetch(`data:image/png;base64,${data}`)).blob());
-    const canvas = new OffscreenCanvas(image.width, image.height);
-    const context = canvas.getContext('2d')!;
-    context.drawImage(image, 0, 0);
-    const { data: pixels } = context.getImageData(0, 0, image.width, image.height);
-    const scale = image.width / (cellWidth * cells);
-    const lit = new Array<number>(cells).fill(0);
-    for (let y = 0; y < image.height; y++) {
-      for (let x = 0; x < image.width; x++) {
-        const at = (y * image.width + x) * 4;
-        if (pixels[at] + pixels[at + 1] + pixels[at + 2] > 3 * 100) lit[Math.min(cells - 1, Math.floor(x / scale / cellWidth))]++;
-      }
+  const { width, height, rgba } = decodePng(png);
+  const scale = width / (cellWidth * cells);
+  const lit = new Array<number>(cells).fill(0);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const at = (y * width + x) * 4;
+      if (rgba[at] + rgba[at + 1] + rgba[at + 2] > 3 * 100) lit[Math.min(cells - 1, Math.floor(x / scale / cellWidth))]++;
     }
-    return lit;
-  }, { data: png.toString('base64'), cellWidth, cells });
+  }
+  return lit;
 }
 
 test.describe('at device scale factor 1', () => {

@@ -21,6 +21,9 @@ describe('audit log in words', () => {
     expect(formatAddress('192.0.2.7')).toBe('192.0.2.7');
     expect(formatAddress('2001:db8:0:0:1:0:0:1')).toBe('2001:db8::1:0:0:1');
     expect(formatAddress('fe80:0:0:0:0:0:0:1%eth0')).toBe('fe80::1');
+    expect(formatAddress('0:0:0:0:0:0:0:1:42058')).toBe('::1 (this machine)');
+    expect(formatAddress('10.0.0.5:42058')).toBe('10.0.0.5');
+    expect(formatAddress('[::ffff:10.0.0.5]:42058')).toBe('10.0.0.5');
     expect(formatAddress(null)).toBe('—');
     expect(formatAddress('not an address')).toBe('not an address');
   });

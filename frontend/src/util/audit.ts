@@ -32,7 +32,12 @@ export function describeAction(action: string): string {
  */
 export function formatAddress(address: string | null | undefined): string {
   if (!address) return '—';
-  let text = address.trim().replace(/^\[|\]$/g, '');
+  let text = address.trim();
+  // A port after the address ("10.0.0.5:42058", "[::1]:42058", "0:0:0:0:0:0:0:1:42058") says nothing to a reader.
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(text);
+  if (bracketed) text = bracketed[1];
+  else if (/^\d+\.\d+\.\d+\.\d+:\d+$/.test(text)) text = text.replace(/:\d+$/, '');
+  else if (text.split(':').length === 9 && !text.includes('::')) text = text.replace(/:\d+$/, '');
   const zone = text.indexOf('%');
   if (zone >= 0) text = text.slice(0, zone);
   if (!text.includes(':')) return text === '127.0.0.1' ? '127.0.0.1 (this machine)' : text;
