@@ -97,11 +97,16 @@ if $start_panel; then
   mkdir -p "$e2e_data"
   database_port=15433
   while ! port_free "$database_port"; do database_port=$((database_port + 1)); done
+  # An address range no other installation on this machine routes (several worktrees may test at once).
+  network_octet=94
+  while ip -4 route show 2>/dev/null | grep -q "^10\.$network_octet\." && [ "$network_octet" -lt 126 ]; do
+    network_octet=$((network_octet + 1))
+  done
   trap stop_panel EXIT
-  say "starting the panel on $panel_url (database port $database_port, log: $e2e_data/panel.log)"
+  say "starting the panel on $panel_url (database port $database_port, network 10.$network_octet.0.0/16, log: $e2e_data/panel.log)"
   MULTIPLICITY_DATA_DIR="$e2e_data" QUARKUS_HTTP_PORT=8080 MULTIPLICITY_DATABASE_PORT="$database_port" \
     MULTIPLICITY_KEYCLOAK_URL="$keycloak_url" MULTIPLICITY_AGENT_POOL_NAME="$agent_name" \
-    MULTIPLICITY_AGENT_BRIDGE="$agent_name" MULTIPLICITY_AGENT_POOL_SIZE_GIB=4 MULTIPLICITY_NETWORK_POOL=10.94.0.0/16 \
+    MULTIPLICITY_AGENT_BRIDGE="$agent_name" MULTIPLICITY_AGENT_POOL_SIZE_GIB=4 MULTIPLICITY_NETWORK_POOL=10.$network_octet.0.0/16 \
     MULTIPLICITY_AGENT_UPLINK=none \
     "$JAVA_HOME/bin/java" -jar target/quarkus-app/quarkus-run.jar > "$e2e_data/panel.log" 2>&1 < /dev/null &
   panel_pid=$!

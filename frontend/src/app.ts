@@ -14,6 +14,7 @@ import { imageCreatePage } from './pages/imageCreate';
 import { activityPage } from './pages/activity';
 import { sshKeysPage } from './pages/sshKeys';
 import { tokensPage } from './pages/tokens';
+import { billingPage as tenantBillingPage } from './pages/billing';
 import { hostsPage } from './pages/admin/hosts';
 import { tenantsPage } from './pages/admin/tenants';
 import { publicImagesPage } from './pages/admin/publicImages';
@@ -38,6 +39,7 @@ const ROUTES: AppRoute[] = [
   { name: 'activity', pattern: '/activity', page: activityPage, title: 'Activity' },
   { name: 'ssh-keys', pattern: '/ssh-keys', page: sshKeysPage, title: 'SSH keys' },
   { name: 'api-tokens', pattern: '/tokens', page: tokensPage, title: 'API tokens' },
+  { name: 'tenant-billing', pattern: '/billing', page: tenantBillingPage, title: 'Usage and billing' },
   { name: 'hosts', pattern: '/admin/hosts', page: hostsPage, title: 'Hosts', admin: true },
   { name: 'tenants', pattern: '/admin/tenants', page: tenantsPage, title: 'Tenants', admin: true },
   { name: 'public-images', pattern: '/admin/images', page: publicImagesPage, title: 'Public images', admin: true },
@@ -54,6 +56,7 @@ const NAVIGATION: { heading: string; admin: boolean; items: { label: string; has
       { label: 'Instances', hash: '#/instances', route: 'instances' },
       { label: 'Images', hash: '#/images', route: 'images' },
       { label: 'Activity', hash: '#/activity', route: 'activity' },
+      { label: 'Usage and billing', hash: '#/billing', route: 'tenant-billing' },
       { label: 'SSH keys', hash: '#/ssh-keys', route: 'ssh-keys' },
       { label: 'API tokens', hash: '#/tokens', route: 'api-tokens', shown: canManageTokens },
     ],

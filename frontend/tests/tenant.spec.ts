@@ -87,8 +87,14 @@ test('bob creates a jail through the wizard; dave of another tenant does not see
     await row.getByRole('button', { name: `Delete ${name}` }).click();
     const dialog = page.getByRole('dialog', { name: `Delete ${name}?` });
     await expect(dialog).toBeVisible();
+    // The name must be typed before Delete does anything.
+    const confirmDelete = dialog.getByRole('button', { name: 'Delete' });
+    await expect(confirmDelete).toBeDisabled();
+    await dialog.getByLabel(`Type ${name} to confirm`).fill(name.slice(0, -1));
+    await expect(confirmDelete).toBeDisabled();
+    await dialog.getByLabel(`Type ${name} to confirm`).fill(name);
     await screenshot(page, 'tenant-delete-confirm');
-    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await confirmDelete.click();
     await expect(row).toHaveCount(0, { timeout: 120_000 });
   }
 

@@ -43,3 +43,13 @@ export const getBillingSummary = (period: string) => get<BillingSummary>('/admin
 /** Where the browser downloads every tenant's bill in one export format. */
 export const billingExportUrl = (period: string, format: BillingFormat) =>
   apiUrl('/admin/billing', { period, format });
+
+/** The caller's tenant's bill for a month with its line items (GET /billing?period=YYYY-MM). */
+export interface TenantBillReport extends TenantBill {
+  lines?: import('./usage').UsageLine[];
+}
+
+export const getMyBill = (period: string) => get<TenantBillReport>('/billing', { period });
+
+/** Where the browser downloads the caller's tenant's bill as CSV or FOCUS. */
+export const myBillExportUrl = (period: string, format: Exclude<BillingFormat, 'json'>) => apiUrl('/billing', { period, format });

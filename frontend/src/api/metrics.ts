@@ -3,11 +3,12 @@ import { get, segment } from './client';
 /** One sample of an instance's use. */
 export interface MetricSample {
   at: string;
-  cpuPercent?: number;
-  memoryMiB?: number;
-  diskUsedGiB?: number;
-  netRxBytes?: number;
-  netTxBytes?: number;
+  running?: boolean;
+  cpuPercent?: number | null;
+  memoryMiB?: number | null;
+  diskUsedGiB?: number | null;
+  netRxBytes?: number | null;
+  netTxBytes?: number | null;
 }
 
 export const getInstanceMetrics = (instanceId: string, query: { from?: string; to?: string } = {}) =>

@@ -8,6 +8,7 @@ import { gaugeLevel } from '../util/quota';
 import { isTransitional, stateTone } from '../util/instanceState';
 import { describeKind } from '../util/operations';
 import { refusalReason } from '../util/images';
+import { sortRows, type SortDirection } from '../util/sort';
 
 export function pageHeader(title: string, ...actions: (Node | null | false)[]): HTMLElement {
   return h('header', { class: 'page-header' }, h('h1', null, title), h('div', { class: 'page-actions' }, ...actions));
@@ -136,26 +137,68 @@ export function gauge(label: string, allocated: number, limit: number | null, us
   );
 }
 
-/** A table with a caption (for screen readers), headers, rows and optional footer rows (totals); wraps for small screens. */
-export function table(caption: string, headers: string[], rows: (Node | string)[][], rowAttributes?: (index: number) => Record<string, unknown>, footer?: { cells: (Node | string)[]; attributes?: Record<string, unknown> }[]): HTMLElement {
+/**
+ * A table with a caption (for screen readers), headers, rows and optional footer rows (totals);
+ * wraps for small screens. Columns with a header sort on a click (again: the other way round), by
+ * a cell's `data-sort` when it has one (sizes, times), else by its text, numbers in order; with
+ * `filter`, a search field above it hides the rows that do not contain what is typed.
+ */
+export function table(caption: string, headers: string[], rows: (Node | string)[][], rowAttributes?: (index: number) => Record<string, unknown>, footer?: { cells: (Node | string)[]; attributes?: Record<string, unknown> }[], options: { filter?: boolean } = {}): HTMLElement {
   const row = (cells: (Node | string)[], attributes: Record<string, unknown> | null) =>
-    h('tr', attributes, cells.map((cell, column) => h('td', { 'data-label': headers[column] }, cell)));
-  return h(
-    'div',
-    { class: 'table-wrap' },
-    h(
-      'table',
-      null,
-      h('caption', { class: 'visually-hidden' }, caption),
-      h('thead', null, h('tr', null, headers.map((header) => h('th', { scope: 'col' }, header)))),
-      h('tbody', null, rows.map((cells, index) => row(cells, rowAttributes?.(index) ?? null))),
-      footer?.length ? h('tfoot', null, footer.map((line) => row(line.cells, line.attributes ?? null))) : null,
-    ),
+    h('tr', attributes, cells.map((cell, column) => h('td', { 'data-label': headers[column], 'data-sort': cell instanceof HTMLElement ? cell.dataset.sort : undefined }, cell)));
+  const body = h('tbody', null, rows.map((cells, index) => row(cells, rowAttributes?.(index) ?? null)));
+  let sorted: { column: number; direction: SortDirection } | null = null;
+  const headerCells = headers.map((header, column) => {
+    if (!header || rows.length < 2) return h('th', { scope: 'col' }, header);
+    const cell = h('th', { scope: 'col', 'aria-sort': 'none' });
+    const button = h('button', { type: 'button', class: 'sort', 'data-column': header }, header, h('span', { class: 'sort-mark', 'aria-hidden': 'true' }, ''));
+    button.addEventListener('click', () => {
+      const direction: SortDirection = sorted?.column === column && sorted.direction === 'ascending' ? 'descending' : 'ascending';
+      sorted = { column, direction };
+      const keyOf = (line: Element) => {
+        const td = line.children[column] as HTMLElement | undefined;
+        return td?.dataset.sort ?? td?.textContent?.trim() ?? '';
+      };
+      const ordered = sortRows([...body.children], keyOf, direction);
+      body.append(...ordered);
+      for (const [index, th] of headerCells.entries()) {
+        th.setAttribute('aria-sort', index === column ? direction : 'none');
+        const mark = th.querySelector('.sort-mark');
+        if (mark) mark.textContent = index === column ? (direction === 'ascending' ? ' ▲' : ' ▼') : '';
+      }
+    });
+    cell.append(button);
+    return cell;
+  });
+  const tableElement = h(
+    'table',
+    null,
+    h('caption', { class: 'visually-hidden' }, caption),
+    h('thead', null, h('tr', null, headerCells)),
+    body,
+    footer?.length ? h('tfoot', null, footer.map((line) => row(line.cells, line.attributes ?? null))) : null,
   );
+  if (!options.filter) return h('div', { class: 'table-wrap' }, tableElement);
+  const search = h('input', { type: 'search', class: 'table-filter', placeholder: 'Filter', 'aria-label': `Filter ${caption.toLowerCase()}` });
+  const none = h('p', { class: 'hint', hidden: true }, 'No row matches.');
+  search.addEventListener('input', () => {
+    const needle = search.value.trim().toLowerCase();
+    let shown = 0;
+    for (const line of body.children as HTMLCollectionOf<HTMLElement>) {
+      const match = !needle || (line.textContent ?? '').toLowerCase().includes(needle);
+      line.hidden = !match;
+      if (match) shown++;
+    }
+    none.hidden = shown > 0;
+  });
+  return h('div', null, search, h('div', { class: 'table-wrap' }, tableElement), none);
 }
 
-/** A modal confirmation; resolves true when confirmed. Escape and Cancel resolve false. */
-export function confirmDialog(title: string, message: string, confirmLabel: string, danger = true): Promise<boolean> {
+/**
+ * A modal confirmation; resolves true when confirmed. Escape and Cancel resolve false. With
+ * `typeToConfirm`, the confirm button stays disabled until the user has typed that name.
+ */
+export function confirmDialog(title: string, message: string, confirmLabel: string, danger = true, typeToConfirm?: string): Promise<boolean> {
   return new Promise((resolve) => {
     const titleId = uid('dialog-title');
     const dialog = h('dialog', { class: 'dialog', 'aria-labelledby': titleId }) as HTMLDialogElement;
@@ -166,9 +209,17 @@ export function confirmDialog(title: string, message: string, confirmLabel: stri
     };
     const confirm = h('button', { type: 'button', class: danger ? 'danger' : 'primary', onclick: () => finish(true) }, confirmLabel);
     const cancel = h('button', { type: 'button', onclick: () => finish(false) }, 'Cancel');
+    let typed: HTMLInputElement | null = null;
+    if (typeToConfirm !== undefined) {
+      typed = h('input', { type: 'text', autocomplete: 'off', spellcheck: 'false', 'data-testid': 'confirm-name' });
+      confirm.disabled = true;
+      typed.addEventListener('input', () => { confirm.disabled = typed!.value !== typeToConfirm; });
+      typed.addEventListener('keydown', (event) => { if (event.key === 'Enter' && !confirm.disabled) finish(true); });
+    }
     dialog.append(
       h('h2', { id: titleId }, title),
       h('p', null, message),
+      ...(typed ? [field(`Type ${typeToConfirm} to confirm`, typed).element] : []),
       h('div', { class: 'dialog-actions' }, cancel, confirm),
     );
     dialog.addEventListener('cancel', (event) => {
@@ -178,9 +229,29 @@ export function confirmDialog(title: string, message: string, confirmLabel: stri
     document.body.append(dialog);
     dialog.showModal();
     // A destructive action must not be one Enter away.
-    (danger ? cancel : confirm).focus();
+    (typed ?? (danger ? cancel : confirm)).focus();
   });
 }
+
+/** A small button that copies `text` (an id, an address) to the clipboard and says so. */
+export function copyButton(text: string, what: string): HTMLElement {
+  const button = h('button', { type: 'button', class: 'copy', title: `Copy ${what}`, 'aria-label': `Copy ${what}` }, 'Copy');
+  button.addEventListener('click', async (event) => {
+    event.preventDefault();
+    event.stopPropagation();
+    try {
+      await navigator.clipboard.writeText(text);
+      toast(`Copied ${what}`, 'success');
+    } catch {
+      toast(`The browser did not let the portal copy ${what}`, 'error');
+    }
+  });
+  return button;
+}
+
+/** A value with a copy button beside it. */
+export const copyable = (text: string, what: string, display: Node | string = text): HTMLElement =>
+  h('span', { class: 'copyable' }, h('span', { class: 'copyable-text' }, display), copyButton(text, what));
 
 let toastRegion: HTMLElement | null = null;
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  backoffDelay, ConsoleConnection, MAX_INPUT_MESSAGE, nextState, parseControl, PING_FRAME, resizeFrame, shouldReconnect, TAKEOVER_FRAME,
+  backoffDelay, CONSOLE_ENDED, ConsoleConnection, MAX_INPUT_MESSAGE, nextState, parseControl, PING_FRAME, resizeFrame, shouldReconnect, TAKEOVER_FRAME,
   websocketUrl,
   type ConsoleState, type SocketLike,
 } from './consoleConnection';
@@ -183,6 +183,51 @@ describe('ConsoleConnection', () => {
     await Promise.resolve();
     await Promise.resolve();
     expect(states).toEqual(['connecting', 'closed']);
+  });
+
+  it('takes a socket that stops answering the keep-alive as lost and reconnects', async () => {
+    make().connect();
+    await Promise.resolve();
+    await Promise.resolve();
+    sockets[0].open();
+    // A ping at 1 s; the gateway answers: still connected.
+    await vi.advanceTimersByTimeAsync(1000);
+    sockets[0].onmessage?.({ data: '{"type":"pong"}' });
+    await vi.advanceTimersByTimeAsync(10_500);
+    expect(connection.state).toBe('connected');
+    expect(sockets).toHaveLength(1);
+    // Then silence (a half-open socket): 10 s after the next ping the console reconnects.
+    await vi.advanceTimersByTimeAsync(11_000);
+    expect(sockets[0].closedWith).toBe(1000);
+    expect(states).toContain('reconnecting');
+    await vi.advanceTimersByTimeAsync(500);
+    expect(sockets).toHaveLength(2);
+    expect(sockets[1].url).toBe('ws://gw/ws/console/t2');
+    sockets[1].open();
+    expect(connection.state).toBe('connected');
+    connection.close();
+  });
+
+  it('tells why it closed for good, with the gateway\'s code', async () => {
+    const ended: [number, string][] = [];
+    connection = new ConsoleConnection({
+      ticket: async () => 'ws://gw/ws/console/t',
+      createSocket: (url) => { const socket = new FakeSocket(url); sockets.push(socket); return socket; },
+      onClosed: (code, reason) => ended.push([code, reason]),
+    });
+    connection.connect();
+    await Promise.resolve();
+    await Promise.resolve();
+    sockets[0].open();
+    sockets[0].drop(CONSOLE_ENDED, "the instance's console ended");
+    expect(connection.state).toBe('closed');
+    expect(ended).toEqual([[CONSOLE_ENDED, "the instance's console ended"]]);
+    // connect() after a close starts afresh with a new socket.
+    connection.connect();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(sockets).toHaveLength(2);
+    connection.close();
   });
 
   it('ignores a socket that opens after the page closed the console', async () => {

@@ -5,8 +5,10 @@
 //                          └────lost─────────────┴──close──▶ closed ◀──┴──gave up
 //
 // Every (re)connect asks for a new ticket: tickets are single-use and short-lived. While connected
-// a keep-alive sends {"type":"ping"} so proxies do not drop an idle console. Sockets and timers are
-// injected, so the machine is tested without a network or a browser.
+// a keep-alive sends {"type":"ping"} so proxies do not drop an idle console; a connection that
+// answers nothing (no pong, no byte) for the keep-alive's timeout after a ping is taken as lost and
+// reconnected, so a half-open socket (a gateway that vanished without a close frame) never shows as
+// connected. Sockets and timers are injected, so the machine is tested without a network or a browser.
 
 export type ConsoleState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
 
@@ -38,11 +40,17 @@ export function nextState(state: ConsoleState, event: ConsoleEvent): ConsoleStat
 
 /** Close codes after which trying again may help (going away, abnormal, server restart, overload). */
 export function shouldReconnect(code: number): boolean {
-  return code === 1001 || code === 1006 || code === 1011 || code === 1012 || code === 1013 || code === 1014;
+  return code === KEEP_ALIVE_TIMEOUT || code === 1001 || code === 1006 || code === 1011 || code === 1012 || code === 1013 || code === 1014;
 }
 
 /** Delay before reconnect attempt `attempt` (1-based): 0.5 s doubling, at most 10 s. */
 export const backoffDelay = (attempt: number) => Math.min(10_000, 500 * 2 ** Math.max(0, attempt - 1));
+
+/** The gateway's close code for "the instance's console ended" (the instance stopped or crashed). */
+export const CONSOLE_ENDED = 4503;
+
+/** A close code no socket sends: the keep-alive got no answer in time. */
+export const KEEP_ALIVE_TIMEOUT = 4900;
 
 /** A ws:// or wss:// URL for the gateway's `url`, which may be relative to the panel. */
 export function websocketUrl(url: string, base: { protocol: string; host: string }): string {
@@ -105,12 +113,16 @@ export interface ConsoleConnectionOptions {
   createSocket: (url: string) => SocketLike;
   timers?: Timers;
   keepAliveMs?: number;
+  /** How long after a ping the gateway may stay silent before the connection counts as lost. */
+  keepAliveTimeoutMs?: number;
   maxAttempts?: number;
   onState?: (state: ConsoleState, detail: string) => void;
   /** Terminal bytes from the console. */
   onData?: (data: Uint8Array) => void;
   /** Control messages of the gateway (text frames), pongs excepted. */
   onControl?: (message: ControlMessage) => void;
+  /** The connection closed for good (no retry follows), with the gateway's close code and reason. */
+  onClosed?: (code: number, reason: string) => void;
 }
 
 const OPEN = 1;
@@ -129,14 +141,17 @@ export class ConsoleConnection {
   private attempts = 0;
   private keepAlive: unknown = null;
   private retryTimer: unknown = null;
+  private silenceTimer: unknown = null;
   private readonly timers: Timers;
   private readonly keepAliveMs: number;
+  private readonly keepAliveTimeoutMs: number;
   private readonly maxAttempts: number;
   private generation = 0;
 
   constructor(private readonly options: ConsoleConnectionOptions) {
     this.timers = options.timers ?? browserTimers;
     this.keepAliveMs = options.keepAliveMs ?? 20_000;
+    this.keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 10_000;
     this.maxAttempts = options.maxAttempts ?? 5;
   }
 
@@ -229,11 +244,52 @@ export class ConsoleConnection {
       this.attempts = 0;
       this.dispatch({ type: 'opened' }, 'connected');
       this.keepAlive = this.timers.setInterval(() => {
-        if (this.socket && this.socket.readyState === OPEN) this.socket.send(PING_FRAME);
+        if (!this.socket || this.socket.readyState !== OPEN) return;
+        this.socket.send(PING_FRAME);
+        if (this.silenceTimer === null) {
+          this.silenceTimer = this.timers.setTimeout(() => {
+            this.silenceTimer = null;
+            if (generation !== this.generation) return;
+            // No pong and no byte: the socket is half-open. Drop it and reconnect.
+            const dead = this.socket;
+            if (dead) {
+              dead.onclose = null;
+              try {
+                dead.close(1000, 'keep-alive timeout');
+              } catch {
+                // already closed
+              }
+            }
+            handleClose({ code: KEEP_ALIVE_TIMEOUT, reason: 'the console stopped answering' });
+          }, this.keepAliveTimeoutMs);
+        }
       }, this.keepAliveMs);
+    };
+    const handleClose = (event: { code: number; reason: string }) => {
+      if (generation !== this.generation) return;
+      this.socket = null;
+      this.stopTimers();
+      const retry = shouldReconnect(event.code) && this.attempts < this.maxAttempts;
+      const why = event.reason || `connection lost (code ${event.code})`;
+      if (!this.dispatch({ type: 'lost', retry }, why)) return;
+      if (!retry) {
+        if (shouldReconnect(event.code)) this.dispatch({ type: 'gaveUp' }, `gave up after ${this.attempts} attempts: ${why}`);
+        this.options.onClosed?.(event.code, why);
+        return;
+      }
+      this.attempts++;
+      this.retryTimer = this.timers.setTimeout(() => {
+        if (generation !== this.generation) return;
+        if (this.dispatch({ type: 'retry' }, `reconnecting (attempt ${this.attempts})`)) void this.open();
+      }, backoffDelay(this.attempts));
     };
     socket.onmessage = (event) => {
       if (generation !== this.generation) return;
+      // Anything from the gateway shows the connection is alive.
+      if (this.silenceTimer !== null) {
+        this.timers.clearTimeout(this.silenceTimer);
+        this.silenceTimer = null;
+      }
       const data = event.data;
       if (data instanceof ArrayBuffer) this.options.onData?.(new Uint8Array(data));
       else if (ArrayBuffer.isView(data)) this.options.onData?.(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
@@ -246,29 +302,15 @@ export class ConsoleConnection {
     socket.onerror = () => {
       // onclose follows with the code
     };
-    socket.onclose = (event) => {
-      if (generation !== this.generation) return;
-      this.socket = null;
-      this.stopTimers();
-      const retry = shouldReconnect(event.code) && this.attempts < this.maxAttempts;
-      const why = event.reason || `connection lost (code ${event.code})`;
-      if (!this.dispatch({ type: 'lost', retry }, why)) return;
-      if (!retry) {
-        if (shouldReconnect(event.code)) this.dispatch({ type: 'gaveUp' }, `gave up after ${this.attempts} attempts: ${why}`);
-        return;
-      }
-      this.attempts++;
-      this.retryTimer = this.timers.setTimeout(() => {
-        if (generation !== this.generation) return;
-        if (this.dispatch({ type: 'retry' }, `reconnecting (attempt ${this.attempts})`)) void this.open();
-      }, backoffDelay(this.attempts));
-    };
+    socket.onclose = handleClose;
   }
 
   private stopTimers(): void {
     if (this.keepAlive !== null) this.timers.clearInterval(this.keepAlive);
     if (this.retryTimer !== null) this.timers.clearTimeout(this.retryTimer);
+    if (this.silenceTimer !== null) this.timers.clearTimeout(this.silenceTimer);
     this.keepAlive = null;
     this.retryTimer = null;
+    this.silenceTimer = null;
   }
 }

@@ -1,6 +1,10 @@
 import { cancelOperation, listOperations, type Operation } from '../api/operations';
 import { listAudit, type AuditEntry } from '../api/audit';
-import { empty, errorBanner, loading, operationRow, pageHeader, section, table, toast } from '../components/ui';
+import { copyButton, empty, errorBanner, loading, operationRow, pageHeader, section, table, toast } from '../components/ui';
+import { listInstances } from '../api/instances';
+import { listImages } from '../api/images';
+import { listTenants } from '../api/tenants';
+import { describeAction, formatAddress } from '../util/audit';
 import { h, replace } from '../lib/dom';
 import { formatDateTime } from '../util/format';
 import { isFinished, mergeOperationEvent } from '../util/operations';
@@ -60,20 +64,62 @@ export const activityPage: Page = (root, { session, events, signal }) => {
 
   if (canReadAudit(session)) {
     const auditBody = h('div', null, loading('Loading the audit log'));
-    root.append(section('Audit log', auditBody));
+    // Filters: the action on the server (GET /audit?action=), who and the outcome in the page.
+    const actionFilter = h('select', { id: 'audit-action', 'data-testid': 'audit-action' }, h('option', { value: '' }, 'all actions'));
+    const outcomeFilter = h('select', { id: 'audit-outcome', 'data-testid': 'audit-outcome' },
+      h('option', { value: '' }, 'all outcomes'), ['succeeded', 'accepted', 'failed', 'denied', 'refused', 'offered'].map((outcome) => h('option', { value: outcome }, outcome)));
+    const actorFilter = h('input', { type: 'search', id: 'audit-actor', placeholder: 'user name', 'data-testid': 'audit-actor' });
+    root.append(section('Audit log',
+      h('div', { class: 'toolbar audit-filters' },
+        h('label', { for: 'audit-action' }, 'Action '), actionFilter,
+        h('label', { for: 'audit-outcome' }, 'Outcome '), outcomeFilter,
+        h('label', { for: 'audit-actor' }, 'Who '), actorFilter),
+      auditBody));
     let entries: AuditEntry[] = [];
     let auditNext: string | null | undefined = null;
-    const renderAudit = () => replace(auditBody, entries.length === 0 ? empty('No audit entries.') : h('div', null,
-      table('Audit log', ['When', 'Who', 'Action', 'Target', 'Outcome', 'From'], entries.map((entry) => [
-        formatDateTime(entry.at), entry.actor ?? '—', entry.action,
-        entry.targetType ? `${entry.targetType} ${entry.target ?? ''}`.trim() : '—',
-        h('span', { class: `badge tone-${entry.outcome === 'succeeded' ? 'ok' : entry.outcome === 'failed' || entry.outcome === 'denied' ? 'bad' : 'idle'}` }, entry.outcome),
-        entry.clientAddress ?? '—',
-      ])),
-      auditNext ? h('button', { type: 'button', onclick: () => void loadAudit(true) }, 'Show more') : null));
+    const knownActions = new Set<string>();
+    // Names for the ids the log holds, where the caller can see them.
+    const names = new Map<string, string>();
+    const learnNames = Promise.all([
+      listInstances({ limit: 500 }).then((page) => page.items.forEach((item) => names.set(item.id, item.name))).catch(() => undefined),
+      listImages({ limit: 500 }).then((page) => page.items.forEach((item) => names.set(item.id, item.name))).catch(() => undefined),
+      isPlatformAdmin(session) ? listTenants().then((page) => page.items.forEach((item) => names.set(item.id, item.slug))).catch(() => undefined) : undefined,
+    ]);
+    const targetCell = (entry: AuditEntry): Node | string => {
+      if (!entry.targetType) return '—';
+      const noun = describeAction(entry.targetType);
+      const name = entry.target ? names.get(entry.target) ?? (typeof entry.details?.name === 'string' ? entry.details.name : undefined) : undefined;
+      const label = name ?? (entry.target ? `${entry.target.slice(0, 8)}…` : '');
+      const link = entry.target && entry.targetType === 'instance' ? `#/instances/${encodeURIComponent(entry.target)}`
+        : entry.target && entry.targetType === 'image' ? `#/images/${encodeURIComponent(entry.target)}` : null;
+      return h('span', { title: entry.target ?? '' }, `${noun} `, link ? h('a', { href: link }, label) : h('strong', null, label),
+        entry.target ? copyButton(entry.target, `the ${entry.targetType} id`) : null);
+    };
+    const renderAudit = () => {
+      const actor = actorFilter.value.trim().toLowerCase();
+      const shown = entries.filter((entry) => (!outcomeFilter.value || entry.outcome === outcomeFilter.value)
+        && (!actor || (entry.actor ?? '').toLowerCase().includes(actor)));
+      for (const entry of entries) {
+        if (knownActions.has(entry.action)) continue;
+        knownActions.add(entry.action);
+        actionFilter.append(h('option', { value: entry.action }, describeAction(entry.action)));
+      }
+      replace(auditBody, shown.length === 0 ? empty(entries.length ? 'No entry matches the filters.' : 'No audit entries.') : h('div', null,
+        table('Audit log', ['When', 'Who', 'What', 'Target', 'Outcome', 'From'], shown.map((entry) => [
+          h('span', { 'data-sort': entry.at }, formatDateTime(entry.at)), entry.actor ?? '—',
+          h('span', { title: entry.action }, describeAction(entry.action)),
+          targetCell(entry),
+          h('span', { class: `badge tone-${entry.outcome === 'succeeded' ? 'ok' : entry.outcome === 'failed' || entry.outcome === 'denied' || entry.outcome === 'refused' ? 'bad' : 'idle'}` }, entry.outcome),
+          h('span', { title: entry.clientAddress ?? '' }, formatAddress(entry.clientAddress)),
+        ]), (index) => ({ 'data-action': shown[index].action })),
+        auditNext ? h('button', { type: 'button', onclick: () => void loadAudit(true) }, 'Show more') : null));
+    };
     const loadAudit = async (more = false) => {
       try {
-        const page = await listAudit({ limit: 50, cursor: more ? auditNext ?? undefined : undefined });
+        const [page] = await Promise.all([
+          listAudit({ action: actionFilter.value || undefined, limit: 100, cursor: more ? auditNext ?? undefined : undefined }),
+          learnNames,
+        ]);
         if (signal.aborted) return;
         entries = more ? [...entries, ...page.items] : page.items;
         auditNext = page.next;
@@ -82,6 +128,9 @@ export const activityPage: Page = (root, { session, events, signal }) => {
         if (!signal.aborted) replace(auditBody, errorBanner(error, 'Loading the audit log'));
       }
     };
+    actionFilter.addEventListener('change', () => void loadAudit());
+    outcomeFilter.addEventListener('change', renderAudit);
+    actorFilter.addEventListener('input', renderAudit);
     void loadAudit();
     if (!isPlatformAdmin(session)) {
       const consoles = h('div');

@@ -7,10 +7,11 @@ import { getQuota } from '../api/quota';
 import { getUsage } from '../api/usage';
 import { empty, errorBanner, gauge, loading, operationRow, pageHeader, section, stateBadge, unavailable } from '../components/ui';
 import { h, replace } from '../lib/dom';
-import { formatBytes, formatDateTime, formatGiB, formatMiB, trimNumber } from '../util/format';
+import { formatBytes, formatDateTime, formatGiB, formatMiB, formatNumber } from '../util/format';
 import { formatAmountDue, formatCost } from '../util/money';
 import { mergeOperationEvent } from '../util/operations';
-import { periodToDate } from '../util/period';
+import { periodOf, periodToDate } from '../util/period';
+import { getBillingSummary } from '../api/billing';
 import { normalizeQuota, QUOTA_LABELS } from '../util/quota';
 import { canOperate, isPlatformAdmin } from '../util/roles';
 import type { Page } from './page';
@@ -63,13 +64,29 @@ export const dashboardPage: Page = (root, { session, events, signal }) => {
   });
 
   const period = periodToDate(new Date());
-  getUsage(period.from, period.to).then((usage) => {
+  if (isPlatformAdmin(session) && !session.tenant) {
+    // A platform admin acts for no tenant (GET /usage is a tenant's): the platform's month instead.
+    costBody.closest('section')?.querySelector('h2')?.replaceChildren('Billed this month (all tenants)');
+    const month = periodOf(new Date());
+    getBillingSummary(month).then((summary) => {
+      if (signal.aborted) return;
+      const currencies = Object.keys(summary.totals ?? {});
+      replace(costBody,
+        currencies.length === 0
+          ? h('p', { class: 'big-figure', 'data-testid': 'cost' }, formatAmountDue(0))
+          : currencies.map((currency) => h('p', { class: 'big-figure', 'data-testid': 'cost' }, formatAmountDue(summary.totals[currency], currency))),
+        h('p', { class: 'hint' }, `${summary.tenants.length} tenant${summary.tenants.length === 1 ? '' : 's'} since ${formatDateTime(summary.from)}`),
+        h('a', { href: '#/admin/billing' }, 'Billing by tenant'));
+    }).catch((error) => {
+      if (!signal.aborted) replace(costBody, errorBanner(error, 'Loading the billing summary'));
+    });
+  } else getUsage(period.from, period.to).then((usage) => {
     if (signal.aborted) return;
     replace(costBody,
       h('p', { class: 'big-figure', 'data-testid': 'cost' }, formatAmountDue(usage.total, usage.currency)),
-      h('p', { class: 'hint' }, `From ${formatDateTime(usage.from)} to now`),
+      h('p', { class: 'hint' }, `From ${formatDateTime(usage.from)} to now · `, h('a', { href: '#/billing' }, 'Usage and billing')),
       Object.keys(usage.resources ?? {}).length ? h('ul', { class: 'cost-lines' }, Object.entries(usage.resources ?? {}).map(([resource, total]) =>
-        h('li', null, `${RESOURCE_LABELS[resource] ?? resource}: ${trimNumber(total.quantity, 4)} ${total.unit} · ${formatCost(total.cost, usage.currency)}`))) : null);
+        h('li', null, `${RESOURCE_LABELS[resource] ?? resource}: ${formatNumber(total.quantity, 2)} ${total.unit} · ${formatCost(total.cost, usage.currency)}`))) : null);
   }).catch((error) => {
     if (!signal.aborted) replace(costBody, isUnavailable(error) ? unavailable('Usage and cost', 'GET /api/v1/usage') : errorBanner(error, 'Loading the cost'));
   });

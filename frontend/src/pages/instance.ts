@@ -1,18 +1,20 @@
 import { ApiError, isUnavailable } from '../api/client';
 import { getInstance, resizeInstance, setRestartPolicy, type Instance, type RestartPolicy } from '../api/instances';
-import { getInstanceMetrics } from '../api/metrics';
+import { getInstanceMetrics, type MetricSample } from '../api/metrics';
+import { timeChart, type TimeChartHandle } from '../components/timeChart';
+import { columnsWithGaps, isRangeName, RANGES, rangeOf, windows, type RangeName } from '../util/timeSeries';
 import { listOperations } from '../api/operations';
 import { createSnapshot, deleteSnapshot, listSnapshots, rollbackSnapshot } from '../api/snapshots';
-import { lineChart } from '../components/chart';
 import { trackOperation } from '../components/operationTracker';
-import { confirmDialog, empty, errorBanner, field, loading, operationRow, pageHeader, stateBadge, table, unavailable } from '../components/ui';
+import { confirmDialog, copyable, empty, errorBanner, field, loading, operationRow, pageHeader, stateBadge, table, unavailable } from '../components/ui';
 import { h, replace, uid } from '../lib/dom';
-import { formatBytes, formatDateTime, formatDuration, formatGiB, formatMiB, trimNumber } from '../util/format';
+import { formatBytes, formatDateTime, formatDuration, formatGiB, formatMiB, formatPercent } from '../util/format';
 import { applyStateEvent, availableActions, canDelete } from '../util/instanceState';
 import { dnsLabelProblem } from '../util/names';
 import { mergeOperationEvent } from '../util/operations';
 import { canOperate, canReadAudit } from '../util/roles';
 import { listConsoleSessions } from '../api/consoles';
+import { explainCloseReason, formatAddress } from '../util/audit';
 import { mountConsole } from './instanceConsole';
 import { renderNetwork } from './instanceNetwork';
 import { runInstanceAction } from './instances';
@@ -165,7 +167,7 @@ export const instancePage: Page = async (root, context) => {
 };
 
 function renderOverview(target: HTMLElement, instance: Instance) {
-  const rows: [string, string][] = [
+  const rows: [string, string | Node][] = [
     ['State', `${instance.state} (asked: ${instance.desiredState})`],
     ['Kind', instance.kind],
     ['Image', instance.image + (instance.imageVersion ? ` (version ${instance.imageVersion})` : '')],
@@ -173,13 +175,13 @@ function renderOverview(target: HTMLElement, instance: Instance) {
     ['vCPUs', String(instance.vcpus)],
     ['Memory', formatMiB(instance.memoryMiB)],
     ['Disk', formatGiB(instance.diskGiB)],
-    ['Address', instance.address ?? '—'],
+    ['Address', instance.address ? copyable(instance.address, 'the address') : '—'],
     ['Restart policy', `${RESTART_POLICIES[instance.restartPolicy ?? 'on-failure']}${instance.restarts ? ` (restarted ${instance.restarts}× lately)` : ''}`],
     ['Host', instance.host ?? '—'],
     ['Tenant', instance.tenant ?? '—'],
     ['Created', formatDateTime(instance.createdAt)],
     ['Updated', formatDateTime(instance.updatedAt)],
-    ['Id', instance.id],
+    ['Id', copyable(instance.id, 'the id', h('code', null, instance.id))],
   ];
   target.append(h('dl', { class: 'details' }, rows.map(([term, value]) => [h('dt', null, term), h('dd', null, value)])));
 }
@@ -294,26 +296,51 @@ function renderSnapshots(target: HTMLElement, instance: Instance, context: PageC
   void load();
 }
 
+/** The metrics tab: measured use over a chosen range, one chart per figure, gaps where no sample was taken. */
 function renderMetrics(target: HTMLElement, instance: Instance) {
+  const stored = new URLSearchParams(window.location.hash.split('?')[1] ?? '').get('range');
+  let range: RangeName = isRangeName(stored) ? stored : 'hour';
   const holder = h('div', null, loading('Loading metrics'));
-  target.append(holder);
+  const buttons = (Object.keys(RANGES) as RangeName[]).map((name) => h('button', {
+    type: 'button', class: 'small', 'aria-pressed': String(name === range), 'data-range': name,
+    onclick: () => { range = name; for (const b of buttons) b.setAttribute('aria-pressed', String(b.dataset.range === name)); void load(); },
+  }, RANGES[name].label));
+  target.append(h('div', { class: 'toolbar range-picker', role: 'group', 'aria-label': 'Range' }, buttons), holder);
+  let charts: TimeChartHandle[] = [];
   let timer: ReturnType<typeof setInterval> | null = null;
-  const load = () => getInstanceMetrics(instance.id, { from: new Date(Date.now() - 3600_000).toISOString() }).then((answer) => {
-    const samples = answer.items;
-    if (samples.length === 0) { replace(holder, empty('No samples yet; hosts report one a minute.')); return; }
-    replace(holder, h('div', { class: 'charts' },
-      lineChart('CPU (%)', samples.map((s) => s.cpuPercent ?? 0), (v) => `${trimNumber(v)}%`),
-      lineChart('Memory', samples.map((s) => s.memoryMiB ?? 0), formatMiB),
-      lineChart('Disk used', samples.map((s) => s.diskUsedGiB ?? 0), formatGiB),
-      lineChart('Network in', samples.map((s) => s.netRxBytes ?? 0), formatBytes),
-      lineChart('Network out', samples.map((s) => s.netTxBytes ?? 0), formatBytes)));
-  }).catch((error) => {
-    if (timer) clearInterval(timer);
-    replace(holder, isUnavailable(error) ? unavailable('Metrics', 'GET /api/v1/instances/{id}/metrics') : errorBanner(error, 'Loading metrics'));
-  });
+  let generation = 0;
+  const load = async () => {
+    const mine = ++generation;
+    const span = rangeOf(range, new Date());
+    try {
+      // The API answers at most 5000 samples a call: a day per call for the longer ranges.
+      const parts = await Promise.all(windows(span.from, span.to, 86_400).map((part) => getInstanceMetrics(instance.id, part)));
+      if (mine !== generation) return;
+      const samples = parts.flatMap((part) => part.items);
+      charts.forEach((chart) => chart.dispose());
+      // Samples come once a minute; more than 2.5 minutes without one is a gap.
+      const column = (value: (sample: MetricSample) => number | null | undefined) => columnsWithGaps(samples, (sample) => sample.at, [value], 150);
+      const bounds = { min: span.min, max: span.max };
+      charts = [
+        timeChart({ title: 'CPU', columns: column((sample) => sample.cpuPercent), series: [{ label: 'CPU', color: '#0b63c5' }], format: (v) => formatPercent(v / 100), range: bounds, testId: 'chart-cpu' }),
+        timeChart({ title: 'Memory', columns: column((sample) => sample.memoryMiB), series: [{ label: 'resident', color: '#0e7a3b' }], format: formatMiB, range: bounds, testId: 'chart-memory' }),
+        timeChart({ title: 'Disk used', columns: column((sample) => sample.diskUsedGiB), series: [{ label: 'used', color: '#8a5a00' }], format: formatGiB, range: bounds, testId: 'chart-disk' }),
+        timeChart({ title: 'Network received (total)', columns: column((sample) => sample.netRxBytes), series: [{ label: 'received', color: '#6b3fa0' }], format: formatBytes, range: bounds, testId: 'chart-net-in' }),
+        timeChart({ title: 'Network sent (total)', columns: column((sample) => sample.netTxBytes), series: [{ label: 'sent', color: '#b3261e' }], format: formatBytes, range: bounds, testId: 'chart-net-out' }),
+      ];
+      replace(holder,
+        samples.length === 0 ? empty(`No samples in the ${RANGES[range].label.toLowerCase()}; hosts report one a minute while the instance exists.`) : null,
+        h('p', { class: 'hint', 'data-testid': 'metrics-count' }, `${samples.length} samples, ${formatDateTime(span.from)} to ${formatDateTime(span.to)}; gaps are minutes without a sample.`),
+        h('div', { class: 'charts time-charts' }, charts.map((chart) => chart.element)));
+    } catch (error) {
+      if (mine !== generation) return;
+      if (timer) clearInterval(timer);
+      replace(holder, isUnavailable(error) ? unavailable('Metrics', 'GET /api/v1/instances/{id}/metrics') : errorBanner(error, 'Loading metrics'));
+    }
+  };
   void load();
   timer = setInterval(() => void load(), 60_000);
-  return () => { if (timer) clearInterval(timer); };
+  return () => { generation++; if (timer) clearInterval(timer); charts.forEach((chart) => chart.dispose()); };
 }
 
 function renderActivity(target: HTMLElement, instance: Instance, context: PageContext) {
@@ -325,8 +352,8 @@ function renderActivity(target: HTMLElement, instance: Instance, context: PageCo
     listConsoleSessions({ instance: instance.id, limit: 20 }).then((page) => {
       replace(consoles, page.items.length === 0 ? empty('Nobody has opened a console of this instance.') : table('Console sessions',
         ['Started', 'Who', 'Console', 'From', 'Duration', 'In', 'Out', 'Ended'], page.items.map((s) => [
-          formatDateTime(s.startedAt), `${s.user ?? '—'}${s.readOnly ? ' (watching)' : ''}`, s.type, s.clientAddress ?? '—',
-          s.endedAt ? formatDuration(s.startedAt, s.endedAt) : 'open', formatBytes(s.bytesIn), formatBytes(s.bytesOut), s.closeReason ?? '—',
+          formatDateTime(s.startedAt), `${s.user ?? '—'}${s.readOnly ? ' (watching)' : ''}`, s.type, formatAddress(s.clientAddress),
+          s.endedAt ? formatDuration(s.startedAt, s.endedAt) : 'open', formatBytes(s.bytesIn), formatBytes(s.bytesOut), explainCloseReason(s.closeReason),
         ])));
     }).catch((error) => replace(consoles, isUnavailable(error) ? unavailable('Console sessions', 'GET /api/v1/console-sessions') : errorBanner(error, 'Loading console sessions')));
   }

@@ -1,6 +1,6 @@
 import { isUnavailable } from '../api/client';
 import { listImages, type Image } from '../api/images';
-import { createInstance, type CreateInstanceRequest, type InstanceKind } from '../api/instances';
+import { createInstance, listInstances, type CreateInstanceRequest, type Instance, type InstanceKind } from '../api/instances';
 import { listInstanceTypes, type InstanceType } from '../api/instanceTypes';
 import { getPricePlan, getQuota, type PricePlan, type QuotaResource } from '../api/quota';
 import { listTenants, type Tenant } from '../api/tenants';
@@ -10,10 +10,10 @@ import { errorBanner, field, pageHeader, unavailable } from '../components/ui';
 import { h, replace, uid } from '../lib/dom';
 import { formatGiB, formatMiB, formatMoney } from '../util/format';
 import { imageReferenceProblem, imageReferences, ownerLabel, type ImageReference } from '../util/images';
-import { dnsLabelProblem, suggestName } from '../util/names';
+import { newInstanceNameProblem, suggestName } from '../util/names';
 import { monthlyPrice } from '../util/price';
 import { checkRequest, normalizeQuota, QUOTA_LABELS } from '../util/quota';
-import { isPlatformAdmin } from '../util/roles';
+import { canOperate, isPlatformAdmin, roleLabel } from '../util/roles';
 import type { Page } from './page';
 
 const STEPS = ['Kind', 'Image', 'Size', 'Network', 'Review'] as const;
@@ -29,13 +29,21 @@ async function optional<T>(load: () => Promise<T>): Promise<T | 'unavailable' | 
 
 export const instanceCreatePage: Page = async (root, { session, events, navigate, signal }) => {
   root.append(pageHeader('New instance', h('a', { class: 'button subtle', href: '#/instances' }, 'Cancel')));
+  if (!canOperate(session)) {
+    // Said before anything is filled in: a viewer's request would only be refused at the end.
+    root.append(h('div', { class: 'banner info', role: 'status', 'data-testid': 'cannot-create' },
+      `Your role (${roleLabel(session)}) lets you see the tenant's instances, not create them. A tenant admin can give you the member role.`),
+    h('p', null, h('a', { href: '#/instances' }, 'Back to the instances')));
+    return;
+  }
 
-  const [typesResult, imagesResult, quotaResult, planResult, tenantsResult] = await Promise.all([
+  const [typesResult, imagesResult, quotaResult, planResult, tenantsResult, existingResult] = await Promise.all([
     optional(() => listInstanceTypes()),
     optional(() => listImages({ limit: 200 })),
     optional(() => getQuota()),
     optional(() => getPricePlan()),
     isPlatformAdmin(session) ? optional(() => listTenants()) : Promise.resolve(null),
+    optional(() => listInstances({ limit: 500 })),
   ]);
   if (signal.aborted) return;
   if (typesResult instanceof Error || typesResult === 'unavailable') {
@@ -47,6 +55,11 @@ export const instanceCreatePage: Page = async (root, { session, events, navigate
   const quota: QuotaResource[] | null = quotaResult instanceof Error || quotaResult === 'unavailable' ? null : normalizeQuota(quotaResult);
   const plan: PricePlan | null = planResult instanceof Error || planResult === 'unavailable' ? null : planResult;
   const tenants: Tenant[] = tenantsResult && !(tenantsResult instanceof Error) && tenantsResult !== 'unavailable' ? tenantsResult.items : [];
+  const existing: Instance[] = existingResult instanceof Error || existingResult === 'unavailable' ? [] : existingResult.items;
+  /** Names in use in the tenant the instance is for (platform admins choose it on the first step). */
+  const takenNames = () => new Set(existing
+    .filter((instance) => instance.state !== 'deleted' && (!isPlatformAdmin(session) || instance.tenant === tenantSelect.value))
+    .map((instance) => instance.name));
 
   let step = 0;
   const form = h('form', { class: 'wizard', novalidate: true, 'aria-label': 'New instance' });
@@ -69,7 +82,8 @@ export const instanceCreatePage: Page = async (root, { session, events, navigate
   const imageList = h('datalist', { id: uid('images') });
   imageInput.setAttribute('list', imageList.id);
   const imageField = field('Image', imageInput, images.length ? 'Pick from the catalog or type a reference: name, name/channel or name@version.' : 'An image name, for example busybox.');
-  const nameInput = h('input', { type: 'text', required: true, autocomplete: 'off', maxlength: 63, spellcheck: 'false' });
+  // No maxlength: a browser would cut a pasted 300-character name silently; the check says why instead.
+  const nameInput = h('input', { type: 'text', required: true, autocomplete: 'off', spellcheck: 'false' });
   const nameField = field('Name', nameInput, 'Lower-case letters, digits and "-"; also the hostname inside.');
   const catalog = h('div', { class: 'catalog' });
   const renderCatalog = () => {
@@ -153,11 +167,19 @@ export const instanceCreatePage: Page = async (root, { session, events, navigate
   const sizes = () => ({ vcpus: Number(vcpusInput.value), memoryMiB: Number(memoryInput.value), diskGiB: Number(diskInput.value) });
   const renderReview = () => {
     const s = sizes();
+    const quotaChecks = !isPlatformAdmin(session) && quota !== null ? checkRequest(quota, s) : [];
+    const over = quotaChecks.filter((check) => !check.fits);
+    // Over quota: the panel would refuse it; say so and do not offer Create.
+    createButton.disabled = over.length > 0;
+    replace(feedback, over.length > 0
+      ? h('div', { class: 'banner error', role: 'alert', 'data-testid': 'over-quota' },
+        `Over quota: ${over.map((check) => QUOTA_LABELS[check.resource]?.label ?? check.resource).join(', ')}. Choose smaller sizes (Back) or ask your tenant admin for a larger quota.`)
+      : null);
     const quotaPart = isPlatformAdmin(session)
       ? h('p', { class: 'hint' }, 'The panel checks the tenant\'s quota when you create the instance; see it under Tenants.')
       : quota === null
       ? (quotaResult instanceof Error ? errorBanner(quotaResult, 'Loading the quota') : unavailable('The quota preview', 'GET /api/v1/quota'))
-      : h('ul', { class: 'quota-check' }, checkRequest(quota, s).map((check) => {
+      : h('ul', { class: 'quota-check' }, quotaChecks.map((check) => {
         const label = QUOTA_LABELS[check.resource]?.label ?? check.resource;
         const format = check.resource === 'memoryMiB' ? formatMiB : check.resource === 'diskGiB' ? formatGiB : String;
         return h('li', { class: check.fits ? 'fits' : 'exceeds' }, `${label}: needs ${format(check.requested)}, `, check.left === null ? 'no limit' : `${format(check.left)} left`, check.fits ? '' : ' — over quota');
@@ -195,7 +217,7 @@ export const instanceCreatePage: Page = async (root, { session, events, navigate
         imageField.setError(imageProblem);
         ok = false;
       }
-      const problem = dnsLabelProblem(nameInput.value);
+      const problem = newInstanceNameProblem(nameInput.value, takenNames());
       nameField.setError(problem);
       if (problem) ok = false;
       if (!ok) (imageField.element.querySelector('[aria-invalid="true"]') as HTMLElement ?? nameInput).focus();

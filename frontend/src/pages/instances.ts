@@ -1,8 +1,8 @@
 import { actOnInstance, deleteInstance, getInstance, listInstances, type Instance, type InstanceAction } from '../api/instances';
 import { trackOperation } from '../components/operationTracker';
-import { confirmDialog, empty, errorBanner, loading, pageHeader, stateBadge, table, toast } from '../components/ui';
+import { confirmDialog, copyable, empty, errorBanner, loading, pageHeader, stateBadge, table, toast } from '../components/ui';
 import { h, replace } from '../lib/dom';
-import { formatAgo, formatGiB, formatMiB } from '../util/format';
+import { formatAgo, formatDateTime, formatGiB, formatMiB, NBSP } from '../util/format';
 import { applyStateEvent, availableActions, canDelete } from '../util/instanceState';
 import { canOperate, isPlatformAdmin } from '../util/roles';
 import type { EventHub } from '../lib/eventHub';
@@ -20,8 +20,18 @@ export async function runInstanceAction(
   if (action === 'delete') {
     const confirmed = await confirmDialog(
       `Delete ${instance.name}?`,
-      `This stops ${instance.name} and removes its disk and snapshots. It cannot be undone.`,
+      `This stops ${instance.name} and removes its disk and snapshots${instance.address ? `, and releases its address ${instance.address}` : ''}. It cannot be undone.`,
       'Delete',
+      true,
+      instance.name,
+    );
+    if (!confirmed) return false;
+  }
+  if (action === 'stop' || action === 'restart') {
+    const confirmed = await confirmDialog(
+      `${ACTION_LABELS[action]} ${instance.name}?`,
+      `${action === 'stop' ? 'Stopping' : 'Restarting'} ${instance.name} (${instance.kind}, ${instance.image}${instance.address ? `, ${instance.address}` : ''}) ends every program running in it${action === 'stop' ? ' until it is started again' : ''}; open consoles close.`,
+      ACTION_LABELS[action],
     );
     if (!confirmed) return false;
   }
@@ -97,9 +107,9 @@ export const instancesPage: Page = async (root, { session, events, signal }) => 
         h('span', null, stateBadge(instance.state), instance.stateDetail ? h('span', { class: 'state-detail' }, instance.stateDetail) : null),
         instance.kind,
         instance.image + (instance.imageVersion ? `:${instance.imageVersion}` : ''),
-        `${instance.type ? `${instance.type} · ` : ''}${instance.vcpus} vCPU · ${formatMiB(instance.memoryMiB)} · ${formatGiB(instance.diskGiB)}`,
-        instance.address ?? '—',
-        formatAgo(instance.createdAt),
+        h('span', { 'data-sort': String(instance.memoryMiB * 1000 + instance.vcpus) }, `${instance.type ? `${instance.type} · ` : ''}${instance.vcpus}${NBSP}vCPU · ${formatMiB(instance.memoryMiB)} · ${formatGiB(instance.diskGiB)}`),
+        instance.address ? copyable(instance.address, `the address of ${instance.name}`) : '—',
+        h('span', { 'data-sort': instance.createdAt, title: formatDateTime(instance.createdAt) }, formatAgo(instance.createdAt)),
       ];
       if (isPlatformAdmin(session)) cells.splice(1, 0, instance.tenant ?? '—');
       if (operate) cells.push(actionButtons(instance));

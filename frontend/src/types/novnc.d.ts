@@ -8,6 +8,7 @@ declare module '@novnc/novnc' {
       wsProtocols?: string[];
     });
     scaleViewport: boolean;
+    clipViewport: boolean;
     resizeSession: boolean;
     viewOnly: boolean;
     focusOnClick: boolean;
@@ -16,6 +17,8 @@ declare module '@novnc/novnc' {
     focus(): void;
     blur(): void;
     sendCtrlAltDel(): void;
+    /** Sends a key press (down true), release (false) or both (undefined). */
+    sendKey(keysym: number, code: string | null, down?: boolean): void;
     sendCredentials(credentials: { username?: string; password?: string; target?: string }): void;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { centsHalfUp, formatAmountDue, formatCost, toMicros } from './money';
+import { centsHalfUp, currencyDecimals, formatAmountDue, formatCost, roundHalfUp, toMicros } from './money';
 
 describe('money', () => {
   it('counts in millionths exactly', () => {
@@ -25,5 +25,18 @@ describe('money', () => {
     expect(formatAmountDue(0.000167, 'EUR')).toBe('€0.00');
     expect(formatCost(undefined)).toBe('—');
     expect(formatAmountDue(Number.NaN)).toBe('—');
+  });
+
+  it('rounds amounts due to the currency\'s own decimals, shown in the user\'s locale', () => {
+    expect(currencyDecimals('EUR')).toBe(2);
+    expect(currencyDecimals('JPY')).toBe(0);
+    expect(currencyDecimals('BHD')).toBe(3);
+    expect(roundHalfUp(12.5, 0)).toBe(13);
+    expect(roundHalfUp(1.0005, 3)).toBe(1.001);
+    expect(formatAmountDue(12.5, 'JPY', 'en')).toBe('¥13');
+    expect(formatAmountDue(1.0005, 'BHD', 'en')).toBe('BHD\u00a01.001');
+    expect(formatAmountDue(1234.5, 'EUR', 'de-DE')).toBe('1.234,50\u00a0€');
+    expect(formatCost(0.000167, 'JPY', 'en')).toBe('¥0.000167');
+    expect(formatCost(0.5, 'EUR', 'fr-FR')).toBe('0,50\u00a0€');
   });
 });

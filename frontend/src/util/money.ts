@@ -1,5 +1,9 @@
 // Money as the panel rates it: line costs and totals at six decimal places, amounts due rounded
-// half-up to cents. Amounts arrive as JSON numbers; integer micro-units keep the arithmetic exact.
+// half-up to the currency's own minor unit (cents for EUR, none for JPY, thousandths for BHD).
+// Amounts arrive as JSON numbers; integer micro-units keep the arithmetic exact. Shown through
+// Intl in the user's locale.
+
+import { userLocale } from './format';
 
 const MICROS_PER_CENT = 10_000;
 
@@ -15,24 +19,43 @@ export function centsHalfUp(amount: number): number {
   return micros < 0 ? -cents : cents;
 }
 
-function formatter(currency: string, maximumFractionDigits: number): Intl.NumberFormat | null {
+/** The currency's own decimals (ISO 4217 minor unit): EUR 2, JPY 0, BHD 3; 2 for an unknown code. */
+export function currencyDecimals(currency: string): number {
   try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits });
+    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  } catch {
+    return 2;
+  }
+}
+
+/** The amount rounded half-up (away from zero) to `decimals` places (0 to 6), as an exact number. */
+export function roundHalfUp(amount: number, decimals: number): number {
+  const micros = toMicros(amount);
+  const step = 10 ** (6 - Math.max(0, Math.min(6, decimals)));
+  const units = Math.floor((Math.abs(micros) + step / 2) / step);
+  return ((micros < 0 ? -units : units) * step) / 1_000_000;
+}
+
+function formatter(currency: string, maximumFractionDigits: number, locale: string | undefined): Intl.NumberFormat | null {
+  try {
+    const minimumFractionDigits = Math.min(currencyDecimals(currency), maximumFractionDigits);
+    return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits, maximumFractionDigits });
   } catch {
     return null;
   }
 }
 
 /** A cost at the precision it is rated with: 0.000167 → "€0.000167", 12.5 → "€12.50". */
-export function formatCost(amount: number | null | undefined, currency = 'EUR'): string {
+export function formatCost(amount: number | null | undefined, currency = 'EUR', locale = userLocale()): string {
   if (amount === null || amount === undefined || !Number.isFinite(amount)) return '—';
   const exact = toMicros(amount) / 1_000_000;
-  return formatter(currency, 6)?.format(exact) ?? `${exact.toFixed(6)} ${currency}`;
+  return formatter(currency, 6, locale)?.format(exact) ?? `${exact} ${currency}`;
 }
 
-/** What is due for an amount: rounded half-up to cents, 1.005 → "€1.01". */
-export function formatAmountDue(amount: number | null | undefined, currency = 'EUR'): string {
+/** What is due for an amount: rounded half-up to the currency's decimals, 1.005 → "€1.01", ¥12.5 → "¥13". */
+export function formatAmountDue(amount: number | null | undefined, currency = 'EUR', locale = userLocale()): string {
   if (amount === null || amount === undefined || !Number.isFinite(amount)) return '—';
-  const due = centsHalfUp(amount) / 100;
-  return formatter(currency, 2)?.format(due) ?? `${due.toFixed(2)} ${currency}`;
+  const decimals = currencyDecimals(currency);
+  const due = roundHalfUp(amount, decimals);
+  return formatter(currency, decimals, locale)?.format(due) ?? `${due} ${currency}`;
 }

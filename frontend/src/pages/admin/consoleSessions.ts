@@ -3,6 +3,8 @@ import { listConsoleSessions, recordingUrl, type ConsoleSession } from '../../ap
 import { empty, errorBanner, loading, pageHeader, table, unavailable } from '../../components/ui';
 import { h, replace } from '../../lib/dom';
 import { formatBytes, formatDateTime, formatDuration } from '../../util/format';
+import { explainCloseReason, formatAddress } from '../../util/audit';
+import { listInstances } from '../../api/instances';
 import type { Page } from '../page';
 
 export const consoleSessionsPage: Page = (root, { signal }) => {
@@ -16,19 +18,21 @@ export function renderConsoleSessions(root: HTMLElement, signal: AbortSignal): v
   root.append(body);
   let sessions: ConsoleSession[] = [];
   let next: string | null | undefined = null;
+  // Instances by name where the caller can see them (deleted ones keep their short id).
+  const names = listInstances({ limit: 500 }).then((page) => new Map(page.items.map((item) => [item.id, item.name]))).catch(() => new Map<string, string>());
   const load = async (more = false) => {
     try {
-      const page = await listConsoleSessions({ limit: 100, cursor: more ? next ?? undefined : undefined });
+      const [page, instanceNames] = await Promise.all([listConsoleSessions({ limit: 100, cursor: more ? next ?? undefined : undefined }), names]);
       if (signal.aborted) return;
       sessions = more ? [...sessions, ...page.items] : page.items;
       next = page.next;
       replace(body, sessions.length === 0 ? empty('No console sessions yet.') : h('div', null,
         table('Console sessions', ['Started', 'Who', 'Instance', 'Console', 'From', 'Duration', 'In', 'Out', 'Ended', 'Recording'], sessions.map((s) => [
           formatDateTime(s.startedAt), `${s.user ?? '—'}${s.readOnly ? ' (watching)' : ''}`,
-          s.instance ? h('a', { href: `#/instances/${encodeURIComponent(s.instance)}` }, s.instance.slice(0, 8)) : '—',
-          s.type, s.clientAddress ?? '—',
+          s.instance ? h('a', { href: `#/instances/${encodeURIComponent(s.instance)}`, title: s.instance }, instanceNames.get(s.instance) ?? `${s.instance.slice(0, 8)}…`) : '—',
+          s.type, h('span', { title: s.clientAddress ?? '' }, formatAddress(s.clientAddress)),
           s.endedAt ? formatDuration(s.startedAt, s.endedAt) : h('span', { class: 'badge tone-ok' }, 'open'), formatBytes(s.bytesIn), formatBytes(s.bytesOut),
-          s.closeReason ?? '—',
+          explainCloseReason(s.closeReason),
           s.recorded ? h('a', { href: recordingUrl(s.id), download: `console-${s.id}.cast` }, 'asciicast') : '—',
         ])),
         next ? h('button', { type: 'button', onclick: () => void load(true) }, 'Show more') : null));

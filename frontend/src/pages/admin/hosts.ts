@@ -1,9 +1,10 @@
 import { addPoolAddresses, listHosts, listPoolAddresses, removePoolAddress, updateHost, type Capacity, type Host, type UpdateHostRequest } from '../../api/hosts';
 import { stackedBar } from '../../components/chart';
-import { confirmDialog, empty, errorBanner, field, loading, pageHeader, section, table, toast } from '../../components/ui';
+import { listInstances } from '../../api/instances';
+import { confirmDialog, copyable, empty, errorBanner, field, loading, pageHeader, section, table, toast } from '../../components/ui';
 import { h, replace } from '../../lib/dom';
 import { capacityFigures, totalCapacity } from '../../util/capacity';
-import { formatAgo, formatGiB, formatMiB, formatPercent, trimNumber } from '../../util/format';
+import { formatAgo, formatDateTime, formatGiB, formatMiB, formatPercent, trimNumber } from '../../util/format';
 import type { Page } from '../page';
 
 const RESOURCES: { key: 'vcpus' | 'memoryMiB' | 'storageGiB'; label: string; format: (n: number) => string }[] = [
@@ -57,6 +58,22 @@ function editForm(host: Host, onSaved: () => void): HTMLElement {
       cpuRatio: Number(cpuRatio.value), memoryRatio: Number(memoryRatio.value), diskRatio: Number(diskRatio.value),
       reservedCpus: Number(reservedCpus.value), reservedMemoryMiB: Number(reservedMemory.value), reservedStorageGiB: Number(reservedStorage.value),
     };
+    if (body.state !== host.state) {
+      // Draining or taking a host offline changes where instances go: name the host and what runs there.
+      const running = await listInstances({ limit: 500 }).then((page) => page.items
+        .filter((instance) => instance.state !== 'deleted' && (instance.host === host.name || instance.host === host.id))
+        .map((instance) => instance.name)).catch(() => null);
+      const consequence: Record<string, string> = {
+        ready: 'It takes new instances again.',
+        draining: 'It takes no new instances; the ones it holds keep running.',
+        offline: 'It takes no new instances and is treated as unreachable.',
+      };
+      const holds = running === null ? '' : running.length === 0 ? ' It holds no instance.'
+        : ` It holds ${running.length} instance${running.length === 1 ? '' : 's'}: ${running.slice(0, 10).join(', ')}${running.length > 10 ? ', …' : ''}.`;
+      const confirmed = await confirmDialog(`Set ${host.name} to ${body.state}?`,
+        `${host.name} goes from ${host.state} to ${body.state}. ${consequence[body.state ?? ''] ?? ''}${holds}`, `Set ${host.name} ${body.state}`, body.state !== 'ready');
+      if (!confirmed) return;
+    }
     try {
       await updateHost(host.id, body);
       toast(`${host.name} updated`, 'success');
@@ -135,7 +152,8 @@ export const hostsPage: Page = (root, { signal }) => {
         const runtimes = Object.entries(facts.runtimes ?? {}).map(([name, version]) => `${name} ${version}`).join(', ');
         return h('section', { class: 'panel host', 'data-host': host.name },
           h('h2', null, host.name, ' ', h('span', { class: `badge tone-${host.state === 'ready' ? 'ok' : host.state === 'draining' ? 'busy' : 'bad'}` }, host.state)),
-          h('p', { class: 'hint' }, `${host.local ? 'in-process agent' : 'remote agent'} · runs ${host.kinds.length ? host.kinds.join(', ') : 'no kind yet'} · last seen ${formatAgo(host.lastSeen)}`),
+          h('p', { class: 'hint' }, `${host.local ? 'in-process agent' : 'remote agent'} · runs ${host.kinds.length ? host.kinds.join(', ') : 'no kind yet'} · last seen `,
+            h('span', { 'data-testid': 'host-last-seen', title: formatDateTime(host.lastSeen) }, formatAgo(host.lastSeen)), ' · ', copyable(host.id, `the id of ${host.name}`, h('code', null, host.id.slice(0, 8)))),
           runtimes ? h('p', { class: 'hint' }, `Runtimes: ${runtimes}`) : null,
           reasons && Object.keys(reasons).length ? h('ul', { class: 'hint', 'aria-label': 'Why kinds are missing' }, Object.entries(reasons).map(([kind, why]) => h('li', null, `no ${kind}: ${String(why)}`))) : null,
           capacityTable(`Capacity of ${host.name}`, host as unknown as Record<string, Capacity>, true),

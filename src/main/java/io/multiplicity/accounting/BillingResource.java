@@ -37,10 +37,18 @@ public class BillingResource {
 
     @GET
     @Path("/billing")
+    @Produces({MediaType.APPLICATION_JSON, CSV})
     @RolesAllowed({Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "The tenant's bill for a month (YYYY-MM, UTC) with a line per instance and resource")
-    public BillingReport mine(@QueryParam("period") String period) {
-        return service.mine(BillingPeriod.parseMonth(period));
+    @Operation(summary = "The tenant's bill for a month (YYYY-MM, UTC) with a line per instance and resource, as JSON,"
+            + " CSV or FinOps FOCUS CSV (format=json|csv|focus)")
+    public Response mine(@QueryParam("period") String period, @QueryParam("format") String format) {
+        String chosen = format(format);
+        BillingReport report = service.mine(BillingPeriod.parseMonth(period));
+        return switch (chosen) {
+            case "csv" -> download(BillingExports.csv(List.of(report)), fileName(report, ""));
+            case "focus" -> download(BillingExports.focus(List.of(report)), fileName(report, "-focus"));
+            default -> Response.ok(report, MediaType.APPLICATION_JSON_TYPE).build();
+        };
     }
 
     @GET

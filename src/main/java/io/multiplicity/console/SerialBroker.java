@@ -221,7 +221,8 @@ public class SerialBroker {
             if (!readOnly && writer == null) {
                 writer = viewer;
             }
-            viewer.control(roleMessage(viewer));
+            // Every viewer hears of the newcomer: the presence line counts viewers.
+            announce();
             return new Attachment() {
                 @Override
                 public boolean input(byte[] data) throws IOException {
@@ -287,11 +288,14 @@ public class SerialBroker {
         }
 
         synchronized void detach(Viewer viewer) {
-            viewers.remove(viewer);
+            if (viewers.remove(viewer) == null) {
+                return;
+            }
             if (writer == viewer) {
                 writer = null;
-                announce();
             }
+            // A reader who leaves changes the count too, not only a writer.
+            announce();
         }
 
         private void drop(Viewer viewer, int code, String reason) {
@@ -300,6 +304,9 @@ public class SerialBroker {
                 writer = null;
             }
             viewer.close(code, reason);
+            if (open) {
+                announce();
+            }
         }
 
         private void announce() {

@@ -55,4 +55,8 @@ public interface HostsConfig {
     /** How often the reconciler compares actual and desired state. */
     @WithDefault("10s")
     java.time.Duration reconcileInterval();
+
+    /** How often the local agent asks its driver whether it answers and, when it does, records the host as seen. */
+    @WithDefault("30s")
+    java.time.Duration heartbeatInterval();
 }

@@ -5,6 +5,7 @@ import io.multiplicity.host.contract.HostDriver;
 import io.multiplicity.host.contract.HostFacts;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -92,6 +93,26 @@ class LocalAgent {
         }
         host.persist();
         return host;
+    }
+
+    /**
+     * The heartbeat: a host whose driver answers is seen now. Without it "last seen" stayed at the
+     * moment the panel started, and a ready host looked lost after a few minutes.
+     */
+    @Scheduled(every = "${multiplicity.hosts.heartbeat-interval:30s}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void heartbeat() {
+        UUID id = hostId;
+        if (id == null) {
+            return;
+        }
+        try {
+            driver.list();
+        } catch (RuntimeException e) {
+            LOG.debugf("local host %s does not answer: %s", id, e.getMessage());
+            return;
+        }
+        QuarkusTransaction.requiringNew().run(() -> Host.update("lastSeen = ?1 where id = ?2", Clock.now(), id));
     }
 
     /** The local host's id, or null when no local agent runs. */

@@ -97,6 +97,25 @@ class SerialBrokerTest {
     }
 
     @Test
+    void everyViewerIsToldWhenAnotherJoinsOrLeaves() throws Exception {
+        FakeViewer bob = new FakeViewer("bob");
+        FakeViewer alice = new FakeViewer("alice");
+        FakeViewer watcher = new FakeViewer("watcher");
+        broker.attach(instance, bob, false);
+        assertThat(bob.lastControl).isEqualTo("{\"type\":\"writer\",\"writer\":\"bob\",\"you\":\"writer\",\"viewers\":1}");
+
+        SerialBroker.Attachment alices = broker.attach(instance, alice, false);
+        assertThat(bob.lastControl).as("bob hears alice join").contains("\"viewers\":2").contains("\"you\":\"writer\"");
+        broker.attach(instance, watcher, true);
+        assertThat(bob.lastControl).contains("\"viewers\":3");
+        assertThat(alice.lastControl).contains("\"viewers\":3").contains("\"you\":\"reader\"");
+
+        alices.detach();
+        assertThat(bob.lastControl).as("a reader who leaves is counted out too").contains("\"viewers\":2");
+        assertThat(watcher.lastControl).contains("\"viewers\":2").contains("\"writer\":\"bob\"");
+    }
+
+    @Test
     void viewersIdleForTheAdminsTimeoutAreClosedAndActiveOnesStay() throws Exception {
         idleTimeout = Duration.ofMillis(1000);
         FakeViewer idle = new FakeViewer("idle");
@@ -284,8 +303,12 @@ class SerialBrokerTest {
             return pending;
         }
 
+        /** The last control message the viewer was sent (who types, how many watch). */
+        volatile String lastControl;
+
         @Override
         public void control(String json) {
+            lastControl = json;
         }
 
         @Override
