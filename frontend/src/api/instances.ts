@@ -65,5 +65,9 @@ export const resizeInstance = (id: string, sizes: { vcpus?: number; memoryMiB?: 
 
 export const deleteInstance = (id: string) => del<Operation>(`/instances/${segment(id)}`);
 
+/** A fresh disk from `image` (absent: the instance's own image reference, resolved again). */
+export const rebuildInstance = (id: string, image?: string) =>
+  post<Operation>(`/instances/${segment(id)}/rebuild`, image ? { image } : {});
+
 export const actOnInstance = (id: string, action: InstanceAction) =>
   post<Operation>(`/instances/${segment(id)}/${action}`);

@@ -1,10 +1,27 @@
-import { del, get, post, segment, type Operation } from './client';
+import { del, get, post, put, segment, type Operation } from './client';
 
 export interface Snapshot {
   name: string;
   createdAt?: string;
   sizeBytes?: number;
+  /** The schedule that took it; absent when a person did. */
+  schedule?: 'hourly' | 'daily' | 'weekly';
 }
+
+/** How many snapshots of each period the schedule keeps (0: none). */
+export interface SnapshotSchedule {
+  hourly: number;
+  daily: number;
+  weekly: number;
+  updatedAt?: string;
+}
+
+export const getSnapshotSchedule = (instanceId: string) =>
+  get<SnapshotSchedule>(`/instances/${segment(instanceId)}/snapshot-schedule`);
+
+export const setSnapshotSchedule = (instanceId: string, schedule: SnapshotSchedule) =>
+  put<SnapshotSchedule>(`/instances/${segment(instanceId)}/snapshot-schedule`,
+    { hourly: schedule.hourly, daily: schedule.daily, weekly: schedule.weekly });
 
 export const listSnapshots = (instanceId: string) =>
   get<{ items: Snapshot[] }>(`/instances/${segment(instanceId)}/snapshots`);

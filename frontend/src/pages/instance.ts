@@ -1,10 +1,10 @@
 import { ApiError, isUnavailable } from '../api/client';
-import { getInstance, resizeInstance, setRestartPolicy, type Instance, type RestartPolicy } from '../api/instances';
+import { getInstance, rebuildInstance, resizeInstance, setRestartPolicy, type Instance, type RestartPolicy } from '../api/instances';
 import { getInstanceMetrics, type MetricSample } from '../api/metrics';
 import { timeChart, type TimeChartHandle } from '../components/timeChart';
 import { columnsWithGaps, isRangeName, RANGES, rangeOf, windows, type RangeName } from '../util/timeSeries';
 import { listOperations } from '../api/operations';
-import { createSnapshot, deleteSnapshot, listSnapshots, rollbackSnapshot } from '../api/snapshots';
+import { createSnapshot, deleteSnapshot, getSnapshotSchedule, listSnapshots, rollbackSnapshot, setSnapshotSchedule } from '../api/snapshots';
 import { trackOperation } from '../components/operationTracker';
 import { confirmDialog, copyable, empty, errorBanner, field, loading, operationRow, pageHeader, stateBadge, table, unavailable } from '../components/ui';
 import { h, replace, uid } from '../lib/dom';
@@ -100,7 +100,10 @@ export const instancePage: Page = async (root, context) => {
   const renderers: Record<TabId, (target: HTMLElement) => (() => void) | void> = {
     overview: (target) => {
       renderOverview(target, instance);
-      if (canOperate(session)) target.append(resizeForm(() => instance, context, tray), restartPolicyForm(instance, context, tray));
+      if (canOperate(session)) {
+        target.append(resizeForm(() => instance, context, tray), restartPolicyForm(instance, context, tray),
+          rebuildForm(instance, context, tray));
+      }
     },
     network: (target) => renderNetwork(target, instance, context, tray),
     snapshots: (target) => renderSnapshots(target, instance, context, tray),
@@ -208,6 +211,27 @@ function restartPolicyForm(instance: Instance, context: PageContext, tray: HTMLE
   return form;
 }
 
+/** Rebuild: a fresh disk from an image, same id, name and address; the old disk and its snapshots are destroyed. */
+function rebuildForm(instance: Instance, context: PageContext, tray: HTMLElement): HTMLElement {
+  const image = h('input', { type: 'text', maxlength: 200, value: instance.image ?? '', autocomplete: 'off' }) as HTMLInputElement;
+  const form = h('form', { class: 'stacked-form' },
+    field('Image', image, 'name, name/channel or name@version').element,
+    h('p', { class: 'hint' }, 'Keeps the id, name, address, sizes and SSH keys. Everything on the disk and every snapshot is destroyed.'),
+    h('div', { class: 'wizard-actions' }, h('button', { type: 'submit', class: 'danger' }, 'Rebuild')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    if (!(await confirmDialog(`Rebuild ${instance.name}?`,
+      `Its disk and all of its snapshots are destroyed and replaced by a fresh disk from ${image.value || 'its image'}.`,
+      'Rebuild', true, instance.name))) return;
+    try {
+      tray.prepend(trackOperation(await rebuildInstance(instance.id, image.value || undefined), context.events).element);
+    } catch (error) {
+      tray.prepend(errorBanner(error, `Rebuild ${instance.name}`));
+    }
+  });
+  return h('details', { class: 'resize', 'data-testid': 'rebuild' }, h('summary', null, 'Rebuild'), form);
+}
+
 function resizeForm(current: () => Instance, context: PageContext, tray: HTMLElement): HTMLElement {
   const instance = current();
   const vcpus = h('input', { type: 'number', min: 1, max: 64, step: 1, value: String(instance.vcpus) });
@@ -248,8 +272,9 @@ function renderSnapshots(target: HTMLElement, instance: Instance, context: PageC
   target.append(list);
   const load = () => listSnapshots(instance.id).then((answer) => {
     if (answer.items.length === 0) replace(list, empty('No snapshots yet.'));
-    else replace(list, table('Snapshots', ['Name', 'Taken', 'Size', '', ''], answer.items.map((snapshot) => [
-      snapshot.name, formatDateTime(snapshot.createdAt), formatBytes(snapshot.sizeBytes),
+    else replace(list, table('Snapshots', ['Name', 'Taken', 'By', 'Size', '', ''], answer.items.map((snapshot) => [
+      snapshot.name, formatDateTime(snapshot.createdAt), snapshot.schedule ? `${snapshot.schedule} schedule` : 'a person',
+      formatBytes(snapshot.sizeBytes),
       canOperate(context.session) ? h('button', {
         type: 'button', class: 'small', onclick: async () => {
           if (!(await confirmDialog(`Roll ${instance.name} back?`, `Everything written since ${snapshot.name} is lost.`, 'Roll back'))) return;
@@ -294,6 +319,42 @@ function renderSnapshots(target: HTMLElement, instance: Instance, context: PageC
     replace(list, isUnavailable(error) ? unavailable('Snapshots', 'GET /api/v1/instances/{id}/snapshots') : errorBanner(error, 'Loading snapshots'));
   });
   void load();
+  target.append(renderSchedule(instance, context, tray));
+}
+
+/** The snapshot schedule: how many hourly, daily and weekly snapshots to keep (UTC periods). */
+function renderSchedule(instance: Instance, context: PageContext, tray: HTMLElement): HTMLElement {
+  const section = h('details', { class: 'resize', 'data-testid': 'snapshot-schedule' }, h('summary', null, 'Schedule'));
+  const inputs = {
+    hourly: h('input', { type: 'number', min: 0, max: 168, step: 1, value: '0' }) as HTMLInputElement,
+    daily: h('input', { type: 'number', min: 0, max: 90, step: 1, value: '0' }) as HTMLInputElement,
+    weekly: h('input', { type: 'number', min: 0, max: 52, step: 1, value: '0' }) as HTMLInputElement,
+  };
+  const editable = canOperate(context.session);
+  for (const input of Object.values(inputs)) input.disabled = !editable;
+  const form = h('form', { class: 'inline-form' },
+    field('Hourly snapshots kept', inputs.hourly).element,
+    field('Daily snapshots kept', inputs.daily).element,
+    field('Weekly snapshots kept', inputs.weekly).element,
+    editable ? h('button', { type: 'submit', class: 'primary' }, 'Save schedule') : '');
+  section.append(h('p', { class: 'hint' }, 'One snapshot per hour, day and week (UTC) where the count is above 0; the oldest the schedule took beyond it are deleted, never the ones people took. They count against the snapshots quota.'), form);
+  getSnapshotSchedule(instance.id).then((schedule) => {
+    inputs.hourly.value = String(schedule.hourly);
+    inputs.daily.value = String(schedule.daily);
+    inputs.weekly.value = String(schedule.weekly);
+  }).catch((error) => section.append(errorBanner(error, 'Loading the schedule')));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await setSnapshotSchedule(instance.id, {
+        hourly: Number(inputs.hourly.value), daily: Number(inputs.daily.value), weekly: Number(inputs.weekly.value),
+      });
+      tray.prepend(h('div', { class: 'banner success', role: 'status' }, `Snapshot schedule of ${instance.name} saved.`));
+    } catch (error) {
+      tray.prepend(errorBanner(error, 'Save the schedule'));
+    }
+  });
+  return section;
 }
 
 /** The metrics tab: measured use over a chosen range, one chart per figure, gaps where no sample was taken. */
