@@ -1,5 +1,6 @@
 package io.multiplicity.catalog;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.multiplicity.audit.AuditService;
 import io.multiplicity.common.ApiException;
 import io.multiplicity.common.Clock;
@@ -79,6 +80,12 @@ public class ImageImports {
 
     @ConfigProperty(name = "multiplicity.data-dir", defaultValue = "data")
     Path dataDir;
+
+    @Inject
+    MeterRegistry meters;
+
+    /** Image bytes received, by source ({@code upload}, {@code url}). */
+    public static final String IMPORT_BYTES = "multiplicity.image.import.bytes";
 
     private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final io.multiplicity.common.KeyedSlots<UUID> importsByTenant = new io.multiplicity.common.KeyedSlots<>();
@@ -483,6 +490,8 @@ public class ImageImports {
         } catch (RuntimeException e) {
             delete(file);
             throw e;
+        } finally {
+            meters.counter(IMPORT_BYTES, "source", "download".equals(what) ? "url" : what).increment(size);
         }
         return new Received(file, size, HexFormat.of().formatHex(digest.digest()));
     }

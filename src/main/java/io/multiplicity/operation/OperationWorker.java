@@ -15,6 +15,7 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -261,6 +262,11 @@ public class OperationWorker {
             operation.leaseUntil = null;
             events.operation(operation);
             count(operation.kind, state);
+            if (operation.createdAt != null && !now.isBefore(operation.createdAt)) {
+                // from the request to the outcome, as the user waits for it (queueing included)
+                meters.timer("multiplicity.operations.duration", "kind", operation.kind, "state", state)
+                        .record(Duration.between(operation.createdAt, now));
+            }
         });
     }
 
