@@ -356,11 +356,19 @@ public class OperationWorker {
 
         @Override
         public void progress(int percent) {
+            progress(percent, null);
+        }
+
+        @Override
+        public void progress(int percent, Map<String, Object> detail) {
             int bounded = Math.max(0, Math.min(100, percent));
             QuarkusTransaction.requiringNew().run(() -> {
                 Operation row = em.find(Operation.class, operation.id());
                 if (row != null && OperationState.RUNNING.equals(row.state) && workerId.equals(row.workerId)) {
                     row.progress = bounded;
+                    if (detail != null) {
+                        row.progressDetail = detail;
+                    }
                     row.updatedAt = Clock.now();
                     events.operation(row);
                 }
