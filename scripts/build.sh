@@ -16,6 +16,7 @@ for dir in vmm-native src/main/c; do
 done
 # ---- portal: frontend/ is built into frontend/dist, which the application serves at / ----
 say "building the portal"
+use_node || die "the portal needs Node.js 20.19+ or 22.12+ and npm: run scripts/install-deps.sh (it installs one) and retry"
 bash frontend/run.sh build
 # ---- end portal ----
 pick_java

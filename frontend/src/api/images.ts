@@ -1,4 +1,6 @@
-import { apiUrl, del, get, parseError, patch, post, reportSessionEnded, request, segment, type Page } from './client';
+import {
+  apiUrl, del, get, parseError, patch, post, reportSessionEnded, request, segment, type Operation, type Page,
+} from './client';
 
 export type ImageKind = 'jail' | 'vm';
 export type ImageVisibility = 'public' | 'private' | 'shared';
@@ -115,6 +117,18 @@ export const setChannel = (id: string, channel: string, version: string) =>
 
 export const deleteChannel = (id: string, channel: string) =>
   request<void>(`/images/${segment(id)}/channels`, { method: 'DELETE', query: { channel } });
+
+export interface UrlImport {
+  url: string;
+  version: string;
+  format: string;
+  sha256: string;
+  channels?: string[];
+}
+
+/** Starts the import of a version from a URL on the allow-list; answers the operation that downloads it. */
+export const importVersionFromUrl = (id: string, request: UrlImport) =>
+  post<Operation>(`/images/${segment(id)}/versions/import`, request);
 
 export const shareImage = (id: string, tenant: string) => post<Image>(`/images/${segment(id)}/shares`, { tenant });
 

@@ -1,16 +1,17 @@
 import { ApiError } from '../api/client';
 import {
   deleteChannel, deleteImage, deleteVersion, getImage, setChannel, setVersionDeprecated, shareImage, unshareImage,
-  updateImage, uploadVersion, type Image, type ImageVersion,
+  importVersionFromUrl, updateImage, uploadVersion, type Image, type ImageVersion,
 } from '../api/images';
+import { cancelOperation, getOperation, type Operation } from '../api/operations';
 import {
   confirmDialog, empty, errorBanner, field, loading, pageHeader, progressBar, section, setProgress, table, toast,
 } from '../components/ui';
 import { h, replace, uid } from '../lib/dom';
 import { formatBytes, formatDateTime, formatPercent } from '../util/format';
 import {
-  canManageImage, channelProblem, digestInBrowser, guessVmFormat, LATEST, ownerLabel, parseChannels, sha256Hex,
-  uploadFormats, versionLabelProblem,
+  canManageImage, channelProblem, digestInBrowser, guessVmFormat, importProgressText, LATEST, ownerLabel,
+  parseChannels, sha256Hex, uploadFormats, versionLabelProblem,
 } from '../util/images';
 import { dnsLabelProblem } from '../util/names';
 import { isPlatformAdmin } from '../util/roles';
@@ -249,6 +250,7 @@ export const imagePage: Page = async (root, context) => {
   };
 
   const upload = manage ? uploadSection(image, signal, (fresh) => { image = fresh; render(); }) : null;
+  const urlImport = manage ? urlImportSection(image, signal, (fresh) => { image = fresh; render(); }) : null;
   replace(root,
     pageHeader(image.name, headerActions),
     subtitle,
@@ -256,6 +258,7 @@ export const imagePage: Page = async (root, context) => {
     section('Details', detailsBody),
     section('Versions', versionsBody),
     upload,
+    urlImport,
     section('Channels', channelsBody),
     manage && image.sharedWith ? section('Sharing', sharingBody) : null);
   render();
@@ -407,4 +410,90 @@ function uploadSection(image: Image, signal: AbortSignal, uploaded: (image: Imag
   });
 
   return section('Upload a new version', form);
+}
+
+const TERMINAL = ['succeeded', 'failed', 'cancelled'];
+
+/**
+ * The import of a new version from a URL on the allow-list: the panel downloads it as an operation,
+ * and a bar follows the bytes it has fetched of the total until it has checked and imported it.
+ */
+function urlImportSection(image: Image, signal: AbortSignal, imported: (image: Image) => void): HTMLElement {
+  const url = h('input', { type: 'url', required: true, autocomplete: 'off', spellcheck: 'false', maxlength: 1000, placeholder: 'https://…' });
+  const version = h('input', { type: 'text', required: true, autocomplete: 'off', spellcheck: 'false', maxlength: 64, placeholder: 'e.g. 1.0' });
+  const format = h('select', null, uploadFormats(image.kind).map((choice) => h('option', { value: choice.value }, choice.label)));
+  const sha256 = h('input', { type: 'text', required: true, autocomplete: 'off', spellcheck: 'false', maxlength: 64, placeholder: '64 hex digits' });
+  const fields = {
+    url: field('URL', url, 'It must start with a prefix on the platform admin\'s allow-list.'),
+    version: field('Version', version),
+    format: field('Format', format),
+    sha256: field('SHA-256', sha256, 'The panel checks what it downloads against it.'),
+  };
+  const status = h('div', { class: 'upload-status', 'data-testid': 'url-import-status', 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', class: 'primary' }, 'Import');
+  const form = h('form', { class: 'stacked-form', novalidate: true, 'aria-label': 'Import a new version from a URL' },
+    fields.url.element,
+    h('div', { class: 'field-row' }, fields.version.element, fields.format.element),
+    fields.sha256.element,
+    h('div', { class: 'wizard-actions' }, submit),
+    status);
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const label = version.value.trim();
+    const digest = sha256.value.trim().toLowerCase();
+    const problems = {
+      url: /^https?:\/\/./.test(url.value.trim()) ? null : 'an http or https URL',
+      version: versionLabelProblem(label),
+      sha256: /^[0-9a-f]{64}$/.test(digest) ? null : '64 hex digits',
+    };
+    fields.url.setError(problems.url);
+    fields.version.setError(problems.version);
+    fields.sha256.setError(problems.sha256);
+    if (problems.url || problems.version || problems.sha256) return;
+
+    submit.disabled = true;
+    const bar = progressBar(0, 'Import progress');
+    const progressText = h('span', { class: 'hint', 'data-testid': 'url-import-progress' }, 'Starting…');
+    let operation: Operation | null = null;
+    const cancel = h('button', {
+      type: 'button', class: 'small',
+      onclick: () => { if (operation) cancelOperation(operation.id).catch(() => undefined); },
+    }, 'Cancel import');
+    replace(status, h('div', { class: 'upload-progress' }, bar, progressText, cancel));
+    try {
+      operation = await importVersionFromUrl(image.id, { url: url.value.trim(), version: label, format: format.value, sha256: digest });
+      while (!TERMINAL.includes(operation.state)) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        if (signal.aborted) return;
+        operation = await getOperation(operation.id);
+        const detail = operation.progressDetail;
+        setProgress(bar, operation.progress);
+        if (detail?.bytesFetched != null) {
+          progressText.textContent = importProgressText(detail.bytesFetched, detail.bytesTotal, formatBytes);
+        }
+      }
+      cancel.remove();
+      if (operation.state === 'succeeded') {
+        setProgress(bar, 100);
+        status.append(h('div', { class: 'banner success', role: 'status' }, `Version ${label} is imported.`));
+        url.value = '';
+        version.value = '';
+        sha256.value = '';
+        imported(await getImage(image.id));
+      } else {
+        status.append(h('div', { class: 'banner error', role: 'alert' },
+          operation.state === 'cancelled' ? `The import of version ${label} was cancelled.`
+            : `The import of version ${label} failed: ${operation.error ?? 'no reason given'}`));
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      cancel.remove();
+      status.append(errorBanner(error, `Import of version ${label}`));
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  return section('Import a new version from a URL', form);
 }

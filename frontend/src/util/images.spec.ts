@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Image } from '../api/images';
 import {
   canManageImage, channelList, channelProblem, CLIENT_DIGEST_LIMIT, digestInBrowser, guessVmFormat, imageNameProblem,
+  importProgressText,
   imageReferenceProblem, imageReferences, ownerLabel, parseChannels, refusalReason, sha256Hex, shortSha256,
   uploadFormats, versionLabelProblem,
 } from './images';
@@ -144,5 +145,16 @@ describe('SHA-256 in the browser', () => {
   it('is computed up to 256 MiB only', () => {
     expect(digestInBrowser(CLIENT_DIGEST_LIMIT)).toBe(true);
     expect(digestInBrowser(CLIENT_DIGEST_LIMIT + 1)).toBe(false);
+  });
+});
+
+describe('importProgressText', () => {
+  const bytes = (n: number) => `${n} B`;
+  it('says bytes fetched of the total', () => {
+    expect(importProgressText(512, 2048, bytes)).toBe('512 B of 2048 B fetched (25 %)');
+  });
+  it('says only what was fetched when the total is unknown', () => {
+    expect(importProgressText(512, null, bytes)).toBe('512 B fetched');
+    expect(importProgressText(0, 0, bytes)).toBe('0 B fetched');
   });
 });

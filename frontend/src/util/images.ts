@@ -182,3 +182,11 @@ export async function sha256Hex(data: BufferSource): Promise<string> {
 /** Whether the browser computes the SHA-256 of a file of `size` bytes before sending it. */
 export const digestInBrowser = (size: number) =>
   size <= CLIENT_DIGEST_LIMIT && typeof globalThis.crypto?.subtle?.digest === 'function';
+
+/** A URL import's progress line: bytes fetched of the total when the server sent its length. */
+export function importProgressText(fetched: number, total: number | null | undefined,
+  formatBytes: (bytes: number) => string): string {
+  if (total == null || total <= 0) return `${formatBytes(fetched)} fetched`;
+  const percent = Math.min(100, Math.floor((fetched / total) * 100));
+  return `${formatBytes(fetched)} of ${formatBytes(total)} fetched (${percent} %)`;
+}

@@ -8,25 +8,28 @@ import java.util.UUID;
 
 /**
  * What one tenant owes for a period: a line per instance and resource, totals per resource, the
- * total at full precision and the amount due in whole cents.
+ * total at full precision and the amount due in the currency's minor units.
  *
- * @param period    the month as YYYY-MM, null for a free range
- * @param total     Σ of the line costs (6 decimal places)
- * @param amountDue the total rounded half-up to 2 decimal places
+ * @param period          the month as YYYY-MM, null for a free range
+ * @param currencyDecimals the currency's minor units (ISO 4217): 0 for JPY, 2 for EUR, 3 for BHD
+ * @param total           Σ of the line costs (6 decimal places)
+ * @param amountDue       the total rounded half-up to the currency's minor units
  */
-public record BillingReport(UUID tenantId, String tenant, String plan, String currency, String period, Instant from,
-                            Instant to, int instances, List<LineItem> lines, Map<String, ResourceTotal> resources,
-                            BigDecimal total, BigDecimal amountDue, Map<UUID, MeasuredUse> measured) {
+public record BillingReport(UUID tenantId, String tenant, String plan, String currency, int currencyDecimals,
+                            String period, Instant from, Instant to, int instances, List<LineItem> lines,
+                            Map<String, ResourceTotal> resources, BigDecimal total, BigDecimal amountDue,
+                            Map<UUID, MeasuredUse> measured) {
 
     /**
      * One charge: what an instance consumed of one resource over the period.
      *
-     * @param resource    vcpu, memory, disk, snapshot or image
+     * @param resource    vcpu, memory, disk, snapshot, image, egress or address
+     * @param image       the provider's image whose fee the line charges; null on other lines
      * @param chargeStart first moment of the period the instance held the resource
      * @param chargeEnd   last such moment
      */
-    public record LineItem(UUID instanceId, String instanceName, String kind, String resource, String description,
-                           BigDecimal quantity, String unit, BigDecimal unitPrice, BigDecimal cost,
+    public record LineItem(UUID instanceId, String instanceName, String kind, String resource, String image,
+                           String description, BigDecimal quantity, String unit, BigDecimal unitPrice, BigDecimal cost,
                            Instant chargeStart, Instant chargeEnd) {
     }
 
@@ -45,7 +48,7 @@ public record BillingReport(UUID tenantId, String tenant, String plan, String cu
 
     /** The same report without its line items and measurements, for summaries. */
     public BillingReport summary() {
-        return new BillingReport(tenantId, tenant, plan, currency, period, from, to, instances, null, resources, total,
-                amountDue, null);
+        return new BillingReport(tenantId, tenant, plan, currency, currencyDecimals, period, from, to, instances, null,
+                resources, total, amountDue, null);
     }
 }

@@ -23,9 +23,14 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class BillingResource {
 
     static final String CSV = "text/csv";
+    /** The response header that names the FOCUS version an export conforms to. */
+    static final String FOCUS_VERSION_HEADER = "X-FOCUS-Version";
 
     @Inject
     BillingService service;
+
+    @Inject
+    BillingExports exports;
 
     @GET
     @Path("/usage")
@@ -39,16 +44,19 @@ public class BillingResource {
     @Path("/billing")
     @Produces({MediaType.APPLICATION_JSON, CSV})
     @RolesAllowed({Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "The tenant's bill for a month (YYYY-MM, UTC) with a line per instance and resource, as JSON,"
-            + " CSV or FinOps FOCUS CSV (format=json|csv|focus)")
+    @Operation(summary = "The tenant's bill for a month (YYYY-MM, UTC) with a line per instance and resource, as"
+            + " JSON, CSV or FinOps FOCUS 1.1 CSV (format=json|csv|focus)")
     public Response mine(@QueryParam("period") String period, @QueryParam("format") String format) {
         String chosen = format(format);
-        BillingReport report = service.mine(BillingPeriod.parseMonth(period));
-        return switch (chosen) {
-            case "csv" -> download(BillingExports.csv(List.of(report)), fileName(report, ""));
-            case "focus" -> download(BillingExports.focus(List.of(report)), fileName(report, "-focus"));
-            default -> Response.ok(report, MediaType.APPLICATION_JSON_TYPE).build();
-        };
+        return render(service.mine(BillingPeriod.parseMonth(period)), chosen);
+    }
+
+    @GET
+    @Path("/billing/focus-metadata")
+    @RolesAllowed({Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER, Roles.PLATFORM_ADMIN})
+    @Operation(summary = "The FOCUS metadata of the FOCUS exports: the version they conform to and their columns")
+    public FocusMetadata focusMetadata() {
+        return FocusMetadata.current();
     }
 
     @GET
@@ -70,8 +78,8 @@ public class BillingResource {
         String chosen = format(format);
         BillingPeriod month = BillingPeriod.parseMonth(period);
         return switch (chosen) {
-            case "csv" -> download(BillingExports.csv(service.everyTenant(month)), "billing-" + month.label() + ".csv");
-            case "focus" -> download(BillingExports.focus(service.everyTenant(month)),
+            case "csv" -> download(exports.csv(service.everyTenant(month)), "billing-" + month.label() + ".csv");
+            case "focus" -> focusDownload(exports.focus(service.everyTenant(month)),
                     "billing-" + month.label() + "-focus.csv");
             default -> Response.ok(service.summary(month), MediaType.APPLICATION_JSON_TYPE).build();
         };
@@ -85,10 +93,13 @@ public class BillingResource {
     public Response tenant(@PathParam("tenant") UUID tenant, @QueryParam("period") String period,
                            @QueryParam("format") String format) {
         String chosen = format(format);
-        BillingReport report = service.tenant(tenant, BillingPeriod.parseMonth(period));
-        return switch (chosen) {
-            case "csv" -> download(BillingExports.csv(List.of(report)), fileName(report, ""));
-            case "focus" -> download(BillingExports.focus(List.of(report)), fileName(report, "-focus"));
+        return render(service.tenant(tenant, BillingPeriod.parseMonth(period)), chosen);
+    }
+
+    private Response render(BillingReport report, String format) {
+        return switch (format) {
+            case "csv" -> download(exports.csv(List.of(report)), fileName(report, ""));
+            case "focus" -> focusDownload(exports.focus(List.of(report)), fileName(report, "-focus"));
             default -> Response.ok(report, MediaType.APPLICATION_JSON_TYPE).build();
         };
     }
@@ -104,6 +115,11 @@ public class BillingResource {
 
     private static String fileName(BillingReport report, String suffix) {
         return "billing-" + report.tenant() + "-" + report.period() + suffix + ".csv";
+    }
+
+    private static Response focusDownload(String body, String fileName) {
+        return Response.fromResponse(download(body, fileName))
+                .header(FOCUS_VERSION_HEADER, FocusColumn.FOCUS_VERSION).build();
     }
 
     private static Response download(String body, String fileName) {

@@ -60,7 +60,9 @@ public class BillingService {
         List<BillingReport> reports = rating.rate(null, period, false).stream().map(BillingReport::summary).toList();
         Map<String, BigDecimal> totals = new TreeMap<>();
         reports.forEach(report -> totals.merge(report.currency(), report.total(), BigDecimal::add));
-        return new BillingSummary(period.label(), period.from(), period.to(), reports, totals);
+        Map<String, BigDecimal> amountsDue = new TreeMap<>();
+        totals.forEach((currency, total) -> amountsDue.put(currency, Currencies.due(total, currency)));
+        return new BillingSummary(period.label(), period.from(), period.to(), reports, totals, amountsDue);
     }
 
     /** Every tenant's bill for a month with its line items, ordered by tenant, for the exports. */

@@ -7,8 +7,9 @@ import java.util.Map;
 
 /**
  * What every tenant owes for a period, for platform admins: one report summary per tenant (no line
- * items) and the totals per currency.
+ * items), the totals per currency at full precision and the amounts due per currency in its own
+ * minor units.
  */
 public record BillingSummary(String period, Instant from, Instant to, List<BillingReport> tenants,
-                             Map<String, BigDecimal> totals) {
+                             Map<String, BigDecimal> totals, Map<String, BigDecimal> amountsDue) {
 }

@@ -37,7 +37,8 @@ import java.util.UUID;
  * GiB-months come from metering: Σ usedbysnapshots × seconds each sample stands for / seconds of
  * the month. Sums are exact (integer microseconds); each line's quantity is then rounded half-up to
  * 6 decimal places, its cost is that quantity × the unit price rounded half-up to 6 places, the
- * total is the exact sum of line costs and the amount due that total rounded half-up to cents.
+ * total is the exact sum of line costs and the amount due that total rounded half-up to the
+ * currency's minor units (ISO 4217: none for JPY, two for EUR, three for BHD).
  */
 @ApplicationScoped
 public class Rating {
@@ -461,7 +462,7 @@ public class Rating {
             add(lines, instance, "snapshot", "GiB-months of snapshots (usedbysnapshots over time)", snapshotMonths,
                     "GiB-month", prices.snapshotGibMonth(), instance.first, instance.last);
             for (Map.Entry<String, BigInteger> image : instance.imageRunningMicros.entrySet()) {
-                add(lines, instance, "image", "image " + image.getKey() + " per running hour",
+                add(lines, instance, "image", image.getKey(), "image " + image.getKey() + " per running hour",
                         divide(new BigDecimal(image.getValue()), MICROS_PER_HOUR), "instance-hour",
                         prices.imageFees().get(image.getKey()), instance.firstRunning, instance.lastRunning);
             }
@@ -486,21 +487,27 @@ public class Rating {
                             a.cost().add(b.cost())));
             total = total.add(line.cost());
         }
-        return new BillingReport(tenant.id(), tenant.slug(), prices.plan(), prices.currency(), period.label(),
-                period.from(), period.to(), instances.size(), detailed ? lines : null, resources, total,
-                total.setScale(2, RoundingMode.HALF_UP), measured);
+        return new BillingReport(tenant.id(), tenant.slug(), prices.plan(), prices.currency(),
+                Currencies.minorUnits(prices.currency()), period.label(), period.from(), period.to(), instances.size(),
+                detailed ? lines : null, resources, total, Currencies.due(total, prices.currency()), measured);
     }
 
     private static void add(List<BillingReport.LineItem> lines, Charges instance, String resource, String description,
                             BigDecimal exact, String unit, BigDecimal unitPrice, Instant start, Instant end) {
+        add(lines, instance, resource, null, description, exact, unit, unitPrice, start, end);
+    }
+
+    private static void add(List<BillingReport.LineItem> lines, Charges instance, String resource, String image,
+                            String description, BigDecimal exact, String unit, BigDecimal unitPrice, Instant start,
+                            Instant end) {
         BigDecimal quantity = exact.setScale(SCALE, RoundingMode.HALF_UP);
         if (quantity.signum() == 0) {
             return;
         }
         BigDecimal price = unitPrice == null ? BigDecimal.ZERO.setScale(SCALE) : unitPrice;
         BigDecimal cost = quantity.multiply(price).setScale(SCALE, RoundingMode.HALF_UP);
-        lines.add(new BillingReport.LineItem(instance.instanceId, instance.name, instance.kind, resource, description,
-                quantity, unit, price, cost, start, end));
+        lines.add(new BillingReport.LineItem(instance.instanceId, instance.name, instance.kind, resource, image,
+                description, quantity, unit, price, cost, start, end));
     }
 
     private static BigDecimal divide(BigDecimal amount, BigDecimal by) {

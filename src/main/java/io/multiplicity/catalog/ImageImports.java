@@ -1,5 +1,6 @@
 package io.multiplicity.catalog;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.multiplicity.audit.AuditService;
 import io.multiplicity.common.ApiException;
 import io.multiplicity.common.Clock;
@@ -11,6 +12,10 @@ import io.multiplicity.host.contract.HostDriver;
 import io.multiplicity.host.contract.ImageRefused;
 import io.multiplicity.host.contract.ImageStore;
 import io.multiplicity.identity.Caller;
+import io.multiplicity.operation.Operation;
+import io.multiplicity.operation.OperationCancelledException;
+import io.multiplicity.operation.OperationContext;
+import io.multiplicity.operation.OperationService;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -87,6 +92,15 @@ public class ImageImports {
     @ConfigProperty(name = "multiplicity.data-dir", defaultValue = "data")
     Path dataDir;
 
+    @Inject
+    MeterRegistry meters;
+
+    @Inject
+    OperationService operations;
+
+    /** Image bytes received, by source ({@code upload}, {@code url}). */
+    public static final String IMPORT_BYTES = "multiplicity.image.import.bytes";
+
     private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final io.multiplicity.common.KeyedSlots<UUID> importsByTenant = new io.multiplicity.common.KeyedSlots<>();
     private volatile java.util.concurrent.Semaphore running;
@@ -149,20 +163,62 @@ public class ImageImports {
         }
     }
 
-    public ImageVersion importUrl(UUID imageId, ImportUrlRequest request) {
-        NewVersion version = new NewVersion(request.version(), request.format(), request.sha256().toLowerCase(), null,
-                request.channels() == null ? List.of() : request.channels(), null);
+    /** The operation kind of a URL import. */
+    public static final String IMPORT_URL = "image.import";
+    /** How often a URL import reports its bytes: every this many bytes, or {@link #PROGRESS_EVERY}. */
+    private static final long PROGRESS_BYTES = 4L << 20;
+    private static final Duration PROGRESS_EVERY = Duration.ofMillis(500);
+    /** How often a running URL import looks for a cancel request. */
+    private static final Duration CANCEL_CHECK = Duration.ofMillis(500);
+    private static final java.util.concurrent.ScheduledExecutorService CANCEL_WATCH =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "image-import-cancel-watch");
+                thread.setDaemon(true);
+                return thread;
+            });
+
+    /**
+     * Checks a URL import (the version, the format, the allow-list: bad input gets its 4xx and
+     * changes nothing) and submits it as an operation, which downloads and imports.
+     */
+    public Operation submitUrlImport(UUID imageId, ImportUrlRequest request) {
+        NewVersion version = urlVersion(request);
         Image image = prepare(imageId, version);
+        allowed(request.url());
+        Map<String, Object> input = new LinkedHashMap<>();
+        input.put("url", request.url());
+        input.put("version", version.version());
+        input.put("format", version.format());
+        input.put("sha256", version.sha256());
+        input.put("channels", version.channels());
+        input.put("actor", caller.get().username());
+        return QuarkusTransaction.requiringNew().call(() ->
+                operations.submit(image.tenantId, IMPORT_URL, "image", image.id, input));
+    }
+
+    /** Runs a submitted URL import: downloads with progress (bytes fetched of the total), checks, imports. */
+    @SuppressWarnings("unchecked")
+    void runUrlImport(OperationContext context) {
+        Map<String, Object> input = context.input();
+        ImportUrlRequest request = new ImportUrlRequest((String) input.get("url"), (String) input.get("version"),
+                (String) input.get("format"), (String) input.get("sha256"), (List<String>) input.get("channels"));
+        NewVersion version = urlVersion(request);
+        Image image = prepare(context.targetId(), version, false);
         URI uri = allowed(request.url());
         Runnable release = permit(image.tenantId);
         try {
-            return download(image, version, uri);
+            download(image, version, uri, context, (String) input.get("actor"));
         } finally {
             release.run();
         }
     }
 
-    private ImageVersion download(Image image, NewVersion version, URI uri) {
+    private static NewVersion urlVersion(ImportUrlRequest request) {
+        return new NewVersion(request.version(), request.format(), request.sha256().toLowerCase(), null,
+                request.channels() == null ? List.of() : request.channels(), null);
+    }
+
+    private ImageVersion download(Image image, NewVersion version, URI uri, OperationContext context, String actor) {
         long max = config.maxUploadBytes();
         HttpResponse<InputStream> response;
         try {
@@ -193,18 +249,90 @@ public class ImageImports {
                 throw e;
             }
         }
-        Received received = receive(response.body(), max, "download");
+        Progress progress = new Progress(context, declared);
+        progress.report(0);
+        // A cancel request is noticed even while the server sends nothing: the body is closed under
+        // the blocked read, and the operation ends cancelled.
+        java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+        InputStream body = response.body();
+        java.util.concurrent.ScheduledFuture<?> watch = CANCEL_WATCH.scheduleWithFixedDelay(() -> {
+            try {
+                context.checkCancelled();
+            } catch (OperationCancelledException e) {
+                cancelled.set(true);
+                close(body);
+            } catch (RuntimeException e) {
+                LOG.debugf("could not check import %s for a cancel: %s", context.operationId(), e.getMessage());
+            }
+        }, CANCEL_CHECK.toMillis(), CANCEL_CHECK.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        Received received;
+        try {
+            received = receive(body, max, "download", progress);
+        } catch (ApiException e) {
+            if (cancelled.get()) {
+                throw new OperationCancelledException();
+            }
+            throw e;
+        } finally {
+            watch.cancel(false);
+        }
+        if (cancelled.get()) {
+            delete(received.file());
+            throw new OperationCancelledException();
+        }
         try {
             if (declared >= 0 && received.size() != declared) {
                 throw ApiException.badRequest("download_truncated", "the download is truncated: " + received.size()
                         + " of " + declared + " bytes arrived", Map.of("received", received.size(), "expected", declared));
             }
-            return importReceived(image, version, received, uri.toString());
+            progress.done(received.size());
+            if (version.sha256() != null && !version.sha256().equalsIgnoreCase(received.sha256())) {
+                throw new ApiException(422, "checksum_mismatch", "the SHA-256 of what arrived is " + received.sha256()
+                        + ", not the " + version.sha256() + " expected",
+                        Map.of("expected", version.sha256(), "actual", received.sha256()));
+            }
+            return store(image, version, received, uri.toString(), actor);
         } catch (ApiException e) {
             refused(image, version, e);
             throw e;
         } finally {
             delete(received.file());
+        }
+    }
+
+    /**
+     * A URL import's progress on its operation: bytes fetched of the Content-Length (percent up to 90;
+     * the import into the store is the rest), at most every 4 MiB or half second.
+     */
+    private static final class Progress {
+        private final OperationContext context;
+        private final long total;
+        private long reported = -1;
+        private long reportedAt;
+
+        Progress(OperationContext context, long total) {
+            this.context = context;
+            this.total = total;
+        }
+
+        void fetched(long bytes) {
+            long now = System.nanoTime();
+            if (bytes - reported >= PROGRESS_BYTES || now - reportedAt >= PROGRESS_EVERY.toNanos()) {
+                report(bytes);
+            }
+        }
+
+        void report(long bytes) {
+            reported = bytes;
+            reportedAt = System.nanoTime();
+            Map<String, Object> detail = new LinkedHashMap<>();
+            detail.put("bytesFetched", bytes);
+            detail.put("bytesTotal", total >= 0 ? total : null);
+            context.progress(total > 0 ? (int) Math.min(90, bytes * 90 / total) : 0, detail);
+        }
+
+        void done(long bytes) {
+            report(bytes);
         }
     }
 
@@ -285,6 +413,14 @@ public class ImageImports {
     }
 
     private Image prepare(UUID imageId, NewVersion request) {
+        return prepare(imageId, request, true);
+    }
+
+    /**
+     * Checks a new version against the image; {@code asCaller}: the caller must be allowed to change
+     * the image (false in an operation the caller submitted after that check).
+     */
+    private Image prepare(UUID imageId, NewVersion request, boolean asCaller) {
         if (request.version() == null || !ImageCatalog.VERSION.matcher(request.version()).matches()) {
             throw ApiException.badRequest("validation_failed",
                     "version must be a label of letters, digits, '.', '_', '+', '~' or '-', e.g. 1.36.1",
@@ -304,7 +440,10 @@ public class ImageImports {
                     Map.of("field", "cmdline"));
         }
         return QuarkusTransaction.requiringNew().call(() -> {
-            Image image = catalog.manageable(imageId, false);
+            Image image = asCaller ? catalog.manageable(imageId, false) : em.find(Image.class, imageId);
+            if (image == null || image.deletedAt != null) {
+                throw ApiException.notFound("image", imageId);
+            }
             String format = request.format();
             if ("jail".equals(image.kind) ? format != null && !JAIL_FORMATS.contains(format)
                     : format == null || !VM_FORMATS.contains(format)) {
@@ -439,11 +578,24 @@ public class ImageImports {
             details.put("sha256", version.sha256);
             details.put("bytes", version.sizeBytes);
             details.put("source", source);
-            audit.record(image.tenantId, "image.import", "image", image.id, "succeeded", details);
+            audited(image, actor, "succeeded", details);
         }
         events.record(image.tenantId, "image.version.added", "image", image.id,
                 Map.of("name", image.name, "version", version.version));
         return version;
+    }
+
+    /**
+     * Audits an import: as the caller of the request, or, in an operation (no request), as the user
+     * who submitted it ({@code actor}).
+     */
+    private void audited(Image image, String actor, String outcome, Map<String, Object> details) {
+        if (io.quarkus.arc.Arc.container().requestContext().isActive()) {
+            audit.record(image.tenantId, "image.import", "image", image.id, outcome, details);
+        } else {
+            audit.recordAutomatic(image.tenantId, actor == null ? "image import" : actor, "image.import", "image",
+                    image.id, outcome, details);
+        }
     }
 
     /** Audits a refused import (in its own transaction: the refusal changes nothing else). */
@@ -454,7 +606,7 @@ public class ImageImports {
                 details.put("version", request.version());
                 details.put("error", e.code());
                 details.put("message", e.getMessage());
-                audit.record(image.tenantId, "image.import", "image", image.id, "refused", details);
+                audited(image, null, "refused", details);
             });
         } catch (RuntimeException auditFailure) {
             LOG.warnf(auditFailure, "could not audit a refused import of image %s", image.id);
@@ -533,6 +685,10 @@ public class ImageImports {
 
     /** Copies the stream to a new file under the data directory, counting and hashing; never more than {@code max}. */
     private Received receive(InputStream body, long max, String what) {
+        return receive(body, max, what, null);
+    }
+
+    private Received receive(InputStream body, long max, String what, Progress progress) {
         Path directory = dataDir.resolve("images").resolve("incoming");
         Path file;
         try {
@@ -553,6 +709,9 @@ public class ImageImports {
                 }
                 digest.update(buffer, 0, read);
                 out.write(buffer, 0, read);
+                if (progress != null) {
+                    progress.fetched(size);
+                }
             }
         } catch (IOException e) {
             delete(file);
@@ -561,6 +720,8 @@ public class ImageImports {
         } catch (RuntimeException e) {
             delete(file);
             throw e;
+        } finally {
+            meters.counter(IMPORT_BYTES, "source", "download".equals(what) ? "url" : what).increment(size);
         }
         return new Received(file, size, HexFormat.of().formatHex(digest.digest()));
     }

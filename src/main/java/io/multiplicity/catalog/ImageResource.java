@@ -6,6 +6,7 @@ import io.multiplicity.common.Page;
 import io.multiplicity.idempotency.IdempotentRequests;
 import io.multiplicity.host.HostDrivers;
 import io.multiplicity.identity.Roles;
+import io.multiplicity.operation.Accepted;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
@@ -134,11 +135,12 @@ public class ImageResource {
     @Path("/{id}/versions/import")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Import a new version from a URL on the admin's allow-list",
-            description = "Downloaded, checked against sha256 and the size limit, then imported as an upload is.")
+    @Operation(summary = "Import a new version from a URL on the admin's allow-list, as an operation",
+            description = "Answers 202 with an operation that downloads (its progress counts bytesFetched of"
+                    + " bytesTotal, the Content-Length), checks against sha256 and the size limit, then imports as"
+                    + " an upload is; cancel it with POST /operations/{id}/cancel.")
     public Response importUrl(@PathParam("id") UUID id, @Valid @NotNull ImportUrlRequest request) {
-        imports.importUrl(id, request);
-        return Response.created(URI.create("/api/v1/images/" + id)).entity(catalog.view(catalog.get(id), true)).build();
+        return Accepted.of(imports.submitUrlImport(id, request));
     }
 
     @PATCH

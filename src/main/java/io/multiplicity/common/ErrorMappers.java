@@ -5,12 +5,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.oidc.OIDCException;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.quarkus.vertx.http.runtime.security.HttpAuthenticator;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
+import jakarta.inject.Inject;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.WebApplicationException;
@@ -18,14 +21,28 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** Maps every failure to the one error shape, {@link ApiError}. */
+/**
+ * Maps every failure to the one error shape, {@link ApiError}, and counts the refusals of
+ * admission ({@value #ADMISSION_REFUSALS}, by reason and resource).
+ */
 public class ErrorMappers {
 
     private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
+
+    /** Requests refused by quota or capacity admission, by error code and the resource that ran out. */
+    public static final String ADMISSION_REFUSALS = "multiplicity.admission.refusals";
+    /** The error codes of admission: a tenant's quota, a host's capacity, no host for the kind. */
+    static final Set<String> ADMISSION_CODES = Set.of("quota_exceeded", "insufficient_capacity", "no_host_for_kind");
+    /** Seconds a client is told to wait when the identity provider does not answer. */
+    static final int IDENTITY_RETRY_SECONDS = 5;
+
+    @Inject
+    MeterRegistry meters;
 
     public static Response error(int status, String code, String message, Object details) {
         return Response.status(status)
@@ -36,6 +53,9 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
+        if (ADMISSION_CODES.contains(e.code())) {
+            meters.counter(ADMISSION_REFUSALS, "reason", e.code(), "resource", refusedResource(e.details())).increment();
+        }
         Response response = error(e.status(), e.code(), e.getMessage(), e.details());
         if (e.retryAfterSeconds() > 0) {
             return Response.fromResponse(response).header("Retry-After", Integer.toString(e.retryAfterSeconds())).build();
@@ -116,11 +136,35 @@ public class ErrorMappers {
                 builder.type(MediaType.APPLICATION_JSON).entity(body);
             }
             return builder.build();
+        }).onFailure().recoverWithItem(failure -> {
+            // the challenge needs the identity provider's metadata: without it, the panel's trouble
+            OIDCException unavailable = cause(failure, OIDCException.class);
+            if (unavailable != null) {
+                return identityProviderUnavailable(unavailable);
+            }
+            LOG.warnf("no authentication challenge could be made: %s", failure.getMessage());
+            return error(401, body.error(), body.message(), null);
         });
+    }
+
+    /**
+     * The identity provider did not answer (its discovery document or keys could not be fetched):
+     * no token can be checked, which is the panel's trouble, not the caller's.
+     */
+    @ServerExceptionMapper
+    public Response identityProviderUnavailable(OIDCException e) {
+        LOG.warnf("the identity provider is unavailable: %s", e.getMessage());
+        return Response.fromResponse(error(503, "identity_provider_unavailable", "the identity provider does not"
+                + " answer, so no sign-in or token can be checked; try again in a moment", null))
+                .header("Retry-After", Integer.toString(IDENTITY_RETRY_SECONDS)).build();
     }
 
     @ServerExceptionMapper
     public Response authenticationFailed(AuthenticationFailedException e) {
+        OIDCException unavailable = cause(e, OIDCException.class);
+        if (unavailable != null) {
+            return identityProviderUnavailable(unavailable);
+        }
         return error(401, "unauthorized", "the bearer token is missing, invalid or expired", null);
     }
 
@@ -170,6 +214,10 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response unexpected(Exception e) {
+        OIDCException unavailable = cause(e, OIDCException.class);
+        if (unavailable != null) {
+            return identityProviderUnavailable(unavailable);
+        }
         if (busy(e)) {
             // every database connection was taken for longer than the acquisition timeout: a burst
             LOG.warnf("a request waited too long for a database connection: %s", e.getMessage());
@@ -178,6 +226,30 @@ public class ErrorMappers {
         }
         LOG.error("unexpected failure", e);
         return error(500, "internal_error", "an internal error occurred; it has been logged", null);
+    }
+
+    private static <T extends Throwable> T cause(Throwable failure, Class<T> type) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (type.isInstance(cause)) {
+                return type.cast(cause);
+            }
+        }
+        return null;
+    }
+
+    /** The resource an admission refusal names in its details ({@code resource}, or the host's shortage). */
+    private static String refusedResource(Object details) {
+        if (details instanceof Map<?, ?> map) {
+            if (map.get("resource") != null) {
+                return map.get("resource").toString();
+            }
+            for (Object key : map.keySet()) {
+                if (!"host".equals(key) && !"kind".equals(key)) {
+                    return key.toString();
+                }
+            }
+        }
+        return "none";
     }
 
     /** Whether the request failed only because no database connection was free in time. */

@@ -100,7 +100,7 @@ public class ConsoleGateway {
     }
 
     /** The console sessions this replica serves now. */
-    java.util.List<java.util.UUID> liveSessions() {
+    public java.util.List<java.util.UUID> liveSessions() {
         return sessions.values().stream().map(session -> session.grant.sessionId()).toList();
     }
 

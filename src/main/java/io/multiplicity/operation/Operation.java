@@ -45,6 +45,11 @@ public class Operation extends PanacheEntityBase {
 
     public int progress;
 
+    /** What the progress counts besides its percentage (an import's bytes fetched of the total), or null. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "progress_detail")
+    public Map<String, Object> progressDetail;
+
     public String error;
 
     @JdbcTypeCode(SqlTypes.JSON)

@@ -20,6 +20,12 @@ public interface OperationContext {
     /** Records progress (0–100) where clients polling the operation see it. */
     void progress(int percent);
 
+    /**
+     * Records progress (0–100) and what it counts ({@code {"bytesFetched": …, "bytesTotal": …}}), both
+     * shown with the operation.
+     */
+    void progress(int percent, Map<String, Object> detail);
+
     /** Throws {@link OperationCancelledException} when someone asked to cancel the operation. */
     void checkCancelled();
 }

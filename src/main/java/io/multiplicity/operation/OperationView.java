@@ -12,6 +12,7 @@ public record OperationView(
         UUID target,
         String state,
         int progress,
+        Map<String, Object> progressDetail,
         String error,
         boolean cancelRequested,
         int attempts,
@@ -24,7 +25,7 @@ public record OperationView(
 
     public static OperationView of(Operation operation) {
         return new OperationView(operation.id, operation.kind, operation.targetType, operation.targetId, operation.state,
-                operation.progress, operation.error, operation.cancelRequested, operation.attempts,
+                operation.progress, operation.progressDetail, operation.error, operation.cancelRequested, operation.attempts,
                 operation.requestedByName, operation.input, operation.createdAt, operation.startedAt,
                 operation.finishedAt, operation.updatedAt);
     }

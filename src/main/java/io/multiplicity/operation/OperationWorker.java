@@ -16,6 +16,7 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -275,6 +276,11 @@ public class OperationWorker {
             operation.leaseUntil = null;
             events.operation(operation);
             count(operation.kind, state);
+            if (operation.createdAt != null && !now.isBefore(operation.createdAt)) {
+                // from the request to the outcome, as the user waits for it (queueing included)
+                meters.timer("multiplicity.operations.duration", "kind", operation.kind, "state", state)
+                        .record(Duration.between(operation.createdAt, now));
+            }
         });
     }
 
@@ -375,11 +381,19 @@ public class OperationWorker {
 
         @Override
         public void progress(int percent) {
+            progress(percent, null);
+        }
+
+        @Override
+        public void progress(int percent, Map<String, Object> detail) {
             int bounded = Math.max(0, Math.min(100, percent));
             QuarkusTransaction.requiringNew().run(() -> {
                 Operation row = heldRow(operation);
                 if (row != null) {
                     row.progress = bounded;
+                    if (detail != null) {
+                        row.progressDetail = detail;
+                    }
                     row.updatedAt = Clock.now();
                     events.operation(row);
                 }

@@ -438,13 +438,35 @@ class ImageCatalogTest {
         Api.as("alice").delete("/api/v1/images/" + disks).then().statusCode(204);
     }
 
+    /**
+     * A URL import is an operation: 202 at once, then its progress counts the bytes fetched of the
+     * Content-Length; a wrong checksum fails it and a cancel stops it, with nothing left behind
+     * either way. (It ran inside the HTTP request for up to 30 minutes and answered 201.)
+     */
     @Test
     @Order(7)
     void importsComeOnlyFromAllowedUrlsAndAreChecked() throws Exception {
         byte[] rootfs = rootfs("from-url");
+        java.util.concurrent.CountDownLatch slowStarted = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch releaseSlow = new java.util.concurrent.CountDownLatch(1);
+        long slowLength = 64L << 20;
         com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
                 new java.net.InetSocketAddress("127.0.0.1", URL_PORT), 0);
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.createContext("/", exchange -> {
+            if (exchange.getRequestURI().getPath().endsWith("/slow.tar.gz")) {
+                // 1 MiB, then nothing until the test lets go: a download in the middle
+                exchange.sendResponseHeaders(200, slowLength);
+                try (var out = exchange.getResponseBody()) {
+                    out.write(new byte[1 << 20]);
+                    out.flush();
+                    slowStarted.countDown();
+                    releaseSlow.await(60, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException | IOException e) {
+                    // the panel hung up after the cancel
+                }
+                return;
+            }
             exchange.sendResponseHeaders(200, rootfs.length);
             try (var out = exchange.getResponseBody()) {
                 out.write(rootfs);
@@ -459,20 +481,54 @@ class ImageCatalogTest {
                     .post("/api/v1/images/" + image + "/versions/import");
             assertEquals(403, elsewhere.statusCode(), elsewhere.asString());
             assertEquals("url_not_allowed", elsewhere.path("error"));
+
             Response wrongSum = Api.as("alice").body(Map.of("url", allowed, "version", "1", "format", "tar.gz",
                     "sha256", "1".repeat(64))).post("/api/v1/images/" + image + "/versions/import");
-            assertEquals(422, wrongSum.statusCode(), wrongSum.asString());
-            assertEquals("checksum_mismatch", wrongSum.path("error"));
+            assertEquals(202, wrongSum.statusCode(), wrongSum.asString());
+            assertEquals("image.import", wrongSum.path("kind"));
+            assertThat(wrongSum.header("Location")).endsWith("/api/v1/operations/" + wrongSum.path("id"));
+            Response failed = finished("alice", wrongSum.path("id"));
+            assertEquals("failed", failed.path("state"), failed.asString());
+            assertThat((String) failed.path("error")).contains("SHA-256");
             assertNothingLeft(image, jails().storage());
+
+            Response slow = Api.as("alice").body(Map.of("url", "http://127.0.0.1:" + URL_PORT + "/images/slow.tar.gz",
+                    "version", "1", "format", "tar.gz", "sha256", "2".repeat(64)))
+                    .post("/api/v1/images/" + image + "/versions/import");
+            assertEquals(202, slow.statusCode(), slow.asString());
+            assertThat(slowStarted.await(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+            Response midway;
+            do {
+                sleep(200);
+                midway = Api.as("alice").get("/api/v1/operations/" + slow.path("id"));
+            } while (midway.path("progressDetail.bytesFetched") == null && Instant.now().isBefore(deadline));
+            assertEquals("running", midway.path("state"), midway.asString());
+            assertEquals(slowLength, ((Number) midway.path("progressDetail.bytesTotal")).longValue(),
+                    "the total is the Content-Length");
+            assertThat(((Number) midway.path("progressDetail.bytesFetched")).longValue()).isLessThan(slowLength);
+            Api.as("alice").post("/api/v1/operations/" + slow.path("id") + "/cancel").then().statusCode(202);
+            Response cancelled = finished("alice", slow.path("id"));
+            assertEquals("cancelled", cancelled.path("state"), "cancelled while the server sent nothing: "
+                    + cancelled.asString());
+            releaseSlow.countDown();
+            assertNothingLeft(image, jails().storage());
+
             Response imported = Api.as("alice").body(Map.of("url", allowed, "version", "1", "format", "tar.gz",
                     "sha256", Tarballs.sha256(rootfs))).post("/api/v1/images/" + image + "/versions/import");
-            assertEquals(201, imported.statusCode(), imported.asString());
-            assertEquals(allowed, imported.path("versions[0].source"));
+            assertEquals(202, imported.statusCode(), imported.asString());
+            Response done = finished("alice", imported.path("id"));
+            assertEquals("succeeded", done.path("state"), done.asString());
+            assertEquals(100, (int) done.path("progress"));
+            assertEquals(rootfs.length, ((Number) done.path("progressDetail.bytesFetched")).intValue());
+            assertEquals(rootfs.length, ((Number) done.path("progressDetail.bytesTotal")).intValue());
+            assertEquals(allowed, Api.as("alice").get("/api/v1/images/" + image).path("versions[0].source"));
             String jail = createJail("bob", "fromurl");
             assertEquals("from-url", build(jail));
             delete("bob", jail);
             Api.as("alice").delete("/api/v1/images/" + image).then().statusCode(204);
         } finally {
+            releaseSlow.countDown();
             server.stop(0);
         }
     }
@@ -514,6 +570,18 @@ class ImageCatalogTest {
             Api.as("admin").body(limits).put(quota).then().statusCode(202);
             Api.as("alice").delete("/api/v1/images/" + image).then().statusCode(204);
         }
+    }
+
+    static Response finished(String user, String operation) {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
+        while (Instant.now().isBefore(deadline)) {
+            Response response = Api.as(user).get("/api/v1/operations/" + operation);
+            if (List.of("succeeded", "failed", "cancelled").contains((String) response.path("state"))) {
+                return response;
+            }
+            sleep(200);
+        }
+        throw new AssertionError("operation " + operation + " did not finish");
     }
 
     private static void sleep(long millis) {

