@@ -102,6 +102,12 @@ public final class MvmHypervisor implements Hypervisor {
         return false;
     }
 
+    /** mvm exits with status 0 when its guest powered off (1 monitor error, 2 guest reboot, 3 killed). */
+    @Override
+    public boolean guestPoweredOff(Launch launch, Integer exitStatus) {
+        return exitStatus != null && exitStatus == 0;
+    }
+
     @Override
     public void requestShutdown(Launch launch, Duration timeout) {
         long seconds = Math.max(1, timeout.toSeconds());

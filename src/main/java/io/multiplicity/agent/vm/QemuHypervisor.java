@@ -2,6 +2,7 @@ package io.multiplicity.agent.vm;
 
 import io.multiplicity.agent.support.Command;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -144,6 +145,16 @@ public final class QemuHypervisor implements Hypervisor {
     @Override
     public boolean detaches() {
         return true;
+    }
+
+    /**
+     * QEMU removes its pid file whenever it exits by itself: its guest powered off (or a SIGTERM
+     * or a QMP quit asked it to end, which only the agent's own stop does). Killed (SIGKILL, the
+     * OOM killer) or crashed, it leaves the file behind.
+     */
+    @Override
+    public boolean guestPoweredOff(Launch launch, Integer exitStatus) {
+        return launch.pidFile() != null && !Files.exists(launch.pidFile());
     }
 
     @Override
