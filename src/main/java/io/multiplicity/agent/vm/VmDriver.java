@@ -119,7 +119,9 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
         this.qemu = new QemuHypervisor(config.qemu(), config.qemuAccel());
         this.hypervisors = List.of(mvm, qemu);
         this.builtIns = new VmImageBuilder(storage, config.imageSource() != null ? config.imageSource().toAbsolutePath()
-                : agent.dataDirectory().resolve("vm-images").resolve(VmImageBuilder.TINY_LINUX), mvm.testGuest("idle"));
+                : agent.dataDirectory().resolve("vm-images").resolve(VmImageBuilder.TINY_LINUX), mvm.testGuest("idle"),
+                config.debianImageSource() != null ? config.debianImageSource().toAbsolutePath()
+                        : agent.dataDirectory().resolve("vm-images").resolve(VmImageBuilder.DEBIAN_VM));
         prepareHost();
         this.crashes = new CrashWatcher(this, config.restartPolicy());
         adopt();
@@ -161,6 +163,13 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
         }
         if (builtIns.tinyLinuxSourceExists()) {
             ensureBuiltInImage(VmImageBuilder.TINY_LINUX);
+        }
+        if (builtIns.debianSourceExists()) {
+            try {
+                ensureBuiltInImage(VmImageBuilder.DEBIAN_VM);
+            } catch (RuntimeException e) {
+                LOG.errorf("the debian-vm image could not be imported: %s", e.getMessage());
+            }
         }
     }
 
