@@ -1,5 +1,6 @@
 package io.multiplicity.agent.vm;
 
+import io.multiplicity.agent.network.MetadataService;
 import io.multiplicity.agent.support.Command;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -113,6 +114,8 @@ public final class QemuHypervisor implements Hypervisor {
                 "-serial", "chardev:serial0",
                 "-qmp", "unix:" + launch.controlSocket() + ",server=on,wait=off",
                 "-pidfile", launch.pidFile().toString(), "-daemonize",
+                // cloud-init's NoCloud datasource finds the metadata service by the serial number.
+                "-smbios", "type=1,serial=" + MetadataService.NOCLOUD_SEED,
                 // QEMU's seccomp filter, installed while it parses its options: no obsolete system
                 // calls, no scheduler or CPU-affinity changes. Not spawn=deny: -daemonize forks after
                 // the filter is in place. Not elevateprivileges=deny: it would refuse the setuid of
