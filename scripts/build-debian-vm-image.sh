@@ -84,6 +84,9 @@ rm -f "$root/var/lib/dbus/machine-id"
 cat > "$root/etc/cloud/cloud.cfg.d/50-root-login.cfg" <<'EOF'
 # The instance's SSH keys log in as root too (and as the default user, debian).
 disable_root: false
+# The image has no locales package: the system stays in the C locale (cloud-init would otherwise
+# fail to generate en_US.UTF-8 and report an error).
+locale: false
 EOF
 # The DHCP client configuration cloud-init renders goes to /etc/network/interfaces.d.
 grep -q '^source /etc/network/interfaces.d/\*' "$root/etc/network/interfaces" 2>/dev/null \
