@@ -8,6 +8,10 @@
 #                                             description; the panel imports it at its next start, as
 #                                             the provider's public image debian (channels 12,
 #                                             12/stable, latest), through the same checks as an upload
+#   bash scripts/build-image.sh debian-vm     Debian 12 VM disk (ext4 root, systemd, cloud-init, openssh-server)
+#                                             with its kernel and initramfs (scripts/build-debian-vm-image.sh)
+#                                             into data/vm-images/debian-vm; the agent imports it at its next
+#                                             start as the provider's public VM image debian-vm
 #   bash scripts/build-image.sh tiny-linux    Debian's kernel and a busybox initramfs
 #                                             (scripts/build-vm-image.sh) into data/vm-images/tiny-linux
 #   bash scripts/build-image.sh busybox|mvm-test
@@ -132,10 +136,13 @@ JSON
 
 case "$image" in
   debian-12) build_debian ;;
+  debian-vm)
+    step 1 1 "Debian 12 cloud guest (systemd, cloud-init, openssh-server) into $data_dir/vm-images/debian-vm"
+    bash scripts/build-debian-vm-image.sh "$data_dir/vm-images/debian-vm" ;;
   tiny-linux)
     step 1 1 "Debian's kernel and a busybox initramfs into $data_dir/vm-images/tiny-linux"
     sh scripts/build-vm-image.sh "$data_dir/vm-images/tiny-linux" ;;
   busybox|mvm-test)
     say "$image is built by the host agent itself on its first start (from the host's busybox-static, or vmm-native's test guest)" ;;
-  *) die "usage: build-image.sh debian-12|tiny-linux|busybox|mvm-test" ;;
+  *) die "usage: build-image.sh debian-12|debian-vm|tiny-linux|busybox|mvm-test" ;;
 esac

@@ -31,6 +31,12 @@ if [ ! -s data/images/built-in/debian-12.tar.zst ] || ! grep -q '"init": "system
   bash scripts/build-image.sh debian-12 || say "WARNING: could not build debian-12; its catalog test will say SKIPPED"
 fi
 
+# The Debian VM tests boot a stock Debian cloud guest built by the project's own command.
+if [ ! -s data/vm-images/debian-vm/disk.raw ]; then
+  say "images: building debian-vm with debootstrap for the Debian VM tests"
+  bash scripts/build-image.sh debian-vm || say "WARNING: could not build debian-vm; its tests will say SKIPPED"
+fi
+
 say "control plane: unit, API and packaged-application tests"
 for dir in src/main/c; do [ -f "$dir/Makefile" ] && make -s -C "$dir" all test; done
 ./mvnw -B verify -Pit

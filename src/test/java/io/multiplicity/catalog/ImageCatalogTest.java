@@ -60,6 +60,8 @@ class ImageCatalogTest {
             overrides.put("multiplicity.agent.bridge", "mpc" + SUFFIX);
             overrides.put("multiplicity.agent.data-dir", "target/image-api-" + SUFFIX);
             overrides.put("multiplicity.hosts.local-name", "image-api-host");
+            // The Debian VM image where scripts/build-image.sh debian-vm leaves it (imported at start when built).
+            overrides.put("multiplicity.agent.vm-debian-image-source", DEBIAN_VM.toAbsolutePath().toString());
             overrides.put("multiplicity.network.pool", "10.93.0.0/16");
             overrides.put("multiplicity.images.url-allow-list", "http://127.0.0.1:" + URL_PORT + "/images/");
             return overrides;
@@ -163,6 +165,25 @@ class ImageCatalogTest {
         assertThat(images.<List<String>>path("items.name")).contains("busybox");
         assertEquals("public", images.path("items.find { it.name == 'busybox' }.visibility"));
         assertThat(images.<String>path("items.find { it.name == 'busybox' }.sha256")).matches("[0-9a-f]{64}");
+    }
+
+    static final Path DEBIAN_VM = Path.of("data", "vm-images", "debian-vm");
+
+    @Test
+    @Order(1)
+    void theDebianVmImageIsABuiltInVmImageOfTheCatalog() {
+        if (!Files.isRegularFile(DEBIAN_VM.resolve("disk.raw"))) {
+            System.err.println("SKIPPED ImageCatalogTest debian-vm: the image is not built (no " + DEBIAN_VM.resolve("disk.raw")
+                    + "; bash scripts/build-image.sh debian-vm)");
+        }
+        Assumptions.assumeTrue(Files.isRegularFile(DEBIAN_VM.resolve("disk.raw")), "debian-vm is not built");
+        Response images = Api.as("dave").queryParam("kind", "vm").get("/api/v1/images");
+        assertEquals(200, images.statusCode());
+        assertThat(images.<List<String>>path("items.name")).contains("debian-vm");
+        assertEquals("public", images.path("items.find { it.name == 'debian-vm' }.visibility"));
+        assertEquals("vm", images.path("items.find { it.name == 'debian-vm' }.kind"));
+        assertEquals("debian", images.path("items.find { it.name == 'debian-vm' }.os"));
+        assertThat(images.<String>path("items.find { it.name == 'debian-vm' }.sha256")).matches("[0-9a-f]{64}");
     }
 
     @Test

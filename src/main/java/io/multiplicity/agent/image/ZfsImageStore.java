@@ -244,6 +244,9 @@ public final class ZfsImageStore implements ImageStore {
                 "BusyBox on its own: a shell and the usual tools, a few MiB", null);
         add(found, VmImageBuilder.TINY_LINUX, "vm", "linux",
                 "Debian's kernel with a busybox initramfs", new VmBoot("kernel", false, "console=ttyS0"));
+        add(found, VmImageBuilder.DEBIAN_VM, "vm", "debian",
+                "Debian 12 (bookworm) cloud guest: systemd, cloud-init, openssh-server; address by DHCP, keys and"
+                        + " user-data from the metadata service", new VmBoot("kernel", false, VmImageBuilder.DEBIAN_VM_CMDLINE));
         add(found, VmImageBuilder.MVM_TEST, "vm", "mvm-test",
                 "mvm's test guest: prints a line on the serial port and halts", new VmBoot("kernel", false, "console=ttyS0"));
         return found;

@@ -53,7 +53,8 @@ public class LocalAgentProducer {
             JailDriver jails = new JailDriver(config);
             VmConfig vms = new VmConfig(settings.mvm().orElse(null), settings.qemu(), settings.qemuAccel(),
                     settings.vmDriver(), VmConfig.parseImageDrivers(settings.vmImageDrivers().orElse(null)),
-                    settings.vmRestartPolicy(), settings.vmImageSource().orElse(null), settings.vmMonitorIdBase(),
+                    settings.vmRestartPolicy(), settings.vmImageSource().orElse(null),
+                    settings.vmDebianImageSource().orElse(null), settings.vmMonitorIdBase(),
                     settings.vmMonitorIdCount());
             return new Agent(new HostIdentity(config.dataDirectory(), jails.storage()), jails,
                     new VmDriver(config, vms, jails.storage(), jails.network()));

@@ -77,6 +77,9 @@ public interface LocalAgentSettings {
     /** Where the tiny-linux VM image's kernel and initrd are built; the agent's data directory's vm-images/tiny-linux when unset. */
     Optional<Path> vmImageSource();
 
+    /** Where the debian-vm image's kernel, initrd and disk are (scripts/build-image.sh debian-vm); the agent's data directory's vm-images/debian-vm when unset. */
+    Optional<Path> vmDebianImageSource();
+
     /** First host uid and gid mvm monitors run as, one per VM (jails' user namespaces use 1048576 and the 65535 after it). */
     @WithDefault("2097152")
     int vmMonitorIdBase();

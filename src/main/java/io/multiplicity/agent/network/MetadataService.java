@@ -35,6 +35,15 @@ import org.jboss.logging.Logger;
  */
 public final class MetadataService implements AutoCloseable {
 
+    /**
+     * What tells a guest's cloud-init where its NoCloud data is: {@code meta-data},
+     * {@code user-data} and {@code vendor-data} under {@code /nocloud/} of this service. QEMU puts
+     * it in the SMBIOS system serial number (where cloud-init's ds-identify and its NoCloud
+     * datasource look, so firmware-booted stock images find it too), mvm on the kernel command
+     * line. {@code nocloud-net}: cloud-init 22.x reads an http seed only in its network stage.
+     */
+    public static final String NOCLOUD_SEED = "ds=nocloud-net;s=http://" + NftRuleset.METADATA_ADDRESS + "/nocloud/";
+
     private static final Logger LOG = Logger.getLogger(MetadataService.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 

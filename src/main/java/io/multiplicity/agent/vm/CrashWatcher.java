@@ -15,7 +15,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Notices, within half a second, a VM whose monitor died while the VM should run, and applies the
- * restart policy: {@code never} (it stays crashed) or {@code on-crash} (it is started again after a
+ * restart policy (a guest that powered itself off did not crash: it is recorded as stopped): {@code never} (it stays crashed) or {@code on-crash} (it is started again after a
  * second, unless it crashed {@link #RESTART_LIMIT} times within {@link #RESTART_WINDOW}: a crash
  * loop is left crashed).
  */
@@ -34,6 +34,12 @@ final class CrashWatcher implements AutoCloseable {
 
         /** Whether the driver still has the VM. */
         boolean knows(UUID id);
+
+        /**
+         * When the VM should run and its monitor ended because its guest powered off, records it
+         * as stopped (not crashed: no restart policy applies) and returns true.
+         */
+        boolean settlePowerOff(UUID id);
 
         /** Why the VM counts as crashed (it should run and its monitor is gone), or null when it does not. */
         String crash(UUID id);
@@ -102,6 +108,10 @@ final class CrashWatcher implements AutoCloseable {
 
     private void check(UUID id) {
         if (!vms.knows(id)) {
+            watched.remove(id);
+            return;
+        }
+        if (vms.settlePowerOff(id)) {
             watched.remove(id);
             return;
         }

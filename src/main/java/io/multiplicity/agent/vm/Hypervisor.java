@@ -43,6 +43,13 @@ public interface Hypervisor {
     void requestShutdown(Launch launch, Duration timeout);
 
     /**
+     * Whether a monitor that is gone ended because its guest powered off (a clean exit), rather
+     * than by a crash or a kill; its launch's pid file and the exit status the agent saw, when it
+     * saw one (it does only for monitors it started itself and did not detach).
+     */
+    boolean guestPoweredOff(Launch launch, Integer exitStatus);
+
+    /**
      * Tells a running monitor that the VM's disk file grew to {@code bytes}, so the guest sees the
      * new size now. Returns false when the monitor cannot (the guest sees it at its next start).
      */

@@ -37,6 +37,25 @@ final class MonitorLauncher {
     private MonitorLauncher() {
     }
 
+    /**
+     * Where the exit status of a monitor the agent started without detaching is written when it
+     * exits (while the agent that started it runs): in the VM's directory, which holds the pid
+     * file's directory (that one belongs to the monitor's uid).
+     */
+    static Path exitStatusFile(Path pidFile) {
+        return pidFile.getParent().resolveSibling("monitor.exit");
+    }
+
+    /** The exit status recorded for the monitor of this pid file, or null when none was seen. */
+    static Integer exitStatus(Path pidFile) {
+        try {
+            Path file = exitStatusFile(pidFile);
+            return Files.isRegularFile(file) ? Integer.valueOf(Files.readString(file).strip()) : null;
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
+    }
+
     /** Starts the monitor; returns its pid once its serial and control sockets exist. */
     static long launch(Hypervisor hypervisor, Hypervisor.Launch launch, Path log) {
         List<String> command = new ArrayList<>(hypervisor.command(launch));
@@ -45,6 +64,7 @@ final class MonitorLauncher {
         }
         try {
             Files.deleteIfExists(launch.pidFile());
+            Files.deleteIfExists(exitStatusFile(launch.pidFile()));
             Files.writeString(log, MARK + Instant.now() + " " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
                     StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             Process process = new ProcessBuilder(command)
@@ -70,6 +90,16 @@ final class MonitorLauncher {
             } else {
                 pid = process.pid();
                 Files.writeString(launch.pidFile(), pid + "\n");
+                Path exitFile = exitStatusFile(launch.pidFile());
+                process.onExit().thenAccept(exited -> {
+                    try {
+                        if (Files.isDirectory(exitFile.getParent())) {
+                            Files.writeString(exitFile, exited.exitValue() + "\n");
+                        }
+                    } catch (IOException e) {
+                        LOG.warnf("cannot record the exit status of monitor %d: %s", exited.pid(), e.getMessage());
+                    }
+                });
             }
             long deadline = System.nanoTime() + SOCKETS_TIMEOUT.toNanos();
             while (!(Files.exists(launch.serialSocket()) && Files.exists(launch.controlSocket()))) {

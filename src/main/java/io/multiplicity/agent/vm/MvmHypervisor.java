@@ -1,5 +1,6 @@
 package io.multiplicity.agent.vm;
 
+import io.multiplicity.agent.network.MetadataService;
 import io.multiplicity.agent.support.Programs;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -75,7 +76,8 @@ public final class MvmHypervisor implements Hypervisor {
                 "--kernel", launch.kernel().toString(),
                 "--memory", Integer.toString(launch.memoryMiB()),
                 "--cpus", Integer.toString(launch.vcpus()),
-                "--cmdline", launch.cmdline(),
+                // cloud-init's NoCloud datasource finds the metadata service on the command line.
+                "--cmdline", launch.cmdline() + " " + MetadataService.NOCLOUD_SEED,
                 "--disk", launch.disk().toString(),
                 "--serial", launch.serialSocket().toString(),
                 "--control", launch.controlSocket().toString(),
@@ -100,6 +102,12 @@ public final class MvmHypervisor implements Hypervisor {
     @Override
     public boolean detaches() {
         return false;
+    }
+
+    /** mvm exits with status 0 when its guest powered off (1 monitor error, 2 guest reboot, 3 killed). */
+    @Override
+    public boolean guestPoweredOff(Launch launch, Integer exitStatus) {
+        return exitStatus != null && exitStatus == 0;
     }
 
     @Override

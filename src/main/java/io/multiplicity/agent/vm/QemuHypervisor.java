@@ -1,7 +1,9 @@
 package io.multiplicity.agent.vm;
 
+import io.multiplicity.agent.network.MetadataService;
 import io.multiplicity.agent.support.Command;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,6 +114,8 @@ public final class QemuHypervisor implements Hypervisor {
                 "-serial", "chardev:serial0",
                 "-qmp", "unix:" + launch.controlSocket() + ",server=on,wait=off",
                 "-pidfile", launch.pidFile().toString(), "-daemonize",
+                // cloud-init's NoCloud datasource finds the metadata service by the serial number.
+                "-smbios", "type=1,serial=" + MetadataService.NOCLOUD_SEED,
                 // QEMU's seccomp filter, installed while it parses its options: no obsolete system
                 // calls, no scheduler or CPU-affinity changes. Not spawn=deny: -daemonize forks after
                 // the filter is in place. Not elevateprivileges=deny: it would refuse the setuid of
@@ -144,6 +148,16 @@ public final class QemuHypervisor implements Hypervisor {
     @Override
     public boolean detaches() {
         return true;
+    }
+
+    /**
+     * QEMU removes its pid file whenever it exits by itself: its guest powered off (or a SIGTERM
+     * or a QMP quit asked it to end, which only the agent's own stop does). Killed (SIGKILL, the
+     * OOM killer) or crashed, it leaves the file behind.
+     */
+    @Override
+    public boolean guestPoweredOff(Launch launch, Integer exitStatus) {
+        return launch.pidFile() != null && !Files.exists(launch.pidFile());
     }
 
     @Override

@@ -16,12 +16,15 @@ import java.util.Map;
  * @param imageSource    where the tiny-linux image's kernel and initrd are (built by
  *                       {@code scripts/build-vm-image.sh} when missing); null for
  *                       {@code <data>/vm-images/tiny-linux}
+ * @param debianImageSource where the debian-vm image's kernel, initrd and disk are once
+ *                       {@code scripts/build-image.sh debian-vm} built them; null for
+ *                       {@code <data>/vm-images/debian-vm}
  * @param monitorIdBase  first host uid and gid mvm monitors run as, one per VM ({@link MonitorIds})
  * @param monitorIdCount how many there are; 0 leaves monitors as the agent's user, with their
  *                       system call filter only
  */
 public record VmConfig(Path mvm, String qemu, String qemuAccel, String hostDriver, Map<String, String> imageDrivers,
-        String restartPolicy, Path imageSource, int monitorIdBase, int monitorIdCount) {
+        String restartPolicy, Path imageSource, Path debianImageSource, int monitorIdBase, int monitorIdCount) {
 
     /** Above the jails' user-namespace range (1048576 and the 65536 after it). */
     public static final int MONITOR_ID_BASE = 2 << 20;
@@ -35,32 +38,37 @@ public record VmConfig(Path mvm, String qemu, String qemuAccel, String hostDrive
     }
 
     public static VmConfig defaults() {
-        return new VmConfig(null, "qemu-system-x86_64", "auto", "auto", Map.of(), "never", null, MONITOR_ID_BASE,
+        return new VmConfig(null, "qemu-system-x86_64", "auto", "auto", Map.of(), "never", null, null, MONITOR_ID_BASE,
                 MONITOR_ID_COUNT);
     }
 
     public VmConfig withRestartPolicy(String policy) {
-        return new VmConfig(mvm, qemu, qemuAccel, hostDriver, imageDrivers, policy, imageSource,
+        return new VmConfig(mvm, qemu, qemuAccel, hostDriver, imageDrivers, policy, imageSource, debianImageSource,
                 monitorIdBase, monitorIdCount);
     }
 
     public VmConfig withImageSource(Path directory) {
-        return new VmConfig(mvm, qemu, qemuAccel, hostDriver, imageDrivers, restartPolicy, directory,
+        return new VmConfig(mvm, qemu, qemuAccel, hostDriver, imageDrivers, restartPolicy, directory, debianImageSource,
+                monitorIdBase, monitorIdCount);
+    }
+
+    public VmConfig withDebianImageSource(Path directory) {
+        return new VmConfig(mvm, qemu, qemuAccel, hostDriver, imageDrivers, restartPolicy, imageSource, directory,
                 monitorIdBase, monitorIdCount);
     }
 
     public VmConfig withMvm(Path program) {
-        return new VmConfig(program, qemu, qemuAccel, hostDriver, imageDrivers, restartPolicy, imageSource,
+        return new VmConfig(program, qemu, qemuAccel, hostDriver, imageDrivers, restartPolicy, imageSource, debianImageSource,
                 monitorIdBase, monitorIdCount);
     }
 
     public VmConfig withDrivers(String host, Map<String, String> images) {
-        return new VmConfig(mvm, qemu, qemuAccel, host, images, restartPolicy, imageSource,
+        return new VmConfig(mvm, qemu, qemuAccel, host, images, restartPolicy, imageSource, debianImageSource,
                 monitorIdBase, monitorIdCount);
     }
 
     public VmConfig withQemu(String program, String accel) {
-        return new VmConfig(mvm, program, accel, hostDriver, imageDrivers, restartPolicy, imageSource,
+        return new VmConfig(mvm, program, accel, hostDriver, imageDrivers, restartPolicy, imageSource, debianImageSource,
                 monitorIdBase, monitorIdCount);
     }
 

@@ -50,6 +50,8 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
     /** Longest unix socket path the driver makes, minus the data directory's part. */
     private static final int SOCKET_NAME_ROOM = 46;
     private static final int SOCKET_PATH_MAX = 107;
+    /** Why a VM that should run is stopped: its guest powered off by itself (not a crash). */
+    static final String POWERED_OFF = "its guest powered off";
 
     /**
      * What the agent records of a VM beside its spec.
@@ -60,21 +62,27 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
      * @param pid        its monitor, 0 when none was started
      * @param restarts   how often the restart policy started it again
      * @param graceful   its guest powers off when asked (its image says so); else a stop forces it
+     * @param poweredOff it last stopped because its guest powered itself off
      */
-    record VmRecord(boolean shouldRun, String hypervisor, String accel, long pid, int restarts, boolean graceful) {
+    record VmRecord(boolean shouldRun, String hypervisor, String accel, long pid, int restarts, boolean graceful,
+            boolean poweredOff) {
 
-        static final VmRecord NONE = new VmRecord(false, null, null, 0, 0, false);
+        static final VmRecord NONE = new VmRecord(false, null, null, 0, 0, false, false);
 
         VmRecord withRun(boolean run) {
-            return new VmRecord(run, hypervisor, accel, pid, restarts, graceful);
+            return new VmRecord(run, hypervisor, accel, pid, restarts, graceful, false);
         }
 
         VmRecord withPid(boolean run, long monitor) {
-            return new VmRecord(run, hypervisor, accel, monitor, restarts, graceful);
+            return new VmRecord(run, hypervisor, accel, monitor, restarts, graceful, false);
         }
 
         VmRecord restarted() {
-            return new VmRecord(true, hypervisor, accel, pid, restarts + 1, graceful);
+            return new VmRecord(true, hypervisor, accel, pid, restarts + 1, graceful, false);
+        }
+
+        VmRecord guestPoweredOff() {
+            return new VmRecord(false, hypervisor, accel, pid, restarts, graceful, true);
         }
     }
 
@@ -111,7 +119,9 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
         this.qemu = new QemuHypervisor(config.qemu(), config.qemuAccel());
         this.hypervisors = List.of(mvm, qemu);
         this.builtIns = new VmImageBuilder(storage, config.imageSource() != null ? config.imageSource().toAbsolutePath()
-                : agent.dataDirectory().resolve("vm-images").resolve(VmImageBuilder.TINY_LINUX), mvm.testGuest("idle"));
+                : agent.dataDirectory().resolve("vm-images").resolve(VmImageBuilder.TINY_LINUX), mvm.testGuest("idle"),
+                config.debianImageSource() != null ? config.debianImageSource().toAbsolutePath()
+                        : agent.dataDirectory().resolve("vm-images").resolve(VmImageBuilder.DEBIAN_VM));
         prepareHost();
         this.crashes = new CrashWatcher(this, config.restartPolicy());
         adopt();
@@ -153,6 +163,13 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
         }
         if (builtIns.tinyLinuxSourceExists()) {
             ensureBuiltInImage(VmImageBuilder.TINY_LINUX);
+        }
+        if (builtIns.debianSourceExists()) {
+            try {
+                ensureBuiltInImage(VmImageBuilder.DEBIAN_VM);
+            } catch (RuntimeException e) {
+                LOG.errorf("the debian-vm image could not be imported: %s", e.getMessage());
+            }
         }
     }
 
@@ -300,7 +317,7 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
         vms.writeSpec(spec);
         vms.writeRecord(spec.id(), new VmRecord(previous.shouldRun(), hypervisor.name(),
                 hypervisor == qemu ? qemu.accelFor(needs) : "kvm", previous.pid(), previous.restarts(),
-                needs.powersOff()));
+                needs.powersOff(), previous.poweredOff()));
         return root;
     }
 
@@ -411,13 +428,16 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
         if (monitorAlive(id, record.pid())) {
             return new InstanceStatus(id, State.RUNNING, record.pid(), record.hypervisor() + "/" + record.accel());
         }
+        if (record.shouldRun() && guestPoweredOff(id, record)) {
+            return new InstanceStatus(id, State.STOPPED, 0, POWERED_OFF);
+        }
         if (record.shouldRun()) {
             String last = MonitorLauncher.tail(files.monitorLog(id));
             return new InstanceStatus(id, State.CRASHED, 0, "the " + record.hypervisor() + " monitor (pid "
                     + record.pid() + ") exited without being asked to stop"
                     + (last.isBlank() ? "" : ": " + last.substring(Math.max(0, last.length() - 200))));
         }
-        return new InstanceStatus(id, State.STOPPED, 0, null);
+        return new InstanceStatus(id, State.STOPPED, 0, record.poweredOff() ? POWERED_OFF : null);
     }
 
     @Override
@@ -481,9 +501,28 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
     // ---------------------------------------------------------------- what the crash watcher asks
 
     @Override
+    public boolean settlePowerOff(UUID id) {
+        synchronized (lock(id)) {
+            if (!vms.knows(id)) {
+                return false;
+            }
+            VmRecord record = vms.record(id);
+            if (!record.shouldRun() || record.pid() == 0 || monitorAlive(id, record.pid())
+                    || !guestPoweredOff(id, record)) {
+                return false;
+            }
+            vms.writeRecord(id, record.guestPoweredOff());
+            TapDevice.detach(id);
+            files.clearSockets(id);
+            LOG.infof("VM %s: %s", id, POWERED_OFF);
+            return true;
+        }
+    }
+
+    @Override
     public String crash(UUID id) {
         VmRecord record = vms.record(id);
-        if (!record.shouldRun() || record.pid() == 0 || monitorAlive(id, record.pid())) {
+        if (!record.shouldRun() || record.pid() == 0 || monitorAlive(id, record.pid()) || guestPoweredOff(id, record)) {
             return null;
         }
         return "its " + record.hypervisor() + " monitor (pid " + record.pid() + ") exited without being asked to stop";
@@ -507,6 +546,12 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** Whether the VM's monitor, gone, ended because its guest powered off (not a crash). */
+    private boolean guestPoweredOff(UUID id, VmRecord record) {
+        Hypervisor.Launch launch = files.controlOnly(id);
+        return hypervisorNamed(record.hypervisor()).guestPoweredOff(launch, MonitorLauncher.exitStatus(launch.pidFile()));
+    }
 
     private Hypervisor hypervisorNamed(String name) {
         return mvm.name().equals(name) ? mvm : qemu;

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.UUID;
 
 /**
@@ -42,6 +43,31 @@ final class VmFiles {
 
     Path monitorLog(UUID id) {
         return directories.of(id).resolve("monitor.log");
+    }
+
+    /**
+     * The monitor's pid: QEMU writes it (and removes it when it exits by itself), the agent writes
+     * mvm's. It is alone in a directory of the monitor's own uid, so that a QEMU that dropped to
+     * that uid can still remove it on its way out.
+     */
+    Path pidFile(UUID id) {
+        return directories.of(id).resolve("monitor-pid").resolve("monitor.pid");
+    }
+
+    /** Makes {@link #pidFile}'s directory, owned by the monitor's uid and gid when it is confined. */
+    private Path preparePidDirectory(UUID id, Hypervisor.Confinement confinement) {
+        Path directory = pidFile(id).getParent();
+        try {
+            Files.createDirectories(directory);
+            if (confinement != null) {
+                Files.setAttribute(directory, "unix:uid", confinement.uid());
+                Files.setAttribute(directory, "unix:gid", confinement.gid());
+            }
+            Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
+            return directory;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     Path consoleLog(UUID id) {
@@ -92,18 +118,19 @@ final class VmFiles {
                 cmdline.append(" mp.gw=").append(spec.network().gateway());
             }
         }
+        preparePidDirectory(id, confinement);
         Path initrd = root.resolve("initrd");
         return new Hypervisor.Launch(id.toString(), spec.name(), spec.vcpus(), spec.memoryMiB(),
                 image.directKernelBoot() ? root.resolve("kernel") : null,
                 image.directKernelBoot() && Files.isRegularFile(initrd) ? initrd : null,
                 cmdline.toString().strip(), root.resolve("disk.raw"), tap, TapDevice.mac(id),
                 serialSocket(id), vncSocket(id), controlSocket(id), consoleLog(id),
-                directories.of(id).resolve("monitor.pid"), accel, confinement);
+                pidFile(id), accel, confinement);
     }
 
     /** What a running monitor's control calls need of its launch: its sockets. */
     Hypervisor.Launch controlOnly(UUID id) {
         return new Hypervisor.Launch(id.toString(), "", 0, 0, null, null, "", null, null, null, serialSocket(id),
-                vncSocket(id), controlSocket(id), null, null, null, null);
+                vncSocket(id), controlSocket(id), null, pidFile(id), null, null);
     }
 }

@@ -195,6 +195,60 @@ class VmDriverTest {
     }
 
     /**
+     * A guest that powers itself off (tiny-linux's {@code poweroff} on its console: QEMU exits by
+     * itself) has not crashed: the VM is stopped, and the on-crash policy does not start it again.
+     */
+    @Test
+    void aGuestThatPowersItselfOffIsStoppedNotCrashed() throws Exception {
+        requireQemu("a guest's own power-off");
+        Path source = Path.of("target", "vm-images", VmImageBuilder.TINY_LINUX);
+        if (!Files.isRegularFile(source.resolve("initrd"))) {
+            io.multiplicity.agent.support.Command.Result built = io.multiplicity.agent.support.Command.run(
+                    List.of("sh", "scripts/build-vm-image.sh", source.toString()), null);
+            if (!built.ok()) {
+                System.err.println("SKIPPED VmDriverTest power-off: cannot build tiny-linux from Debian packages: "
+                        + built.stderr().strip());
+            }
+            Assumptions.assumeTrue(built.ok(), "cannot build tiny-linux");
+        }
+        try (VmDriver on = new VmDriver(host.config(), qemuConfig.withImageSource(source).withRestartPolicy("on-crash"),
+                driver.storage(), driver.network())) {
+            InstanceSpec spec = new InstanceSpec(UUID.randomUUID(), UUID.randomUUID(), "offswitch", "vm",
+                    VmImageBuilder.TINY_LINUX, 1, 256, 1, new NetworkAttachment(9, "10.232.9.5", 24, "10.232.9.1"));
+            UUID id = spec.id();
+            try {
+                InstanceStatus running = on.start(spec);
+                assertEquals(State.RUNNING, running.state(), running.detail());
+                long pid = running.pid();
+                try (ConsoleStream console = on.openConsole(id)) {
+                    assertThat(ConsoleReader.readUntil(console, "up as offswitch", Duration.ofSeconds(120)))
+                            .as("tiny-linux booted").contains("up as offswitch");
+                    // Typed again until it takes: the shell may not read its terminal yet.
+                    for (int i = 0; i < 24 && Processes.alive(pid); i++) {
+                        try {
+                            console.toConsole().write("\npoweroff\n".getBytes(StandardCharsets.UTF_8));
+                            console.toConsole().flush();
+                        } catch (IOException gone) {
+                            break;
+                        }
+                        Thread.sleep(5000);
+                    }
+                }
+                assertFalse(Processes.alive(pid), "powered off within 2 minutes of typing poweroff");
+                Thread.sleep(2500);
+                InstanceStatus after = on.status(id);
+                assertEquals(State.STOPPED, after.state(), "a power-off from inside is no crash: " + after.detail());
+                assertEquals(VmDriver.POWERED_OFF, after.detail());
+                assertEquals(0, on.restartsOf(id), "the on-crash policy did not start it again");
+                assertFalse(Files.exists(Path.of("/sys/class/net", TapDevice.name(id))), "its tap is gone with it");
+                assertEquals(State.RUNNING, on.start(spec).state(), "and it starts again when asked");
+            } finally {
+                on.destroy(id);
+            }
+        }
+    }
+
+    /**
      * One VM of the idle test guest from provisioning to destroy on {@code on}, whose VMs run on
      * {@code hypervisor} with {@code accel}; its tap is on tenant network {@code network}.
      */
