@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.multiplicity.host.contract.InstanceStatus;
 import io.multiplicity.support.Api;
 import io.multiplicity.support.ConsoleClient;
 import io.multiplicity.support.KeycloakAdmin;
-import io.multiplicity.support.RecordingHostDriver;
 import io.multiplicity.support.RecordingHostProfile;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -19,8 +17,6 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.net.URL;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -123,22 +119,7 @@ class RevokedConsoleAccessTest {
         return issued.path("url");
     }
 
-    /** A VM that runs on the in-memory host (written straight into the database: no image needed). */
     private UUID runningVm() {
-        Api.as("bob").get("/api/v1/instances").then().statusCode(200);  // acme registers at its first sign-in
-        String acme = Api.as("admin").get("/api/v1/admin/tenants").path("items.find { it.slug == 'acme' }.id");
-        String host = Api.as("admin").get("/api/v1/admin/hosts").path("items.find { it.local }.id");
-        UUID id = UUID.randomUUID();
-        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("insert into instances (id, tenant_id, name,"
-                        + " kind, image, vcpus, memory_mib, disk_gib, desired_state, actual_state, host_id, created_at,"
-                        + " updated_at) values (?1, ?2, ?3, 'vm', 'tiny-linux', 1, 128, 1, 'running', 'running', ?4, ?5, ?5)")
-                .setParameter(1, id)
-                .setParameter(2, UUID.fromString(acme))
-                .setParameter(3, "rev-" + id.toString().substring(0, 6))
-                .setParameter(4, UUID.fromString(host))
-                .setParameter(5, Instant.now().atOffset(ZoneOffset.UTC))
-                .executeUpdate());
-        RecordingHostDriver.STATES.put(id, InstanceStatus.State.RUNNING);
-        return id;
+        return io.multiplicity.support.Instances.runningVmOnRecordingHost(em, "rev");
     }
 }

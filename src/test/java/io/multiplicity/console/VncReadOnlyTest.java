@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.multiplicity.host.contract.InstanceStatus;
 import io.multiplicity.support.Api;
 import io.multiplicity.support.ConsoleClient;
 import io.multiplicity.support.RecordingHostDriver;
 import io.multiplicity.support.RecordingHostProfile;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
@@ -20,7 +18,6 @@ import java.io.ByteArrayOutputStream;
 import java.net.URL;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -84,23 +81,7 @@ class VncReadOnlyTest {
         return issued.path("url");
     }
 
-    /** A VM that runs on the in-memory host (written straight into the database: no image needed). */
     private UUID runningVm() {
-        Api.as("bob").get("/api/v1/instances").then().statusCode(200);  // acme registers at its first sign-in
-        Api.as("vera").get("/api/v1/instances").then().statusCode(200);
-        String acme = Api.as("admin").get("/api/v1/admin/tenants").path("items.find { it.slug == 'acme' }.id");
-        String host = Api.as("admin").get("/api/v1/admin/hosts").path("items.find { it.local }.id");
-        UUID id = UUID.randomUUID();
-        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("insert into instances (id, tenant_id, name,"
-                        + " kind, image, vcpus, memory_mib, disk_gib, desired_state, actual_state, host_id, created_at,"
-                        + " updated_at) values (?1, ?2, ?3, 'vm', 'tiny-linux', 1, 128, 1, 'running', 'running', ?4, ?5, ?5)")
-                .setParameter(1, id)
-                .setParameter(2, UUID.fromString(acme))
-                .setParameter(3, "vnc-" + id.toString().substring(0, 6))
-                .setParameter(4, UUID.fromString(host))
-                .setParameter(5, Instant.now().atOffset(ZoneOffset.UTC))
-                .executeUpdate());
-        RecordingHostDriver.STATES.put(id, InstanceStatus.State.RUNNING);
-        return id;
+        return io.multiplicity.support.Instances.runningVmOnRecordingHost(em, "vnc");
     }
 }

@@ -29,4 +29,28 @@ public final class Instances {
         }
         return accepted.path("target");
     }
+
+    /**
+     * A running VM of acme on the in-memory host of {@link RecordingHostProfile}, written straight
+     * into the database (no image needed), named {@code <prefix>-<part of its id>}.
+     */
+    public static UUID runningVmOnRecordingHost(jakarta.persistence.EntityManager em, String prefix) {
+        Api.as("bob").get("/api/v1/instances").then().statusCode(200);  // acme registers at its first sign-in
+        Api.as("vera").get("/api/v1/instances").then().statusCode(200);
+        String acme = Api.as("admin").get("/api/v1/admin/tenants").path("items.find { it.slug == 'acme' }.id");
+        String host = Api.as("admin").get("/api/v1/admin/hosts").path("items.find { it.local }.id");
+        UUID id = UUID.randomUUID();
+        io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("insert into instances"
+                        + " (id, tenant_id, name, kind, image, vcpus, memory_mib, disk_gib, desired_state, actual_state,"
+                        + " host_id, created_at, updated_at) values (?1, ?2, ?3, 'vm', 'tiny-linux', 1, 128, 1, 'running',"
+                        + " 'running', ?4, ?5, ?5)")
+                .setParameter(1, id)
+                .setParameter(2, UUID.fromString(acme))
+                .setParameter(3, prefix + "-" + id.toString().substring(0, 6))
+                .setParameter(4, UUID.fromString(host))
+                .setParameter(5, Instant.now().atOffset(java.time.ZoneOffset.UTC))
+                .executeUpdate());
+        RecordingHostDriver.STATES.put(id, io.multiplicity.host.contract.InstanceStatus.State.RUNNING);
+        return id;
+    }
 }
