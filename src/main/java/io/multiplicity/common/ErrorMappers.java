@@ -138,7 +138,7 @@ public class ErrorMappers {
             return builder.build();
         }).onFailure().recoverWithItem(failure -> {
             // the challenge needs the identity provider's metadata: without it, the panel's trouble
-            OIDCException unavailable = cause(failure, OIDCException.class);
+            OIDCException unavailable = unreachable(failure);
             if (unavailable != null) {
                 return identityProviderUnavailable(unavailable);
             }
@@ -153,6 +153,9 @@ public class ErrorMappers {
      */
     @ServerExceptionMapper
     public Response identityProviderUnavailable(OIDCException e) {
+        if (unreachable(e) == null) {
+            return error(401, "unauthorized", "the bearer token is missing, invalid or expired", null);
+        }
         LOG.warnf("the identity provider is unavailable: %s", e.getMessage());
         return Response.fromResponse(error(503, "identity_provider_unavailable", "the identity provider does not"
                 + " answer, so no sign-in or token can be checked; try again in a moment", null))
@@ -161,7 +164,7 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response authenticationFailed(AuthenticationFailedException e) {
-        OIDCException unavailable = cause(e, OIDCException.class);
+        OIDCException unavailable = unreachable(e);
         if (unavailable != null) {
             return identityProviderUnavailable(unavailable);
         }
@@ -226,6 +229,20 @@ public class ErrorMappers {
         }
         LOG.error("unexpected failure", e);
         return error(500, "internal_error", "an internal error occurred; it has been logged", null);
+    }
+
+    /**
+     * The identity-provider failure behind {@code failure} when the provider could not be asked (no
+     * connection, no discovery document, no keys), or null. A provider that answered with an OAuth
+     * error (an opaque token it refused to introspect, say) is up: that is the caller's 401.
+     */
+    private static OIDCException unreachable(Throwable failure) {
+        OIDCException oidc = cause(failure, OIDCException.class);
+        if (oidc == null) {
+            return null;
+        }
+        String message = oidc.getMessage();
+        return message != null && message.contains("\"error\"") ? null : oidc;
     }
 
     private static <T extends Throwable> T cause(Throwable failure, Class<T> type) {
