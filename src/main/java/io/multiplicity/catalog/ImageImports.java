@@ -656,9 +656,10 @@ public class ImageImports {
             }
         }
         if (image.tenantId != null) {
-            Long limit = quotas.limits(image.tenantId).imageMiB();
+            // imports run as operations too, outside any request: the reads get a transaction of their own
+            Long limit = QuarkusTransaction.requiringNew().call(() -> quotas.limits(image.tenantId).imageMiB());
             if (limit != null) {
-                long held = quotas.imageBytes(image.tenantId);
+                long held = QuarkusTransaction.requiringNew().call(() -> quotas.imageBytes(image.tenantId));
                 long left = Math.max(0, (limit << 20) - held);
                 if (left < bound.bytes()) {
                     bound = new UnpackBound(left,
