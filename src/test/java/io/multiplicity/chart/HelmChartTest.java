@@ -26,6 +26,51 @@ class HelmChartTest {
 
     private static final Path CHART = Path.of("helm", "multiplicity");
 
+    /**
+     * The chart keeps a generated secret across upgrades with {@code lookup}, which asks the cluster.
+     * This Helm asks the default API address (127.0.0.1:8080) even for a template; here a cluster
+     * with no such secret answers there, as a fresh namespace would (lookup finds nothing).
+     */
+    private static com.sun.net.httpserver.HttpServer emptyCluster;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void startAnEmptyCluster() throws IOException {
+        try {
+            emptyCluster = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 8080), 0);
+        } catch (java.net.BindException e) {
+            System.err.println("HelmChartTest: port 8080 is taken; lookup goes to whatever listens there");
+            return;
+        }
+        emptyCluster.createContext("/", exchange -> {
+            String path = exchange.getRequestURI().getPath();
+            byte[] body;
+            int status;
+            if (path.equals("/api/v1")) {
+                status = 200;
+                body = ("{\"kind\":\"APIResourceList\",\"apiVersion\":\"v1\",\"groupVersion\":\"v1\",\"resources\":"
+                        + "[{\"name\":\"secrets\",\"singularName\":\"secret\",\"namespaced\":true,\"kind\":\"Secret\","
+                        + "\"verbs\":[\"get\",\"list\"]}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            } else {
+                status = 404;
+                body = ("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"NotFound\","
+                        + "\"code\":404}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            }
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, body.length);
+            try (var out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        emptyCluster.start();
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stopTheCluster() {
+        if (emptyCluster != null) {
+            emptyCluster.stop(0);
+        }
+    }
+
     @Test
     void theChartLints() {
         LintResult lint = new Helm(CHART).lint().strict().call();
