@@ -52,6 +52,11 @@ public final class Lxcfs {
             LOG.warn(problem);
             return Optional.empty();
         }
+        if (listed()) {
+            // an LXCFS whose daemon died leaves its mount behind ("Transport endpoint is not connected")
+            LOG.warnf("LXCFS at %s no longer answers; unmounting it to start it again", MOUNTPOINT);
+            Command.run("umount", "-l", MOUNTPOINT.toString());
+        }
         try {
             Files.createDirectories(MOUNTPOINT);
         } catch (IOException e) {
@@ -88,12 +93,16 @@ public final class Lxcfs {
 
     /** Whether LXCFS is mounted (and answering) at {@link #MOUNTPOINT}. */
     public static boolean mounted() {
+        return listed() && Files.isReadable(MOUNTPOINT.resolve("proc/meminfo"));
+    }
+
+    /** Whether an LXCFS mount is listed at {@link #MOUNTPOINT}, answering or not. */
+    private static boolean listed() {
         try {
-            boolean listed = Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+            return Files.readAllLines(Path.of("/proc/self/mounts")).stream()
                     .map(line -> line.split(" "))
                     .anyMatch(fields -> fields.length > 2 && fields[1].equals(MOUNTPOINT.toString())
                             && fields[2].contains("lxcfs"));
-            return listed && Files.isReadable(MOUNTPOINT.resolve("proc/meminfo"));
         } catch (IOException e) {
             return false;
         }
