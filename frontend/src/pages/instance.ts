@@ -229,7 +229,7 @@ function rebuildForm(instance: Instance, context: PageContext, tray: HTMLElement
       tray.prepend(errorBanner(error, `Rebuild ${instance.name}`));
     }
   });
-  return h('details', { class: 'resize', 'data-testid': 'rebuild' }, h('summary', null, 'Rebuild'), form);
+  return h('details', { class: 'rebuild', 'data-testid': 'rebuild' }, h('summary', null, 'Rebuild'), form);
 }
 
 function resizeForm(current: () => Instance, context: PageContext, tray: HTMLElement): HTMLElement {
@@ -324,7 +324,7 @@ function renderSnapshots(target: HTMLElement, instance: Instance, context: PageC
 
 /** The snapshot schedule: how many hourly, daily and weekly snapshots to keep (UTC periods). */
 function renderSchedule(instance: Instance, context: PageContext, tray: HTMLElement): HTMLElement {
-  const section = h('details', { class: 'resize', 'data-testid': 'snapshot-schedule' }, h('summary', null, 'Schedule'));
+  const section = h('details', { class: 'snapshot-schedule', 'data-testid': 'snapshot-schedule' }, h('summary', null, 'Schedule'));
   const inputs = {
     hourly: h('input', { type: 'number', min: 0, max: 168, step: 1, value: '0' }) as HTMLInputElement,
     daily: h('input', { type: 'number', min: 0, max: 90, step: 1, value: '0' }) as HTMLInputElement,
