@@ -27,20 +27,8 @@ public class AuditService {
     public AuditEntry record(UUID tenantId, String action, String targetType, UUID targetId, String outcome,
                              Map<String, Object> details) {
         Caller.Principal principal = caller.get();
-        AuditEntry entry = new AuditEntry();
-        entry.id = UUID.randomUUID();
-        entry.tenantId = tenantId;
-        entry.actorId = principal.userId();
-        entry.actorName = principal.username();
-        entry.action = action;
-        entry.targetType = targetType;
-        entry.targetId = targetId;
-        entry.outcome = outcome;
-        entry.clientAddress = principal.address();
-        entry.details = details;
-        entry.createdAt = Clock.now();
-        em.persist(entry);
-        return entry;
+        return recordFor(tenantId, principal.userId(), principal.username(), principal.address(), action, targetType,
+                targetId, outcome, details);
     }
 
     /**
@@ -68,18 +56,7 @@ public class AuditService {
     /** Records an action the platform took by itself ({@code actor} names what), in the current transaction. */
     public AuditEntry recordAutomatic(UUID tenantId, String actor, String action, String targetType, UUID targetId,
                                       String outcome, Map<String, Object> details) {
-        AuditEntry entry = new AuditEntry();
-        entry.id = UUID.randomUUID();
-        entry.tenantId = tenantId;
-        entry.actorName = actor;
-        entry.action = action;
-        entry.targetType = targetType;
-        entry.targetId = targetId;
-        entry.outcome = outcome;
-        entry.details = details;
-        entry.createdAt = Clock.now();
-        em.persist(entry);
-        return entry;
+        return recordFor(tenantId, null, actor, null, action, targetType, targetId, outcome, details);
     }
 
     /** The caller's tenant's entries, or every tenant's (optionally one) for a platform admin. */

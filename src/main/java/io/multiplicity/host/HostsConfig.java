@@ -44,7 +44,10 @@ public interface HostsConfig {
     @WithDefault("1")
     long storageReserveMinGib();
 
-    /** How often the control plane asks each remote host's agent for its facts (its heartbeat). */
+    /**
+     * The hosts' heartbeat: how often the control plane asks each remote host's agent for its facts,
+     * and the local agent's driver whether it answers; a host that answers is recorded as seen.
+     */
     @WithDefault("5s")
     java.time.Duration heartbeat();
 
@@ -55,8 +58,4 @@ public interface HostsConfig {
     /** How often the reconciler compares actual and desired state. */
     @WithDefault("10s")
     java.time.Duration reconcileInterval();
-
-    /** How often the local agent asks its driver whether it answers and, when it does, records the host as seen. */
-    @WithDefault("30s")
-    java.time.Duration heartbeatInterval();
 }

@@ -99,7 +99,7 @@ class LocalAgent {
      * The heartbeat: a host whose driver answers is seen now. Without it "last seen" stayed at the
      * moment the panel started, and a ready host looked lost after a few minutes.
      */
-    @Scheduled(every = "${multiplicity.hosts.heartbeat-interval:30s}", delayed = "1s",
+    @Scheduled(every = "${multiplicity.hosts.heartbeat:5s}", delayed = "1s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void heartbeat() {
         UUID id = hostId;
