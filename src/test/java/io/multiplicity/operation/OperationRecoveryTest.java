@@ -224,20 +224,6 @@ class OperationRecoveryTest {
     }
 
     static Response waitFor(String operation) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(40));
-        Response response = null;
-        while (Instant.now().isBefore(deadline)) {
-            response = Api.as("bob").get("/api/v1/operations/" + operation);
-            if (List.of("succeeded", "failed", "cancelled").contains((String) response.path("state"))) {
-                return response;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        throw new AssertionError("operation " + operation + " did not finish: "
-                + (response == null ? "" : response.asString()));
+        return io.multiplicity.support.Operations.finished("bob", operation, Duration.ofSeconds(40));
     }
 }

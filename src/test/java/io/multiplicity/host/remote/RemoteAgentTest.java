@@ -270,21 +270,7 @@ class RemoteAgentTest {
     }
 
     private static Response awaitFinished(String operation) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
-        Response response = null;
-        while (Instant.now().isBefore(deadline)) {
-            response = Api.as("bob").get("/api/v1/operations/" + operation);
-            if (List.of("succeeded", "failed", "cancelled").contains((String) response.path("state"))) {
-                return response;
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        throw new AssertionError("operation " + operation + " did not finish: "
-                + (response == null ? "" : response.asString()));
+        return io.multiplicity.support.Operations.finished("bob", operation, Duration.ofSeconds(90));
     }
 
     /** A TLS context that trusts any server (the test is about the agent refusing the client) with an optional key. */
