@@ -187,17 +187,12 @@ final class NftRuleset {
                 if (exposure.rules() == null) {
                     continue;
                 }
-                out.append("  chain ").append(ruleChain(exposure)).append(" {\n");
-                for (Rule rule : exposure.rules()) {
-                    out.append("    ip saddr ").append(rule.source());
-                    switch (rule.protocol()) {
-                        case TCP, UDP -> out.append(' ').append(rule.protocol().keyword()).append(" dport ")
-                                .append(rule.fromPort() == rule.toPort() ? Integer.toString(rule.fromPort())
-                                        : rule.fromPort() + "-" + rule.toPort());
-                        case ICMP -> out.append(" meta l4proto icmp");
-                        case ANY -> { }
-                    }
-                    out.append(" accept\n");
+                String chain = ruleChain(exposure);
+                InboundRuleSets sets = new InboundRuleSets(exposure.rules());
+                out.append(sets.renderSets(chain));
+                out.append("  chain ").append(chain).append(" {\n");
+                for (String rule : sets.renderRules(chain)) {
+                    out.append("    ").append(rule).append('\n');
                 }
                 out.append("    counter drop\n")
                         .append("  }\n");

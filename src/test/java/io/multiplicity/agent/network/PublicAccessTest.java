@@ -162,6 +162,20 @@ class PublicAccessTest {
         assertThat(fromClient("http://" + FLOATING + ":80/")).as("a port no rule names").startsWith("failed");
         assertThat(fromClient("http://" + SHARED + ":8080/")).as("another instance's rules are its own")
                 .contains("page of web1.21");
+
+        // Rules that overlap (a set of intervals refuses overlapping elements, so one stays a rule of
+        // its own), repeat, or name a network with host bits set still let in exactly their union.
+        List<Rule> overlapping = List.of(new Rule(Protocol.TCP, 22, 22, "198.18.79.0/24"),
+                new Rule(Protocol.TCP, 20, 25, "198.18.0.0/16"), new Rule(Protocol.TCP, 22, 22, "198.18.79.0/24"),
+                new Rule(Protocol.ICMP, 0, 0, "198.18.79.9/24"), new Rule(Protocol.ANY, 0, 0, "198.18.79.0/24"),
+                new Rule(Protocol.ANY, 0, 0, "198.18.79.128/25"));
+        driver.network().tenants().publish(new PublicAccess(List.of(SHARED, FLOATING), List.of(
+                forwardTo(web1, null, new Forward(SHARED, Protocol.TCP, 8080, 80)),
+                addressOf(db1, FLOATING, overlapping))));
+        assertThat(fromClient("http://" + FLOATING + ":22/")).as("the wider of two overlapping rules")
+                .contains("ssh of db1");
+        assertThat(fromClient("http://" + FLOATING + ":80/")).as("no rule names the client for port 80")
+                .startsWith("failed");
     }
 
     @Test
