@@ -5,7 +5,8 @@ import { errorBanner, loading, pageHeader, section, table, unavailable } from '.
 import { h, replace } from '../../lib/dom';
 import { trimNumber } from '../../util/format';
 import { formatAmountDue, formatCost } from '../../util/money';
-import { isPeriod, periodOf, recentPeriods } from '../../util/period';
+import { isPeriod, periodOf, periodRange, recentPeriods } from '../../util/period';
+import { timeChart, type TimeChartHandle } from '../../components/timeChart';
 import type { Page } from '../page';
 
 const FORMATS: { format: BillingFormat; label: string; file: (period: string) => string }[] = [
@@ -60,11 +61,31 @@ export const billingPage: Page = (root, { query, navigate, signal }) => {
   const body = h('div', null, loading('Loading the report'));
   root.append(body);
 
+  const trend = h('div', null, loading('Loading the months before'));
+  let chart: TimeChartHandle | null = null;
   getBillingSummary(period).then((summary) => {
     if (signal.aborted) return;
-    replace(body, ...report(summary, exports));
+    replace(body, ...report(summary, exports), section('Billed per month', trend));
+    // The chosen month and the five before it, one report each (they are cached by the server's rating).
+    const months = recentPeriods(new Date(periodRange(period).from), 6).reverse();
+    Promise.all(months.map((month) => (month === period ? Promise.resolve(summary) : getBillingSummary(month)))).then((summaries) => {
+      if (signal.aborted) return;
+      const currencies = [...new Set(summaries.flatMap((each) => Object.keys(each.totals ?? {})))];
+      const currency = currencies[0] ?? 'EUR';
+      const xs = months.map((month) => new Date(periodRange(month).from).getTime() / 1000 + 14 * 86_400);
+      const range = { min: new Date(periodRange(months[0]).from).getTime() / 1000, max: new Date(periodRange(months[months.length - 1]).to).getTime() / 1000 };
+      chart = timeChart({
+        title: `Amount billed per month (${currency})`, testId: 'chart-billed-per-month', range,
+        columns: [xs, summaries.map((each) => each.totals?.[currency] ?? 0)],
+        series: [{ label: 'all tenants', color: '#0b63c5', bars: true }],
+        format: (value) => formatCost(value, currency),
+      });
+      replace(trend, chart.element, currencies.length > 1
+        ? h('p', { class: 'hint' }, `Tenants also pay in ${currencies.slice(1).join(', ')}: the table above has those totals.`) : null);
+    }).catch((error) => { if (!signal.aborted) replace(trend, errorBanner(error, 'Loading the months before')); });
   }).catch((error) => {
     if (signal.aborted) return;
     replace(body, isUnavailable(error) ? unavailable('Billing reports', 'GET /api/v1/admin/billing?period=') : errorBanner(error, 'Loading the report'));
   });
+  return () => chart?.dispose();
 };

@@ -1,4 +1,6 @@
 import { addPoolAddresses, listHosts, listPoolAddresses, removePoolAddress, updateHost, type Capacity, type Host, type UpdateHostRequest } from '../../api/hosts';
+import { getHostHistory } from '../../api/capacity';
+import { capacityHistory, type CapacityHistoryHandle } from '../../components/capacityHistory';
 import { stackedBar } from '../../components/chart';
 import { listInstances } from '../../api/instances';
 import { confirmDialog, copyable, empty, errorBanner, field, loading, pageHeader, section, table, toast } from '../../components/ui';
@@ -133,8 +135,25 @@ function addressPool(host: Host): HTMLElement {
   return h('details', { class: 'host-addresses' }, h('summary', null, 'Public addresses'), list, form);
 }
 
+/** A host's allocation and use over time, loaded when the admin opens it. */
+function hostHistory(host: { id: string; name: string }, handles: CapacityHistoryHandle[]): HTMLElement {
+  const details = h('details', { class: 'host-history' }, h('summary', null, 'Capacity over time'));
+  details.addEventListener('toggle', () => {
+    if (!details.open || details.dataset.loaded) return;
+    details.dataset.loaded = 'true';
+    const history = capacityHistory({
+      load: (range) => getHostHistory(host.id, range), ceilingLabel: 'allocatable',
+      endpoint: 'GET /api/v1/admin/hosts/{id}/history', testId: `host-history-${host.name}`,
+    });
+    handles.push(history);
+    details.append(history.element);
+  });
+  return details;
+}
+
 export const hostsPage: Page = (root, { signal }) => {
   root.append(pageHeader('Hosts'));
+  const histories: CapacityHistoryHandle[] = [];
   const body = h('div', null, loading('Loading hosts'));
   root.append(body);
   const load = () => listHosts().then(({ items }) => {
@@ -158,9 +177,11 @@ export const hostsPage: Page = (root, { signal }) => {
           reasons && Object.keys(reasons).length ? h('ul', { class: 'hint', 'aria-label': 'Why kinds are missing' }, Object.entries(reasons).map(([kind, why]) => h('li', null, `no ${kind}: ${String(why)}`))) : null,
           capacityTable(`Capacity of ${host.name}`, host as unknown as Record<string, Capacity>, true),
           capacityCharts(host as unknown as Record<string, Capacity>),
+          hostHistory(host, histories),
           editForm(host, () => void load()),
           addressPool(host));
       }));
   }).catch((error) => { if (!signal.aborted) replace(body, errorBanner(error, 'Loading hosts')); });
   void load();
+  return () => histories.forEach((history) => history.dispose());
 };
