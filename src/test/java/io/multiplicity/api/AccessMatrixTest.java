@@ -166,6 +166,8 @@ class AccessMatrixTest {
                     admin || acme ? 201 : 404));
             cases.add(new Case(user, "GET", "/api/v1/console-sessions", null, admin || tenantAdmin ? 200 : 403));
             cases.add(new Case(user, "GET", "/api/v1/quota", null, admin ? 403 : 200));
+            cases.add(new Case(user, "GET", "/api/v1/quota/history", null, admin ? 403 : 200));
+            cases.add(new Case(user, "GET", "/api/v1/quota/hosts", null, admin ? 403 : 200));
             cases.add(new Case(user, "GET", "/api/v1/prices", null, admin ? 403 : 200));
             cases.add(new Case(user, "GET", "/api/v1/instances/" + acmeInstance + "/metrics", null, readAcme));
             cases.add(new Case(user, "GET", "/api/v1/admin/quotas/" + acmeTenant, null, admin ? 200 : 403));
@@ -173,6 +175,7 @@ class AccessMatrixTest {
             cases.add(new Case(user, "GET", "/api/v1/admin/tenants", null, admin ? 200 : 403));
             cases.add(new Case(user, "POST", "/api/v1/admin/tenants",
                     Map.of("slug", "t-" + user + "-" + UUID.randomUUID().toString().substring(0, 6)), admin ? 202 : 403));
+            cases.add(new Case(user, "GET", "/api/v1/admin/hosts/" + hostId + "/history", null, admin ? 200 : 403));
             cases.add(new Case(user, "GET", "/api/v1/admin/hosts", null, admin ? 200 : 403));
             cases.add(new Case(user, "GET", "/api/v1/admin/hosts/" + hostId, null, admin ? 200 : 403));
             cases.add(new Case(user, "PATCH", "/api/v1/admin/hosts/" + hostId, Map.of("cpuRatio", 4.0), admin ? 202 : 403));
