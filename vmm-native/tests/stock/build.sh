@@ -64,6 +64,7 @@ for interface in /sys/class/net/*; do
 done
 echo "stock-root: command line $(cat /proc/cmdline)"
 echo "stock-root: init of the disk ran"
+sleep 2
 poweroff -f
 INIT
 chmod 755 "$disk/sbin/init"
