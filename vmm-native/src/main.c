@@ -178,7 +178,8 @@ static void setup_devices(struct machine *machine, char *cmdline, size_t cmdline
 		int fd = net_tap_open(config->taps[i].name);
 		if (fd < 0)
 			die("tap %s: %s", config->taps[i].name, strerror(-fd));
-		if (virtio_net_init(&device, &vm->memory, &machine->loop, fd, config->taps[i].mac) < 0 ||
+		if (virtio_net_init(&device, &vm->memory, &machine->loop, fd, config->taps[i].mac,
+				    net_tap_set_offloads) < 0 ||
 		    add_virtio_slot(machine, SLOT_NET, device, cmdline, cmdline_size) < 0)
 			die("cannot add tap %s", config->taps[i].name);
 	}

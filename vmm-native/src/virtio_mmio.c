@@ -124,7 +124,10 @@ static void mmio_write_status(struct virtio_mmio *transport, uint32_t value)
 		    !(device->driver_features & VIRTIO_FEATURE_VERSION_1))
 			value &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
 	}
+	bool becomes_ready = (value & VIRTIO_STATUS_DRIVER_OK) && !(device->status & VIRTIO_STATUS_DRIVER_OK);
 	device->status = (value & 0xff) | (device->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	if (becomes_ready && device->ops->driver_ready)
+		device->ops->driver_ready(device);
 }
 
 /* Device lock held. */
