@@ -37,8 +37,19 @@ int disk_file_discard(struct disk_file *disk, uint64_t offset, uint64_t length);
 /* may_unmap: the range may become a hole (virtio-blk's unmap flag). */
 int disk_file_write_zeroes(struct disk_file *disk, uint64_t offset, uint64_t length, bool may_unmap);
 
-/* Tap backend (net_tap.c). */
+/*
+ * Tap backend (net_tap.c). Frames are read and written behind a virtio-net
+ * header (struct virtio_net_hdr_v1) of NET_TAP_HEADER_SIZE bytes.
+ */
+#define NET_TAP_HEADER_SIZE 12
 int net_tap_open(const char *name);
+/*
+ * Which offloads the tap may hand over (TUN_F_CSUM, TUN_F_TSO4, ...): frames
+ * with only a partial checksum, or segments of up to 64 KiB, that the guest
+ * said it takes. 0 at open.
+ */
+int net_tap_set_offloads(int fd, unsigned offloads);
+typedef int net_set_offloads_fn(int fd, unsigned offloads);
 
 /* virtio block request as parsed from a descriptor chain (virtio 1.x 5.2.6). */
 struct virtio_blk_parsed_request {
@@ -56,8 +67,12 @@ int virtio_blk_parse_request(const struct virtq_chain *chain,
 /* asynchronous: serve requests on a worker thread so that vCPUs never wait for the disk. */
 int virtio_blk_init(struct virtio_device **device, const struct guest_memory *memory,
 		    struct disk_file *disk, bool asynchronous);
+/* tap_fd: frames behind a virtio-net header; set_offloads: net_tap_set_offloads for a tap. */
 int virtio_net_init(struct virtio_device **device, const struct guest_memory *memory,
-		    struct event_loop *loop, int tap_fd, const uint8_t mac[6]);
+		    struct event_loop *loop, int tap_fd, const uint8_t mac[6],
+		    net_set_offloads_fn *set_offloads);
+/* Frames that carried a segmentation offload (a gso_type), to the guest and from it. */
+void virtio_net_segmented_frames(struct virtio_device *device, uint64_t *to_guest, uint64_t *from_guest);
 int virtio_rng_init(struct virtio_device **device, const struct guest_memory *memory);
 int virtio_console_init(struct virtio_device **device, const struct guest_memory *memory,
 			struct console_backend *backend);

@@ -69,10 +69,25 @@ void machine_config_usage(FILE *stream);
 enum virtio_slot_kind { SLOT_BLOCK, SLOT_NET, SLOT_CONSOLE, SLOT_RNG, SLOT_BALLOON, SLOT_KEYBOARD,
 			SLOT_TABLET };
 
+struct virtio_slot;
+
+/* A queue whose notifications come through an ioeventfd, read on the event loop. */
+struct queue_notifier {
+	struct event_handler handler;   /* the eventfd */
+	struct virtio_slot *slot;
+	uint16_t queue;
+};
+
 struct virtio_slot {
 	enum virtio_slot_kind kind;
 	struct virtio_device *device;
 	struct virtio_mmio transport;
+	int irq_event_fd;               /* the irqfd interrupts go through; -1: KVM_IRQ_LINE */
+	struct vm *vm;                  /* for KVM_IRQ_LINE */
+	struct queue_notifier notifiers[VIRTIO_MAX_QUEUES];
+	unsigned notifier_count;        /* queues with an ioeventfd (all of them, or none) */
+	atomic_uint_fast64_t interrupts_by_irqfd;
+	atomic_uint_fast64_t notifications_by_ioeventfd;
 };
 
 struct rfb_server;

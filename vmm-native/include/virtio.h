@@ -46,6 +46,11 @@ struct virtio_dev_ops {
 			    uint32_t size);
 	void (*write_config)(struct virtio_device *device, uint32_t offset, const uint8_t *data,
 			     uint32_t size);
+	/*
+	 * The driver set DRIVER_OK: the features it accepted are final (3.1.1);
+	 * the device lock is held. Optional.
+	 */
+	void (*driver_ready)(struct virtio_device *device);
 	/* The driver made buffers available on this queue; the device lock is held. */
 	void (*queue_notify)(struct virtio_device *device, uint16_t queue);
 	/*

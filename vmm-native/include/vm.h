@@ -97,6 +97,17 @@ bool vm_paused(struct vm *vm);
 void vm_set_irq_line(struct vm *vm, unsigned irq, bool level);
 /* Edge: raise and lower, for ISA-style interrupts through the IOAPIC. */
 void vm_trigger_irq(void *opaque, unsigned irq);
+/*
+ * KVM_IRQFD: returns an eventfd whose every write raises an edge on GSI irq
+ * from inside the kernel, from any thread, without an ioctl; negative errno.
+ */
+int vm_attach_irqfd(struct vm *vm, unsigned irq);
+/*
+ * KVM_IOEVENTFD: a guest write of value (length bytes) to the MMIO address
+ * completes inside the kernel, without an exit to the vCPU thread, and makes
+ * the returned eventfd readable; negative errno.
+ */
+int vm_attach_ioeventfd(struct vm *vm, uint64_t address, uint32_t length, uint64_t value);
 const char *vm_exit_reason_name(unsigned reason);
 
 #endif

@@ -115,21 +115,31 @@ int machine_stats_json(struct machine *machine, char *buffer, size_t size)
 	       machine->vm.memory.size, guest_memory_resident_bytes(&machine->vm.memory));
 
 	uint64_t block_read = 0, block_written = 0, net_rx = 0, net_tx = 0, errors = 0;
+	uint64_t by_irqfd = 0, by_ioeventfd = 0, net_rx_segmented = 0, net_tx_segmented = 0;
 	for (unsigned i = 0; i < machine->slot_count; i++) {
 		struct virtio_device *device = machine->slots[i].device;
 		errors += atomic_load(&device->errors);
+		by_irqfd += atomic_load(&machine->slots[i].interrupts_by_irqfd);
+		by_ioeventfd += atomic_load(&machine->slots[i].notifications_by_ioeventfd);
 		if (machine->slots[i].kind == SLOT_BLOCK) {
 			block_read += atomic_load(&device->bytes_to_guest);
 			block_written += atomic_load(&device->bytes_from_guest);
 		} else if (machine->slots[i].kind == SLOT_NET) {
+			uint64_t to_guest, from_guest;
 			net_rx += atomic_load(&device->bytes_to_guest);
 			net_tx += atomic_load(&device->bytes_from_guest);
+			virtio_net_segmented_frames(device, &to_guest, &from_guest);
+			net_rx_segmented += to_guest;
+			net_tx_segmented += from_guest;
 		}
 	}
 	APPEND(",\"block_read_bytes\":%" PRIu64 ",\"block_write_bytes\":%" PRIu64
 	       ",\"net_rx_bytes\":%" PRIu64 ",\"net_tx_bytes\":%" PRIu64
-	       ",\"virtio_errors\":%" PRIu64 "}",
-	       block_read, block_written, net_rx, net_tx, errors);
+	       ",\"net_rx_segmented_frames\":%" PRIu64 ",\"net_tx_segmented_frames\":%" PRIu64
+	       ",\"virtio_errors\":%" PRIu64 ",\"virtio_interrupts_by_irqfd\":%" PRIu64
+	       ",\"virtio_notifications_by_ioeventfd\":%" PRIu64 "}",
+	       block_read, block_written, net_rx, net_tx, net_rx_segmented, net_tx_segmented, errors,
+	       by_irqfd, by_ioeventfd);
 #undef APPEND
 	return (int)used;
 }

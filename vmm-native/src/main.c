@@ -60,6 +60,67 @@ static void serial_port_access(void *opaque, uint64_t offset, uint8_t *data, uin
 		data[0] = uart8250_read(uart, (unsigned)offset);
 }
 
+static void slot_trigger_irq(void *opaque, unsigned irq)
+{
+	struct virtio_slot *slot = opaque;
+	uint64_t one = 1;
+
+	if (slot->irq_event_fd < 0) {
+		vm_trigger_irq(slot->vm, irq);
+		return;
+	}
+	if (write(slot->irq_event_fd, &one, sizeof(one)) == sizeof(one))
+		atomic_fetch_add(&slot->interrupts_by_irqfd, 1);
+	else
+		vm_trigger_irq(slot->vm, irq); /* the counter is full (2^64 - 2): the line still works */
+}
+
+static void slot_queue_notified(struct event_handler *handler, uint32_t events)
+{
+	struct queue_notifier *notifier = handler->opaque;
+	uint64_t count;
+	(void)events;
+
+	/* One read takes every notification since the last: one queue_notify serves them all. */
+	if (read(handler->fd, &count, sizeof(count)) != sizeof(count))
+		return;
+	atomic_fetch_add(&notifier->slot->notifications_by_ioeventfd, count);
+	virtio_mmio_queue_notify(&notifier->slot->transport, notifier->queue);
+}
+
+/*
+ * Interrupts through an irqfd and queue notifications through an ioeventfd
+ * per queue, so that neither needs the vCPU thread to leave the guest and
+ * the monitor's ioctl (kvmtool, Firecracker and Cloud Hypervisor do the
+ * same). Where KVM cannot, the MMIO exit and KVM_IRQ_LINE still work.
+ */
+static void attach_event_fds(struct machine *machine, struct virtio_slot *slot, uint64_t base,
+			     unsigned irq)
+{
+	const struct virtio_dev_ops *ops = slot->device->ops;
+	int fd;
+
+	slot->irq_event_fd = vm_attach_irqfd(&machine->vm, irq);
+	if (slot->irq_event_fd < 0)
+		log_warn("virtio-%s: no irqfd for IRQ %u (%s): interrupts through KVM_IRQ_LINE", ops->name,
+			 irq, strerror(-slot->irq_event_fd));
+	for (uint16_t queue = 0; queue < ops->queue_count; queue++) {
+		struct queue_notifier *notifier = &slot->notifiers[queue];
+		fd = vm_attach_ioeventfd(&machine->vm, base + VIRTIO_MMIO_QUEUE_NOTIFY, 4, queue);
+		if (fd < 0) {
+			log_warn("virtio-%s: no ioeventfd for queue %u (%s): notifications as MMIO exits",
+				 ops->name, queue, strerror(-fd));
+			return;
+		}
+		notifier->handler = (struct event_handler){ fd, slot_queue_notified, notifier };
+		notifier->slot = slot;
+		notifier->queue = queue;
+		if (event_loop_add(&machine->loop, &notifier->handler, EPOLLIN) < 0)
+			die_errno("epoll");
+		slot->notifier_count++;
+	}
+}
+
 static int add_virtio_slot(struct machine *machine, enum virtio_slot_kind kind,
 			   struct virtio_device *device, char *cmdline, size_t cmdline_size)
 {
@@ -73,11 +134,13 @@ static int add_virtio_slot(struct machine *machine, enum virtio_slot_kind kind,
 	unsigned irq = virtio_irqs[machine->slot_count];
 	slot->kind = kind;
 	slot->device = device;
-	virtio_mmio_init(&slot->transport, device, base, irq, vm_trigger_irq, &machine->vm);
+	slot->vm = &machine->vm;
+	virtio_mmio_init(&slot->transport, device, base, irq, slot_trigger_irq, slot);
 	ret = io_bus_register(&machine->vm.mmio_bus, base, VIRTIO_MMIO_REGION_SIZE,
 			      virtio_mmio_access, &slot->transport);
 	if (ret < 0)
 		return ret;
+	attach_event_fds(machine, slot, base, irq);
 	/*
 	 * Without ACPI, Linux finds virtio-mmio devices on the command line
 	 * (drivers/virtio/virtio_mmio.c); with it, in the DSDT.
@@ -115,7 +178,8 @@ static void setup_devices(struct machine *machine, char *cmdline, size_t cmdline
 		int fd = net_tap_open(config->taps[i].name);
 		if (fd < 0)
 			die("tap %s: %s", config->taps[i].name, strerror(-fd));
-		if (virtio_net_init(&device, &vm->memory, &machine->loop, fd, config->taps[i].mac) < 0 ||
+		if (virtio_net_init(&device, &vm->memory, &machine->loop, fd, config->taps[i].mac,
+				    net_tap_set_offloads) < 0 ||
 		    add_virtio_slot(machine, SLOT_NET, device, cmdline, cmdline_size) < 0)
 			die("cannot add tap %s", config->taps[i].name);
 	}

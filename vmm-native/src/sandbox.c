@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/if_tun.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -99,6 +100,7 @@ static const uint32_t allowed_ioctls[] = {
 	KVM_GET_DIRTY_LOG, /* whether the guest drew into the framebuffer */
 	KVM_GET_REGS,      /* where a crashed guest was */
 	TCSETS,            /* giving the terminal back its settings at exit */
+	TUNSETOFFLOAD,     /* the tap's offloads follow what the guest's driver accepted */
 };
 
 #define ARRAY_LENGTH(array) (sizeof(array) / sizeof((array)[0]))

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <linux/virtio_blk.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,18 +14,34 @@
 #define BLK_BOUNCE_SIZE (64 * 1024)
 #define BLK_MAX_DISCARD_SEGMENTS 16
 
+/*
+ * Requests are served by a pool of worker threads, each with its own chain
+ * and bounce buffer, so that as many requests as there are workers are under
+ * way at once (bhyve's block_if keeps a pool the same way). They complete in
+ * whatever order the disk finishes them; virtio lets the used ring differ
+ * from the available ring's order (2.7.8).
+ */
+#define BLK_WORKERS 4
+
+struct virtio_blk;
+
+struct blk_worker {
+	struct virtio_blk *blk;
+	pthread_t thread;
+	uint8_t bounce[BLK_BOUNCE_SIZE];
+	struct virtq_chain chain;
+};
+
 struct virtio_blk {
 	struct virtio_device device;
 	struct disk_file *disk;
-	bool asynchronous;      /* requests run on the worker thread, not the vCPU's */
-	pthread_t worker;
+	bool asynchronous;      /* requests run on the worker threads, not the vCPU's */
 	pthread_cond_t work;    /* signalled under the device lock when the driver notifies */
-	bool work_pending;
-	bool request_in_flight; /* the worker serves a request outside the device lock */
-	bool resetting;         /* a reset waits for that request: take no other */
-	pthread_cond_t idle;    /* signalled under the device lock when the request is done */
-	uint8_t bounce[BLK_BOUNCE_SIZE];
-	struct virtq_chain chain;
+	bool work_pending;      /* the queue may hold requests no worker has taken */
+	unsigned requests_in_flight; /* served by workers outside the device lock */
+	bool resetting;         /* a reset waits for those requests: take no other */
+	pthread_cond_t idle;    /* signalled under the device lock when a request is done */
+	struct blk_worker workers[BLK_WORKERS]; /* [0] serves the synchronous mode too */
 };
 
 int virtio_blk_parse_request(const struct virtq_chain *chain,
@@ -53,7 +70,7 @@ int virtio_blk_parse_request(const struct virtq_chain *chain,
 	return 0;
 }
 
-static uint8_t blk_transfer(struct virtio_blk *blk, const struct virtq_chain *chain,
+static uint8_t blk_transfer(struct virtio_blk *blk, uint8_t *bounce, const struct virtq_chain *chain,
 			    const struct virtio_blk_parsed_request *request, uint32_t *written)
 {
 	struct disk_file *disk = blk->disk;
@@ -72,13 +89,13 @@ static uint8_t blk_transfer(struct virtio_blk *blk, const struct virtq_chain *ch
 				       ? (size_t)(request->data_length - done)
 				       : BLK_BOUNCE_SIZE;
 		if (is_read) {
-			if (disk_file_read(disk, offset + done, blk->bounce, piece) < 0)
+			if (disk_file_read(disk, offset + done, bounce, piece) < 0)
 				return VIRTIO_BLK_S_IOERR;
-			virtq_chain_write(chain, done, blk->bounce, piece);
+			virtq_chain_write(chain, done, bounce, piece);
 			atomic_fetch_add(&blk->device.bytes_to_guest, piece);
 		} else {
-			virtq_chain_read(chain, request->data_offset + done, blk->bounce, piece);
-			if (disk_file_write(disk, offset + done, blk->bounce, piece) < 0)
+			virtq_chain_read(chain, request->data_offset + done, bounce, piece);
+			if (disk_file_write(disk, offset + done, bounce, piece) < 0)
 				return VIRTIO_BLK_S_IOERR;
 			atomic_fetch_add(&blk->device.bytes_from_guest, piece);
 		}
@@ -119,13 +136,13 @@ static uint8_t blk_discard(struct virtio_blk *blk, const struct virtq_chain *cha
 	return VIRTIO_BLK_S_OK;
 }
 
-static uint8_t blk_execute(struct virtio_blk *blk, const struct virtq_chain *chain,
+static uint8_t blk_execute(struct virtio_blk *blk, uint8_t *bounce, const struct virtq_chain *chain,
 			   const struct virtio_blk_parsed_request *request, uint32_t *written)
 {
 	switch (request->type) {
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
-		return blk_transfer(blk, chain, request, written);
+		return blk_transfer(blk, bounce, chain, request, written);
 	case VIRTIO_BLK_T_FLUSH:
 		return disk_file_flush(blk->disk) < 0 ? VIRTIO_BLK_S_IOERR : VIRTIO_BLK_S_OK;
 	case VIRTIO_BLK_T_GET_ID: {
@@ -175,52 +192,86 @@ static void blk_read_config(struct virtio_device *device, uint32_t offset, uint8
 		memcpy(data, (uint8_t *)&config + offset, size);
 }
 
-/* Device lock held; released around the disk I/O in asynchronous mode. */
-static void blk_process_queue(struct virtio_blk *blk)
+/*
+ * Device lock held. Takes the next request off the queue: 1 when worker->chain
+ * holds one (parsed into request), 0 when there is none, negative after the
+ * device was failed.
+ */
+static int blk_next_request(struct virtio_blk *blk, struct blk_worker *worker,
+			    struct virtio_blk_parsed_request *request)
 {
 	struct virtio_device *device = &blk->device;
-	struct virtqueue *queue = &device->queues[0];
-	struct virtio_blk_parsed_request request;
-	int ret = 0;
+	int ret;
 
-	while (!blk->resetting && virtio_device_running(device) &&
-	       (ret = virtqueue_pop(queue, device->memory, &blk->chain)) == 1) {
-		uint32_t written = 0;
-
-		if (virtio_blk_parse_request(&blk->chain, &request) < 0) {
-			virtio_device_fail(device, "block request without header or status", -EINVAL);
-			return;
-		}
-		if (blk->asynchronous) {
-			blk->request_in_flight = true;
-			pthread_mutex_unlock(&device->lock);
-		}
-		uint8_t status = blk_execute(blk, &blk->chain, &request, &written);
-		if (blk->asynchronous) {
-			pthread_mutex_lock(&device->lock);
-			blk->request_in_flight = false;
-			pthread_cond_broadcast(&blk->idle);
-		}
-		*request.status = status;
-		if (status != VIRTIO_BLK_S_OK)
-			written = 0;
-		virtqueue_push(queue, device->memory, blk->chain.head, written + 1);
-		virtio_device_signal_used(device, 0);
-	}
-	if (ret < 0)
+	if (blk->resetting || !virtio_device_running(device))
+		return 0;
+	ret = virtqueue_pop(&device->queues[0], device->memory, &worker->chain);
+	if (ret < 0) {
 		virtio_device_fail(device, "malformed descriptor chain", ret);
+		return ret;
+	}
+	if (ret == 0)
+		return 0;
+	if (virtio_blk_parse_request(&worker->chain, request) < 0) {
+		virtio_device_fail(device, "block request without header or status", -EINVAL);
+		return -EINVAL;
+	}
+	return 1;
 }
 
-static void *blk_worker(void *argument)
+/* Device lock held. */
+static void blk_complete(struct virtio_blk *blk, struct blk_worker *worker,
+			 const struct virtio_blk_parsed_request *request, uint8_t status, uint32_t written)
 {
-	struct virtio_blk *blk = argument;
+	struct virtio_device *device = &blk->device;
 
-	pthread_mutex_lock(&blk->device.lock);
+	*request->status = status;
+	if (status != VIRTIO_BLK_S_OK)
+		written = 0;
+	virtqueue_push(&device->queues[0], device->memory, worker->chain.head, written + 1);
+	virtio_device_signal_used(device, 0);
+}
+
+/* Synchronous mode: the notifying thread serves everything, the device lock held. */
+static void blk_process_queue(struct virtio_blk *blk)
+{
+	struct blk_worker *worker = &blk->workers[0];
+	struct virtio_blk_parsed_request request;
+
+	while (blk_next_request(blk, worker, &request) == 1) {
+		uint32_t written = 0;
+		uint8_t status = blk_execute(blk, worker->bounce, &worker->chain, &request, &written);
+		blk_complete(blk, worker, &request, status, written);
+	}
+}
+
+static void *blk_worker_run(void *argument)
+{
+	struct blk_worker *worker = argument;
+	struct virtio_blk *blk = worker->blk;
+	struct virtio_device *device = &blk->device;
+	struct virtio_blk_parsed_request request;
+
+	pthread_mutex_lock(&device->lock);
 	for (;;) {
-		while (!blk->work_pending)
-			pthread_cond_wait(&blk->work, &blk->device.lock);
-		blk->work_pending = false;
-		blk_process_queue(blk);
+		while (!blk->work_pending || blk->resetting)
+			pthread_cond_wait(&blk->work, &device->lock);
+		if (blk_next_request(blk, worker, &request) != 1) {
+			/* The queue ran dry (or the device failed): the next notify wakes us. */
+			blk->work_pending = false;
+			continue;
+		}
+		/* There may be more: another worker takes the next one meanwhile. */
+		pthread_cond_signal(&blk->work);
+		blk->requests_in_flight++;
+		pthread_mutex_unlock(&device->lock);
+		uint32_t written = 0;
+		uint8_t status = blk_execute(blk, worker->bounce, &worker->chain, &request, &written);
+		pthread_mutex_lock(&device->lock);
+		blk->requests_in_flight--;
+		blk_complete(blk, worker, &request, status, written);
+		if (blk->requests_in_flight == 0)
+			pthread_cond_broadcast(&blk->idle);
 	}
 	return NULL;
 }
@@ -244,11 +295,11 @@ static void blk_reset(struct virtio_device *device)
 
 	/*
 	 * virtio 1.2 2.4.1: once reset, the device does not touch the queues
-	 * or send notifications. A request the worker serves outside the lock
-	 * still completes into the queues as they are; then it takes no other.
+	 * or send notifications. Requests the workers serve outside the lock
+	 * still complete into the queues as they are; then they take no other.
 	 */
 	blk->resetting = true;
-	while (blk->request_in_flight)
+	while (blk->requests_in_flight)
 		pthread_cond_wait(&blk->idle, &device->lock);
 	blk->resetting = false;
 	blk->work_pending = false;
@@ -279,17 +330,25 @@ int virtio_blk_init(struct virtio_device **device, const struct guest_memory *me
 	pthread_cond_init(&blk->work, NULL);
 	pthread_cond_init(&blk->idle, NULL);
 	virtio_device_init(&blk->device, &virtio_blk_ops, blk, memory);
+	for (unsigned i = 0; i < BLK_WORKERS; i++)
+		blk->workers[i].blk = blk;
 	if (asynchronous) {
 		pthread_attr_t attributes;
 		pthread_attr_init(&attributes);
 		pthread_attr_setstacksize(&attributes, 256 * 1024);
-		ret = pthread_create(&blk->worker, &attributes, blk_worker, blk);
-		pthread_attr_destroy(&attributes);
-		if (ret != 0) {
-			free(blk);
-			return -ret;
+		for (unsigned i = 0; i < BLK_WORKERS; i++) {
+			char name[16];
+			ret = pthread_create(&blk->workers[i].thread, &attributes, blk_worker_run,
+					     &blk->workers[i]);
+			if (ret != 0) {
+				/* Setup only: the monitor dies on this error (the workers started wait for work that never comes). */
+				pthread_attr_destroy(&attributes);
+				return -ret;
+			}
+			snprintf(name, sizeof(name), "virtio-blk/%u", i);
+			pthread_setname_np(blk->workers[i].thread, name);
 		}
-		pthread_setname_np(blk->worker, "virtio-blk");
+		pthread_attr_destroy(&attributes);
 	}
 	*device = &blk->device;
 	return 0;

@@ -18,7 +18,7 @@ enum {
 	MMIO_QUEUE_NUM_MAX = 0x034,
 	MMIO_QUEUE_NUM = 0x038,
 	MMIO_QUEUE_READY = 0x044,
-	MMIO_QUEUE_NOTIFY = 0x050,
+	MMIO_QUEUE_NOTIFY = VIRTIO_MMIO_QUEUE_NOTIFY,
 	MMIO_INTERRUPT_STATUS = 0x060,
 	MMIO_INTERRUPT_ACK = 0x064,
 	MMIO_STATUS = 0x070,
@@ -124,7 +124,30 @@ static void mmio_write_status(struct virtio_mmio *transport, uint32_t value)
 		    !(device->driver_features & VIRTIO_FEATURE_VERSION_1))
 			value &= ~(uint32_t)VIRTIO_STATUS_FEATURES_OK;
 	}
+	bool becomes_ready = (value & VIRTIO_STATUS_DRIVER_OK) && !(device->status & VIRTIO_STATUS_DRIVER_OK);
 	device->status = (value & 0xff) | (device->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+	if (becomes_ready && device->ops->driver_ready)
+		device->ops->driver_ready(device);
+}
+
+/* Device lock held. */
+static void queue_notify(struct virtio_device *device, uint32_t queue)
+{
+	if (queue >= device->ops->queue_count) {
+		virtio_device_fail(device, "notify for a queue that does not exist", (int)queue);
+		return;
+	}
+	if (virtio_device_running(device) && device->queues[queue].ready)
+		device->ops->queue_notify(device, (uint16_t)queue);
+}
+
+void virtio_mmio_queue_notify(struct virtio_mmio *transport, uint32_t queue)
+{
+	struct virtio_device *device = transport->device;
+
+	pthread_mutex_lock(&device->lock);
+	queue_notify(device, queue);
+	pthread_mutex_unlock(&device->lock);
 }
 
 static void mmio_register_write(struct virtio_mmio *transport, uint64_t offset, uint32_t value)
@@ -174,12 +197,7 @@ static void mmio_register_write(struct virtio_mmio *transport, uint64_t offset, 
 		}
 		break;
 	case MMIO_QUEUE_NOTIFY:
-		if (value >= device->ops->queue_count) {
-			virtio_device_fail(device, "notify for a queue that does not exist", (int)value);
-			break;
-		}
-		if (virtio_device_running(device) && device->queues[value].ready)
-			device->ops->queue_notify(device, (uint16_t)value);
+		queue_notify(device, value);
 		break;
 	case MMIO_INTERRUPT_ACK:
 		device->interrupt_status &= ~value;

@@ -167,6 +167,45 @@ void vm_trigger_irq(void *opaque, unsigned irq)
 	vm_set_irq_line(vm, irq, false);
 }
 
+int vm_attach_irqfd(struct vm *vm, unsigned irq)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	/* GSIs 0-23 route to the in-kernel IOAPIC's pins by default; an irqfd raises and lowers the line. */
+	struct kvm_irqfd irqfd = { .fd = (uint32_t)fd, .gsi = irq };
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int vm_attach_ioeventfd(struct vm *vm, uint64_t address, uint32_t length, uint64_t value)
+{
+	int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	struct kvm_ioeventfd ioeventfd = {
+		.datamatch = value,
+		.addr = address,
+		.len = length,
+		.fd = fd,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &ioeventfd) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 void vm_request_exit(struct vm *vm, int code)
 {
 	int expected = -1;

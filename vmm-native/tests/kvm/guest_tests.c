@@ -14,8 +14,12 @@
 #include <linux/filter.h>
 #include <linux/kvm.h>
 #include <linux/seccomp.h>
+#include <linux/virtio_net.h>
 #include <net/ethernet.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stddef.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -975,8 +979,8 @@ static void test_framebuffer_vnc(void)
 	free(pixels);
 }
 
-/* Whether the guest printed DEVICE's negotiated features with bit 29 (VIRTIO_RING_F_EVENT_IDX) set. */
-static bool driver_uses_event_index(const char *output, const char *device)
+/* Whether the guest printed DEVICE's negotiated features (sysfs: one character per bit) with bit set. */
+static bool driver_has_feature(const char *output, const char *device, unsigned bit)
 {
 	char needle[64];
 	snprintf(needle, sizeof(needle), "stock-initramfs: %s features ", device);
@@ -984,7 +988,88 @@ static bool driver_uses_event_index(const char *output, const char *device)
 	if (!at)
 		return false;
 	at += strlen(needle);
-	return strlen(at) > 29 && at[29] == '1';
+	return strlen(at) > bit && at[bit] == '1';
+}
+
+/* Bit 29: VIRTIO_RING_F_EVENT_IDX. */
+static bool driver_uses_event_index(const char *output, const char *device)
+{
+	return driver_has_feature(output, device, 29);
+}
+
+/*
+ * The host's end of the stock guest's TCP exchange over its virtio-net: the
+ * guest sends STOCK_TCP_BYTES to the host, then the host sends as many to the
+ * guest. Runs on a thread of its own while the test reads the console.
+ */
+#define STOCK_HOST_ADDRESS "198.18.5.1"
+#define STOCK_GUEST_ADDRESS "198.18.5.2"
+#define STOCK_TCP_BYTES (1 << 20)
+
+struct tcp_peer {
+	int listener;
+	long long received;  /* from the guest */
+	long long sent;      /* to the guest */
+};
+
+static bool tap_configure(const char *tap, const char *address)
+{
+	struct ifreq request;
+	struct sockaddr_in *inet = (struct sockaddr_in *)&request.ifr_addr;
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	bool ok = sock >= 0;
+
+	memset(&request, 0, sizeof(request));
+	snprintf(request.ifr_name, IFNAMSIZ, "%s", tap);
+	inet->sin_family = AF_INET;
+	inet_pton(AF_INET, address, &inet->sin_addr);
+	ok = ok && ioctl(sock, SIOCSIFADDR, &request) == 0;
+	inet_pton(AF_INET, "255.255.255.0", &inet->sin_addr);
+	ok = ok && ioctl(sock, SIOCSIFNETMASK, &request) == 0;
+	ok = ok && ioctl(sock, SIOCGIFFLAGS, &request) == 0;
+	request.ifr_flags |= IFF_UP;
+	ok = ok && ioctl(sock, SIOCSIFFLAGS, &request) == 0;
+	if (sock >= 0)
+		close(sock);
+	return ok;
+}
+
+static void *tcp_peer_run(void *argument)
+{
+	struct tcp_peer *peer = argument;
+	static char buffer[65536];
+	struct pollfd ready = { peer->listener, POLLIN, 0 };
+
+	if (poll(&ready, 1, 150000) == 1) {
+		int connection = accept4(peer->listener, NULL, NULL, SOCK_CLOEXEC);
+		struct timeval timeout = { .tv_sec = 60 };
+		setsockopt(connection, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+		ssize_t got;
+		while (connection >= 0 && (got = read(connection, buffer, sizeof(buffer))) > 0)
+			peer->received += got;
+		if (connection >= 0)
+			close(connection);
+	}
+	struct sockaddr_in guest = { .sin_family = AF_INET, .sin_port = htons(7002) };
+	inet_pton(AF_INET, STOCK_GUEST_ADDRESS, &guest.sin_addr);
+	memset(buffer, 'm', sizeof(buffer));
+	long long deadline = now_ms() + 60000;
+	while (now_ms() < deadline) {
+		int connection = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (connect(connection, (struct sockaddr *)&guest, sizeof(guest)) == 0) {
+			while (peer->sent < STOCK_TCP_BYTES) {
+				ssize_t wrote = write(connection, buffer, sizeof(buffer));
+				if (wrote <= 0)
+					break;
+				peer->sent += wrote;
+			}
+			close(connection);
+			break;
+		}
+		close(connection);
+		usleep(100 * 1000);
+	}
+	return NULL;
 }
 
 /*
@@ -1008,20 +1093,45 @@ static void test_stock_kernel(void)
 		skip(name, "no stock kernel was built (tests/stock/build.sh)");
 		return;
 	}
+	/* The TCP exchange stays in a network namespace of this process's own (tests after this one share it). */
+	if (unshare(CLONE_NEWNET) < 0) {
+		skip(name, "no network namespace of its own");
+		return;
+	}
 	snprintf(tap, sizeof(tap), "mvmstock%d", (int)(getpid() % 10000));
 	int ret = tap_create_persistent(tap, true);
 	if (ret < 0) {
 		skip(name, strerror(-ret));
 		return;
 	}
+	struct tcp_peer peer = { .listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0) };
+	struct sockaddr_in listen_address = { .sin_family = AF_INET, .sin_port = htons(7001) };
+	inet_pton(AF_INET, STOCK_HOST_ADDRESS, &listen_address.sin_addr);
+	pthread_t peer_thread;
+	if (!tap_configure(tap, STOCK_HOST_ADDRESS) ||
+	    bind(peer.listener, (struct sockaddr *)&listen_address, sizeof(listen_address)) < 0 ||
+	    listen(peer.listener, 1) < 0 || pthread_create(&peer_thread, NULL, tcp_peer_run, &peer) != 0) {
+		report(name, check(false, "cannot set up the host's end of the network: %s", strerror(errno)), NULL);
+		tap_create_persistent(tap, false);
+		return;
+	}
 	snprintf(tap_argument, sizeof(tap_argument), "%s,mac=52:54:00:12:34:56", tap);
+	char control_path[300], stats[4096] = "";
+	path_in_work(control_path, sizeof(control_path), "stock-control.sock");
 	const char *arguments[] = { "--kernel", kernel, "--initrd", initrd, "--disk", disk, "--tap", tap_argument,
-				    "--memory", "256", "--cmdline", "console=ttyS0 panic=-1 quiet", NULL };
+				    "--memory", "256", "--cmdline", "console=ttyS0 panic=-1 quiet",
+				    "--control", control_path, NULL };
 	long long started = now_ms();
 	start_guest(&run, arguments);
-	bool booted = wait_for_output(&run, "stock-root: init of the disk ran", 120000);
+	bool booted = wait_for_output(&run, "stock-root: init of the disk ran", 180000);
 	long long elapsed = now_ms() - started;
+	/* The disk's init waits 2 s before it powers off: time to ask how the devices were driven. */
+	bool stats_read = booted && control(control_path, "{\"cmd\":\"stats\"}", stats, sizeof(stats));
 	int code = finish_guest(&run, 30000);
+	pthread_join(peer_thread, NULL);
+	close(peer.listener);
+	char received_line[96];
+	snprintf(received_line, sizeof(received_line), "stock-root: received %d bytes over TCP", STOCK_TCP_BYTES);
 	bool ok = check(booted, "the disk's init did not run") &&
 		  check(strstr(run.output, "ACPI device LNRO0005:00 bound to virtio-mmio") &&
 				strstr(run.output, "ACPI device LNRO0005:01 bound to virtio-mmio"),
@@ -1035,7 +1145,34 @@ static void test_stock_kernel(void)
 			"the command line is not what was given") &&
 		  check(code == 0, "the guest did not power off (exit %d)", code) &&
 		  check(driver_uses_event_index(run.output, "virtio0") && driver_uses_event_index(run.output, "virtio1"),
-			"Linux's virtio drivers did not take VIRTIO_RING_F_EVENT_IDX");
+			"Linux's virtio drivers did not take VIRTIO_RING_F_EVENT_IDX") &&
+		  check(stats_read, "no stats from the control socket") &&
+		  check(stats_value(stats, "\"block_read_bytes\":") > 0 &&
+				stats_value(stats, "\"virtio_notifications_by_ioeventfd\":") > 0 &&
+				stats_value(stats, "\"virtio_interrupts_by_irqfd\":") > 0,
+			"queue notifications and interrupts did not go through ioeventfd and irqfd: %s", stats) &&
+		  check(peer.received == STOCK_TCP_BYTES && peer.sent == STOCK_TCP_BYTES &&
+				strstr(run.output, received_line) != NULL,
+			"TCP over virtio-net: the host received %lld and sent %lld bytes of %d", peer.received,
+			peer.sent, STOCK_TCP_BYTES) &&
+		  check(driver_has_feature(run.output, "virtio1", VIRTIO_NET_F_CSUM) &&
+				driver_has_feature(run.output, "virtio1", VIRTIO_NET_F_GUEST_CSUM) &&
+				driver_has_feature(run.output, "virtio1", VIRTIO_NET_F_HOST_TSO4) &&
+				driver_has_feature(run.output, "virtio1", VIRTIO_NET_F_GUEST_TSO4),
+			"Linux's virtio_net did not take the checksum and TSO offloads") &&
+		  check(stats_value(stats, "\"net_tx_segmented_frames\":") > 0 &&
+				stats_value(stats, "\"net_rx_segmented_frames\":") > 0,
+			"no TCP segmentation offload in either direction: %s", stats);
+	if (stats_read)
+		printf("      irqfd interrupts %llu, ioeventfd notifications %llu, MMIO exits %llu\n",
+		       stats_value(stats, "\"virtio_interrupts_by_irqfd\":"),
+		       stats_value(stats, "\"virtio_notifications_by_ioeventfd\":"),
+		       stats_value(stats, "\"mmio\":"));
+	if (stats_read)
+		printf("      TCP: %lld bytes guest to host, %lld host to guest; frames of up to 64 KiB (TSO): "
+		       "%llu from the guest, %llu to it\n", peer.received, peer.sent,
+		       stats_value(stats, "\"net_tx_segmented_frames\":"),
+		       stats_value(stats, "\"net_rx_segmented_frames\":"));
 	if (ok)
 		printf("      Debian's kernel reached the disk's init %lld ms after mvm started\n", elapsed);
 	tap_create_persistent(tap, false);

@@ -7,7 +7,7 @@
 #   KERNEL_ARGUMENTS  appended to the L1's command line (a payload reads them in /proc/cmdline)
 set -eu
 l1="${1:?usage: run.sh L1_DIRECTORY [TIMEOUT_SECONDS [KERNEL_ARGUMENTS]]}"
-limit="${2:-240}"
+limit="${2:-420}"
 arguments="${3:-}"
 command -v qemu-system-x86_64 >/dev/null 2>&1 || {
     echo "l1-run: qemu-system-x86_64 not found (install qemu-system-x86)" >&2; exit 1; }

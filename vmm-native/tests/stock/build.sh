@@ -58,12 +58,19 @@ cat > "$disk/sbin/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
 echo "stock-root: root file system $(awk '$2 == "/" { print $1 " " $3 }' /proc/mounts)"
 for interface in /sys/class/net/*; do
     [ -e "$interface/device/driver" ] && echo "stock-root: interface $(basename "$interface") driver $(basename "$(readlink "$interface/device/driver")")"
 done
 echo "stock-root: command line $(cat /proc/cmdline)"
+# 1 MiB to the host and 1 MiB back over TCP on virtio-net (the test's host end answers)
+ip link set eth0 up
+ip addr add 198.18.5.2/24 dev eth0
+dd if=/dev/zero bs=65536 count=16 2>/dev/null | timeout 90 nc 198.18.5.1 7001
+echo "stock-root: received $(timeout 90 nc -l -p 7002 </dev/null | wc -c) bytes over TCP"
 echo "stock-root: init of the disk ran"
+sleep 2
 poweroff -f
 INIT
 chmod 755 "$disk/sbin/init"

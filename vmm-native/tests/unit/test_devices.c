@@ -1,5 +1,7 @@
+#include <linux/if_tun.h>
 #include <linux/input-event-codes.h>
 #include <linux/virtio_input.h>
+#include <linux/virtio_net.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -116,6 +118,16 @@ static void test_input(void)
 	free(device->state);
 }
 
+static unsigned offloads_set;
+
+static int record_offloads(int fd, unsigned offloads)
+{
+	(void)fd;
+	offloads_set = offloads;
+	return 0;
+}
+
+/* A socket pair plays the tap: frames go both ways behind the 12-byte virtio-net header. */
 static void test_net(void)
 {
 	struct fake_guest guest;
@@ -129,29 +141,39 @@ static void test_net(void)
 	fake_guest_init(&guest, 1 << 20);
 	CHECK_EQ(event_loop_init(&loop), 0);
 	CHECK_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, pair), 0);
-	CHECK_EQ(virtio_net_init(&device, &guest.memory, &loop, pair[0], mac), 0);
+	CHECK_EQ(virtio_net_init(&device, &guest.memory, &loop, pair[0], mac, record_offloads), 0);
 	uint8_t config_mac[6];
 	device->ops->read_config(device, 0, config_mac, 6);
 	CHECK(memcmp(config_mac, mac, 6) == 0);
+	uint64_t offered = device->ops->features(device);
+	CHECK(offered & (1ULL << VIRTIO_NET_F_CSUM));
+	CHECK(offered & (1ULL << VIRTIO_NET_F_GUEST_CSUM));
+	CHECK(offered & (1ULL << VIRTIO_NET_F_HOST_TSO4));
+	CHECK(offered & (1ULL << VIRTIO_NET_F_GUEST_TSO6));
 	device_make_running(device);
 	virtq_helper_init(&receive, &guest, &device->queues[0], 8);
 	virtq_helper_init(&transmit, &guest, &device->queues[1], 8);
 
-	/* Transmit: the 12-byte virtio-net header is stripped. */
-	uint8_t header[12] = { 0 };
+	/* Transmit: header and frame reach the tap as the guest wrote them. */
+	struct virtio_net_hdr_v1 header = { .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .csum_start = 34,
+					    .csum_offset = 6 };
 	struct chain_buffer frame[2] = {
-		{ fake_guest_store(&guest, header, 12), 12, false },
+		{ fake_guest_store(&guest, &header, 12), 12, false },
 		{ fake_guest_store(&guest, "ethernet frame", 14), 14, false },
 	};
 	virtq_helper_add(&transmit, frame, 2);
 	device->ops->queue_notify(device, 1);
-	char wire[64];
-	CHECK_EQ(read(pair[1], wire, sizeof(wire)), 14);
-	CHECK(memcmp(wire, "ethernet frame", 14) == 0);
+	uint8_t wire[64];
+	CHECK_EQ(read(pair[1], wire, sizeof(wire)), 12 + 14);
+	CHECK(memcmp(wire, &header, 12) == 0);
+	CHECK(memcmp(wire + 12, "ethernet frame", 14) == 0);
 	CHECK(virtq_helper_used(&transmit, &id, &length));
 
-	/* Receive: a frame that arrives before buffers waits for them. */
-	CHECK_EQ(write(pair[1], "incoming", 8), 8);
+	/* Receive: a frame that arrives before buffers waits for them; num_buffers is 1. */
+	struct virtio_net_hdr_v1 incoming = { .flags = VIRTIO_NET_HDR_F_DATA_VALID, .num_buffers = 77 };
+	memcpy(wire, &incoming, 12);
+	memcpy(wire + 12, "incoming", 8);
+	CHECK_EQ(write(pair[1], wire, 12 + 8), 12 + 8);
 	event_loop_run_once(&loop, 100);
 	CHECK(!virtq_helper_used(&receive, &id, &length));
 	uint64_t buffer = fake_guest_alloc(&guest, 1526, 8);
@@ -160,9 +182,27 @@ static void test_net(void)
 	device->ops->queue_notify(device, 0);
 	CHECK(virtq_helper_used(&receive, &id, &length));
 	CHECK_EQ(length, 12 + 8);
+	struct virtio_net_hdr_v1 delivered;
+	memcpy(&delivered, fake_guest_host(&guest, buffer), 12);
+	CHECK_EQ(delivered.flags, VIRTIO_NET_HDR_F_DATA_VALID);
+	CHECK_EQ(delivered.num_buffers, 1);
 	CHECK(memcmp((uint8_t *)fake_guest_host(&guest, buffer) + 12, "incoming", 8) == 0);
 	CHECK_EQ(atomic_load(&device->bytes_to_guest), 8);
 	CHECK_EQ(atomic_load(&device->bytes_from_guest), 14);
+
+	/* The tap's offloads follow what the driver took: checksum first, then segmentation. */
+	device->driver_features = VIRTIO_FEATURE_VERSION_1 | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+				  (1ULL << VIRTIO_NET_F_GUEST_TSO4) | (1ULL << VIRTIO_NET_F_GUEST_TSO6);
+	device->ops->driver_ready(device);
+	CHECK_EQ(offloads_set, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6);
+	device->driver_features = VIRTIO_FEATURE_VERSION_1 | (1ULL << VIRTIO_NET_F_GUEST_TSO4);
+	device->ops->driver_ready(device);
+	CHECK_EQ(offloads_set, 0);
+	device->driver_features |= (1ULL << VIRTIO_NET_F_GUEST_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_ECN);
+	device->ops->driver_ready(device);
+	CHECK_EQ(offloads_set, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN);
+	virtio_device_reset(device);
+	CHECK_EQ(offloads_set, 0);
 	close(pair[1]);
 	fake_guest_release(&guest);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -185,6 +186,101 @@ static void test_reset_waits_for_request_in_flight(void)
 	unlink(fixture.path);
 }
 
+/* A disk whose reads wait until a given number of them are under way at once. */
+static pthread_mutex_t meeting_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t meeting_changed = PTHREAD_COND_INITIALIZER;
+static unsigned meeting_arrived, meeting_size, meeting_most_at_once;
+static bool meeting_complete;
+
+static ssize_t meeting_pread(int fd, void *buffer, size_t length, off_t offset)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 2;
+	pthread_mutex_lock(&meeting_lock);
+	meeting_arrived++;
+	if (meeting_arrived > meeting_most_at_once)
+		meeting_most_at_once = meeting_arrived;
+	if (meeting_arrived == meeting_size)
+		meeting_complete = true;
+	pthread_cond_broadcast(&meeting_changed);
+	/* Waits for the others, but not for ever: a device that serves one at a time goes on. */
+	while (!meeting_complete &&
+	       pthread_cond_timedwait(&meeting_changed, &meeting_lock, &deadline) == 0)
+		;
+	pthread_mutex_unlock(&meeting_lock);
+	ssize_t done = pread(fd, buffer, length, offset);
+	pthread_mutex_lock(&meeting_lock);
+	meeting_arrived--;
+	pthread_mutex_unlock(&meeting_lock);
+	return done;
+}
+
+static const struct disk_file_io meeting_io = {
+	.pread = meeting_pread, .pwrite = pwrite, .fallocate = fallocate,
+};
+
+/*
+ * Four reads made available at once are served at once: each waits in the
+ * disk until all four are there. A device that serves one request at a
+ * time lets each wait out its 2 s alone, and at most one is ever under way.
+ */
+static void test_requests_in_flight(void)
+{
+	enum { REQUESTS = 4 };
+	struct blk_fixture fixture;
+	struct virtio_blk_outhdr header = { .type = VIRTIO_BLK_T_IN, .sector = 0 };
+	uint64_t status[REQUESTS], data[REQUESTS];
+	uint32_t id, length;
+	unsigned completed = 0;
+
+	fixture_open_mode(&fixture, false, true);
+	fixture.disk.io = &meeting_io;
+	meeting_size = REQUESTS;
+	meeting_most_at_once = 0;
+	meeting_complete = false;
+	for (unsigned i = 0; i < REQUESTS; i++) {
+		data[i] = fake_guest_alloc(&fixture.guest, 512, 512);
+		status[i] = fake_guest_alloc(&fixture.guest, 1, 1);
+		*(uint8_t *)fake_guest_host(&fixture.guest, status[i]) = 0xee;
+		struct chain_buffer buffers[3] = {
+			{ fake_guest_store(&fixture.guest, &header, sizeof(header)), sizeof(header), false },
+			{ data[i], 512, true },
+			{ status[i], 1, true },
+		};
+		virtq_helper_add(&fixture.helper, buffers, 3);
+	}
+	struct timespec started, finished;
+	clock_gettime(CLOCK_MONOTONIC, &started);
+	pthread_mutex_lock(&fixture.device->lock);
+	fixture.device->ops->queue_notify(fixture.device, 0);
+	pthread_mutex_unlock(&fixture.device->lock);
+	for (int i = 0; i < 10000 && completed < REQUESTS; i++) {
+		pthread_mutex_lock(&fixture.device->lock);
+		while (virtq_helper_used(&fixture.helper, &id, &length))
+			completed++;
+		pthread_mutex_unlock(&fixture.device->lock);
+		if (completed < REQUESTS)
+			usleep(1000);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &finished);
+	long long elapsed_ms = (finished.tv_sec - started.tv_sec) * 1000LL +
+			       (finished.tv_nsec - started.tv_nsec) / 1000000;
+	CHECK_EQ(completed, REQUESTS);
+	pthread_mutex_lock(&meeting_lock);
+	CHECK_EQ(meeting_most_at_once, REQUESTS);
+	pthread_mutex_unlock(&meeting_lock);
+	CHECK(elapsed_ms < 1500);
+	for (unsigned i = 0; i < REQUESTS; i++) {
+		CHECK_EQ(*(uint8_t *)fake_guest_host(&fixture.guest, status[i]), VIRTIO_BLK_S_OK);
+		CHECK(memcmp(fake_guest_host(&fixture.guest, data[i]), "sector zero", 11) == 0);
+	}
+	/* The worker threads keep running; the fixture's memory stays mapped for them. */
+	close(fixture.disk.fd);
+	unlink(fixture.path);
+}
+
 /* Submits header + optional data + status; returns the status byte, 0xee if none came back. */
 static uint8_t submit(struct blk_fixture *fixture, uint32_t type, uint64_t sector, uint64_t data,
 		      uint32_t length, bool device_writes, uint32_t *used_length)
@@ -308,6 +404,7 @@ void test_virtio_blk(void)
 {
 	test_asynchronous();
 	test_reset_waits_for_request_in_flight();
+	test_requests_in_flight();
 	test_write_zeroes_fallback();
 
 	struct blk_fixture fixture;

@@ -98,6 +98,15 @@ void test_virtio_mmio(void)
 	reg_write(&transport, 0x064, VIRTIO_INTERRUPT_USED_BUFFER);
 	CHECK_EQ(reg_read(&transport, 0x060), 0);
 
+	/* The same through virtio_mmio_queue_notify(), as an ioeventfd's reader calls it. */
+	virtq_helper_add(&helper, &chain, 1);
+	irqs_triggered = 0;
+	virtio_mmio_queue_notify(&transport, 0);
+	CHECK(virtq_helper_used(&helper, &id, &length));
+	CHECK_EQ(length, 32);
+	CHECK_EQ(irqs_triggered, 1);
+	reg_write(&transport, 0x064, VIRTIO_INTERRUPT_USED_BUFFER);
+
 	/* Notify for a queue that does not exist: device error, no crash. */
 	reg_write(&transport, 0x050, 3);
 	CHECK(reg_read(&transport, 0x070) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);

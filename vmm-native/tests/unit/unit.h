@@ -87,6 +87,7 @@ void test_uart(void);
 void test_rfb(void);
 void test_vnc(void);
 void test_devices(void);
+void test_net_tap(void);
 void test_x86(void);
 void test_acpi(void);
 void test_config(void);

@@ -134,6 +134,7 @@ static const struct {
 	{ "rfb", test_rfb },
 	{ "vnc-server", test_vnc },
 	{ "devices", test_devices },
+	{ "net-tap", test_net_tap },
 	{ "x86", test_x86 },
 	{ "acpi", test_acpi },
 	{ "config", test_config },
