@@ -41,6 +41,8 @@ public class ConsoleCommand extends PanelCommand {
 
     private final CompletableFuture<Integer> finished = new CompletableFuture<>();
     private final AtomicLong lastOutput = new AtomicLong(System.nanoTime());
+    /** What the gateway says this viewer is once it has attached it: "writer" or "reader". */
+    private final CompletableFuture<String> role = new CompletableFuture<>();
     private volatile String closeReason = "";
 
     private int exitCode = ExitCodes.OK;
@@ -70,6 +72,12 @@ public class ConsoleCommand extends PanelCommand {
         err.flush();
         if (takeover) {
             socket.sendText(control("takeover", null), true).join();
+        }
+        // Keys typed before the gateway has attached this viewer would be lost: wait for its word.
+        String attachedAs = role.completeOnTimeout("unknown", 10, TimeUnit.SECONDS).get();
+        if ("reader".equals(attachedAs) && !takeover && !ticket.path("readOnly").asBoolean(false)) {
+            err.print("[someone else is typing into this console: you watch; --takeover to type]" + (interactive ? "\r\n" : "\n"));
+            err.flush();
         }
         TerminalMode terminal = interactive ? TerminalMode.raw() : null;
         try {
@@ -172,6 +180,7 @@ public class ConsoleCommand extends PanelCommand {
     }
 
     private void lingerThenLeave(WebSocket socket) {
+        lastOutput.accumulateAndGet(System.nanoTime(), Math::max);
         long quiet = (long) (lingerSeconds * 1_000_000_000L);
         while (!finished.isDone() && System.nanoTime() - lastOutput.get() < quiet) {
             try {
@@ -205,7 +214,9 @@ public class ConsoleCommand extends PanelCommand {
             public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
                 try {
                     JsonNode control = session().json().readTree(data.toString());
-                    if ("error".equals(control.path("type").asText())) {
+                    if ("writer".equals(control.path("type").asText())) {
+                        role.complete(control.path("you").asText());
+                    } else if ("error".equals(control.path("type").asText())) {
                         root().err().print("\r\n[console: " + control.path("message").asText() + "]\r\n");
                         root().err().flush();
                     }

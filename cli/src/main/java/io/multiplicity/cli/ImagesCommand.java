@@ -111,11 +111,13 @@ public class ImagesCommand {
             if (!channels.isEmpty()) query.append("&channels=").append(PanelClient.encode(String.join(",", channels)));
             if (cmdline != null) query.append("&cmdline=").append(PanelClient.encode(cmdline));
             Progress progress = progress();
-            long[] shownPercent = {-1};
+            // every percent on a terminal, every tenth on a pipe or in a log
+            long step = progress.terminal() ? 1 : 10;
+            long[] shownStep = {-1};
             JsonNode view = api.upload(PanelClient.path("/images", id, "versions") + query, file, sent -> {
                 long percent = size == 0 ? 100 : sent * 100 / size;
-                if (percent != shownPercent[0]) {
-                    shownPercent[0] = percent;
+                if (percent / step != shownStep[0]) {
+                    shownStep[0] = percent / step;
                     progress.show("uploading " + file.getFileName() + " " + percent + "% " + Progress.bytes(sent)
                             + " of " + Progress.bytes(size));
                 }

@@ -4,7 +4,7 @@ import java.io.PrintStream;
 
 /**
  * A progress line on standard error: rewritten in place ({@code \r}) on a terminal; on a pipe or a
- * log file, one line each time what it says changes, at most one for every whole percent.
+ * log file, one line each time what it says changes.
  */
 public final class Progress {
 
@@ -15,6 +15,11 @@ public final class Progress {
     public Progress(PrintStream err, boolean terminal) {
         this.err = err;
         this.terminal = terminal;
+    }
+
+    /** Whether the line is rewritten in place; on a pipe, callers print coarser steps. */
+    public boolean terminal() {
+        return terminal;
     }
 
     public synchronized void show(String line) {
