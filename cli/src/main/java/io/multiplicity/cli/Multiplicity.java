@@ -72,7 +72,25 @@ public class Multiplicity {
     public static void main(String[] args) {
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
                 StandardCharsets.UTF_8);
-        System.exit(run(args, System.getenv(), System.in, out, System.err, System.console() != null));
+        System.exit(run(args, System.getenv(), System.in, out, System.err, interactiveTerminal()));
+    }
+
+    /**
+     * Whether standard input and output are a terminal. Java 22 and later give a console also when
+     * they are redirected and say which with {@code Console.isTerminal()}; Java 21 gives none then.
+     */
+    static boolean interactiveTerminal() {
+        java.io.Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (NoSuchMethodException e) {
+            return true;
+        } catch (ReflectiveOperationException e) {
+            return false;
+        }
     }
 
     /** Runs one command line; returns its exit status (see {@link ExitCodes}). */

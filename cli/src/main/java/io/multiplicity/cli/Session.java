@@ -93,6 +93,11 @@ public final class Session {
         if (stored == null || !stored.loggedIn()) {
             throw new CliException(ExitCodes.AUTH, "not logged in: run multiplicity login (or set " + TOKEN_VARIABLE + ")");
         }
+        if (stored.url() != null && !stored.url().equals(url())) {
+            // A login is for the panel it was made at: never hand its credential to another one.
+            throw new CliException(ExitCodes.AUTH, "logged in to " + stored.url() + ", not to " + url()
+                    + ": run multiplicity --url " + url() + " login");
+        }
         if (stored.apiToken() != null) {
             return stored.apiToken();
         }

@@ -100,6 +100,15 @@ class CliUnitTest {
     }
 
     @Test
+    void aLoginIsNeverSentToAnotherPanel(@TempDir Path config) {
+        new ConfigStore(config, json).save(Credentials.ofApiToken("http://panel-a:8080", "mpt_a_secret"));
+        Result elsewhere = run(Map.of("MULTIPLICITY_CONFIG_DIR", config.toString()), "--url", "http://127.0.0.1:9",
+                "instances", "list");
+        assertEquals(ExitCodes.AUTH, elsewhere.exitCode());
+        assertTrue(elsewhere.err().contains("logged in to http://panel-a:8080, not to http://127.0.0.1:9"), elsewhere.err());
+    }
+
+    @Test
     void completionCoversTheCommands(@TempDir Path config) {
         Result completion = run(Map.of("MULTIPLICITY_CONFIG_DIR", config.toString()), "completion", "bash");
         assertEquals(0, completion.exitCode(), completion.err());
