@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.multiplicity.agent.Agent;
 import io.multiplicity.agent.jail.JailDriver;
 import io.multiplicity.agent.jail.JailHost;
+import io.multiplicity.agent.support.Command;
 import io.multiplicity.host.contract.HostDriver;
 import io.multiplicity.host.contract.InstanceStatus;
 import io.multiplicity.support.Api;
@@ -226,6 +227,72 @@ class CliEndToEndTest {
         assertEquals(0, console.exitCode(), console.toString());
         assertThat(console.out()).as("the shell in the jail ran the command").contains("cli-42");
         assertThat(console.err()).contains("Ctrl-] q");
+    }
+
+    /**
+     * The console on a terminal (a pseudo-terminal made by util-linux {@code script}, 43 rows by
+     * 132 columns): raw mode lets Ctrl-C reach the jail's shell rather than end the CLI, the window
+     * size reaches the jail, and Ctrl-] q leaves.
+     */
+    @Test
+    @Order(3)
+    void theConsoleOnATerminalIsRawFollowsTheWindowAndLeavesWithItsEscape() throws Exception {
+        if (Command.run("script", "--version").exitCode() != 0) {
+            System.err.println("SKIPPED theConsoleOnATerminal...: util-linux script (to make a pseudo-terminal) is missing");
+            Assumptions.abort("util-linux script is missing");
+        }
+        String launcher = TestKeycloak.projectRoot().resolve("cli/bin/multiplicity").toString();
+        ProcessBuilder builder = new ProcessBuilder("script", "-qfec",
+                "stty rows 43 cols 132 && exec " + launcher + " console " + JAIL, "/dev/null").redirectErrorStream(true);
+        builder.environment().remove("MULTIPLICITY_TOKEN");
+        builder.environment().put("MULTIPLICITY_CONFIG_DIR", bobConfig.toString());
+        builder.environment().put("MULTIPLICITY_URL", base.toString());
+        Process process = builder.start();
+        StringBuffer screen = new StringBuffer();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (InputStream in = process.getInputStream()) {
+                byte[] buffer = new byte[4096];
+                for (int read; (read = in.read(buffer)) >= 0; ) {
+                    screen.append(new String(buffer, 0, read, StandardCharsets.ISO_8859_1));
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        });
+        var keyboard = process.getOutputStream();
+        try {
+            awaitScreen(screen, "Ctrl-] q", 90);
+            type(keyboard, "\r");
+            awaitScreen(screen, "#", 20);
+            type(keyboard, "stty size\r");
+            awaitScreen(screen, "43 132", 20);
+            type(keyboard, "sleep 300\r");
+            Thread.sleep(500);
+            type(keyboard, "\u0003");
+            type(keyboard, "echo after-$((20+22))\r");
+            awaitScreen(screen, "after-42", 20);
+            type(keyboard, "\u001dq");
+            assertThat(process.waitFor(20, TimeUnit.SECONDS)).as("Ctrl-] q leaves: " + screen).isTrue();
+            assertEquals(0, process.exitValue(), screen.toString());
+            assertThat(screen.toString()).contains("[console closed]");
+        } finally {
+            process.destroyForcibly();
+            reader.join(5000);
+        }
+    }
+
+    private static void type(java.io.OutputStream keyboard, String keys) throws IOException {
+        keyboard.write(keys.getBytes(StandardCharsets.UTF_8));
+        keyboard.flush();
+    }
+
+    private static void awaitScreen(StringBuffer screen, String text, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (screen.indexOf(text) < 0) {
+            assertThat(System.nanoTime()).as("'" + text + "' on the terminal within " + seconds + " s: " + screen)
+                    .isLessThan(deadline);
+            Thread.sleep(100);
+        }
     }
 
     @Test

@@ -68,8 +68,6 @@ public class ConsoleCommand extends PanelCommand {
             err.println("[read-only console: your role can watch, not type]");
         }
         boolean interactive = root().terminal();
-        err.print("[connected to the serial console of " + name + "; " + ESCAPE_HELP + "]" + (interactive ? "\r\n" : "\n"));
-        err.flush();
         if (takeover) {
             socket.sendText(control("takeover", null), true).join();
         }
@@ -82,8 +80,11 @@ public class ConsoleCommand extends PanelCommand {
         TerminalMode terminal = interactive ? TerminalMode.raw() : null;
         try {
             if (terminal != null) {
-                followWindowSize(socket);
+                // the window's size first, so that what is typed next already runs in it
+                followWindowSize(socket, sendWindowSize(socket, null));
             }
+            err.print("[connected to the serial console of " + name + "; " + ESCAPE_HELP + "]" + (interactive ? "\r\n" : "\n"));
+            err.flush();
             Thread input = new Thread(() -> pump(root().in(), socket, terminal != null), "console-input");
             input.setDaemon(true);
             input.start();
@@ -110,16 +111,22 @@ public class ConsoleCommand extends PanelCommand {
         return frame.toString();
     }
 
-    /** Sends the window size now and whenever it changes (checked twice a second: Java has no SIGWINCH). */
-    private void followWindowSize(WebSocket socket) {
+    /** Sends the window size if it differs from {@code sent}; returns the size the console now has. */
+    private int[] sendWindowSize(WebSocket socket, int[] sent) {
+        int[] size = TerminalMode.size();
+        if (size != null && !Arrays.equals(size, sent)) {
+            socket.sendText(control("resize", size), true).join();
+            return size;
+        }
+        return sent;
+    }
+
+    /** Sends the window size whenever it changes (checked twice a second: Java has no SIGWINCH). */
+    private void followWindowSize(WebSocket socket, int[] alreadySent) {
         Thread watcher = new Thread(() -> {
-            int[] sent = null;
+            int[] sent = alreadySent;
             while (!finished.isDone()) {
-                int[] size = TerminalMode.size();
-                if (size != null && !Arrays.equals(size, sent)) {
-                    socket.sendText(control("resize", size), true).join();
-                    sent = size;
-                }
+                sent = sendWindowSize(socket, sent);
                 try {
                     Thread.sleep(500);
                 } catch (InterruptedException e) {
