@@ -19,6 +19,8 @@ public final class Session {
     public static final String URL_VARIABLE = "MULTIPLICITY_URL";
     public static final String TOKEN_VARIABLE = "MULTIPLICITY_TOKEN";
     private static final Duration REFRESH_AHEAD = Duration.ofSeconds(30);
+    /** Where an OpenID Connect provider's endpoints start, below its issuer URL. */
+    private static final String OIDC_ENDPOINTS = "/protocol/openid-connect/";
 
     private final Map<String, String> environment;
     private final ConfigStore store;
@@ -117,10 +119,26 @@ public final class Session {
     }
 
     /**
-     * The panel's identity provider, as its OpenAPI document declares it (the {@code openIdConnectUrl}
-     * of its security scheme), so that {@code login} needs nothing but the panel's URL.
+     * The panel's identity provider, so that {@code login} needs nothing but the panel's URL: where
+     * the portal's sign-in ({@code /login}) sends a browser, else what the OpenAPI document declares
+     * (the {@code openIdConnectUrl} of its security scheme, fixed when the panel was built).
      */
     public String discoverIssuer(String url) {
+        try {
+            java.net.http.HttpResponse<Void> signIn = http.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(url + "/login")).timeout(Duration.ofSeconds(15)).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding());
+            String location = signIn.headers().firstValue("Location").orElse("");
+            int endpoint = location.indexOf(OIDC_ENDPOINTS);
+            if (signIn.statusCode() / 100 == 3 && endpoint > 0) {
+                return location.substring(0, endpoint);
+            }
+        } catch (java.io.IOException e) {
+            throw new CliException(ExitCodes.UNREACHABLE, "cannot reach the panel at " + url + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(ExitCodes.UNREACHABLE, "interrupted", e);
+        }
         PanelClient anonymous = apiWith(url, null);
         JsonNode document = anonymous.get("/q/openapi?format=json");
         for (JsonNode scheme : document.path("components").path("securitySchemes")) {
