@@ -7,7 +7,7 @@ cd "$PROJECT_ROOT"
 if [ "${1:-}" = "clean" ]; then
   for dir in vmm-native src/main/c; do [ -f "$dir/Makefile" ] && make -s -C "$dir" clean; done
   rm -rf frontend/dist  # the portal
-  pick_java && ./mvnw -B -q clean
+  pick_java && ./mvnw -B -q clean && ./mvnw -B -q -f cli/pom.xml clean
   exit 0
 fi
 
@@ -20,5 +20,7 @@ use_node || die "the portal needs Node.js 20.19+ or 22.12+ and npm: run scripts/
 bash frontend/run.sh build
 # ---- end portal ----
 pick_java
+say "building the CLI (cli/target/multiplicity-cli.jar, launched by cli/bin/multiplicity)"
+./mvnw -B -q -f cli/pom.xml package -DskipTests
 say "building the application"
 ./mvnw -B -q package -DskipTests

@@ -37,6 +37,11 @@ if [ ! -s data/vm-images/debian-vm/disk.raw ]; then
   bash scripts/build-image.sh debian-vm || say "WARNING: could not build debian-vm; its tests will say SKIPPED"
 fi
 
+# ---- CLI: its own unit tests, and the jar the control plane's CliTest runs against the panel ----
+say "CLI: unit tests and jar"
+./mvnw -B -f cli/pom.xml package
+# ---- end CLI ----
+
 say "control plane: unit, API and packaged-application tests"
 for dir in src/main/c; do [ -f "$dir/Makefile" ] && make -s -C "$dir" all test; done
 ./mvnw -B verify -Pit
