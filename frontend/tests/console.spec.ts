@@ -129,7 +129,8 @@ test('the graphical console connects noVNC with a ticket, scales and sends keys 
   const clientMessages: Buffer[] = [];
   const gateway = await startWebSocketServer((connection) => {
     paths.push(connection.path);
-    simulateVncServer(connection, 'vnc-demo', clientMessages);
+    // The control socket (who types) stays silent here: the portal works on without presence.
+    if (!connection.path.endsWith('/control')) simulateVncServer(connection, 'vnc-demo', clientMessages);
   });
   try {
     await signIn(page, 'bob');
@@ -149,7 +150,7 @@ test('the graphical console connects noVNC with a ticket, scales and sends keys 
     await page.goto(`/#/instances/${INSTANCE}?tab=vnc`);
     await expect(page.getByTestId('console-status')).toHaveText('Connected');
     expect(requested).toEqual([{ type: 'vnc' }]);
-    expect(paths).toEqual(['/ws/console/v1']);
+    await expect.poll(() => paths).toEqual(['/ws/console/v1', '/ws/console/v1/control']);
     await expect(page.getByTestId('console-vnc').locator('canvas')).toBeVisible();
     await screenshot(page, 'console-vnc');
 
