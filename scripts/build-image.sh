@@ -11,7 +11,7 @@
 #   bash scripts/build-image.sh debian-vm     Debian 12 VM disk (ext4 root, systemd, cloud-init, openssh-server)
 #                                             with its kernel and initramfs (scripts/build-debian-vm-image.sh)
 #                                             into data/vm-images/debian-vm; the agent imports it at its next
-#                                             start as the provider's public VM image debian-vm
+#                                             start as the provider's public image debian of kind vm
 #   bash scripts/build-image.sh tiny-linux    Debian's kernel and a busybox initramfs
 #                                             (scripts/build-vm-image.sh) into data/vm-images/tiny-linux
 #   bash scripts/build-image.sh busybox|mvm-test

@@ -129,7 +129,8 @@ test('the graphical console connects noVNC with a ticket, scales and sends keys 
   const clientMessages: Buffer[] = [];
   const gateway = await startWebSocketServer((connection) => {
     paths.push(connection.path);
-    simulateVncServer(connection, 'vnc-demo', clientMessages);
+    // The control socket (who types) stays silent here: the portal works on without presence.
+    if (!connection.path.endsWith('/control')) simulateVncServer(connection, 'vnc-demo', clientMessages);
   });
   try {
     await signIn(page, 'bob');
@@ -149,7 +150,7 @@ test('the graphical console connects noVNC with a ticket, scales and sends keys 
     await page.goto(`/#/instances/${INSTANCE}?tab=vnc`);
     await expect(page.getByTestId('console-status')).toHaveText('Connected');
     expect(requested).toEqual([{ type: 'vnc' }]);
-    expect(paths).toEqual(['/ws/console/v1']);
+    await expect.poll(() => paths).toEqual(['/ws/console/v1', '/ws/console/v1/control']);
     await expect(page.getByTestId('console-vnc').locator('canvas')).toBeVisible();
     await screenshot(page, 'console-vnc');
 
@@ -354,4 +355,66 @@ test('the serial console: full screen, copy and paste through the clipboard, fon
   await expect(page.getByTestId('console-fullscreen')).toHaveText('Exit full screen');
   await page.getByTestId('console-fullscreen').click();
   await expect.poll(() => page.evaluate(() => document.fullscreenElement)).toBeNull();
+});
+
+test('the graphical console shows who types on its control socket, takes over, and is told when taken over', async ({ page }) => {
+  const paths: string[] = [];
+  const clientMessages: Buffer[] = [];
+  const controlFrames: unknown[] = [];
+  let control: TestConnection | null = null;
+  const gateway = await startWebSocketServer((connection) => {
+    paths.push(connection.path);
+    if (connection.path.endsWith('/control')) {
+      control = connection;
+      connection.onMessage((data) => controlFrames.push(JSON.parse(data.toString('utf8'))));
+      // Joined while alice types: this viewer watches.
+      connection.sendText(JSON.stringify({ type: 'writer', writer: 'alice', you: 'reader', viewers: 2, dropped: 0 }));
+    } else {
+      simulateVncServer(connection, 'vnc-shared', clientMessages);
+    }
+  });
+  try {
+    await signIn(page, 'bob');
+    const now = new Date().toISOString();
+    await page.route(`**/api/v1/instances/${INSTANCE}`, (route) => route.fulfill({
+      json: {
+        id: INSTANCE, name: 'vnc-shared', tenant: 'acme', kind: 'vm', type: 'v1.nano', image: 'debian/12',
+        vcpus: 1, memoryMiB: 256, diskGiB: 2, desiredState: 'running', state: 'running', createdAt: now, updatedAt: now,
+      },
+    }));
+    await page.route(`**/api/v1/instances/${INSTANCE}/console`, (route) => route.fulfill({
+      json: { ticket: 'v7', url: `${gateway.url}/ws/console/vnc/v7`, expiresAt: now, type: 'vnc', readOnly: false },
+    }));
+
+    await page.goto(`/#/instances/${INSTANCE}?tab=vnc`);
+    await expect(page.getByTestId('console-status')).toHaveText('Connected');
+    const role = page.getByTestId('console-role');
+    await expect(role).toHaveText('Watching · alice types · 2 viewers');
+    expect(paths).toEqual(['/ws/console/vnc/v7', '/ws/console/vnc/v7/control']);
+    const takeOver = page.getByTestId('take-over');
+    await expect(takeOver).toBeVisible();
+    await expect(page.getByTestId('vnc-keys'), 'no key menu while watching').toBeHidden();
+    await screenshot(page, 'console-vnc-watching');
+
+    // Take over: the portal asks on the control socket; the gateway answers that bob types.
+    await takeOver.click();
+    await expect.poll(() => controlFrames).toEqual([{ type: 'takeover' }]);
+    control!.sendText(JSON.stringify({ type: 'writer', writer: 'bob', you: 'writer', viewers: 2, dropped: 0 }));
+    await expect(role).toHaveText('You type · 2 viewers');
+    await expect(takeOver).toBeHidden();
+    await expect(page.getByTestId('vnc-keys')).toBeVisible();
+    await page.getByTestId('vnc-keys').locator('summary').click();
+    await page.getByRole('menuitem', { name: 'Esc' }).click();
+    await expect.poll(() => keyEvents(clientMessages)).toEqual([[true, 0xff1b], [false, 0xff1b]]);
+
+    // alice takes it back: the portal says so and offers to take over again.
+    control!.sendText(JSON.stringify({ type: 'taken-over', by: 'alice' }));
+    control!.sendText(JSON.stringify({ type: 'writer', writer: 'alice', you: 'reader', viewers: 2, dropped: 0 }));
+    await expect(page.getByTestId('taken-over')).toHaveText('alice took over the console; you are watching. Take over to type again.');
+    await expect(role).toHaveText('Watching · alice types · 2 viewers');
+    await expect(takeOver).toBeVisible();
+    await screenshot(page, 'console-vnc-taken-over');
+  } finally {
+    await gateway.stop();
+  }
 });

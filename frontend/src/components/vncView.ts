@@ -15,6 +15,8 @@ export interface VncHandle {
   /** Sends a key or a combination the browser would keep for itself (Ctrl+Alt+Del, Ctrl+Alt+F1…). */
   sendKey(key: VncKey): void;
   setScaling(scaling: VncScaling): void;
+  /** Watching only: the browser sends no keys or pointer (the gateway drops them anyway). */
+  setViewOnly(viewOnly: boolean): void;
   dispose(): void;
 }
 
@@ -51,6 +53,7 @@ export function createVncView(
       for (const { keysym, code } of [...keys].reverse()) rfb.sendKey(keysym, code, false);
     },
     setScaling: applyScaling,
+    setViewOnly: (viewOnly) => { rfb.viewOnly = viewOnly; },
     dispose: () => {
       disposed = true;
       try {

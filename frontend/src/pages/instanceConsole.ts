@@ -189,11 +189,56 @@ export function mountConsole(container: HTMLElement, instance: Instance, type: C
     };
   }
 
-  // VNC: noVNC owns the socket; this loop owns the tickets, the states and the retries.
+  // VNC: noVNC owns the socket; this loop owns the tickets, the states and the retries. Who types
+  // comes on a second socket of the same ticket (noVNC's carries RFB bytes only): the presence
+  // line, "Take over", and the notice when someone else took over.
   let state: ConsoleState = 'idle';
   let attempts = 0;
   let view: VncHandle | null = null;
   let retry: ReturnType<typeof setTimeout> | null = null;
+  let control: WebSocket | null = null;
+  let vncReadOnly = false;
+  const vncTakeOver = h('button', { type: 'button', class: 'small', hidden: true, 'data-testid': 'take-over' }, 'Take over');
+  extra.append(vncTakeOver);
+  const closeControl = () => {
+    if (control) {
+      control.onclose = null;
+      control.close();
+    }
+    control = null;
+    vncTakeOver.hidden = true;
+  };
+  const openControl = (socketUrl: string) => {
+    closeControl();
+    const socket = new WebSocket(`${socketUrl}/control`);
+    control = socket;
+    socket.onmessage = (event) => {
+      let message: { [key: string]: unknown };
+      try {
+        message = JSON.parse(String(event.data)) as { [key: string]: unknown };
+      } catch {
+        return;
+      }
+      if (message.type === 'writer') {
+        const presence = presenceOf(message, vncReadOnly);
+        role.textContent = presence.text;
+        vncTakeOver.hidden = !presence.offerTakeOver;
+        view?.setViewOnly(message.you !== 'writer');
+        keyMenu.hidden = message.you !== 'writer';
+      } else if (message.type === 'taken-over' && typeof message.by === 'string') {
+        replace(problem, h('div', { class: 'banner info', role: 'status', 'data-testid': 'taken-over' },
+          `${message.by} took over the console; you are watching. Take over to type again.`));
+      } else if (message.type === 'error' && typeof message.message === 'string') {
+        replace(problem, h('div', { class: 'banner info', role: 'status' }, message.message));
+      }
+    };
+    socket.onclose = () => { if (control === socket) { control = null; vncTakeOver.hidden = true; } };
+  };
+  vncTakeOver.onclick = () => {
+    control?.send(JSON.stringify({ type: 'takeover' }));
+    replace(problem);
+    view?.focus();
+  };
   let scaling: VncScaling = localStorage.getItem(VNC_SCALING_KEY) === 'actual' ? 'actual' : 'fit';
   const dispatch = (event: ConsoleEvent, detail: string) => {
     const after = nextState(state, event);
@@ -207,7 +252,8 @@ export function mountConsole(container: HTMLElement, instance: Instance, type: C
     try {
       const ticket = await requestTicket(instance, 'vnc');
       url = ticket.socketUrl;
-      keyMenu.hidden = Boolean(ticket.readOnly);
+      vncReadOnly = Boolean(ticket.readOnly);
+      keyMenu.hidden = vncReadOnly;
     } catch (error) {
       if (disposed) return;
       showProblem(error);
@@ -224,9 +270,11 @@ export function mountConsole(container: HTMLElement, instance: Instance, type: C
         stopWaiting();
         replace(problem);
         dispatch({ type: 'opened' }, 'connected');
+        openControl(url);
         view?.focus();
       },
       onDisconnect: (clean) => {
+        closeControl();
         view?.dispose();
         view = null;
         const again = !clean && attempts < 5;
@@ -288,6 +336,7 @@ export function mountConsole(container: HTMLElement, instance: Instance, type: C
     stopWaiting();
     fullscreen.dispose();
     if (retry) clearTimeout(retry);
+    closeControl();
     view?.dispose();
     dispatch({ type: 'close' }, 'closed');
   };

@@ -31,6 +31,19 @@ describe('image references', () => {
     expect(imageReferences(images, 'jail')[2].channel).toBe('12/stable');
   });
 
+  it('offers the image of the chosen kind when a jail image and a VM image share a name', () => {
+    const images = [
+      image({ id: 'debian-jail', name: 'debian', kind: 'jail', channels: { latest: '12-20261207', '12': '12-20261207' }, latestVersion: '12-20261207' }),
+      image({ id: 'debian-vm', name: 'debian', kind: 'vm', builtIn: true, channels: { latest: '1' }, latestVersion: '1' }),
+    ];
+    expect(imageReferences(images, 'jail').map((choice) => [choice.reference, choice.image.id])).toEqual([
+      ['debian', 'debian-jail'], ['debian/12', 'debian-jail'],
+    ]);
+    expect(imageReferences(images, 'vm').map((choice) => [choice.reference, choice.image.id, choice.version])).toEqual([
+      ['debian', 'debian-vm', '1'],
+    ]);
+  });
+
   it('offers deprecated images after the others', () => {
     const images = [
       image({ name: 'alpine', deprecated: true, channels: { latest: '3.18' }, latestVersion: '3.18' }),

@@ -8,6 +8,8 @@ import type { AddressInfo, Socket } from 'node:net';
 export interface TestConnection {
   path: string;
   send(data: Buffer): void;
+  /** Sends a text frame (the gateway's JSON control frames). */
+  sendText(text: string): void;
   onMessage(handler: (data: Buffer) => void): void;
   close(): void;
 }
@@ -64,6 +66,7 @@ export async function startWebSocketServer(onConnection: (connection: TestConnec
     onConnection({
       path: request.url ?? '/',
       send: (data) => socket.write(frame(2, data)),
+      sendText: (text) => socket.write(frame(1, Buffer.from(text, 'utf8'))),
       onMessage: (handler) => handlers.push(handler),
       close: () => socket.end(frame(8, Buffer.from([0x03, 0xe8]))),
     });

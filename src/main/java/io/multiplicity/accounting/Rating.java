@@ -213,8 +213,10 @@ public class Rating {
                         instance.vcpuMicros = instance.vcpuMicros.add(length.multiply(BigInteger.valueOf(vcpus)));
                         instance.memoryMibMicros = instance.memoryMibMicros.add(
                                 length.multiply(BigInteger.valueOf(memoryMiB)));
-                        if (image != null && tenants.get(tenant).prices().imageFees().containsKey(image)) {
-                            instance.imageRunningMicros.merge(image, length, BigInteger::add);
+                        String feeKey = image == null ? null : feeKey(tenants.get(tenant).prices().imageFees(), image,
+                                instance.kind);
+                        if (feeKey != null) {
+                            instance.imageRunningMicros.merge(feeKey, length, BigInteger::add);
                         }
                     }
                     // disk is held whether the instance runs or not, and is priced per month it lies in
@@ -542,7 +544,16 @@ public class Rating {
         return value == null ? BigDecimal.ZERO : value;
     }
 
-    private Map<String, BigDecimal> imageFees(String text) {
+    /**
+     * The plan's fee key for a provider image: {@code name:kind} (a fee for one of two images of the
+     * same name, e.g. {@code debian:vm}) before {@code name} (every kind of that name); null without a fee.
+     */
+    static String feeKey(Map<String, BigDecimal> fees, String image, String kind) {
+        String qualified = image + ":" + kind;
+        return fees.containsKey(qualified) ? qualified : fees.containsKey(image) ? image : null;
+    }
+
+        private Map<String, BigDecimal> imageFees(String text) {
         if (text == null || text.isBlank()) {
             return Map.of();
         }

@@ -26,8 +26,10 @@ import org.jboss.logging.Logger;
  * Puts the built-in images into the catalog at startup, as the provider's public images:
  *
  * <ul>
- *   <li>those the host agent builds itself on first run (busybox, tiny-linux, mvm's test guest),
- *       registered under their dataset names, their SHA-256 that of their replication stream;
+ *   <li>those the host agent builds itself on first run (busybox, tiny-linux, mvm's test guest) or
+ *       imports once built (the Debian VM image, listed as {@code debian} of kind {@code vm}),
+ *       registered under the names the agent gives (their dataset names unless told), their SHA-256
+ *       that of their replication stream;
  *   <li>root file system archives made by {@code scripts/build-image.sh} (debian-12) and left in
  *       {@code <data>/images/built-in/} with a JSON description beside each, imported through the
  *       same checks as an upload.
@@ -114,7 +116,7 @@ public class BuiltInImages {
         QuarkusTransaction.requiringNew().run(() -> {
             Image image = Image.find("storageKey", builtIn.key()).firstResult();
             if (image == null) {
-                image = ImageCatalog.providerImage(builtIn.key(), builtIn.kind(), builtIn.os(), builtIn.description(),
+                image = ImageCatalog.providerImage(builtIn.catalogName(), builtIn.kind(), builtIn.os(), builtIn.description(),
                         builtIn.boot() == null ? "none" : builtIn.boot().boot(),
                         builtIn.boot() != null && builtIn.boot().graphics(), builtIn.key());
                 em.persist(image);

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Stream;
 import java.util.regex.Pattern;
 
 /**
@@ -212,13 +213,15 @@ public class ImageCatalog {
             throw ApiException.badRequest("validation_failed", "jail images do not boot; leave boot out",
                     Map.of("field", "boot"));
         }
-        String ownerQuery = owner == null ? "tenantId is null" : "tenantId = ?2";
+        // The provider's names are unique per kind (debian the jail image, debian the VM image); a
+        // tenant's names are unique among its own images.
         long taken = owner == null
-                ? Image.count("name = ?1 and " + ownerQuery + " and deletedAt is null", request.name())
-                : Image.count("name = ?1 and " + ownerQuery + " and deletedAt is null", request.name(), owner);
+                ? Image.count("name = ?1 and kind = ?2 and tenantId is null and deletedAt is null", request.name(),
+                        request.kind())
+                : Image.count("name = ?1 and tenantId = ?2 and deletedAt is null", request.name(), owner);
         if (taken > 0) {
-            throw ApiException.conflict("name_taken", "there is already an image named " + request.name(),
-                    Map.of("field", "name"));
+            throw ApiException.conflict("name_taken", "there is already " + (owner == null ? "a " + request.kind()
+                    + " image" : "an image") + " named " + request.name(), Map.of("field", "name"));
         }
         if (owner != null) {
             quotas.admitPrivateImage(owner);
@@ -566,11 +569,15 @@ public class ImageCatalog {
             throw ApiException.badRequest("validation_failed", "an image reference is name, name/channel or "
                     + "name@version, e.g. busybox, debian/12/stable or debian@12.8", Map.of("field", "image"));
         }
-        Image image = findVisible(tenant, name).orElseThrow(() -> ApiException.badRequest("unknown_image",
-                "there is no image '" + reference.replaceAll("[@/].*", "") + "' you can use", Map.of("field", "image")));
-        if (!image.kind.equals(kind)) {
-            throw ApiException.badRequest("validation_failed", "image " + image.name + " is a " + image.kind
-                    + " image, not a " + kind + " image", Map.of("field", "image"));
+        Image image = findVisible(tenant, name, kind).orElse(null);
+        if (image == null) {
+            Optional<Image> otherKind = findVisible(tenant, name, "jail".equals(kind) ? "vm" : "jail");
+            if (otherKind.isPresent()) {
+                throw ApiException.badRequest("validation_failed", "image " + name + " is a " + otherKind.get().kind
+                        + " image, not a " + kind + " image", Map.of("field", "image"));
+            }
+            throw ApiException.badRequest("unknown_image", "there is no " + kind + " image '" + name + "' you can use",
+                    Map.of("field", "image"));
         }
         ImageVersion version;
         if (label != null) {
@@ -598,16 +605,44 @@ public class ImageCatalog {
     }
 
     /**
-     * The tenant's own image of that name, else the provider's, else one another tenant shared with
-     * it: a share can add a name, never take over one the tenant already uses.
+     * The kind of the images a reference names for the tenant, for a request that gives no kind: a
+     * 400 when the name is of no image, or of both a jail and a VM image (the request must say
+     * which).
      */
-    private Optional<Image> findVisible(UUID tenant, String name) {
-        List<Image> candidates = em.createQuery("from Image i where i.name = :name and i.deletedAt is null"
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public String kindOf(UUID tenant, String reference) {
+        String name = reference.replaceAll("[@/].*", "");
+        List<String> kinds = Stream.of("jail", "vm").filter(kind -> findVisible(tenant, name, kind).isPresent()).toList();
+        if (kinds.isEmpty()) {
+            throw ApiException.badRequest("unknown_image", "there is no image '" + name + "' you can use",
+                    Map.of("field", "image"));
+        }
+        if (kinds.size() > 1) {
+            throw ApiException.badRequest("ambiguous_image", "'" + name + "' names a jail image and a vm image;"
+                    + " say which with kind: jail or vm", Map.of("field", "kind", "kinds", kinds));
+        }
+        return kinds.get(0);
+    }
+
+    /**
+     * The tenant's own image of that name and kind, else the provider's, else one another tenant
+     * shared with it: a share can add a name, never take over one the tenant already uses.
+     */
+    private Optional<Image> findVisible(UUID tenant, String name, String kind) {
+        List<Image> candidates = em.createQuery("from Image i where i.name = :name and i.kind = :kind"
+                        + " and i.deletedAt is null"
                         + " and (i.tenantId = :tenant or i.visibility = 'public'"
                         + " or exists (select 1 from ImageShare s where s.imageId = i.id and s.tenantId = :tenant"
                         + " and s.acceptedAt is not null))",
                         Image.class)
-                .setParameter("name", name).setParameter("tenant", tenant).getResultList();
+                .setParameter("name", name).setParameter("kind", kind).setParameter("tenant", tenant).getResultList();
+        if (candidates.isEmpty()) {
+            // A built-in image once listed under its dataset name (debian-vm, now debian of kind vm):
+            // references written then keep working.
+            candidates = em.createQuery("from Image i where i.storageKey = :name and i.kind = :kind and i.builtIn"
+                            + " and i.tenantId is null and i.visibility = 'public' and i.deletedAt is null", Image.class)
+                    .setParameter("name", name).setParameter("kind", kind).getResultList();
+        }
         return candidates.stream().min(Comparator
                 .comparing((Image image) -> tenant.equals(image.tenantId) ? 0 : image.tenantId == null ? 1 : 2)
                 .thenComparing(image -> image.createdAt));

@@ -342,8 +342,8 @@ public class ImageImports {
      */
     public void importBuiltIn(BuiltInImages.Archive archive) {
         Image image = QuarkusTransaction.requiringNew().call(() -> {
-            Image existing = Image.find("name = ?1 and tenantId is null and deletedAt is null", archive.name())
-                    .firstResult();
+            Image existing = Image.find("name = ?1 and kind = ?2 and tenantId is null and deletedAt is null",
+                    archive.name(), archive.kind()).firstResult();
             if (existing != null) {
                 return existing;
             }

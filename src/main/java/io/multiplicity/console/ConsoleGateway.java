@@ -30,7 +30,9 @@ import org.jboss.logging.Logger;
  * socket opens. Serial: binary frames carry terminal bytes both ways, JSON text frames carry
  * control ({@code resize}, {@code ping}, {@code takeover}); the writer's {@code resize} sets the
  * window size of a jail's terminal, a VM's serial line has none. VNC: the RFB byte stream both
- * ways, for noVNC (subprotocol {@code binary}).
+ * ways, for noVNC (subprotocol {@code binary}); each viewer has an RFB connection of its own to the
+ * VM's monitor, and only the writer's input passes ({@link GraphicsBroker}; who types and the
+ * takeover travel on the companion control socket, {@link GraphicsControlSocket}).
  */
 @WebSocket(path = "/ws/console/{type}/{ticket}")
 public class ConsoleGateway {
@@ -49,6 +51,9 @@ public class ConsoleGateway {
 
     @Inject
     SerialBroker broker;
+
+    @Inject
+    GraphicsBroker graphicsBroker;
 
     @Inject
     HostDrivers hosts;
@@ -111,6 +116,7 @@ public class ConsoleGateway {
         volatile SerialBroker.Attachment serial;
         volatile ConsoleStream graphics;
         volatile RfbInput rfb;
+        volatile GraphicsBroker.Seat seat;
         volatile String reason;
 
         Session(ConsoleTickets.Grant grant, SocketViewer viewer, AsciicastRecorder recorder) {
@@ -150,8 +156,11 @@ public class ConsoleGateway {
             if (type.equals("serial")) {
                 session.serial = broker.attach(grant.instanceId(), viewer, grant.readOnly());
             } else {
-                session.rfb = new RfbInput(grant.readOnly(), java.time.Instant.now());
                 session.graphics = hosts.forInstance(grant.instanceId()).openGraphics(grant.instanceId());
+                GraphicsBroker.Seat seat = graphicsBroker.join(grant.instanceId(), ticket, grant.username(), address,
+                        grant.readOnly());
+                session.seat = seat;
+                session.rfb = new RfbInput(seat::mayType, java.time.Instant.now());
                 Thread.ofVirtual().name("vnc-" + grant.sessionId()).start(() -> pumpGraphics(connection, session));
             }
         } catch (IOException | RuntimeException e) {
@@ -182,8 +191,9 @@ public class ConsoleGateway {
                     }
                 }
             } else if (session.graphics != null) {
-                // a read-only viewer's keys, pointer and clipboard never reach the VM
+                // only the writer's keys, pointer and clipboard reach the VM (never a read-only viewer's)
                 byte[] forward = session.rfb.accept(bytes, java.time.Instant.now());
+                session.seat.dropped.set(session.rfb.dropped());
                 session.viewer.bytesIn.addAndGet(bytes.length);
                 if (forward.length > 0) {
                     session.graphics.toConsole().write(forward);
@@ -219,6 +229,8 @@ public class ConsoleGateway {
             case "takeover" -> {
                 if (session.serial != null) {
                     session.serial.takeOver();
+                } else if (session.seat != null) {
+                    session.seat.takeOver();
                 }
             }
             case "resize" -> {
@@ -245,6 +257,9 @@ public class ConsoleGateway {
         if (session.serial != null) {
             session.serial.detach();
         }
+        if (session.seat != null) {
+            session.seat.leave();
+        }
         if (session.graphics != null) {
             try {
                 session.graphics.close();
@@ -261,7 +276,8 @@ public class ConsoleGateway {
                 : closeReason.getCode() + (closeReason.getMessage() == null || closeReason.getMessage().isEmpty()
                         ? "" : " " + closeReason.getMessage());
         if (session.rfb != null && session.rfb.dropped() > 0) {
-            reason = reason + "; " + session.rfb.dropped() + " input messages of a read-only viewer dropped";
+            reason = reason + "; " + session.rfb.dropped() + " input messages dropped while "
+                    + (session.grant.readOnly() ? "watching read-only" : "another viewer typed");
         }
         tickets.finish(session.grant.sessionId(), session.viewer.bytesIn.get(), session.viewer.bytesOut.get(), reason,
                 session.recorder == null ? null : session.recorder.file().toString());

@@ -12,8 +12,14 @@ import java.util.Arrays;
  * (SetPixelFormat, SetEncodings, FramebufferUpdateRequest, EnableContinuousUpdates, ClientFence)
  * pass; KeyEvent, PointerEvent, ClientCutText, xvp (power actions) and QEMU's client messages
  * (extended key events) are dropped and counted. A message of a type it does not know cannot be
- * delimited: for a read-only viewer that ends the session ({@link #failed}); a writer's stream is
- * passed on unread from there. Bytes may arrive split anywhere across WebSocket messages.
+ * delimited: for a viewer who does not type that ends the session ({@link #failure}); a writer's
+ * stream is passed on unread from there (and ends the session should the viewer stop being the
+ * writer). Bytes may arrive split anywhere across WebSocket messages.
+ *
+ * <p>Whether the viewer types is asked message by message: a read-only ticket never does, and of
+ * the viewers of a shared graphics session only the writer does ({@link GraphicsBroker}). The
+ * ClientInit's shared flag is always sent as "shared", so no viewer can ask the VM's VNC server for
+ * an exclusive session that would disconnect the others (QEMU honours the flag).
  *
  * <p>It also notes when the viewer last gave input (keys, pointer, clipboard), for the idle
  * timeout of graphics sessions.
@@ -34,7 +40,7 @@ final class RfbInput {
     static final int XVP = 250;
     static final int QEMU = 255;
 
-    private final boolean readOnly;
+    private final java.util.function.BooleanSupplier mayType;
     private Stage stage = Stage.VERSION;
     private byte[] pending = new byte[0];
     private long dropped;
@@ -42,11 +48,16 @@ final class RfbInput {
     private volatile Instant lastInput;
 
     RfbInput(boolean readOnly, Instant now) {
-        this.readOnly = readOnly;
+        this(() -> !readOnly, now);
+    }
+
+    /** A viewer whose input passes while {@code mayType} says so. */
+    RfbInput(java.util.function.BooleanSupplier mayType, Instant now) {
+        this.mayType = mayType;
         this.lastInput = now;
     }
 
-    /** Input messages dropped for a read-only viewer. */
+    /** Input messages dropped because the viewer did not type. */
     long dropped() {
         return dropped;
     }
@@ -64,7 +75,12 @@ final class RfbInput {
     /** Takes what the viewer sent; returns what goes on to the VM. */
     synchronized byte[] accept(byte[] chunk, Instant now) {
         if (stage == Stage.UNREAD) {
-            return chunk;
+            if (mayType.getAsBoolean()) {
+                return chunk;
+            }
+            failure = "input that cannot be read from a viewer who no longer types";
+            stage = Stage.MESSAGES;
+            return new byte[0];
         }
         if (failure != null) {
             return new byte[0];
@@ -78,8 +94,8 @@ final class RfbInput {
                 break;
             }
             if (length == UNKNOWN) {
-                if (readOnly) {
-                    failure = "a message of unknown type " + (data[at] & 0xff) + " from a read-only viewer";
+                if (!mayType.getAsBoolean()) {
+                    failure = "a message of unknown type " + (data[at] & 0xff) + " from a viewer who does not type";
                     pending = new byte[0];
                     return forward.toByteArray();
                 }
@@ -92,8 +108,10 @@ final class RfbInput {
             if (input) {
                 lastInput = now;
             }
-            if (input && readOnly) {
+            if (input && !mayType.getAsBoolean()) {
                 dropped++;
+            } else if (stage == Stage.CLIENT_INIT) {
+                forward.write(SHARED);
             } else {
                 forward.write(data, at, length);
             }
@@ -103,6 +121,9 @@ final class RfbInput {
         pending = Arrays.copyOfRange(data, at, data.length);
         return forward.toByteArray();
     }
+
+    /** RFC 6143 §7.3.1: a ClientInit's shared-flag, non-zero to leave other clients connected. */
+    private static final int SHARED = 1;
 
     private static final int NEED_MORE = -1;
     private static final int UNKNOWN = -2;

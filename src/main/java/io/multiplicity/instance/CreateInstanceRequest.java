@@ -14,7 +14,8 @@ import java.util.UUID;
  * {@code vcpus}, {@code memoryMiB} and {@code diskGiB} are all given; given sizes override the type's.
  *
  * @param name      DNS label, unique among the tenant's instances; also the hostname inside
- * @param kind      jail or vm
+ * @param kind      jail or vm; when left out, the instance type's kind, else the only kind of image
+ *                  the reference names (a name of both a jail and a VM image answers 400 ambiguous_image)
  * @param image     image reference: name, name/channel or name@version, e.g. busybox or debian/12/stable
  * @param type      instance type, e.g. j1.small
  * @param start     start the instance once it is created
@@ -29,7 +30,7 @@ public record CreateInstanceRequest(
         @NotBlank @Size(max = 63) @Pattern(regexp = "[a-z0-9]([a-z0-9-]*[a-z0-9])?",
                 message = "must be a DNS label: lower-case letters, digits and '-', not starting or ending with '-'")
         String name,
-        @NotBlank @Pattern(regexp = "jail|vm", message = "must be jail or vm") String kind,
+        @Pattern(regexp = "jail|vm", message = "must be jail or vm") String kind,
         @NotBlank @Size(max = 255) @Pattern(regexp = "[a-z0-9][a-z0-9._/-]*(@[A-Za-z0-9][A-Za-z0-9._+~-]*)?",
                 message = "must be an image reference such as busybox, debian/12/stable or debian@12.8") String image,
         @Size(max = 63) String type,

@@ -124,6 +124,23 @@ public class InstanceService {
         return find(id, false);
     }
 
+    /**
+     * The kind of instance asked for: as given, else the instance type's, else the only kind of
+     * image the reference names for the tenant (a name of both a jail and a VM image is ambiguous).
+     */
+    private String kindOf(UUID tenantId, CreateInstanceRequest request) {
+        if (request.kind() != null) {
+            return request.kind();
+        }
+        if (request.type() != null) {
+            InstanceType type = InstanceType.findById(request.type());
+            if (type != null) {
+                return type.kind;
+            }
+        }
+        return catalog.kindOf(tenantId, request.image());
+    }
+
     private Instance find(UUID id, boolean lock) {
         UUID scope = caller.tenantScope();
         Instance instance = lock
@@ -137,6 +154,7 @@ public class InstanceService {
 
     public Operation create(CreateInstanceRequest request) {
         UUID tenantId = tenantFor(request);
+        String kind = kindOf(tenantId, request);
         int vcpus;
         int memoryMiB;
         int diskGiB;
@@ -146,12 +164,12 @@ public class InstanceService {
             if (type == null) {
                 throw ApiException.badRequest("unknown_instance_type", "there is no instance type '" + typeName + "'",
                         Map.of("field", "type", "known", InstanceType.<InstanceType>listAll().stream()
-                                .filter(known -> known.kind.equals(request.kind())).map(known -> known.name).sorted()
+                                .filter(known -> known.kind.equals(kind)).map(known -> known.name).sorted()
                                 .toList()));
             }
-            if (!type.kind.equals(request.kind())) {
+            if (!type.kind.equals(kind)) {
                 throw ApiException.badRequest("validation_failed",
-                        "instance type " + typeName + " is for " + type.kind + "s, not " + request.kind() + "s",
+                        "instance type " + typeName + " is for " + type.kind + "s, not " + kind + "s",
                         Map.of("field", "type"));
             }
             vcpus = request.vcpus() != null ? request.vcpus() : type.vcpus;
@@ -172,7 +190,7 @@ public class InstanceService {
                     Map.of("field", "name"));
         }
 
-        ImageCatalog.Resolved image = catalog.resolve(tenantId, request.kind(), request.image());
+        ImageCatalog.Resolved image = catalog.resolve(tenantId, kind, request.image());
         List<String> keys = request.sshKeys() == null ? List.of() : sshKeys.publicKeys(request.sshKeys());
         if (request.userData() != null && request.userData().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
                 > InstanceLimits.MAX_USER_DATA_BYTES) {
@@ -182,7 +200,7 @@ public class InstanceService {
 
         boolean start = Boolean.TRUE.equals(request.start());
         quotas.admit(tenantId, new Demand(1, vcpus, memoryMiB, diskGiB, 0, true, start));
-        Host host = placement.choose(request.kind(), vcpus, memoryMiB, diskGiB, start);
+        Host host = placement.choose(kind, vcpus, memoryMiB, diskGiB, start);
         storageFloor.requireRoomOnHost(host, "a new instance");
         TenantNetwork network = ipam.network(tenantId, host.id);
 
@@ -190,7 +208,7 @@ public class InstanceService {
         instance.id = UUID.randomUUID();
         instance.tenantId = tenantId;
         instance.name = request.name();
-        instance.kind = request.kind();
+        instance.kind = kind;
         instance.instanceType = typeName;
         instance.image = request.image();
         instance.imageVersion = image.version().version;

@@ -169,9 +169,15 @@ class ImageCatalogTest {
 
     static final Path DEBIAN_VM = Path.of("data", "vm-images", "debian-vm");
 
+    /**
+     * The Debian VM image is {@code debian} of kind {@code vm} beside a jail image {@code debian}:
+     * every reference resolves by name and the instance's kind, the image's former name still
+     * resolves, and a request that gives no kind for a name of both kinds is refused as ambiguous,
+     * creating nothing.
+     */
     @Test
     @Order(1)
-    void theDebianVmImageIsABuiltInVmImageOfTheCatalog() {
+    void theDebianVmImageIsDebianOfKindVmBesideTheJailImageOfThatName() {
         if (!Files.isRegularFile(DEBIAN_VM.resolve("disk.raw"))) {
             System.err.println("SKIPPED ImageCatalogTest debian-vm: the image is not built (no " + DEBIAN_VM.resolve("disk.raw")
                     + "; bash scripts/build-image.sh debian-vm)");
@@ -179,11 +185,74 @@ class ImageCatalogTest {
         Assumptions.assumeTrue(Files.isRegularFile(DEBIAN_VM.resolve("disk.raw")), "debian-vm is not built");
         Response images = Api.as("dave").queryParam("kind", "vm").get("/api/v1/images");
         assertEquals(200, images.statusCode());
-        assertThat(images.<List<String>>path("items.name")).contains("debian-vm");
-        assertEquals("public", images.path("items.find { it.name == 'debian-vm' }.visibility"));
-        assertEquals("vm", images.path("items.find { it.name == 'debian-vm' }.kind"));
-        assertEquals("debian", images.path("items.find { it.name == 'debian-vm' }.os"));
-        assertThat(images.<String>path("items.find { it.name == 'debian-vm' }.sha256")).matches("[0-9a-f]{64}");
+        assertThat(images.<List<String>>path("items.name")).contains("debian").doesNotContain("debian-vm");
+        assertEquals("public", images.path("items.find { it.name == 'debian' }.visibility"));
+        assertEquals("vm", images.path("items.find { it.name == 'debian' }.kind"));
+        assertEquals("debian", images.path("items.find { it.name == 'debian' }.os"));
+        assertEquals(true, images.path("items.find { it.name == 'debian' }.builtIn"));
+        assertThat(images.<String>path("items.find { it.name == 'debian' }.sha256")).matches("[0-9a-f]{64}");
+        String vmImage = images.path("items.find { it.name == 'debian' }.id");
+        String vmVersion = images.path("items.find { it.name == 'debian' }.latestVersion");
+
+        // The provider's jail image of the same name (a busybox root here, so the jail boots fast).
+        Response jailImage = Api.as("admin").body(Map.of("name", "debian", "kind", "jail", "os", "debian",
+                "description", "a jail image named like the VM image")).post("/api/v1/images");
+        assertEquals(201, jailImage.statusCode(), jailImage.asString());
+        String jailImageId = jailImage.path("id");
+        byte[] data = rootfs("debian-jail");
+        Response uploaded = upload("admin", jailImageId, "12.0", data, Map.of("sha256", Tarballs.sha256(data)));
+        assertEquals(201, uploaded.statusCode(), uploaded.asString());
+        Response twice = Api.as("admin").body(Map.of("name", "debian", "kind", "jail", "os", "debian"))
+                .post("/api/v1/images");
+        assertEquals(409, twice.statusCode(), "a name is unique per kind: " + twice.asString());
+        assertEquals("name_taken", twice.path("error"));
+
+        Response named = Api.as("bob").queryParam("name", "debian").get("/api/v1/images");
+        assertThat(named.<List<String>>path("items.kind")).containsExactlyInAnyOrder("jail", "vm");
+
+        String jail = createJail("bob", "debian");
+        assertEquals("debian-jail", build(jail), "kind jail: the jail image");
+        assertEquals("12.0", Api.as("bob").get("/api/v1/instances/" + jail).path("imageVersion"));
+
+        String vm = createStopped("bob", "vm", "debian");
+        Response vmInstance = Api.as("bob").get("/api/v1/instances/" + vm);
+        assertEquals("vm", vmInstance.path("kind"));
+        assertEquals(vmVersion, vmInstance.path("imageVersion"), "kind vm: the Debian VM image's version");
+        assertThat(Api.as("bob").get("/api/v1/images/" + vmImage).<List<Integer>>path("versions.instances"))
+                .as("the VM image counts the VM among its instances").contains(1);
+        delete("bob", vm);   // room on the test's small pool for the next one
+        String legacy = createStopped("bob", "vm", "debian-vm");
+        assertEquals(vmVersion, Api.as("bob").get("/api/v1/instances/" + legacy).path("imageVersion"),
+                "the image's former name still resolves");
+
+        long before = Api.as("bob").get("/api/v1/instances").<List<?>>path("items").size();
+        Response ambiguous = Api.as("bob").body(Map.of("name", "which-one", "image", "debian", "vcpus", 1,
+                "memoryMiB", 256, "diskGiB", 4)).post("/api/v1/instances");
+        assertEquals(400, ambiguous.statusCode(), ambiguous.asString());
+        assertEquals("ambiguous_image", ambiguous.path("error"));
+        assertThat(ambiguous.<String>path("message")).contains("jail", "vm", "kind");
+        assertThat(ambiguous.<List<String>>path("details.kinds")).containsExactly("jail", "vm");
+        assertEquals(before, Api.as("bob").get("/api/v1/instances").<List<?>>path("items").size(),
+                "nothing was created");
+        Response wrongKind = Api.as("bob").body(Map.of("name", "busy-vm", "kind", "vm", "image", "busybox",
+                "type", "v1.nano")).post("/api/v1/instances");
+        assertEquals(400, wrongKind.statusCode(), wrongKind.asString());
+        assertThat(wrongKind.<String>path("message")).contains("busybox is a jail image, not a vm image");
+
+        for (String instance : List.of(jail, legacy)) {
+            delete("bob", instance);
+        }
+        Api.as("admin").delete("/api/v1/images/" + jailImageId).then().statusCode(204);
+    }
+
+    static String createStopped(String user, String kind, String image) {
+        // The Debian VM's disk is 2 GiB: more than the smallest type's.
+        Response accepted = Api.as(user).body(Map.of("name", "img-" + UUID.randomUUID().toString().substring(0, 6),
+                "kind", kind, "image", image, "type", "vm".equals(kind) ? "v1.nano" : "j1.nano", "diskGiB", 2,
+                "start", false)).post("/api/v1/instances");
+        assertEquals(202, accepted.statusCode(), accepted.asString());
+        succeed(user, accepted.path("id"));
+        return accepted.path("target");
     }
 
     @Test

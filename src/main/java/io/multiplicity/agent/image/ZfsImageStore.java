@@ -240,20 +240,22 @@ public final class ZfsImageStore implements ImageStore {
     @Override
     public List<BuiltIn> builtIns() {
         List<BuiltIn> found = new ArrayList<>();
-        add(found, BusyboxImageBuilder.IMAGE, "jail", "busybox",
+        add(found, BusyboxImageBuilder.IMAGE, BusyboxImageBuilder.IMAGE, "jail", "busybox",
                 "BusyBox on its own: a shell and the usual tools, a few MiB", null);
-        add(found, VmImageBuilder.TINY_LINUX, "vm", "linux",
+        add(found, VmImageBuilder.TINY_LINUX, VmImageBuilder.TINY_LINUX, "vm", "linux",
                 "Debian's kernel with a busybox initramfs", new VmBoot("kernel", false, "console=ttyS0"));
-        add(found, VmImageBuilder.DEBIAN_VM, "vm", "debian",
+        // Listed as "debian", beside the Debian jail image of that name: references name the kind.
+        add(found, VmImageBuilder.DEBIAN_VM, VmImageBuilder.DEBIAN_VM_CATALOG_NAME, "vm", "debian",
                 "Debian 12 (bookworm) cloud guest: systemd, cloud-init, openssh-server; address by DHCP, keys and"
                         + " user-data from the metadata service", new VmBoot("kernel", false, VmImageBuilder.DEBIAN_VM_CMDLINE));
-        add(found, VmImageBuilder.MVM_TEST, "vm", "mvm-test",
+        add(found, VmImageBuilder.MVM_TEST, VmImageBuilder.MVM_TEST, "vm", "mvm-test",
                 "mvm's test guest: prints a line on the serial port and halts", new VmBoot("kernel", false, "console=ttyS0"));
         return found;
     }
 
-    private void add(List<BuiltIn> found, String key, String kind, String os, String description, VmBoot boot) {
+    private void add(List<BuiltIn> found, String key, String name, String kind, String os, String description,
+                     VmBoot boot) {
         storage.latestImageVersion(key).ifPresent(version -> found.add(new BuiltIn(key, kind, version, os, description,
-                boot, Long.parseLong(storage.get(storage.imageDataset(key) + "@v" + version, "referenced")))));
+                boot, Long.parseLong(storage.get(storage.imageDataset(key) + "@v" + version, "referenced")), name)));
     }
 }

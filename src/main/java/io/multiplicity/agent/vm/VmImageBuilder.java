@@ -33,6 +33,8 @@ public final class VmImageBuilder {
     public static final String TINY_LINUX = "tiny-linux";
     public static final String MVM_TEST = "mvm-test";
     public static final String DEBIAN_VM = "debian-vm";
+    /** The name debian-vm has in the catalog: "debian", of kind vm, beside the Debian jail image. */
+    public static final String DEBIAN_VM_CATALOG_NAME = "debian";
     /** The Debian guest's kernel command line: its root is the whole virtio disk (no partition table). */
     public static final String DEBIAN_VM_CMDLINE = "root=/dev/vda ro console=ttyS0";
     public static final int VERSION = 1;

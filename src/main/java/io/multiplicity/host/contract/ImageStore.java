@@ -38,7 +38,18 @@ public interface ImageStore {
     }
 
     /** An image the host built itself (busybox, tiny-linux, ...), with its newest version and its size. */
-    record BuiltIn(String key, String kind, int version, String os, String description, VmBoot boot, long bytes) {
+    record BuiltIn(String key, String kind, int version, String os, String description, VmBoot boot, long bytes,
+                   String name) {
+
+        /** A built-in image listed in the catalog under its dataset name. */
+        public BuiltIn(String key, String kind, int version, String os, String description, VmBoot boot, long bytes) {
+            this(key, kind, version, os, description, boot, bytes, key);
+        }
+
+        /** The name the catalog lists it under (its dataset name unless told; agents before names had none). */
+        public String catalogName() {
+            return name == null || name.isBlank() ? key : name;
+        }
     }
 
     /** A jail image from a root file system tarball (plain, gzip, xz or zstd). */
