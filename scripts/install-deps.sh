@@ -7,8 +7,9 @@ source "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || die "run as root: the host agent and its packages need it"
 sh "$PROJECT_ROOT/scripts/host-deps.sh"
 
-# curl for the scripts; qemu-utils for disk images; clang and its runtime for mvm's fuzz targets.
-packages=(curl ca-certificates socat zstd xz-utils jq qemu-utils procps psmisc clang libclang-rt-14-dev "$@")
+# curl for the scripts; qemu-utils for disk images; clang and its runtime for mvm's fuzz targets;
+# ca-certificates-java for the JDK's trust store (a Temurin package links its cacerts to Debian's).
+packages=(curl ca-certificates ca-certificates-java socat zstd xz-utils jq qemu-utils procps psmisc clang libclang-rt-14-dev "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
