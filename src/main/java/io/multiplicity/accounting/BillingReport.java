@@ -16,7 +16,7 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param total           Σ of the line costs (6 decimal places)
  * @param amountDue       the total rounded half-up to the currency's minor units
  */
-@Schema(requiredProperties = {"tenant", "currency", "from", "to", "instances", "total", "amountDue"})
+@Schema(requiredProperties = {"tenant", "currency", "from", "to", "instances", "resources", "total", "amountDue"})
 public record BillingReport(UUID tenantId, String tenant, String plan, String currency, int currencyDecimals,
                             String period, Instant from, Instant to, int instances, List<LineItem> lines,
                             Map<String, ResourceTotal> resources, BigDecimal total, BigDecimal amountDue,

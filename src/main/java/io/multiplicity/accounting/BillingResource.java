@@ -29,7 +29,7 @@ public class BillingResource {
     static final String CSV = "text/csv";
     /** The response header that names the FOCUS version an export conforms to. */
     static final String FOCUS_VERSION_HEADER = "X-FOCUS-Version";
-    private static final String TOO_MANY_REPORTS = "Too many reports asked for at once; retry after Retry-After seconds";
+    private static final String TOO_MANY_REPORTS = "Too many reports at once; retry after Retry-After seconds";
 
     @Inject
     BillingService service;

@@ -15,7 +15,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * @param sharedWith  tenants it is shared with (owners and platform admins only, else null)
  * @param versions    its versions, newest first (on a single image; null in lists)
  */
-@Schema(requiredProperties = {"id", "name", "kind", "os", "architecture", "visibility", "graphics", "builtIn", "deprecated", "reference", "channels", "createdAt"})
+@Schema(requiredProperties = {"id", "name", "kind", "os", "architecture", "visibility", "graphics", "builtIn",
+        "deprecated", "reference", "channels", "createdAt"})
 public record ImageView(
         UUID id,
         String name,
@@ -44,7 +45,8 @@ public record ImageView(
      * @param instances live instances created from it (of every tenant)
      * @param reference the exact reference of this version, name@version
      */
-    @Schema(requiredProperties = {"id", "version", "format", "sizeBytes", "unpackedBytes", "sha256", "deprecated", "channels", "instances", "reference", "createdAt"})
+    @Schema(requiredProperties = {"id", "version", "format", "sizeBytes", "unpackedBytes", "sha256", "deprecated",
+            "channels", "instances", "reference", "createdAt"})
     public record VersionView(
             UUID id,
             String version,
@@ -63,6 +65,7 @@ public record ImageView(
     }
 
     /** An instance using a version, shown only to its own tenant and platform admins. */
+    @Schema(requiredProperties = {"id", "name"})
     public record InstanceRef(UUID id, String name) {
     }
 }

@@ -43,7 +43,8 @@ public class HostResource {
     public record Capacity(long physical, BigDecimal ratio, long reserved, long allocatable, long allocated) {
     }
 
-    @Schema(requiredProperties = {"id", "name", "state", "local", "kinds", "vcpus", "memoryMiB", "storageGiB", "createdAt"})
+    @Schema(requiredProperties = {"id", "name", "state", "local", "kinds", "vcpus", "memoryMiB", "storageGiB",
+            "createdAt"})
     public record HostView(UUID id, String name, String state, boolean local, Set<String> kinds, Capacity vcpus,
                            Capacity memoryMiB, Capacity storageGiB, Map<String, Object> facts, Instant lastSeen,
                            Instant createdAt) {

@@ -5,7 +5,8 @@ import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** An instance as the API shows it. */
-@Schema(requiredProperties = {"id", "name", "kind", "image", "vcpus", "memoryMiB", "diskGiB", "desiredState", "state", "createdAt", "updatedAt"})
+@Schema(requiredProperties = {"id", "name", "kind", "image", "vcpus", "memoryMiB", "diskGiB", "desiredState",
+        "state", "createdAt", "updatedAt"})
 public record InstanceView(
         UUID id,
         String name,

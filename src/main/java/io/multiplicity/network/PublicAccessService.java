@@ -36,7 +36,8 @@ public class PublicAccessService {
     }
 
     /** What a tenant sees of a port forward. */
-    @Schema(requiredProperties = {"id", "address", "protocol", "port", "instance", "instanceName", "targetPort", "createdAt"})
+    @Schema(requiredProperties = {"id", "address", "protocol", "port", "instance", "instanceName", "targetPort",
+            "createdAt"})
     public record ForwardView(UUID id, String address,
             @Schema(enumeration = {"tcp", "udp"}) String protocol, int port, UUID instance, String instanceName,
             int targetPort, Instant createdAt) {

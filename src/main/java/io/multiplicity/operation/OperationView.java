@@ -6,7 +6,8 @@ import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** An operation as the API shows it. */
-@Schema(requiredProperties = {"id", "kind", "state", "progress", "cancelRequested", "attempts", "createdAt", "updatedAt"})
+@Schema(requiredProperties = {"id", "kind", "state", "progress", "cancelRequested", "attempts", "createdAt",
+        "updatedAt"})
 public record OperationView(
         UUID id,
         String kind,
