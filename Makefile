@@ -1,8 +1,9 @@
 # Multiplicity: the two commands.
 #   make run   install what is missing, build, and run the whole platform on this machine
 #   make test  run every test of the project
+#   (make openapi  refreshes the committed OpenAPI document and the portal's API types after an API change)
 
-.PHONY: run test build clean
+.PHONY: run test build clean openapi
 
 run:
 	@bash scripts/run.sh
@@ -15,3 +16,6 @@ build:
 
 clean:
 	@bash scripts/build.sh clean
+
+openapi:
+	@bash scripts/openapi.sh

@@ -3,6 +3,7 @@
 #   bash frontend/run.sh install   install the pinned npm packages when package-lock.json changed
 #   bash frontend/run.sh build     type-check and build into frontend/dist (served by the panel at /)
 #   bash frontend/run.sh unit      unit tests of the pure helpers (vitest)
+#   bash frontend/run.sh api-types generate src/api/schema.d.ts from docs/openapi.json (build does it too)
 #   bash frontend/run.sh e2e       end-to-end tests against a running panel (see scripts/portal-e2e.sh)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -30,6 +31,7 @@ case "${1:-}" in
   install) install ;;
   build) install; npm run --silent build ;;
   unit) install; npx vitest run ;;
+  api-types) install; npm run --silent api-types ;;
   e2e) install; npx playwright test "${@:2}" ;;
-  *) die "usage: $0 install|build|unit|e2e" ;;
+  *) die "usage: $0 install|build|unit|api-types|e2e" ;;
 esac

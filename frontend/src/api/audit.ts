@@ -1,17 +1,6 @@
-import { get, type Page } from './client';
+import { get, type Schema } from './client';
 
-export interface AuditEntry {
-  id: string;
-  tenant?: string;
-  actor?: string;
-  action: string;
-  targetType?: string;
-  target?: string;
-  outcome: 'accepted' | 'succeeded' | 'failed' | 'denied' | string;
-  clientAddress?: string;
-  details?: Record<string, unknown>;
-  at: string;
-}
+export type AuditEntry = Schema<'AuditView'>;
 
 export const listAudit = (query: { tenant?: string; action?: string; limit?: number; cursor?: string } = {}) =>
-  get<Page<AuditEntry>>('/audit', query);
+  get<Schema<'PageAuditView'>>('/audit', query);

@@ -2,7 +2,15 @@
 // Every request says it comes from JavaScript, so an ended session answers 401/499 instead of a
 // redirect to the identity provider; the portal then signs the user in again.
 
+import type { components } from './schema';
+
 export const API_BASE = '/api/v1';
+
+/**
+ * A schema of the API's OpenAPI document (docs/openapi.json), as openapi-typescript generates it
+ * into schema.d.ts: the portal's API types are these, never copies written by hand.
+ */
+export type Schema<Name extends keyof components['schemas']> = components['schemas'][Name];
 
 /** A 4xx/5xx answer of the API: its code, its human-readable message and details. */
 export class ApiError extends Error {
@@ -26,32 +34,8 @@ export function isUnavailable(error: unknown): boolean {
   return error instanceof ApiError && (error.status === 404 || error.status === 405 || error.status === 501);
 }
 
-/** A page of a list: `next` is the cursor of the following page, null on the last. */
-export interface Page<T> {
-  items: T[];
-  next?: string | null;
-}
-
 /** What a mutation answers (202): the operation that carries it out. */
-export interface Operation {
-  id: string;
-  kind: string;
-  targetType?: string;
-  target?: string;
-  state: 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-  progress: number;
-  /** What the progress counts: an image import's bytes fetched of the total (Content-Length, when known). */
-  progressDetail?: { bytesFetched?: number; bytesTotal?: number | null };
-  error?: string;
-  cancelRequested: boolean;
-  attempts: number;
-  requestedBy?: string;
-  input?: Record<string, unknown>;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  updatedAt: string;
-}
+export type Operation = Schema<'OperationView'>;
 
 type SessionEndedHandler = (status: number) => void;
 let onSessionEnded: SessionEndedHandler = () => {

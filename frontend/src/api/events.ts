@@ -1,14 +1,7 @@
-import { API_BASE } from './client';
+import { API_BASE, type Schema } from './client';
 
 /** One event of the tenant's stream. */
-export interface PanelEvent {
-  id: number;
-  type: string;
-  targetType?: string;
-  target?: string;
-  payload?: Record<string, unknown>;
-  at: string;
-}
+export type PanelEvent = Schema<'EventMessage'>;
 
 /** The event types the portal listens to; the stream names each event by its type. */
 export const EVENT_TYPES = [

@@ -1,54 +1,18 @@
-import { del, get, patch, post, segment, type Operation } from './client';
+import { del, get, patch, post, segment, type Operation, type Schema } from './client';
 
 /** One resource of a host: physical, overcommit ratio, reserve, allocatable and allocated. */
-export interface Capacity {
-  physical: number;
-  ratio: number;
-  reserved: number;
-  allocatable: number;
-  allocated: number;
-  /** What instances actually use, once hosts report it. */
-  used?: number;
-}
+export type Capacity = Schema<'Capacity'>;
 
-export interface Host {
-  id: string;
-  name: string;
-  state: 'ready' | 'draining' | 'offline' | string;
-  local: boolean;
-  kinds: string[];
-  vcpus: Capacity;
-  memoryMiB: Capacity;
-  storageGiB: Capacity;
-  facts?: Record<string, unknown>;
-  lastSeen?: string;
-  createdAt: string;
-}
+export type Host = Schema<'HostView'>;
 
-export interface UpdateHostRequest {
-  state?: 'ready' | 'draining' | 'offline';
-  cpuRatio?: number;
-  memoryRatio?: number;
-  diskRatio?: number;
-  reservedCpus?: number;
-  reservedMemoryMiB?: number;
-  reservedStorageGiB?: number;
-}
+export type UpdateHostRequest = Schema<'UpdateHostRequest'>;
 
-export const listHosts = () => get<{ items: Host[] }>('/admin/hosts');
+export const listHosts = () => get<Schema<'ItemsHostView'>>('/admin/hosts');
 
 /** One public address of a host's pool and who holds it. */
-export interface PoolAddress {
-  id: string;
-  address: string;
-  shared: boolean;
-  tenant?: string | null;
-  instance?: string | null;
-  forwards: number;
-  createdAt: string;
-}
+export type PoolAddress = Schema<'PoolAddress'>;
 
-export const listPoolAddresses = (hostId: string) => get<{ items: PoolAddress[] }>(`/admin/hosts/${segment(hostId)}/addresses`);
+export const listPoolAddresses = (hostId: string) => get<Schema<'ItemsPoolAddress'>>(`/admin/hosts/${segment(hostId)}/addresses`);
 export const addPoolAddresses = (hostId: string, addresses: string[], shared: boolean) =>
   post<Operation>(`/admin/hosts/${segment(hostId)}/addresses`, { addresses, shared });
 export const removePoolAddress = (hostId: string, address: string) =>

@@ -1,104 +1,33 @@
 import {
-  apiUrl, del, get, parseError, patch, post, reportSessionEnded, request, segment, type Operation, type Page,
+  apiUrl, del, get, parseError, patch, post, reportSessionEnded, request, segment, type Operation, type Schema,
 } from './client';
+import type { operations } from './schema';
 
-export type ImageKind = 'jail' | 'vm';
-export type ImageVisibility = 'public' | 'private' | 'shared';
+export type ImageKind = Schema<'ImageView'>['kind'];
+export type ImageVisibility = Schema<'ImageView'>['visibility'];
 
 /** An instance using a version: only the caller's own tenant's (all for platform admins). */
-export interface InstanceRef {
-  id: string;
-  name: string;
-}
+export type InstanceRef = Schema<'InstanceRef'>;
 
 /** One uploaded version of an image (GET /images/{id} only). */
-export interface ImageVersion {
-  id: string;
-  version: string;
-  format: string;
-  sizeBytes: number;
-  unpackedBytes: number;
-  sha256: string;
-  /** upload, a URL or built-in; owners only. */
-  source?: string;
-  deprecated: boolean;
-  /** Channels pointing at this version. */
-  channels: string[];
-  /** Live instances created from it, of every tenant. */
-  instances: number;
-  usedBy?: InstanceRef[];
-  /** name@version. */
-  reference: string;
-  createdBy?: string;
-  createdAt: string;
-}
+export type ImageVersion = Schema<'VersionView'>;
 
 /** An image of the catalog. Fields the server leaves null are absent. */
-export interface Image {
-  id: string;
-  name: string;
-  /** The owning tenant's slug; absent for the provider's images. */
-  tenant?: string;
-  kind: ImageKind;
-  os: string;
-  architecture: string;
-  description?: string;
-  visibility: ImageVisibility;
-  /** none (jails), kernel or firmware. */
-  boot?: string;
-  graphics: boolean;
-  builtIn: boolean;
-  deprecated: boolean;
-  /** What to put in an instance's image field for the newest version. */
-  reference: string;
-  latestVersion?: string;
-  sizeBytes?: number;
-  sha256?: string;
-  /** channel → version label. */
-  channels: Record<string, string>;
-  /** Tenants it is shared with (owners and platform admins only). */
-  sharedWith?: string[];
-  /** Newest first; on a single image only. */
-  versions?: ImageVersion[];
-  createdBy?: string;
-  createdAt: string;
-}
+export type Image = Schema<'ImageView'>;
 
-export interface ImageFilter {
-  kind?: string;
-  os?: string;
-  channel?: string;
-  visibility?: string;
-  name?: string;
-  limit?: number;
-  cursor?: string;
-}
+/** The query of GET /images, as the document declares it. */
+export type ImageFilter = NonNullable<operations['listImages']['parameters']['query']>;
 
 export const listImages = (filter: ImageFilter = {}, signal?: AbortSignal) =>
-  get<Page<Image>>('/images', { ...filter }, signal);
+  get<Schema<'PageImageView'>>('/images', { ...filter }, signal);
 
 export const getImage = (id: string, signal?: AbortSignal) => get<Image>(`/images/${segment(id)}`, undefined, signal);
 
-export interface CreateImageRequest {
-  name: string;
-  kind: ImageKind;
-  os: string;
-  architecture?: string;
-  description?: string;
-  /** Platform admins: public (the default for the provider's images) or private. */
-  visibility?: 'public' | 'private';
-  boot?: 'kernel' | 'firmware';
-  graphics?: boolean;
-}
+export type CreateImageRequest = Schema<'CreateImageRequest'>;
 
 export const createImage = (request: CreateImageRequest) => post<Image>('/images', request);
 
-export interface UpdateImageRequest {
-  description?: string;
-  deprecated?: boolean;
-  /** public only for the provider's images, by platform admins. */
-  visibility?: 'public' | 'private';
-}
+export type UpdateImageRequest = Schema<'UpdateImageRequest'>;
 
 export const updateImage = (id: string, request: UpdateImageRequest) => patch<Image>(`/images/${segment(id)}`, request);
 
@@ -118,13 +47,7 @@ export const setChannel = (id: string, channel: string, version: string) =>
 export const deleteChannel = (id: string, channel: string) =>
   request<void>(`/images/${segment(id)}/channels`, { method: 'DELETE', query: { channel } });
 
-export interface UrlImport {
-  url: string;
-  version: string;
-  format: string;
-  sha256: string;
-  channels?: string[];
-}
+export type UrlImport = Schema<'ImportUrlRequest'>;
 
 /** Starts the import of a version from a URL on the allow-list; answers the operation that downloads it. */
 export const importVersionFromUrl = (id: string, request: UrlImport) =>
@@ -133,17 +56,9 @@ export const importVersionFromUrl = (id: string, request: UrlImport) =>
 export const shareImage = (id: string, tenant: string) => post<Image>(`/images/${segment(id)}/shares`, { tenant });
 
 /** An image another tenant offers to yours; it enters your catalog once a tenant admin accepts. */
-export interface ImageOffer {
-  image: string;
-  name: string;
-  kind: string;
-  os?: string | null;
-  from: string;
-  offeredBy: string;
-  offeredAt: string;
-}
+export type ImageOffer = Schema<'Offer'>;
 
-export const listImageOffers = (signal?: AbortSignal) => get<{ items: ImageOffer[] }>('/images/offers', undefined, signal);
+export const listImageOffers = (signal?: AbortSignal) => get<Schema<'ItemsOffer'>>('/images/offers', undefined, signal);
 export const acceptImageOffer = (id: string) => post<Image>(`/images/${segment(id)}/accept`);
 export const declineImageOffer = (id: string) => del<void>(`/images/${segment(id)}/offer`);
 

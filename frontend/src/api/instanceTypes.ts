@@ -1,14 +1,7 @@
-import { get } from './client';
+import { get, type Schema } from './client';
 import type { InstanceKind } from './instances';
 
-export interface InstanceType {
-  name: string;
-  kind: InstanceKind;
-  vcpus: number;
-  memoryMiB: number;
-  diskGiB: number;
-  description?: string;
-}
+export type InstanceType = Schema<'InstanceTypeView'>;
 
 export const listInstanceTypes = (kind?: InstanceKind) =>
-  get<{ items: InstanceType[] }>('/instance-types', { kind });
+  get<Schema<'ItemsInstanceTypeView'>>('/instance-types', { kind });

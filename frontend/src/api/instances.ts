@@ -1,59 +1,22 @@
-import { del, get, patch, post, segment, type Operation, type Page } from './client';
+import { del, get, patch, post, segment, type Operation, type Schema } from './client';
 
-export type InstanceKind = 'jail' | 'vm';
-export type InstanceState =
-  | 'provisioning' | 'stopped' | 'starting' | 'running' | 'stopping'
-  | 'crashed' | 'error' | 'deleting' | 'deleted';
+export type InstanceKind = Schema<'InstanceView'>['kind'];
+export type InstanceState = Schema<'InstanceView'>['state'];
 
-export interface Instance {
-  id: string;
-  name: string;
-  tenant?: string;
-  kind: InstanceKind;
-  type?: string;
-  image: string;
-  imageVersion?: string;
-  vcpus: number;
-  memoryMiB: number;
-  diskGiB: number;
-  desiredState: 'stopped' | 'running' | 'deleted';
-  state: InstanceState;
-  stateDetail?: string;
-  /** what happens when it stops while meant to run */
-  restartPolicy?: RestartPolicy;
-  /** automatic restarts since it last ran steadily */
-  restarts?: number;
-  host?: string;
-  address?: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type Instance = Schema<'InstanceView'>;
 
-export interface CreateInstanceRequest {
-  name: string;
-  kind: InstanceKind;
-  image: string;
-  type?: string;
-  vcpus?: number;
-  memoryMiB?: number;
-  diskGiB?: number;
-  start?: boolean;
-  tenant?: string;
-  /** ids of the user's SSH keys */
-  sshKeys?: string[];
-  userData?: string;
-}
+export type CreateInstanceRequest = Schema<'CreateInstanceRequest'>;
 
 export type InstanceAction = 'start' | 'stop' | 'restart';
 
-export type RestartPolicy = 'never' | 'on-failure' | 'always';
+export type RestartPolicy = NonNullable<Schema<'InstanceView'>['restartPolicy']>;
 
 /** Sets what happens when the instance stops while meant to run. */
 export const setRestartPolicy = (id: string, restartPolicy: RestartPolicy) =>
   patch<Operation>(`/instances/${segment(id)}`, { restartPolicy });
 
 export const listInstances = (query: { kind?: InstanceKind; limit?: number; cursor?: string } = {}) =>
-  get<Page<Instance>>('/instances', query);
+  get<Schema<'PageInstanceView'>>('/instances', query);
 
 export const getInstance = (id: string) => get<Instance>(`/instances/${segment(id)}`);
 

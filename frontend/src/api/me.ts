@@ -1,15 +1,14 @@
-import { request } from './client';
+import { request, type Schema } from './client';
 
-export type Role = 'platform-admin' | 'tenant-admin' | 'tenant-member' | 'tenant-viewer';
+/** A platform role, as the API names them (an API token's role is one). */
+export type Role = Schema<'ApiTokenView'>['role'];
+
+const ROLES: readonly string[] = ['platform-admin', 'tenant-admin', 'tenant-member', 'tenant-viewer'] satisfies Role[];
+
+/** Whether a role name of GET /me is one the portal knows (others are ignored). */
+export const isRole = (name: string): name is Role => ROLES.includes(name);
 
 /** Who is signed in (GET /me). */
-export interface Me {
-  username: string;
-  tenant: string | null;
-  tenantId?: string | null;
-  roles: Role[];
-  /** A demo installation: known passwords, never for real use. */
-  demo?: boolean;
-}
+export type Me = Schema<'Me'>;
 
 export const getMe = () => request<Me>('/me', { quietAuth: true });

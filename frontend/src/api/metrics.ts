@@ -1,15 +1,7 @@
-import { get, segment } from './client';
+import { get, segment, type Schema } from './client';
 
 /** One sample of an instance's use. */
-export interface MetricSample {
-  at: string;
-  running?: boolean;
-  cpuPercent?: number | null;
-  memoryMiB?: number | null;
-  diskUsedGiB?: number | null;
-  netRxBytes?: number | null;
-  netTxBytes?: number | null;
-}
+export type MetricSample = Schema<'Sample'>;
 
 export const getInstanceMetrics = (instanceId: string, query: { from?: string; to?: string } = {}) =>
-  get<{ items: MetricSample[] }>(`/instances/${segment(instanceId)}/metrics`, query);
+  get<Schema<'ItemsSample'>>(`/instances/${segment(instanceId)}/metrics`, query);

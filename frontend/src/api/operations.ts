@@ -1,9 +1,9 @@
-import { get, post, segment, type Operation, type Page } from './client';
+import { get, post, segment, type Operation, type Schema } from './client';
 
 export type { Operation } from './client';
 
 export const listOperations = (query: { target?: string; state?: string; limit?: number; cursor?: string } = {}) =>
-  get<Page<Operation>>('/operations', query);
+  get<Schema<'PageOperationView'>>('/operations', query);
 
 export const getOperation = (id: string) => get<Operation>(`/operations/${segment(id)}`);
 

@@ -1,4 +1,4 @@
-import { get, put, type Operation } from './client';
+import { get, put, type Operation, type Schema } from './client';
 
 /**
  * The tenant's quota (GET /quota): per resource a hard limit, what instances have allocated and
@@ -13,52 +13,20 @@ export interface QuotaResource {
   unit?: string;
 }
 
-export interface QuotaLine {
-  limit: number | null;
-  allocated: number;
-  used: number | null;
-}
+export type QuotaLine = Schema<'Line'>;
 
 /** GET /quota: `resources` maps instances, vcpus, memoryMiB, diskGiB, snapshots, … to a line. */
-export interface QuotaView {
-  tenant: string;
-  plan: string | null;
-  runningOnly: boolean;
-  resources: Record<string, QuotaLine>;
-}
+export type QuotaView = Schema<'QuotaView'>;
 
 export type QuotaResponse = QuotaView | { items: QuotaResource[] } | Record<string, unknown>;
 
 /** Rates of the tenant's price plan, in `currency`. */
-export interface PricePlan {
-  name?: string;
-  currency: string;
-  vcpuHour?: number;
-  memoryGiBHour?: number;
-  /** The same rate as the plan entity spells it. */
-  memoryGibHour?: number;
-  diskGibMonth?: number;
-  diskGiBMonth?: number;
-  snapshotGiBMonth?: number;
-}
+export type PricePlan = Schema<'Prices'>;
 
 export const getQuota = () => get<QuotaView>('/quota');
 
 /** A tenant's own limits (absent fields inherit the plan's) and optionally its plan. */
-export interface SetQuotaRequest {
-  instances?: number;
-  vcpus?: number;
-  memoryMiB?: number;
-  diskGiB?: number;
-  snapshots?: number;
-  snapshotGiB?: number;
-  privateImages?: number;
-  imageMiB?: number;
-  addresses?: number;
-  consoleSessions?: number;
-  runningOnly?: boolean;
-  plan?: string;
-}
+export type SetQuotaRequest = Schema<'SetQuotaRequest'>;
 
 export const setTenantQuota = (tenantId: string, body: SetQuotaRequest) =>
   put<Operation>(`/admin/quotas/${encodeURIComponent(tenantId)}`, body);

@@ -1,20 +1,9 @@
-import { del, get, post, put, segment, type Operation } from './client';
+import { del, get, post, put, segment, type Operation, type Schema } from './client';
 
-export interface Snapshot {
-  name: string;
-  createdAt?: string;
-  sizeBytes?: number;
-  /** The schedule that took it; absent when a person did. */
-  schedule?: 'hourly' | 'daily' | 'weekly';
-}
+export type Snapshot = Schema<'SnapshotView'>;
 
 /** How many snapshots of each period the schedule keeps (0: none). */
-export interface SnapshotSchedule {
-  hourly: number;
-  daily: number;
-  weekly: number;
-  updatedAt?: string;
-}
+export type SnapshotSchedule = Schema<'ScheduleView'>;
 
 export const getSnapshotSchedule = (instanceId: string) =>
   get<SnapshotSchedule>(`/instances/${segment(instanceId)}/snapshot-schedule`);
@@ -24,7 +13,7 @@ export const setSnapshotSchedule = (instanceId: string, schedule: SnapshotSchedu
     { hourly: schedule.hourly, daily: schedule.daily, weekly: schedule.weekly });
 
 export const listSnapshots = (instanceId: string) =>
-  get<{ items: Snapshot[] }>(`/instances/${segment(instanceId)}/snapshots`);
+  get<Schema<'ItemsSnapshotView'>>(`/instances/${segment(instanceId)}/snapshots`);
 
 export const createSnapshot = (instanceId: string, name: string) =>
   post<Operation>(`/instances/${segment(instanceId)}/snapshot`, { name });

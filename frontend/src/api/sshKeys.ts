@@ -1,17 +1,8 @@
-import { del, get, post, segment, type Operation } from './client';
+import { del, get, post, segment, type Operation, type Schema } from './client';
 
 /** One of the user's SSH public keys. */
-export interface SshKey {
-  id: string;
-  name: string;
-  type: string;
-  bits: number;
-  fingerprint: string;
-  comment?: string | null;
-  publicKey: string;
-  createdAt: string;
-}
+export type SshKey = Schema<'SshKeyView'>;
 
-export const listSshKeys = (signal?: AbortSignal) => get<{ items: SshKey[] }>('/ssh-keys', undefined, signal);
+export const listSshKeys = (signal?: AbortSignal) => get<Schema<'ItemsSshKeyView'>>('/ssh-keys', undefined, signal);
 export const addSshKey = (name: string, publicKey: string) => post<Operation>('/ssh-keys', { name, publicKey });
 export const removeSshKey = (id: string) => del<Operation>(`/ssh-keys/${segment(id)}`);

@@ -1,15 +1,8 @@
-import { get, post, segment, type Operation } from './client';
+import { get, post, segment, type Operation, type Schema } from './client';
 
-export interface Tenant {
-  id: string;
-  slug: string;
-  displayName?: string;
-  instances: number;
-  users: number;
-  createdAt: string;
-}
+export type Tenant = Schema<'TenantView'>;
 
-export const listTenants = () => get<{ items: Tenant[] }>('/admin/tenants');
+export const listTenants = () => get<Schema<'ItemsTenantView'>>('/admin/tenants');
 
 export const getTenant = (id: string) => get<Tenant>(`/admin/tenants/${segment(id)}`);
 

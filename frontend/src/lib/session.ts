@@ -1,5 +1,5 @@
 import { ApiError, request } from '../api/client';
-import { getMe } from '../api/me';
+import { getMe, isRole } from '../api/me';
 import { inferRoles, type Session } from '../util/roles';
 
 const probe = async (path: string): Promise<boolean> => {
@@ -19,7 +19,7 @@ const probe = async (path: string): Promise<boolean> => {
 export async function loadSession(): Promise<Session | null> {
   try {
     const me = await getMe();
-    return { username: me.username, tenant: me.tenant, roles: me.roles, inferred: false, demo: me.demo === true };
+    return { username: me.username, tenant: me.tenant ?? null, roles: me.roles.filter(isRole), inferred: false, demo: me.demo === true };
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
     if (error.status === 401 || error.status === 499) return null;

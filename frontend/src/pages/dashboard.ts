@@ -50,7 +50,7 @@ export const dashboardPage: Page = (root, { session, events, signal }) => {
         { label: 'Storage', total: totalCapacity(items.map((host) => host.storageGiB)), format: formatGiB },
       ];
       replace(quotaBody,
-        resources.map(({ label, total, format }) => gauge(label, total.allocated, total.allocatable, total.used ?? null, format, 'allocatable')),
+        resources.map(({ label, total, format }) => gauge(label, total.allocated, total.allocatable, null, format, 'allocatable')),
         h('a', { href: '#/admin/hosts' }, `${items.length} host${items.length === 1 ? '' : 's'}`));
     }).catch((error) => { if (!signal.aborted) replace(quotaBody, errorBanner(error, 'Loading hosts')); });
   } else getQuota().then((answer) => {

@@ -469,8 +469,9 @@ function urlImportSection(image: Image, signal: AbortSignal, imported: (image: I
         operation = await getOperation(operation.id);
         const detail = operation.progressDetail;
         setProgress(bar, operation.progress);
-        if (detail?.bytesFetched != null) {
-          progressText.textContent = importProgressText(detail.bytesFetched, detail.bytesTotal, formatBytes);
+        if (typeof detail?.bytesFetched === 'number') {
+          const total = typeof detail.bytesTotal === 'number' ? detail.bytesTotal : null;
+          progressText.textContent = importProgressText(detail.bytesFetched, total, formatBytes);
         }
       }
       cancel.remove();

@@ -141,7 +141,7 @@ export const instancePage: Page = async (root, context) => {
   const unsubscribe = events.subscribe((event) => {
     if (event.target !== instance.id) return;
     if (event.type === 'instance.state') {
-      instance = applyStateEvent(instance, event.payload);
+      instance = applyStateEvent(instance, event.payload ?? undefined);
       renderHeader();
     }
     getInstance(instance.id).then((fresh) => {
@@ -272,9 +272,8 @@ function renderSnapshots(target: HTMLElement, instance: Instance, context: PageC
   target.append(list);
   const load = () => listSnapshots(instance.id).then((answer) => {
     if (answer.items.length === 0) replace(list, empty('No snapshots yet.'));
-    else replace(list, table('Snapshots', ['Name', 'Taken', 'By', 'Size', '', ''], answer.items.map((snapshot) => [
+    else replace(list, table('Snapshots', ['Name', 'Taken', 'By', '', ''], answer.items.map((snapshot) => [
       snapshot.name, formatDateTime(snapshot.createdAt), snapshot.schedule ? `${snapshot.schedule} schedule` : 'a person',
-      formatBytes(snapshot.sizeBytes),
       canOperate(context.session) ? h('button', {
         type: 'button', class: 'small', onclick: async () => {
           if (!(await confirmDialog(`Roll ${instance.name} back?`, `Everything written since ${snapshot.name} is lost.`, 'Roll back'))) return;

@@ -147,7 +147,7 @@ export const instancesPage: Page = async (root, { session, events, signal }) => 
       return;
     }
     if (event.type === 'instance.state') {
-      instances[index] = applyStateEvent(instances[index], event.payload);
+      instances[index] = applyStateEvent(instances[index], event.payload ?? undefined);
       render();
     }
     getInstance(event.target)

@@ -4,6 +4,7 @@ export interface CapacityFigures {
   physical: number;
   allocatable: number;
   allocated: number;
+  /** What instances use of it: hosts do not report it (the API's Capacity has no such field), so null. */
   used: number | null;
   ratio: number;
   /** allocated / physical: how far the host is overcommitted in fact (1 = fully, >1 = over). */
@@ -21,7 +22,7 @@ export function capacityFigures(capacity: Capacity): CapacityFigures {
     physical: capacity.physical,
     allocatable,
     allocated: capacity.allocated,
-    used: typeof capacity.used === 'number' ? capacity.used : null,
+    used: null,
     ratio: Number.isFinite(ratio) ? ratio : 1,
     effectiveOvercommit: capacity.physical > 0 ? capacity.allocated / capacity.physical : 0,
     allocatedFraction: allocatable > 0 ? capacity.allocated / allocatable : capacity.allocated > 0 ? 1 : 0,
@@ -38,8 +39,7 @@ export function totalCapacity(capacities: Capacity[]): Capacity {
       reserved: sum.reserved + c.reserved,
       allocatable: sum.allocatable + Math.max(0, c.allocatable),
       allocated: sum.allocated + c.allocated,
-      used: typeof c.used === 'number' ? (sum.used ?? 0) + c.used : sum.used,
     }),
-    { physical: 0, ratio: 0, reserved: 0, allocatable: 0, allocated: 0, used: undefined },
+    { physical: 0, ratio: 0, reserved: 0, allocatable: 0, allocated: 0 },
   );
 }

@@ -17,7 +17,7 @@ export function describeKind(kind: string): string {
  */
 export function mergeOperationEvent(
   list: Operation[],
-  event: { type: string; target?: string; targetType?: string; at: string; payload?: Record<string, unknown> },
+  event: { type: string; target?: string; targetType?: string; at: string; payload?: Record<string, unknown> | null },
 ): Operation[] {
   const payload = event.payload ?? {};
   const id = typeof payload.id === 'string' ? payload.id : null;

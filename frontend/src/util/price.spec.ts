@@ -16,6 +16,6 @@ describe('price', () => {
   });
 
   it('reads the rates as the plan entity spells them', () => {
-    expect(monthlyPrice({ currency: 'EUR', memoryGibHour: 0.004, diskGibMonth: 0.1 }, { vcpus: 1, memoryMiB: 512, diskGiB: 10 }).total).toBe(2.46);
+    expect(monthlyPrice({ currency: 'EUR', memoryGiBHour: 0.004, diskGiBMonth: 0.1 }, { vcpus: 1, memoryMiB: 512, diskGiB: 10 }).total).toBe(2.46);
   });
 });

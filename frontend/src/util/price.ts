@@ -17,8 +17,8 @@ export function monthlyPrice(
   sizes: { vcpus: number; memoryMiB: number; diskGiB: number },
 ): PriceBreakdown {
   const vcpus = Number(plan.vcpuHour ?? 0) * sizes.vcpus * HOURS_PER_MONTH;
-  const memory = Number(plan.memoryGiBHour ?? plan.memoryGibHour ?? 0) * (sizes.memoryMiB / 1024) * HOURS_PER_MONTH;
-  const disk = Number(plan.diskGiBMonth ?? plan.diskGibMonth ?? 0) * sizes.diskGiB;
+  const memory = Number(plan.memoryGiBHour ?? 0) * (sizes.memoryMiB / 1024) * HOURS_PER_MONTH;
+  const disk = Number(plan.diskGiBMonth ?? 0) * sizes.diskGiB;
   const round = (value: number) => Math.round(value * 100) / 100;
   return {
     currency: plan.currency,

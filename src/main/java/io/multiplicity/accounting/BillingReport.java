@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * What one tenant owes for a period: a line per instance and resource, totals per resource, the
@@ -15,6 +16,7 @@ import java.util.UUID;
  * @param total           Σ of the line costs (6 decimal places)
  * @param amountDue       the total rounded half-up to the currency's minor units
  */
+@Schema(requiredProperties = {"tenant", "currency", "from", "to", "instances", "resources", "total", "amountDue"})
 public record BillingReport(UUID tenantId, String tenant, String plan, String currency, int currencyDecimals,
                             String period, Instant from, Instant to, int instances, List<LineItem> lines,
                             Map<String, ResourceTotal> resources, BigDecimal total, BigDecimal amountDue,
@@ -28,11 +30,13 @@ public record BillingReport(UUID tenantId, String tenant, String plan, String cu
      * @param chargeStart first moment of the period the instance held the resource
      * @param chargeEnd   last such moment
      */
+    @Schema(requiredProperties = {"instanceId", "resource", "description", "quantity", "unit", "unitPrice", "cost"})
     public record LineItem(UUID instanceId, String instanceName, String kind, String resource, String image,
                            String description, BigDecimal quantity, String unit, BigDecimal unitPrice, BigDecimal cost,
                            Instant chargeStart, Instant chargeEnd) {
     }
 
+    @Schema(requiredProperties = {"quantity", "unit", "cost"})
     public record ResourceTotal(BigDecimal quantity, String unit, BigDecimal cost) {
     }
 

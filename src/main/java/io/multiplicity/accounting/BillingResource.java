@@ -15,6 +15,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/api/v1")
@@ -25,6 +29,7 @@ public class BillingResource {
     static final String CSV = "text/csv";
     /** The response header that names the FOCUS version an export conforms to. */
     static final String FOCUS_VERSION_HEADER = "X-FOCUS-Version";
+    private static final String TOO_MANY_REPORTS = "Too many reports at once; retry after Retry-After seconds";
 
     @Inject
     BillingService service;
@@ -35,7 +40,8 @@ public class BillingResource {
     @GET
     @Path("/usage")
     @RolesAllowed({Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "The tenant's usage and cost per instance and resource over any range (at most 400 days)")
+    @Operation(operationId = "getUsage",
+            summary = "The tenant's usage and cost per instance and resource over any range (at most 400 days)")
     public BillingReport usage(@QueryParam("from") String from, @QueryParam("to") String to) {
         return service.usage(BillingPeriod.parseRange(from, to));
     }
@@ -44,8 +50,14 @@ public class BillingResource {
     @Path("/billing")
     @Produces({MediaType.APPLICATION_JSON, CSV})
     @RolesAllowed({Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "The tenant's bill for a month (YYYY-MM, UTC) with a line per instance and resource, as"
+    @Operation(operationId = "getBill",
+            summary = "The tenant's bill for a month (YYYY-MM, UTC) with a line per instance and resource, as"
             + " JSON, CSV or FinOps FOCUS 1.1 CSV (format=json|csv|focus)")
+    @APIResponse(responseCode = "200", description = "The bill: JSON, or a CSV download (format=csv|focus)",
+            content = {@Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = BillingReport.class)),
+                    @Content(mediaType = CSV, schema = @Schema(type = SchemaType.STRING))})
+    @APIResponse(responseCode = "429", description = TOO_MANY_REPORTS)
     public Response mine(@QueryParam("period") String period, @QueryParam("format") String format) {
         String chosen = format(format);
         return render(service.mine(BillingPeriod.parseMonth(period)), chosen);
@@ -54,7 +66,8 @@ public class BillingResource {
     @GET
     @Path("/billing/focus-metadata")
     @RolesAllowed({Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER, Roles.PLATFORM_ADMIN})
-    @Operation(summary = "The FOCUS metadata of the FOCUS exports: the version they conform to and their columns")
+    @Operation(operationId = "getFocusMetadata",
+            summary = "The FOCUS metadata of the FOCUS exports: the version they conform to and their columns")
     public FocusMetadata focusMetadata() {
         return FocusMetadata.current();
     }
@@ -62,7 +75,8 @@ public class BillingResource {
     @GET
     @Path("/admin/usage/{tenant}")
     @RolesAllowed(Roles.PLATFORM_ADMIN)
-    @Operation(summary = "A tenant's usage and cost per instance and resource over any range (at most 400 days)")
+    @Operation(operationId = "getTenantUsage",
+            summary = "A tenant's usage and cost per instance and resource over any range (at most 400 days)")
     public BillingReport tenantUsage(@PathParam("tenant") UUID tenant, @QueryParam("from") String from,
                                      @QueryParam("to") String to) {
         return service.tenantUsage(tenant, BillingPeriod.parseRange(from, to));
@@ -72,8 +86,14 @@ public class BillingResource {
     @Path("/admin/billing")
     @Produces({MediaType.APPLICATION_JSON, CSV})
     @RolesAllowed(Roles.PLATFORM_ADMIN)
-    @Operation(summary = "Every tenant's bill for a month: JSON without line items and totals per currency, or every"
+    @Operation(operationId = "getBillingSummary",
+            summary = "Every tenant's bill for a month: JSON without line items and totals per currency, or every"
             + " tenant's line items as CSV or FinOps FOCUS CSV (format=json|csv|focus)")
+    @APIResponse(responseCode = "200", description = "The bill: JSON, or a CSV download (format=csv|focus)",
+            content = {@Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = BillingSummary.class)),
+                    @Content(mediaType = CSV, schema = @Schema(type = SchemaType.STRING))})
+    @APIResponse(responseCode = "429", description = TOO_MANY_REPORTS)
     public Response summary(@QueryParam("period") String period, @QueryParam("format") String format) {
         String chosen = format(format);
         BillingPeriod month = BillingPeriod.parseMonth(period);
@@ -89,7 +109,13 @@ public class BillingResource {
     @Path("/admin/billing/{tenant}")
     @Produces({MediaType.APPLICATION_JSON, CSV})
     @RolesAllowed(Roles.PLATFORM_ADMIN)
-    @Operation(summary = "A tenant's bill for a month as JSON, CSV or FinOps FOCUS CSV (format=json|csv|focus)")
+    @Operation(operationId = "getTenantBill",
+            summary = "A tenant's bill for a month as JSON, CSV or FinOps FOCUS CSV (format=json|csv|focus)")
+    @APIResponse(responseCode = "200", description = "The bill: JSON, or a CSV download (format=csv|focus)",
+            content = {@Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @Schema(implementation = BillingReport.class)),
+                    @Content(mediaType = CSV, schema = @Schema(type = SchemaType.STRING))})
+    @APIResponse(responseCode = "429", description = TOO_MANY_REPORTS)
     public Response tenant(@PathParam("tenant") UUID tenant, @QueryParam("period") String period,
                            @QueryParam("format") String format) {
         String chosen = format(format);

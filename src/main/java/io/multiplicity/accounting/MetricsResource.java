@@ -1,6 +1,7 @@
 package io.multiplicity.accounting;
 
 import io.multiplicity.common.ApiException;
+import io.multiplicity.common.Items;
 import io.multiplicity.identity.Roles;
 import io.multiplicity.instance.InstanceService;
 import jakarta.annotation.security.RolesAllowed;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/api/v1/instances/{id}/metrics")
@@ -29,6 +31,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class MetricsResource {
 
     /** One metering sample: measured use, null where the host does not measure it. */
+    @Schema(requiredProperties = {"at"})
     public record Sample(Instant at, boolean running, Double cpuPercent, Long memoryMiB, Double diskUsedGiB,
                          Long netRxBytes, Long netTxBytes) {
     }
@@ -41,8 +44,9 @@ public class MetricsResource {
 
     @GET
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "An instance's measured use over time (default: the last hour), from metering samples")
-    public Map<String, List<Sample>> metrics(@PathParam("id") UUID id, @QueryParam("from") String from,
+    @Operation(operationId = "getInstanceMetrics",
+            summary = "An instance's measured use over time (default: the last hour), from metering samples")
+    public Items<Sample> metrics(@PathParam("id") UUID id, @QueryParam("from") String from,
                                              @QueryParam("to") String to) {
         instances.get(id);
         Instant end = parse("to", to, Instant.now());
@@ -80,7 +84,7 @@ public class MetricsResource {
             previousAt = at;
             previousCpu = cpu;
         }
-        return Map.of("items", samples);
+        return new Items<>(samples);
     }
 
     private static Instant parse(String field, String value, Instant fallback) {

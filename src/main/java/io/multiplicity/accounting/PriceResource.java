@@ -12,6 +12,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.math.BigDecimal;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/api/v1/prices")
@@ -20,6 +21,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class PriceResource {
 
     /** The unit prices of the caller's plan, for previews of what an instance costs. */
+    @Schema(requiredProperties = {"currency"})
     public record Prices(String plan, String currency, BigDecimal vcpuHour, BigDecimal memoryGiBHour,
                          BigDecimal diskGiBMonth, BigDecimal snapshotGiBMonth, BigDecimal addressHour,
                          BigDecimal egressGiB) {
@@ -30,7 +32,7 @@ public class PriceResource {
 
     @GET
     @RolesAllowed({Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "The unit prices of the tenant's plan")
+    @Operation(operationId = "getPrices", summary = "The unit prices of the tenant's plan")
     public Prices prices() {
         Tenant tenant = Tenant.findById(caller.requireTenant());
         Plan plan = tenant.planId == null ? null : Plan.findById(tenant.planId);

@@ -1,5 +1,6 @@
 package io.multiplicity.accounting;
 
+import io.multiplicity.common.openapi.ApiContract;
 import io.multiplicity.identity.Roles;
 import io.multiplicity.operation.Accepted;
 import jakarta.annotation.security.RolesAllowed;
@@ -19,6 +20,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/api/v1")
@@ -48,7 +50,7 @@ public class QuotaResource {
     @GET
     @Path("/quota")
     @RolesAllowed({Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "The tenant's quota: limit, allocated and used per resource")
+    @Operation(operationId = "getQuota", summary = "The tenant's quota: limit, allocated and used per resource")
     public QuotaView mine() {
         return service.mine();
     }
@@ -56,7 +58,7 @@ public class QuotaResource {
     @GET
     @Path("/admin/quotas/{tenant}")
     @RolesAllowed(Roles.PLATFORM_ADMIN)
-    @Operation(summary = "A tenant's quota, exactly as the tenant sees it")
+    @Operation(operationId = "getTenantQuota", summary = "A tenant's quota, exactly as the tenant sees it")
     public QuotaView get(@PathParam("tenant") UUID tenant) {
         return service.view(tenant);
     }
@@ -65,7 +67,9 @@ public class QuotaResource {
     @Path("/admin/quotas/{tenant}")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Roles.PLATFORM_ADMIN)
-    @Operation(summary = "Set a tenant's limits (absent fields inherit the plan's) and optionally its plan")
+    @Operation(operationId = "setTenantQuota",
+            summary = "Set a tenant's limits (absent fields inherit the plan's) and optionally its plan")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response set(@PathParam("tenant") UUID tenant, @Valid @NotNull SetQuotaRequest request) {
         return Accepted.of(service.set(tenant, request));
     }

@@ -2,13 +2,16 @@ package io.multiplicity.accounting;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A tenant's quota as tenants and admins both see it: per resource the limit (null = unlimited),
  * what is allocated, and what is really used (null where nothing measures it yet).
  */
+@Schema(requiredProperties = {"tenant", "runningOnly", "resources"})
 public record QuotaView(String tenant, String plan, boolean runningOnly, Map<String, Line> resources) {
 
+    @Schema(requiredProperties = {"allocated"})
     public record Line(Long limit, long allocated, Long used) {
     }
 

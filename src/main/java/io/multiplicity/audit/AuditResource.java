@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/api/v1/audit")
@@ -20,6 +21,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "audit")
 public class AuditResource {
 
+    @Schema(requiredProperties = {"id", "action", "outcome", "at"})
     public record AuditView(UUID id, UUID tenant, String actor, String action, String targetType, UUID target,
                             String outcome, String clientAddress, Map<String, Object> details, Instant at) {
     }
@@ -29,7 +31,7 @@ public class AuditResource {
 
     @GET
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN})
-    @Operation(summary = "Read the audit log",
+    @Operation(operationId = "listAuditEntries", summary = "Read the audit log",
             description = "Tenant admins see their tenant's entries; platform admins all, or one tenant's with ?tenant=.")
     public Page<AuditView> list(@QueryParam("tenant") UUID tenant, @QueryParam("action") String action,
                                 @QueryParam("limit") Integer limit, @QueryParam("cursor") String cursor) {

@@ -26,6 +26,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
 import java.util.regex.Pattern;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * The image catalog: who sees which image, channel aliases, shares, and which exact version an
@@ -347,6 +348,7 @@ public class ImageCatalog {
     }
 
     /** An image offered to the caller's tenant and not yet accepted. */
+    @Schema(requiredProperties = {"image", "name", "kind", "from", "offeredBy", "offeredAt"})
     public record Offer(UUID image, String name, String kind, String os, String from, String offeredBy,
             java.time.Instant offeredAt) {
     }

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * An image as the API shows it.
@@ -14,15 +15,17 @@ import java.util.UUID;
  * @param sharedWith  tenants it is shared with (owners and platform admins only, else null)
  * @param versions    its versions, newest first (on a single image; null in lists)
  */
+@Schema(requiredProperties = {"id", "name", "kind", "os", "architecture", "visibility", "graphics", "builtIn",
+        "deprecated", "reference", "channels", "createdAt"})
 public record ImageView(
         UUID id,
         String name,
         String tenant,
-        String kind,
+        @Schema(enumeration = {"jail", "vm"}) String kind,
         String os,
         String architecture,
         String description,
-        String visibility,
+        @Schema(enumeration = {"public", "private", "shared"}) String visibility,
         String boot,
         boolean graphics,
         boolean builtIn,
@@ -42,6 +45,8 @@ public record ImageView(
      * @param instances live instances created from it (of every tenant)
      * @param reference the exact reference of this version, name@version
      */
+    @Schema(requiredProperties = {"id", "version", "format", "sizeBytes", "unpackedBytes", "sha256", "deprecated",
+            "channels", "instances", "reference", "createdAt"})
     public record VersionView(
             UUID id,
             String version,
@@ -60,6 +65,7 @@ public record ImageView(
     }
 
     /** An instance using a version, shown only to its own tenant and platform admins. */
+    @Schema(requiredProperties = {"id", "name"})
     public record InstanceRef(UUID id, String name) {
     }
 }

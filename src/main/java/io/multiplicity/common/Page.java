@@ -4,10 +4,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * One page of a list: the items and the cursor of the next page, null on the last page.
  */
+@Schema(requiredProperties = "items")
 public record Page<T>(List<T> items, String next) {
 
     /**

@@ -24,6 +24,10 @@ import java.nio.file.Files;
 import java.time.Instant;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/api/v1/console-sessions")
@@ -31,7 +35,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "consoles")
 public class ConsoleResource {
 
-    public record SessionView(UUID id, UUID tenant, UUID instance, String user, String type, boolean readOnly,
+    @Schema(requiredProperties = {"id", "type", "startedAt"})
+    public record SessionView(UUID id, UUID tenant, UUID instance, String user,
+                              @Schema(enumeration = {"serial", "vnc"}) String type, boolean readOnly,
                               String clientAddress, Instant startedAt, Instant endedAt, Long seconds, long bytesIn,
                               long bytesOut, String closeReason, boolean recorded) {
 
@@ -55,7 +61,8 @@ public class ConsoleResource {
 
     @GET
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN})
-    @Operation(summary = "Console sessions: who, from where, when, how long, bytes each way, how they ended")
+    @Operation(operationId = "listConsoleSessions",
+            summary = "Console sessions: who, from where, when, how long, bytes each way, how they ended")
     public Page<SessionView> sessions(@QueryParam("instance") UUID instance, @QueryParam("limit") Integer limit,
                                       @QueryParam("cursor") String cursor) {
         int size = Cursors.limit(limit);
@@ -92,7 +99,10 @@ public class ConsoleResource {
     @Path("/{id}/recording")
     @Produces("application/x-asciicast")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN})
-    @Operation(summary = "The asciicast v2 recording of a serial session, when it was recorded")
+    @Operation(operationId = "getConsoleRecording",
+            summary = "The asciicast v2 recording of a serial session, when it was recorded")
+    @APIResponse(responseCode = "200", description = "The session's recording, an asciicast v2 file",
+            content = @Content(mediaType = "application/x-asciicast", schema = @Schema(type = SchemaType.STRING)))
     public Response recording(@PathParam("id") UUID id) {
         UUID scope = caller.tenantScope();
         ConsoleSession session = em.find(ConsoleSession.class, id);

@@ -27,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * Console tickets: issued to a user for one instance and one console type, valid once and for a
@@ -61,7 +62,9 @@ public class ConsoleTickets {
     RateLimits limits;
 
     /** What the client needs to open the console. */
-    public record Issued(String ticket, String url, Instant expiresAt, String type, boolean readOnly) {
+    @Schema(requiredProperties = {"ticket", "url", "expiresAt"})
+    public record Issued(String ticket, String url, Instant expiresAt,
+                         @Schema(enumeration = {"serial", "vnc"}) String type, boolean readOnly) {
     }
 
     /**

@@ -15,10 +15,10 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -44,10 +44,16 @@ public class EventResource {
     @io.smallrye.common.annotation.Blocking
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "Stream the tenant's events",
+    @Operation(operationId = "streamEvents", summary = "Stream the tenant's events",
             description = "Server-sent events in commit order; each event's SSE id is its position. Resume with "
                     + "Last-Event-ID or ?after=<position or event id>. Platform admins see all tenants. "
                     + "A user holds at most a few streams open at once (429 with Retry-After beyond).")
+    @APIResponse(responseCode = "200", description = "A text/event-stream: per event an 'event:' line (its type),"
+            + " an 'id:' line (its position) and a 'data:' line holding one EventMessage as JSON; keep-alive comments"
+            + " in between",
+            content = @Content(mediaType = MediaType.SERVER_SENT_EVENTS,
+                    schema = @Schema(implementation = EventMessage.class)))
+    @APIResponse(responseCode = "429", description = "Too many streams open; retry after Retry-After seconds")
     public Multi<OutboundSseEvent> stream(@Context Sse sse, @HeaderParam("Last-Event-ID") String lastEventId,
                                           @QueryParam("after") String after) {
         return streams.open(caller.tenantScope(), caller.get().userId(), after != null ? after : lastEventId)
@@ -58,16 +64,9 @@ public class EventResource {
         if (event == EventStreams.KEEP_ALIVE) {
             return sse.newEventBuilder().comment("keep-alive").build();
         }
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("id", event.id);
-        body.put("type", event.type);
-        body.put("targetType", event.targetType);
-        body.put("target", event.targetId);
-        body.put("payload", event.payload);
-        body.put("at", event.createdAt == null ? Instant.now() : event.createdAt);
         String data;
         try {
-            data = json.writeValueAsString(body);
+            data = json.writeValueAsString(EventMessage.of(event));
         } catch (Exception e) {
             data = "{}";
         }

@@ -1,5 +1,7 @@
 package io.multiplicity.host;
 
+import io.multiplicity.common.Items;
+import io.multiplicity.common.openapi.ApiContract;
 import io.multiplicity.identity.Roles;
 import io.multiplicity.operation.Accepted;
 import jakarta.annotation.security.RolesAllowed;
@@ -26,6 +28,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/api/v1/admin/hosts")
@@ -35,9 +39,12 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class HostResource {
 
     /** Physical, allocatable (physical × ratio − reserve) and allocated amounts of one resource. */
+    @Schema(requiredProperties = {"physical", "ratio", "reserved", "allocatable", "allocated"})
     public record Capacity(long physical, BigDecimal ratio, long reserved, long allocatable, long allocated) {
     }
 
+    @Schema(requiredProperties = {"id", "name", "state", "local", "kinds", "vcpus", "memoryMiB", "storageGiB",
+            "createdAt"})
     public record HostView(UUID id, String name, String state, boolean local, Set<String> kinds, Capacity vcpus,
                            Capacity memoryMiB, Capacity storageGiB, Map<String, Object> facts, Instant lastSeen,
                            Instant createdAt) {
@@ -72,31 +79,33 @@ public class HostResource {
     Quarantine quarantine;
 
     @GET
-    @Operation(summary = "List hosts with their capacity, overcommit ratios and allocation")
-    public Map<String, List<HostView>> list() {
-        return Map.of("items", service.list().stream().map(HostView::of).toList());
+    @Operation(operationId = "listHosts", summary = "List hosts with their capacity, overcommit ratios and allocation")
+    public Items<HostView> list() {
+        return new Items<>(service.list().stream().map(HostView::of).toList());
     }
 
     @GET
     @Path("/{id}")
-    @Operation(summary = "Get one host")
+    @Operation(operationId = "getHost", summary = "Get one host")
     public HostView get(@PathParam("id") UUID id) {
         return HostView.of(service.get(id));
     }
 
     @GET
     @Path("/{id}/quarantine")
-    @Operation(summary = "Instances the host has that the database has never heard of",
+    @Operation(operationId = "getHostQuarantine",
+            summary = "Instances the host has that the database has never heard of",
             description = "The reconciler never destroys them; their data stays where it is until an operator decides.")
-    public Map<String, List<Quarantine.Entry>> quarantine(@PathParam("id") UUID id) {
+    public Items<Quarantine.QuarantinedInstance> quarantine(@PathParam("id") UUID id) {
         service.get(id);
-        return Map.of("items", quarantine.of(id));
+        return new Items<>(quarantine.of(id));
     }
 
     @PATCH
     @Path("/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Change a host's state, overcommit ratios or reserve")
+    @Operation(operationId = "updateHost", summary = "Change a host's state, overcommit ratios or reserve")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response update(@PathParam("id") UUID id, @Valid @NotNull UpdateHostRequest request) {
         return Accepted.of(service.update(id, request));
     }

@@ -36,7 +36,7 @@ public class Quarantine {
      * @param firstSeen  when the reconciler first found it unknown
      * @param lastSeen   when it last did
      */
-    public record Entry(UUID instanceId, String state, String detail, Instant firstSeen, Instant lastSeen) {
+    public record QuarantinedInstance(UUID instanceId, String state, String detail, Instant firstSeen, Instant lastSeen) {
     }
 
     @Inject
@@ -76,12 +76,12 @@ public class Quarantine {
     }
 
     @Transactional(Transactional.TxType.SUPPORTS)
-    public List<Entry> of(UUID hostId) {
+    public List<QuarantinedInstance> of(UUID hostId) {
         List<Object[]> rows = em.createNativeQuery("select instance_id, state, detail, first_seen, last_seen"
                         + " from quarantined_instances where host_id = ?1 order by first_seen, instance_id", Object[].class)
                 .setParameter(1, hostId)
                 .getResultList();
-        return rows.stream().map(row -> new Entry((UUID) row[0], (String) row[1], (String) row[2], instant(row[3]),
+        return rows.stream().map(row -> new QuarantinedInstance((UUID) row[0], (String) row[1], (String) row[2], instant(row[3]),
                 instant(row[4]))).toList();
     }
 

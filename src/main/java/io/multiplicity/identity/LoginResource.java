@@ -1,11 +1,14 @@
 package io.multiplicity.identity;
 
+import io.multiplicity.common.openapi.ApiContract;
 import io.quarkus.security.Authenticated;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.Response;
 import java.net.URI;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -18,7 +21,9 @@ public class LoginResource {
 
     @GET
     @Authenticated
-    @Operation(summary = "Sign in through the identity provider and go to the portal")
+    @Operation(operationId = "signIn", summary = "Sign in through the identity provider and go to the portal")
+    @APIResponse(responseCode = "303", description = "Signed in: on to the portal",
+            headers = @Header(name = ApiContract.LOCATION, description = "The portal, /"))
     public Response login() {
         return Response.seeOther(URI.create("/")).build();
     }

@@ -9,6 +9,7 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/api/v1/me")
@@ -20,6 +21,7 @@ public class MeResource {
      * The signed-in user as the platform sees them: their tenant and their platform roles; {@code demo}
      * when this is a demo installation (known passwords: never for real use).
      */
+    @Schema(requiredProperties = {"username", "roles"})
     public record Me(String username, String tenant, UUID tenantId, List<String> roles, boolean demo) {
     }
 
@@ -34,7 +36,7 @@ public class MeResource {
 
     @GET
     @Authenticated
-    @Operation(summary = "Who am I: user name, tenant and roles")
+    @Operation(operationId = "getMe", summary = "Who am I: user name, tenant and roles")
     public Me me() {
         Caller.Principal principal = caller.get();
         return new Me(principal.username(), principal.tenantSlug(), principal.tenantId(),

@@ -1,7 +1,8 @@
 package io.multiplicity.instance;
 
-import io.multiplicity.common.ApiError;
+import io.multiplicity.common.Items;
 import io.multiplicity.common.Page;
+import io.multiplicity.common.openapi.ApiContract;
 import io.multiplicity.idempotency.IdempotentRequests;
 import io.multiplicity.operation.OperationView;
 import io.multiplicity.identity.Roles;
@@ -47,7 +48,8 @@ public class InstanceResource {
 
     @GET
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "List the tenant's instances", description = "Platform admins see every tenant's.")
+    @Operation(operationId = "listInstances",
+            summary = "List the tenant's instances", description = "Platform admins see every tenant's.")
     public Page<InstanceView> list(@QueryParam("kind") String kind, @QueryParam("limit") Integer limit,
                                    @QueryParam("cursor") String cursor) {
         Page<Instance> page = service.list(kind, limit, cursor);
@@ -61,7 +63,6 @@ public class InstanceResource {
             description = "Its ETag header names the version of its settings, for If-Match on PATCH.")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = InstanceView.class)),
             headers = @Header(name = "ETag", description = "The version of the instance's settings"))
-    @APIResponse(responseCode = "404", content = @Content(schema = @Schema(implementation = ApiError.class)))
     public Response get(@PathParam("id") UUID id) {
         Instance instance = service.get(id);
         return Response.ok(mapper.toView(instance)).tag(InstanceETags.of(instance)).build();
@@ -73,10 +74,8 @@ public class InstanceResource {
     @Operation(operationId = "createInstance", summary = "Create an instance",
             description = "Answers 202 with the instance.create operation. With an Idempotency-Key, a retry with the"
                     + " same key and body answers the first operation again and creates nothing.")
-    @APIResponse(responseCode = "202", description = "The instance.create operation",
-            content = @Content(schema = @Schema(implementation = OperationView.class)))
-    @APIResponse(responseCode = "422", description = "The Idempotency-Key was used for another body",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
+    @APIResponse(responseCode = "422", description = "The Idempotency-Key was used for another body")
     public Response create(@Valid @NotNull CreateInstanceRequest request,
                            @HeaderParam(IdempotentRequests.HEADER) String idempotencyKey) {
         return idempotent.run(idempotencyKey, "POST /api/v1/instances", request,
@@ -91,10 +90,11 @@ public class InstanceResource {
             description = "vCPUs, memory and disk (disks only grow); a running jail gets them live, a VM at its next"
                     + " start. With If-Match (an ETag of GET), a change made by someone else since answers 412 and"
                     + " changes nothing.")
-    @APIResponse(responseCode = "202", description = "The operation; ETag is the instance's new settings version",
-            content = @Content(schema = @Schema(implementation = OperationView.class)))
-    @APIResponse(responseCode = "412", description = "If-Match names an older version of the instance",
-            content = @Content(schema = @Schema(implementation = ApiError.class)))
+    @APIResponse(responseCode = "202", description = "The instance.resize operation",
+            content = @Content(schema = @Schema(implementation = OperationView.class)),
+            headers = {@Header(name = ApiContract.LOCATION, description = "The operation's URL", required = true),
+                    @Header(name = "ETag", description = "The instance's new settings version")})
+    @APIResponse(responseCode = "412", description = "If-Match names an older version of the instance")
     public Response resize(@PathParam("id") UUID id, @Valid @NotNull ResizeInstanceRequest request,
                            @HeaderParam("If-Match") String ifMatch) {
         InstanceService.Changed changed = service.resize(id, request, ifMatch);
@@ -104,7 +104,9 @@ public class InstanceResource {
     @DELETE
     @Path("/{id}")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Delete an instance", description = "Stops it and removes everything it had on its host.")
+    @Operation(operationId = "deleteInstance",
+            summary = "Delete an instance", description = "Stops it and removes everything it had on its host.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response delete(@PathParam("id") UUID id) {
         return Accepted.of(service.delete(id));
     }
@@ -116,15 +118,17 @@ public class InstanceResource {
     }
 
     /** @param schedule the schedule that took it ({@code hourly}, {@code daily}, {@code weekly}), absent when a person did */
-    public record SnapshotView(String name, java.time.Instant createdAt, String schedule) {
+    @Schema(requiredProperties = {"name"})
+    public record SnapshotView(String name, java.time.Instant createdAt,
+                               @Schema(enumeration = {"hourly", "daily", "weekly"}) String schedule) {
     }
 
     @GET
     @Path("/{id}/snapshots")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "List an instance's snapshots")
-    public java.util.Map<String, java.util.List<SnapshotView>> snapshots(@PathParam("id") UUID id) {
-        return java.util.Map.of("items", service.snapshots(id).stream()
+    @Operation(operationId = "listInstanceSnapshots", summary = "List an instance's snapshots")
+    public Items<SnapshotView> snapshots(@PathParam("id") UUID id) {
+        return new Items<>(service.snapshots(id).stream()
                 .map(snapshot -> new SnapshotView(snapshot.name, snapshot.createdAt, snapshot.schedule)).toList());
     }
 
@@ -134,6 +138,8 @@ public class InstanceResource {
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
     @Operation(operationId = "snapshotInstance", summary = "Take a snapshot of the instance's storage",
             description = "Counts against the snapshots quota. Honours Idempotency-Key.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
+    @APIResponse(responseCode = "422", description = "The Idempotency-Key was used for another request")
     public Response snapshot(@PathParam("id") UUID id, @Valid @NotNull SnapshotRequest request,
                              @HeaderParam(IdempotentRequests.HEADER) String idempotencyKey) {
         return idempotent.run(idempotencyKey, "POST /api/v1/instances/" + id + "/snapshot", request,
@@ -143,7 +149,9 @@ public class InstanceResource {
     @DELETE
     @Path("/{id}/snapshots/{name}")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Delete a snapshot", description = "It counts against the snapshots quota until it is destroyed.")
+    @Operation(operationId = "deleteInstanceSnapshot",
+            summary = "Delete a snapshot", description = "It counts against the snapshots quota until it is destroyed.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response deleteSnapshot(@PathParam("id") UUID id, @PathParam("name") String name) {
         return Accepted.of(service.deleteSnapshot(id, name));
     }
@@ -158,6 +166,7 @@ public class InstanceResource {
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
     @Operation(operationId = "rebuildInstance", summary = "Give an instance a fresh disk from an image",
             description = "Keeps id, name, address, sizes and keys; the old disk and its snapshots are destroyed.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response rebuild(@PathParam("id") UUID id, RebuildRequest request) {
         return Accepted.of(service.rebuild(id, request == null ? null : request.image()));
     }
@@ -166,7 +175,9 @@ public class InstanceResource {
     @Path("/{id}/rollback")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Roll the instance's storage back to a snapshot", description = "Later snapshots are destroyed.")
+    @Operation(operationId = "rollbackInstance",
+            summary = "Roll the instance's storage back to a snapshot", description = "Later snapshots are destroyed.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response rollback(@PathParam("id") UUID id, @Valid @NotNull SnapshotRequest request) {
         return Accepted.of(service.rollback(id, request.name()));
     }
@@ -174,7 +185,8 @@ public class InstanceResource {
     @POST
     @Path("/{id}/start")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Start an instance")
+    @Operation(operationId = "startInstance", summary = "Start an instance")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response start(@PathParam("id") UUID id) {
         return Accepted.of(service.act(id, "start"));
     }
@@ -182,7 +194,9 @@ public class InstanceResource {
     @POST
     @Path("/{id}/stop")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Stop an instance", description = "Asks it to stop, and forces it after 30 seconds.")
+    @Operation(operationId = "stopInstance",
+            summary = "Stop an instance", description = "Asks it to stop, and forces it after 30 seconds.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response stop(@PathParam("id") UUID id) {
         return Accepted.of(service.act(id, "stop"));
     }
@@ -190,7 +204,8 @@ public class InstanceResource {
     @POST
     @Path("/{id}/restart")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Restart an instance")
+    @Operation(operationId = "restartInstance", summary = "Restart an instance")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response restart(@PathParam("id") UUID id) {
         return Accepted.of(service.act(id, "restart"));
     }

@@ -2,23 +2,27 @@ package io.multiplicity.instance;
 
 import java.time.Instant;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** An instance as the API shows it. */
+@Schema(requiredProperties = {"id", "name", "kind", "image", "vcpus", "memoryMiB", "diskGiB", "desiredState",
+        "state", "createdAt", "updatedAt"})
 public record InstanceView(
         UUID id,
         String name,
         String tenant,
-        String kind,
+        @Schema(enumeration = {"jail", "vm"}) String kind,
         String type,
         String image,
         String imageVersion,
         int vcpus,
         int memoryMiB,
         int diskGiB,
-        String desiredState,
-        String state,
+        @Schema(enumeration = {"stopped", "running", "deleted"}) String desiredState,
+        @Schema(enumeration = {"provisioning", "stopped", "starting", "running", "stopping", "crashed", "error",
+                "deleting", "deleted"}) String state,
         String stateDetail,
-        String restartPolicy,
+        @Schema(enumeration = {"never", "on-failure", "always"}) String restartPolicy,
         int restarts,
         String host,
         String address,

@@ -16,6 +16,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** An instance's snapshot schedule: how many hourly, daily and weekly snapshots to keep. */
@@ -30,6 +31,7 @@ public class SnapshotScheduleResource {
     }
 
     /** The schedule, with when it was last changed (absent while it was never set). */
+    @Schema(requiredProperties = {"hourly", "daily", "weekly"})
     public record ScheduleView(int hourly, int daily, int weekly, java.time.Instant updatedAt) {
     }
 

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * The public addresses an admin gives each host: given whole to instances, or shared by port
@@ -37,7 +38,8 @@ public class AddressPool {
      * @param instance the instance it is given to or null
      * @param forwards the live port forwards it carries (shared addresses)
      */
-    public record Entry(UUID id, String address, boolean shared, UUID tenant, UUID instance, long forwards,
+    @Schema(requiredProperties = {"id", "address", "shared", "forwards", "createdAt"})
+    public record PoolAddress(UUID id, String address, boolean shared, UUID tenant, UUID instance, long forwards,
             Instant createdAt) {
     }
 
@@ -54,7 +56,7 @@ public class AddressPool {
     Event<PublicAccessChanged> changed;
 
     @Transactional(Transactional.TxType.SUPPORTS)
-    public List<Entry> list(UUID hostId) {
+    public List<PoolAddress> list(UUID hostId) {
         requireHost(hostId, false);
         @SuppressWarnings("unchecked")
         List<Object[]> rows = em.createNativeQuery("select p.id, p.address, p.shared, a.tenant_id, a.instance_id,"
@@ -65,7 +67,7 @@ public class AddressPool {
                         + " where p.host_id = ?1 and p.removed_at is null order by p.address::inet")
                 .setParameter(1, hostId)
                 .getResultList();
-        return rows.stream().map(row -> new Entry((UUID) row[0], (String) row[1], (Boolean) row[2], (UUID) row[3],
+        return rows.stream().map(row -> new PoolAddress((UUID) row[0], (String) row[1], (Boolean) row[2], (UUID) row[3],
                         (UUID) row[4], ((Number) row[5]).longValue(), toInstant(row[6])))
                 .toList();
     }

@@ -1,5 +1,7 @@
 package io.multiplicity.network;
 
+import io.multiplicity.common.Items;
+import io.multiplicity.common.openapi.ApiContract;
 import io.multiplicity.identity.Roles;
 import io.multiplicity.operation.Accepted;
 import jakarta.annotation.security.RolesAllowed;
@@ -17,9 +19,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The public addresses of a host's pool. */
@@ -42,21 +44,24 @@ public class AddressPoolResource {
     AddressPool pool;
 
     @GET
-    @Operation(summary = "List a host's public addresses and who holds them")
-    public Map<String, List<AddressPool.Entry>> list(@PathParam("hostId") UUID hostId) {
-        return Map.of("items", pool.list(hostId));
+    @Operation(operationId = "listHostAddresses", summary = "List a host's public addresses and who holds them")
+    public Items<AddressPool.PoolAddress> list(@PathParam("hostId") UUID hostId) {
+        return new Items<>(pool.list(hostId));
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Add public addresses to a host's pool")
+    @Operation(operationId = "addHostAddresses", summary = "Add public addresses to a host's pool")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response add(@PathParam("hostId") UUID hostId, @Valid @NotNull AddAddressesRequest request) {
         return Accepted.of(pool.add(hostId, request.addresses(), Boolean.TRUE.equals(request.shared())));
     }
 
     @DELETE
     @Path("/{address}")
-    @Operation(summary = "Remove a public address from a host's pool", description = "409 while it is in use.")
+    @Operation(operationId = "removeHostAddress",
+            summary = "Remove a public address from a host's pool", description = "409 while it is in use.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response remove(@PathParam("hostId") UUID hostId, @PathParam("address") String address) {
         return Accepted.of(pool.remove(hostId, address));
     }

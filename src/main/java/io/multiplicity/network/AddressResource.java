@@ -1,5 +1,7 @@
 package io.multiplicity.network;
 
+import io.multiplicity.common.Items;
+import io.multiplicity.common.openapi.ApiContract;
 import io.multiplicity.identity.Roles;
 import io.multiplicity.operation.Accepted;
 import jakarta.annotation.security.RolesAllowed;
@@ -16,9 +18,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Public addresses given whole to a tenant's instances (1:1 NAT, "floating IPs"). */
@@ -36,15 +38,15 @@ public class AddressResource {
 
     @GET
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "List the public addresses given to the tenant's instances")
-    public Map<String, List<PublicAccessService.AddressView>> list() {
-        return Map.of("items", service.addresses());
+    @Operation(operationId = "listAddresses", summary = "List the public addresses given to the tenant's instances")
+    public Items<PublicAccessService.AddressView> list() {
+        return new Items<>(service.addresses());
     }
 
     @GET
     @Path("/{id}")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "Get one public address")
+    @Operation(operationId = "getAddress", summary = "Get one public address")
     public PublicAccessService.AddressView get(@PathParam("id") UUID id) {
         return service.address(id);
     }
@@ -52,10 +54,11 @@ public class AddressResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Give an instance a public address",
+    @Operation(operationId = "assignAddress", summary = "Give an instance a public address",
             description = "A free address of the instance's host, whole: every port reaches the instance (filtered by"
                     + " its firewall) and its outgoing traffic leaves from it. Counts one against the addresses quota"
                     + " and is billed per hour. The operation's target is the address.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response assign(@Valid @NotNull AssignAddressRequest request) {
         return Accepted.of(service.assign(request.instance()));
     }
@@ -63,7 +66,9 @@ public class AddressResource {
     @DELETE
     @Path("/{id}")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Release a public address", description = "It stops reaching the instance at once.")
+    @Operation(operationId = "releaseAddress",
+            summary = "Release a public address", description = "It stops reaching the instance at once.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response release(@PathParam("id") UUID id) {
         return Accepted.of(service.release(id));
     }

@@ -1,5 +1,7 @@
 package io.multiplicity.network;
 
+import io.multiplicity.common.Items;
+import io.multiplicity.common.openapi.ApiContract;
 import io.multiplicity.identity.Roles;
 import io.multiplicity.operation.Accepted;
 import jakarta.annotation.security.RolesAllowed;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** A tenant's firewalls: named sets of inbound rules applied to its instances. */
@@ -48,15 +51,15 @@ public class FirewallResource {
 
     @GET
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "List the tenant's firewalls")
-    public Map<String, List<FirewallService.FirewallView>> list() {
-        return Map.of("items", service.list());
+    @Operation(operationId = "listFirewalls", summary = "List the tenant's firewalls")
+    public Items<FirewallService.FirewallView> list() {
+        return new Items<>(service.list());
     }
 
     @GET
     @Path("/{id}")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "Get one firewall")
+    @Operation(operationId = "getFirewall", summary = "Get one firewall")
     public FirewallService.FirewallView get(@PathParam("id") UUID id) {
         return service.get(id);
     }
@@ -64,7 +67,8 @@ public class FirewallResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Create a firewall")
+    @Operation(operationId = "createFirewall", summary = "Create a firewall")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response create(@Valid @NotNull FirewallRequest request) {
         if (request.name() == null || request.name().isBlank()) {
             throw io.multiplicity.common.ApiException.badRequest("invalid_name", "a firewall needs a name",
@@ -77,8 +81,10 @@ public class FirewallResource {
     @Path("/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Change a firewall", description = "Given rules replace all of its rules; its instances"
+    @Operation(operationId = "updateFirewall",
+            summary = "Change a firewall", description = "Given rules replace all of its rules; its instances"
             + " follow at once.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response update(@PathParam("id") UUID id, @Valid @NotNull FirewallRequest request) {
         return Accepted.of(service.update(id, request.name(), request.description(), request.rules()));
     }
@@ -86,7 +92,8 @@ public class FirewallResource {
     @DELETE
     @Path("/{id}")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Delete a firewall no instance uses")
+    @Operation(operationId = "deleteFirewall", summary = "Delete a firewall no instance uses")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response delete(@PathParam("id") UUID id) {
         return Accepted.of(service.delete(id));
     }

@@ -5,6 +5,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * One inbound rule: traffic of {@code protocol} from {@code source} to the instance's ports
@@ -16,6 +17,7 @@ import jakarta.validation.constraints.Size;
  * @param source      the IPv4 network it comes from, in CIDR notation ({@code 0.0.0.0/0}: anywhere)
  * @param description what the rule is for
  */
+@Schema(requiredProperties = {"protocol", "source"})
 public record FirewallRule(
         @NotNull @Pattern(regexp = "tcp|udp|icmp|any", message = "must be tcp, udp, icmp or any") String protocol,
         @Min(1) @Max(65535) Integer fromPort,

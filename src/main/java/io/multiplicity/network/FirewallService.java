@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * Tenants' firewalls: named sets of inbound rules applied to instances. An instance with a
@@ -33,6 +34,7 @@ public class FirewallService {
     /** At most this many rules in one firewall. */
     public static final int MAX_RULES = 1000;
 
+    @Schema(requiredProperties = {"id", "name", "rules", "instances", "createdAt", "updatedAt"})
     public record FirewallView(UUID id, String name, String description, List<FirewallRule> rules,
             List<UUID> instances, Instant createdAt, Instant updatedAt) {
     }

@@ -1,5 +1,7 @@
 package io.multiplicity.network;
 
+import io.multiplicity.common.Items;
+import io.multiplicity.common.openapi.ApiContract;
 import io.multiplicity.identity.Roles;
 import io.multiplicity.operation.Accepted;
 import jakarta.annotation.security.RolesAllowed;
@@ -19,9 +21,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** Ports of the hosts' shared public addresses forwarded to a tenant's instances. */
@@ -50,15 +52,15 @@ public class ForwardResource {
 
     @GET
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "List the tenant's port forwards")
-    public Map<String, List<PublicAccessService.ForwardView>> list() {
-        return Map.of("items", service.forwards());
+    @Operation(operationId = "listForwards", summary = "List the tenant's port forwards")
+    public Items<PublicAccessService.ForwardView> list() {
+        return new Items<>(service.forwards());
     }
 
     @GET
     @Path("/{id}")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "Get one port forward")
+    @Operation(operationId = "getForward", summary = "Get one port forward")
     public PublicAccessService.ForwardView get(@PathParam("id") UUID id) {
         return service.forward(id);
     }
@@ -66,9 +68,10 @@ public class ForwardResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Forward a public port to an instance",
+    @Operation(operationId = "createForward", summary = "Forward a public port to an instance",
             description = "Counts one against the addresses quota and is billed per hour; filtered by the instance's"
                     + " firewall. 409 when the port is taken. The operation's target is the forward.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response create(@Valid @NotNull CreateForwardRequest request) {
         return Accepted.of(service.forward(request.instance(),
                 request.protocol() == null ? "tcp" : request.protocol(), request.port(),
@@ -78,7 +81,9 @@ public class ForwardResource {
     @DELETE
     @Path("/{id}")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Remove a port forward", description = "The port stops reaching the instance at once.")
+    @Operation(operationId = "deleteForward",
+            summary = "Remove a port forward", description = "The port stops reaching the instance at once.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response delete(@PathParam("id") UUID id) {
         return Accepted.of(service.deleteForward(id));
     }

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * A tenant's way in from outside: public addresses given whole to its instances (1:1 NAT) and
@@ -30,11 +31,15 @@ import java.util.UUID;
 public class PublicAccessService {
 
     /** What a tenant sees of a public address given to one of its instances. */
+    @Schema(requiredProperties = {"id", "address", "instance", "instanceName", "createdAt"})
     public record AddressView(UUID id, String address, UUID instance, String instanceName, Instant createdAt) {
     }
 
     /** What a tenant sees of a port forward. */
-    public record ForwardView(UUID id, String address, String protocol, int port, UUID instance, String instanceName,
+    @Schema(requiredProperties = {"id", "address", "protocol", "port", "instance", "instanceName", "targetPort",
+            "createdAt"})
+    public record ForwardView(UUID id, String address,
+            @Schema(enumeration = {"tcp", "udp"}) String protocol, int port, UUID instance, String instanceName,
             int targetPort, Instant createdAt) {
     }
 

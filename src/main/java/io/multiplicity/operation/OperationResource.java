@@ -1,6 +1,7 @@
 package io.multiplicity.operation;
 
 import io.multiplicity.common.Page;
+import io.multiplicity.common.openapi.ApiContract;
 import io.multiplicity.identity.Roles;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -14,6 +15,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/api/v1/operations")
@@ -26,7 +28,8 @@ public class OperationResource {
 
     @GET
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "List operations, newest first", description = "Filter by target id and state.")
+    @Operation(operationId = "listOperations",
+            summary = "List operations, newest first", description = "Filter by target id and state.")
     public Page<OperationView> list(@QueryParam("target") UUID target, @QueryParam("state") String state,
                                     @QueryParam("limit") Integer limit, @QueryParam("cursor") String cursor) {
         Page<io.multiplicity.operation.Operation> page = service.list(target, state, limit, cursor);
@@ -36,7 +39,7 @@ public class OperationResource {
     @GET
     @Path("/{id}")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
-    @Operation(summary = "Get one operation")
+    @Operation(operationId = "getOperation", summary = "Get one operation")
     public OperationView get(@PathParam("id") UUID id) {
         return OperationView.of(service.get(id));
     }
@@ -44,8 +47,9 @@ public class OperationResource {
     @POST
     @Path("/{id}/cancel")
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
-    @Operation(summary = "Cancel an operation",
+    @Operation(operationId = "cancelOperation", summary = "Cancel an operation",
             description = "A pending operation ends cancelled at once; a running one at its next safe point.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response cancel(@PathParam("id") UUID id) {
         return Response.accepted(OperationView.of(service.cancel(id)))
                 .location(java.net.URI.create("/api/v1/operations/" + id))

@@ -3,14 +3,17 @@ package io.multiplicity.operation;
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** An operation as the API shows it. */
+@Schema(requiredProperties = {"id", "kind", "state", "progress", "cancelRequested", "attempts", "createdAt",
+        "updatedAt"})
 public record OperationView(
         UUID id,
         String kind,
         String targetType,
         UUID target,
-        String state,
+        @Schema(enumeration = {"pending", "running", "succeeded", "failed", "cancelled"}) String state,
         int progress,
         Map<String, Object> progressDetail,
         String error,

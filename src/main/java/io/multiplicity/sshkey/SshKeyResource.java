@@ -1,5 +1,7 @@
 package io.multiplicity.sshkey;
 
+import io.multiplicity.common.Items;
+import io.multiplicity.common.openapi.ApiContract;
 import io.multiplicity.identity.Roles;
 import io.multiplicity.operation.Accepted;
 import jakarta.annotation.security.RolesAllowed;
@@ -19,9 +21,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The caller's own SSH public keys. */
@@ -45,29 +47,34 @@ public class SshKeyResource {
     SshKeyService service;
 
     @GET
-    @Operation(summary = "List your SSH public keys", description = "With each key's type, size and SHA256 fingerprint.")
-    public Map<String, List<SshKeyService.SshKeyView>> list() {
-        return Map.of("items", service.list());
+    @Operation(operationId = "listSshKeys",
+            summary = "List your SSH public keys", description = "With each key's type, size and SHA256 fingerprint.")
+    public Items<SshKeyService.SshKeyView> list() {
+        return new Items<>(service.list());
     }
 
     @GET
     @Path("/{id}")
-    @Operation(summary = "Get one of your SSH public keys")
+    @Operation(operationId = "getSshKey", summary = "Get one of your SSH public keys")
     public SshKeyService.SshKeyView get(@PathParam("id") UUID id) {
         return service.get(id);
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Add an SSH public key", description = "Checked as ssh-keygen reads it (ed25519, ECDSA, RSA of"
+    @Operation(operationId = "addSshKey",
+            summary = "Add an SSH public key", description = "Checked as ssh-keygen reads it (ed25519, ECDSA, RSA of"
             + " 2048 bits or more, security-key types); 409 for a name or key you have already.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response add(@Valid @NotNull AddSshKeyRequest request) {
         return Accepted.of(service.add(request.name(), request.publicKey()));
     }
 
     @DELETE
     @Path("/{id}")
-    @Operation(summary = "Remove an SSH public key", description = "Instances created with it keep it.")
+    @Operation(operationId = "removeSshKey",
+            summary = "Remove an SSH public key", description = "Instances created with it keep it.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response remove(@PathParam("id") UUID id) {
         return Accepted.of(service.remove(id));
     }

@@ -16,6 +16,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** Each user's SSH public keys: added, listed and removed by the user alone. */
 @ApplicationScoped
@@ -25,6 +26,7 @@ public class SshKeyService {
     /** At most this many keys per user. */
     static final int MAX_KEYS = 100;
 
+    @Schema(requiredProperties = {"id", "name", "type", "bits", "fingerprint", "publicKey", "createdAt"})
     public record SshKeyView(UUID id, String name, String type, int bits, String fingerprint, String comment,
             String publicKey, Instant createdAt) {
 

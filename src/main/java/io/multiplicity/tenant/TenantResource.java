@@ -1,5 +1,7 @@
 package io.multiplicity.tenant;
 
+import io.multiplicity.common.Items;
+import io.multiplicity.common.openapi.ApiContract;
 import io.multiplicity.identity.Roles;
 import io.multiplicity.operation.Accepted;
 import jakarta.annotation.security.RolesAllowed;
@@ -20,9 +22,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/api/v1/admin/tenants")
@@ -31,6 +34,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "admin")
 public class TenantResource {
 
+    @Schema(requiredProperties = {"id", "slug", "instances", "users", "createdAt"})
     public record TenantView(UUID id, String slug, String displayName, long instances, long users, boolean egress,
             Instant createdAt) {
 
@@ -61,14 +65,14 @@ public class TenantResource {
     TenantService service;
 
     @GET
-    @Operation(summary = "List tenants")
-    public Map<String, List<TenantView>> list() {
-        return Map.of("items", service.list().stream().map(TenantView::of).toList());
+    @Operation(operationId = "listTenants", summary = "List tenants")
+    public Items<TenantView> list() {
+        return new Items<>(service.list().stream().map(TenantView::of).toList());
     }
 
     @GET
     @Path("/{id}")
-    @Operation(summary = "Get one tenant")
+    @Operation(operationId = "getTenant", summary = "Get one tenant")
     public TenantView get(@PathParam("id") UUID id) {
         return TenantView.of(service.get(id));
     }
@@ -76,15 +80,18 @@ public class TenantResource {
     @PATCH
     @Path("/{id}")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Change a tenant's settings",
+    @Operation(operationId = "updateTenant", summary = "Change a tenant's settings",
             description = "egress: whether its networks reach the outside; applies to its running instances at once.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response update(@PathParam("id") UUID id, @Valid @NotNull UpdateTenantRequest request) {
         return Accepted.of(service.update(id, request.egress()));
     }
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Register a tenant", description = "Tenants also register themselves at their first sign-in.")
+    @Operation(operationId = "createTenant",
+            summary = "Register a tenant", description = "Tenants also register themselves at their first sign-in.")
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response create(@Valid @NotNull CreateTenantRequest request) {
         return Accepted.of(service.create(request.slug(), request.displayName()));
     }

@@ -57,6 +57,7 @@ public class ApiTokenResource {
     }
 
     /** One page of tokens. */
+    @Schema(requiredProperties = "items")
     public record ApiTokenPage(java.util.List<ApiTokenService.ApiTokenView> items, String next) {
     }
 

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /**
  * API tokens: issued by a tenant admin for their tenant (or by a platform admin for the platform)
@@ -39,6 +40,7 @@ public class ApiTokenService {
     private static final List<String> PLATFORM_ROLES = List.of(Roles.PLATFORM_ADMIN);
 
     /** What a token is now. */
+    @Schema(name = "ApiTokenState")
     public enum State { active, expired, revoked }
 
     /**
@@ -46,12 +48,16 @@ public class ApiTokenService {
      *
      * @param display the token's recognisable beginning, {@code mpt_<lookup>_…}
      */
-    public record ApiTokenView(UUID id, String name, String role, String tenant, String display, State state,
+    @Schema(requiredProperties = {"id", "name", "role", "display", "state", "createdAt", "expiresAt"})
+    public record ApiTokenView(UUID id, String name,
+                               @Schema(enumeration = {"platform-admin", "tenant-admin", "tenant-member", "tenant-viewer"})
+                               String role, String tenant, String display, State state,
                                String createdBy, Instant createdAt, Instant expiresAt, Instant lastUsedAt,
                                String lastUsedFrom, Instant revokedAt) {
     }
 
     /** A token just created, with its whole text: shown this once, never again. */
+    @Schema(requiredProperties = {"token"})
     public record CreatedApiToken(ApiTokenView token, String secret) {
     }
 

@@ -7,6 +7,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.UUID;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 /** One event on its way to one endpoint, with the result of its last attempt. */
 @Entity
@@ -14,6 +15,7 @@ import java.util.UUID;
 public class WebhookDelivery extends PanacheEntityBase {
 
     /** What became of a delivery. */
+    @Schema(name = "DeliveryState")
     public enum State { pending, succeeded, failed }
 
     @Id

@@ -61,10 +61,12 @@ public class WebhookResource {
     }
 
     /** One page of webhooks. */
+    @Schema(requiredProperties = "items")
     public record WebhookPage(List<WebhookService.WebhookView> items, String next) {
     }
 
     /** One page of deliveries, newest first. */
+    @Schema(requiredProperties = "items")
     public record DeliveryPage(List<WebhookService.DeliveryView> items, String next) {
     }
 

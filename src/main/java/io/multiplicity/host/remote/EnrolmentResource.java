@@ -11,6 +11,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** The enrolment of a host agent, called by the agent with a one-time token. */
@@ -25,10 +28,12 @@ public class EnrolmentResource {
 
     @POST
     @PermitAll
-    @Operation(summary = "Enrol a host agent (called by the agent, with a one-time token)",
+    @Operation(operationId = "enrolHost", summary = "Enrol a host agent (called by the agent, with a one-time token)",
             description = "Answers the host's identity, a certificate for the agent's key signed by the control plane's"
                     + " agent authority, and the authority's certificate. A missing, unknown, used or expired token is"
                     + " refused with 401 and changes nothing.")
+    @APIResponse(responseCode = "201", description = "The host's identity and credentials",
+            content = @Content(schema = @Schema(implementation = EnrolmentAnswer.class)))
     public Response enrol(EnrolmentRequest request) {
         EnrolmentAnswer answer = service.enrol(request);
         return Response.status(201).entity(answer).build();

@@ -12,6 +12,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /** One-time tokens that enrol host agents, for platform admins. */
@@ -33,9 +36,11 @@ public class EnrolmentTokenResource {
     Caller caller;
 
     @POST
-    @Operation(summary = "Create a one-time token that enrols a host agent",
+    @Operation(operationId = "createEnrolmentToken", summary = "Create a one-time token that enrols a host agent",
             description = "The token is shown once; it enrols one agent (or, with hostId, re-enrols that host with new"
                     + " credentials) and expires after multiplicity.hosts.enrolment-token-lifetime.")
+    @APIResponse(responseCode = "201", description = "The one-time token, shown once",
+            content = @Content(schema = @Schema(implementation = EnrolmentService.CreatedToken.class)))
     public Response createToken(TokenRequest request) {
         return Response.status(201)
                 .entity(service.createToken(caller.get().username(), request == null ? null : request.hostId()))
