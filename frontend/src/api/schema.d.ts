@@ -173,6 +173,23 @@ export interface paths {
         patch: operations["updateHost"];
         trace?: never;
     };
+    "/api/v1/admin/hosts/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A host's allocation against its allocatable capacity and its measured use over time */
+        get: operations["getHostHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/hosts/{id}/quarantine": {
         parameters: {
             query?: never;
@@ -1111,6 +1128,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/quota/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's allocation against its limits and its measured use over time (default: the last day) */
+        get: operations["getQuotaHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quota/hosts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The hosts the tenant's instances run on (by pseudonym) and the overcommit each runs at */
+        get: operations["listQuotaHosts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ssh-keys": {
         parameters: {
             query?: never;
@@ -1414,6 +1465,14 @@ export interface components {
             /** Format: int64 */
             allocated: number;
         };
+        Ceiling: {
+            /** Format: int64 */
+            vcpus?: number;
+            /** Format: int64 */
+            memoryMiB?: number;
+            /** Format: int64 */
+            diskGiB?: number;
+        };
         ChannelRequest: {
             channel: string;
             version: string;
@@ -1460,7 +1519,7 @@ export interface components {
         CreateInstanceRequest: {
             name: string;
             /** @enum {string} */
-            kind: "jail" | "vm";
+            kind?: "jail" | "vm";
             image: string;
             type?: string;
             /** Format: int32 */
@@ -1587,6 +1646,17 @@ export interface components {
             targetPort: number;
             createdAt: components["schemas"]["Instant"];
         };
+        HostCommitment: {
+            label: string;
+            /** Format: int64 */
+            instances: number;
+            cpuRatio: number;
+            memoryRatio: number;
+            /** Format: double */
+            vcpusCommitted: number;
+            /** Format: double */
+            memoryCommitted: number;
+        };
         HostView: {
             id: components["schemas"]["UUID"];
             name: string;
@@ -1706,6 +1776,9 @@ export interface components {
         };
         ItemsForwardView: {
             items: components["schemas"]["ForwardView"][];
+        };
+        ItemsHostCommitment: {
+            items: components["schemas"]["HostCommitment"][];
         };
         ItemsHostView: {
             items: components["schemas"]["HostView"][];
@@ -1834,6 +1907,19 @@ export interface components {
             items: components["schemas"]["SessionView"][];
             next?: string;
         };
+        Point: {
+            at: components["schemas"]["Instant"];
+            /** Format: int64 */
+            vcpus: number;
+            /** Format: int64 */
+            memoryMiB: number;
+            /** Format: int64 */
+            diskGiB: number;
+            /** Format: int64 */
+            memoryUsedMiB?: number;
+            /** Format: double */
+            diskUsedGiB?: number;
+        };
         PoolAddress: {
             id: components["schemas"]["UUID"];
             address: string;
@@ -1917,6 +2003,14 @@ export interface components {
             /** Format: int32 */
             weekly: number;
             updatedAt?: components["schemas"]["Instant"];
+        };
+        Series: {
+            from: components["schemas"]["Instant"];
+            to: components["schemas"]["Instant"];
+            /** Format: int64 */
+            stepSeconds: number;
+            ceiling: components["schemas"]["Ceiling"];
+            points: components["schemas"]["Point"][];
         };
         SessionView: {
             id: components["schemas"]["UUID"];
@@ -3211,6 +3305,94 @@ export interface operations {
             };
             /** @description The request body is not of a media type this operation reads */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description An internal error; it has been logged under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The identity provider or the database did not answer in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Any other error, in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    getHostHistory: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: components["schemas"]["UUID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Series"];
+                };
+            };
+            /** @description The request is malformed or a parameter or field is invalid; nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No valid bearer token (a missing, expired or revoked one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No such resource in your tenant (another tenant's resources answer the same) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9210,6 +9392,148 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QuotaView"];
+                };
+            };
+            /** @description No valid bearer token (a missing, expired or revoked one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description An internal error; it has been logged under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The identity provider or the database did not answer in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Any other error, in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    getQuotaHistory: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Series"];
+                };
+            };
+            /** @description The request is malformed or a parameter or field is invalid; nothing changed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description No valid bearer token (a missing, expired or revoked one) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Your role does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description An internal error; it has been logged under the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description The identity provider or the database did not answer in time; retry after Retry-After seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+            /** @description Any other error, in the same shape */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiError"];
+                };
+            };
+        };
+    };
+    listQuotaHosts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemsHostCommitment"];
                 };
             };
             /** @description No valid bearer token (a missing, expired or revoked one) */

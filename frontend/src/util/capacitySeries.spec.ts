@@ -5,9 +5,9 @@ describe('capacityColumns', () => {
   it('keeps unmeasured buckets as gaps and the ceiling as a flat line', () => {
     const columns = capacityColumns({
       from: '2032-05-10T08:00:00Z', to: '2032-05-10T08:02:00Z', stepSeconds: 60,
-      ceiling: { vcpus: 8, memoryMiB: null, diskGiB: 100 },
+      ceiling: { vcpus: 8, diskGiB: 100 },
       points: [
-        { at: '2032-05-10T08:00:00Z', vcpus: 0, memoryMiB: 0, diskGiB: 0, memoryUsedMiB: null, diskUsedGiB: null },
+        { at: '2032-05-10T08:00:00Z', vcpus: 0, memoryMiB: 0, diskGiB: 0 },
         { at: '2032-05-10T08:01:00Z', vcpus: 2, memoryMiB: 1024, diskGiB: 10, memoryUsedMiB: 512, diskUsedGiB: 3 },
       ],
     });

@@ -3,7 +3,7 @@ import type { CapacitySeries } from '../api/capacity';
 /** Columns for the capacity charts: x in Unix seconds; measured use null where nothing was measured. */
 export function capacityColumns(series: CapacitySeries) {
   const x = series.points.map((point) => Math.floor(new Date(point.at).getTime() / 1000));
-  const constant = (value: number | null) => series.points.map(() => value);
+  const constant = (value: number | null | undefined) => series.points.map(() => value ?? null);
   return {
     x,
     vcpus: series.points.map((point) => point.vcpus),

@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,6 +45,7 @@ public class CapacityHistory {
      * @param memoryUsedMiB measured resident memory, null where nothing was measured
      * @param diskUsedGiB  measured ZFS used, null where nothing was measured
      */
+    @Schema(requiredProperties = {"at", "vcpus", "memoryMiB", "diskGiB"})
     public record Point(Instant at, long vcpus, long memoryMiB, long diskGiB, Long memoryUsedMiB, Double diskUsedGiB) {
     }
 
@@ -51,6 +53,7 @@ public class CapacityHistory {
     public record Ceiling(Long vcpus, Long memoryMiB, Long diskGiB) {
     }
 
+    @Schema(requiredProperties = {"from", "to", "stepSeconds", "ceiling", "points"})
     public record Series(Instant from, Instant to, long stepSeconds, Ceiling ceiling, List<Point> points) {
     }
 
@@ -64,6 +67,7 @@ public class CapacityHistory {
      * @param vcpusCommitted   vCPUs every tenant's running instances hold there, per physical core
      * @param memoryCommitted  memory they hold there, per physical MiB
      */
+    @Schema(requiredProperties = {"label", "instances", "cpuRatio", "memoryRatio", "vcpusCommitted", "memoryCommitted"})
     public record HostCommitment(String label, long instances, BigDecimal cpuRatio, BigDecimal memoryRatio,
                                  double vcpusCommitted, double memoryCommitted) {
     }

@@ -1,5 +1,6 @@
 package io.multiplicity.accounting;
 
+import io.multiplicity.common.Items;
 import io.multiplicity.identity.Caller;
 import io.multiplicity.identity.Roles;
 import jakarta.annotation.security.RolesAllowed;
@@ -9,8 +10,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-import java.util.List;
-import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -41,7 +40,7 @@ public class CapacityResource {
     @RolesAllowed({Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
     @Operation(operationId = "listQuotaHosts",
             summary = "The hosts the tenant's instances run on (by pseudonym) and the overcommit each runs at")
-    public Map<String, List<CapacityHistory.HostCommitment>> hosts() {
-        return Map.of("items", history.hostsOf(caller.requireTenant()));
+    public Items<CapacityHistory.HostCommitment> hosts() {
+        return new Items<>(history.hostsOf(caller.requireTenant()));
     }
 }
