@@ -99,6 +99,8 @@ public final class JailDriver extends InstanceDriver {
     private final Map<String, String> runtimes = new LinkedHashMap<>();
     private final Map<String, Integer> imageVersions = new ConcurrentHashMap<>();
     private final Map<String, Integer> imageIdBases = new ConcurrentHashMap<>();
+    /** Per image version; read once per agent start (a zfs call costs as much as the rest of a start on zfs-fuse). */
+    private final Map<String, Set<SeccompProfile.Allowance>> imageAllowances = new ConcurrentHashMap<>();
     private boolean userNamespaces;
     private Path lxcfs;
     private JailIdRanges idRanges;
@@ -265,7 +267,8 @@ public final class JailDriver extends InstanceDriver {
         jails.writeSpec(spec);
         OciBundle.JailSetup setup = new OciBundle.JailSetup(init, resolvConf(spec),
                 init == JailInit.SYSTEMD ? networkConfig(spec) : null, lxcfs,
-                CpuPinning.cpusFor(spec.id(), spec.vcpus()), imageAllowances(image.name()));
+                CpuPinning.cpusFor(spec.id(), spec.vcpus()),
+                imageAllowances.computeIfAbsent(image.name() + "@v" + version, key -> imageAllowances(image.name())));
         OciBundle.write(jails.of(spec.id()), OciBundle.config(spec, JailRootGate.path(jails.of(spec.id())),
                 cgroupsPath(spec.id()), config.pidsLimit(), record.idBase(), setup));
     }
