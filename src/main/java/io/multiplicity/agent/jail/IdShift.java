@@ -43,7 +43,31 @@ public final class IdShift {
         if (from == to) {
             return;
         }
-        walk(root, path -> reshiftOne(path, from, to));
+        walk(root, path -> {
+            if (!path.equals(root)) {
+                reshiftOne(path, from, to);
+            }
+        });
+        try {
+            // The root directory last: until it moved, rangeOf(root) still names the range to move from.
+            reshiftOne(root, from, to);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The range a root file system's files are in: the host id that owns its root directory (its
+     * root user's), whether that is the image range or the range of the jail it was made for (a
+     * dataset received from another host); -1 when it is owned by host root (not shifted).
+     */
+    public static int rangeOf(Path root) {
+        try {
+            int owner = (Integer) Files.getAttribute(root, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            return owner >= RANGE ? owner : -1;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private interface PathAction {

@@ -255,7 +255,10 @@ public final class JailDriver extends InstanceDriver {
         }
         Path root = storage.cloneInstance(spec.id(), image.name(), version, spec.diskGiB());
         if (!record.idsShifted() && imageIdBase >= 0 && record.idBase() >= 0) {
-            IdShift.reshift(root, imageIdBase, record.idBase());
+            // From the range the root is in: the image's for a fresh clone, another jail's for a
+            // dataset made elsewhere (received from another host, or a move that was interrupted).
+            int current = IdShift.rangeOf(root);
+            IdShift.reshift(root, current >= 0 ? current : imageIdBase, record.idBase());
             record = record.withIdsShifted();
             jails.writeRecord(spec.id(), record);
         }
