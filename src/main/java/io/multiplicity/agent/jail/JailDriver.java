@@ -22,6 +22,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -50,29 +52,41 @@ public final class JailDriver extends InstanceDriver {
 
     private static final int SOCKET_PATH_MAX = 100;
 
-    /** First host id of the range jails' user namespaces map (as LXD's default map, shared by jails). */
-    public static final int ID_BASE = 1 << 20;
+    /** First host id of the range images' files are shifted into (each jail then gets its own, {@link JailIdRanges}). */
+    public static final int ID_BASE = JailIdRanges.IMAGE_BASE;
 
     /**
      * What the agent records of a jail beside its spec.
      *
      * @param shouldRun  started and not asked to stop since
      * @param keeperPid  its console keeper
-     * @param idBase     first host id of its user namespace, -1 without one (from its image)
+     * @param idBase     first host id of its user namespace ({@link JailIdRanges}), -1 without one
      * @param init       the kind of init its image runs (read from its root when it was provisioned)
+     * @param idsShifted its root's files were moved from the image's id range into its own
+     * @param datasetRoot where its dataset is mounted on the host (the runtime reaches it through
+     *                   {@link JailRootGate}); null for a jail provisioned before there was a gate
      */
-    record JailRecord(boolean shouldRun, long keeperPid, int idBase, JailInit init) {
+    record JailRecord(boolean shouldRun, long keeperPid, int idBase, JailInit init, boolean idsShifted,
+            String datasetRoot) {
 
         JailRecord {
             init = init == null ? JailInit.PLAIN : init;
         }
 
         JailRecord withRun(boolean run, long keeper) {
-            return new JailRecord(run, keeper, idBase, init);
+            return new JailRecord(run, keeper, idBase, init, idsShifted, datasetRoot);
         }
 
         JailRecord withInit(JailInit kind) {
-            return new JailRecord(shouldRun, keeperPid, idBase, kind);
+            return new JailRecord(shouldRun, keeperPid, idBase, kind, idsShifted, datasetRoot);
+        }
+
+        JailRecord withIdsShifted() {
+            return new JailRecord(shouldRun, keeperPid, idBase, init, true, datasetRoot);
+        }
+
+        JailRecord withDatasetRoot(Path root) {
+            return new JailRecord(shouldRun, keeperPid, idBase, init, idsShifted, root.toString());
         }
     }
 
@@ -85,13 +99,16 @@ public final class JailDriver extends InstanceDriver {
     private final Map<String, String> runtimes = new LinkedHashMap<>();
     private final Map<String, Integer> imageVersions = new ConcurrentHashMap<>();
     private final Map<String, Integer> imageIdBases = new ConcurrentHashMap<>();
+    /** Per image version; read once per agent start (a zfs call costs as much as the rest of a start on zfs-fuse). */
+    private final Map<String, Set<SeccompProfile.Allowance>> imageAllowances = new ConcurrentHashMap<>();
     private boolean userNamespaces;
     private Path lxcfs;
+    private JailIdRanges idRanges;
 
     public JailDriver(AgentConfig config) {
         super(new ZfsStorage(config.poolName()));
         this.config = config;
-        this.jails = new InstanceDirectories<>(config.jailsDirectory(), JailRecord.class, new JailRecord(false, 0, -1, JailInit.PLAIN));
+        this.jails = new InstanceDirectories<>(config.jailsDirectory(), JailRecord.class, new JailRecord(false, 0, -1, JailInit.PLAIN, false, null));
         this.runtime = new OciRuntime(OciRuntime.choose(config.runtime()), config.runtimeRoot());
         this.network = new HostNetwork(config.bridge(), config.dataDirectory().resolve("networks"), config.uplink());
         this.keeper = new ConsoleKeeper(config.resolvedConsoleKeeper());
@@ -225,26 +242,66 @@ public final class JailDriver extends InstanceDriver {
         ImageReference image = ImageReference.parse(spec.image());
         int version = image.version().isPresent() ? image.version().getAsInt()
                 : imageVersions.computeIfAbsent(image.name(), name -> imageVersion(image));
+        int imageIdBase = imageIdBases.computeIfAbsent(image.name(), storage::imageIdBase);
         JailRecord record;
         if (jails.knows(spec.id())) {
             record = jails.record(spec.id());
         } else {
-            record = new JailRecord(false, 0, imageIdBases.computeIfAbsent(image.name(), storage::imageIdBase),
-                    JailInit.PLAIN);
+            // The range is recorded before the clone exists, so a crash in between leaks nothing:
+            // destroying the jail frees both.
+            record = new JailRecord(false, 0, imageIdBase >= 0 ? idRanges().take() : -1, JailInit.PLAIN, false,
+                    null);
             jails.writeRecord(spec.id(), record);
         }
         Path root = storage.cloneInstance(spec.id(), image.name(), version, spec.diskGiB());
+        if (!record.idsShifted() && imageIdBase >= 0 && record.idBase() >= 0) {
+            // From the range the root is in: the image's for a fresh clone, another jail's for a
+            // dataset made elsewhere (received from another host, or a move that was interrupted).
+            int current = IdShift.rangeOf(root);
+            IdShift.reshift(root, current >= 0 ? current : imageIdBase, record.idBase());
+            record = record.withIdsShifted();
+            jails.writeRecord(spec.id(), record);
+        }
         JailInit init = JailInit.of(root);
-        if (init != record.init()) {
-            record = record.withInit(init);
+        if (init != record.init() || !root.toString().equals(record.datasetRoot())) {
+            record = record.withInit(init).withDatasetRoot(root);
             jails.writeRecord(spec.id(), record);
         }
         jails.writeSpec(spec);
         OciBundle.JailSetup setup = new OciBundle.JailSetup(init, resolvConf(spec),
                 init == JailInit.SYSTEMD ? networkConfig(spec) : null, lxcfs,
-                CpuPinning.cpusFor(spec.id(), spec.vcpus()));
-        OciBundle.write(jails.of(spec.id()), OciBundle.config(spec, root, cgroupsPath(spec.id()), config.pidsLimit(),
-                record.idBase(), setup));
+                CpuPinning.cpusFor(spec.id(), spec.vcpus()),
+                imageAllowances.computeIfAbsent(image.name() + "@v" + version, key -> imageAllowances(image.name())));
+        OciBundle.write(jails.of(spec.id()), OciBundle.config(spec, JailRootGate.path(jails.of(spec.id())),
+                cgroupsPath(spec.id()), config.pidsLimit(), record.idBase(), setup));
+    }
+
+    /** The jail id ranges of this host, read from the jails' records the first time they are needed. */
+    private synchronized JailIdRanges idRanges() {
+        if (idRanges == null) {
+            List<Integer> inUse = new ArrayList<>();
+            for (UUID id : jails.ids(false)) {
+                int base = jails.record(id).idBase();
+                if (JailIdRanges.isJailRange(base)) {
+                    inUse.add(base);
+                }
+            }
+            idRanges = new JailIdRanges(inUse);
+        }
+        return idRanges;
+    }
+
+    /** What an admin allowed the jails of an image beyond the default seccomp profile (ZFS user properties). */
+    private Set<SeccompProfile.Allowance> imageAllowances(String image) {
+        Set<SeccompProfile.Allowance> allowances = EnumSet.noneOf(SeccompProfile.Allowance.class);
+        Map<String, String> values = storage.properties(storage.imageDataset(image),
+                Arrays.stream(SeccompProfile.Allowance.values()).map(SeccompProfile.Allowance::imageProperty).toList());
+        for (SeccompProfile.Allowance allowance : SeccompProfile.Allowance.values()) {
+            if ("on".equals(values.get(allowance.imageProperty()))) {
+                allowances.add(allowance);
+            }
+        }
+        return allowances;
     }
 
     /**
@@ -291,6 +348,7 @@ public final class JailDriver extends InstanceDriver {
         jails.writeRecord(spec.id(), previous.withRun(true, 0));
         long keeperPid = 0;
         try {
+            JailRootGate.open(directory, Path.of(previous.datasetRoot()), previous.idBase());
             ExitStatus.clear(directory);
             keeperPid = keeper.start(consoleSocket, serveSocket, controlSocket(spec.id()),
                     directory.resolve(ExitStatus.FILE), directory.resolve("init.pid"), directory.resolve("console.log"),
@@ -306,6 +364,7 @@ public final class JailDriver extends InstanceDriver {
             runtime.delete(spec.id().toString());
             network.detach(spec.id());
             waitForKeeper(keeperPid);
+            JailRootGate.close(directory);
             throw e;
         }
         jails.writeRecord(spec.id(), previous.withRun(true, keeperPid));
@@ -331,10 +390,14 @@ public final class JailDriver extends InstanceDriver {
         return file;
     }
 
-    /** Whether the jail is provisioned for exactly this spec (so starting it needs no more). */
+    /**
+     * Whether the jail is provisioned for exactly this spec (so starting it needs no more); a jail
+     * provisioned before its root was reached through {@link JailRootGate} is provisioned again.
+     */
     private boolean isProvisioned(InstanceSpec spec) {
         return Files.exists(jails.of(spec.id()).resolve("config.json"))
-                && jails.spec(spec.id()).filter(spec::equals).isPresent();
+                && jails.spec(spec.id()).filter(spec::equals).isPresent()
+                && jails.record(spec.id()).datasetRoot() != null;
     }
 
     @Override
@@ -346,6 +409,7 @@ public final class JailDriver extends InstanceDriver {
         }
         Optional<ContainerState> state = runtime.state(id);
         if (state.isEmpty()) {
+            JailRootGate.close(jails.of(instanceId));
             return;
         }
         if (state.get().running() && state.get().pid() > 0) {
@@ -362,6 +426,7 @@ public final class JailDriver extends InstanceDriver {
         runtime.delete(id);
         network.detach(instanceId);
         waitForKeeper(jails.record(instanceId).keeperPid());
+        JailRootGate.close(jails.of(instanceId));
     }
 
     @Override
@@ -373,8 +438,13 @@ public final class JailDriver extends InstanceDriver {
         }
         network.detach(instanceId);
         network.leave(instanceId);
+        JailRootGate.close(jails.of(instanceId));
         storage.destroyInstance(instanceId);
+        int idBase = jails.knows(instanceId) ? jails.record(instanceId).idBase() : -1;
         jails.delete(instanceId);
+        if (JailIdRanges.isJailRange(idBase)) {
+            idRanges().release(idBase);
+        }
         try {
             Files.deleteIfExists(consoleSocket(instanceId));
             Files.deleteIfExists(socketDirectory().resolve(instanceId + ".rt"));

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Generates the OCI runtime configuration ({@code config.json}) of a jail from its instance spec.
@@ -23,8 +24,8 @@ import java.util.Map;
  * mountpoint, its hostname the instance name, and its init ({@code /sbin/init} of the image) runs
  * as PID 1 on a console PTY. Root inside the jail keeps a capability set like a FreeBSD jail's
  * root: it owns its files, processes and its own network stack, and cannot load modules, change
- * the clock, mount, trace or reach devices. A seccomp filter refuses (EPERM) system calls a jail
- * never needs.
+ * the clock, mount, trace or reach devices. A seccomp allowlist ({@link SeccompProfile}) refuses
+ * (EPERM) every system call a jail has no use for.
  */
 public final class OciBundle {
 
@@ -39,16 +40,6 @@ public final class OciBundle {
             "CAP_SETUID", "CAP_SETPCAP", "CAP_SETFCAP", "CAP_NET_BIND_SERVICE", "CAP_NET_RAW",
             "CAP_NET_ADMIN", "CAP_SYS_CHROOT", "CAP_AUDIT_WRITE", "CAP_SYS_BOOT");
 
-    /** System calls refused with EPERM: kernel, clock, keyring, tracing and namespace escapes. */
-    public static final List<String> DENIED_SYSCALLS = List.of(
-            "acct", "add_key", "bpf", "clock_adjtime", "clock_settime", "adjtimex", "settimeofday",
-            "create_module", "delete_module", "finit_module", "init_module", "get_kernel_syms",
-            "query_module", "kexec_file_load", "kexec_load", "keyctl", "request_key", "lookup_dcookie",
-            "mount", "umount2", "move_mount", "open_tree", "fsopen", "fsmount", "fsconfig", "fspick",
-            "pivot_root", "name_to_handle_at", "open_by_handle_at", "perf_event_open", "quotactl",
-            "setns", "unshare", "swapon", "swapoff", "syslog", "userfaultfd", "uselib", "iopl",
-            "ioperm", "nfsservctl", "vm86", "vm86old", "_sysctl");
-
     /**
      * Capabilities systemd and its services use, added for systemd jails in a user namespace only,
      * where they act on the jail's own namespaces (mounts for services' sandboxes, its cgroup tree,
@@ -57,16 +48,6 @@ public final class OciBundle {
     public static final List<String> SYSTEMD_CAPABILITIES = List.of(
             "CAP_SYS_ADMIN", "CAP_SYS_RESOURCE", "CAP_SYS_NICE", "CAP_DAC_READ_SEARCH", "CAP_IPC_LOCK",
             "CAP_IPC_OWNER", "CAP_LEASE", "CAP_SYS_PTRACE");
-
-    /**
-     * System calls a systemd jail in a user namespace may make after all: mounting and entering
-     * namespaces is how systemd sandboxes services (PrivateTmp=, ProtectSystem=, …). The kernel
-     * lets a user namespace's root mount only what that namespace may (tmpfs, proc, bind mounts of
-     * what it already sees), so the host stays out of reach.
-     */
-    static final List<String> SYSTEMD_ALLOWED_SYSCALLS = List.of(
-            "mount", "umount2", "move_mount", "open_tree", "fsopen", "fsmount", "fsconfig", "fspick",
-            "pivot_root", "setns", "unshare", "name_to_handle_at");
 
     /** The file the host writes a systemd jail's network configuration to, read by systemd-networkd. */
     static final String NETWORKD_FILE = "/run/systemd/network/10-multiplicity.network";
@@ -81,16 +62,23 @@ public final class OciBundle {
      *                      address and gateway, for systemd-networkd), or null
      * @param lxcfs         a mounted LXCFS whose files replace the jail's {@code /proc} ones, or null
      * @param cpus          host CPUs the jail runs on (cpuset syntax, "0,1"), or null for all of them
+     * @param allowances    what its image's admin allowed beyond the default seccomp profile
      */
-    public record JailSetup(JailInit init, Path resolvConf, Path networkConfig, Path lxcfs, String cpus) {
+    public record JailSetup(JailInit init, Path resolvConf, Path networkConfig, Path lxcfs, String cpus,
+            Set<SeccompProfile.Allowance> allowances) {
 
         public JailSetup {
             init = init == null ? JailInit.PLAIN : init;
+            allowances = allowances == null ? Set.of() : Set.copyOf(allowances);
+        }
+
+        public JailSetup(JailInit init, Path resolvConf, Path networkConfig, Path lxcfs, String cpus) {
+            this(init, resolvConf, networkConfig, lxcfs, cpus, Set.of());
         }
 
         /** A jail with no extras: its image's init, no resolver, no LXCFS, every CPU. */
         public static JailSetup plain() {
-            return new JailSetup(JailInit.PLAIN, null, null, null, null);
+            return new JailSetup(JailInit.PLAIN, null, null, null, null, Set.of());
         }
     }
 
@@ -163,7 +151,7 @@ public final class OciBundle {
                 "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap"));
         linux.put("readonlyPaths", List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
                 "/proc/sysrq-trigger"));
-        linux.put("seccomp", seccomp(systemd && userNamespace));
+        linux.put("seccomp", SeccompProfile.of(systemd && userNamespace, setup.allowances()));
         config.put("linux", linux);
         return config;
     }
@@ -220,11 +208,12 @@ public final class OciBundle {
     }
 
     /**
-     * Standard mounts. In a user namespace the jail cannot mount sysfs or cgroupfs of the host's
-     * kernel objects, so {@code /sys} is a read-only bind of the host's and no cgroup tree is
-     * mounted. A systemd jail gets, in both cases, its own cgroup v2 tree mounted writable at
-     * {@code /sys/fs/cgroup} (the cgroup namespace makes the jail's cgroup its root; see
-     * {@link CgroupDelegation}), and tmpfs on {@code /run/lock} and {@code /tmp}.
+     * Standard mounts. In a user namespace the jail cannot mount sysfs of the host's kernel
+     * objects, so {@code /sys} is a read-only bind of the host's; its {@code /sys/fs/cgroup},
+     * which would show every instance's cgroup, is covered by a cgroup v2 mount of the jail's own
+     * cgroup namespace, whose root is the jail's cgroup: a jail sees its own cgroup tree and no
+     * other's. A plain jail's is read-only; a systemd jail's is writable (see
+     * {@link CgroupDelegation}), and it also gets tmpfs on {@code /run/lock} and {@code /tmp}.
      */
     private static List<Map<String, Object>> mounts(boolean userNamespace, boolean systemd) {
         List<Map<String, Object>> mounts = new ArrayList<>(List.of(
@@ -237,6 +226,10 @@ public final class OciBundle {
                 mount("/run", "tmpfs", "tmpfs", List.of("nosuid", "nodev", "mode=755", "size=16384k"))));
         if (userNamespace) {
             mounts.add(mount("/sys", "none", "/sys", List.of("rbind", "nosuid", "noexec", "nodev", "ro")));
+            if (!systemd && CgroupDelegation.available()) {
+                mounts.add(mount("/sys/fs/cgroup", "cgroup2", "cgroup2",
+                        List.of("nosuid", "noexec", "nodev", "relatime", "ro")));
+            }
         } else {
             mounts.add(mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", "ro")));
             if (!systemd) {
@@ -259,17 +252,6 @@ public final class OciBundle {
         mount.put("source", source);
         mount.put("options", options);
         return mount;
-    }
-
-    private static Map<String, Object> seccomp(boolean systemd) {
-        Map<String, Object> seccomp = new LinkedHashMap<>();
-        seccomp.put("defaultAction", "SCMP_ACT_ALLOW");
-        seccomp.put("architectures", List.of("SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"));
-        List<String> denied = systemd
-                ? DENIED_SYSCALLS.stream().filter(call -> !SYSTEMD_ALLOWED_SYSCALLS.contains(call)).toList()
-                : DENIED_SYSCALLS;
-        seccomp.put("syscalls", List.of(Map.of("names", denied, "action", "SCMP_ACT_ERRNO", "errnoRet", 1)));
-        return seccomp;
     }
 
     /** Writes {@code config.json} into the bundle directory atomically. */

@@ -91,6 +91,17 @@ public final class ZfsStorage {
         // not inherit this.
         Command.run("zfs", "set", "setuid=off", root + "/images");
         Command.run("zfs", "set", "devices=off", root + "/images");
+        // Only host root enters where images and instances are mounted: no other host user reaches
+        // a set-user-ID program or a device node in them (zfs-fuse mounts without nosuid and nodev
+        // whatever the properties say). Jails reach their own root through a gate of their own.
+        for (String dataset : List.of(root + "/images", root + "/instances")) {
+            try {
+                Files.setPosixFilePermissions(mountpoint(dataset),
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot close " + dataset + " to other users", e);
+            }
+        }
         learnInstancesMountpoint();
     }
 
@@ -413,6 +424,11 @@ public final class ZfsStorage {
 
     public String get(String dataset, String property) {
         return Command.run("zfs", "get", "-H", "-p", "-o", "value", property, dataset).check().stdout().strip();
+    }
+
+    /** Several properties of a dataset in one call (user properties that are not set read "-"). */
+    public Map<String, String> properties(String dataset, List<String> names) {
+        return getAll(dataset, String.join(",", names));
     }
 
     private Map<String, String> getAll(String dataset, String properties) {

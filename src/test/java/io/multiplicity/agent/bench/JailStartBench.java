@@ -136,7 +136,16 @@ public final class JailStartBench {
         Path state = host.config().dataDirectory().resolve("run").resolve("peer-oci");
         InstanceSpec spec = new InstanceSpec(id, UUID.randomUUID(), "peer", "jail", "busybox", 1, 64, 1, null);
         int idBase = driver.storage().imageIdBase("busybox");
-        Map<String, Object> config = new LinkedHashMap<>(OciBundle.config(spec, root, "/multiplicity-peer/" + id, 1024,
+        // Datasets are mounted where only host root may enter; like a jail, the peer reaches its
+        // root through a directory its own root owns (a bind mount, made once, outside the timing).
+        Path gate = host.config().dataDirectory().resolve("peer-gate");
+        Path gateRoot = gate.resolve("root");
+        Files.createDirectories(gateRoot);
+        Files.setAttribute(gate, "unix:uid", Math.max(0, idBase));
+        Files.setAttribute(gate, "unix:gid", Math.max(0, idBase));
+        Files.setPosixFilePermissions(gate, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        io.multiplicity.agent.support.Command.run("mount", "--bind", root.toString(), gateRoot.toString()).check();
+        Map<String, Object> config = new LinkedHashMap<>(OciBundle.config(spec, gateRoot, "/multiplicity-peer/" + id, 1024,
                 idBase));
         @SuppressWarnings("unchecked")
         Map<String, Object> process = new LinkedHashMap<>((Map<String, Object>) config.get("process"));
@@ -162,6 +171,7 @@ public final class JailStartBench {
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
                     .start().waitFor();
         }
+        io.multiplicity.agent.support.Command.run("umount", gateRoot.toString()).check();
         driver.storage().destroyInstance(id);
         return samples;
     }

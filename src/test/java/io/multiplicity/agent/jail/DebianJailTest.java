@@ -160,6 +160,18 @@ class DebianJailTest {
 
     @Test
     @Order(2)
+    void aSystemdJailMakesNamespacesForItsServicesButNoUserNamespace() {
+        Result mountNamespace = run("unshare -m true");
+        Result userNamespace = run("unshare -U true");
+        System.out.println("[debian] unshare -m: exit " + mountNamespace.exitCode() + "; unshare -U: exit "
+                + userNamespace.exitCode() + " " + userNamespace.stderr().strip());
+        assertThat(mountNamespace.exitCode()).as("systemd sandboxes services in namespaces of their own").isZero();
+        assertThat(userNamespace.exitCode()).as("no nested user namespace unless the image allows it").isNotZero();
+        assertThat(userNamespace.stderr()).contains("Operation not permitted");
+    }
+
+    @Test
+    @Order(2)
     void systemctlStartsAUnit() {
         exec("printf '[Service]\\nExecStartPre=/bin/sh -c \"echo started-by-systemd > /run/hello\"\\nExecStart=/bin/sleep infinity\\n'"
                 + " > /etc/systemd/system/hello.service && systemctl daemon-reload");

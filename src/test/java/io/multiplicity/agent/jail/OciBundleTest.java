@@ -66,10 +66,40 @@ class OciBundleTest {
         assertFalse(bounding.contains("CAP_SYS_TIME"));
         assertTrue(bounding.contains("CAP_NET_RAW"));
         Map<String, Object> seccomp = (Map<String, Object>) ((Map<String, Object>) config().get("linux")).get("seccomp");
-        List<Map<String, Object>> rules = (List<Map<String, Object>>) seccomp.get("syscalls");
-        List<String> denied = (List<String>) rules.get(0).get("names");
-        assertTrue(denied.containsAll(List.of("kexec_load", "init_module", "bpf", "mount", "setns")));
-        assertEquals("SCMP_ACT_ERRNO", rules.get(0).get("action"));
+        assertEquals("SCMP_ACT_ERRNO", seccomp.get("defaultAction"), "an allowlist: what is not named is refused");
+        List<String> allowed = allowedUnconditionally(seccomp);
+        assertTrue(allowed.containsAll(List.of("read", "execve", "reboot", "sethostname")));
+        for (String refused : List.of("kexec_load", "init_module", "bpf", "mount", "setns", "unshare", "keyctl",
+                "io_uring_setup", "open_by_handle_at", "clone")) {
+            assertFalse(allowed.contains(refused), refused + " is not allowed without conditions");
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void anImagesAllowancesOpenIoUringAndNestedUserNamespaces() {
+        Map<String, Object> plain = SeccompProfile.of(false, java.util.Set.of());
+        Map<String, Object> allowed = SeccompProfile.of(false, java.util.EnumSet.allOf(SeccompProfile.Allowance.class));
+        assertFalse(allowedUnconditionally(plain).contains("io_uring_setup"));
+        assertTrue(allowedUnconditionally(allowed).contains("io_uring_setup"));
+        assertEquals(SeccompProfile.CLONE_NEW_ANY, cloneMask(plain));
+        assertEquals(SeccompProfile.CLONE_NEW_ANY & ~SeccompProfile.CLONE_NEWUSER, cloneMask(allowed));
+        assertEquals(SeccompProfile.CLONE_NEWUSER, cloneMask(SeccompProfile.of(true, java.util.Set.of())),
+                "systemd jails may create every namespace but a user namespace");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> allowedUnconditionally(Map<String, Object> seccomp) {
+        return ((List<Map<String, Object>>) seccomp.get("syscalls")).stream()
+                .filter(rule -> "SCMP_ACT_ALLOW".equals(rule.get("action")) && !rule.containsKey("args"))
+                .flatMap(rule -> ((List<String>) rule.get("names")).stream()).toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static long cloneMask(Map<String, Object> seccomp) {
+        Map<String, Object> clone = ((List<Map<String, Object>>) seccomp.get("syscalls")).stream()
+                .filter(rule -> ((List<String>) rule.get("names")).equals(List.of("clone"))).findFirst().orElseThrow();
+        return (Long) ((List<Map<String, Object>>) clone.get("args")).get(0).get("value");
     }
 
     @Test
@@ -94,10 +124,11 @@ class OciBundleTest {
         assertFalse(bounding.contains("CAP_SYS_MODULE"));
         assertFalse(bounding.contains("CAP_SYS_TIME"));
         Map<String, Object> linux = (Map<String, Object>) config.get("linux");
-        List<String> denied = (List<String>) ((List<Map<String, Object>>) ((Map<String, Object>) linux.get("seccomp"))
-                .get("syscalls")).get(0).get("names");
-        assertFalse(denied.contains("mount"));
-        assertTrue(denied.containsAll(List.of("kexec_load", "init_module", "bpf", "keyctl", "open_by_handle_at")));
+        List<String> allowed = allowedUnconditionally((Map<String, Object>) linux.get("seccomp"));
+        assertTrue(allowed.contains("mount"));
+        for (String refused : List.of("kexec_load", "init_module", "bpf", "keyctl", "open_by_handle_at")) {
+            assertFalse(allowed.contains(refused), refused);
+        }
         assertEquals("1", ((Map<String, Object>) ((Map<String, Object>) linux.get("resources")).get("cpu")).get("cpus"));
 
         Map<String, Object> withoutUserNamespace = OciBundle.config(spec, Path.of("/pool/x"), "/multiplicity/" + ID, 512,
