@@ -21,6 +21,17 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# A Temurin JDK links its trust store (lib/security/cacerts) to Debian's Java keystore, which
+# ca-certificates-java builds only once a Debian Java runtime is installed. Where there is none,
+# build it from the system's certificates with the JDK the build uses, as the package itself does.
+if [ ! -s /etc/ssl/certs/java/cacerts ] && (pick_java >/dev/null 2>&1); then
+  pick_java
+  say "building the Java trust store /etc/ssl/certs/java/cacerts from the system's certificates"
+  mkdir -p /etc/ssl/certs/java
+  for pem in /etc/ssl/certs/*.pem; do echo "+$pem"; done \
+    | "$JAVA_HOME/bin/java" -Xmx64m -jar /usr/share/ca-certificates-java/ca-certificates-java.jar -storepass changeit >/dev/null
+fi
+
 # Node.js for the portal's build, when the machine has none new enough (Debian 12's is 18): the
 # Node.js binary and npm from the npm registry, into data/node-<version>, checked against the
 # integrity pinned in lib.sh.
