@@ -3,6 +3,7 @@ package io.multiplicity.host.remote;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiplicity.agent.jail.JailHost;
 import io.multiplicity.agent.support.Command;
@@ -12,6 +13,7 @@ import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,7 +34,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * own with its own pool and bridge, shared by every step: new jails spread over the hosts, a tenant's anti-affinity group puts its
  * members on different hosts (and a member no other host can take is refused, creating nothing),
  * a cordoned host takes no new jail, and a host whose agent stops reporting has its jails shown as
- * unknown within 30 s, then settled to running with the same init processes when it comes back.
+ * unknown within 30 s, then settled to running with the same init processes when it comes back, and
+ * draining a host moves its jails (stopped, and running ones when asked) with their data and
+ * snapshots to the others by zfs send | receive, leaving the drained host no instance dataset.
  */
 @QuarkusTest
 @TestProfile(RemoteAgentProfile.class)
@@ -174,6 +178,58 @@ class FleetTest {
             awaitState(jail, "running", Instant.now().plus(Duration.ofSeconds(60)));
             assertEquals(pids.get(jail), initPid(agent, jail), "settled to running with the same init, not restarted");
         }
+    }
+
+    @Test
+    @Order(6)
+    void drainingAHostMovesItsJailsWithTheirDataAndSnapshots() throws Exception {
+        String drained = host(jails.get(0));
+        AgentProcessHandle source = byHost.get(drained);
+        List<String> onHost = jails.stream().filter(jail -> drained.equals(host(jail))).toList();
+        assertThat(onHost).isNotEmpty();
+        String stopped = onHost.get(0);
+        Response stop = Api.as("bob").post("/api/v1/instances/" + stopped + "/stop");
+        assertEquals("succeeded", Operations.finished("bob", stop.path("id"), Duration.ofSeconds(60)).path("state"));
+        for (String jail : onHost) {
+            Files.writeString(mountpoint(source, jail).resolve("marker"), "marker of " + jail + "\n");
+            Response snapshot = Api.as("bob").body(Map.of("name", "before-move")).post("/api/v1/instances/" + jail
+                    + "/snapshot");
+            assertEquals("succeeded", Operations.finished("bob", snapshot.path("id"), Duration.ofSeconds(60)).path("state"),
+                    snapshot.asString());
+        }
+
+        Response drain = Api.as("admin").post("/api/v1/admin/hosts/" + drained + "/drain?running=stop-move-start");
+        assertEquals(202, drain.statusCode(), drain.asString());
+        assertEquals(true, Api.as("admin").get("/api/v1/admin/hosts/" + drained).path("cordoned"));
+        List<Map<String, Object>> moves = drain.path("input.moves");
+        assertThat(moves).as("every jail of the host moves: %s", drain.asString()).hasSize(onHost.size());
+        for (Map<String, Object> move : moves) {
+            Response finished = Operations.finished("admin", (String) move.get("operation"), Duration.ofSeconds(180));
+            assertEquals("succeeded", finished.path("state"), finished.asString());
+        }
+        for (String jail : onHost) {
+            String now = host(jail);
+            assertNotEquals(drained, now, "jail " + jail + " left the drained host");
+            AgentProcessHandle target = byHost.get(now);
+            assertEquals("marker of " + jail + "\n", Files.readString(mountpoint(target, jail).resolve("marker")),
+                    "the marker arrived");
+            assertTrue(Command.run("zfs", "list", "-H", "-t", "snapshot", target.pool + "/multiplicity/instances/" + jail
+                    + "@before-move").ok(), "the snapshot arrived");
+            assertThat(Api.as("bob").get("/api/v1/instances/" + jail + "/snapshots").<List<String>>path("items.name"))
+                    .contains("before-move");
+            assertEquals(jail.equals(stopped) ? "stopped" : "running", Api.as("bob").get("/api/v1/instances/" + jail)
+                    .path("state"), "a running jail runs again on its new host, a stopped one stays stopped");
+        }
+        Command.Result left = Command.run("zfs", "list", "-H", "-o", "name", "-r", source.pool + "/multiplicity/instances");
+        assertThat(left.stdout().strip().lines().toList()).as("the drained host has no instance dataset left")
+                .containsExactly(source.pool + "/multiplicity/instances");
+    }
+
+    private static java.nio.file.Path mountpoint(AgentProcessHandle agent, String jail) {
+        Command.Result mountpoint = Command.run("zfs", "get", "-H", "-o", "value", "mountpoint",
+                agent.pool + "/multiplicity/instances/" + jail);
+        assertThat(mountpoint.ok()).as("jail %s has a dataset on %s: %s", jail, agent.pool, mountpoint).isTrue();
+        return java.nio.file.Path.of(mountpoint.stdout().strip());
     }
 
     /** What bob's tenant holds: instances, vCPUs and memory allocated. */
