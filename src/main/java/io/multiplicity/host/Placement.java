@@ -59,6 +59,31 @@ public class Placement {
      * hold it ({@code no_host_for_kind}, {@code insufficient_capacity}, {@code anti_affinity_unsatisfiable}).
      */
     public Host choose(Request request) {
+        Choice choice = attempt(request);
+        if (choice.refusal() != null) {
+            throw choice.refusal();
+        }
+        return choice.host();
+    }
+
+    /** A host, or why none: the refusal choose would throw. */
+    public record Choice(Host host, ApiException refusal) {
+    }
+
+    /**
+     * As {@link #choose}, but answers a refusal instead of throwing it, for a caller that goes on in
+     * the same transaction (a drain placing many instances): an exception leaving this bean would
+     * mark the whole transaction for rollback.
+     */
+    public Choice attempt(Request request) {
+        try {
+            return new Choice(chooseOrThrow(request), null);
+        } catch (ApiException refusal) {
+            return new Choice(null, refusal);
+        }
+    }
+
+    private Host chooseOrThrow(Request request) {
         List<Host> ready = em.createQuery("from Host h where h.state = 'ready' order by h.name", Host.class)
                 .getResultList();
         List<Host> capable = ready.stream().filter(host -> host.kindSet().contains(request.kind())).toList();

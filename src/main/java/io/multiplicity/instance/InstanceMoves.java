@@ -114,13 +114,20 @@ public class InstanceMoves {
                 left.add(Map.of("instance", instance.id.toString(), "name", instance.name, "reason", refusal));
                 continue;
             }
-            try {
-                Operation move = submit(instance, null, running);
-                moves.add(Map.of("instance", instance.id.toString(), "name", instance.name, "operation",
-                        move.id.toString(), "to", move.input.get("toName")));
-            } catch (ApiException e) {
-                left.add(Map.of("instance", instance.id.toString(), "name", instance.name, "reason", e.getMessage()));
+            // A refusal is answered, not thrown: an exception out of a transactional bean would
+            // roll back the whole drain (its cordon and every other move with it).
+            boolean runs = "running".equals(instance.desiredState);
+            Placement.Choice choice = placement.attempt(new Placement.Request(instance.tenantId,
+                    instance.placementGroup, instance.kind, instance.vcpus, instance.memoryMiB, instance.diskGiB, runs,
+                    instance.hostId));
+            if (choice.refusal() != null) {
+                left.add(Map.of("instance", instance.id.toString(), "name", instance.name, "reason",
+                        choice.refusal().getMessage()));
+                continue;
             }
+            Operation move = submitTo(instance, choice.host());
+            moves.add(Map.of("instance", instance.id.toString(), "name", instance.name, "operation",
+                    move.id.toString(), "to", choice.host().name));
         }
         Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("host", host.name);
@@ -176,6 +183,11 @@ public class InstanceMoves {
             target = placement.choose(new Placement.Request(instance.tenantId, instance.placementGroup, instance.kind,
                     instance.vcpus, instance.memoryMiB, instance.diskGiB, runs, instance.hostId));
         }
+        return submitTo(instance, target);
+    }
+
+    private Operation submitTo(Instance instance, Host target) {
+        boolean runs = "running".equals(instance.desiredState);
         Host source = em.find(Host.class, instance.hostId);
         Map<String, Object> input = new LinkedHashMap<>();
         input.put("from", instance.hostId.toString());
