@@ -185,6 +185,16 @@ class FleetTest {
     void drainingAHostMovesItsJailsWithTheirDataAndSnapshots() throws Exception {
         String drained = host(jails.get(0));
         AgentProcessHandle source = byHost.get(drained);
+        // A member of group web cannot move (every other host holds one): the tenant removes it first.
+        for (String jail : List.copyOf(jails)) {
+            if (drained.equals(host(jail)) && Api.as("bob").get("/api/v1/instances/" + jail).<String>path("name")
+                    .startsWith("group-")) {
+                Response deleted = Api.as("bob").delete("/api/v1/instances/" + jail);
+                assertEquals("succeeded", Operations.finished("bob", deleted.path("id"), Duration.ofSeconds(60))
+                        .path("state"), deleted.asString());
+                jails.remove(jail);
+            }
+        }
         List<String> onHost = jails.stream().filter(jail -> drained.equals(host(jail))).toList();
         assertThat(onHost).isNotEmpty();
         String stopped = onHost.get(0);
