@@ -21,3 +21,10 @@ export const removePoolAddress = (hostId: string, address: string) =>
 export const getHost = (id: string) => get<Host>(`/admin/hosts/${segment(id)}`);
 
 export const updateHost = (id: string, body: UpdateHostRequest) => patch<Operation>(`/admin/hosts/${segment(id)}`, body);
+
+/** Cordon a host (it takes no new instance) or let it take new ones again; both are audited. */
+export const cordonHost = (id: string) => post<Operation>(`/admin/hosts/${segment(id)}/cordon`);
+export const uncordonHost = (id: string) => post<Operation>(`/admin/hosts/${segment(id)}/uncordon`);
+/** Drain a host: cordon it and move its jails away; running ones too (stopped, moved, started) when asked. */
+export const drainHost = (id: string, moveRunning: boolean) =>
+  post<Operation>(`/admin/hosts/${segment(id)}/drain${moveRunning ? '?running=stop-move-start' : ''}`);

@@ -1,4 +1,4 @@
-import { addPoolAddresses, listHosts, listPoolAddresses, removePoolAddress, updateHost, type Capacity, type Host, type UpdateHostRequest } from '../../api/hosts';
+import { addPoolAddresses, cordonHost, drainHost, listHosts, listPoolAddresses, removePoolAddress, uncordonHost, updateHost, type Capacity, type Host, type UpdateHostRequest } from '../../api/hosts';
 import { getHostHistory } from '../../api/capacity';
 import { capacityHistory, type CapacityHistoryHandle } from '../../components/capacityHistory';
 import { stackedBar } from '../../components/chart';
@@ -87,6 +87,48 @@ function editForm(host: Host, onSaved: () => void): HTMLElement {
   return h('details', { class: 'host-edit' }, h('summary', null, 'Change state, overcommit ratios and reserve'), form);
 }
 
+/** Cordon or uncordon: a button that asks first, naming the host and what follows. */
+function cordonButton(host: Host, onDone: () => void): HTMLElement {
+  const cordoned = host.cordoned === true;
+  const label = cordoned ? `Uncordon ${host.name}` : `Cordon ${host.name}`;
+  return h('button', {
+    type: 'button', class: cordoned ? '' : 'danger', 'data-testid': 'host-cordon', onclick: async () => {
+      const confirmed = await confirmDialog(cordoned ? `Uncordon ${host.name}?` : `Cordon ${host.name}?`,
+        cordoned ? `${host.name} takes new instances again.`
+          : `${host.name} takes no new instances; the ones it holds stay and keep running.`, label, !cordoned);
+      if (!confirmed) return;
+      try {
+        await (cordoned ? uncordonHost(host.id) : cordonHost(host.id));
+        toast(cordoned ? `${host.name} uncordoned` : `${host.name} cordoned`, 'success');
+        onDone();
+      } catch (error) {
+        toast(error instanceof Error ? error.message : String(error), 'error');
+      }
+    },
+  }, label);
+}
+
+/** Drain: cordon the host and move its jails away; asks first, naming the host and what moves. */
+function drainButton(host: Host, moveRunning: boolean, onDone: () => void): HTMLElement {
+  const label = moveRunning ? `Drain ${host.name}, moving running jails too` : `Drain ${host.name}`;
+  return h('button', {
+    type: 'button', class: 'danger', 'data-testid': moveRunning ? 'host-drain-all' : 'host-drain', onclick: async () => {
+      const confirmed = await confirmDialog(`Drain ${host.name}?`,
+        `${host.name} is cordoned and its stopped jails move to other hosts with their snapshots.`
+        + (moveRunning ? ' Running jails are stopped, moved and started again on their new host.' : ' Running ones stay.'), label);
+      if (!confirmed) return;
+      try {
+        const operation = await drainHost(host.id, moveRunning);
+        const input = (operation.input ?? {}) as { moves?: unknown[]; left?: unknown[] };
+        toast(`${host.name}: ${input.moves?.length ?? 0} moving, ${input.left?.length ?? 0} staying`, 'success');
+        onDone();
+      } catch (error) {
+        toast(error instanceof Error ? error.message : String(error), 'error');
+      }
+    },
+  }, label);
+}
+
 /** The host's public addresses: who holds each, and a form to add more. */
 function addressPool(host: Host): HTMLElement {
   const list = h('div', null, loading('Loading public addresses'));
@@ -170,13 +212,16 @@ export const hostsPage: Page = (root, { signal }) => {
         const reasons = facts.problems ?? null;
         const runtimes = Object.entries(facts.runtimes ?? {}).map(([name, version]) => `${name} ${version}`).join(', ');
         return h('section', { class: 'panel host', 'data-host': host.name },
-          h('h2', null, host.name, ' ', h('span', { class: `badge tone-${host.state === 'ready' ? 'ok' : host.state === 'draining' ? 'busy' : 'bad'}` }, host.state)),
+          h('h2', null, host.name, ' ', h('span', { class: `badge tone-${host.state === 'ready' ? 'ok' : host.state === 'draining' ? 'busy' : 'bad'}` }, host.state),
+            host.cordoned ? [' ', h('span', { class: 'badge tone-busy', 'data-testid': 'host-cordoned' }, 'cordoned')] : null),
           h('p', { class: 'hint' }, `${host.local ? 'in-process agent' : 'remote agent'} · runs ${host.kinds.length ? host.kinds.join(', ') : 'no kind yet'} · last seen `,
             h('span', { 'data-testid': 'host-last-seen', title: formatDateTime(host.lastSeen) }, formatAgo(host.lastSeen)), ' · ', copyable(host.id, `the id of ${host.name}`, h('code', null, host.id.slice(0, 8)))),
           runtimes ? h('p', { class: 'hint' }, `Runtimes: ${runtimes}`) : null,
           reasons && Object.keys(reasons).length ? h('ul', { class: 'hint', 'aria-label': 'Why kinds are missing' }, Object.entries(reasons).map(([kind, why]) => h('li', null, `no ${kind}: ${String(why)}`))) : null,
           capacityTable(`Capacity of ${host.name}`, host as unknown as Record<string, Capacity>, true),
           capacityCharts(host as unknown as Record<string, Capacity>),
+          h('p', { class: 'actions' }, cordonButton(host, () => void load()), ' ', drainButton(host, false, () => void load()), ' ',
+            drainButton(host, true, () => void load())),
           hostHistory(host, histories),
           editForm(host, () => void load()),
           addressPool(host));

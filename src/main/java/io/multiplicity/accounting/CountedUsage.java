@@ -31,7 +31,9 @@ public class CountedUsage implements UsageReadings {
     @Override
     public Map<String, Long> current(UUID tenantId) {
         Object[] row = em.createQuery("select count(i), coalesce(sum(i.vcpus), 0) from Instance i"
-                        + " where i.tenantId = :tenant and i.deletedAt is null and i.actualState = 'running'",
+                        + " where i.tenantId = :tenant and i.deletedAt is null and (i.actualState = 'running'"
+                        // an instance whose host went silent while it ran may well run still: it keeps counting
+                        + " or (i.actualState = 'unknown' and i.desiredState = 'running'))",
                         Object[].class)
                 .setParameter("tenant", tenantId)
                 .getSingleResult();

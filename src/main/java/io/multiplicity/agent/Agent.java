@@ -163,6 +163,17 @@ public final class Agent implements HostDriver, AutoCloseable {
     }
 
     @Override
+    public java.io.InputStream sendInstance(UUID instanceId) throws IOException {
+        return forId(instanceId).sendInstance(instanceId);
+    }
+
+    @Override
+    public io.multiplicity.host.contract.ReceivedInstance receiveInstance(InstanceSpec spec, java.io.InputStream stream)
+            throws IOException {
+        return forSpec(spec).receiveInstance(spec, stream);
+    }
+
+    @Override
     public InstanceUsage usage(UUID instanceId) {
         return forId(instanceId).usage(instanceId);
     }

@@ -30,6 +30,10 @@ public class Host extends PanacheEntityBase {
     @Column(nullable = false)
     public String state;
 
+    /** an admin cordoned the host: it keeps its instances and takes no new one */
+    @Column(nullable = false)
+    public boolean cordoned;
+
     /** true for the agent that runs inside this control-plane process */
     @Column(nullable = false)
     public boolean local;

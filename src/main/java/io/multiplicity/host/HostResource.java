@@ -16,6 +16,7 @@ import jakarta.validation.constraints.Pattern;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PATCH;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -43,16 +44,17 @@ public class HostResource {
     public record Capacity(long physical, BigDecimal ratio, long reserved, long allocatable, long allocated) {
     }
 
-    @Schema(requiredProperties = {"id", "name", "state", "local", "kinds", "vcpus", "memoryMiB", "storageGiB",
-            "createdAt"})
-    public record HostView(UUID id, String name, String state, boolean local, Set<String> kinds, Capacity vcpus,
+    @Schema(requiredProperties = {"id", "name", "state", "cordoned", "local", "kinds", "vcpus", "memoryMiB",
+            "storageGiB", "createdAt"})
+    public record HostView(UUID id, String name, String state, boolean cordoned, boolean local, Set<String> kinds,
+                           Capacity vcpus,
                            Capacity memoryMiB, Capacity storageGiB, Map<String, Object> facts, Instant lastSeen,
                            Instant createdAt) {
 
         static HostView of(HostService.HostSummary summary) {
             Host host = summary.host();
             Placement.Allocated allocated = summary.allocated();
-            return new HostView(host.id, host.name, host.state, host.local, host.kindSet(),
+            return new HostView(host.id, host.name, host.state, host.cordoned, host.local, host.kindSet(),
                     new Capacity(host.cpus, host.cpuRatio, host.reservedCpus, host.allocatableVcpus(), allocated.vcpus()),
                     new Capacity(host.memoryMiB, host.memoryRatio, host.reservedMemoryMiB, host.allocatableMemoryMiB(),
                             allocated.memoryMiB()),
@@ -99,6 +101,22 @@ public class HostResource {
     public Items<Quarantine.QuarantinedInstance> quarantine(@PathParam("id") UUID id) {
         service.get(id);
         return new Items<>(quarantine.of(id));
+    }
+
+    @POST
+    @Path("/{id}/cordon")
+    @Operation(summary = "Cordon a host: it keeps its instances and takes no new one",
+            description = "Audited. 409 host_cordoned when it is cordoned already.")
+    public Response cordon(@PathParam("id") UUID id) {
+        return Accepted.of(service.cordon(id, true));
+    }
+
+    @POST
+    @Path("/{id}/uncordon")
+    @Operation(summary = "Let a cordoned host take new instances again",
+            description = "Audited. 409 host_not_cordoned when it is not cordoned.")
+    public Response uncordon(@PathParam("id") UUID id) {
+        return Accepted.of(service.cordon(id, false));
     }
 
     @PATCH

@@ -45,6 +45,30 @@ public class HostService {
                 .orElseThrow(() -> ApiException.notFound("host", id));
     }
 
+    public static final String CORDON = "host.cordon";
+    public static final String UNCORDON = "host.uncordon";
+
+    /**
+     * Cordons a host (it keeps its instances and takes no new one) or lifts that; audited with the
+     * admin who asked. Cordoning a cordoned host changes nothing and says so (409).
+     */
+    public Operation cordon(UUID id, boolean cordoned) {
+        Host host = Host.findById(id, LockModeType.PESSIMISTIC_WRITE);
+        if (host == null) {
+            throw ApiException.notFound("host", id);
+        }
+        if (host.cordoned == cordoned) {
+            throw ApiException.conflict(cordoned ? "host_cordoned" : "host_not_cordoned",
+                    "host " + host.name + (cordoned ? " is cordoned already" : " is not cordoned"),
+                    Map.of("host", host.name));
+        }
+        host.cordoned = cordoned;
+        String action = cordoned ? CORDON : UNCORDON;
+        Map<String, Object> detail = Map.of("host", host.name, "cordoned", cordoned);
+        audit.record(null, action, "host", host.id, "succeeded", detail);
+        return operations.completed(null, action, "host", host.id, detail);
+    }
+
     public Operation update(UUID id, HostResource.UpdateHostRequest request) {
         Host host = Host.findById(id, LockModeType.PESSIMISTIC_WRITE);
         if (host == null) {

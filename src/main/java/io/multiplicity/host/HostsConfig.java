@@ -55,6 +55,21 @@ public interface HostsConfig {
     @WithDefault("1h")
     java.time.Duration enrolmentTokenLifetime();
 
+    /**
+     * How new instances are spread over the hosts that can hold them: {@code spread} (the host with
+     * the largest share of its allocatable memory free) or {@code pack} (the fullest host that still
+     * holds the instance, so whole hosts stay free).
+     */
+    @WithDefault("spread")
+    PlacementPolicy placementPolicy();
+
+    /**
+     * A host whose agent has not reported for this long has its instances shown as {@code unknown}
+     * (not stopped: they may well still run) until it reports again.
+     */
+    @WithDefault("20s")
+    java.time.Duration unknownAfter();
+
     /** How often the reconciler compares actual and desired state. */
     @WithDefault("10s")
     java.time.Duration reconcileInterval();

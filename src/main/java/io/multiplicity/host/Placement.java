@@ -1,22 +1,30 @@
 package io.multiplicity.host;
 
 import io.multiplicity.common.ApiException;
+import io.multiplicity.common.Clock;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
- * Chooses the host of a new instance: a ready host that runs its kind and whose allocatable
- * capacity (physical × overcommit ratio − reserve) still holds it; among those, the one with the
- * most free memory. The candidate hosts stay locked until the caller's transaction ends, so
- * concurrent placements cannot both take the last room on a host.
+ * Chooses the host of a new instance: a ready, uncordoned host that runs its kind, whose allocatable
+ * capacity (physical × overcommit ratio − reserve) still holds it and, for an instance of an
+ * anti-affinity group, that holds no live instance of the tenant's group yet; among those, the one
+ * the {@link PlacementPolicy} puts first. Candidates are read without locks; only the chosen host's
+ * row is locked, and the choice checked again under that lock, so concurrent creates on different
+ * hosts never wait for each other while two cannot both take the last room on one host (or both
+ * place members of one group on it). The lock lasts until the caller's transaction ends.
  */
 @ApplicationScoped
 @Transactional(Transactional.TxType.MANDATORY)
@@ -25,70 +33,166 @@ public class Placement {
     @Inject
     EntityManager em;
 
+    @Inject
+    HostsConfig config;
+
     /** Capacity of one host in use by its live instances. */
     public record Allocated(long vcpus, long memoryMiB, long diskGiB) {
     }
 
     /**
-     * @param running whether the instance is to run at once; vCPUs and memory are held on a host
-     *                only by instances meant to run, disk by every live instance
+     * What a new instance needs of a host.
+     *
+     * @param avoidHost a host not to choose (the one a moving instance leaves); null for none
      */
-    public Host choose(String kind, int vcpus, int memoryMiB, int diskGiB, boolean running) {
-        List<Host> ready = em.createQuery("from Host h where h.state = 'ready' order by h.id", Host.class)
-                .setLockMode(LockModeType.PESSIMISTIC_WRITE)
+    public record Request(UUID tenantId, String placementGroup, String kind, int vcpus, int memoryMiB, int diskGiB,
+                          boolean running, UUID avoidHost) {
+
+        public Request(UUID tenantId, String placementGroup, String kind, int vcpus, int memoryMiB, int diskGiB,
+                       boolean running) {
+            this(tenantId, placementGroup, kind, vcpus, memoryMiB, diskGiB, running, null);
+        }
+    }
+
+    /**
+     * The host for a new instance, its row locked until the transaction ends; 409 when none can
+     * hold it ({@code no_host_for_kind}, {@code insufficient_capacity}, {@code anti_affinity_unsatisfiable}).
+     */
+    public Host choose(Request request) {
+        Choice choice = attempt(request);
+        if (choice.refusal() != null) {
+            throw choice.refusal();
+        }
+        return choice.host();
+    }
+
+    /** A host, or why none: the refusal choose would throw. */
+    public record Choice(Host host, ApiException refusal) {
+    }
+
+    /**
+     * As {@link #choose}, but answers a refusal instead of throwing it, for a caller that goes on in
+     * the same transaction (a drain placing many instances): an exception leaving this bean would
+     * mark the whole transaction for rollback.
+     */
+    public Choice attempt(Request request) {
+        try {
+            return new Choice(chooseOrThrow(request), null);
+        } catch (ApiException refusal) {
+            return new Choice(null, refusal);
+        }
+    }
+
+    private Host chooseOrThrow(Request request) {
+        List<Host> ready = em.createQuery("from Host h where h.state = 'ready' order by h.name", Host.class)
                 .getResultList();
-        List<Host> capable = ready.stream().filter(host -> host.kindSet().contains(kind)).toList();
-        if (capable.isEmpty()) {
+        List<Host> capable = ready.stream().filter(host -> host.kindSet().contains(request.kind())).toList();
+        // A host that stopped reporting would leave the new instance waiting for it: it takes none.
+        Instant horizon = Clock.now().minus(config.unknownAfter());
+        List<Host> open = capable.stream().filter(host -> !host.cordoned && !silent(host, horizon)
+                && !host.id.equals(request.avoidHost())).toList();
+        if (open.isEmpty()) {
             Map<String, Object> why = new LinkedHashMap<>();
             for (Host host : ready) {
                 Object problems = host.facts == null ? null : host.facts.get("problems");
-                if (problems instanceof Map<?, ?> map && map.get(kind) != null) {
-                    why.put(host.name, map.get(kind));
+                if (host.cordoned && host.kindSet().contains(request.kind())) {
+                    why.put(host.name, "cordoned");
+                } else if (silent(host, horizon) && host.kindSet().contains(request.kind())) {
+                    why.put(host.name, "has not reported since " + host.lastSeen);
+                } else if (problems instanceof Map<?, ?> map && map.get(request.kind()) != null) {
+                    why.put(host.name, map.get(request.kind()));
                 }
             }
-            throw ApiException.conflict("no_host_for_kind", "no ready host can run instances of kind " + kind,
+            throw ApiException.conflict("no_host_for_kind", "no ready host can run instances of kind " + request.kind()
+                    + (capable.isEmpty() ? "" : ": every host that could is cordoned or silent"),
                     why.isEmpty() ? null : Map.of("hosts", why));
         }
-        Map<UUID, Allocated> allocated = allocated(capable.stream().map(host -> host.id).toList());
-        Host best = null;
-        long bestFree = Long.MIN_VALUE;
+        Set<UUID> groupHosts = groupHosts(request);
+        Map<UUID, Allocated> allocated = allocated(open.stream().map(host -> host.id).toList());
+        List<PlacementPolicy.Candidate> candidates = new ArrayList<>();
         Map<String, Object> shortest = null;
-        for (Host host : capable) {
-            Allocated used = allocated.getOrDefault(host.id, new Allocated(0, 0, 0));
-            long freeVcpus = host.allocatableVcpus() - used.vcpus();
-            long freeMemory = host.allocatableMemoryMiB() - used.memoryMiB();
-            long freeDisk = host.allocatableStorageGiB() - used.diskGiB();
-            int needVcpus = running ? vcpus : 0;
-            int needMemory = running ? memoryMiB : 0;
-            // A host an admin has squeezed below what it holds still takes instances that need
-            // none of what it lacks.
-            boolean vcpusFit = needVcpus == 0 || freeVcpus >= needVcpus;
-            boolean memoryFits = needMemory == 0 || freeMemory >= needMemory;
-            if (vcpusFit && memoryFits && freeDisk >= diskGiB) {
-                if (freeMemory > bestFree) {
-                    best = host;
-                    bestFree = freeMemory;
+        List<String> heldByGroup = new ArrayList<>();
+        for (Host host : open) {
+            Map<String, Object> shortage = shortage(host, allocated.get(host.id), request);
+            if (shortage != null) {
+                if (shortest == null) {
+                    shortest = shortage;
                 }
-            } else if (shortest == null) {
-                shortest = new LinkedHashMap<>();
-                shortest.put("host", host.name);
-                if (!vcpusFit) {
-                    shortest.put("vcpus", Map.of("requested", vcpus, "free", freeVcpus));
-                }
-                if (!memoryFits) {
-                    shortest.put("memoryMiB", Map.of("requested", memoryMiB, "free", freeMemory));
-                }
-                if (freeDisk < diskGiB) {
-                    shortest.put("diskGiB", Map.of("requested", diskGiB, "free", freeDisk));
-                }
+            } else if (groupHosts.contains(host.id)) {
+                heldByGroup.add(host.name);
+            } else {
+                long allocatable = Math.max(host.allocatableMemoryMiB(), 1);
+                long used = allocated.getOrDefault(host.id, NOTHING).memoryMiB();
+                candidates.add(new PlacementPolicy.Candidate(host, (double) (allocatable - used) / allocatable));
             }
         }
-        if (best == null) {
-            throw ApiException.conflict("insufficient_capacity",
-                    "no host has room for " + vcpus + " vCPUs, " + memoryMiB + " MiB and " + diskGiB + " GiB",
-                    shortest);
+        candidates.sort(config.placementPolicy().order());
+        for (PlacementPolicy.Candidate candidate : candidates) {
+            Host host = candidate.host();
+            em.refresh(host, LockModeType.PESSIMISTIC_WRITE);
+            // Checked again under the lock: a create that committed meanwhile counts now.
+            if (!"ready".equals(host.state) || host.cordoned || silent(host, horizon)
+                    || shortage(host, allocated(List.of(host.id)).get(host.id), request) != null
+                    || groupHosts(request).contains(host.id)) {
+                continue;
+            }
+            return host;
         }
-        return best;
+        if (!heldByGroup.isEmpty() && shortest == null) {
+            throw ApiException.conflict("anti_affinity_unsatisfiable", "every host with room for the instance already"
+                    + " holds an instance of group " + request.placementGroup(),
+                    Map.of("group", request.placementGroup(), "hosts", heldByGroup));
+        }
+        throw ApiException.conflict("insufficient_capacity", "no host has room for " + request.vcpus() + " vCPUs, "
+                + request.memoryMiB() + " MiB and " + request.diskGiB() + " GiB"
+                + (heldByGroup.isEmpty() ? "" : " outside the hosts of group " + request.placementGroup()), shortest);
+    }
+
+    private static boolean silent(Host host, Instant horizon) {
+        return host.lastSeen == null || host.lastSeen.isBefore(horizon);
+    }
+
+    private static final Allocated NOTHING = new Allocated(0, 0, 0);
+
+    /** The hosts that hold a live instance of the request's group; empty without a group. */
+    private Set<UUID> groupHosts(Request request) {
+        if (request.placementGroup() == null) {
+            return Set.of();
+        }
+        return new HashSet<>(em.createQuery("select distinct i.hostId from Instance i where i.tenantId = :tenant"
+                        + " and i.placementGroup = :group and i.deletedAt is null", UUID.class)
+                .setParameter("tenant", request.tenantId())
+                .setParameter("group", request.placementGroup())
+                .getResultList());
+    }
+
+    /** What the host lacks for the request, or null when it holds it. */
+    private static Map<String, Object> shortage(Host host, Allocated used, Request request) {
+        Allocated held = used == null ? NOTHING : used;
+        long freeVcpus = host.allocatableVcpus() - held.vcpus();
+        long freeMemory = host.allocatableMemoryMiB() - held.memoryMiB();
+        long freeDisk = host.allocatableStorageGiB() - held.diskGiB();
+        int needVcpus = request.running() ? request.vcpus() : 0;
+        int needMemory = request.running() ? request.memoryMiB() : 0;
+        // A host an admin has squeezed below what it holds still takes instances that need
+        // none of what it lacks.
+        boolean vcpusFit = needVcpus == 0 || freeVcpus >= needVcpus;
+        boolean memoryFits = needMemory == 0 || freeMemory >= needMemory;
+        if (vcpusFit && memoryFits && freeDisk >= request.diskGiB()) {
+            return null;
+        }
+        Map<String, Object> shortage = new LinkedHashMap<>();
+        shortage.put("host", host.name);
+        if (!vcpusFit) {
+            shortage.put("vcpus", Map.of("requested", request.vcpus(), "free", freeVcpus));
+        }
+        if (!memoryFits) {
+            shortage.put("memoryMiB", Map.of("requested", request.memoryMiB(), "free", freeMemory));
+        }
+        if (freeDisk < request.diskGiB()) {
+            shortage.put("diskGiB", Map.of("requested", request.diskGiB(), "free", freeDisk));
+        }
+        return shortage;
     }
 
     /**

@@ -25,6 +25,9 @@ import java.util.UUID;
  *                  from inside) or always
  * @param userData  what the instance's metadata service gives as user-data: a script starting with
  *                  {@code #!} or cloud-config; at most 64 KiB
+ * @param placementGroup an anti-affinity group of the tenant (a DNS label): live instances of one
+ *                  group are placed on different hosts, and a create that no other host can hold is
+ *                  refused (409 anti_affinity_unsatisfiable)
  */
 public record CreateInstanceRequest(
         @NotBlank @Size(max = 63) @Pattern(regexp = "[a-z0-9]([a-z0-9-]*[a-z0-9])?",
@@ -42,5 +45,8 @@ public record CreateInstanceRequest(
         @Size(max = 20) List<@NotNull UUID> sshKeys,
         @Size(max = InstanceLimits.MAX_USER_DATA_BYTES) String userData,
         @Pattern(regexp = "never|on-failure|always", message = "must be never, on-failure or always")
-        String restartPolicy) {
+        String restartPolicy,
+        @Size(max = 63) @Pattern(regexp = "[a-z0-9]([a-z0-9-]*[a-z0-9])?",
+                message = "must be a DNS label: lower-case letters, digits and '-', not starting or ending with '-'")
+        String placementGroup) {
 }

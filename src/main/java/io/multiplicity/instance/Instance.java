@@ -98,6 +98,10 @@ public class Instance extends PanacheEntityBase {
     @Column(name = "created_by")
     public UUID createdBy;
 
+    /** The tenant's anti-affinity group: live instances of one group run on different hosts; null for none. */
+    @Column(name = "placement_group")
+    public String placementGroup;
+
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 

@@ -1,12 +1,17 @@
 package io.multiplicity.instance;
 
+import io.multiplicity.host.contract.InstanceSpec;
 import io.multiplicity.host.contract.InstanceStatus;
+import io.multiplicity.host.contract.ReceivedInstance;
 import io.multiplicity.operation.OperationContext;
 import io.multiplicity.operation.OperationHandler;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
 
 /**
  * The lifecycle operations of instances. Every handler is idempotent (the host contract is), so
@@ -103,6 +108,93 @@ public final class InstanceHandlers {
                 instance.stateDetail = "creation failed: " + reason;
                 instance.deletedAt = io.multiplicity.common.Clock.now();
             });
+        }
+    }
+
+    /**
+     * Moves an instance to another host: (a running one is stopped first), its dataset with every
+     * snapshot goes from the old host's agent through this replica to the new host's agent
+     * ({@code zfs send -R | zfs receive}), the new host verifies what arrived and the database must
+     * list no snapshot that did not; only then does the instance's row name the new host, and only
+     * after that, read again right before, is the old host's copy destroyed. Resumed after a crash, it
+     * picks up where the row says it is: before the switch everything on the new host is redone,
+     * after it only the old copy's removal and the start remain.
+     */
+    @ApplicationScoped
+    public static class Move extends Base {
+
+        @Inject
+        InstanceMoves moves;
+
+        @Inject
+        io.multiplicity.host.HostDrivers hosts;
+
+        @Override
+        public String kind() {
+            return InstanceMoves.MOVE;
+        }
+
+        @Override
+        public void run(OperationContext context) throws Exception {
+            UUID from = UUID.fromString((String) context.input().get("from"));
+            UUID to = UUID.fromString((String) context.input().get("to"));
+            boolean restart = Boolean.TRUE.equals(context.input().get("restart"));
+            InstanceRuntime.Target source = runtime.load(context.targetId());
+            if (source.instance().deletedAt != null) {
+                throw new IllegalStateException("the instance was deleted");
+            }
+            io.multiplicity.host.contract.HostDriver fromDriver = hosts.forHost(from);
+            io.multiplicity.host.contract.HostDriver toDriver = hosts.forHost(to);
+            Map<String, Object> detail = new LinkedHashMap<>();
+            if (from.equals(source.instance().hostId)) {
+                if (restart) {
+                    stop(context, source, Duration.ofSeconds(30));
+                }
+                context.progress(10);
+                InstanceMoves.Landing landing = moves.landing(context.targetId(), to);
+                InstanceSpec spec = runtime.specOn(context.targetId(), landing.networkId(), landing.address());
+                // What an earlier, interrupted attempt left on the new host is ours: the row still names the old one.
+                if (toDriver.status(context.targetId()).state() != InstanceStatus.State.ABSENT) {
+                    toDriver.destroy(context.targetId());
+                }
+                context.checkCancelled();
+                ReceivedInstance received;
+                try (java.io.InputStream stream = fromDriver.sendInstance(context.targetId())) {
+                    received = toDriver.receiveInstance(spec, stream);
+                }
+                context.progress(70, Map.of("bytesReceived", received.referencedBytes(),
+                        "snapshots", received.snapshots().size()));
+                try {
+                    moves.commit(context.targetId(), from, to, landing, received.snapshots());
+                } catch (RuntimeException e) {
+                    if (from.equals(moves.hostOf(context.targetId()))) {
+                        toDriver.destroy(context.targetId());
+                    }
+                    throw e;
+                }
+                String was = source.instance().address;
+                detail.put("address", landing.address());
+                if (!landing.addressKept() && was != null) {
+                    detail.put("note", "the address changed from " + was + " to " + landing.address()
+                            + ": the tenant's network on " + context.input().get("toName") + " is another subnet");
+                }
+                detail.put("snapshots", received.snapshots());
+            }
+            // Re-read right before destroying anything: only a row that names the new host lets the old copy go.
+            if (to.equals(moves.hostOf(context.targetId()))) {
+                fromDriver.destroy(context.targetId());
+            } else {
+                throw new IllegalStateException("the instance's row does not name " + context.input().get("toName")
+                        + "; the copy on " + context.input().get("fromName") + " stays");
+            }
+            context.progress(90, detail);
+            InstanceRuntime.Target moved = runtime.load(context.targetId());
+            if (restart && "running".equals(moved.instance().desiredState)) {
+                start(context, moved);
+            } else {
+                runtime.state(context.targetId(), InstanceRuntime.stateOf(moved.driver().status(context.targetId())), null);
+            }
+            context.progress(100, detail);
         }
     }
 

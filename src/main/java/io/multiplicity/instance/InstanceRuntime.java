@@ -56,18 +56,27 @@ public class InstanceRuntime {
                 throw new IllegalStateException("instance " + id + " does not exist");
             }
             em.detach(instance);
-            InstanceSpec.NetworkAttachment attachment = null;
-            if (instance.networkId != null && instance.address != null) {
-                TenantNetwork network = em.find(TenantNetwork.class, instance.networkId);
-                Tenant tenant = em.find(Tenant.class, instance.tenantId);
-                attachment = new InstanceSpec.NetworkAttachment(network.vlan, instance.address,
-                        Ipam.prefixLength(network), network.gateway, tenant.slug + ".internal", tenant.egress);
-            }
-            InstanceSpec spec = new InstanceSpec(instance.id, instance.tenantId, instance.name, instance.kind,
-                    hostImage(instance), instance.vcpus, instance.memoryMiB, instance.diskGiB, attachment,
-                    new io.multiplicity.host.contract.InstanceMetadata(instance.sshKeys, instance.userData));
+            InstanceSpec spec = spec(instance, instance.networkId, instance.address);
             return new Target(instance, spec, drivers.forHost(instance.hostId));
         });
+    }
+
+    /** The instance's spec as it would be on another network with another address (a moving instance's). */
+    public InstanceSpec specOn(UUID id, UUID networkId, String address) {
+        return QuarkusTransaction.requiringNew().call(() -> spec(em.find(Instance.class, id), networkId, address));
+    }
+
+    private InstanceSpec spec(Instance instance, UUID networkId, String address) {
+        InstanceSpec.NetworkAttachment attachment = null;
+        if (networkId != null && address != null) {
+            TenantNetwork network = em.find(TenantNetwork.class, networkId);
+            Tenant tenant = em.find(Tenant.class, instance.tenantId);
+            attachment = new InstanceSpec.NetworkAttachment(network.vlan, address,
+                    Ipam.prefixLength(network), network.gateway, tenant.slug + ".internal", tenant.egress);
+        }
+        return new InstanceSpec(instance.id, instance.tenantId, instance.name, instance.kind,
+                hostImage(instance), instance.vcpus, instance.memoryMiB, instance.diskGiB, attachment,
+                new io.multiplicity.host.contract.InstanceMetadata(instance.sshKeys, instance.userData));
     }
 
     /** The host's name for the exact image version of the instance: dataset key and snapshot. */
@@ -125,7 +134,10 @@ public class InstanceRuntime {
             if (instance.deletedAt != null) {
                 ledger.end(instance.id);
                 publicAccess.releaseAll(instance.id, instance.hostId);
-            } else if (wasRunning != isRunning) {
+            } else if (InstanceState.UNKNOWN.equals(instance.actualState)) {
+                // A host that stopped reporting changes nothing the instance holds or is billed for:
+                // the ledger keeps its period until the host says what really happened.
+            } else if (wasRunning != isRunning || InstanceState.UNKNOWN.equals(before)) {
                 ledger.record(instance, isRunning);
             }
             if (!instance.actualState.equals(before)) {

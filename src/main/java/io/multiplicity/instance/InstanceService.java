@@ -200,7 +200,8 @@ public class InstanceService {
 
         boolean start = Boolean.TRUE.equals(request.start());
         quotas.admit(tenantId, new Demand(1, vcpus, memoryMiB, diskGiB, 0, true, start));
-        Host host = placement.choose(kind, vcpus, memoryMiB, diskGiB, start);
+        Host host = placement.choose(new Placement.Request(tenantId, request.placementGroup(), kind, vcpus,
+                memoryMiB, diskGiB, start));
         storageFloor.requireRoomOnHost(host, "a new instance");
         TenantNetwork network = ipam.network(tenantId, host.id);
 
@@ -224,6 +225,7 @@ public class InstanceService {
         instance.restartPolicy = request.restartPolicy() == null ? RestartPolicy.ON_FAILURE : request.restartPolicy();
         instance.sshKeys = keys.isEmpty() ? null : keys;
         instance.userData = request.userData() == null || request.userData().isEmpty() ? null : request.userData();
+        instance.placementGroup = request.placementGroup();
         instance.createdBy = caller.get().userId();
         instance.createdAt = Clock.now();
         instance.updatedAt = instance.createdAt;

@@ -12,6 +12,12 @@ public final class InstanceState {
     public static final String ERROR = "error";
     public static final String DELETING = "deleting";
     public static final String DELETED = "deleted";
+    /**
+     * Its host stopped reporting: the instance may well still run there. It keeps everything it
+     * holds (quota, host capacity, address) until the host reports again and the reconciler reads
+     * its real state.
+     */
+    public static final String UNKNOWN = "unknown";
 
     private InstanceState() {
     }

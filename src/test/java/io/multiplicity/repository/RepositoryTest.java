@@ -113,10 +113,10 @@ class RepositoryTest {
     void placementRefusesWhatNoHostHoldsAndNamesTheResource() {
         QuarkusTransaction.requiringNew().run(() -> host(1, 2048, BigDecimal.ONE));
         ApiException refused = (ApiException) org.junit.jupiter.api.Assertions.assertThrows(ApiException.class,
-                () -> QuarkusTransaction.requiringNew().run(() -> placement.choose("vm", 1, 10_000_000, 1, true)));
+                () -> QuarkusTransaction.requiringNew().run(() -> placement.choose(new Placement.Request(null, null, "vm", 1, 10_000_000, 1, true))));
         assertEquals("insufficient_capacity", refused.code());
         assertThat(refused.details().toString()).contains("memoryMiB");
-        Host chosen = QuarkusTransaction.requiringNew().call(() -> placement.choose("jail", 1, 64, 1, true));
+        Host chosen = QuarkusTransaction.requiringNew().call(() -> placement.choose(new Placement.Request(null, null, "jail", 1, 64, 1, true)));
         assertThat(chosen.kindSet()).contains("jail");
     }
 

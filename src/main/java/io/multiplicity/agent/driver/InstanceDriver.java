@@ -158,6 +158,47 @@ public abstract class InstanceDriver {
         return storage.snapshots(id);
     }
 
+    /**
+     * A replication stream of the stopped instance's dataset and its snapshots, for another host's
+     * {@link #receiveInstance}. Only drivers whose instances live wholly in their dataset move.
+     */
+    public java.io.InputStream sendInstance(UUID id) throws java.io.IOException {
+        synchronized (lock(id)) {
+            requireKnown(id);
+            requireMovable();
+            if (statusLocked(id).state() == State.RUNNING) {
+                throw new IllegalStateException("instance " + id + " runs: stop it before it moves");
+            }
+            return storage.send(id);
+        }
+    }
+
+    /** Receives a moved instance's dataset and provisions it here from {@code spec}, stopped. */
+    public io.multiplicity.host.contract.ReceivedInstance receiveInstance(InstanceSpec spec, java.io.InputStream stream)
+            throws java.io.IOException {
+        checkSpec(spec);
+        requireMovable();
+        synchronized (lock(spec.id())) {
+            if (storage.exists(storage.instanceDataset(spec.id()))) {
+                throw new IllegalStateException("this host has instance " + spec.id() + " already");
+            }
+            storage.receive(spec.id(), stream);
+            try {
+                provisionLocked(spec);
+            } catch (RuntimeException e) {
+                destroyLocked(spec.id());
+                throw e;
+            }
+            return new io.multiplicity.host.contract.ReceivedInstance(spec.id(), storage.snapshots(spec.id()),
+                    storage.usage(spec.id()).referencedBytes());
+        }
+    }
+
+    /** Refuses (UnsupportedOperationException) to move instances of a kind that keeps state outside its dataset. */
+    protected void requireMovable() {
+        throw new UnsupportedOperationException("moving instances of this kind between hosts is not built yet");
+    }
+
     // ---------------------------------------------------------------- the steps a driver fills in
 
     /** Refuses a spec this driver cannot run (IllegalArgumentException) or a kind the host lacks (IllegalStateException). */

@@ -237,6 +237,11 @@ public final class JailDriver extends InstanceDriver {
         }
     }
 
+    /** A jail lives wholly in its dataset (its root); the host's directory of it is written again from the spec. */
+    @Override
+    protected void requireMovable() {
+    }
+
     @Override
     protected void provisionLocked(InstanceSpec spec) {
         ImageReference image = ImageReference.parse(spec.image());

@@ -9,6 +9,7 @@ import io.multiplicity.host.contract.AgentProtocol.ImageImport;
 import io.multiplicity.host.contract.ConsoleStream;
 import io.multiplicity.host.contract.HostDriver;
 import io.multiplicity.host.contract.ImageRefused;
+import io.multiplicity.host.contract.InstanceSpec;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.OpenOptions;
@@ -16,6 +17,7 @@ import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
@@ -97,6 +99,14 @@ public final class AgentServer implements AutoCloseable {
             importImage(request);
             return;
         }
+        if (path.startsWith(AgentProtocol.SEND_PATH) && request.method().name().equals("GET")) {
+            sendInstance(request, path.substring(AgentProtocol.SEND_PATH.length()));
+            return;
+        }
+        if (path.equals(AgentProtocol.RECEIVE_PATH) && request.method().name().equals("PUT")) {
+            receiveInstance(request);
+            return;
+        }
         if (!path.startsWith(AgentProtocol.CALL_PATH) || !request.method().name().equals("POST")) {
             request.response().setStatusCode(404).end(failure(Failure.NOT_FOUND, "no such call: " + path, null));
             return;
@@ -140,6 +150,91 @@ public final class AgentServer implements AutoCloseable {
                             return;
                         }
                         answer(request, () -> AgentCalls.importImage(host.images(), arguments, file));
+                    } finally {
+                        try {
+                            Files.deleteIfExists(file);
+                        } catch (IOException e) {
+                            LOG.warn("could not remove " + file, e);
+                        }
+                    }
+                }));
+    }
+
+    /**
+     * Streams a moving instance's dataset: the answer's body is the replication stream, written a
+     * chunk at a time after the previous one left. A send that fails midway resets the connection.
+     */
+    private void sendInstance(HttpServerRequest request, String id) {
+        UUID instanceId;
+        try {
+            instanceId = UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            request.response().setStatusCode(404).end(failure(Failure.NOT_FOUND, "no such instance: " + id, null));
+            return;
+        }
+        calls.execute(() -> {
+            java.io.InputStream stream;
+            try {
+                stream = host.sendInstance(instanceId);
+            } catch (Exception e) {
+                answer(request, () -> {
+                    throw e;
+                });
+                return;
+            }
+            HttpServerResponse response = request.response();
+            try (stream) {
+                response.setStatusCode(200).setChunked(true).putHeader("Content-Type", "application/octet-stream");
+                byte[] chunk = new byte[1 << 16];
+                int read;
+                while ((read = stream.read(chunk)) >= 0) {
+                    if (read > 0) {
+                        response.write(Buffer.buffer(java.util.Arrays.copyOf(chunk, read)))
+                                .toCompletionStage().toCompletableFuture().join();
+                    }
+                }
+                response.end();
+            } catch (Exception e) {
+                LOG.warnf("the send of instance %s broke off: %s", instanceId, e.getMessage());
+                response.reset();
+            }
+        });
+    }
+
+    /** Receives a moved instance: the body is spooled to a file, then received into the host's storage. */
+    private void receiveInstance(HttpServerRequest request) {
+        InstanceSpec spec;
+        try {
+            spec = JSON.readValue(Base64.getUrlDecoder().decode(request.getHeader(AgentProtocol.RECEIVE_HEADER)),
+                    InstanceSpec.class);
+        } catch (IOException | RuntimeException e) {
+            request.response().setStatusCode(400).end(failure(Failure.INVALID, "bad instance spec", null));
+            return;
+        }
+        Path file;
+        try {
+            Files.createDirectories(scratch);
+            file = scratch.resolve("receive-" + spec.id());
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            request.response().setStatusCode(500).end(failure(Failure.FAILED, e.getMessage(), null));
+            return;
+        }
+        request.pause();
+        vertx.fileSystem().open(file.toString(), new OpenOptions().setCreateNew(true).setWrite(true))
+                .compose(target -> request.pipeTo(target))
+                .onComplete(received -> calls.execute(() -> {
+                    try {
+                        if (received.failed()) {
+                            request.response().setStatusCode(500)
+                                    .end(failure(Failure.FAILED, "the instance's stream did not arrive whole", null));
+                            return;
+                        }
+                        answer(request, () -> {
+                            try (java.io.InputStream in = Files.newInputStream(file)) {
+                                return host.receiveInstance(spec, in);
+                            }
+                        });
                     } finally {
                         try {
                             Files.deleteIfExists(file);

@@ -394,6 +394,109 @@ public final class ZfsStorage {
         return names;
     }
 
+    /** The snapshot a move sends up to; it exists only while a move runs. */
+    public static final String MOVE_SNAPSHOT = "multiplicity-move";
+
+    /**
+     * A replication stream ({@code zfs send -R}) of the instance's dataset, its properties (quota)
+     * and every snapshot, up to a snapshot taken for it. Reading to the end fails (IOException) when
+     * zfs send did not succeed; closing the stream removes the move's snapshot.
+     */
+    public java.io.InputStream send(UUID id) throws IOException {
+        String snapshot = instanceDataset(id) + "@" + MOVE_SNAPSHOT;
+        if (exists(snapshot)) {
+            Command.run("zfs", "destroy", snapshot).check();
+        }
+        Command.run("zfs", "snapshot", snapshot).check();
+        Path errors = Files.createTempFile("zfs-send-", ".err");
+        Process process = new ProcessBuilder("zfs", "send", "-R", snapshot)
+                .redirectError(errors.toFile()).start();
+        process.getOutputStream().close();
+        return new java.io.FilterInputStream(process.getInputStream()) {
+            private boolean ended;
+
+            @Override
+            public int read() throws IOException {
+                int value = super.read();
+                if (value < 0) {
+                    end();
+                }
+                return value;
+            }
+
+            @Override
+            public int read(byte[] buffer, int offset, int length) throws IOException {
+                int read = super.read(buffer, offset, length);
+                if (read < 0) {
+                    end();
+                }
+                return read;
+            }
+
+            private void end() throws IOException {
+                if (ended) {
+                    return;
+                }
+                ended = true;
+                try {
+                    if (process.waitFor() != 0) {
+                        throw new IOException("zfs send of " + snapshot + " failed: " + Files.readString(errors).strip());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while sending " + snapshot, e);
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                try {
+                    super.close();
+                } finally {
+                    process.destroy();
+                    Files.deleteIfExists(errors);
+                    Command.run("zfs", "destroy", snapshot);
+                }
+            }
+        };
+    }
+
+    /**
+     * Receives a replication stream of {@link #send} as the instance's dataset (with its snapshots
+     * and properties), then removes the move's snapshot and makes sure it is mounted. A failed receive
+     * leaves no dataset behind.
+     */
+    public void receive(UUID id, java.io.InputStream stream) throws IOException {
+        String dataset = instanceDataset(id);
+        Path errors = Files.createTempFile("zfs-receive-", ".err");
+        try {
+            // No -u: zfs-fuse's receive lacks it; the dataset is mounted where its parent says.
+            Process process = new ProcessBuilder("zfs", "receive", dataset)
+                    .redirectError(errors.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try (var in = process.getOutputStream()) {
+                stream.transferTo(in);
+            } catch (IOException e) {
+                process.destroy();
+                process.waitFor();
+                destroyInstance(id);
+                throw new IOException("the stream of " + dataset + " broke off: " + e.getMessage(), e);
+            }
+            if (process.waitFor() != 0) {
+                String why = Files.readString(errors).strip();
+                destroyInstance(id);
+                throw new IllegalStateException("zfs receive of " + dataset + " failed: " + why);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            destroyInstance(id);
+            throw new IOException("interrupted while receiving " + dataset, e);
+        } finally {
+            Files.deleteIfExists(errors);
+        }
+        Command.run("zfs", "destroy", dataset + "@" + MOVE_SNAPSHOT);
+        Command.run("zfs", "mount", dataset);
+    }
+
     /** Destroys the instance's dataset and its snapshots; nothing to do if it is gone. */
     public void destroyInstance(UUID id) {
         String dataset = instanceDataset(id);

@@ -29,6 +29,19 @@ public final class AgentProtocol {
     /** Header holding an import's arguments as JSON, base64url-encoded. */
     public static final String IMPORT_HEADER = "Multiplicity-Import";
 
+    /**
+     * Path prefix of a moving instance's replication stream: {@code GET /v1/instances/send/<id>}
+     * answers the stream of {@link HostDriver#sendInstance}; a send that fails midway breaks the
+     * connection off, so the receiver never mistakes a part for the whole.
+     */
+    public static final String SEND_PATH = "/v1/instances/send/";
+
+    /** Path of a moved instance's arrival: {@code PUT}, the stream as the body, the spec in {@link #RECEIVE_HEADER}. */
+    public static final String RECEIVE_PATH = "/v1/instances/receive";
+
+    /** Header holding the received instance's {@link InstanceSpec} as JSON, base64url-encoded. */
+    public static final String RECEIVE_HEADER = "Multiplicity-Instance";
+
     /** The subject common name of a control plane's client certificate; agents accept no other caller. */
     public static final String CONTROL_PLANE_NAME = "multiplicity-control-plane";
 

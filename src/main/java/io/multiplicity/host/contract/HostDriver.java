@@ -83,6 +83,25 @@ public interface HostDriver {
     }
 
     /**
+     * Moving an instance to another host, the sending side: a replication stream ({@code zfs send -R})
+     * of the stopped instance's dataset with every snapshot it has. Refuses (IllegalStateException) an
+     * instance that runs. The caller closes the stream; reading it fails (IOException) when the send
+     * did not complete. The instance stays here, whole, until {@link #destroy} removes it.
+     */
+    default java.io.InputStream sendInstance(UUID instanceId) throws java.io.IOException {
+        throw new UnsupportedOperationException("moving instances");
+    }
+
+    /**
+     * The receiving side: the stream of another host's {@link #sendInstance} becomes the instance's
+     * dataset here, ready to start with {@code spec} (it is left stopped). Refuses
+     * (IllegalStateException) an instance this host has already; a failed receive leaves nothing.
+     */
+    default ReceivedInstance receiveInstance(InstanceSpec spec, java.io.InputStream stream) throws java.io.IOException {
+        throw new UnsupportedOperationException("moving instances");
+    }
+
+    /**
      * Opens a new connection to the instance's graphical console: the RFB (VNC) byte stream of its
      * monitor's VNC server. Each call is a separate RFB client.
      */

@@ -108,7 +108,9 @@ public class RemoteAgents {
     }
 
     private void record(UUID hostId, HostFacts facts) {
-        Host host = Host.findById(hostId);
+        // Locked, so the row is read after any admin change in flight commits: the whole row is
+        // written back, and an unlocked read lost a cordon or a ratio set meanwhile.
+        Host host = Host.findById(hostId, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE);
         if (host == null) {
             return;
         }

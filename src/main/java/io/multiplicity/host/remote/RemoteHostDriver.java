@@ -169,6 +169,44 @@ public final class RemoteHostDriver implements HostDriver {
     }
 
     @Override
+    public java.io.InputStream sendInstance(UUID instanceId) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve(AgentProtocol.SEND_PATH + instanceId))
+                .timeout(CALL_TIMEOUT)
+                .GET()
+                .build();
+        HttpResponse<java.io.InputStream> response;
+        try {
+            response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw new AgentUnreachable("the agent at " + base + " cannot be reached: " + describe(e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgentUnreachable("interrupted while calling the agent at " + base, e);
+        }
+        if (response.statusCode() != 200) {
+            byte[] body;
+            try (java.io.InputStream in = response.body()) {
+                body = in.readAllBytes();
+            }
+            answer(response.statusCode(), body, Void.class);
+            throw new IllegalStateException("the agent at " + base + " answered " + response.statusCode());
+        }
+        return response.body();
+    }
+
+    @Override
+    public io.multiplicity.host.contract.ReceivedInstance receiveInstance(io.multiplicity.host.contract.InstanceSpec spec,
+                                                                          java.io.InputStream stream) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve(AgentProtocol.RECEIVE_PATH))
+                .timeout(Duration.ofHours(6))
+                .header(AgentProtocol.RECEIVE_HEADER,
+                        Base64.getUrlEncoder().withoutPadding().encodeToString(JSON.writeValueAsBytes(spec)))
+                .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> stream))
+                .build();
+        return answer(send(request), io.multiplicity.host.contract.ReceivedInstance.class);
+    }
+
+    @Override
     public ImageStore images() {
         return new RemoteImageStore();
     }
@@ -203,16 +241,19 @@ public final class RemoteHostDriver implements HostDriver {
     }
 
     private <T> T answer(HttpResponse<byte[]> response, Class<T> type) throws IOException {
-        int status = response.statusCode();
+        return answer(response.statusCode(), response.body(), type);
+    }
+
+    private <T> T answer(int status, byte[] body, Class<T> type) throws IOException {
         if (status == 204 || type == Void.class && status == 200) {
             return null;
         }
         if (status == 200) {
-            return JSON.readValue(response.body(), type);
+            return JSON.readValue(body, type);
         }
         Failure failure;
         try {
-            failure = JSON.readValue(response.body(), Failure.class);
+            failure = JSON.readValue(body, Failure.class);
         } catch (IOException e) {
             throw new IllegalStateException("the agent at " + base + " answered " + status);
         }

@@ -11,8 +11,10 @@ import java.util.List;
 
 /**
  * A host agent started as a process of its own, from this build's classes, the way a host of a
- * larger install runs it (io.multiplicity.agent.local.AgentProcess), on loopback, with a pool, a
- * bridge and a data directory of its own.
+ * larger install runs it (io.multiplicity.agent.local.AgentProcess), with a pool, a bridge and a
+ * data directory of its own: on loopback, or isolated in a network namespace of its own (as a
+ * separate machine would be: its tenant networks, bridges, dnsmasq and nftables tables are its own),
+ * reached by the control plane over a veth pair and nothing else.
  */
 final class AgentProcessHandle implements AutoCloseable {
 
@@ -21,9 +23,22 @@ final class AgentProcessHandle implements AutoCloseable {
     final String bridge;
     final int port;
     final Path log;
+    /** The agent's network namespace, or null for one on loopback. */
+    final String namespace;
+    /** The control plane's end of the namespace's veth pair, and the agent's. */
+    private final String outsideAddress;
+    private final String insideAddress;
     private Process process;
 
     AgentProcessHandle(String suffix) throws IOException {
+        this(suffix, -1);
+    }
+
+    /**
+     * @param subnet with 0 to 63, the agent runs in a network namespace of its own, reached over the
+     *               /30 number {@code subnet} of 10.253.{@code suffix-byte}.0/24; negative: on loopback
+     */
+    AgentProcessHandle(String suffix, int subnet) throws IOException {
         this.dataDir = Path.of("target", "remote-agent-" + suffix).toAbsolutePath();
         this.pool = "mra" + suffix;
         this.bridge = "mra" + suffix;
@@ -32,23 +47,61 @@ final class AgentProcessHandle implements AutoCloseable {
         }
         Files.createDirectories(dataDir);
         this.log = dataDir.resolve("agent.log");
+        if (subnet < 0) {
+            namespace = null;
+            outsideAddress = null;
+            insideAddress = "127.0.0.1";
+            return;
+        }
+        namespace = "mra" + suffix;
+        int third = Math.floorMod(suffix.hashCode(), 250);
+        outsideAddress = "10.253." + third + "." + (subnet * 4 + 1);
+        insideAddress = "10.253." + third + "." + (subnet * 4 + 2);
+        String outside = "mra" + suffix + "o";
+        String inside = "mra" + suffix + "i";
+        run("ip", "netns", "add", namespace);
+        run("ip", "link", "add", outside, "type", "veth", "peer", "name", inside);
+        run("ip", "link", "set", inside, "netns", namespace);
+        run("ip", "addr", "add", outsideAddress + "/30", "dev", outside);
+        run("ip", "link", "set", outside, "up");
+        run("ip", "netns", "exec", namespace, "ip", "addr", "add", insideAddress + "/30", "dev", inside);
+        run("ip", "netns", "exec", namespace, "ip", "link", "set", inside, "up");
+        run("ip", "netns", "exec", namespace, "ip", "link", "set", "lo", "up");
+    }
+
+    private static void run(String... command) {
+        io.multiplicity.agent.support.Command.Result result = io.multiplicity.agent.support.Command.run(command);
+        if (!result.ok()) {
+            throw new IllegalStateException(String.join(" ", command) + ": " + result.stderr());
+        }
     }
 
     String url() {
-        return "https://127.0.0.1:" + port;
+        return "https://" + insideAddress + ":" + port;
+    }
+
+    /** The control plane's address as the agent reaches it. */
+    String controlPlane(java.net.URL base) {
+        return namespace == null ? base.toString()
+                : "http://" + outsideAddress + ":" + base.getPort() + "/";
     }
 
     /** Starts the agent; with a token it enrols with the control plane at {@code controlPlane} first. */
     void start(String controlPlane, String token) throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>();
+        if (namespace != null) {
+            // nsenter, not ip netns exec: the agent must share the host's mount namespace, where zfs-fuse mounts.
+            command.addAll(List.of("nsenter", "--net=/run/netns/" + namespace));
+        }
+        command.addAll(List.of(java, "-cp", System.getProperty("java.class.path"),
                 "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
                 "-Dmultiplicity.agent.data-dir=" + dataDir,
                 "-Dmultiplicity.agent.pool-name=" + pool,
                 "-Dmultiplicity.agent.pool-size-gib=4",
                 "-Dmultiplicity.agent.bridge=" + bridge,
                 "-Dmultiplicity.agent.uplink=none",
-                "-Dmultiplicity.agent.remote.listen-address=127.0.0.1",
+                "-Dmultiplicity.agent.remote.listen-address=" + insideAddress,
                 "-Dmultiplicity.agent.remote.port=" + port,
                 "-Dmultiplicity.agent.remote.advertised-url=" + url(),
                 "-Dmultiplicity.agent.remote.name=remote-" + pool,
@@ -81,6 +134,27 @@ final class AgentProcessHandle implements AutoCloseable {
             if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
             }
+        }
+    }
+
+    /**
+     * Removes what the agent leaves on the host when it is stopped for good: its instances'
+     * processes, its pool, its bridge, and its network namespace with whatever still runs in it.
+     */
+    void remove() throws InterruptedException {
+        stop();
+        String runc = "runc --root " + dataDir.resolve("run").resolve("oci");
+        io.multiplicity.agent.support.Command.run("sh", "-c",
+                "for c in $(" + runc + " list -q 2>/dev/null); do " + runc + " delete -f $c; done");
+        if (namespace != null) {
+            io.multiplicity.agent.support.Command.run("sh", "-c", "ip netns pids " + namespace + " | xargs -r kill -9");
+            Thread.sleep(500);
+        }
+        io.multiplicity.agent.support.Command.run("zpool", "destroy", "-f", pool);
+        if (namespace != null) {
+            io.multiplicity.agent.support.Command.run("ip", "netns", "del", namespace);
+        } else {
+            io.multiplicity.agent.support.Command.run("ip", "link", "del", bridge);
         }
     }
 

@@ -1,0 +1,41 @@
+package io.multiplicity.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The order in which each policy tries the hosts that can hold an instance. */
+class PlacementPolicyTest {
+
+    private static PlacementPolicy.Candidate candidate(String name, double freeShare) {
+        Host host = new Host();
+        host.name = name;
+        return new PlacementPolicy.Candidate(host, freeShare);
+    }
+
+    private static List<String> order(PlacementPolicy policy, PlacementPolicy.Candidate... candidates) {
+        List<PlacementPolicy.Candidate> list = new ArrayList<>(List.of(candidates));
+        list.sort(policy.order());
+        return list.stream().map(candidate -> candidate.host().name).toList();
+    }
+
+    @Test
+    void spreadTriesTheEmptiestHostFirst() {
+        assertThat(order(PlacementPolicy.SPREAD, candidate("full", 0.1), candidate("empty", 0.9), candidate("half", 0.5)))
+                .containsExactly("empty", "half", "full");
+    }
+
+    @Test
+    void packTriesTheFullestHostThatHoldsTheInstanceFirst() {
+        assertThat(order(PlacementPolicy.PACK, candidate("full", 0.1), candidate("empty", 0.9), candidate("half", 0.5)))
+                .containsExactly("full", "half", "empty");
+    }
+
+    @Test
+    void equalHostsComeInTheOrderOfTheirNames() {
+        assertThat(order(PlacementPolicy.SPREAD, candidate("b", 0.5), candidate("a", 0.5))).containsExactly("a", "b");
+        assertThat(order(PlacementPolicy.PACK, candidate("b", 0.5), candidate("a", 0.5))).containsExactly("a", "b");
+    }
+}
