@@ -1,6 +1,7 @@
 package io.multiplicity.accounting;
 
 import io.multiplicity.common.ApiException;
+import io.multiplicity.common.QueryInstants;
 import io.multiplicity.host.Host;
 import io.multiplicity.host.Placement;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,7 +13,6 @@ import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -197,8 +197,8 @@ public class CapacityHistory {
     record Range(Instant from, Instant to, Duration step) {
 
         static Range parse(String from, String to) {
-            Instant end = instant("to", to, Instant.now());
-            Instant start = instant("from", from, end.minus(Duration.ofDays(1)));
+            Instant end = QueryInstants.parse("to", to, Instant.now());
+            Instant start = QueryInstants.parse("from", from, end.minus(Duration.ofDays(1)));
             if (!start.isBefore(end) || Duration.between(start, end).compareTo(LONGEST) > 0) {
                 throw ApiException.badRequest("invalid_range", "from must be before to, at most "
                         + LONGEST.toDays() + " days apart", Map.of("from", start.toString(), "to", end.toString()));
@@ -214,18 +214,6 @@ public class CapacityHistory {
             // buckets start on whole multiples of the step, so that charts of one range line up
             Instant aligned = Instant.ofEpochSecond(Math.floorDiv(start.getEpochSecond(), step) * step);
             return new Range(aligned, end, Duration.ofSeconds(step));
-        }
-
-        private static Instant instant(String field, String value, Instant fallback) {
-            if (value == null || value.isBlank()) {
-                return fallback;
-            }
-            try {
-                return Instant.parse(value);
-            } catch (DateTimeParseException e) {
-                throw ApiException.badRequest("invalid_range", field + " must be an ISO-8601 instant such as "
-                        + "2026-11-01T00:00:00Z", Map.of("field", field));
-            }
         }
     }
 }

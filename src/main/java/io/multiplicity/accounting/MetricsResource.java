@@ -1,6 +1,7 @@
 package io.multiplicity.accounting;
 
 import io.multiplicity.common.ApiException;
+import io.multiplicity.common.QueryInstants;
 import io.multiplicity.common.Items;
 import io.multiplicity.identity.Roles;
 import io.multiplicity.instance.InstanceService;
@@ -16,7 +17,6 @@ import jakarta.ws.rs.core.MediaType;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,8 +49,8 @@ public class MetricsResource {
     public Items<Sample> metrics(@PathParam("id") UUID id, @QueryParam("from") String from,
                                              @QueryParam("to") String to) {
         instances.get(id);
-        Instant end = parse("to", to, Instant.now());
-        Instant start = parse("from", from, end.minus(Duration.ofHours(1)));
+        Instant end = QueryInstants.parse("to", to, Instant.now());
+        Instant start = QueryInstants.parse("from", from, end.minus(Duration.ofHours(1)));
         if (!start.isBefore(end) || Duration.between(start, end).toDays() > 31) {
             throw ApiException.badRequest("invalid_range", "from must be before to, at most 31 days apart",
                     Map.of("from", start.toString(), "to", end.toString()));
@@ -85,17 +85,5 @@ public class MetricsResource {
             previousCpu = cpu;
         }
         return new Items<>(samples);
-    }
-
-    private static Instant parse(String field, String value, Instant fallback) {
-        if (value == null || value.isBlank()) {
-            return fallback;
-        }
-        try {
-            return Instant.parse(value);
-        } catch (DateTimeParseException e) {
-            throw ApiException.badRequest("invalid_range", field + " must be an ISO-8601 instant such as "
-                    + "2026-11-01T00:00:00Z", Map.of("field", field));
-        }
     }
 }
