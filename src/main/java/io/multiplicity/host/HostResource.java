@@ -105,7 +105,8 @@ public class HostResource {
 
     @POST
     @Path("/{id}/cordon")
-    @Operation(summary = "Cordon a host: it keeps its instances and takes no new one",
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
+    @Operation(operationId = "cordonHost", summary = "Cordon a host: it keeps its instances and takes no new one",
             description = "Audited. 409 host_cordoned when it is cordoned already.")
     public Response cordon(@PathParam("id") UUID id) {
         return Accepted.of(service.cordon(id, true));
@@ -113,7 +114,8 @@ public class HostResource {
 
     @POST
     @Path("/{id}/uncordon")
-    @Operation(summary = "Let a cordoned host take new instances again",
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
+    @Operation(operationId = "uncordonHost", summary = "Let a cordoned host take new instances again",
             description = "Audited. 409 host_not_cordoned when it is not cordoned.")
     public Response uncordon(@PathParam("id") UUID id) {
         return Accepted.of(service.cordon(id, false));

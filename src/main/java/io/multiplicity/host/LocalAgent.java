@@ -87,7 +87,7 @@ class LocalAgent {
         recorded.put("runtimes", facts.runtimes());
         recorded.put("problems", facts.problems());
         host.facts = recorded;
-        host.lastSeen = now;
+        host.lastSeen = Instant.now();  // liveness is wall time, not the clock billing runs on
         if (host.cpuRatio == null) {
             host.cpuRatio = BigDecimal.ONE;
         }
@@ -112,7 +112,7 @@ class LocalAgent {
             LOG.debugf("local host %s does not answer: %s", id, e.getMessage());
             return;
         }
-        QuarkusTransaction.requiringNew().run(() -> Host.update("lastSeen = ?1 where id = ?2", Clock.now(), id));
+        QuarkusTransaction.requiringNew().run(() -> Host.update("lastSeen = ?1 where id = ?2", Instant.now(), id));
     }
 
     /** The local host's id, or null when no local agent runs. */

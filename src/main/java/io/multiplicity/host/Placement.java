@@ -1,7 +1,6 @@
 package io.multiplicity.host;
 
 import io.multiplicity.common.ApiException;
-import io.multiplicity.common.Clock;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -88,7 +87,7 @@ public class Placement {
                 .getResultList();
         List<Host> capable = ready.stream().filter(host -> host.kindSet().contains(request.kind())).toList();
         // A host that stopped reporting would leave the new instance waiting for it: it takes none.
-        Instant horizon = Clock.now().minus(config.unknownAfter());
+        Instant horizon = Instant.now().minus(config.unknownAfter());  // wall time, as heartbeats record
         List<Host> open = capable.stream().filter(host -> !host.cordoned && !silent(host, horizon)
                 && !host.id.equals(request.avoidHost())).toList();
         if (open.isEmpty()) {

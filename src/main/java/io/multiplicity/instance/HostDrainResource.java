@@ -12,7 +12,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.UUID;
+import io.multiplicity.common.openapi.ApiContract;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -29,7 +31,8 @@ public class HostDrainResource {
     InstanceMoves moves;
 
     @POST
-    @Operation(summary = "Drain a host: cordon it and move its instances away",
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
+    @Operation(operationId = "drainHost", summary = "Drain a host: cordon it and move its instances away",
             description = "Stopped jails move; running ones only with ?running=stop-move-start. The answer's"
                     + " operation lists each move's operation and what stays, with the reason.")
     public Response drain(@PathParam("id") UUID id, @QueryParam("running") String running) {

@@ -12,7 +12,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.UUID;
+import io.multiplicity.common.openapi.ApiContract;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 /**
@@ -29,7 +31,8 @@ public class InstanceMoveResource {
     InstanceMoves moves;
 
     @POST
-    @Operation(summary = "Move a stopped jail to another host",
+    @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
+    @Operation(operationId = "moveInstance", summary = "Move a stopped jail to another host",
             description = "Its dataset and snapshots go by zfs send | receive; ?to= names the host (else placement"
                     + " chooses); ?running=stop-move-start moves a running one too. 409 instance_not_movable with the"
                     + " reason when it cannot move now.")

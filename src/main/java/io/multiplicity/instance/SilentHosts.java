@@ -1,6 +1,5 @@
 package io.multiplicity.instance;
 
-import io.multiplicity.common.Clock;
 import io.multiplicity.host.Host;
 import io.multiplicity.host.HostsConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -40,7 +39,8 @@ public class SilentHosts {
     @Inject
     InstanceRuntime runtime;
 
-    private final Instant started = Clock.now();
+    // Liveness is wall time (heartbeats record it so), never the clock billing runs on.
+    private final Instant started = Instant.now();
 
     private record Held(UUID id, Instant updatedAt, String hostName, Instant lastSeen) {
     }
@@ -53,7 +53,7 @@ public class SilentHosts {
 
     /** Marks the instances of every silent host unknown; returns how many changed. */
     public int markUnknown() {
-        Instant horizon = Clock.now().minus(config.unknownAfter());
+        Instant horizon = Instant.now().minus(config.unknownAfter());
         if (started.isAfter(horizon)) {
             return 0;
         }

@@ -102,11 +102,12 @@ class CliEndToEndTest {
     static void removeEverything() throws IOException {
         if (ClientProxy.unwrap(Arc.container().instance(HostDriver.class).get()) instanceof Agent agent) {
             JailDriver jails = agent.jails();
+            // Only the jails: the pool and the bridge belong to the profile, which JailApiTest shares
+            // in the same application after this class (test classes run grouped by profile, then by
+            // name) and removes at its end.
             for (InstanceStatus status : jails.list()) {
                 jails.destroy(status.id());
             }
-            jails.network().removeAll();
-            jails.storage().destroyPool();
         }
         for (Path directory : new Path[] {bobConfig, aliceConfig, tokenConfig}) {
             if (directory != null) {

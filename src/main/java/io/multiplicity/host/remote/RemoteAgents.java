@@ -1,6 +1,5 @@
 package io.multiplicity.host.remote;
 
-import io.multiplicity.common.Clock;
 import io.multiplicity.host.Host;
 import io.multiplicity.host.HostReachable;
 import io.multiplicity.host.HostsConfig;
@@ -13,6 +12,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
 import jakarta.inject.Inject;
 import java.net.URI;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -127,6 +127,6 @@ public class RemoteAgents {
         recorded.put("problems", facts.problems());
         recorded.put("hostname", facts.hostname());
         host.facts = recorded;
-        host.lastSeen = Clock.now();
+        host.lastSeen = Instant.now();  // liveness is wall time, not the clock billing runs on
     }
 }
