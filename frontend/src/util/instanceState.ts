@@ -11,6 +11,8 @@ const TONES: Record<InstanceState, Tone> = {
   stopped: 'idle',
   crashed: 'bad',
   error: 'bad',
+  // its host stopped reporting: what it is doing is not known until the host is back
+  unknown: 'bad',
   deleted: 'gone',
 };
 

@@ -20,7 +20,7 @@ public record InstanceView(
         int diskGiB,
         @Schema(enumeration = {"stopped", "running", "deleted"}) String desiredState,
         @Schema(enumeration = {"provisioning", "stopped", "starting", "running", "stopping", "crashed", "error",
-                "deleting", "deleted"}) String state,
+                "deleting", "deleted", "unknown"}) String state,
         String stateDetail,
         @Schema(enumeration = {"never", "on-failure", "always"}) String restartPolicy,
         int restarts,
