@@ -92,7 +92,10 @@ public final class IdentityProvider {
             throw new CliException(ExitCodes.AUTH, "the identity provider at " + issuer
                     + " offers no device authorization grant; use login --username, or login --token");
         }
-        HttpResponse<String> started = post(deviceEndpoint.asText(), Map.of("client_id", CLIENT_ID, "scope", "openid"));
+        // PKCE (RFC 7636) binds the polling to this process: the realm's public client requires it.
+        String verifier = codeVerifier();
+        HttpResponse<String> started = post(deviceEndpoint.asText(), Map.of("client_id", CLIENT_ID, "scope", "openid",
+                "code_challenge", codeChallenge(verifier), "code_challenge_method", "S256"));
         JsonNode device = body(started);
         if (started.statusCode() != 200) {
             throw new CliException(ExitCodes.AUTH, "the identity provider refused the device login: "
@@ -110,7 +113,8 @@ public final class IdentityProvider {
         while (Instant.now().isBefore(deadline)) {
             sleep(Duration.ofSeconds(interval));
             HttpResponse<String> polled = post(endpoint("token_endpoint"), Map.of("grant_type", DEVICE_GRANT,
-                    "client_id", CLIENT_ID, "device_code", device.path("device_code").asText()));
+                    "client_id", CLIENT_ID, "device_code", device.path("device_code").asText(),
+                    "code_verifier", verifier));
             JsonNode answer = body(polled);
             if (polled.statusCode() == 200) {
                 return tokens(polled, "the device login");
@@ -125,6 +129,24 @@ public final class IdentityProvider {
             }
         }
         throw new CliException(ExitCodes.AUTH, "the code expired before it was approved");
+    }
+
+    /** A PKCE code verifier: 32 random bytes, base64url without padding (43 characters). */
+    private static String codeVerifier() {
+        byte[] random = new byte[32];
+        new java.security.SecureRandom().nextBytes(random);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
+    /** Its S256 challenge: base64url(SHA-256(verifier)) without padding. */
+    private static String codeChallenge(String verifier) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(verifier.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this Java", e);
+        }
     }
 
     private String endpoint(String name) {
