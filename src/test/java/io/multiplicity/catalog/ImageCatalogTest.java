@@ -20,6 +20,8 @@ import io.quarkus.arc.Arc;
 import io.quarkus.arc.ClientProxy;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.RestAssured;
+import io.restassured.config.HttpClientConfig;
 import io.restassured.response.Response;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -119,8 +121,14 @@ class ImageCatalogTest {
         return created.path("id");
     }
 
+    /**
+     * An upload is answered once the image is unpacked into its dataset; a distribution's root file system
+     * takes longer than the test client's default 30 s on a loaded machine, so the client waits longer here.
+     */
     static Response upload(String user, String image, String version, byte[] data, Map<String, ?> query) {
-        return Api.as(user).contentType("application/octet-stream").queryParam("version", version)
+        return Api.as(user).config(RestAssured.config().httpClient(HttpClientConfig.httpClientConfig()
+                        .setParam("http.connection.timeout", 30_000).setParam("http.socket.timeout", 300_000)))
+                .contentType("application/octet-stream").queryParam("version", version)
                 .queryParams(query).body(data).post("/api/v1/images/" + image + "/versions");
     }
 
