@@ -71,7 +71,8 @@ public final class PackagedApplication implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(environment);
         process = builder.start();
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
+        // On a loaded machine of two cores a start was measured at 148 s.
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(240));
         HttpClient http = HttpClient.newHttpClient();
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {

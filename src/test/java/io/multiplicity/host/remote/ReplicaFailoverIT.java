@@ -142,8 +142,9 @@ class ReplicaFailoverIT {
             names.add("fo-" + run + "-" + i);
         }
         Map<String, String> operations = new HashMap<>();
-        List<String> lostAnswers = new ArrayList<>();
+        List<String> replayed = new ArrayList<>();
         ExecutorService clients = Executors.newFixedThreadPool(4);
+        Instant killedAt = null;
         try {
             // The first half alternates between both replicas, as a load balancer would spread them.
             List<Future<Response>> first = new ArrayList<>();
@@ -153,10 +154,11 @@ class ReplicaFailoverIT {
                 first.add(clients.submit(() -> create(url, name)));
             }
             for (int i = 0; i < CREATES / 2; i++) {
-                record(names.get(i), first.get(i), operations, lostAnswers);
+                record(names.get(i), first.get(i), operations, replayed);
             }
             // Kill replica A while it runs creates of its own, and send the second half meanwhile:
-            // the ones still meant for A meet a dead replica and go to B, as a load balancer retries.
+            // the ones still meant for A meet a dead replica and are sent again to B with the same
+            // Idempotency-Key, as a client retries a request whose answer it never got.
             List<Future<Response>> second = new ArrayList<>();
             for (int i = CREATES / 2; i < CREATES; i++) {
                 String name = names.get(i);
@@ -165,42 +167,34 @@ class ReplicaFailoverIT {
                     try {
                         return create((toDoomed ? doomed : survivor).url(), name);
                     } catch (Exception connectionBroke) {
-                        Response retried = create(survivor.url(), name);
-                        if (retried.statusCode() == 409) {
-                            // Replica A committed it and died before it answered.
-                            throw new IllegalStateException("the answer was lost with replica A: " + retried.asString());
-                        }
-                        return retried;
+                        return create(survivor.url(), name);
                     }
                 }));
                 if (i == CREATES / 2) {
                     Set<UUID> held = awaitRunningUnder(doomedWorker);
                     System.out.println("killing replica A (pid " + doomed.pid() + ") with SIGKILL while it runs " + held);
                     doomed.crash();
+                    killedAt = Instant.now();
                 }
             }
             for (int i = CREATES / 2; i < CREATES; i++) {
-                record(names.get(i), second.get(i - CREATES / 2), operations, lostAnswers);
+                record(names.get(i), second.get(i - CREATES / 2), operations, replayed);
             }
         } finally {
             clients.shutdownNow();
         }
-        // A create whose answer was lost with replica A was committed or not: the survivor knows.
-        for (String name : lostAnswers) {
-            String operation = operationOfCreate(name);
-            if (operation != null) {
-                operations.put(name, operation);
-            }
-        }
-        System.out.println("creates accepted: " + operations.size() + " of " + CREATES + "; answers lost with replica A: "
-                + lostAnswers);
-        assertThat(operations.size()).as("creates that were accepted").isGreaterThanOrEqualTo(CREATES - lostAnswers.size());
+        System.out.println("creates accepted: " + operations.size() + " of " + CREATES
+                + "; answers replayed by replica B for requests cut off with replica A: " + replayed);
+        assertThat(operations).as("creates accepted, each once").hasSize(CREATES);
+        assertThat(new HashSet<>(operations.values())).as("one operation per create").hasSize(CREATES);
 
         Map<String, Response> outcomes = new HashMap<>();
         for (Map.Entry<String, String> entry : operations.entrySet()) {
             outcomes.put(entry.getKey(), awaitEnded(entry.getValue(), Duration.ofSeconds(150)));
         }
 
+        System.out.println("every create ended " + Duration.between(killedAt, Instant.now()).toSeconds()
+                + " s after replica A was killed");
         Set<String> succeeded = new TreeSet<>();
         for (Map.Entry<String, Response> entry : outcomes.entrySet()) {
             Response operation = entry.getValue();
@@ -264,20 +258,20 @@ class ReplicaFailoverIT {
                 + ", taken over " + takenOver.size());
     }
 
+    /** A create with an Idempotency-Key of its own, so that sending it again never creates twice. */
     private static Response create(String url, String name) {
-        return Api.as(TENANT_USER).body(Map.of("name", name, "kind", "jail", "image", "busybox", "type", "j1.nano",
-                "start", true)).post(url + "/api/v1/instances");
+        return Api.as(TENANT_USER).header("Idempotency-Key", "create-" + name)
+                .body(Map.of("name", name, "kind", "jail", "image", "busybox", "type", "j1.nano", "start", true))
+                .post(url + "/api/v1/instances");
     }
 
     private static void record(String name, Future<Response> answer, Map<String, String> operations,
-                               List<String> lostAnswers) throws InterruptedException {
-        try {
-            Response accepted = answer.get();
-            assertEquals(202, accepted.statusCode(), accepted.asString());
-            operations.put(name, accepted.path("id"));
-        } catch (java.util.concurrent.ExecutionException e) {
-            // The connection broke with replica A: whether the create committed is for the survivor to say.
-            lostAnswers.add(name);
+                               List<String> replayed) throws Exception {
+        Response accepted = answer.get();
+        assertEquals(202, accepted.statusCode(), accepted.asString());
+        operations.put(name, accepted.path("id"));
+        if ("true".equals(accepted.header("Idempotency-Replayed"))) {
+            replayed.add(name);
         }
     }
 
@@ -322,17 +316,6 @@ class ReplicaFailoverIT {
             }
         }
         return rows;
-    }
-
-    private static String operationOfCreate(String name) {
-        for (Map<String, Object> instance : liveInstances()) {
-            if (name.equals(instance.get("name"))) {
-                Response listed = Api.as(TENANT_USER).get(survivor.url() + "/api/v1/operations?target=" + instance.get("id"));
-                List<String> ids = listed.path("items.findAll { it.kind == 'instance.create' }.id");
-                return ids.isEmpty() ? null : ids.getFirst();
-            }
-        }
-        return null;
     }
 
     private static List<Map<String, Object>> liveInstances() {
