@@ -40,6 +40,9 @@ public class Placement {
     @Inject
     HostsConfig config;
 
+    @Inject
+    HostDrivers drivers;
+
     /** Capacity of one host in use by its live instances. */
     public record Allocated(long vcpus, long memoryMiB, long diskGiB) {
     }
@@ -153,8 +156,8 @@ public class Placement {
                 + (heldByGroup.isEmpty() ? "" : " outside the hosts of group " + request.placementGroup()), shortest);
     }
 
-    private static boolean silent(Host host, Instant horizon) {
-        return host.lastSeen == null || host.lastSeen.isBefore(horizon);
+    private boolean silent(Host host, Instant horizon) {
+        return (host.lastSeen == null || host.lastSeen.isBefore(horizon)) && !drivers.answeredHereSince(host.id, horizon);
     }
 
     private static final Allocated NOTHING = new Allocated(0, 0, 0);
