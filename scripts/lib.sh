@@ -48,6 +48,12 @@ node_fits() {
 # Puts a Node.js and npm that can build the portal first on PATH: the one install-deps.sh installed
 # under data/, else the machine's own when new enough. Fails when there is neither.
 use_node() {
+  # Node.js trusts only its own bundled certificate authorities; add the machine's (Debian's
+  # ca-certificates bundle, what curl, apt and the JDK's trust store use), so npm works where the
+  # machine trusts an authority of its own (a TLS-inspecting proxy on the way to the registry).
+  if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -s /etc/ssl/certs/ca-certificates.crt ]; then
+    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+  fi
   if [ -x "$NODE_HOME/bin/node" ] && [ -x "$NODE_HOME/bin/npm" ]; then
     export PATH="$NODE_HOME/bin:$PATH"
     return 0
