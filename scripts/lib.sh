@@ -70,6 +70,18 @@ fetch_npm_package() {
   [ "$expected" = "$actual" ] || die "$url does not match its pinned integrity (sha512 $actual)"
 }
 
+# Prints the first directory above $1 (itself included) that others may not pass through (no o+x).
+traversal_closed_above() {
+  local directory
+  directory="$(cd "$1" && pwd -P)"
+  while :; do
+    [ "$(stat -c %A "$directory" | cut -c10)" = x ] || [ "$(stat -c %A "$directory" | cut -c10)" = t ] \
+      || { echo "$directory"; return 0; }
+    [ "$directory" = / ] && return 0
+    directory="$(dirname "$directory")"
+  done
+}
+
 # Waits until a URL answers 2xx, up to $2 seconds.
 wait_for_url() {
   local url="$1" seconds="${2:-120}" i
