@@ -208,6 +208,9 @@ public final class AgentServer implements AutoCloseable {
                                 .toCompletionStage().toCompletableFuture().join();
                     }
                 }
+                // The send cleans up (its snapshot) before the receiver sees the end: the move then
+                // destroys the old copy, which a snapshot destroy still under way keeps busy.
+                stream.close();
                 response.end();
             } catch (Exception e) {
                 LOG.warnf("the send of instance %s broke off: %s", instanceId, e.getMessage());
