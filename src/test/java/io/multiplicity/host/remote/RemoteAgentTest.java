@@ -109,7 +109,7 @@ class RemoteAgentTest {
         token = created.path("token");
 
         agent.start(base.toString(), token);
-        hostId = awaitHost();
+        hostId = agent.awaitHost("");
         Map<String, Object> host = Api.as("admin").get("/api/v1/admin/hosts/" + hostId).path("");
         assertEquals(false, host.get("local"));
         assertThat(Files.readString(agent.dataDir.resolve("host-id")).strip()).isEqualTo(hostId.toString());
@@ -222,22 +222,6 @@ class RemoteAgentTest {
         assertThat(Command.run("zfs", "list", "-H", agent.pool + "/multiplicity/instances/" + jail).ok())
                 .as("the dataset is gone").isFalse();
         jail = null;
-    }
-
-    private static UUID awaitHost() throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (Instant.now().isBefore(deadline)) {
-            List<Map<String, Object>> hosts = Api.as("admin").get("/api/v1/admin/hosts").path("items");
-            for (Map<String, Object> host : hosts) {
-                if (("remote-" + agent.pool).equals(host.get("name")) && host.get("kinds") instanceof List<?> kinds
-                        && kinds.contains("jail")) {
-                    return UUID.fromString((String) host.get("id"));
-                }
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("the agent's host did not report jails: "
-                + Api.as("admin").get("/api/v1/admin/hosts").asString());
     }
 
     private static void awaitImage(String name) {
