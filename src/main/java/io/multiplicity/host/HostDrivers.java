@@ -33,7 +33,6 @@ public class HostDrivers {
     @Inject
     RemoteAgents remoteAgents;
 
-    /** The driver of a host's agent; 404 for an unknown host, IllegalStateException when no agent of it is reachable. */
     /**
      * Whether this replica itself saw the host answer after {@code horizon}: true for its
      * in-process host while that answers, whatever the database's last-seen says.
@@ -42,6 +41,7 @@ public class HostDrivers {
         return localAgent.answeredSince(hostId, horizon);
     }
 
+    /** The driver of a host's agent; 404 for an unknown host, IllegalStateException when no agent of it is reachable. */
     public HostDriver forHost(UUID hostId) {
         Host host = QuarkusTransaction.joiningExisting().call(() -> Host.<Host>findById(hostId));
         if (host == null) {
