@@ -409,6 +409,37 @@ class CliEndToEndTest {
 
     @Test
     @Order(7)
+    void makesAFirewallThatFiltersTheTenantNetworkAppliesItAndTakesItOff() throws Exception {
+        String name = "cli-fw-" + SUFFIX;
+        Run created = cli(bobConfig, "firewalls", "create", name, "--rule", "tcp:22@10.0.0.0/8", "--rule",
+                "icmp@10.0.0.0/8", "--inside", "filtered", "-o", "json");
+        assertEquals(0, created.exitCode(), created.toString());
+        assertEquals("filtered", created.json().path("inside").asText());
+        assertThat(created.json().path("rules").findValuesAsText("protocol")).containsExactly("tcp", "icmp");
+        Run bad = cli(bobConfig, "firewalls", "create", name + "-x", "--inside", "closed");
+        assertThat(bad.exitCode()).as(bad.toString()).isNotZero();
+        assertThat(bad.err()).contains("closed");
+
+        Run applied = cli(bobConfig, "firewalls", "apply", JAIL, name);
+        assertEquals(0, applied.exitCode(), applied.toString());
+        Run listed = cli(bobConfig, "firewalls", "list");
+        assertEquals(0, listed.exitCode(), listed.toString());
+        assertThat(listed.out()).contains("INSIDE").contains(name).contains("filtered");
+        Run opened = cli(bobConfig, "firewalls", "update", name, "--inside", "open", "-o", "json");
+        assertEquals(0, opened.exitCode(), opened.toString());
+        assertEquals("open", opened.json().path("inside").asText());
+        assertThat(opened.json().path("rules").size()).as("the rules stay").isEqualTo(2);
+
+        Run inUse = cli(bobConfig, "firewalls", "delete", name);
+        assertThat(inUse.exitCode()).as("refused while applied: " + inUse).isNotZero();
+        assertEquals(0, cli(bobConfig, "firewalls", "apply", JAIL, "--none").exitCode());
+        Run deleted = cli(bobConfig, "firewalls", "delete", name);
+        assertEquals(0, deleted.exitCode(), deleted.toString());
+        assertThat(cli(bobConfig, "firewalls", "list", "-o", "json").json().findValuesAsText("name")).doesNotContain(name);
+    }
+
+    @Test
+    @Order(7)
     void anApiTokenMadeByTheCliLogsInUntilItIsRevoked() throws Exception {
         Run alice = typing("alice\n", aliceConfig, "login", "--username", "alice", "--password-stdin",
                 "--issuer", TestKeycloak.url() + "/realms/multiplicity");
