@@ -206,6 +206,26 @@ class PackagedApplicationIT {
         assertThat(slugs).contains(slug);
     }
 
+    /** With one setting the packaged application logs one JSON object a line, for a log collector. */
+    @Test
+    void jsonLogsAreOneSettingAway() throws Exception {
+        app.close();
+        Path log = work.resolve("app-json.log");
+        app = new PackagedApplication(jdbcUrl, log, Map.of("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true")).start();
+        given().auth().oauth2(TestKeycloak.token("bob")).get(app.url() + "/api/v1/instances").then().statusCode(200);
+        List<String> lines = Files.readAllLines(log).stream().filter(line -> !line.isBlank()).toList();
+        assertThat(lines).as("lines logged").isNotEmpty();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : lines) {
+            com.fasterxml.jackson.databind.JsonNode entry = json.readTree(line);
+            assertThat(entry.isObject()).as(line).isTrue();
+            assertThat(entry.hasNonNull("timestamp") && entry.hasNonNull("level") && entry.hasNonNull("loggerName")
+                    && entry.hasNonNull("message")).as("timestamp, level, logger and message: " + line).isTrue();
+        }
+        assertThat(lines).as("the agent's registration, as JSON").anyMatch(line -> line.contains("\"loggerName\":\"io.multiplicity.host.LocalAgent\"")
+                && line.contains("registered"));
+    }
+
     /**
      * The reconciler destroys nothing on a guess: restarted under another host name, and then
      * against a database that has never heard of the host's instances, the panel keeps every
