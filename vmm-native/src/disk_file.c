@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "devices.h"
@@ -14,6 +15,8 @@ static const struct disk_file_io system_io = {
 	.pread = pread,
 	.pwrite = pwrite,
 	.fallocate = fallocate,
+	.preadv = preadv,
+	.pwritev = pwritev,
 };
 
 static const struct disk_file_io *disk_io(const struct disk_file *disk)
@@ -95,6 +98,72 @@ int disk_file_read(struct disk_file *disk, uint64_t offset, void *buffer, size_t
 		if (got == 0)
 			return -EIO;
 		done += (size_t)got;
+	}
+	return 0;
+}
+
+/* Moves iov past the first done bytes; returns how many entries are left. */
+static int iov_advance(struct iovec **iov, int count, size_t done)
+{
+	while (count > 0 && done >= (*iov)->iov_len) {
+		done -= (*iov)->iov_len;
+		(*iov)++;
+		count--;
+	}
+	if (count > 0) {
+		(*iov)->iov_base = (uint8_t *)(*iov)->iov_base + done;
+		(*iov)->iov_len -= done;
+	}
+	return count;
+}
+
+static int iov_skip_empty(struct iovec **iov, int count)
+{
+	while (count > 0 && (*iov)->iov_len == 0) {
+		(*iov)++;
+		count--;
+	}
+	return count;
+}
+
+int disk_file_readv(struct disk_file *disk, uint64_t offset, struct iovec *iov, int count)
+{
+	const struct disk_file_io *io = disk_io(disk);
+
+	if (!io->preadv)
+		return -ENOSYS;
+	while ((count = iov_skip_empty(&iov, count)) > 0) {
+		ssize_t got = io->preadv(disk->fd, iov, count, (off_t)offset);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			return -EIO;
+		offset += (uint64_t)got;
+		count = iov_advance(&iov, count, (size_t)got);
+	}
+	return 0;
+}
+
+int disk_file_writev(struct disk_file *disk, uint64_t offset, struct iovec *iov, int count)
+{
+	const struct disk_file_io *io = disk_io(disk);
+
+	if (disk->read_only)
+		return -EROFS;
+	if (!io->pwritev)
+		return -ENOSYS;
+	while ((count = iov_skip_empty(&iov, count)) > 0) {
+		ssize_t wrote = io->pwritev(disk->fd, iov, count, (off_t)offset);
+		if (wrote < 0 && errno == EINTR)
+			continue;
+		if (wrote < 0)
+			return -errno;
+		if (wrote == 0)
+			return -EIO;
+		offset += (uint64_t)wrote;
+		count = iov_advance(&iov, count, (size_t)wrote);
 	}
 	return 0;
 }
