@@ -440,6 +440,45 @@ class CliEndToEndTest {
 
     @Test
     @Order(7)
+    void givesTheJailAPublicAddressAndAForwardAndTakesThemBack() throws Exception {
+        String host = Api.as("admin").get("/api/v1/admin/hosts").path("items.find { it.local }.id");
+        String net = "198.19." + ThreadLocalRandom.current().nextInt(1, 250);
+        String pool = "/api/v1/admin/hosts/" + host + "/addresses";
+        Api.as("admin").body(Map.of("addresses", List.of(net + ".8"))).post(pool).then().statusCode(202);
+        Api.as("admin").body(Map.of("addresses", List.of(net + ".20"), "shared", true)).post(pool).then().statusCode(202);
+        try {
+            Run given = cli(bobConfig, "addresses", "add", JAIL, "-o", "json");
+            assertEquals(0, given.exitCode(), given.toString());
+            assertEquals(net + ".8", given.json().path("address").asText());
+            Run twice = cli(bobConfig, "addresses", "add", JAIL);
+            assertThat(twice.exitCode()).as("one address per instance: " + twice).isNotZero();
+            Run listed = cli(bobConfig, "addresses", "list");
+            assertEquals(0, listed.exitCode(), listed.toString());
+            assertThat(listed.out()).contains(net + ".8");
+
+            Run forwarded = cli(bobConfig, "forwards", "add", JAIL, "8080", "--target-port", "80", "-o", "json");
+            assertEquals(0, forwarded.exitCode(), forwarded.toString());
+            assertEquals(net + ".20", forwarded.json().path("address").asText());
+            assertEquals(80, forwarded.json().path("targetPort").asInt());
+            String forward = forwarded.json().path("id").asText();
+            Run taken = cli(bobConfig, "forwards", "add", JAIL, "8080", "--address", net + ".20");
+            assertThat(taken.exitCode()).as("the port is taken: " + taken).isNotZero();
+            assertThat(taken.err()).contains("8080");
+            assertThat(cli(bobConfig, "forwards", "list", "-o", "json").json().findValuesAsText("id")).contains(forward);
+
+            assertEquals(0, cli(bobConfig, "forwards", "remove", forward).exitCode());
+            assertEquals(0, cli(bobConfig, "addresses", "release", net + ".8").exitCode());
+            assertThat(cli(bobConfig, "forwards", "list", "-o", "json").json().findValuesAsText("id")).doesNotContain(forward);
+            assertThat(cli(bobConfig, "addresses", "list", "-o", "json").json().findValuesAsText("address"))
+                    .doesNotContain(net + ".8");
+        } finally {
+            Api.as("admin").delete(pool + "/" + net + ".8");
+            Api.as("admin").delete(pool + "/" + net + ".20");
+        }
+    }
+
+    @Test
+    @Order(7)
     void anApiTokenMadeByTheCliLogsInUntilItIsRevoked() throws Exception {
         Run alice = typing("alice\n", aliceConfig, "login", "--username", "alice", "--password-stdin",
                 "--issuer", TestKeycloak.url() + "/realms/multiplicity");
