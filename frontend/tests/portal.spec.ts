@@ -408,6 +408,15 @@ test('tables sort by a column header, both ways, and the filter box narrows the 
     expect(await ours()).toEqual(names);
     await createdHeader.getByRole('button').click();
     expect(await ours()).toEqual([...names].reverse());
+    // The list follows a change of state by itself and keeps the order the user chose.
+    await nameHeader.getByRole('button').click();
+    await nameHeader.getByRole('button').click();
+    await expect(nameHeader).toHaveAttribute('aria-sort', 'descending');
+    const descending = (await column(list, 'Name')).map((text) => text.trim());
+    expect((await api(page, 'POST', `/instances/${ids[1]}/stop`)).status()).toBe(202);
+    await expect(page.locator(`tr[data-instance="${prefix}-a"]`)).toHaveAttribute('data-state', /stopping|stopped/, { timeout: 60_000 });
+    await expect(nameHeader, 'still sorted after the list refreshed').toHaveAttribute('aria-sort', 'descending');
+    expect((await column(list, 'Name')).map((text) => text.trim())).toEqual(descending);
 
     // The bill's tables: the filter box keeps the rows that contain what is typed.
     await expect.poll(async () => {
