@@ -51,7 +51,7 @@ public class HostDrivers {
             return localAgent.driver();
         }
         if (host.agentUrl != null && !host.local) {
-            return remoteAgents.driver(host.id, host.agentUrl);
+            return remoteAgents.driver(host);
         }
         throw new IllegalStateException("host " + host.name + " has no reachable agent: its agent runs in another"
                 + " replica's process, and this replica cannot reach it");
@@ -114,7 +114,7 @@ public class HostDrivers {
                             "select h from Host h where h.id in :ids and h.agentUrl is not null", Host.class)
                     .setParameter("ids", remote).getResultList());
             for (Host host : hosts) {
-                reachable.put(host.id, remoteAgents.driver(host.id, host.agentUrl));
+                reachable.put(host.id, remoteAgents.driver(host));
             }
         }
         return reachable;
