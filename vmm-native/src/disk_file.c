@@ -126,46 +126,38 @@ static int iov_skip_empty(struct iovec **iov, int count)
 	return count;
 }
 
-int disk_file_readv(struct disk_file *disk, uint64_t offset, struct iovec *iov, int count)
+/* The whole of iov from (reading) or to the file at offset, short transfers resumed. */
+static int disk_file_vectored(struct disk_file *disk, uint64_t offset, struct iovec *iov, int count, bool writing)
 {
 	const struct disk_file_io *io = disk_io(disk);
 
-	if (!io->preadv)
+	if (writing && disk->read_only)
+		return -EROFS;
+	if (!(writing ? io->pwritev : io->preadv))
 		return -ENOSYS;
 	while ((count = iov_skip_empty(&iov, count)) > 0) {
-		ssize_t got = io->preadv(disk->fd, iov, count, (off_t)offset);
-		if (got < 0 && errno == EINTR)
+		ssize_t moved = writing ? io->pwritev(disk->fd, iov, count, (off_t)offset)
+					: io->preadv(disk->fd, iov, count, (off_t)offset);
+		if (moved < 0 && errno == EINTR)
 			continue;
-		if (got < 0)
+		if (moved < 0)
 			return -errno;
-		if (got == 0)
+		if (moved == 0)
 			return -EIO;
-		offset += (uint64_t)got;
-		count = iov_advance(&iov, count, (size_t)got);
+		offset += (uint64_t)moved;
+		count = iov_advance(&iov, count, (size_t)moved);
 	}
 	return 0;
 }
 
+int disk_file_readv(struct disk_file *disk, uint64_t offset, struct iovec *iov, int count)
+{
+	return disk_file_vectored(disk, offset, iov, count, false);
+}
+
 int disk_file_writev(struct disk_file *disk, uint64_t offset, struct iovec *iov, int count)
 {
-	const struct disk_file_io *io = disk_io(disk);
-
-	if (disk->read_only)
-		return -EROFS;
-	if (!io->pwritev)
-		return -ENOSYS;
-	while ((count = iov_skip_empty(&iov, count)) > 0) {
-		ssize_t wrote = io->pwritev(disk->fd, iov, count, (off_t)offset);
-		if (wrote < 0 && errno == EINTR)
-			continue;
-		if (wrote < 0)
-			return -errno;
-		if (wrote == 0)
-			return -EIO;
-		offset += (uint64_t)wrote;
-		count = iov_advance(&iov, count, (size_t)wrote);
-	}
-	return 0;
+	return disk_file_vectored(disk, offset, iov, count, true);
 }
 
 int disk_file_write(struct disk_file *disk, uint64_t offset, const void *buffer, size_t length)
