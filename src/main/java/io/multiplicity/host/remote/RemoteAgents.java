@@ -59,7 +59,7 @@ public class RemoteAgents {
      * A re-enrolment, through whichever replica, changes the serial on the host's row, and the next
      * call here builds the driver again.
      */
-    public RemoteHostDriver driver(UUID hostId, String agentUrl, String serial) {
+    private RemoteHostDriver driver(UUID hostId, String agentUrl, String serial) {
         URI url = URI.create(agentUrl);
         if (authority.clientCertificateExpiring()) {
             drivers.clear();
