@@ -124,8 +124,12 @@ class AdmissionBenchmark {
                 }
             }));
         }
+        Thread diagnosis = DIAGNOSE ? Thread.ofPlatform().start(() -> diagnose(warmUpEnd, end)) : null;
         for (Thread client : clients) {
             client.join();
+        }
+        if (diagnosis != null) {
+            diagnosis.join();
         }
         List<Long> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
@@ -151,6 +155,80 @@ class AdmissionBenchmark {
                                 + "\"clients\":%d,\"seconds\":%d,\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"refused\":%d}",
                         perSecond, TENANTS, instances, CLIENTS, MEASURED.toSeconds(), p50, p99, refused.get()));
         assertThat(accepted.get()).isPositive();
+    }
+
+    /** Whether to report where the database's time went (-Dmultiplicity.bench.diagnose=true): costs some CPU. */
+    static final boolean DIAGNOSE = Boolean.getBoolean("multiplicity.bench.diagnose");
+
+    /**
+     * While measured: what every busy session of the database waits on, sampled every 10 ms (CPU when
+     * it waits on nothing), and pg_stat_statements' totals; written to target/bench/admission-diagnosis.txt.
+     */
+    private void diagnose(long from, long until) {
+        Map<String, Integer> waits = new java.util.TreeMap<>();
+        Map<String, Integer> lockWaits = new java.util.TreeMap<>();
+        int samples = 0;
+        List<String> lines = new ArrayList<>();
+        try (java.sql.Connection connection = dataSource.getConnection();
+             java.sql.Statement statement = connection.createStatement()) {
+            connection.setAutoCommit(true);
+            statement.execute("create extension if not exists pg_stat_statements");
+            while (System.nanoTime() < from) {
+                Thread.sleep(50);
+            }
+            statement.execute("select pg_stat_statements_reset()");
+            while (System.nanoTime() < until) {
+                samples++;
+                try (java.sql.ResultSet rows = statement.executeQuery("select coalesce(wait_event_type || ':' ||"
+                        + " wait_event, 'CPU'), left(regexp_replace(query, '\\s+', ' ', 'g'), 90)"
+                        + " from pg_stat_activity where backend_type = 'client backend' and state <> 'idle'"
+                        + " and pid <> pg_backend_pid()")) {
+                    while (rows.next()) {
+                        waits.merge(rows.getString(1), 1, Integer::sum);
+                        if (rows.getString(1).startsWith("Lock") || rows.getString(1).startsWith("IO")
+                                || rows.getString(1).startsWith("LWLock")) {
+                            lockWaits.merge(rows.getString(1) + " | " + rows.getString(2), 1, Integer::sum);
+                        }
+                    }
+                }
+                Thread.sleep(10);
+            }
+            double taken = samples;
+            lines.add("busy database sessions by what they wait on (" + samples + " samples, 10 ms apart):");
+            waits.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                    .forEach(e -> lines.add(String.format("  %6.2f  %s", e.getValue() / taken, e.getKey())));
+            lines.add("waits by statement:");
+            lockWaits.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(25)
+                    .forEach(e -> lines.add(String.format("  %6.2f  %s", e.getValue() / taken, e.getKey())));
+            lines.add("statements by total time while measured (calls, total ms, mean ms, rows):");
+            try (java.sql.ResultSet rows = statement.executeQuery("select calls, total_exec_time, mean_exec_time, rows,"
+                    + " left(regexp_replace(query, '\\s+', ' ', 'g'), 160) from pg_stat_statements"
+                    + " order by total_exec_time desc limit 40")) {
+                while (rows.next()) {
+                    lines.add(String.format("  %7d %9.1f %8.3f %8d  %s", rows.getLong(1), rows.getDouble(2),
+                            rows.getDouble(3), rows.getLong(4), rows.getString(5)));
+                }
+            }
+            try (java.sql.ResultSet rows = statement.executeQuery("select wal_records, wal_bytes, wal_buffers_full"
+                    + " from pg_stat_wal")) {
+                while (rows.next()) {
+                    lines.add("WAL: " + rows.getLong(1) + " records, " + rows.getLong(2) + " bytes");
+                }
+            }
+            try (java.sql.ResultSet rows = statement.executeQuery("select sum(writes), sum(write_time),"
+                    + " sum(fsyncs), sum(fsync_time) from pg_stat_io where object = 'wal'")) {
+                while (rows.next()) {
+                    lines.add(String.format("WAL I/O (since start): %d writes %.0f ms, %d fsyncs %.0f ms",
+                            rows.getLong(1), rows.getDouble(2), rows.getLong(3), rows.getDouble(4)));
+                }
+            }
+            String text = String.join("\n", lines) + "\n";
+            System.out.print(text);
+            java.nio.file.Files.createDirectories(java.nio.file.Path.of("target", "bench"));
+            java.nio.file.Files.writeString(java.nio.file.Path.of("target", "bench", "admission-diagnosis.txt"), text);
+        } catch (Exception e) {
+            throw new IllegalStateException("the diagnosis failed", e);
+        }
     }
 
     private void seed() {

@@ -9,7 +9,8 @@ import java.util.Map;
  * A real PostgreSQL for the tests, started from the embedded binaries on a free port. With
  * {@code -Dmultiplicity.bench.database=durable} it runs with the durability the platform's own
  * embedded database has (fsync, synchronous commit, full-page writes), for benchmarks that
- * compare both.
+ * compare both. With {@code -Dmultiplicity.bench.diagnose=true} it also loads pg_stat_statements, for
+ * benchmarks that report where their statements spend their time.
  */
 public class PostgresTestResource implements QuarkusTestResourceLifecycleManager {
 
@@ -21,6 +22,12 @@ public class PostgresTestResource implements QuarkusTestResourceLifecycleManager
             if ("durable".equals(System.getProperty("multiplicity.bench.database"))) {
                 builder.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on")
                         .setServerConfig("full_page_writes", "on");
+            }
+            if (Boolean.getBoolean("multiplicity.bench.diagnose")) {
+                // where a benchmark's statements spend their time (pg_stat_statements, triggers' included)
+                builder.setServerConfig("shared_preload_libraries", "pg_stat_statements")
+                        .setServerConfig("pg_stat_statements.track", "all")
+                        .setServerConfig("track_io_timing", "on");
             }
             server = builder.start();
         }
