@@ -24,6 +24,15 @@ public class AllocationLedger {
     public void record(Instance instance, boolean running) {
         Instant now = Clock.now();
         close(instance.id, now);
+        open(instance, running, now);
+    }
+
+    /** Opens the first period of an instance created in this transaction (it has none to close). */
+    public void openFirst(Instance instance, boolean running) {
+        open(instance, running, Clock.now());
+    }
+
+    private void open(Instance instance, boolean running, Instant now) {
         AllocationPeriod period = new AllocationPeriod();
         period.instanceId = instance.id;
         period.tenantId = instance.tenantId;

@@ -90,7 +90,26 @@ public class Placement {
         }
     }
 
-    private Host chooseOrThrow(Request request) {
+    /**
+     * The hosts that may take a request, best first, read without locks: what {@link #admit} tries in
+     * turn under each one's admission lock. A caller can prepare what depends only on the likely host
+     * (the tenant's network and address on it) before it takes that lock, so the lock is held for as
+     * short a time as possible.
+     *
+     * @param hosts      the candidates, best first; empty when none has room
+     * @param horizon    hosts not heard from since are silent
+     * @param refusal    the refusal {@link #admit} throws when no candidate holds the request
+     */
+    public record Plan(Request request, List<Host> hosts, Instant horizon, ApiException refusal) {
+
+        /** The host the request most likely lands on; null when none may take it. */
+        public Host likely() {
+            return hosts.isEmpty() ? null : hosts.get(0);
+        }
+    }
+
+    /** As {@link #choose}, in two steps: see {@link Plan}. Refusals that need no lock are thrown here. */
+    public Plan plan(Request request) {
         List<Host> ready = em.createQuery("from Host h where h.state = 'ready' order by h.name", Host.class)
                 .getResultList();
         List<Host> capable = ready.stream().filter(host -> host.kindSet().contains(request.kind())).toList();
@@ -134,26 +153,90 @@ public class Placement {
             }
         }
         candidates.sort(config.placementPolicy().order());
-        for (PlacementPolicy.Candidate candidate : candidates) {
-            Host host = candidate.host();
-            Allocated held = lockAdmission(host.id);
-            em.refresh(host);
+        ApiException refusal;
+        if (!heldByGroup.isEmpty() && shortest == null) {
+            refusal = ApiException.conflict("anti_affinity_unsatisfiable", "every host with room for the instance"
+                    + " already holds an instance of group " + request.placementGroup(),
+                    Map.of("group", request.placementGroup(), "hosts", heldByGroup));
+        } else {
+            refusal = ApiException.conflict("insufficient_capacity", "no host has room for " + request.vcpus()
+                    + " vCPUs, " + request.memoryMiB() + " MiB and " + request.diskGiB() + " GiB"
+                    + (heldByGroup.isEmpty() ? "" : " outside the hosts of group " + request.placementGroup()),
+                    shortest);
+        }
+        return new Plan(request, candidates.stream().map(PlacementPolicy.Candidate::host).toList(), horizon, refusal);
+    }
+
+    /**
+     * The first host of the plan that still holds the request under its admission lock, which lasts
+     * until the transaction ends; throws the plan's refusal when none does.
+     */
+    public Host admit(Plan plan) {
+        Request request = plan.request();
+        for (Host host : plan.hosts()) {
+            Locked locked = lockWithHost(host);
             // Checked again under the lock: a create that committed meanwhile counts now.
-            if (!"ready".equals(host.state) || host.cordoned || silent(host, horizon)
-                    || shortage(host, held, request) != null
+            if (!"ready".equals(host.state) || host.cordoned
+                    || (locked.lastSeen() == null || locked.lastSeen().isBefore(plan.horizon()))
+                    && !drivers.answeredHereSince(host.id, plan.horizon())
+                    || shortage(host, locked.held(), request) != null
                     || groupHosts(request).contains(host.id)) {
                 continue;
             }
             return host;
         }
-        if (!heldByGroup.isEmpty() && shortest == null) {
-            throw ApiException.conflict("anti_affinity_unsatisfiable", "every host with room for the instance already"
-                    + " holds an instance of group " + request.placementGroup(),
-                    Map.of("group", request.placementGroup(), "hosts", heldByGroup));
+        throw plan.refusal();
+    }
+
+    /** What a host holds, under its admission lock, and when it was last heard from. */
+    private record Locked(Allocated held, Instant lastSeen) {
+    }
+
+    /**
+     * Takes the host's admission lock and, in the same statement, reads its row as it is now: the
+     * entity is refreshed when its state, cordon or capacity changed since it was read (the last
+     * heartbeat, which changes every few seconds, is answered instead of refreshing for it).
+     */
+    private Locked lockWithHost(Host host) {
+        List<?> rows = em.createNativeQuery("select a.vcpus, a.memory_mib, a.disk_gib, h.last_seen, h.state,"
+                        + " h.cordoned, h.cpus, h.memory_mib, h.storage_gib, h.cpu_ratio, h.memory_ratio, h.disk_ratio,"
+                        + " h.reserved_cpus, h.reserved_memory_mib, h.reserved_storage_gib, h.kinds"
+                        + " from host_allocations a join hosts h on h.id = a.host_id where a.host_id = :host"
+                        + " for no key update of a")
+                .setParameter("host", host.id)
+                .getResultList();
+        if (rows.isEmpty()) {
+            throw ApiException.conflict("host_gone", "the host no longer exists", Map.of("host", host.id.toString()));
         }
-        throw ApiException.conflict("insufficient_capacity", "no host has room for " + request.vcpus() + " vCPUs, "
-                + request.memoryMiB() + " MiB and " + request.diskGiB() + " GiB"
-                + (heldByGroup.isEmpty() ? "" : " outside the hosts of group " + request.placementGroup()), shortest);
+        Object[] row = (Object[]) rows.get(0);
+        boolean same = row[4].equals(host.state) && row[5].equals(host.cordoned)
+                && ((Number) row[6]).intValue() == host.cpus && ((Number) row[7]).longValue() == host.memoryMiB
+                && ((Number) row[8]).longValue() == host.storageGiB
+                && ((java.math.BigDecimal) row[9]).compareTo(host.cpuRatio) == 0
+                && ((java.math.BigDecimal) row[10]).compareTo(host.memoryRatio) == 0
+                && ((java.math.BigDecimal) row[11]).compareTo(host.diskRatio) == 0
+                && ((Number) row[12]).intValue() == host.reservedCpus
+                && ((Number) row[13]).longValue() == host.reservedMemoryMiB
+                && ((Number) row[14]).longValue() == host.reservedStorageGiB && row[15].equals(host.kinds);
+        if (!same) {
+            em.refresh(host);
+        }
+        return new Locked(new Allocated(((Number) row[0]).longValue(), ((Number) row[1]).longValue(),
+                ((Number) row[2]).longValue()), instant(row[3]));
+    }
+
+    private static Instant instant(Object value) {
+        return switch (value) {
+            case null -> null;
+            case Instant instant -> instant;
+            case java.time.OffsetDateTime time -> time.toInstant();
+            case java.sql.Timestamp timestamp -> timestamp.toInstant();
+            default -> throw new IllegalStateException("not a time: " + value.getClass());
+        };
+    }
+
+    private Host chooseOrThrow(Request request) {
+        return admit(plan(request));
     }
 
     /**

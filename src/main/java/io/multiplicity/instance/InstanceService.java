@@ -200,13 +200,32 @@ public class InstanceService {
 
         boolean start = Boolean.TRUE.equals(request.start());
         quotas.admit(tenantId, new Demand(1, vcpus, memoryMiB, diskGiB, 0, true, start));
-        Host host = placement.choose(new Placement.Request(tenantId, request.placementGroup(), kind, vcpus,
+        // Every create onto a host waits for that host's admission lock, which is held until commit:
+        // what does not depend on the host, and the network and address on the host it most likely
+        // lands on (they need only the tenant's locks), are written before the lock is taken, so that
+        // under it there is only the check, the instance and its allocation period, and the commit.
+        Placement.Plan plan = placement.plan(new Placement.Request(tenantId, request.placementGroup(), kind, vcpus,
                 memoryMiB, diskGiB, start));
+        Host likely = plan.likely();
+        TenantNetwork network = likely == null ? null : ipam.existing(tenantId, likely.id);
+        String address = network == null ? null : ipam.allocate(network);
+        UUID instanceId = UUID.randomUUID();
+        Map<String, Object> input = new LinkedHashMap<>();
+        input.put("start", start);
+        Operation operation = operations.submit(tenantId, CREATE, "instance", instanceId, input);
+        events.record(tenantId, "instance.created", "instance", instanceId, Map.of("name", request.name()));
+        em.flush();
+
+        Host host = placement.admit(plan);
         storageFloor.requireRoomOnHost(host, "a new instance");
-        TenantNetwork network = ipam.network(tenantId, host.id);
+        if (network == null || !network.hostId.equals(host.id)) {
+            // the tenant's first instance on the host (known under its lock), or it landed elsewhere
+            network = host == likely ? ipam.create(tenantId, host.id) : ipam.network(tenantId, host.id);
+            address = ipam.allocate(network);
+        }
 
         Instance instance = new Instance();
-        instance.id = UUID.randomUUID();
+        instance.id = instanceId;
         instance.tenantId = tenantId;
         instance.name = request.name();
         instance.kind = kind;
@@ -221,7 +240,7 @@ public class InstanceService {
         instance.actualState = InstanceState.PROVISIONING;
         instance.hostId = host.id;
         instance.networkId = network.id;
-        instance.address = ipam.allocate(network);
+        instance.address = address;
         instance.restartPolicy = request.restartPolicy() == null ? RestartPolicy.ON_FAILURE : request.restartPolicy();
         instance.sshKeys = keys.isEmpty() ? null : keys;
         instance.userData = request.userData() == null || request.userData().isEmpty() ? null : request.userData();
@@ -230,15 +249,10 @@ public class InstanceService {
         instance.createdAt = Clock.now();
         instance.updatedAt = instance.createdAt;
         em.persist(instance);
-        ledger.record(instance, false);
-
-        Map<String, Object> input = new LinkedHashMap<>();
-        input.put("start", start);
-        Operation operation = operations.submit(tenantId, CREATE, "instance", instance.id, input);
+        ledger.openFirst(instance, false);
         audit.record(tenantId, CREATE, "instance", instance.id, "accepted",
                 Map.of("name", instance.name, "kind", instance.kind, "image", instance.image, "imageVersion",
                         instance.imageVersion, "host", host.name));
-        events.record(tenantId, "instance.created", "instance", instance.id, Map.of("name", instance.name));
         return operation;
     }
 

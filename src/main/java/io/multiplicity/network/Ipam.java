@@ -45,6 +45,15 @@ public class Ipam {
         if (network != null) {
             return network;
         }
+        return create(tenantId, hostId);
+    }
+
+    /**
+     * A new network for the tenant on the host, for a caller that holds the host's admission lock
+     * and found the tenant has none there under the tenant's lock. The new row is this transaction's
+     * alone until it commits.
+     */
+    public TenantNetwork create(UUID tenantId, UUID hostId) {
         List<Integer> used = em.createQuery("select n.vlan from TenantNetwork n where n.hostId = :host", Integer.class)
                 .setParameter("host", hostId)
                 .getResultList();
@@ -58,7 +67,7 @@ public class Ipam {
                 continue;
             }
             int subnet = pool + (index << (32 - config.subnetPrefix()));
-            network = new TenantNetwork();
+            TenantNetwork network = new TenantNetwork();
             network.id = UUID.randomUUID();
             network.tenantId = tenantId;
             network.hostId = hostId;
@@ -67,10 +76,17 @@ public class Ipam {
             network.gateway = Ipv4.format(subnet + 1);
             network.createdAt = Clock.now();
             em.persist(network);
-            em.flush();
-            return em.find(TenantNetwork.class, network.id, LockModeType.PESSIMISTIC_WRITE);
+            return network;
         }
         throw ApiException.conflict("no_network_left", "the host has no tenant network left in " + config.pool(), null);
+    }
+
+    /**
+     * The tenant's network on the host, its row locked, or null when it has none there yet: what
+     * allocating an address on it needs, without the host's admission lock.
+     */
+    public TenantNetwork existing(UUID tenantId, UUID hostId) {
+        return find(tenantId, hostId);
     }
 
     private TenantNetwork find(UUID tenantId, UUID hostId) {
