@@ -34,13 +34,7 @@ public class Quotas {
 
     @Transactional(Transactional.TxType.SUPPORTS)
     public Allocation allocation(UUID tenantId) {
-        Object[] row = em.createQuery("select count(i), coalesce(sum(i.vcpus), 0), coalesce(sum(i.memoryMiB), 0),"
-                        + " coalesce(sum(i.diskGiB), 0),"
-                        + " coalesce(sum(case when i.desiredState = 'running' then i.vcpus else 0 end), 0),"
-                        + " coalesce(sum(case when i.desiredState = 'running' then i.memoryMiB else 0 end), 0)"
-                        + " from Instance i where i.tenantId = :tenant and i.deletedAt is null", Object[].class)
-                .setParameter("tenant", tenantId)
-                .getSingleResult();
+        long[] held = instancesHold(tenantId);
         // Open sessions and tickets on their way to becoming one (issued, neither redeemed nor expired).
         long consoleSessions = em.createQuery("select count(s) from ConsoleSession s where s.tenantId = :tenant"
                         + " and s.endedAt is null", Long.class)
@@ -59,9 +53,21 @@ public class Quotas {
                         + " and i.deletedAt is null", Long.class)
                 .setParameter("tenant", tenantId)
                 .getSingleResult();
-        return new Allocation(number(row[0]), number(row[1]), number(row[2]), number(row[3]), number(row[4]),
-                number(row[5]), publicAddresses(em, tenantId), snapshots, 0, privateImages,
-                ceilMiB(imageBytes(tenantId)), consoleSessions);
+        return new Allocation(held[0], held[1], held[2], held[3], held[4], held[5], publicAddresses(em, tenantId),
+                snapshots, 0, privateImages, ceilMiB(imageBytes(tenantId)), consoleSessions);
+    }
+
+    /** What the tenant's live instances hold: count, vCPUs, memory, disk, and vCPUs and memory of those meant to run. */
+    private long[] instancesHold(UUID tenantId) {
+        Object[] row = em.createQuery("select count(i), coalesce(sum(i.vcpus), 0), coalesce(sum(i.memoryMiB), 0),"
+                        + " coalesce(sum(i.diskGiB), 0),"
+                        + " coalesce(sum(case when i.desiredState = 'running' then i.vcpus else 0 end), 0),"
+                        + " coalesce(sum(case when i.desiredState = 'running' then i.memoryMiB else 0 end), 0)"
+                        + " from Instance i where i.tenantId = :tenant and i.deletedAt is null", Object[].class)
+                .setParameter("tenant", tenantId)
+                .getSingleResult();
+        return new long[] {number(row[0]), number(row[1]), number(row[2]), number(row[3]), number(row[4]),
+                number(row[5])};
     }
 
     /** Bytes the tenant's live private image versions unpacked to. */
@@ -123,7 +129,13 @@ public class Quotas {
     public void admit(UUID tenantId, Demand demand) {
         em.find(Tenant.class, tenantId, LockModeType.PESSIMISTIC_WRITE);
         QuotaLimits limits = limits(tenantId);
-        Allocation allocation = allocation(tenantId);
+        // Only what the demand's checks read: an instance's admission counts no console sessions,
+        // snapshots or images, and public addresses only when it asks for one under a limit.
+        long[] held = demand.instances() > 0 || demand.vcpus() > 0 || demand.memoryMiB() > 0 || demand.diskGiB() > 0
+                ? instancesHold(tenantId) : new long[6];
+        long addresses = demand.addresses() > 0 && limits.addresses() != null ? publicAddresses(em, tenantId) : 0;
+        Allocation allocation = new Allocation(held[0], held[1], held[2], held[3], held[4], held[5], addresses, 0, 0,
+                0, 0, 0);
         check("instances", "instances", limits.instances(), allocation.instances(), demand.instances(), "");
         boolean runningOnly = limits.runningOnly();
         long vcpusHeld = runningOnly ? allocation.runningVcpus() : allocation.vcpus();
