@@ -167,6 +167,7 @@ class AdmissionBenchmark {
     private void diagnose(long from, long until) {
         Map<String, Integer> waits = new java.util.TreeMap<>();
         Map<String, Integer> lockWaits = new java.util.TreeMap<>();
+        Map<String, Integer> blockers = new java.util.TreeMap<>();
         int samples = 0;
         List<String> lines = new ArrayList<>();
         try (java.sql.Connection connection = dataSource.getConnection();
@@ -191,6 +192,14 @@ class AdmissionBenchmark {
                         }
                     }
                 }
+                try (java.sql.ResultSet rows = statement.executeQuery("select coalesce(wait_event_type || ':' ||"
+                        + " wait_event, 'CPU') || ' ' || state || ' | ' || left(regexp_replace(query, '\\s+', ' ', 'g'),"
+                        + " 90) from pg_stat_activity where pid in (select unnest(pg_blocking_pids(pid))"
+                        + " from pg_stat_activity where wait_event_type = 'Lock')")) {
+                    while (rows.next()) {
+                        blockers.merge(rows.getString(1), 1, Integer::sum);
+                    }
+                }
                 Thread.sleep(10);
             }
             double taken = samples;
@@ -199,6 +208,9 @@ class AdmissionBenchmark {
                     .forEach(e -> lines.add(String.format("  %6.2f  %s", e.getValue() / taken, e.getKey())));
             lines.add("waits by statement:");
             lockWaits.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(25)
+                    .forEach(e -> lines.add(String.format("  %6.2f  %s", e.getValue() / taken, e.getKey())));
+            lines.add("what the sessions others wait for do (state | their last statement):");
+            blockers.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(25)
                     .forEach(e -> lines.add(String.format("  %6.2f  %s", e.getValue() / taken, e.getKey())));
             lines.add("statements by total time while measured (calls, total ms, mean ms, rows):");
             try (java.sql.ResultSet rows = statement.executeQuery("select calls, total_exec_time, mean_exec_time, rows,"
