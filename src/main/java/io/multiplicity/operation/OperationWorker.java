@@ -411,6 +411,10 @@ public class OperationWorker {
         @Override
         public void progress(int percent, Map<String, Object> detail) {
             int bounded = Math.max(0, Math.min(100, percent));
+            if (detail == null) {
+                progressOnly(bounded);
+                return;
+            }
             QuarkusTransaction.requiringNew().run(() -> {
                 Operation row = heldRow(operation);
                 if (row != null) {
@@ -420,6 +424,38 @@ public class OperationWorker {
                     }
                     row.updatedAt = Clock.now();
                     events.operation(row);
+                }
+            });
+        }
+
+        /**
+         * The progress alone, in one statement: the update's condition is {@link #heldRow}'s, checked
+         * under the row's lock as the update takes it, and what the event tells comes back from it,
+         * instead of loading the whole row (its input and detail) to change one number.
+         */
+        @SuppressWarnings("unchecked")
+        private void progressOnly(int percent) {
+            QuarkusTransaction.requiringNew().run(() -> {
+                List<Object[]> rows = em.createNativeQuery("update operations set progress = ?1, updated_at = ?2"
+                                + " where id = ?3 and state = 'running' and worker_id = ?4 and lease_epoch = ?5"
+                                + " returning tenant_id, kind, target_type, target_id, state, error")
+                        .setParameter(1, percent)
+                        .setParameter(2, Clock.now())
+                        .setParameter(3, operation.id())
+                        .setParameter(4, workerId)
+                        .setParameter(5, operation.epoch())
+                        .getResultList();
+                for (Object[] row : rows) {
+                    Operation held = new Operation();
+                    held.id = operation.id();
+                    held.tenantId = (UUID) row[0];
+                    held.kind = (String) row[1];
+                    held.targetType = (String) row[2];
+                    held.targetId = (UUID) row[3];
+                    held.state = (String) row[4];
+                    held.error = (String) row[5];
+                    held.progress = percent;
+                    events.operation(held);
                 }
             });
         }
