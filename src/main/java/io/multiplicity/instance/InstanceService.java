@@ -208,7 +208,15 @@ public class InstanceService {
                 memoryMiB, diskGiB, start));
         Host likely = plan.likely();
         TenantNetwork network = likely == null ? null : ipam.existing(tenantId, likely.id);
-        String address = network == null ? null : ipam.allocate(network);
+        String address = null;
+        if (network != null) {
+            try {
+                address = ipam.allocate(network);
+            } catch (ApiException full) {
+                // the likely host's network is full: decided again once the host is known
+                network = null;
+            }
+        }
         UUID instanceId = UUID.randomUUID();
         Map<String, Object> input = new LinkedHashMap<>();
         input.put("start", start);
