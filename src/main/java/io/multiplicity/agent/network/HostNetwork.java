@@ -105,15 +105,29 @@ public final class HostNetwork {
     }
 
     /**
-     * Plugs the network namespace of process {@code pid} (the jail's init, created but not yet
-     * started) into its tenant bridge with a veth pair, creating the bridge, the gateway address
-     * and the isolation rules if needed. Replaces a pair left from an earlier run.
+     * Everything of a jail's network but its veth pair: the tenant bridge with its gateway and
+     * isolation rules, and the jail's membership (its DNS name, DHCP lease and anti-spoofing rules,
+     * which name the host end of the pair before it exists). Needs no process of the jail, so it
+     * runs while the runtime creates the jail; {@link #plug} then adds the pair, which is therefore
+     * never up without its rules.
      */
-    public void attach(UUID id, String name, long pid, NetworkAttachment network) {
+    public void prepare(UUID id, String name, NetworkAttachment network) {
         if (network == null) {
             return;
         }
-        String bridge = ensureTenantBridge(network);
+        ensureTenantBridge(network);
+        join(id, name, mac(id), hostInterface(id), network);
+    }
+
+    /**
+     * Plugs the network namespace of process {@code pid} into its tenant bridge (made by
+     * {@link #prepare}) with a veth pair; replaces a pair left from an earlier run.
+     */
+    public void plug(UUID id, long pid, NetworkAttachment network) {
+        if (network == null) {
+            return;
+        }
+        String bridge = tenantBridge(network.tenantNetwork());
         String hostSide = hostInterface(id);
         List<String> batch = new ArrayList<>();
         if (linkExists(hostSide)) {
@@ -122,7 +136,6 @@ public final class HostNetwork {
         batch.add("link add " + hostSide + " type veth peer name eth0 address " + mac(id) + " netns " + pid);
         batch.add("link set " + hostSide + " master " + bridge + " up");
         Command.run(List.of("ip", "-batch", "-"), String.join("\n", batch) + "\n").check();
-        join(id, name, mac(id), hostSide, network);
     }
 
     private static boolean linkExists(String name) {
