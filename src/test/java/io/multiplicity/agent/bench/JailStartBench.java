@@ -1,5 +1,6 @@
 package io.multiplicity.agent.bench;
 
+import io.multiplicity.agent.jail.BusyboxImageBuilder;
 import io.multiplicity.agent.jail.JailDriver;
 import io.multiplicity.agent.jail.JailHost;
 import io.multiplicity.agent.jail.OciBundle;
@@ -9,6 +10,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -51,9 +53,14 @@ public final class JailStartBench {
             long fuseBefore = rssKiB("zfs-fuse");
 
             double[] ours = new double[SAMPLES];
+            Map<String, List<Double>> steps = new LinkedHashMap<>();
+            int fromWarmClones = 0;
             for (int i = 0; i < WARMUP + SAMPLES; i++) {
                 InstanceSpec spec = spec(host, tenant, jails.size());
                 jails.add(spec);
+                // Jails are asked for one at a time, each once the pool of clones made ahead has
+                // made up for the last (a burst larger than the pool clones, as without a pool).
+                driver.awaitWarmClones(BusyboxImageBuilder.IMAGE, BusyboxImageBuilder.VERSION, Duration.ofSeconds(120));
                 long started = System.nanoTime();
                 driver.provision(spec);
                 InstanceStatus status = driver.start(spec);
@@ -63,9 +70,15 @@ public final class JailStartBench {
                 }
                 if (i >= WARMUP) {
                     ours[i - WARMUP] = millis;
+                    Map<String, Double> spans = driver.lastStartSpans(spec.id());
+                    spans.forEach((step, value) -> steps.computeIfAbsent(step, key -> new ArrayList<>()).add(value));
+                    if (spans.containsKey("clone made ahead")) {
+                        fromWarmClones++;
+                    }
                 }
             }
 
+            driver.awaitWarmClones(BusyboxImageBuilder.IMAGE, BusyboxImageBuilder.VERSION, Duration.ofSeconds(120));
             double[] peer = peerRuns(host, driver);
 
             while (jails.size() < IDLE_JAILS) {
@@ -100,6 +113,14 @@ public final class JailStartBench {
             System.out.printf(Locale.ROOT, "%-46s %10.1f %10.1f %10.1f%n", "peer: runc run -d of the same root", peer50, peer99,
                     peer[peer.length - 1]);
             System.out.printf(Locale.ROOT, "%-46s %10.2f%n", "ratio (p50 / peer p50)", p50 / peer50);
+            System.out.printf(Locale.ROOT, "jails provisioned from a clone made ahead: %d of %d (pool of %d per image version)%n",
+                    fromWarmClones, SAMPLES, host.config().warmClones());
+            System.out.println();
+            System.out.printf(Locale.ROOT, "%-46s %10s %10s%n", "where the time goes (per step)", "p50 ms", "samples");
+            for (Map.Entry<String, List<Double>> step : steps.entrySet()) {
+                double[] values = step.getValue().stream().mapToDouble(Double::doubleValue).sorted().toArray();
+                System.out.printf(Locale.ROOT, "  %-44s %10.1f %10d%n", step.getKey(), percentile(values, 50), values.length);
+            }
             System.out.println();
             System.out.printf(Locale.ROOT, "idle busybox jails running: %d%n", running);
             System.out.printf(Locale.ROOT, "  jail cgroups (memory.usage_in_bytes): %8.2f MiB per jail%n",
@@ -118,8 +139,10 @@ public final class JailStartBench {
             System.out.printf(Locale.ROOT, "destroyed %d jails in %.1f s%n", jails.size(), (System.nanoTime() - cleanup) / 1e9);
             System.out.printf(Locale.ROOT,
                     "{\"bench\":\"jail-start\",\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"peer\":\"runc\",\"peer_p50_ms\":%.1f,"
-                            + "\"ratio\":%.2f,\"idle_jail_host_mib\":%.2f,\"idle_jail_memavailable_mib\":%.2f,\"jails\":%d}%n",
-                    p50, p99, peer50, p50 / peer50, accountedMiB, systemMiB, running);
+                            + "\"ratio\":%.2f,\"warm_clones\":%d,\"from_warm_clones\":%d,\"idle_jail_host_mib\":%.2f,"
+                            + "\"idle_jail_memavailable_mib\":%.2f,\"jails\":%d}%n",
+                    p50, p99, peer50, p50 / peer50, host.config().warmClones(), fromWarmClones, accountedMiB, systemMiB,
+                    running);
         }
     }
 
@@ -131,7 +154,7 @@ public final class JailStartBench {
     /** {@code runc run -d} of one clone of the image with the jail's configuration minus console and veth. */
     private static double[] peerRuns(JailHost host, JailDriver driver) throws Exception {
         UUID id = UUID.randomUUID();
-        Path root = driver.storage().cloneInstance(id, "busybox", io.multiplicity.agent.jail.BusyboxImageBuilder.VERSION, 1);
+        Path root = driver.storage().cloneInstance(id, "busybox", BusyboxImageBuilder.VERSION, 1);
         Path bundle = host.config().dataDirectory().resolve("peer");
         Path state = host.config().dataDirectory().resolve("run").resolve("peer-oci");
         InstanceSpec spec = new InstanceSpec(id, UUID.randomUUID(), "peer", "jail", "busybox", 1, 64, 1, null);
