@@ -75,6 +75,11 @@ final class JailWarmPool implements AutoCloseable {
     void offerFound(Collection<WarmClone> found) {
         for (WarmClone clone : found) {
             filler.execute(() -> {
+                synchronized (this) {
+                    if (closed) {
+                        return;
+                    }
+                }
                 if (clone.idBase() >= 0 && !ranges.claim(clone.idBase())) {
                     LOG.warnf("destroying clone made ahead %s: a jail holds its id range", clone.dataset());
                     storage.destroyWarm(clone);

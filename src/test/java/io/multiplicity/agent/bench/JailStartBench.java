@@ -45,7 +45,7 @@ public final class JailStartBench {
             System.out.println("{\"bench\":\"jail-start\",\"skipped\":\"" + reason.replace("\"", "'") + "\"}");
             return;
         }
-        try (JailHost host = new JailHost("bench", 1024)) {
+        try (JailHost host = new JailHost("bench", 1024, 8)) {
             JailDriver driver = host.start();
             UUID tenant = UUID.randomUUID();
             List<InstanceSpec> jails = new ArrayList<>();
@@ -137,12 +137,19 @@ public final class JailStartBench {
                 driver.destroy(spec.id());
             }
             System.out.printf(Locale.ROOT, "destroyed %d jails in %.1f s%n", jails.size(), (System.nanoTime() - cleanup) / 1e9);
+
+            DebianSsh debian = debianToSsh(host, driver);
+            System.out.println();
+            System.out.printf(Locale.ROOT, "%-46s %10s   %s%n", "debian jail start to SSH-able (ms)",
+                    debian.millis() == null ? "-" : String.format(Locale.ROOT, "%.0f", debian.millis()), debian.note());
+            System.out.printf(Locale.ROOT, "%-46s %10.1f   (p50 above, same run)%n", "busybox jail provision+start (ms)", p50);
+            System.out.println();
             System.out.printf(Locale.ROOT,
                     "{\"bench\":\"jail-start\",\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"peer\":\"runc\",\"peer_p50_ms\":%.1f,"
                             + "\"ratio\":%.2f,\"warm_clones\":%d,\"from_warm_clones\":%d,\"idle_jail_host_mib\":%.2f,"
-                            + "\"idle_jail_memavailable_mib\":%.2f,\"jails\":%d}%n",
+                            + "\"idle_jail_memavailable_mib\":%.2f,\"jails\":%d,\"debian_ssh_ms\":%s}%n",
                     p50, p99, peer50, p50 / peer50, host.config().warmClones(), fromWarmClones, accountedMiB, systemMiB,
-                    running);
+                    running, debian.millis() == null ? "null" : String.format(Locale.ROOT, "%.0f", debian.millis()));
         }
     }
 
@@ -197,6 +204,59 @@ public final class JailStartBench {
         io.multiplicity.agent.support.Command.run("umount", gateRoot.toString()).check();
         driver.storage().destroyInstance(id);
         return samples;
+    }
+
+    /** The Debian jail's time from start to answering SSH, or null with why it was not measured. */
+    record DebianSsh(Double millis, String note) {
+    }
+
+    /**
+     * Imports the built-in Debian root file system (built by {@code scripts/build-image.sh
+     * debian-12}), starts a jail of it with an SSH key and tries {@code ssh root@<address> hostname}
+     * until it answers the jail's name: the time from the start call to that answer.
+     */
+    private static DebianSsh debianToSsh(JailHost host, JailDriver driver) throws Exception {
+        Path archive = Path.of("data/images/built-in/debian-12.tar.zst");
+        if (!Files.isRegularFile(archive)) {
+            return new DebianSsh(null, "not measured: " + archive + " is missing (bash scripts/build-image.sh debian-12)");
+        }
+        if (!io.multiplicity.agent.support.Command.run("sh", "-c", "command -v ssh && command -v ssh-keygen").ok()) {
+            return new DebianSsh(null, "not measured: no ssh client (scripts/host-deps.sh installs openssh-client)");
+        }
+        Path key = host.config().dataDirectory().resolve("bench-key");
+        io.multiplicity.agent.support.Command.check("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString());
+        long importing = System.nanoTime();
+        new io.multiplicity.agent.image.ZfsImageStore(driver.storage(), driver.usesUserNamespaces() ? JailDriver.ID_BASE : -1)
+                .importRootfs("debian", 1, archive, new io.multiplicity.host.contract.ImageStore.Limits(4L << 30, 200_000, false));
+        System.out.printf(Locale.ROOT, "debian: image imported in %.1f s%n", (System.nanoTime() - importing) / 1e9);
+        String address = "10.231.250.10";
+        InstanceSpec spec = new InstanceSpec(UUID.randomUUID(), UUID.randomUUID(), "deb-bench", "jail", "debian", 1, 512, 4,
+                new InstanceSpec.NetworkAttachment(250, address, 24, "10.231.250.1", null, false),
+                new io.multiplicity.host.contract.InstanceMetadata(
+                        List.of(Files.readString(Path.of(key + ".pub")).strip()), null));
+        host.track(spec.id());
+        long started = System.nanoTime();
+        InstanceStatus status = driver.start(spec);
+        if (status.state() != InstanceStatus.State.RUNNING) {
+            return new DebianSsh(null, "not measured: the Debian jail did not start: " + status);
+        }
+        long deadline = started + Duration.ofSeconds(300).toNanos();
+        String answer = "";
+        while (System.nanoTime() < deadline) {
+            io.multiplicity.agent.support.Command.Result ssh = io.multiplicity.agent.support.Command.run(List.of("timeout",
+                    "10", "ssh", "-i", key.toString(), "-o", "StrictHostKeyChecking=no", "-o",
+                    "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o",
+                    "ConnectTimeout=5", "-o", "LogLevel=ERROR", "root@" + address, "hostname"), null);
+            answer = ssh.stdout().strip();
+            if (ssh.ok() && answer.equals(spec.name())) {
+                double millis = (System.nanoTime() - started) / 1e6;
+                driver.destroy(spec.id());
+                return new DebianSsh(millis, "(start call to 'ssh root@" + address + " hostname' answering, polled)");
+            }
+            Thread.sleep(200);
+        }
+        driver.destroy(spec.id());
+        return new DebianSsh(null, "not measured: no SSH answer within 300 s (last: " + answer + ")");
     }
 
     static double percentile(double[] sorted, int percent) {
