@@ -119,11 +119,17 @@ final class JailWarmPool implements AutoCloseable {
         return Optional.ofNullable(taken);
     }
 
-    /** Waits until {@code size} clones of the version are ready; false when the time ran out first. */
+    /**
+     * Waits until {@code size} clones of the version are ready; false when the time ran out first,
+     * or at once when no jail of the version was asked for yet (none is made of it).
+     */
     synchronized boolean awaitReady(String image, int version, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Version key = new Version(image, version);
         while (ready.getOrDefault(key, new ArrayDeque<>()).size() < size) {
+            if (!wanted.containsKey(key)) {
+                return false;
+            }
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 return false;
