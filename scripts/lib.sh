@@ -48,6 +48,12 @@ node_fits() {
 # Puts a Node.js and npm that can build the portal first on PATH: the one install-deps.sh installed
 # under data/, else the machine's own when new enough. Fails when there is neither.
 use_node() {
+  # Node.js trusts only its own bundled certificate authorities; add the machine's (Debian's
+  # ca-certificates bundle, what curl, apt and the JDK's trust store use), so npm works where the
+  # machine trusts an authority of its own (a TLS-inspecting proxy on the way to the registry).
+  if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -s /etc/ssl/certs/ca-certificates.crt ]; then
+    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+  fi
   if [ -x "$NODE_HOME/bin/node" ] && [ -x "$NODE_HOME/bin/npm" ]; then
     export PATH="$NODE_HOME/bin:$PATH"
     return 0
@@ -62,6 +68,18 @@ fetch_npm_package() {
   expected="$(printf '%s' "${integrity#sha512-}" | base64 -d | od -An -v -tx1 | tr -d ' \n')"
   actual="$(sha512sum "$target" | cut -d' ' -f1)"
   [ "$expected" = "$actual" ] || die "$url does not match its pinned integrity (sha512 $actual)"
+}
+
+# Prints the first directory above $1 (itself included) that others may not pass through (no o+x).
+traversal_closed_above() {
+  local directory
+  directory="$(cd "$1" && pwd -P)"
+  while :; do
+    [ "$(stat -c %A "$directory" | cut -c10)" = x ] || [ "$(stat -c %A "$directory" | cut -c10)" = t ] \
+      || { echo "$directory"; return 0; }
+    [ "$directory" = / ] && return 0
+    directory="$(dirname "$directory")"
+  done
 }
 
 # Waits until a URL answers 2xx, up to $2 seconds.

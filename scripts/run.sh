@@ -19,6 +19,15 @@ KEYCLOAK_PORT="${MULTIPLICITY_KEYCLOAK_PORT:-8180}"
 
 bash scripts/install-deps.sh
 pick_java
+
+# Jails run as unprivileged ids of their own and reach their roots under the data directory, so
+# every directory above it must let others pass (x); /root (0700), where a root user often clones
+# the project, does not, and then no jail starts (runc: "permission denied").
+mkdir -p "$DATA_DIR"
+closed_directory="$(traversal_closed_above "$DATA_DIR")"
+if [ -n "$closed_directory" ]; then
+  say "WARNING: $closed_directory does not let others pass (mode $(stat -c %a "$closed_directory")), so jails under $DATA_DIR cannot start; chmod o+x $closed_directory, or put the data elsewhere with MULTIPLICITY_DATA_DIR"
+fi
 bash scripts/keycloak.sh install
 bash scripts/build.sh
 

@@ -13,6 +13,7 @@
 
 #define GUEST_LOW_RAM_END 0xC0000000ULL /* start of the 32-bit MMIO hole */
 #define GUEST_HIGH_RAM_START 0x100000000ULL
+#define GUEST_MEMORY_ALIGNMENT (2ULL << 20) /* the host mapping starts on a huge-page boundary */
 
 struct guest_memory {
 	uint8_t *host_base; /* host mapping of all guest RAM */

@@ -2,6 +2,7 @@
 #ifndef MVM_X86_BOOT_H
 #define MVM_X86_BOOT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vm.h"
@@ -35,6 +36,14 @@ struct boot_config {
 int x86_load_kernel(struct vm *vm, const struct boot_config *config);
 int x86_write_mp_table(struct vm *vm);
 int x86_setup_vcpu_cpuid(struct vm *vm, struct vcpu *vcpu);
+/* What the host's KVM offers beyond KVM_GET_SUPPORTED_CPUID. */
+struct cpuid_host_features {
+	bool tsc_deadline_timer; /* KVM_CAP_TSC_DEADLINE_TIMER: the in-kernel APIC emulates it */
+};
+/* Completes KVM_GET_SUPPORTED_CPUID with what KVM emulates but does not list there, as
+ * QEMU does: the TSC-deadline timer (the guest then skips calibrating its APIC timer, and
+ * each timer it arms is one MSR write). */
+void x86_complete_cpuid(struct kvm_cpuid2 *cpuid, const struct cpuid_host_features *host);
 /* CPUID as vCPU vcpu_index sees it: topology fixed up, then masks applied. */
 void x86_adjust_cpuid(struct kvm_cpuid2 *cpuid, unsigned vcpu_index, unsigned vcpu_count,
 		      const struct cpuid_mask *masks, unsigned mask_count);

@@ -99,6 +99,10 @@ int vm_create(struct vm *vm, uint64_t memory_bytes, unsigned vcpu_count)
 	vm->cpuid->nent = (uint32_t)cpuid_entries;
 	if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, vm->cpuid) < 0)
 		return -errno;
+	struct cpuid_host_features host = {
+		.tsc_deadline_timer = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0,
+	};
+	x86_complete_cpuid(vm->cpuid, &host);
 
 	int run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (run_size <= 0)

@@ -597,6 +597,17 @@ int x86_write_mp_table(struct vm *vm)
 	return 0;
 }
 
+#define CPUID_1_ECX_TSC_DEADLINE_TIMER (1U << 24)
+
+void x86_complete_cpuid(struct kvm_cpuid2 *cpuid, const struct cpuid_host_features *host)
+{
+	for (uint32_t i = 0; i < cpuid->nent; i++) {
+		struct kvm_cpuid_entry2 *entry = &cpuid->entries[i];
+		if (entry->function == 1 && host->tsc_deadline_timer)
+			entry->ecx |= CPUID_1_ECX_TSC_DEADLINE_TIMER;
+	}
+}
+
 void x86_adjust_cpuid(struct kvm_cpuid2 *cpuid, unsigned vcpu_index, unsigned vcpu_count,
 		      const struct cpuid_mask *masks, unsigned mask_count)
 {

@@ -14,7 +14,7 @@ export type HostCommitment = Schema<'HostCommitment'>;
 export const getQuotaHistory = (query: { from?: string; to?: string } = {}) =>
   get<CapacitySeries>('/quota/history', query);
 
-export const listQuotaHosts = () => get<Schema<'ItemsHostCommitment'>>('/quota/hosts');
+export const listQuotaHosts = (signal?: AbortSignal) => get<Schema<'ItemsHostCommitment'>>('/quota/hosts', undefined, signal);
 
 export const getHostHistory = (hostId: string, query: { from?: string; to?: string } = {}) =>
   get<CapacitySeries>(`/admin/hosts/${segment(hostId)}/history`, query);

@@ -5,8 +5,8 @@ import { listInstances } from '../api/instances';
 import { listOperations } from '../api/operations';
 import { getQuota } from '../api/quota';
 import { getUsage } from '../api/usage';
-import { empty, errorBanner, gauge, loading, operationRow, pageHeader, section, stateBadge, unavailable } from '../components/ui';
-import { getQuotaHistory } from '../api/capacity';
+import { empty, errorBanner, gauge, loading, operationRow, pageHeader, section, stateBadge, table, unavailable } from '../components/ui';
+import { getQuotaHistory, listQuotaHosts } from '../api/capacity';
 import { capacityHistory, type CapacityHistoryHandle } from '../components/capacityHistory';
 import { h, replace } from '../lib/dom';
 import { formatBytes, formatDateTime, formatGiB, formatMiB, formatNumber } from '../util/format';
@@ -124,12 +124,26 @@ export const dashboardPage: Page = (root, { session, events, signal }) => {
   }, 10_000);
   let history: CapacityHistoryHandle | null = null;
   if (session.tenant) {
-    // The tenant's allocation against its limits over time.
+    // The tenant's allocation against its limits over time, and the hosts it runs on.
     history = capacityHistory({
       load: (range) => getQuotaHistory(range), ceilingLabel: 'limit', endpoint: 'GET /api/v1/quota/history',
       testId: 'quota-history',
     });
-    root.append(section('Quota over time', history.element));
+    const hostsBody = h('div', null, loading('Loading the hosts'));
+    root.append(section('Quota over time', history.element), section('Where your instances run', hostsBody));
+    listQuotaHosts(signal).then(({ items }) => {
+      if (signal.aborted) return;
+      replace(hostsBody, items.length === 0 ? empty('None of your instances is placed on a host yet.') : [
+        table('Hosts your instances run on', ['Host', 'Your instances', 'vCPUs promised per core', 'vCPUs held per core', 'Memory promised per MiB', 'Memory held per MiB'],
+          items.map((host) => [h('code', null, host.label), String(host.instances),
+            `up to ${formatNumber(host.cpuRatio, 2)}`, formatNumber(host.vcpusCommitted, 2),
+            `up to ${formatNumber(host.memoryRatio, 2)}`, formatNumber(host.memoryCommitted, 2)])),
+        h('p', { class: 'hint' }, 'Overcommit: how many vCPUs (and how much memory) the provider may promise per physical core (and MiB) of a host, '
+          + 'and how much every tenant\'s running instances hold there now. Above 1, instances share what the host has.'),
+      ]);
+    }).catch((error) => {
+      if (!signal.aborted) replace(hostsBody, isUnavailable(error) ? unavailable('Hosts', 'GET /api/v1/quota/hosts') : errorBanner(error, 'Loading the hosts'));
+    });
   }
   return () => { stopPolling(); unsubscribe(); if (refresh) clearTimeout(refresh); history?.dispose(); };
 };

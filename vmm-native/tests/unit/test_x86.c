@@ -36,9 +36,37 @@ void test_x86(void)
 	CHECK_EQ(cpuid->entries[2].ebx, 0xff00);
 	free(cpuid);
 
+	/* The TSC-deadline timer KVM emulates is added to leaf 1 where the host has it, and a mask
+	 * (--cpuid-mask tsc_deadline_timer) still takes it away. */
+	cpuid = calloc(1, sizeof(*cpuid) + 2 * sizeof(struct kvm_cpuid_entry2));
+	cpuid->nent = 2;
+	cpuid->entries[0] = (struct kvm_cpuid_entry2){ .function = 1, .ecx = 0x3 };
+	cpuid->entries[1] = (struct kvm_cpuid_entry2){ .function = 7, .ecx = 0x3 };
+	x86_complete_cpuid(cpuid, &(struct cpuid_host_features){ .tsc_deadline_timer = false });
+	CHECK_EQ(cpuid->entries[0].ecx, 0x3);
+	x86_complete_cpuid(cpuid, &(struct cpuid_host_features){ .tsc_deadline_timer = true });
+	CHECK_EQ(cpuid->entries[0].ecx, 0x3 | (1U << 24));
+	CHECK_EQ(cpuid->entries[1].ecx, 0x3);
+	struct cpuid_mask no_deadline = { .function = 1, .any_index = true, .reg = 2, .clear_bits = 1U << 24 };
+	x86_adjust_cpuid(cpuid, 0, 1, &no_deadline, 1);
+	CHECK_EQ(cpuid->entries[0].ecx & (1U << 24), 0);
+	free(cpuid);
+
 	/* MP table: valid checksums and one processor entry per vCPU. */
 	struct vm *vm = calloc(1, sizeof(*vm));
 	CHECK_EQ(guest_memory_allocate(&vm->memory, 2 << 20), 0);
+	/* guest physical 0 on a host huge-page boundary, so KVM can map it with large pages */
+	CHECK_EQ((uintptr_t)vm->memory.host_base % GUEST_MEMORY_ALIGNMENT, 0);
+	{
+		/* also for a size that is no multiple of 2 MiB (which a newer host kernel would
+		 * not align by itself) */
+		struct guest_memory odd;
+		CHECK_EQ(guest_memory_allocate(&odd, (6 << 20) + 4096), 0);
+		CHECK_EQ((uintptr_t)odd.host_base % GUEST_MEMORY_ALIGNMENT, 0);
+		odd.host_base[(6 << 20) + 4095] = 1;
+		CHECK_EQ(odd.size, (6 << 20) + 4096);
+		guest_memory_release(&odd);
+	}
 	vm->vcpu_count = 3;
 	CHECK_EQ(x86_write_mp_table(vm), 0);
 	const uint8_t *pointer = guest_memory_pointer(&vm->memory, BOOT_MP_TABLE_ADDRESS, 16);

@@ -105,15 +105,18 @@ public class BuiltInImages {
 
     private void register(ImageStore store, ImageStore.BuiltIn builtIn) {
         String label = Integer.toString(builtIn.version());
-        boolean known = QuarkusTransaction.requiringNew().call(() -> em.createQuery(
-                        "select count(v) from ImageVersion v, Image i where v.imageId = i.id and i.storageKey = :key"
-                                + " and v.seq = :seq and v.deletedAt is null", Long.class)
-                .setParameter("key", builtIn.key()).setParameter("seq", builtIn.version()).getSingleResult() > 0);
-        if (known) {
+        if (QuarkusTransaction.requiringNew().call(() -> known(builtIn))) {
             return;
         }
         String sha256 = store.digest(builtIn.key(), builtIn.version());
-        QuarkusTransaction.requiringNew().run(() -> {
+        boolean registered = QuarkusTransaction.requiringNew().call(() -> {
+            // Every replica that reaches the image host registers its built-ins when it starts or the
+            // host comes back: they take turns per image, and the later one finds the version there.
+            em.createNativeQuery("select pg_advisory_xact_lock(hashtext(?1))")
+                    .setParameter(1, "built-in image " + builtIn.key()).getSingleResult();
+            if (known(builtIn)) {
+                return false;
+            }
             Image image = Image.find("storageKey", builtIn.key()).firstResult();
             if (image == null) {
                 image = ImageCatalog.providerImage(builtIn.catalogName(), builtIn.kind(), builtIn.os(), builtIn.description(),
@@ -136,8 +139,17 @@ public class BuiltInImages {
             em.persist(version);
             em.flush();
             catalog.pointLatest(image, version);
+            return true;
         });
-        LOG.infof("built-in image %s@%s in the catalog", builtIn.key(), label);
+        if (registered) {
+            LOG.infof("built-in image %s@%s in the catalog", builtIn.key(), label);
+        }
+    }
+
+    private boolean known(ImageStore.BuiltIn builtIn) {
+        return em.createQuery("select count(v) from ImageVersion v, Image i where v.imageId = i.id and i.storageKey = :key"
+                        + " and v.seq = :seq and v.deletedAt is null", Long.class)
+                .setParameter("key", builtIn.key()).setParameter("seq", builtIn.version()).getSingleResult() > 0;
     }
 
     /** Imports the archives left by the image build command that are not in the catalog yet. */

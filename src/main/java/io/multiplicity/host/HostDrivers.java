@@ -34,6 +34,14 @@ public class HostDrivers {
     RemoteAgents remoteAgents;
 
     /** The driver of a host's agent; 404 for an unknown host, IllegalStateException when no agent of it is reachable. */
+    /**
+     * Whether this replica itself saw the host answer after {@code horizon}: true for its
+     * in-process host while that answers, whatever the database's last-seen says.
+     */
+    public boolean answeredHereSince(UUID hostId, java.time.Instant horizon) {
+        return localAgent.answeredSince(hostId, horizon);
+    }
+
     public HostDriver forHost(UUID hostId) {
         Host host = QuarkusTransaction.joiningExisting().call(() -> Host.<Host>findById(hostId));
         if (host == null) {

@@ -34,6 +34,8 @@ class LocalAgent {
     HostDriver driver;
 
     private volatile UUID hostId;
+    /** When the in-process driver last answered a heartbeat (wall time), whether or not it was recorded. */
+    private volatile Instant lastAnswered;
 
     void onStart(@Observes @Priority(10) StartupEvent event) {
         if (!config.localAgent()) {
@@ -112,7 +114,18 @@ class LocalAgent {
             LOG.debugf("local host %s does not answer: %s", id, e.getMessage());
             return;
         }
+        lastAnswered = Instant.now();
         QuarkusTransaction.requiringNew().run(() -> Host.update("lastSeen = ?1 where id = ?2", Instant.now(), id));
+    }
+
+    /**
+     * Whether {@code id} is this replica's in-process host and its driver answered after
+     * {@code horizon}. The replica sees that itself: a heartbeat that could not be written (every
+     * connection of the pool taken by a burst of requests) does not make the host look silent here.
+     */
+    boolean answeredSince(UUID id, Instant horizon) {
+        Instant answered = lastAnswered;
+        return id != null && id.equals(hostId) && answered != null && answered.isAfter(horizon);
     }
 
     /** The local host's id, or null when no local agent runs. */

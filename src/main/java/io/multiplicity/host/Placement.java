@@ -4,7 +4,6 @@ import io.multiplicity.common.ApiException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,9 +20,15 @@ import java.util.UUID;
  * capacity (physical × overcommit ratio − reserve) still holds it and, for an instance of an
  * anti-affinity group, that holds no live instance of the tenant's group yet; among those, the one
  * the {@link PlacementPolicy} puts first. Candidates are read without locks; only the chosen host's
- * row is locked, and the choice checked again under that lock, so concurrent creates on different
+ * admission lock is taken, and the choice checked again under it, so concurrent creates on different
  * hosts never wait for each other while two cannot both take the last room on one host (or both
  * place members of one group on it). The lock lasts until the caller's transaction ends.
+ *
+ * <p>A host's admission lock is its row of {@code host_allocations} ({@link HostAllocation}), which
+ * holds what its live instances hold and which a trigger on {@code instances} keeps in the
+ * transaction of every change: reading it is one row, however many instances the host has. The
+ * host's own row is not locked, so heartbeats (which write it) never wait for admissions; the host's
+ * state, cordon and last heartbeat are re-read after the lock is taken.
  */
 @ApplicationScoped
 @Transactional(Transactional.TxType.MANDATORY)
@@ -34,6 +39,9 @@ public class Placement {
 
     @Inject
     HostsConfig config;
+
+    @Inject
+    HostDrivers drivers;
 
     /** Capacity of one host in use by its live instances. */
     public record Allocated(long vcpus, long memoryMiB, long diskGiB) {
@@ -128,10 +136,11 @@ public class Placement {
         candidates.sort(config.placementPolicy().order());
         for (PlacementPolicy.Candidate candidate : candidates) {
             Host host = candidate.host();
-            em.refresh(host, LockModeType.PESSIMISTIC_WRITE);
+            Allocated held = lockAdmission(host.id);
+            em.refresh(host);
             // Checked again under the lock: a create that committed meanwhile counts now.
             if (!"ready".equals(host.state) || host.cordoned || silent(host, horizon)
-                    || shortage(host, allocated(List.of(host.id)).get(host.id), request) != null
+                    || shortage(host, held, request) != null
                     || groupHosts(request).contains(host.id)) {
                 continue;
             }
@@ -147,8 +156,8 @@ public class Placement {
                 + (heldByGroup.isEmpty() ? "" : " outside the hosts of group " + request.placementGroup()), shortest);
     }
 
-    private static boolean silent(Host host, Instant horizon) {
-        return host.lastSeen == null || host.lastSeen.isBefore(horizon);
+    private boolean silent(Host host, Instant horizon) {
+        return (host.lastSeen == null || host.lastSeen.isBefore(horizon)) && !drivers.answeredHereSince(host.id, horizon);
     }
 
     private static final Allocated NOTHING = new Allocated(0, 0, 0);
@@ -195,7 +204,7 @@ public class Placement {
     }
 
     /**
-     * Locks the instance's host and refuses if starting it (vCPUs and memory) passes the host's
+     * Takes the host's admission lock and refuses if starting the instance (vCPUs and memory) passes the host's
      * allocatable capacity.
      */
     public void admitStart(UUID hostId, int vcpus, int memoryMiB) {
@@ -203,15 +212,15 @@ public class Placement {
     }
 
     /**
-     * Locks the host and refuses if adding {@code vcpus}, {@code memoryMiB} and {@code diskGiB} to
+     * Takes the host's admission lock and refuses if adding {@code vcpus}, {@code memoryMiB} and {@code diskGiB} to
      * what it holds passes its allocatable capacity. Zero or negative amounts are not checked.
      */
     public void admitGrowth(UUID hostId, int vcpus, int memoryMiB, int diskGiB) {
-        Host host = em.find(Host.class, hostId, LockModeType.PESSIMISTIC_WRITE);
+        Host host = em.find(Host.class, hostId);
         if (host == null) {
             throw ApiException.conflict("host_gone", "the instance's host no longer exists", null);
         }
-        Allocated used = allocated(List.of(hostId)).getOrDefault(hostId, new Allocated(0, 0, 0));
+        Allocated used = lockAdmission(hostId);
         long freeVcpus = host.allocatableVcpus() - used.vcpus();
         long freeMemory = host.allocatableMemoryMiB() - used.memoryMiB();
         long freeDisk = host.allocatableStorageGiB() - used.diskGiB();
@@ -238,8 +247,30 @@ public class Placement {
     }
 
     /**
+     * Takes the host's admission lock (its {@code host_allocations} row, until the transaction ends)
+     * and answers what its live instances hold, as committed before the lock was granted. Every
+     * admission onto a host (create, start, growth) and every change of what the host holds goes
+     * through this row, so two can never both take its last room.
+     */
+    public Allocated lockAdmission(UUID hostId) {
+        List<?> rows = em.createNativeQuery("select vcpus, memory_mib, disk_gib from host_allocations"
+                        + " where host_id = :host for no key update")
+                .setParameter("host", hostId)
+                .getResultList();
+        if (rows.isEmpty()) {
+            throw ApiException.conflict("host_gone", "the host no longer exists", Map.of("host", hostId.toString()));
+        }
+        Object[] row = (Object[]) rows.get(0);
+        return new Allocated(((Number) row[0]).longValue(), ((Number) row[1]).longValue(),
+                ((Number) row[2]).longValue());
+    }
+
+    /**
      * What the live instances on each host hold: vCPUs and memory of the instances meant to run, and
-     * disk of all of them.
+     * disk of all of them. Read from {@code host_allocations}, which a trigger on {@code instances}
+     * keeps in the transaction of every change (one row per host, not a sum over its instances); a
+     * projection, so a read under the host's lock sees what committed before it, never a copy this
+     * transaction read earlier.
      */
     @Transactional(Transactional.TxType.SUPPORTS)
     public Map<UUID, Allocated> allocated(List<UUID> hostIds) {
@@ -247,11 +278,8 @@ public class Placement {
         if (hostIds.isEmpty()) {
             return result;
         }
-        List<Object[]> rows = em.createQuery("select i.hostId,"
-                        + " sum(case when i.desiredState = 'running' then i.vcpus else 0 end),"
-                        + " sum(case when i.desiredState = 'running' then i.memoryMiB else 0 end), sum(i.diskGiB)"
-                        + " from Instance i where i.deletedAt is null and i.hostId in :hosts group by i.hostId",
-                        Object[].class)
+        List<Object[]> rows = em.createQuery("select a.hostId, a.vcpus, a.memoryMiB, a.diskGiB"
+                        + " from HostAllocation a where a.hostId in :hosts", Object[].class)
                 .setParameter("hosts", hostIds)
                 .getResultList();
         for (Object[] row : rows) {

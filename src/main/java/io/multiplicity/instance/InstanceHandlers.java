@@ -161,21 +161,31 @@ public final class InstanceHandlers {
                 ReceivedInstance received;
                 try (java.io.InputStream stream = fromDriver.sendInstance(context.targetId())) {
                     received = toDriver.receiveInstance(spec, stream);
+                } catch (Exception e) {
+                    // The new host removes what it could not receive itself; this catches what a
+                    // relay broken off on the way may have left there. The row still names the old host.
+                    removeFromNewHost(context, toDriver, e);
+                    throw e;
                 }
                 context.progress(70, Map.of("bytesReceived", received.referencedBytes(),
                         "snapshots", received.snapshots().size()));
+                InstanceMoves.Landing landed;
                 try {
-                    moves.commit(context.targetId(), from, to, landing, received.snapshots());
+                    landed = moves.commit(context.targetId(), from, to, landing, received.snapshots());
                 } catch (RuntimeException e) {
                     if (from.equals(moves.hostOf(context.targetId()))) {
                         toDriver.destroy(context.targetId());
                     }
                     throw e;
                 }
+                if (!landed.address().equals(landing.address())) {
+                    // Another move to this network took the address first: the new host learns the one it got.
+                    toDriver.provision(runtime.specOn(context.targetId(), landed.networkId(), landed.address()));
+                }
                 String was = source.instance().address;
-                detail.put("address", landing.address());
-                if (!landing.addressKept() && was != null) {
-                    detail.put("note", "the address changed from " + was + " to " + landing.address()
+                detail.put("address", landed.address());
+                if (!landed.addressKept() && was != null) {
+                    detail.put("note", "the address changed from " + was + " to " + landed.address()
                             + ": the tenant's network on " + context.input().get("toName") + " is another subnet");
                 }
                 detail.put("snapshots", received.snapshots());
@@ -195,6 +205,16 @@ public final class InstanceHandlers {
                 runtime.state(context.targetId(), InstanceRuntime.stateOf(moved.driver().status(context.targetId())), null);
             }
             context.progress(100, detail);
+        }
+    }
+
+    /** Removes a failed move's arrival from the new host, best effort: the failure itself is what the operation reports. */
+    private static void removeFromNewHost(OperationContext context, io.multiplicity.host.contract.HostDriver toDriver,
+                                          Exception failure) {
+        try {
+            toDriver.destroy(context.targetId());
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 

@@ -229,10 +229,12 @@ public class InstanceMoves {
     /**
      * Switches the instance's row to the new host, only if the row still says it is on {@code from}
      * and every snapshot the database lists arrived; the new host's capacity is admitted again under
-     * its lock. Throws (and changes nothing) otherwise.
+     * its lock. Throws (and changes nothing) otherwise. Answers where the instance landed: the
+     * address {@link #landing} chose, or, when another instance took it meanwhile (two moves to the
+     * same host and network at once), the lowest free one, chosen under the new host's lock.
      */
     @Transactional(Transactional.TxType.REQUIRES_NEW)
-    public void commit(UUID id, UUID from, UUID to, Landing landing, List<String> receivedSnapshots) {
+    public Landing commit(UUID id, UUID from, UUID to, Landing landing, List<String> receivedSnapshots) {
         Instance instance = em.find(Instance.class, id, LockModeType.PESSIMISTIC_WRITE);
         if (instance == null || instance.deletedAt != null || !from.equals(instance.hostId)) {
             throw new IllegalStateException("instance " + id + " is no longer on the host it was moving from");
@@ -245,12 +247,23 @@ public class InstanceMoves {
             throw new IllegalStateException("the new host did not receive the snapshots " + missing);
         }
         boolean runs = "running".equals(instance.desiredState);
+        em.find(Host.class, to, LockModeType.PESSIMISTIC_WRITE);
         placement.admitGrowth(to, runs ? instance.vcpus : 0, runs ? instance.memoryMiB : 0, instance.diskGiB);
+        Landing landed = landing;
+        long taken = em.createQuery("select count(i) from Instance i where i.networkId = :network"
+                        + " and i.address = :address and i.deletedAt is null and i.id <> :id", Long.class)
+                .setParameter("network", landing.networkId()).setParameter("address", landing.address())
+                .setParameter("id", id).getSingleResult();
+        if (taken > 0) {
+            landed = new Landing(landing.networkId(), ipam.allocate(em.find(TenantNetwork.class, landing.networkId())),
+                    false);
+        }
         instance.hostId = to;
-        instance.networkId = landing.networkId();
-        instance.address = landing.address();
+        instance.networkId = landed.networkId();
+        instance.address = landed.address();
         instance.updatedAt = Clock.now();
         ledger.record(instance, InstanceState.RUNNING.equals(instance.actualState));
+        return landed;
     }
 
     /** The host the instance's row names right now, read afresh; null when it is gone. */

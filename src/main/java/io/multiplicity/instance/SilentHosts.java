@@ -1,6 +1,7 @@
 package io.multiplicity.instance;
 
 import io.multiplicity.host.Host;
+import io.multiplicity.host.HostDrivers;
 import io.multiplicity.host.HostsConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
@@ -39,10 +40,13 @@ public class SilentHosts {
     @Inject
     InstanceRuntime runtime;
 
+    @Inject
+    HostDrivers drivers;
+
     // Liveness is wall time (heartbeats record it so), never the clock billing runs on.
     private final Instant started = Instant.now();
 
-    private record Held(UUID id, Instant updatedAt, String hostName, Instant lastSeen) {
+    private record Held(UUID id, Instant updatedAt, String hostName, Instant lastSeen, UUID hostId) {
     }
 
     @Scheduled(every = "${multiplicity.hosts.heartbeat:5s}", delayed = "3s",
@@ -58,14 +62,15 @@ public class SilentHosts {
             return 0;
         }
         List<Held> held = QuarkusTransaction.requiringNew().call(() -> em.createQuery(
-                        "select i.id, i.updatedAt, h.name, h.lastSeen from Instance i, Host h where i.hostId = h.id"
+                        "select i.id, i.updatedAt, h.name, h.lastSeen, h.id from Instance i, Host h where i.hostId = h.id"
                                 + " and h.lastSeen < :horizon and i.deletedAt is null and i.actualState not in :kept",
                         Object[].class)
                 .setParameter("horizon", horizon)
                 .setParameter("kept", KEPT)
                 .getResultList()
                 .stream()
-                .map(row -> new Held((UUID) row[0], (Instant) row[1], (String) row[2], (Instant) row[3]))
+                .map(row -> new Held((UUID) row[0], (Instant) row[1], (String) row[2], (Instant) row[3], (UUID) row[4]))
+                .filter(instance -> !drivers.answeredHereSince(instance.hostId(), horizon))
                 .toList());
         int changed = 0;
         for (Held instance : held) {

@@ -28,9 +28,20 @@ public class Ipam {
     @Inject
     NetworkConfig config;
 
-    /** The tenant's network on the host, created on first use. The host row must be locked by the caller. */
+    /**
+     * The tenant's network on the host, created on first use. Creating one takes the host's admission
+     * lock (its {@code host_allocations} row; placement holds it already on a create), so two
+     * networks created at once on one host never pick the same VLAN.
+     */
     public TenantNetwork network(UUID tenantId, UUID hostId) {
         TenantNetwork network = find(tenantId, hostId);
+        if (network != null) {
+            return network;
+        }
+        em.createNativeQuery("select host_id from host_allocations where host_id = :host for no key update")
+                .setParameter("host", hostId)
+                .getResultList();
+        network = find(tenantId, hostId);
         if (network != null) {
             return network;
         }

@@ -365,6 +365,50 @@ class CliEndToEndTest {
 
     @Test
     @Order(7)
+    void stopSnapshotResizeRollbackAndStartTheJailAndKeepAnSshKey() throws Exception {
+        Run stopped = cli(bobConfig, "instances", "stop", JAIL, "--wait", "--timeout", "60");
+        assertEquals(0, stopped.exitCode(), stopped.toString());
+        assertEquals("stopped", cli(bobConfig, "instances", "show", JAIL, "-o", "json").json().path("state").asText());
+
+        Run snapshot = cli(bobConfig, "instances", "snapshot", JAIL, "before-resize", "--wait", "--timeout", "60");
+        assertEquals(0, snapshot.exitCode(), snapshot.toString());
+        Run snapshots = cli(bobConfig, "instances", "snapshots", JAIL, "-o", "json");
+        assertEquals(0, snapshots.exitCode(), snapshots.toString());
+        assertThat(snapshots.json().findValuesAsText("name")).contains("before-resize");
+
+        Run resized = cli(bobConfig, "instances", "resize", JAIL, "--memory", "96", "--wait", "--timeout", "60");
+        assertEquals(0, resized.exitCode(), resized.toString());
+        assertEquals(96, cli(bobConfig, "instances", "show", JAIL, "-o", "json").json().path("memoryMiB").asInt());
+
+        Run rolledBack = cli(bobConfig, "instances", "rollback", JAIL, "before-resize", "--wait", "--timeout", "60");
+        assertEquals(0, rolledBack.exitCode(), rolledBack.toString());
+        Run started = cli(bobConfig, "instances", "start", JAIL, "--wait", "--timeout", "60");
+        assertEquals(0, started.exitCode(), started.toString());
+        assertEquals("running", cli(bobConfig, "instances", "show", JAIL, "-o", "json").json().path("state").asText());
+
+        Path keys = Files.createTempDirectory("cli-key");
+        try {
+            Path key = keys.resolve("id_ed25519");
+            Process keygen = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "cli-test", "-f",
+                    key.toString()).redirectErrorStream(true).start();
+            assertEquals(0, keygen.waitFor(), new String(keygen.getInputStream().readAllBytes()));
+            String name = "cli-key-" + SUFFIX;
+            Run added = cli(bobConfig, "ssh-keys", "add", name, key + ".pub");
+            assertEquals(0, added.exitCode(), added.toString());
+            assertThat(cli(bobConfig, "ssh-keys", "list", "-o", "json").json().findValuesAsText("name")).contains(name);
+            Run again = cli(bobConfig, "ssh-keys", "add", "not a name!", key + ".pub");
+            assertThat(again.exitCode()).as(again.toString()).isNotZero();
+            Run removed = cli(bobConfig, "ssh-keys", "remove", name);
+            assertEquals(0, removed.exitCode(), removed.toString());
+            assertThat(cli(bobConfig, "ssh-keys", "list", "-o", "json").json().findValuesAsText("name"))
+                    .doesNotContain(name);
+        } finally {
+            JailHost.deleteTree(keys);
+        }
+    }
+
+    @Test
+    @Order(7)
     void anApiTokenMadeByTheCliLogsInUntilItIsRevoked() throws Exception {
         Run alice = typing("alice\n", aliceConfig, "login", "--username", "alice", "--password-stdin",
                 "--issuer", TestKeycloak.url() + "/realms/multiplicity");

@@ -17,8 +17,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The packaged application (target/quarkus-app) run as its own process, as an operator runs it. */
-final class PackagedApplication implements AutoCloseable {
+/**
+ * The packaged application (target/quarkus-app) run as its own process, as an operator runs it; also
+ * the control-plane replicas of {@code host.remote.ReplicaFailoverIT}.
+ */
+public final class PackagedApplication implements AutoCloseable {
 
     /** Names of this test run's pool and bridge, so that it never touches another installation's. */
     static final String SUFFIX = java.util.HexFormat.of().toHexDigits(
@@ -31,7 +34,7 @@ final class PackagedApplication implements AutoCloseable {
     private final int port;
     private Process process;
 
-    PackagedApplication(String jdbcUrl, Path log, Map<String, String> extra) throws IOException {
+    public PackagedApplication(String jdbcUrl, Path log, Map<String, String> extra) throws IOException {
         this.port = freePort();
         this.log = log;
         this.environment = new java.util.HashMap<>();
@@ -52,11 +55,11 @@ final class PackagedApplication implements AutoCloseable {
         this.environment.putAll(extra);
     }
 
-    String url() {
+    public String url() {
         return "http://localhost:" + port;
     }
 
-    PackagedApplication start() throws IOException, InterruptedException {
+    public PackagedApplication start() throws IOException, InterruptedException {
         Path jar = TestKeycloak.projectRoot().resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException("the application is not packaged: " + jar + " is missing");
@@ -68,7 +71,8 @@ final class PackagedApplication implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(environment);
         process = builder.start();
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(90));
+        // On a loaded machine of two cores a start was measured at 148 s.
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(240));
         HttpClient http = HttpClient.newHttpClient();
         while (Instant.now().isBefore(deadline)) {
             if (!process.isAlive()) {
@@ -88,12 +92,12 @@ final class PackagedApplication implements AutoCloseable {
         throw new IllegalStateException("the application did not become ready; see " + log);
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** The operation worker id this process logged at startup. */
-    String workerId() throws IOException {
+    public String workerId() throws IOException {
         String id = null;
         Matcher matcher = WORKER.matcher(Files.readString(log));
         while (matcher.find()) {
@@ -103,7 +107,7 @@ final class PackagedApplication implements AutoCloseable {
     }
 
     /** Kills the process the hard way, as a crash or an OOM kill would. */
-    void crash() throws InterruptedException {
+    public void crash() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
     }

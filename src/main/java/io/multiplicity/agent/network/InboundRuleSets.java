@@ -3,8 +3,11 @@ package io.multiplicity.agent.network;
 import io.multiplicity.host.contract.PublicAccess.Protocol;
 import io.multiplicity.host.contract.PublicAccess.Rule;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -86,6 +89,55 @@ final class InboundRuleSets {
                 case ANY -> any.add(source);
             }
         }
+    }
+
+    /**
+     * The commands that turn the kernel's sets of {@code before} (as rendered under {@code chain} in
+     * {@code table}) into these sets, or null when the chain itself must change: other separate
+     * rules, or a set that appears or empties (its lookup rule comes or goes). Sets of concatenated
+     * intervals hold exactly the elements added, so only what changed is deleted and added; sets
+     * of plain intervals merge their elements, so they are flushed and filled again. The caller
+     * runs the commands in one {@code nft -f} transaction: the sets change at once or not at all.
+     */
+    String renderChangeFrom(InboundRuleSets before, String table, String chain) {
+        if (!separate.equals(before.separate) || tcp.isEmpty() != before.tcp.isEmpty()
+                || udp.isEmpty() != before.udp.isEmpty() || icmp.isEmpty() != before.icmp.isEmpty()
+                || any.isEmpty() != before.any.isEmpty()) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder();
+        portSetChange(out, table, chain + "_tcp", before.tcp, tcp);
+        portSetChange(out, table, chain + "_udp", before.udp, udp);
+        networkSetChange(out, table, chain + "_icmp", before.icmp, icmp);
+        networkSetChange(out, table, chain + "_any", before.any, any);
+        return out.toString();
+    }
+
+    private static void portSetChange(StringBuilder out, String table, String name, Set<PortElement> before,
+            Set<PortElement> after) {
+        Map<String, List<String>> change = new LinkedHashMap<>();
+        change.put("delete", before.stream().filter(element -> !after.contains(element)).map(PortElement::render)
+                .toList());
+        change.put("add", after.stream().filter(element -> !before.contains(element)).map(PortElement::render)
+                .toList());
+        change.forEach((verb, elements) -> {
+            if (!elements.isEmpty()) {
+                out.append(verb).append(" element inet ").append(table).append(' ').append(name).append(" { ");
+                join(out, elements);
+                out.append(" }\n");
+            }
+        });
+    }
+
+    private static void networkSetChange(StringBuilder out, String table, String name, Set<Network> before,
+            Set<Network> after) {
+        if (Objects.equals(before, after) || after.isEmpty()) {
+            return;
+        }
+        out.append("flush set inet ").append(table).append(' ').append(name).append('\n')
+                .append("add element inet ").append(table).append(' ').append(name).append(" { ");
+        join(out, after.stream().map(Network::toString).toList());
+        out.append(" }\n");
     }
 
     /** The set declarations, named after the chain, to be placed in the table before the chain. */

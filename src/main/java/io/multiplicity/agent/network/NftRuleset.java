@@ -298,6 +298,39 @@ final class NftRuleset {
         return id;
     }
 
+    /**
+     * The commands that turn the inbound rule sets published as {@code before} into those of
+     * {@code after}, when nothing else differs (the same instances, addresses and forwards, each
+     * with rules before and after, and the same rule chains): a firewall change then touches only
+     * its sets' elements, whatever else the table holds. Null when the table must be rendered again.
+     */
+    static String renderRuleChanges(String table, PublicAccess before, PublicAccess after) {
+        if (!before.addresses().equals(after.addresses()) || before.instances().size() != after.instances().size()) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < after.instances().size(); i++) {
+            Exposure old = before.instances().get(i);
+            Exposure now = after.instances().get(i);
+            if (old.equals(now)) {
+                continue;
+            }
+            if (old.rules() == null || now.rules() == null || !old.instanceId().equals(now.instanceId())
+                    || old.tenantNetwork() != now.tenantNetwork() || !old.address().equals(now.address())
+                    || !java.util.Objects.equals(old.publicAddress(), now.publicAddress())
+                    || !old.forwards().equals(now.forwards())) {
+                return null;
+            }
+            String change = new InboundRuleSets(now.rules()).renderChangeFrom(new InboundRuleSets(old.rules()), table,
+                    ruleChain(now));
+            if (change == null) {
+                return null;
+            }
+            out.append(change);
+        }
+        return out.toString();
+    }
+
     private static String ruleChain(Exposure exposure) {
         return "rules_" + exposure.instanceId().toString().replace("-", "").substring(0, 16);
     }

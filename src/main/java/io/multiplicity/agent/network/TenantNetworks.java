@@ -304,7 +304,20 @@ public final class TenantNetworks {
                 }
             }
         }
+        String ruleChanges = after.onUplink().equals(before.onUplink())
+                && java.util.Objects.equals(before.device(), after.device())
+                ? NftRuleset.renderRuleChanges(table, before.access(), after.access()) : null;
         writePublished(after);
+        if (ruleChanges != null) {
+            // only inbound rules changed: their sets' elements change in one transaction, and the
+            // rest of the table (every network, forward and address) is left as it is
+            Command.Result changed = ruleChanges.isEmpty() ? null : Command.run(List.of("nft", "-f", "-"), ruleChanges);
+            if (changed == null || changed.ok()) {
+                return;
+            }
+            LOG.warnf("changing the inbound rule sets in place failed (%s); the table is rendered again",
+                    changed.stderr().strip());
+        }
         apply();
         for (String address : before.onUplink()) {
             if (!after.onUplink().contains(address) || !java.util.Objects.equals(before.device(), after.device())) {

@@ -123,18 +123,34 @@ public final class AgentServer implements AutoCloseable {
     }
 
     private void importImage(HttpServerRequest request) {
-        ImageImport arguments;
+        receiveSpooled(request, AgentProtocol.IMPORT_HEADER, ImageImport.class, "import",
+                "bad import arguments", "the image did not arrive whole",
+                (arguments, file) -> AgentCalls.importImage(host.images(), arguments, file));
+    }
+
+    /** What a spooled upload does with its arguments and its body's file. */
+    private interface SpooledWork<T> {
+        Object run(T arguments, Path file) throws Exception;
+    }
+
+    /**
+     * An upload whose arguments travel as base64url JSON in {@code header} and whose body is spooled
+     * to a scratch file before {@code work} runs on it (on a call thread); the file is removed after.
+     * Bad arguments are answered 400, a body that did not arrive whole 500, and neither runs the work.
+     */
+    private <T> void receiveSpooled(HttpServerRequest request, String header, Class<T> type, String kind,
+                                    String badArguments, String incomplete, SpooledWork<T> work) {
+        T arguments;
         try {
-            arguments = JSON.readValue(Base64.getUrlDecoder().decode(request.getHeader(AgentProtocol.IMPORT_HEADER)),
-                    ImageImport.class);
+            arguments = JSON.readValue(Base64.getUrlDecoder().decode(request.getHeader(header)), type);
         } catch (IOException | RuntimeException e) {
-            request.response().setStatusCode(400).end(failure(Failure.INVALID, "bad import arguments", null));
+            request.response().setStatusCode(400).end(failure(Failure.INVALID, badArguments, null));
             return;
         }
         Path file;
         try {
             Files.createDirectories(scratch);
-            file = scratch.resolve("import-" + UUID.randomUUID());
+            file = scratch.resolve(kind + "-" + UUID.randomUUID());
         } catch (IOException e) {
             request.response().setStatusCode(500).end(failure(Failure.FAILED, e.getMessage(), null));
             return;
@@ -145,11 +161,10 @@ public final class AgentServer implements AutoCloseable {
                 .onComplete(received -> calls.execute(() -> {
                     try {
                         if (received.failed()) {
-                            request.response().setStatusCode(500)
-                                    .end(failure(Failure.FAILED, "the image did not arrive whole", null));
+                            request.response().setStatusCode(500).end(failure(Failure.FAILED, incomplete, null));
                             return;
                         }
-                        answer(request, () -> AgentCalls.importImage(host.images(), arguments, file));
+                        answer(request, () -> work.run(arguments, file));
                     } finally {
                         try {
                             Files.deleteIfExists(file);
@@ -193,6 +208,9 @@ public final class AgentServer implements AutoCloseable {
                                 .toCompletionStage().toCompletableFuture().join();
                     }
                 }
+                // The send cleans up (its snapshot) before the receiver sees the end: the move then
+                // destroys the old copy, which a snapshot destroy still under way keeps busy.
+                stream.close();
                 response.end();
             } catch (Exception e) {
                 LOG.warnf("the send of instance %s broke off: %s", instanceId, e.getMessage());
@@ -203,46 +221,12 @@ public final class AgentServer implements AutoCloseable {
 
     /** Receives a moved instance: the body is spooled to a file, then received into the host's storage. */
     private void receiveInstance(HttpServerRequest request) {
-        InstanceSpec spec;
-        try {
-            spec = JSON.readValue(Base64.getUrlDecoder().decode(request.getHeader(AgentProtocol.RECEIVE_HEADER)),
-                    InstanceSpec.class);
-        } catch (IOException | RuntimeException e) {
-            request.response().setStatusCode(400).end(failure(Failure.INVALID, "bad instance spec", null));
-            return;
-        }
-        Path file;
-        try {
-            Files.createDirectories(scratch);
-            file = scratch.resolve("receive-" + spec.id());
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            request.response().setStatusCode(500).end(failure(Failure.FAILED, e.getMessage(), null));
-            return;
-        }
-        request.pause();
-        vertx.fileSystem().open(file.toString(), new OpenOptions().setCreateNew(true).setWrite(true))
-                .compose(target -> request.pipeTo(target))
-                .onComplete(received -> calls.execute(() -> {
-                    try {
-                        if (received.failed()) {
-                            request.response().setStatusCode(500)
-                                    .end(failure(Failure.FAILED, "the instance's stream did not arrive whole", null));
-                            return;
-                        }
-                        answer(request, () -> {
-                            try (java.io.InputStream in = Files.newInputStream(file)) {
-                                return host.receiveInstance(spec, in);
-                            }
-                        });
-                    } finally {
-                        try {
-                            Files.deleteIfExists(file);
-                        } catch (IOException e) {
-                            LOG.warn("could not remove " + file, e);
-                        }
+        receiveSpooled(request, AgentProtocol.RECEIVE_HEADER, InstanceSpec.class, "receive",
+                "bad instance spec", "the instance's stream did not arrive whole", (spec, file) -> {
+                    try (InputStream in = Files.newInputStream(file)) {
+                        return host.receiveInstance(spec, in);
                     }
-                }));
+                });
     }
 
     private interface Work {

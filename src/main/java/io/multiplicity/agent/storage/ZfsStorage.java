@@ -527,103 +527,204 @@ public final class ZfsStorage {
     public static final String MOVE_SNAPSHOT = "multiplicity-move";
 
     /**
-     * A replication stream ({@code zfs send -R}) of the instance's dataset, its properties (quota)
-     * and every snapshot, up to a snapshot taken for it. Reading to the end fails (IOException) when
-     * zfs send did not succeed; closing the stream removes the move's snapshot.
+     * The stream of a moving instance: its dataset with its properties (quota) and every snapshot,
+     * up to a snapshot taken for the move, in {@link MoveStream}'s framing. Not one
+     * {@code zfs send -R}: an instance is a clone of an image snapshot, and a replication stream of
+     * a clone can only be received where that very snapshot (the same GUID) exists, while every host
+     * builds or imports its images itself. So the oldest snapshot goes whole ({@code zfs send -p}),
+     * the later ones as one incremental package ({@code zfs send -I}); the received dataset is a
+     * dataset of its own, no clone. Reading to the end fails (IOException) when a zfs send did not
+     * succeed; closing the stream removes the move's snapshot.
      */
     public java.io.InputStream send(UUID id) throws IOException {
-        String snapshot = instanceDataset(id) + "@" + MOVE_SNAPSHOT;
+        String dataset = instanceDataset(id);
+        String snapshot = dataset + "@" + MOVE_SNAPSHOT;
         if (exists(snapshot)) {
             Command.run("zfs", "destroy", snapshot).check();
         }
         Command.run("zfs", "snapshot", snapshot).check();
-        Path errors = Files.createTempFile("zfs-send-", ".err");
-        Process process = new ProcessBuilder("zfs", "send", "-R", snapshot)
-                .redirectError(errors.toFile()).start();
-        process.getOutputStream().close();
-        return new java.io.FilterInputStream(process.getInputStream()) {
-            private boolean ended;
+        List<String> snapshots = snapshots(id);
+        String oldest = dataset + "@" + snapshots.get(0);
+        List<List<String>> parts = new ArrayList<>();
+        parts.add(List.of("zfs", "send", "-p", oldest));
+        if (!oldest.equals(snapshot)) {
+            parts.add(List.of("zfs", "send", "-I", oldest, snapshot));
+        }
+        return new SendStream(parts, () -> Command.run("zfs", "destroy", snapshot));
+    }
 
-            @Override
-            public int read() throws IOException {
-                int value = super.read();
-                if (value < 0) {
-                    end();
-                }
-                return value;
+    /** The parts of a move's stream, each the output of a zfs send run when the reader gets to it. */
+    private static final class SendStream extends java.io.InputStream {
+
+        private final java.util.Iterator<List<String>> parts;
+        private final Runnable cleanUp;
+        private final byte[] chunk = new byte[1 << 16];
+        private byte[] pending;
+        private int position;
+        private Process current;
+        private String currentCommand;
+        private Path errors;
+        private boolean closed;
+
+        SendStream(List<List<String>> parts, Runnable cleanUp) {
+            this.parts = parts.iterator();
+            this.cleanUp = cleanUp;
+            this.pending = MoveStream.header(parts.size());
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            if (length == 0) {
+                return 0;
             }
-
-            @Override
-            public int read(byte[] buffer, int offset, int length) throws IOException {
-                int read = super.read(buffer, offset, length);
-                if (read < 0) {
-                    end();
-                }
-                return read;
-            }
-
-            private void end() throws IOException {
-                if (ended) {
-                    return;
-                }
-                ended = true;
-                try {
-                    if (process.waitFor() != 0) {
-                        throw new IOException("zfs send of " + snapshot + " failed: " + Files.readString(errors).strip());
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while sending " + snapshot, e);
+            while (position >= pending.length) {
+                if (!fill()) {
+                    return -1;
                 }
             }
+            int count = Math.min(length, pending.length - position);
+            System.arraycopy(pending, position, buffer, offset, count);
+            position += count;
+            return count;
+        }
 
-            @Override
-            public void close() throws IOException {
-                try {
-                    super.close();
-                } finally {
-                    process.destroy();
+        /** Frames the next bytes of the current zfs send (starting the next one when it ended); false at the end. */
+        private boolean fill() throws IOException {
+            if (current == null) {
+                if (!parts.hasNext()) {
+                    return false;
+                }
+                List<String> command = parts.next();
+                currentCommand = String.join(" ", command);
+                errors = Files.createTempFile("zfs-send-", ".err");
+                current = new ProcessBuilder(command).redirectError(errors.toFile()).start();
+                current.getOutputStream().close();
+            }
+            int read = current.getInputStream().read(chunk);
+            position = 0;
+            if (read > 0) {
+                pending = MoveStream.record(chunk, read);
+                return true;
+            }
+            if (read == 0) {
+                pending = new byte[0];
+                return true;
+            }
+            int exit;
+            try {
+                exit = current.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting for " + currentCommand);
+            }
+            String why = Files.readString(errors).strip();
+            Files.deleteIfExists(errors);
+            current = null;
+            if (exit != 0) {
+                throw new IOException(currentCommand + " failed: " + why);
+            }
+            pending = MoveStream.record(chunk, 0);
+            return true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                if (current != null) {
+                    current.destroy();
+                    current.getInputStream().close();
                     Files.deleteIfExists(errors);
-                    Command.run("zfs", "destroy", snapshot);
                 }
+            } finally {
+                cleanUp.run();
             }
-        };
+        }
     }
 
     /**
-     * Receives a replication stream of {@link #send} as the instance's dataset (with its snapshots
-     * and properties), then removes the move's snapshot and makes sure it is mounted. A failed receive
-     * leaves no dataset behind.
+     * Receives the stream of {@link #send} as the instance's dataset (with its snapshots and
+     * properties), each part by a {@code zfs receive} of its own, then removes the move's snapshot
+     * and makes sure it is mounted. A stream that breaks off fails with an IOException, one that zfs
+     * refuses with an IllegalStateException giving zfs's reason; either way no dataset is left.
      */
     public void receive(UUID id, java.io.InputStream stream) throws IOException {
         String dataset = instanceDataset(id);
-        Path errors = Files.createTempFile("zfs-receive-", ".err");
         try {
-            // No -u: zfs-fuse's receive lacks it; the dataset is mounted where its parent says.
-            Process process = new ProcessBuilder("zfs", "receive", dataset)
-                    .redirectError(errors.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            try (var in = process.getOutputStream()) {
-                stream.transferTo(in);
-            } catch (IOException e) {
-                process.destroy();
-                process.waitFor();
-                destroyInstance(id);
-                throw new IOException("the stream of " + dataset + " broke off: " + e.getMessage(), e);
+            MoveStream.Reader reader = new MoveStream.Reader(stream);
+            for (int part = 0; part < reader.parts(); part++) {
+                // No -u: zfs-fuse's receive lacks it; the dataset is mounted where its parent says.
+                // -F on the later parts: the dataset just received may have been touched since (atime).
+                receivePart(dataset, reader, part == 0 ? List.of("zfs", "receive", dataset)
+                        : List.of("zfs", "receive", "-F", dataset));
             }
-            if (process.waitFor() != 0) {
-                String why = Files.readString(errors).strip();
-                destroyInstance(id);
-                throw new IllegalStateException("zfs receive of " + dataset + " failed: " + why);
+            reader.expectEnd();
+            if (!exists(dataset + "@" + MOVE_SNAPSHOT)) {
+                throw new IllegalStateException("the stream of " + dataset + " did not bring the move's snapshot");
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        } catch (IOException e) {
             destroyInstance(id);
-            throw new IOException("interrupted while receiving " + dataset, e);
-        } finally {
-            Files.deleteIfExists(errors);
+            throw new IOException("the stream of " + dataset + " broke off: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            destroyInstance(id);
+            throw e;
         }
         Command.run("zfs", "destroy", dataset + "@" + MOVE_SNAPSHOT);
         Command.run("zfs", "mount", dataset);
+    }
+
+    /**
+     * Feeds one part of a move's stream to {@code command}. A zfs receive that stops reading (it
+     * refused the stream and exited) is reported with its own reason, not as the broken pipe its
+     * stdin became.
+     */
+    private static void receivePart(String dataset, MoveStream.Reader reader, List<String> command)
+            throws IOException {
+        Path errors = Files.createTempFile("zfs-receive-", ".err");
+        Process process = new ProcessBuilder(command)
+                .redirectError(errors.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            boolean refused = false;
+            java.io.OutputStream in = process.getOutputStream();
+            try {
+                for (byte[] data = reader.next(); data.length > 0 && !refused; data = reader.next()) {
+                    try {
+                        in.write(data);
+                    } catch (IOException writeFailed) {
+                        refused = true;
+                    }
+                }
+            } catch (IOException brokeOff) {
+                process.destroy();
+                process.waitFor();
+                throw brokeOff;
+            }
+            try {
+                in.close();
+            } catch (IOException closeFailed) {
+                refused = true;
+            }
+            int exit = process.waitFor();
+            if (exit != 0 || refused) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: "
+                        + Files.readString(errors).strip());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroy();
+            throw new java.io.InterruptedIOException("interrupted while receiving " + dataset);
+        } finally {
+            Files.deleteIfExists(errors);
+        }
     }
 
     /** Destroys the instance's dataset and its snapshots; nothing to do if it is gone. */

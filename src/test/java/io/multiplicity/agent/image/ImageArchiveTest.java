@@ -222,17 +222,36 @@ class ImageArchiveTest {
         System.arraycopy(digits.getBytes(StandardCharsets.US_ASCII), 0, block, offset, length - 1);
     }
 
+    /**
+     * Links are checked against what the archive holds in linear time: four times the entries take
+     * about four times as long, not sixteen (as a quadratic check did). Measured as a ratio of two
+     * sizes in the same run, best of three each, so a loaded machine slows both alike.
+     */
     @Test
     void manyLinksAreCheckedInLinearTime() throws IOException {
-        Path archive = write(Tarballs.gzip(tar -> {
-            for (int i = 0; i < 20_000; i++) {
+        double small = bestScanMillis(write(linksAndFiles(5_000)));
+        double large = bestScanMillis(write(linksAndFiles(20_000)));
+        assertThat(large / Math.max(small, 1.0)).as("scan of 40,000 entries (%.0f ms) against 10,000 (%.0f ms)", large,
+                small).isLessThan(9.0);
+    }
+
+    private static byte[] linksAndFiles(int pairs) {
+        return Tarballs.gzip(tar -> {
+            for (int i = 0; i < pairs; i++) {
                 symlink(tar, "l" + i, "t" + i);
                 file(tar, "d" + i + "/f", "");
             }
-        }));
-        long started = System.nanoTime();
-        ImageArchive.scan(archive, new ImageArchive.Limits(1 << 20, 100_000, false));
-        assertThat((System.nanoTime() - started) / 1_000_000).as("ms to scan 40,000 entries").isLessThan(5_000);
+        });
+    }
+
+    private static double bestScanMillis(Path archive) throws IOException {
+        double best = Double.MAX_VALUE;
+        for (int round = 0; round < 3; round++) {
+            long started = System.nanoTime();
+            ImageArchive.scan(archive, new ImageArchive.Limits(1 << 20, 100_000, false));
+            best = Math.min(best, (System.nanoTime() - started) / 1e6);
+        }
+        return best;
     }
 
     @Test

@@ -97,6 +97,16 @@ public final class JailHost implements AutoCloseable {
                 new NetworkAttachment(network, subnet + host, 24, subnet + "1"));
     }
 
+    /**
+     * Whether a network interface of that name is one this host made: its bridges, or the host end
+     * of one of its instances' links (other tests on the same machine make interfaces of their own).
+     */
+    public boolean made(String link) {
+        String name = link.contains("@") ? link.substring(0, link.indexOf('@')) : link;
+        return name.startsWith(config.bridge()) || created.stream()
+                .anyMatch(id -> name.startsWith("mj" + id.toString().replace("-", "").substring(0, 12)));
+    }
+
     /** Destroys the instance {@code id} at {@link #close()} too (for specs not made by {@link #jail}). */
     public void track(UUID id) {
         created.add(id);

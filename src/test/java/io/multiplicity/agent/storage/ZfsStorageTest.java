@@ -90,6 +90,80 @@ class ZfsStorageTest {
         storage.destroyInstance(id);
     }
 
+    /**
+     * A moving instance's stream, from this pool into another host's pool that built the same image
+     * version itself (so its snapshot is another one, as on every host): the data, the snapshots and
+     * the quota arrive, and the sending side's move snapshot is gone afterwards.
+     */
+    @Test
+    void anInstanceMovesToAPoolWhoseImageWasBuiltThereWithItsDataAndSnapshots() throws Exception {
+        String suffix = HexFormat.of().toHexDigits((short) ThreadLocalRandom.current().nextInt());
+        Path otherDirectory = Path.of("target", "zfstest-" + suffix).toAbsolutePath();
+        ZfsStorage other = new ZfsStorage("mpz" + suffix);
+        try {
+            other.ensurePool(otherDirectory.resolve("pool.img"), 1, otherDirectory.resolve("mnt"),
+                    otherDirectory.resolve("zfs-fuse.pid"));
+            Files.writeString(other.createImageDataset("tiny").resolve("hello"), "from the image\n");
+            Command.check("sync");
+            other.snapshotImage("tiny", 1);
+
+            UUID id = UUID.randomUUID();
+            Path root = storage.cloneInstance(id, "tiny", 1, 1);
+            Files.writeString(root.resolve("marker"), "before the first snapshot\n");
+            Command.check("sync");
+            storage.snapshot(id, "first");
+            Files.writeString(root.resolve("marker"), "after the first snapshot\n");
+            Command.check("sync");
+            storage.snapshot(id, "second");
+            Files.writeString(root.resolve("latest"), "written last\n");
+            Command.check("sync");
+
+            try (java.io.InputStream stream = storage.send(id)) {
+                other.receive(id, stream);
+            }
+            Path moved = other.instanceMountpoint(id);
+            assertEquals("after the first snapshot\n", Files.readString(moved.resolve("marker")));
+            assertEquals("written last\n", Files.readString(moved.resolve("latest")));
+            assertEquals("from the image\n", Files.readString(moved.resolve("hello")));
+            assertEquals(List.of("first", "second"), other.snapshots(id), "the tenant's snapshots arrived, in order");
+            assertEquals(1L << 30, Long.parseLong(other.get(other.instanceDataset(id), "quota")), "the quota arrived");
+            assertEquals(List.of("first", "second"), storage.snapshots(id), "the sender's move snapshot is gone");
+            other.rollback(id, "first");
+            assertEquals("before the first snapshot\n",
+                    Files.readString(other.instanceMountpoint(id).resolve("marker")), "a moved snapshot rolls back");
+            storage.destroyInstance(id);
+        } finally {
+            other.destroyPool();
+            JailHost.deleteTree(otherDirectory);
+        }
+    }
+
+    /** A stream that ends before its last part leaves no dataset on the receiving side, and says why. */
+    @Test
+    void aStreamThatBreaksOffLeavesNoDataset() throws Exception {
+        UUID id = UUID.randomUUID();
+        Path root = storage.cloneInstance(id, "tiny", 1, 1);
+        Files.writeString(root.resolve("marker"), "marker\n");
+        Command.check("sync");
+        storage.snapshot(id, "first");
+        byte[] whole;
+        try (java.io.InputStream stream = storage.send(id)) {
+            whole = stream.readAllBytes();
+        }
+        storage.destroyInstance(id);
+        byte[] part = java.util.Arrays.copyOf(whole, whole.length * 2 / 3);
+        java.io.IOException broken = assertThrows(java.io.IOException.class,
+                () -> storage.receive(id, new java.io.ByteArrayInputStream(part)));
+        System.out.println("[zfs] a broken-off stream: " + broken.getMessage());
+        assertTrue(broken.getMessage().contains("broke off"), broken.getMessage());
+        assertFalse(storage.exists(storage.instanceDataset(id)), "no partial dataset is left");
+
+        storage.receive(id, new java.io.ByteArrayInputStream(whole));
+        assertEquals("marker\n", Files.readString(storage.instanceMountpoint(id).resolve("marker")),
+                "the whole stream is received into the same pool");
+        storage.destroyInstance(id);
+    }
+
     @Test
     void refusesNamesThatAreNotDatasetComponents() {
         assertThrows(IllegalArgumentException.class, () -> storage.imageDataset("../etc"));
