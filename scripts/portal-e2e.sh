@@ -102,12 +102,14 @@ if $start_panel; then
   while ip -4 route show 2>/dev/null | grep -q "^10\.$network_octet\." && [ "$network_octet" -lt 126 ]; do
     network_octet=$((network_octet + 1))
   done
+  # The URL import test serves its image from a server of its own on this machine, at this prefix.
+  url_import_prefix="http://127.0.0.1:${E2E_IMPORT_PORT:-18771}/e2e-images/"
   trap stop_panel EXIT
   say "starting the panel on $panel_url (database port $database_port, network 10.$network_octet.0.0/16, log: $e2e_data/panel.log)"
   MULTIPLICITY_DATA_DIR="$e2e_data" QUARKUS_HTTP_PORT=8080 MULTIPLICITY_DATABASE_PORT="$database_port" \
     MULTIPLICITY_KEYCLOAK_URL="$keycloak_url" MULTIPLICITY_AGENT_POOL_NAME="$agent_name" \
     MULTIPLICITY_AGENT_BRIDGE="$agent_name" MULTIPLICITY_AGENT_POOL_SIZE_GIB=4 MULTIPLICITY_NETWORK_POOL=10.$network_octet.0.0/16 \
-    MULTIPLICITY_AGENT_UPLINK=none \
+    MULTIPLICITY_AGENT_UPLINK=none MULTIPLICITY_IMAGES_URL_ALLOW_LIST="$url_import_prefix" \
     "$JAVA_HOME/bin/java" -jar target/quarkus-app/quarkus-run.jar > "$e2e_data/panel.log" 2>&1 < /dev/null &
   panel_pid=$!
   if ! wait_for_url "$panel_url/q/health/ready" 180; then

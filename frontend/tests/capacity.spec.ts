@@ -61,8 +61,13 @@ test('the tenant sees its quota over time and the overcommit of the hosts it run
         await expect(history.getByTestId(`quota-history-${figure}`)).not.toHaveAttribute('data-points', '0');
       }
       await expect(history.getByTestId('quota-history-memory').locator('.u-legend')).toContainText('limit');
+      await history.getByRole('button', { name: 'Last hour' }).click();
+      await expect(history.getByRole('button', { name: 'Last hour' })).toHaveAttribute('aria-pressed', 'true');
+      await expect(history).toContainText('one point per minute');
+      await expect(history.getByTestId('quota-history-memory')).not.toHaveAttribute('data-points', '0');
       await history.getByRole('button', { name: 'Last week' }).click();
       await expect(history.getByRole('button', { name: 'Last week' })).toHaveAttribute('aria-pressed', 'true');
+      await expect(history.getByRole('button', { name: 'Last hour' })).toHaveAttribute('aria-pressed', 'false');
       await expect(history).toContainText('one point per hour');
       await history.scrollIntoViewIfNeeded();
       await screenshot(page, `${label}tenant-quota-history`);

@@ -1,5 +1,5 @@
 import { expect, test, type WebSocketRoute } from '@playwright/test';
-import { screenshot, signIn } from './helpers';
+import { api, screenshot, signIn, skipLoudly, uniqueName, waitForInstance } from './helpers';
 import { startWebSocketServer, type TestConnection } from './support/websocketServer';
 import { decodePng } from './support/png';
 
@@ -416,5 +416,57 @@ test('the graphical console shows who types on its control socket, takes over, a
     await screenshot(page, 'console-vnc-taken-over');
   } finally {
     await gateway.stop();
+  }
+});
+
+test('a real console session\'s close reads in words on the audit pages, not as a close number', async ({ page, browser }) => {
+  await signIn(page, 'alice');
+  const name = uniqueName('e2e-close');
+  const created = await api(page, 'POST', '/instances', { name, kind: 'jail', image: 'busybox', type: 'j1.nano', start: true });
+  if (created.status() !== 202 && ((await created.json()) as { error?: string }).error === 'no_host_for_kind') skipLoudly('no host of this server runs jails');
+  expect(created.status(), await created.text()).toBe(202);
+  const id = ((await created.json()) as { target: string }).target;
+  try {
+    await waitForInstance(page, id, 'running');
+    // One session closed by leaving the tab, one by closing the browser's page.
+    await page.goto(`/#/instances/${id}?tab=serial`);
+    await expect(page.getByTestId('console-status')).toHaveText('Connected', { timeout: 30_000 });
+    await page.getByRole('tab', { name: 'Overview' }).click();
+    const other = await (await browser.newContext()).newPage();
+    await signIn(other, 'alice');
+    await other.goto(`/#/instances/${id}?tab=serial`);
+    await expect(other.getByTestId('console-status')).toHaveText('Connected', { timeout: 30_000 });
+    await other.close();
+    await other.context().close();
+
+    type Session = { instance: string; endedAt?: string; closeReason?: string };
+    await expect.poll(async () => {
+      const sessions = ((await (await api(page, 'GET', `/console-sessions?instance=${id}`)).json()) as { items: Session[] }).items;
+      return sessions.filter((session) => session.endedAt && session.closeReason).length;
+    }, { timeout: 30_000, message: 'both sessions ended with a reason' }).toBe(2);
+    const reasons = ((await (await api(page, 'GET', `/console-sessions?instance=${id}`)).json()) as { items: Session[] }).items.map((session) => session.closeReason!);
+    console.log(`close reasons as stored: ${JSON.stringify(reasons)}`);
+
+    const inWords = (text: string) => {
+      expect(text, 'no bare close number').not.toMatch(/^\s*\d{4}\b/);
+      expect(text).toMatch(/[a-z]{4,} [a-z]{3,}/);
+    };
+    // The activity page's console sessions (the tenant admin's audit).
+    await page.goto('/#/activity');
+    const sessions = page.getByRole('region', { name: 'Console sessions' });
+    const ours = sessions.locator('tbody tr').filter({ has: page.getByRole('link', { name }) });
+    await expect(ours).toHaveCount(2);
+    const ended = await ours.locator('td[data-label="Ended"]').allInnerTexts();
+    console.log(`close reasons as shown: ${JSON.stringify(ended)}`);
+    ended.forEach(inWords);
+    expect(ended.some((text) => text.startsWith('closed normally')), 'leaving the tab closes normally').toBe(true);
+    // The instance's own activity tab says the same.
+    await page.goto(`/#/instances/${id}?tab=activity`);
+    const onInstance = page.locator('main table').filter({ has: page.locator('caption', { hasText: 'Console sessions' }) });
+    await expect(onInstance.locator('tbody tr')).toHaveCount(2);
+    const endedHere = await onInstance.locator('td[data-label="Ended"]').allInnerTexts();
+    expect(endedHere.sort()).toEqual([...ended].sort());
+  } finally {
+    await api(page, 'DELETE', `/instances/${id}`);
   }
 });

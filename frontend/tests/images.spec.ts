@@ -1,4 +1,6 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import { createServer } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { api, expectLabelled, open, screenshot, signIn, uniqueName } from './helpers';
 import { sha256, tarGz } from './support/tarball';
 
@@ -212,5 +214,66 @@ test('the platform admin creates a provider image, publishes and unpublishes it'
     await expect(page.locator(`tr[data-image="${name}"]`)).toHaveCount(0);
   } finally {
     await api(page, 'DELETE', `/images/${id}`);
+  }
+});
+
+test('alice imports a version from a URL: the page shows the bytes as they arrive, then lists the version', async ({ page }) => {
+  // The image is served by a server of the test's own on this machine, slowly enough that the
+  // import's progress shows; the panel started by scripts/portal-e2e.sh allows this prefix.
+  const port = Number(process.env.E2E_IMPORT_PORT ?? 18771);
+  const archive = tarGz([{ name: 'etc' }, { name: 'etc/hello', content: 'from a URL\n' }, { name: 'etc/padding', content: randomBytes(1_800_000).toString('base64') }]);
+  const chunk = 16 * 1024;
+  const served: string[] = [];
+  const server = createServer((request, response) => {
+    served.push(request.url ?? '');
+    if (request.url !== '/e2e-images/hello.tar.gz') { response.writeHead(404).end(); return; }
+    response.writeHead(200, { 'Content-Type': 'application/gzip', 'Content-Length': archive.length });
+    let at = 0;
+    const timer = setInterval(() => {
+      if (response.destroyed) { clearInterval(timer); return; }
+      response.write(archive.subarray(at, at + chunk));
+      at += chunk;
+      if (at >= archive.length) { clearInterval(timer); response.end(); }
+    }, 60);
+  });
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
+  let imageId: string | null = null;
+  try {
+    await signIn(page, 'alice');
+    const name = uniqueName('e2e-url');
+    const created = await api(page, 'POST', '/images', { name, kind: 'jail', os: 'alpine' });
+    expect(created.status(), await created.text()).toBeLessThan(300);
+    imageId = ((await created.json()) as { id: string }).id;
+    await open(page, `#/images/${imageId}`, name);
+
+    const form = page.getByRole('form', { name: 'Import a new version from a URL' });
+    await form.getByLabel('URL').fill(`http://127.0.0.1:${port}/e2e-images/hello.tar.gz`);
+    await expect(form.getByLabel('Format'), 'the URL\'s ending names the format').toHaveValue('tar.gz');
+    await form.getByLabel('Version', { exact: true }).fill('2.0');
+    await form.getByLabel('SHA-256').fill(sha256(archive));
+    await form.getByRole('button', { name: 'Import' }).click();
+
+    // While it downloads: bytes fetched of the total, and a bar between the ends.
+    const progress = page.getByTestId('url-import-progress');
+    // "1.2 MiB of 2.3 MiB fetched (52 %)": the total is the archive's size.
+    const total = `${Math.round((archive.length / 1048576) * 10) / 10}\u00a0MiB`;
+    await expect(progress, 'part of it fetched').toHaveText(/^\S+\s\S+ of \S+\s\S+ fetched \([1-9]\d? %\)$/, { timeout: 15_000 });
+    const during = await progress.innerText();
+    console.log(`progress while downloading: ${during} (the archive is ${archive.length} bytes)`);
+    expect(during.replace(/\s/g, ' ')).toContain(` of ${total.replace('\u00a0', ' ')} fetched`);
+    const bar = page.getByRole('progressbar', { name: 'Import progress' });
+    expect(Number(await bar.getAttribute('aria-valuenow'))).toBeLessThan(100);
+
+    // Then: all of it, the bar full, the version listed with the digest of what was served.
+    await expect(page.getByTestId('url-import-status').getByRole('status')).toContainText('Version 2.0 is imported', { timeout: 60_000 });
+    await expect(progress).toHaveText(/fetched \(100 %\)$/);
+    await expect(bar).toHaveAttribute('aria-valuenow', '100');
+    const row = page.locator('tr[data-version="2.0"]');
+    await expect(row.locator('[data-sha256]')).toHaveAttribute('data-sha256', sha256(archive));
+    await expect(page.locator('tr[data-channel="latest"]')).toContainText('2.0');
+    expect(served).toEqual(['/e2e-images/hello.tar.gz']);
+  } finally {
+    if (imageId) await api(page, 'DELETE', `/images/${imageId}`);
+    await new Promise((resolve) => server.close(resolve));
   }
 });

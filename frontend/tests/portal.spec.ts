@@ -197,6 +197,23 @@ test('the audit log in words, with filters, at 1440×900 and on a phone', async 
 });
 
 test('the tenant\'s usage and billing page: a month, per instance, line items, CSV and FOCUS that add up to it', async ({ browser }) => {
+  // A jail that ran a few seconds this month: the bill has lines whatever ran before this test.
+  {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+      await signIn(page, 'bob');
+      const created = await api(page, 'POST', '/instances', { name: uniqueName('billed'), kind: 'jail', image: 'busybox', vcpus: 1, memoryMiB: 128, diskGiB: 1, start: true });
+      expect(created.status(), await created.text()).toBe(202);
+      const id = ((await created.json()) as { target: string }).target;
+      await waitForInstance(page, id, 'running');
+      await page.waitForTimeout(2_000);
+      expect((await api(page, 'DELETE', `/instances/${encodeURIComponent(id)}`)).status()).toBe(202);
+      await waitForInstance(page, id, 'gone');
+    } finally {
+      await context.close();
+    }
+  }
   for (const [label, viewport] of [['', { width: 1440, height: 900 }], ['phone-', { width: 390, height: 844 }]] as const) {
     const context = await browser.newContext({ viewport, acceptDownloads: true });
     const page = await context.newPage();
@@ -206,9 +223,8 @@ test('the tenant\'s usage and billing page: a month, per instance, line items, C
       const month = new Date().toISOString().slice(0, 7);
       const report = await (await api(page, 'GET', `/billing?period=${month}`)).json() as { total: number; currency: string; lines: { cost: number; instanceName: string }[] };
       await expect(page.getByTestId('bill-amount-due')).toHaveText(/\d/);
-      if (report.lines.length === 0) {
-        await expect(page.locator('main')).toContainText('Nothing was used this month.');
-      } else {
+      expect(report.lines.length, 'the jail above ran this month').toBeGreaterThan(0);
+      {
         const instances = page.getByRole('region', { name: 'Per instance' });
         await expect(instances.locator('tbody tr')).toHaveCount(new Set(report.lines.map((line) => line.instanceName)).size);
         await expect(page.getByRole('region', { name: 'Line items' }).locator('tbody tr')).toHaveCount(report.lines.length);
@@ -242,7 +258,7 @@ test('the tenant\'s usage and billing page: a month, per instance, line items, C
         await expectNoHorizontalOverflow(page);
       }
       await expect(page.getByTestId('bill-amount-due')).toBeVisible();
-      if (report.lines.length > 0) await expect(page.getByTestId('chart-cost').locator('canvas')).toBeVisible();
+      await expect(page.getByTestId('chart-cost').locator('canvas')).toBeVisible();
       await screenshot(page, `${label}tenant-billing`);
     } finally {
       await context.close();
@@ -306,4 +322,165 @@ test('instance metrics: ranges from an hour to a month, a time axis, missing min
       await context.close();
     }
   }
+});
+
+/** Creates a busybox jail of the signed-in user's tenant; skips loudly when no host runs jails. */
+async function createJail(page: Page, name: string, start: boolean): Promise<string> {
+  const created = await api(page, 'POST', '/instances', { name, kind: 'jail', image: 'busybox', type: 'j1.nano', start });
+  if (created.status() !== 202 && ((await created.json()) as { error?: string }).error === 'no_host_for_kind') skipLoudly('no host of this server runs jails');
+  expect(created.status(), await created.text()).toBe(202);
+  return ((await created.json()) as { target: string }).target;
+}
+
+const readClipboard = (page: Page) => page.evaluate(() => navigator.clipboard.readText());
+
+test('copy buttons put the instance\'s id and address, the audit entry\'s target and the host\'s id on the clipboard', async ({ browser }) => {
+  const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const page = await context.newPage();
+  let id = '';
+  try {
+    await signIn(page, 'alice');
+    const name = uniqueName('e2e-copy');
+    id = await createJail(page, name, true);
+    await waitForInstance(page, id, 'running');
+    const { address } = (await (await api(page, 'GET', `/instances/${id}`)).json()) as { address?: string };
+    expect(address, 'a running jail has an address').toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+
+    // The instance page: the id and the address, each with its own button and a toast that says so.
+    await open(page, `#/instances/${id}`, name);
+    await page.evaluate(() => navigator.clipboard.writeText('nothing copied yet'));
+    await page.getByRole('button', { name: 'Copy the id' }).click();
+    await expect.poll(() => readClipboard(page)).toBe(id);
+    await expect(page.locator('.toast').filter({ hasText: 'Copied the id' })).toBeVisible();
+    await page.getByRole('button', { name: 'Copy the address' }).click();
+    await expect.poll(() => readClipboard(page)).toBe(address);
+
+    // The instance list: the address of the row's instance, not of another row.
+    await open(page, '#/instances', 'Instances');
+    await page.evaluate(() => navigator.clipboard.writeText('nothing copied yet'));
+    await page.locator(`tr[data-instance="${name}"]`).getByRole('button', { name: `Copy the address of ${name}` }).click();
+    await expect.poll(() => readClipboard(page)).toBe(address);
+
+    // The audit log shows the instance by name; its button copies the full id.
+    await open(page, '#/activity', 'Activity');
+    const created = page.getByRole('region', { name: 'Audit log' }).locator('tbody tr[data-action="instance.create"]').filter({ hasText: name });
+    await expect(created).toHaveCount(1);
+    await created.getByRole('button', { name: 'Copy the instance id' }).click();
+    await expect.poll(() => readClipboard(page)).toBe(id);
+  } finally {
+    if (id) await api(page, 'DELETE', `/instances/${id}`);
+    await context.close();
+  }
+
+  // The platform admin's hosts page: each host's full id, though the page shows eight characters.
+  const adminContext = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+  const admin = await adminContext.newPage();
+  try {
+    await signIn(admin, 'admin');
+    const hosts = ((await (await api(admin, 'GET', '/admin/hosts')).json()) as { items: { id: string; name: string }[] }).items;
+    expect(hosts.length).toBeGreaterThan(0);
+    await open(admin, '#/admin/hosts', 'Hosts');
+    for (const host of hosts) {
+      await admin.locator(`section[data-host="${host.name}"]`).getByRole('button', { name: `Copy the id of ${host.name}` }).click();
+      await expect.poll(() => readClipboard(admin)).toBe(host.id);
+    }
+  } finally {
+    await adminContext.close();
+  }
+});
+
+/** The texts of a table's column, top to bottom, as shown. */
+const column = (region: import('@playwright/test').Locator, label: string) =>
+  region.locator(`tbody tr:visible td[data-label="${label}"]`).allInnerTexts();
+
+test('tables sort by a column header, both ways, and the filter box narrows the rows to matches', async ({ page }) => {
+  await signIn(page, 'alice');
+  // Two instances of the test's, created b then a, so that name order and creation order differ.
+  const prefix = uniqueName('e2e-sort');
+  const names = [`${prefix}-b`, `${prefix}-a`];
+  const ids: string[] = [];
+  try {
+    for (const name of names) ids.push(await createJail(page, name, true));
+    for (const id of ids) await waitForInstance(page, id, 'running');
+
+    await open(page, '#/instances', 'Instances');
+    const list = page.locator('main');
+    const ours = async () => (await column(list, 'Name')).map((text) => text.trim()).filter((text) => text.startsWith(prefix));
+    const nameHeader = page.getByRole('columnheader', { name: 'Name' });
+    await nameHeader.getByRole('button').click();
+    await expect(nameHeader).toHaveAttribute('aria-sort', 'ascending');
+    expect(await ours()).toEqual([`${prefix}-a`, `${prefix}-b`]);
+    const ascending = (await column(list, 'Name')).map((text) => text.trim());
+    const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+    expect(ascending, 'every row in name order').toEqual([...ascending].sort(collator.compare));
+    await nameHeader.getByRole('button').click();
+    await expect(nameHeader).toHaveAttribute('aria-sort', 'descending');
+    expect((await column(list, 'Name')).map((text) => text.trim())).toEqual([...ascending].reverse());
+    // "Created" sorts by the time, not by its text ("just now" for both).
+    const createdHeader = page.getByRole('columnheader', { name: 'Created' });
+    await createdHeader.getByRole('button').click();
+    await expect(createdHeader).toHaveAttribute('aria-sort', 'ascending');
+    await expect(nameHeader, 'one column sorts at a time').toHaveAttribute('aria-sort', 'none');
+    expect(await ours()).toEqual(names);
+    await createdHeader.getByRole('button').click();
+    expect(await ours()).toEqual([...names].reverse());
+    // The list follows a change of state by itself and keeps the order the user chose.
+    await nameHeader.getByRole('button').click();
+    await nameHeader.getByRole('button').click();
+    await expect(nameHeader).toHaveAttribute('aria-sort', 'descending');
+    const descending = (await column(list, 'Name')).map((text) => text.trim());
+    expect((await api(page, 'POST', `/instances/${ids[1]}/stop`)).status()).toBe(202);
+    await expect(page.locator(`tr[data-instance="${prefix}-a"]`)).toHaveAttribute('data-state', /stopping|stopped/, { timeout: 60_000 });
+    await expect(nameHeader, 'still sorted after the list refreshed').toHaveAttribute('aria-sort', 'descending');
+    expect((await column(list, 'Name')).map((text) => text.trim())).toEqual(descending);
+
+    // The bill's tables: the filter box keeps the rows that contain what is typed.
+    await expect.poll(async () => {
+      const bill = (await (await api(page, 'GET', `/billing?period=${new Date().toISOString().slice(0, 7)}`)).json()) as { lines?: { instanceName: string }[] };
+      return names.every((name) => (bill.lines ?? []).some((line) => line.instanceName === name));
+    }, { timeout: 60_000, message: 'both instances are on the bill' }).toBe(true);
+    await open(page, '#/billing', 'Usage and billing');
+    const perInstance = page.getByRole('region', { name: 'Per instance' });
+    const rows = perInstance.locator('tbody tr');
+    const total = await rows.count();
+    expect(total).toBeGreaterThanOrEqual(2);
+    const filter = perInstance.getByRole('searchbox', { name: 'Filter cost per instance' });
+    await filter.fill(`${prefix}-A`);
+    await expect(perInstance.locator('tbody tr:visible')).toHaveCount(1);
+    await expect(perInstance.locator('tbody tr:visible')).toContainText(`${prefix}-a`);
+    await filter.fill(prefix);
+    await expect(perInstance.locator('tbody tr:visible')).toHaveCount(2);
+    await filter.fill('no-such-instance-anywhere');
+    await expect(perInstance.locator('tbody tr:visible')).toHaveCount(0);
+    await expect(perInstance.getByText('No row matches.')).toBeVisible();
+    await filter.fill('');
+    await expect(perInstance.locator('tbody tr:visible')).toHaveCount(total);
+    await expect(perInstance.getByText('No row matches.')).toBeHidden();
+    // Sorting the bill's instances by their total: numbers in numeric order.
+    const totalHeader = perInstance.getByRole('columnheader', { name: 'Total' });
+    await totalHeader.getByRole('button').click();
+    const keys = await perInstance.locator('tbody tr td[data-label="Total"]').evaluateAll((cells) => cells.map((cell) => Number((cell as HTMLElement).dataset.sort)));
+    expect(keys.every((key) => Number.isFinite(key)), `the totals sort by their amount: ${keys}`).toBe(true);
+    expect(keys).toEqual([...keys].sort((a, b) => a - b));
+  } finally {
+    for (const id of ids) await api(page, 'DELETE', `/instances/${id}`);
+  }
+});
+
+test('the ready local host was seen just now, and its heartbeat keeps it so', async ({ page }) => {
+  await signIn(page, 'admin');
+  type Host = { id: string; name: string; state: string; local: boolean; lastSeen: string };
+  const localHost = async () => ((await (await api(page, 'GET', '/admin/hosts')).json()) as { items: Host[] }).items.find((host) => host.local && host.state === 'ready');
+  const before = await localHost();
+  expect(before, 'a ready local host').toBeTruthy();
+  // The heartbeat moves "last seen" while the host is ready (it stayed at the panel's start before).
+  await expect.poll(async () => Date.parse((await localHost())!.lastSeen), { timeout: 30_000 }).toBeGreaterThan(Date.parse(before!.lastSeen));
+  await open(page, '#/admin/hosts', 'Hosts');
+  const lastSeen = page.locator(`section[data-host="${before!.name}"]`).getByTestId('host-last-seen');
+  await expect(lastSeen).toHaveText('just now');
+  await expect(page.locator(`section[data-host="${before!.name}"]`)).toContainText('last seen just now');
+  // Still "just now" a minute later, on a fresh look.
+  await page.waitForTimeout(50_000);
+  await open(page, '#/admin/hosts', 'Hosts');
+  await expect(lastSeen).toHaveText('just now');
 });

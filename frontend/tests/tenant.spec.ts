@@ -68,11 +68,13 @@ test('bob creates a jail through the wizard; dave of another tenant does not see
     const firewall = `fw-${name}`.slice(0, 63);
     await page.getByLabel('New firewall').fill(firewall);
     await page.getByLabel('Rules, one per line').fill('tcp 80 0.0.0.0/0\ntcp 22 198.51.100.7');
+    await page.getByLabel('From the tenant network').selectOption('filtered');
     await page.getByRole('button', { name: 'Create firewall' }).click();
     await expect(page.getByLabel('Applied firewall').locator('option', { hasText: firewall })).toHaveCount(1, { timeout: 30_000 });
     await page.getByLabel('Applied firewall').selectOption({ label: firewall });
     await page.getByRole('button', { name: 'Apply', exact: true }).click();
     await expect(page.getByTestId('firewall-rules')).toHaveText('tcp 80 0.0.0.0/0\ntcp 22 198.51.100.7/32', { timeout: 30_000 });
+    await expect(page.getByTestId('firewall-scope')).toContainText('from outside and from the tenant network alike');
     await screenshot(page, 'tenant-instance-network');
     // The console tab connects, or says the gateway is not there yet; leaving it closes the socket.
     await page.getByRole('tab', { name: 'Serial console' }).click();

@@ -15,10 +15,14 @@
  * The system calls a disk file makes. Tests put their own in to hold a
  * request up or to play a file system that refuses an operation.
  */
+struct iovec;
 struct disk_file_io {
 	ssize_t (*pread)(int fd, void *buffer, size_t length, off_t offset);
 	ssize_t (*pwrite)(int fd, const void *buffer, size_t length, off_t offset);
 	int (*fallocate)(int fd, int mode, off_t offset, off_t length);
+	/* Optional (NULL: requests go through a bounce buffer with pread and pwrite). */
+	ssize_t (*preadv)(int fd, const struct iovec *iov, int count, off_t offset);
+	ssize_t (*pwritev)(int fd, const struct iovec *iov, int count, off_t offset);
 };
 
 /* Raw disk image file backend (disk_file.c). */
@@ -32,6 +36,12 @@ struct disk_file {
 int disk_file_open(struct disk_file *disk, const char *path, bool read_only);
 int disk_file_read(struct disk_file *disk, uint64_t offset, void *buffer, size_t length);
 int disk_file_write(struct disk_file *disk, uint64_t offset, const void *buffer, size_t length);
+/*
+ * Vectored: the whole of iov (which it may change) from or to offset, short transfers resumed.
+ * -ENOSYS when the disk's I/O has no vectored calls (the caller then goes through a buffer).
+ */
+int disk_file_readv(struct disk_file *disk, uint64_t offset, struct iovec *iov, int count);
+int disk_file_writev(struct disk_file *disk, uint64_t offset, struct iovec *iov, int count);
 int disk_file_flush(struct disk_file *disk);
 int disk_file_discard(struct disk_file *disk, uint64_t offset, uint64_t length);
 /* may_unmap: the range may become a hole (virtio-blk's unmap flag). */

@@ -98,5 +98,14 @@ size_t virtq_chain_read(const struct virtq_chain *chain, uint64_t offset, void *
 			size_t length);
 size_t virtq_chain_write(const struct virtq_chain *chain, uint64_t offset, const void *source,
 			 size_t length);
+/*
+ * The chain's device-readable (writable false) or device-writable bytes [offset, offset + length)
+ * as iovecs straight into guest memory, for a vectored read or write with no copy in between.
+ * Returns how many entries it filled, or -1 when the range runs past the chain's bytes or needs
+ * more than max entries.
+ */
+struct iovec;
+int virtq_chain_iov(const struct virtq_chain *chain, bool writable, uint64_t offset, uint64_t length,
+		    struct iovec *iov, int max);
 
 #endif

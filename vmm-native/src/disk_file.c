@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "devices.h"
@@ -14,6 +15,8 @@ static const struct disk_file_io system_io = {
 	.pread = pread,
 	.pwrite = pwrite,
 	.fallocate = fallocate,
+	.preadv = preadv,
+	.pwritev = pwritev,
 };
 
 static const struct disk_file_io *disk_io(const struct disk_file *disk)
@@ -97,6 +100,64 @@ int disk_file_read(struct disk_file *disk, uint64_t offset, void *buffer, size_t
 		done += (size_t)got;
 	}
 	return 0;
+}
+
+/* Moves iov past the first done bytes; returns how many entries are left. */
+static int iov_advance(struct iovec **iov, int count, size_t done)
+{
+	while (count > 0 && done >= (*iov)->iov_len) {
+		done -= (*iov)->iov_len;
+		(*iov)++;
+		count--;
+	}
+	if (count > 0) {
+		(*iov)->iov_base = (uint8_t *)(*iov)->iov_base + done;
+		(*iov)->iov_len -= done;
+	}
+	return count;
+}
+
+static int iov_skip_empty(struct iovec **iov, int count)
+{
+	while (count > 0 && (*iov)->iov_len == 0) {
+		(*iov)++;
+		count--;
+	}
+	return count;
+}
+
+/* The whole of iov from (reading) or to the file at offset, short transfers resumed. */
+static int disk_file_vectored(struct disk_file *disk, uint64_t offset, struct iovec *iov, int count, bool writing)
+{
+	const struct disk_file_io *io = disk_io(disk);
+
+	if (writing && disk->read_only)
+		return -EROFS;
+	if (!(writing ? io->pwritev : io->preadv))
+		return -ENOSYS;
+	while ((count = iov_skip_empty(&iov, count)) > 0) {
+		ssize_t moved = writing ? io->pwritev(disk->fd, iov, count, (off_t)offset)
+					: io->preadv(disk->fd, iov, count, (off_t)offset);
+		if (moved < 0 && errno == EINTR)
+			continue;
+		if (moved < 0)
+			return -errno;
+		if (moved == 0)
+			return -EIO;
+		offset += (uint64_t)moved;
+		count = iov_advance(&iov, count, (size_t)moved);
+	}
+	return 0;
+}
+
+int disk_file_readv(struct disk_file *disk, uint64_t offset, struct iovec *iov, int count)
+{
+	return disk_file_vectored(disk, offset, iov, count, false);
+}
+
+int disk_file_writev(struct disk_file *disk, uint64_t offset, struct iovec *iov, int count)
+{
+	return disk_file_vectored(disk, offset, iov, count, true);
 }
 
 int disk_file_write(struct disk_file *disk, uint64_t offset, const void *buffer, size_t length)

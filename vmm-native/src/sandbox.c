@@ -78,7 +78,8 @@ int sandbox_drop_privileges(uid_t uid, gid_t gid)
 /* What the vCPU threads, the block workers and the I/O thread do once the guest runs. */
 static const uint32_t allowed_syscalls[] = {
 	/* guest exits, devices, backends (ioctl, mmap and mprotect are checked below) */
-	SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_fdatasync, SYS_fallocate, SYS_madvise,
+	SYS_read, SYS_write, SYS_pread64, SYS_pwrite64, SYS_preadv, SYS_pwritev, SYS_fdatasync,
+	SYS_fallocate, SYS_madvise,
 	SYS_mincore,
 	/* the I/O thread */
 	SYS_epoll_wait, SYS_epoll_pwait, SYS_epoll_ctl, SYS_accept4, SYS_close, SYS_timerfd_settime,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "devices.h"
 #include "log.h"
@@ -84,6 +85,28 @@ static uint8_t blk_transfer(struct virtio_blk *blk, uint8_t *bounce, const struc
 		return VIRTIO_BLK_S_IOERR;
 	if (!is_read && disk->read_only)
 		return VIRTIO_BLK_S_IOERR;
+	/*
+	 * Straight between the file and guest memory, one vectored call for the whole request:
+	 * the bounce buffer's extra copy (and a call per 64 KiB) halved sequential reads.
+	 */
+	struct iovec iov[VIRTQ_MAX_SIZE];
+	int count = virtq_chain_iov(chain, is_read, is_read ? 0 : request->data_offset, request->data_length,
+				    iov, VIRTQ_MAX_SIZE);
+	if (count >= 0) {
+		int ret = is_read ? disk_file_readv(disk, offset, iov, count)
+				  : disk_file_writev(disk, offset, iov, count);
+		if (ret == 0) {
+			if (is_read) {
+				atomic_fetch_add(&blk->device.bytes_to_guest, request->data_length);
+				*written = (uint32_t)request->data_length;
+			} else {
+				atomic_fetch_add(&blk->device.bytes_from_guest, request->data_length);
+			}
+			return VIRTIO_BLK_S_OK;
+		}
+		if (ret != -ENOSYS)
+			return VIRTIO_BLK_S_IOERR;
+	}
 	for (uint64_t done = 0; done < request->data_length;) {
 		size_t piece = request->data_length - done < BLK_BOUNCE_SIZE
 				       ? (size_t)(request->data_length - done)

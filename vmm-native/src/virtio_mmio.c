@@ -187,6 +187,16 @@ static void mmio_register_write(struct virtio_mmio *transport, uint64_t offset, 
 		if (!queue)
 			break;
 		if (value & 1) {
+			/*
+			 * Split virtqueue alignment (virtio 1.2 2.7): descriptor table 16,
+			 * available ring 2, used ring 4 bytes. The device reads and writes
+			 * the rings in place, so a misaligned one is refused, not used.
+			 */
+			if ((queue->desc_address & 15) || (queue->driver_address & 1) ||
+			    (queue->device_address & 3)) {
+				virtio_device_fail(device, "misaligned virtqueue", (int)transport->queue_select);
+				break;
+			}
 			if (queue->size == 0)
 				queue->size = device->ops->queue_max_size;
 			/* features are final before queues are set up (3.1.1) */

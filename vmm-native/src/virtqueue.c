@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/uio.h>
 
 void virtqueue_reset(struct virtqueue *queue)
 {
@@ -199,4 +200,31 @@ size_t virtq_chain_write(const struct virtq_chain *chain, uint64_t offset, const
 		offset = 0;
 	}
 	return copied;
+}
+
+int virtq_chain_iov(const struct virtq_chain *chain, bool writable, uint64_t offset, uint64_t length,
+		    struct iovec *iov, int max)
+{
+	unsigned first = writable ? chain->readable_count : 0;
+	unsigned end = writable ? chain->readable_count + chain->writable_count : chain->readable_count;
+	int count = 0;
+
+	for (unsigned i = first; i < end && length > 0; i++) {
+		const struct virtq_buffer *buffer = &chain->buffers[i];
+		if (offset >= buffer->length) {
+			offset -= buffer->length;
+			continue;
+		}
+		uint64_t piece = buffer->length - offset;
+		if (piece > length)
+			piece = length;
+		if (count == max)
+			return -1;
+		iov[count].iov_base = buffer->host + offset;
+		iov[count].iov_len = (size_t)piece;
+		count++;
+		length -= piece;
+		offset = 0;
+	}
+	return length == 0 ? count : -1;
 }

@@ -20,9 +20,12 @@ export const createForward = (forward: { instance: string; port: number; targetP
 export const deleteForward = (id: string) => del<Operation>(`/forwards/${segment(id)}`);
 
 export const listFirewalls = () => get<Schema<'ItemsFirewallView'>>('/firewalls');
-export const createFirewall = (name: string, rules: FirewallRule[], description?: string) =>
-  post<Operation>('/firewalls', { name, rules, description });
-export const updateFirewall = (id: string, change: { name?: string; rules?: FirewallRule[]; description?: string }) =>
+/** Whether a firewall's rules also filter the instance's own tenant network. */
+export type Inside = Firewall['inside'];
+export const createFirewall = (name: string, rules: FirewallRule[], inside: Inside = 'open', description?: string) =>
+  post<Operation>('/firewalls', { name, rules, inside, description });
+export const updateFirewall = (id: string,
+  change: { name?: string; rules?: FirewallRule[]; inside?: Inside; description?: string }) =>
   patch<Operation>(`/firewalls/${segment(id)}`, change);
 export const deleteFirewall = (id: string) => del<Operation>(`/firewalls/${segment(id)}`);
 export const applyFirewall = (instance: string, firewall: string | null) =>

@@ -490,7 +490,7 @@ export interface paths {
         head?: never;
         /**
          * Change a firewall
-         * @description Given rules replace all of its rules; its instances follow at once.
+         * @description Given rules replace all of its rules; a given inside says whether they also filter the tenant network; its instances follow at once.
          */
         patch: operations["updateFirewall"];
         trace?: never;
@@ -1687,6 +1687,8 @@ export interface components {
             name?: string;
             description?: string;
             rules?: components["schemas"]["FirewallRule"][];
+            /** @enum {string} */
+            inside?: "open" | "filtered";
         };
         FirewallRule: {
             /** @enum {string} */
@@ -1703,6 +1705,8 @@ export interface components {
             name: string;
             description?: string;
             rules: components["schemas"]["FirewallRule"][];
+            /** @enum {string} */
+            inside: "open" | "filtered";
             instances: string[];
             createdAt: components["schemas"]["Instant"];
             updatedAt: components["schemas"]["Instant"];

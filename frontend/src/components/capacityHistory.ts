@@ -25,7 +25,7 @@ export function capacityHistory(options: {
   let charts: TimeChartHandle[] = [];
   let generation = 0;
   const holder = h('div', null, loading('Loading the history'));
-  const buttons = (['day', 'week', 'month'] as RangeName[]).map((name) => h('button', {
+  const buttons = (['hour', 'day', 'week', 'month'] as RangeName[]).map((name) => h('button', {
     type: 'button', class: 'small', 'aria-pressed': String(name === range), 'data-range': name,
     onclick: () => { range = name; for (const b of buttons) b.setAttribute('aria-pressed', String(b.dataset.range === name)); void load(); },
   }, RANGES[name].label));

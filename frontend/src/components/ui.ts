@@ -137,39 +137,51 @@ export function gauge(label: string, allocated: number, limit: number | null, us
   );
 }
 
+/** Which column a table is sorted by, kept by a page across redraws of the table (see `table`). */
+export interface TableSort {
+  current: { header: string; direction: SortDirection } | null;
+}
+
+export const tableSort = (): TableSort => ({ current: null });
+
 /**
  * A table with a caption (for screen readers), headers, rows and optional footer rows (totals);
  * wraps for small screens. Columns with a header sort on a click (again: the other way round), by
  * a cell's `data-sort` when it has one (sizes, times), else by its text, numbers in order; with
- * `filter`, a search field above it hides the rows that do not contain what is typed.
+ * `sort`, a page that redraws the table (a list that refreshes) keeps the order the user chose;
+ * with `filter`, a search field above it hides the rows that do not contain what is typed.
  */
-export function table(caption: string, headers: string[], rows: (Node | string)[][], rowAttributes?: (index: number) => Record<string, unknown>, footer?: { cells: (Node | string)[]; attributes?: Record<string, unknown> }[], options: { filter?: boolean } = {}): HTMLElement {
+export function table(caption: string, headers: string[], rows: (Node | string)[][], rowAttributes?: (index: number) => Record<string, unknown>, footer?: { cells: (Node | string)[]; attributes?: Record<string, unknown> }[], options: { filter?: boolean; sort?: TableSort } = {}): HTMLElement {
   const row = (cells: (Node | string)[], attributes: Record<string, unknown> | null) =>
     h('tr', attributes, cells.map((cell, column) => h('td', { 'data-label': headers[column], 'data-sort': cell instanceof HTMLElement ? cell.dataset.sort : undefined }, cell)));
   const body = h('tbody', null, rows.map((cells, index) => row(cells, rowAttributes?.(index) ?? null)));
-  let sorted: { column: number; direction: SortDirection } | null = null;
-  const headerCells = headers.map((header, column) => {
+  const sort = options.sort ?? tableSort();
+  const sortBy = (column: number, direction: SortDirection) => {
+    sort.current = { header: headers[column], direction };
+    const keyOf = (line: Element) => {
+      const td = line.children[column] as HTMLElement | undefined;
+      return td?.dataset.sort ?? td?.textContent?.trim() ?? '';
+    };
+    body.append(...sortRows([...body.children], keyOf, direction));
+    for (const [index, th] of headerCells.entries()) {
+      th.setAttribute('aria-sort', index === column ? direction : 'none');
+      const mark = th.querySelector('.sort-mark');
+      if (mark) mark.textContent = index === column ? (direction === 'ascending' ? ' ▲' : ' ▼') : '';
+    }
+  };
+  const headerCells: HTMLElement[] = headers.map((header, column) => {
     if (!header || rows.length < 2) return h('th', { scope: 'col' }, header);
     const cell = h('th', { scope: 'col', 'aria-sort': 'none' });
     const button = h('button', { type: 'button', class: 'sort', 'data-column': header }, header, h('span', { class: 'sort-mark', 'aria-hidden': 'true' }, ''));
     button.addEventListener('click', () => {
-      const direction: SortDirection = sorted?.column === column && sorted.direction === 'ascending' ? 'descending' : 'ascending';
-      sorted = { column, direction };
-      const keyOf = (line: Element) => {
-        const td = line.children[column] as HTMLElement | undefined;
-        return td?.dataset.sort ?? td?.textContent?.trim() ?? '';
-      };
-      const ordered = sortRows([...body.children], keyOf, direction);
-      body.append(...ordered);
-      for (const [index, th] of headerCells.entries()) {
-        th.setAttribute('aria-sort', index === column ? direction : 'none');
-        const mark = th.querySelector('.sort-mark');
-        if (mark) mark.textContent = index === column ? (direction === 'ascending' ? ' ▲' : ' ▼') : '';
-      }
+      const again = sort.current?.header === header && sort.current.direction === 'ascending';
+      sortBy(column, again ? 'descending' : 'ascending');
     });
     cell.append(button);
     return cell;
   });
+  const kept = sort.current ? headers.indexOf(sort.current.header) : -1;
+  if (kept >= 0 && headerCells[kept].querySelector('button.sort')) sortBy(kept, sort.current!.direction);
   const tableElement = h(
     'table',
     null,

@@ -1,6 +1,6 @@
 import { cancelOperation, listOperations, type Operation } from '../api/operations';
 import { listAudit, type AuditEntry } from '../api/audit';
-import { copyButton, empty, errorBanner, loading, operationRow, pageHeader, section, table, toast } from '../components/ui';
+import { copyButton, empty, errorBanner, loading, operationRow, pageHeader, section, table, tableSort, toast } from '../components/ui';
 import { listInstances } from '../api/instances';
 import { listImages } from '../api/images';
 import { listTenants } from '../api/tenants';
@@ -76,6 +76,7 @@ export const activityPage: Page = (root, { session, events, signal }) => {
         h('label', { for: 'audit-actor' }, 'Who '), actorFilter),
       auditBody));
     let entries: AuditEntry[] = [];
+    const auditSort = tableSort();
     let auditNext: string | null | undefined = null;
     const knownActions = new Set<string>();
     // Names for the ids the log holds, where the caller can see them.
@@ -111,7 +112,7 @@ export const activityPage: Page = (root, { session, events, signal }) => {
           targetCell(entry),
           h('span', { class: `badge tone-${entry.outcome === 'succeeded' ? 'ok' : entry.outcome === 'failed' || entry.outcome === 'denied' || entry.outcome === 'refused' ? 'bad' : 'idle'}` }, entry.outcome),
           h('span', { title: entry.clientAddress ?? '' }, formatAddress(entry.clientAddress)),
-        ]), (index) => ({ 'data-action': shown[index].action })),
+        ]), (index) => ({ 'data-action': shown[index].action }), undefined, { sort: auditSort }),
         auditNext ? h('button', { type: 'button', onclick: () => void loadAudit(true) }, 'Show more') : null));
     };
     const loadAudit = async (more = false) => {

@@ -83,7 +83,8 @@ export const billingPage: Page = (root, { query, navigate, signal }) => {
       title: 'Held while running, average per day', testId: 'chart-allocated',
       columns: [xs, vcpus.map((day) => day.value), memory.map((day) => day.value)],
       series: [{ label: 'vCPUs', color: '#6b3fa0' }, { label: 'memory (GiB)', color: '#8a5a00' }],
-      format: (value) => formatNumber(value, 2), range: bounds,
+      // a few minutes of a small instance average to thousandths a day: ticks keep their digits
+      format: (value) => formatNumber(value, value !== 0 && Math.abs(value) < 0.01 ? 6 : 2), range: bounds,
     }));
 
     const lineTable = section('Line items', table('Line items', ['Instance', 'Resource', 'What', 'Quantity', 'Unit price', 'Cost', 'From', 'To'], lines.map((line) => [

@@ -11,7 +11,7 @@ import { h, replace, uid } from '../lib/dom';
 import { formatBytes, formatDateTime, formatPercent } from '../util/format';
 import {
   canManageImage, channelProblem, digestInBrowser, guessVmFormat, importProgressText, LATEST, ownerLabel,
-  parseChannels, sha256Hex, uploadFormats, versionLabelProblem,
+  parseChannels, sha256Hex, uploadFormats, urlImportFormats, guessJailFormat, versionLabelProblem,
 } from '../util/images';
 import { dnsLabelProblem } from '../util/names';
 import { isPlatformAdmin } from '../util/roles';
@@ -421,7 +421,13 @@ const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 function urlImportSection(image: Image, signal: AbortSignal, imported: (image: Image) => void): HTMLElement {
   const url = h('input', { type: 'url', required: true, autocomplete: 'off', spellcheck: 'false', maxlength: 1000, placeholder: 'https://…' });
   const version = h('input', { type: 'text', required: true, autocomplete: 'off', spellcheck: 'false', maxlength: 64, placeholder: 'e.g. 1.0' });
-  const format = h('select', null, uploadFormats(image.kind).map((choice) => h('option', { value: choice.value }, choice.label)));
+  const format = h('select', null, urlImportFormats(image.kind).map((choice) => h('option', { value: choice.value }, choice.label)));
+  // The URL's ending suggests the format; the user may change it.
+  url.addEventListener('input', () => {
+    const path = url.value.trim();
+    const guessed = image.kind === 'jail' ? guessJailFormat(path) : path ? guessVmFormat(path.replace(/[?#].*$/, '')) : null;
+    if (guessed) format.value = guessed;
+  });
   const sha256 = h('input', { type: 'text', required: true, autocomplete: 'off', spellcheck: 'false', maxlength: 64, placeholder: '64 hex digits' });
   const fields = {
     url: field('URL', url, 'It must start with a prefix on the platform admin\'s allow-list.'),

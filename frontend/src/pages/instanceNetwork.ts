@@ -5,7 +5,7 @@ import { isUnavailable } from '../api/client';
 import type { Instance } from '../api/instances';
 import {
   applyFirewall, assignAddress, createFirewall, createForward, deleteForward, listAddresses, listFirewalls, listForwards,
-  releaseAddress, type Firewall,
+  releaseAddress, type Firewall, type Inside,
 } from '../api/network';
 import { trackOperation } from '../components/operationTracker';
 import { confirmDialog, empty, errorBanner, field, loading, section, table, unavailable } from '../components/ui';
@@ -91,7 +91,10 @@ export function renderNetwork(target: HTMLElement, instance: Instance, context: 
 
   function firewallSection(firewalls: Firewall[], applied: Firewall | undefined): HTMLElement {
     const current = applied
-      ? h('div', null, h('p', null, 'Firewall ', h('strong', null, applied.name), ': only what its rules allow comes in from outside.'),
+      ? h('div', null, h('p', { 'data-testid': 'firewall-scope' }, 'Firewall ', h('strong', null, applied.name),
+        applied.inside === 'filtered'
+          ? ': only what its rules allow comes in, from outside and from the tenant network alike.'
+          : ': only what its rules allow comes in from outside; the tenant network reaches it freely.'),
         h('pre', { class: 'rules', 'data-testid': 'firewall-rules' }, formatRules(applied.rules) || '(no rules: nothing comes in)'))
       : h('p', null, 'No firewall: whatever is published for it (its public address, its forwards) is open.');
     if (!operate) return section('Firewall', current);
@@ -108,8 +111,13 @@ export function renderNetwork(target: HTMLElement, instance: Instance, context: 
     const rules = h('textarea', { rows: 4, spellcheck: false, placeholder: 'tcp 80 0.0.0.0/0\ntcp 22 198.51.100.0/24' });
     const nameField = field('New firewall', name);
     const rulesField = field('Rules, one per line', rules, 'tcp|udp PORT[-PORT] SOURCE, icmp SOURCE or any SOURCE; SOURCE is an address or a network (CIDR)');
+    const inside = h('select', null,
+      h('option', { value: 'open' }, 'open: the rules filter outside only'),
+      h('option', { value: 'filtered' }, 'filtered: the rules apply to it too'));
+    const insideField = field('From the tenant network', inside,
+      'Filtered: new connections from the tenant\'s other instances pass only where a rule allows (replies always pass).');
     const create = h('form', { class: 'stack-form', id: uid('new-firewall') }, nameField.element, rulesField.element,
-      h('button', { type: 'submit' }, 'Create firewall'));
+      insideField.element, h('button', { type: 'submit' }, 'Create firewall'));
     create.addEventListener('submit', async (event) => {
       event.preventDefault();
       const problem = dnsLabelProblem(name.value);
@@ -117,7 +125,7 @@ export function renderNetwork(target: HTMLElement, instance: Instance, context: 
       const parsed = parseRules(rules.value);
       rulesField.setError(parsed.problems.length ? parsed.problems.join('; ') : null);
       if (problem || parsed.problems.length) return;
-      await track('Create the firewall', () => createFirewall(name.value, parsed.rules));
+      await track('Create the firewall', () => createFirewall(name.value, parsed.rules, inside.value as Inside));
     });
     return section('Firewall', current, apply, create);
   }

@@ -1,6 +1,6 @@
 import { actOnInstance, deleteInstance, getInstance, listInstances, type Instance, type InstanceAction } from '../api/instances';
 import { trackOperation } from '../components/operationTracker';
-import { confirmDialog, copyable, empty, errorBanner, loading, pageHeader, stateBadge, table, toast } from '../components/ui';
+import { confirmDialog, copyable, empty, errorBanner, loading, pageHeader, stateBadge, table, tableSort, toast } from '../components/ui';
 import { h, replace } from '../lib/dom';
 import { formatAgo, formatDateTime, formatGiB, formatMiB, NBSP } from '../util/format';
 import { applyStateEvent, availableActions, canDelete } from '../util/instanceState';
@@ -66,6 +66,8 @@ export const instancesPage: Page = async (root, { session, events, signal }) => 
 
   let instances: Instance[] = [];
   let next: string | null | undefined = null;
+  // The order the user chose survives the redraws that follow the instances' changes.
+  const sort = tableSort();
 
   const actionButtons = (instance: Instance) =>
     h(
@@ -117,7 +119,7 @@ export const instancesPage: Page = async (root, { session, events, signal }) => 
     });
     replace(
       body,
-      table('Instances', headers, rows, (index) => ({ 'data-instance': shown[index].name, 'data-state': shown[index].state })),
+      table('Instances', headers, rows, (index) => ({ 'data-instance': shown[index].name, 'data-state': shown[index].state }), undefined, { sort }),
       next ? h('button', { type: 'button', onclick: () => void load(true) }, 'Show more') : null,
     );
   };

@@ -33,6 +33,11 @@ describe('audit log in words', () => {
     expect(explainCloseReason('1000')).toBe('closed normally (code 1000)');
     expect(explainCloseReason('4000 idle for 30 min')).toBe('idle too long: idle for 30 min (code 4000)');
     expect(explainCloseReason('error: broken pipe')).toBe('error: broken pipe');
+    // A closed browser page sends no code; the gateway records 1005.
+    expect(explainCloseReason('1005')).toBe('the browser closed it without a reason (a closed tab or window) (code 1005)');
+    // A code the portal does not know still reads as a close, not as a bare number.
+    expect(explainCloseReason('4999')).toBe('closed (code 4999)');
+    expect(explainCloseReason('4999 something odd')).toBe('closed: something odd (code 4999)');
     expect(explainCloseReason(null)).toBe('—');
   });
 });

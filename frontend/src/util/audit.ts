@@ -94,6 +94,11 @@ function compressIpv6(groups: number[]): string {
 const CLOSE_CODES: Record<number, string> = {
   1000: 'closed normally',
   1001: 'the browser left the page',
+  1002: 'the other side broke the protocol',
+  1003: 'a message of a kind the other side does not take',
+  // A close frame without a code: what Chromium sends when its page or window is closed.
+  1005: 'the browser closed it without a reason (a closed tab or window)',
+  1007: 'a message was not valid text',
   1006: 'the connection dropped',
   1008: 'refused input from a read-only viewer',
   1009: 'a message was too big',
@@ -117,6 +122,6 @@ export function explainCloseReason(reason: string | null | undefined): string {
   const code = Number(match[1]);
   const meaning = CLOSE_CODES[code];
   const said = match[2];
-  if (!meaning) return reason;
+  if (!meaning) return said ? `closed: ${said} (code ${code})` : `closed (code ${code})`;
   return said && !meaning.startsWith(said) ? `${meaning}: ${said} (code ${code})` : `${meaning} (code ${code})`;
 }

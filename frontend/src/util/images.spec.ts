@@ -5,7 +5,7 @@ import {
   canManageImage, channelList, channelProblem, CLIENT_DIGEST_LIMIT, digestInBrowser, guessVmFormat, imageNameProblem,
   importProgressText,
   imageReferenceProblem, imageReferences, ownerLabel, parseChannels, refusalReason, sha256Hex, shortSha256,
-  uploadFormats, versionLabelProblem,
+  uploadFormats, urlImportFormats, guessJailFormat, versionLabelProblem,
 } from './images';
 import type { Session } from './roles';
 
@@ -111,6 +111,14 @@ describe('image form checks', () => {
     expect(guessVmFormat('disk.QCOW2')).toBe('qcow2');
     expect(guessVmFormat('vmlinuz.tar.gz')).toBe('kernel');
     expect(guessVmFormat('disk.img')).toBe('raw');
+    // A URL import names the format, a jail's too (the API does not take it blank).
+    expect(urlImportFormats('jail').map((choice) => choice.value)).toEqual(['tar.gz', 'tar.xz', 'tar.zst', 'tar']);
+    expect(urlImportFormats('vm').map((choice) => choice.value)).toEqual(['raw', 'qcow2', 'kernel']);
+    expect(guessJailFormat('https://example.org/alpine/rootfs.TAR.XZ?sig=1')).toBe('tar.xz');
+    expect(guessJailFormat('hello.tgz')).toBe('tar.gz');
+    expect(guessJailFormat('rootfs.tar.zst')).toBe('tar.zst');
+    expect(guessJailFormat('rootfs.tar')).toBe('tar');
+    expect(guessJailFormat('https://example.org/latest')).toBeNull();
   });
 });
 

@@ -138,6 +138,30 @@ export function uploadFormats(kind: string): { value: string; label: string }[] 
   ];
 }
 
+/**
+ * The formats a URL import may declare: the API wants one named even for a jail (it checks the
+ * download against it), so jails choose among the archive formats too.
+ */
+export function urlImportFormats(kind: string): { value: string; label: string }[] {
+  if (kind !== 'jail') return uploadFormats(kind);
+  return [
+    { value: 'tar.gz', label: 'tar.gz' },
+    { value: 'tar.xz', label: 'tar.xz' },
+    { value: 'tar.zst', label: 'tar.zst' },
+    { value: 'tar', label: 'tar (not compressed)' },
+  ];
+}
+
+/** A jail archive's likely format from the end of its name or URL ("rootfs.tgz" → tar.gz); null when it does not say. */
+export function guessJailFormat(name: string): string | null {
+  const lower = name.toLowerCase().replace(/[?#].*$/, '');
+  if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz')) return 'tar.gz';
+  if (lower.endsWith('.tar.xz') || lower.endsWith('.txz')) return 'tar.xz';
+  if (lower.endsWith('.tar.zst') || lower.endsWith('.tzst')) return 'tar.zst';
+  if (lower.endsWith('.tar')) return 'tar';
+  return null;
+}
+
 /** A VM disk's likely format from its file name; the user may change it. */
 export function guessVmFormat(fileName: string): string {
   const lower = fileName.toLowerCase();

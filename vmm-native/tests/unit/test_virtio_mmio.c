@@ -115,5 +115,33 @@ void test_virtio_mmio(void)
 		 VIRTIO_INTERRUPT_CONFIG_CHANGE);
 	reg_write(&transport, 0x070, 0);
 	CHECK_EQ(device->queues[0].ready, 0);
+
+	/*
+	 * A ring at an address of the wrong alignment (2.7: descriptors 16, available 2, used 4)
+	 * is refused when the driver makes the queue ready: the device needs a reset and the queue
+	 * stays unready, so nothing reads or writes the ring in place (the fuzzer found the used
+	 * ring accessed at an odd address).
+	 */
+	uint64_t misaligned[3][3] = {
+		{ desc + 8, avail, used }, { desc, avail + 1, used }, { desc, avail, used + 2 },
+	};
+	unsigned errors = atomic_load(&device->errors);
+	for (int i = 0; i < 3; i++) {
+		reg_write(&transport, 0x070, 0);
+		reg_write(&transport, 0x070, 1 | 2);
+		reg_write(&transport, 0x024, 1);
+		reg_write(&transport, 0x020, 1);
+		reg_write(&transport, 0x070, 1 | 2 | 8);
+		reg_write(&transport, 0x030, 0);
+		reg_write(&transport, 0x038, 8);
+		reg_write(&transport, 0x080, (uint32_t)misaligned[i][0]);
+		reg_write(&transport, 0x090, (uint32_t)misaligned[i][1]);
+		reg_write(&transport, 0x0a0, (uint32_t)misaligned[i][2]);
+		reg_write(&transport, 0x044, 1);
+		CHECK_EQ(reg_read(&transport, 0x044), 0);
+		CHECK(reg_read(&transport, 0x070) & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
+		CHECK_EQ(atomic_load(&device->errors), errors + 1 + i);
+	}
+	reg_write(&transport, 0x070, 0);
 	fake_guest_release(&guest);
 }

@@ -41,6 +41,14 @@ public class Host extends PanacheEntityBase {
     @Column(name = "agent_url")
     public String agentUrl;
 
+    /**
+     * The serial number (hex) of the certificate the agent got at its latest enrolment: the control
+     * plane trusts that one alone, so a certificate a re-enrolment superseded is refused. Written by
+     * the enrolment only.
+     */
+    @Column(name = "agent_certificate_serial", insertable = false, updatable = false)
+    public String agentCertificateSerial;
+
     public int cpus;
 
     @Column(name = "memory_mib")

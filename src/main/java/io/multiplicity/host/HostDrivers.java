@@ -33,7 +33,6 @@ public class HostDrivers {
     @Inject
     RemoteAgents remoteAgents;
 
-    /** The driver of a host's agent; 404 for an unknown host, IllegalStateException when no agent of it is reachable. */
     /**
      * Whether this replica itself saw the host answer after {@code horizon}: true for its
      * in-process host while that answers, whatever the database's last-seen says.
@@ -42,6 +41,7 @@ public class HostDrivers {
         return localAgent.answeredSince(hostId, horizon);
     }
 
+    /** The driver of a host's agent; 404 for an unknown host, IllegalStateException when no agent of it is reachable. */
     public HostDriver forHost(UUID hostId) {
         Host host = QuarkusTransaction.joiningExisting().call(() -> Host.<Host>findById(hostId));
         if (host == null) {
@@ -51,7 +51,7 @@ public class HostDrivers {
             return localAgent.driver();
         }
         if (host.agentUrl != null && !host.local) {
-            return remoteAgents.driver(host.id, host.agentUrl);
+            return remoteAgents.driver(host);
         }
         throw new IllegalStateException("host " + host.name + " has no reachable agent: its agent runs in another"
                 + " replica's process, and this replica cannot reach it");
@@ -114,7 +114,7 @@ public class HostDrivers {
                             "select h from Host h where h.id in :ids and h.agentUrl is not null", Host.class)
                     .setParameter("ids", remote).getResultList());
             for (Host host : hosts) {
-                reachable.put(host.id, remoteAgents.driver(host.id, host.agentUrl));
+                reachable.put(host.id, remoteAgents.driver(host));
             }
         }
         return reachable;

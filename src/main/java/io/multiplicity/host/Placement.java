@@ -156,6 +156,16 @@ public class Placement {
                 + (heldByGroup.isEmpty() ? "" : " outside the hosts of group " + request.placementGroup()), shortest);
     }
 
+    /**
+     * Whether a host has gone silent: neither its last heartbeat in the database is recent, nor did
+     * this replica see it answer itself lately (its in-process host). Placement skips such a host,
+     * and readiness does not count it.
+     */
+    @Transactional(Transactional.TxType.SUPPORTS)
+    public boolean silent(Host host) {
+        return silent(host, Instant.now().minus(config.unknownAfter()));  // wall time, as heartbeats record
+    }
+
     private boolean silent(Host host, Instant horizon) {
         return (host.lastSeen == null || host.lastSeen.isBefore(horizon)) && !drivers.answeredHereSince(host.id, horizon);
     }

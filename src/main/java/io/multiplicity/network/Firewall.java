@@ -13,11 +13,17 @@ import org.hibernate.type.SqlTypes;
 
 /**
  * A tenant's named set of inbound rules (a security group): traffic from outside reaches an
- * instance that has one only where a rule allows it.
+ * instance that has one only where a rule allows it; traffic from the instance's own tenant network
+ * too when the firewall says {@code inside: filtered}.
  */
 @Entity
 @Table(name = "firewalls")
 public class Firewall extends PanacheEntityBase {
+
+    /** Traffic from the instance's own tenant network passes, whatever the rules say. */
+    public static final String INSIDE_OPEN = "open";
+    /** New connections from the instance's own tenant network pass only where a rule allows. */
+    public static final String INSIDE_FILTERED = "filtered";
 
     @Id
     public UUID id;
@@ -33,6 +39,10 @@ public class Firewall extends PanacheEntityBase {
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(nullable = false)
     public List<FirewallRule> rules;
+
+    /** {@link #INSIDE_OPEN} or {@link #INSIDE_FILTERED}: whether the rules also filter the tenant's own network. */
+    @Column(nullable = false)
+    public String inside;
 
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;

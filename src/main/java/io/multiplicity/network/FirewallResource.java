@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -38,12 +39,17 @@ public class FirewallResource {
      * @param name        a DNS label, unique in the tenant
      * @param description what it is for
      * @param rules       what may come in from outside; none: nothing
+     * @param inside      {@code open} (the default): the instance's own tenant network reaches it
+     *                    whatever the rules say; {@code filtered}: new connections from there pass
+     *                    only where a rule allows, as from outside
      */
     public record FirewallRequest(
             @Size(max = 63) @Pattern(regexp = "[a-z0-9]([a-z0-9-]*[a-z0-9])?",
                     message = "must be a DNS label: lower-case letters, digits and '-'") String name,
             @Size(max = 255) String description,
-            @Size(max = FirewallService.MAX_RULES) List<@Valid FirewallRule> rules) {
+            @Size(max = FirewallService.MAX_RULES) List<@Valid FirewallRule> rules,
+            @Pattern(regexp = "open|filtered", message = "must be open or filtered")
+            @Schema(enumeration = {"open", "filtered"}) String inside) {
     }
 
     @Inject
@@ -74,7 +80,7 @@ public class FirewallResource {
             throw io.multiplicity.common.ApiException.badRequest("invalid_name", "a firewall needs a name",
                     Map.of("field", "name"));
         }
-        return Accepted.of(service.create(request.name(), request.description(), request.rules()));
+        return Accepted.of(service.create(request.name(), request.description(), request.rules(), request.inside()));
     }
 
     @PATCH
@@ -82,11 +88,11 @@ public class FirewallResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER})
     @Operation(operationId = "updateFirewall",
-            summary = "Change a firewall", description = "Given rules replace all of its rules; its instances"
-            + " follow at once.")
+            summary = "Change a firewall", description = "Given rules replace all of its rules; a given inside"
+            + " says whether they also filter the tenant network; its instances follow at once.")
     @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     public Response update(@PathParam("id") UUID id, @Valid @NotNull FirewallRequest request) {
-        return Accepted.of(service.update(id, request.name(), request.description(), request.rules()));
+        return Accepted.of(service.update(id, request.name(), request.description(), request.rules(), request.inside()));
     }
 
     @DELETE

@@ -25,7 +25,8 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
  * Tenants' firewalls: named sets of inbound rules applied to instances. An instance with a
  * firewall is reached from outside (through its public address or port forwards) only where a
  * rule allows; one without is reached on whatever is published for it. Traffic inside a tenant
- * network is not filtered; traffic between tenants never passes.
+ * network passes unless the instance's firewall says {@code inside: filtered}; then new connections
+ * from there pass its rules too. Traffic between tenants never passes.
  */
 @ApplicationScoped
 @Transactional
@@ -34,9 +35,10 @@ public class FirewallService {
     /** At most this many rules in one firewall. */
     public static final int MAX_RULES = 1000;
 
-    @Schema(requiredProperties = {"id", "name", "rules", "instances", "createdAt", "updatedAt"})
+    @Schema(requiredProperties = {"id", "name", "rules", "inside", "instances", "createdAt", "updatedAt"})
     public record FirewallView(UUID id, String name, String description, List<FirewallRule> rules,
-            List<UUID> instances, Instant createdAt, Instant updatedAt) {
+            @Schema(enumeration = {"open", "filtered"}) String inside, List<UUID> instances, Instant createdAt,
+            Instant updatedAt) {
     }
 
     @Inject
@@ -81,7 +83,7 @@ public class FirewallService {
                 .orElseThrow(() -> ApiException.notFound("firewall", id));
     }
 
-    public Operation create(String name, String description, List<FirewallRule> rules) {
+    public Operation create(String name, String description, List<FirewallRule> rules, String inside) {
         UUID tenantId = caller.requireTenant();
         List<FirewallRule> normalized = normalize(rules);
         em.find(io.multiplicity.tenant.Tenant.class, tenantId, LockModeType.PESSIMISTIC_WRITE);
@@ -92,16 +94,20 @@ public class FirewallService {
         firewall.name = name;
         firewall.description = description;
         firewall.rules = normalized;
+        firewall.inside = inside == null ? Firewall.INSIDE_OPEN : inside(inside);
         firewall.createdAt = Clock.now();
         firewall.updatedAt = firewall.createdAt;
         em.persist(firewall);
-        Map<String, Object> details = Map.of("name", name, "rules", firewall.rules.size());
+        Map<String, Object> details = Map.of("name", name, "rules", firewall.rules.size(), "inside", firewall.inside);
         audit.record(tenantId, "firewall.create", "firewall", firewall.id, "succeeded", details);
         return operations.completed(tenantId, "firewall.create", "firewall", firewall.id, details);
     }
 
-    /** Changes a firewall's name, description or rules (each when given); its instances follow at once. */
-    public Operation update(UUID id, String name, String description, List<FirewallRule> rules) {
+    /**
+     * Changes a firewall's name, description, rules or whether they filter inside (each when
+     * given); its instances follow at once.
+     */
+    public Operation update(UUID id, String name, String description, List<FirewallRule> rules, String inside) {
         Firewall firewall = find(id);
         Map<String, Object> details = new LinkedHashMap<>();
         if (name != null && !name.equals(firewall.name)) {
@@ -114,9 +120,18 @@ public class FirewallService {
             firewall.description = description.isBlank() ? null : description;
             details.put("description", description);
         }
+        boolean published = false;
         if (rules != null) {
             firewall.rules = normalize(rules);
             details.put("rules", firewall.rules.size());
+            published = true;
+        }
+        if (inside != null && !inside(inside).equals(firewall.inside)) {
+            firewall.inside = inside;
+            details.put("inside", inside);
+            published = true;
+        }
+        if (published) {
             hostsUsing(id).forEach(host -> changed.fire(new PublicAccessChanged(host)));
         }
         firewall.updatedAt = Clock.now();
@@ -197,8 +212,16 @@ public class FirewallService {
     }
 
     private static FirewallView view(Firewall firewall, List<UUID> instances) {
-        return new FirewallView(firewall.id, firewall.name, firewall.description, firewall.rules, instances,
-                firewall.createdAt, firewall.updatedAt);
+        return new FirewallView(firewall.id, firewall.name, firewall.description, firewall.rules, firewall.inside,
+                instances, firewall.createdAt, firewall.updatedAt);
+    }
+
+    private static String inside(String inside) {
+        if (!Firewall.INSIDE_OPEN.equals(inside) && !Firewall.INSIDE_FILTERED.equals(inside)) {
+            throw ApiException.badRequest("invalid_inside", "inside is open or filtered, not " + inside,
+                    Map.of("field", "inside"));
+        }
+        return inside;
     }
 
     /**

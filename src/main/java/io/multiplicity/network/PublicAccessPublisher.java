@@ -25,7 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
- * Takes what the database says the outside may reach on a host to that host: after every change,
+ * Takes what the database says the outside may reach on a host (and which instances' firewalls
+ * filter their own tenant network) to that host: after every change,
  * once it is committed, and again on every reconcile pass (so a host that was out of reach, or an
  * agent that restarted, converges). What a host gets is computed whole from the database each time
  * and replaces what it had; publications to one host are serialised, so an older computation never
@@ -77,8 +78,8 @@ public class PublicAccessPublisher {
         Map<UUID, Builder> exposures = new LinkedHashMap<>();
         TreeSet<String> addresses = new TreeSet<>();
         @SuppressWarnings("unchecked")
-        List<Object[]> assigned = em.createNativeQuery("select i.id, n.vlan, i.address, p.address, f.rules::text"
-                        + " from address_assignments a join public_addresses p on p.id = a.public_address_id"
+        List<Object[]> assigned = em.createNativeQuery("select i.id, n.vlan, i.address, p.address, f.rules::text,"
+                        + " f.inside = 'filtered' from address_assignments a join public_addresses p on p.id = a.public_address_id"
                         + " join instances i on i.id = a.instance_id join tenant_networks n on n.id = i.network_id"
                         + " left join firewalls f on f.id = i.firewall_id"
                         + " where a.released_at is null and i.deleted_at is null and i.host_id = ?1 and p.host_id = ?1"
@@ -87,13 +88,14 @@ public class PublicAccessPublisher {
                 .getResultList();
         for (Object[] row : assigned) {
             Builder exposure = exposures.computeIfAbsent((UUID) row[0],
-                    id -> new Builder(id, ((Number) row[1]).intValue(), (String) row[2], rules((String) row[4])));
+                    id -> new Builder(id, ((Number) row[1]).intValue(), (String) row[2], rules((String) row[4]),
+                            Boolean.TRUE.equals(row[5])));
             exposure.publicAddress = (String) row[3];
             addresses.add((String) row[3]);
         }
         @SuppressWarnings("unchecked")
         List<Object[]> forwarded = em.createNativeQuery("select i.id, n.vlan, i.address, p.address, f.rules::text,"
-                        + " w.protocol, w.port, w.target_port"
+                        + " f.inside = 'filtered', w.protocol, w.port, w.target_port"
                         + " from port_forwards w join public_addresses p on p.id = w.public_address_id"
                         + " join instances i on i.id = w.instance_id join tenant_networks n on n.id = i.network_id"
                         + " left join firewalls f on f.id = i.firewall_id"
@@ -103,10 +105,24 @@ public class PublicAccessPublisher {
                 .getResultList();
         for (Object[] row : forwarded) {
             Builder exposure = exposures.computeIfAbsent((UUID) row[0],
-                    id -> new Builder(id, ((Number) row[1]).intValue(), (String) row[2], rules((String) row[4])));
-            exposure.forwards.add(new Forward((String) row[3], Protocol.valueOf(((String) row[5]).toUpperCase(Locale.ROOT)),
-                    ((Number) row[6]).intValue(), ((Number) row[7]).intValue()));
+                    id -> new Builder(id, ((Number) row[1]).intValue(), (String) row[2], rules((String) row[4]),
+                            Boolean.TRUE.equals(row[5])));
+            exposure.forwards.add(new Forward((String) row[3], Protocol.valueOf(((String) row[6]).toUpperCase(Locale.ROOT)),
+                    ((Number) row[7]).intValue(), ((Number) row[8]).intValue()));
             addresses.add((String) row[3]);
+        }
+        // Instances whose firewall filters their own tenant network, reachable from outside or not.
+        @SuppressWarnings("unchecked")
+        List<Object[]> filtered = em.createNativeQuery("select i.id, n.vlan, i.address, f.rules::text"
+                        + " from instances i join tenant_networks n on n.id = i.network_id"
+                        + " join firewalls f on f.id = i.firewall_id"
+                        + " where f.inside = 'filtered' and i.deleted_at is null and i.host_id = ?1 and i.address is not null"
+                        + " order by i.id")
+                .setParameter(1, hostId)
+                .getResultList();
+        for (Object[] row : filtered) {
+            exposures.computeIfAbsent((UUID) row[0],
+                    id -> new Builder(id, ((Number) row[1]).intValue(), (String) row[2], rules((String) row[3]), true));
         }
         return new PublicAccess(List.copyOf(addresses), exposures.values().stream().map(Builder::build).toList());
     }
@@ -136,18 +152,20 @@ public class PublicAccessPublisher {
         final int network;
         final String address;
         final List<Rule> rules;
+        final boolean filterInside;
         final List<Forward> forwards = new ArrayList<>();
         String publicAddress;
 
-        Builder(UUID id, int network, String address, List<Rule> rules) {
+        Builder(UUID id, int network, String address, List<Rule> rules, boolean filterInside) {
             this.id = id;
             this.network = network;
             this.address = address;
             this.rules = rules;
+            this.filterInside = filterInside;
         }
 
         Exposure build() {
-            return new Exposure(id, network, address, publicAddress, forwards, rules);
+            return new Exposure(id, network, address, publicAddress, forwards, rules, filterInside);
         }
     }
 }

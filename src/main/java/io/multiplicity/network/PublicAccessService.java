@@ -250,7 +250,8 @@ public class PublicAccessService {
 
     /**
      * Releases every public address and forward of an instance that is being deleted, in the
-     * caller's transaction; the host stops publishing them once it commits.
+     * caller's transaction; the host stops publishing them (and filtering inside for it) once it
+     * commits.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void releaseAll(UUID instanceId, UUID hostId) {
@@ -261,7 +262,11 @@ public class PublicAccessService {
                 + em.createQuery("update PortForward f set f.releasedAt = :now where f.instanceId = :id"
                         + " and f.releasedAt is null")
                 .setParameter("now", now).setParameter("id", instanceId).executeUpdate();
-        if (released > 0 && hostId != null) {
+        // a firewall that filtered the instance's own network goes with it (its address may be given again)
+        boolean filteredInside = !em.createNativeQuery("select 1 from instances i join firewalls f on f.id = i.firewall_id"
+                        + " where i.id = ?1 and f.inside = 'filtered'")
+                .setParameter(1, instanceId).getResultList().isEmpty();
+        if ((released > 0 || filteredInside) && hostId != null) {
             changed.fire(new PublicAccessChanged(hostId));
         }
     }

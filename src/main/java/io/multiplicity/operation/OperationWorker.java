@@ -27,6 +27,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -66,8 +67,14 @@ public class OperationWorker {
     private final Set<UUID> running = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean polling = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
+    private final AtomicBoolean wakeQueued = new AtomicBoolean();
     private Semaphore slots;
     private ExecutorService executor;
+    /**
+     * Looks for work on a platform thread of its own: a poll that held {@code polling} while its
+     * virtual thread waited for a carrier would leave every later poll returning at once.
+     */
+    private ExecutorService poller;
 
     /**
      * An operation this worker claimed. {@code epoch} is the fencing token of the claim: every claim
@@ -84,8 +91,9 @@ public class OperationWorker {
         }
         slots = new Semaphore(config.concurrency());
         executor = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("operation-", 0).factory());
+        poller = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("operation-poll").daemon().factory());
         LOG.infof("operation worker %s runs %s", workerId, handlers.keySet());
-        executor.execute(this::poll);
+        wakeUp();
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -94,6 +102,7 @@ public class OperationWorker {
             return;
         }
         executor.shutdown();
+        poller.shutdown();
         try {
             executor.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -112,7 +121,22 @@ public class OperationWorker {
 
     void wake(@Observes(during = TransactionPhase.AFTER_SUCCESS) OperationSubmitted submitted) {
         if (executor != null && !stopping.get()) {
-            executor.execute(this::poll);
+            wakeUp();
+        }
+    }
+
+    /** Asks the poller to look for work; wake-ups that come while one waits are folded into it. */
+    private void wakeUp() {
+        if (!wakeQueued.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            poller.execute(() -> {
+                wakeQueued.set(false);
+                poll();
+            });
+        } catch (RejectedExecutionException e) {
+            wakeQueued.set(false);  // stopping: nothing more is claimed
         }
     }
 
@@ -253,7 +277,7 @@ public class OperationWorker {
             running.remove(operation.id());
             slots.release();
             if (!stopping.get()) {
-                executor.execute(this::poll);
+                wakeUp();
             }
         }
     }

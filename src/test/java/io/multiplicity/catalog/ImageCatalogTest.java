@@ -612,6 +612,7 @@ class ImageCatalogTest {
             releaseSlow.countDown();
             assertNothingLeft(image, jails().storage());
 
+            double fetchedBefore = urlImportBytes();
             Response imported = Api.as("alice").body(Map.of("url", allowed, "version", "1", "format", "tar.gz",
                     "sha256", Tarballs.sha256(rootfs))).post("/api/v1/images/" + image + "/versions/import");
             assertEquals(202, imported.statusCode(), imported.asString());
@@ -620,6 +621,8 @@ class ImageCatalogTest {
             assertEquals(100, (int) done.path("progress"));
             assertEquals(rootfs.length, ((Number) done.path("progressDetail.bytesFetched")).intValue());
             assertEquals(rootfs.length, ((Number) done.path("progressDetail.bytesTotal")).intValue());
+            assertEquals(rootfs.length, urlImportBytes() - fetchedBefore, 0.5,
+                    "the bytes fetched are counted on /q/metrics, by source");
             assertEquals(allowed, Api.as("alice").get("/api/v1/images/" + image).path("versions[0].source"));
             String jail = createJail("bob", "fromurl");
             assertEquals("from-url", build(jail));
@@ -629,6 +632,14 @@ class ImageCatalogTest {
             releaseSlow.countDown();
             server.stop(0);
         }
+    }
+
+    /** {@code multiplicity_image_import_bytes_total{source="url"}} on /q/metrics, 0 before the first. */
+    private static double urlImportBytes() {
+        java.util.regex.Matcher value = java.util.regex.Pattern.compile(
+                "multiplicity_image_import_bytes_total\\{source=\"url\"\\} ([0-9.E]+)")
+                .matcher(io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString());
+        return value.find() ? Double.parseDouble(value.group(1)) : 0;
     }
 
     @Test

@@ -409,6 +409,76 @@ class CliEndToEndTest {
 
     @Test
     @Order(7)
+    void makesAFirewallThatFiltersTheTenantNetworkAppliesItAndTakesItOff() throws Exception {
+        String name = "cli-fw-" + SUFFIX;
+        Run created = cli(bobConfig, "firewalls", "create", name, "--rule", "tcp:22@10.0.0.0/8", "--rule",
+                "icmp@10.0.0.0/8", "--inside", "filtered", "-o", "json");
+        assertEquals(0, created.exitCode(), created.toString());
+        assertEquals("filtered", created.json().path("inside").asText());
+        assertThat(created.json().path("rules").findValuesAsText("protocol")).containsExactly("tcp", "icmp");
+        Run bad = cli(bobConfig, "firewalls", "create", name + "-x", "--inside", "closed");
+        assertThat(bad.exitCode()).as(bad.toString()).isNotZero();
+        assertThat(bad.err()).contains("closed");
+
+        Run applied = cli(bobConfig, "firewalls", "apply", JAIL, name);
+        assertEquals(0, applied.exitCode(), applied.toString());
+        Run listed = cli(bobConfig, "firewalls", "list");
+        assertEquals(0, listed.exitCode(), listed.toString());
+        assertThat(listed.out()).contains("INSIDE").contains(name).contains("filtered");
+        Run opened = cli(bobConfig, "firewalls", "update", name, "--inside", "open", "-o", "json");
+        assertEquals(0, opened.exitCode(), opened.toString());
+        assertEquals("open", opened.json().path("inside").asText());
+        assertThat(opened.json().path("rules").size()).as("the rules stay").isEqualTo(2);
+
+        Run inUse = cli(bobConfig, "firewalls", "delete", name);
+        assertThat(inUse.exitCode()).as("refused while applied: " + inUse).isNotZero();
+        assertEquals(0, cli(bobConfig, "firewalls", "apply", JAIL, "--none").exitCode());
+        Run deleted = cli(bobConfig, "firewalls", "delete", name);
+        assertEquals(0, deleted.exitCode(), deleted.toString());
+        assertThat(cli(bobConfig, "firewalls", "list", "-o", "json").json().findValuesAsText("name")).doesNotContain(name);
+    }
+
+    @Test
+    @Order(7)
+    void givesTheJailAPublicAddressAndAForwardAndTakesThemBack() throws Exception {
+        String host = Api.as("admin").get("/api/v1/admin/hosts").path("items.find { it.local }.id");
+        String net = "198.19." + ThreadLocalRandom.current().nextInt(1, 250);
+        String pool = "/api/v1/admin/hosts/" + host + "/addresses";
+        Api.as("admin").body(Map.of("addresses", List.of(net + ".8"))).post(pool).then().statusCode(202);
+        Api.as("admin").body(Map.of("addresses", List.of(net + ".20"), "shared", true)).post(pool).then().statusCode(202);
+        try {
+            Run given = cli(bobConfig, "addresses", "add", JAIL, "-o", "json");
+            assertEquals(0, given.exitCode(), given.toString());
+            assertEquals(net + ".8", given.json().path("address").asText());
+            Run twice = cli(bobConfig, "addresses", "add", JAIL);
+            assertThat(twice.exitCode()).as("one address per instance: " + twice).isNotZero();
+            Run listed = cli(bobConfig, "addresses", "list");
+            assertEquals(0, listed.exitCode(), listed.toString());
+            assertThat(listed.out()).contains(net + ".8");
+
+            Run forwarded = cli(bobConfig, "forwards", "add", JAIL, "8080", "--target-port", "80", "-o", "json");
+            assertEquals(0, forwarded.exitCode(), forwarded.toString());
+            assertEquals(net + ".20", forwarded.json().path("address").asText());
+            assertEquals(80, forwarded.json().path("targetPort").asInt());
+            String forward = forwarded.json().path("id").asText();
+            Run taken = cli(bobConfig, "forwards", "add", JAIL, "8080", "--address", net + ".20");
+            assertThat(taken.exitCode()).as("the port is taken: " + taken).isNotZero();
+            assertThat(taken.err()).contains("8080");
+            assertThat(cli(bobConfig, "forwards", "list", "-o", "json").json().findValuesAsText("id")).contains(forward);
+
+            assertEquals(0, cli(bobConfig, "forwards", "remove", forward).exitCode());
+            assertEquals(0, cli(bobConfig, "addresses", "release", net + ".8").exitCode());
+            assertThat(cli(bobConfig, "forwards", "list", "-o", "json").json().findValuesAsText("id")).doesNotContain(forward);
+            assertThat(cli(bobConfig, "addresses", "list", "-o", "json").json().findValuesAsText("address"))
+                    .doesNotContain(net + ".8");
+        } finally {
+            Api.as("admin").delete(pool + "/" + net + ".8");
+            Api.as("admin").delete(pool + "/" + net + ".20");
+        }
+    }
+
+    @Test
+    @Order(7)
     void anApiTokenMadeByTheCliLogsInUntilItIsRevoked() throws Exception {
         Run alice = typing("alice\n", aliceConfig, "login", "--username", "alice", "--password-stdin",
                 "--issuer", TestKeycloak.url() + "/realms/multiplicity");

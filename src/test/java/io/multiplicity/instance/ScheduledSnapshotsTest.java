@@ -15,6 +15,7 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,10 +58,11 @@ class ScheduledSnapshotsTest {
         assertEquals(200, set.statusCode(), set.asString());
         assertEquals(2, (int) set.path("hourly"));
 
-        Instant first = Instant.parse("2026-12-07T10:15:00Z");
+        // Passes of the schedule at quarter past an hour of tomorrow: after the manual snapshot, whenever the test runs.
+        Instant first = Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofDays(1)).plus(Duration.ofMinutes(15));
         schedules.pass(first);
         idle(vm);
-        assertEquals(List.of("keepme", "auto-hourly-20261207-1015"), names(vm));
+        assertEquals(List.of("keepme", hourly(first)), names(vm));
         schedules.pass(first.plus(Duration.ofMinutes(40)));
         idle(vm);
         assertEquals(2, names(vm).size(), "one per hour");
@@ -71,9 +73,9 @@ class ScheduledSnapshotsTest {
         assertThat(names(vm)).hasSize(4);
         schedules.pass(first.plus(Duration.ofHours(2)).plusSeconds(60));
         idle(vm);
-        assertEquals(List.of("keepme", "auto-hourly-20261207-1115", "auto-hourly-20261207-1215"), names(vm),
-                "the oldest scheduled one is pruned, the one a person took is not");
-        assertThat(RecordingHostDriver.DELETED_SNAPSHOTS).contains(vm + "@auto-hourly-20261207-1015");
+        assertEquals(List.of("keepme", hourly(first.plus(Duration.ofHours(1))), hourly(first.plus(Duration.ofHours(2)))),
+                names(vm), "the oldest scheduled one is pruned, the one a person took is not");
+        assertThat(RecordingHostDriver.DELETED_SNAPSHOTS).contains(vm + "@" + hourly(first));
         List<Map<String, Object>> listed = Api.as("vera").get("/api/v1/instances/" + vm + "/snapshots").path("items");
         assertEquals("hourly", listed.get(2).get("schedule"));
         assertThat(listed.get(0)).doesNotContainKey("schedule");
@@ -94,7 +96,7 @@ class ScheduledSnapshotsTest {
         try {
             Api.as("bob").body(Map.of("hourly", 1, "daily", 0, "weekly", 0))
                     .put("/api/v1/instances/" + vm + "/snapshot-schedule").then().statusCode(200);
-            Instant at = Instant.parse("2026-12-08T09:05:00Z");
+            Instant at = Instant.now().truncatedTo(ChronoUnit.HOURS).plus(Duration.ofDays(2)).plus(Duration.ofMinutes(5));
             schedules.pass(at);
             schedules.pass(at.plusSeconds(120));
             idle(vm);
@@ -108,6 +110,12 @@ class ScheduledSnapshotsTest {
             Api.as("bob").body(Map.of("hourly", 0, "daily", 0, "weekly", 0))
                     .put("/api/v1/instances/" + vm + "/snapshot-schedule").then().statusCode(200);
         }
+    }
+
+    /** The name of the hourly snapshot a pass at {@code at} takes: auto-hourly-yyyyMMdd-HHmm, UTC. */
+    private static String hourly(Instant at) {
+        return "auto-hourly-" + java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmm")
+                .withZone(java.time.ZoneOffset.UTC).format(at);
     }
 
     private List<String> names(UUID vm) {

@@ -55,6 +55,11 @@ public final class PackagedApplication implements AutoCloseable {
         this.environment.putAll(extra);
     }
 
+    /** The file the application's output goes to. */
+    public Path log() {
+        return log;
+    }
+
     public String url() {
         return "http://localhost:" + port;
     }

@@ -3,6 +3,7 @@ package io.multiplicity.it;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import io.multiplicity.support.PostgresTestResource;
 import io.multiplicity.support.TestKeycloak;
@@ -162,12 +163,17 @@ class PackagedApplicationIT {
         UUID operation = UUID.fromString(accepted.path("id"));
         String instance = accepted.path("target");
         Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-        String seen = state(operation);
-        while (!seen.equals("running") && Instant.now().isBefore(deadline)) {
-            Thread.sleep(5);
-            seen = state(operation);
+        String seen;
+        try (Connection connection = database.getConnection()) {
+            seen = state(connection, operation);
+            while (!seen.equals("running") && Instant.now().isBefore(deadline)) {
+                Thread.sleep(10);
+                seen = state(connection, operation);
+            }
+            if (!seen.equals("running")) {
+                fail("the create is under way when the crash comes, but it is " + seen + "\n" + whyPending(connection, operation));
+            }
         }
-        assertEquals("running", seen, "the create is under way when the crash comes");
 
         app.crash();
         try (Connection connection = database.getConnection()) {
@@ -198,6 +204,26 @@ class PackagedApplicationIT {
         List<String> slugs = given().auth().oauth2(TestKeycloak.token("admin")).get(app.url() + "/api/v1/admin/tenants")
                 .path("items.slug");
         assertThat(slugs).contains(slug);
+    }
+
+    /** With one setting the packaged application logs one JSON object a line, for a log collector. */
+    @Test
+    void jsonLogsAreOneSettingAway() throws Exception {
+        app.close();
+        Path log = work.resolve("app-json.log");
+        app = new PackagedApplication(jdbcUrl, log, Map.of("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "true")).start();
+        given().auth().oauth2(TestKeycloak.token("bob")).get(app.url() + "/api/v1/instances").then().statusCode(200);
+        List<String> lines = Files.readAllLines(log).stream().filter(line -> !line.isBlank()).toList();
+        assertThat(lines).as("lines logged").isNotEmpty();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : lines) {
+            com.fasterxml.jackson.databind.JsonNode entry = json.readTree(line);
+            assertThat(entry.isObject()).as(line).isTrue();
+            assertThat(entry.hasNonNull("timestamp") && entry.hasNonNull("level") && entry.hasNonNull("loggerName")
+                    && entry.hasNonNull("message")).as("timestamp, level, logger and message: " + line).isTrue();
+        }
+        assertThat(lines).as("the agent's registration, as JSON").anyMatch(line -> line.contains("\"loggerName\":\"io.multiplicity.host.LocalAgent\"")
+                && line.contains("registered"));
     }
 
     /**
@@ -313,6 +339,34 @@ class PackagedApplicationIT {
             Thread.sleep(250);
         }
         throw new AssertionError("operation " + operation + " is still not finished: " + response.asString());
+    }
+
+    /** What the database and the application's log say of an operation no worker claimed. */
+    private static String whyPending(Connection connection, UUID operation) throws Exception {
+        StringBuilder why = new StringBuilder();
+        dump(connection, why, "the operation", "select o.state, o.attempts, o.worker_id, o.created_at, i.host_id, i.actual_state"
+                + " from operations o left join instances i on i.id = o.target_id where o.id = '" + operation + "'");
+        dump(connection, why, "hosts", "select id, name, local, state, last_seen, kinds from hosts");
+        dump(connection, why, "unfinished operations", "select id, kind, state, worker_id, lease_until, created_at"
+                + " from operations where state in ('pending', 'running') order by created_at");
+        List<String> log = Files.readAllLines(app.log());
+        why.append("the application's log, last lines:\n");
+        log.subList(Math.max(0, log.size() - 40), log.size()).forEach(line -> why.append("  ").append(line).append('\n'));
+        return why.toString();
+    }
+
+    private static void dump(Connection connection, StringBuilder into, String title, String sql) throws Exception {
+        into.append(title).append(":\n");
+        try (PreparedStatement statement = connection.prepareStatement(sql); ResultSet rows = statement.executeQuery()) {
+            int columns = rows.getMetaData().getColumnCount();
+            while (rows.next()) {
+                into.append(" ");
+                for (int i = 1; i <= columns; i++) {
+                    into.append(' ').append(rows.getMetaData().getColumnLabel(i)).append('=').append(rows.getString(i));
+                }
+                into.append('\n');
+            }
+        }
     }
 
     private static String state(UUID operation) throws Exception {

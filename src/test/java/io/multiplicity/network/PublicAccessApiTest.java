@@ -140,6 +140,51 @@ class PublicAccessApiTest {
         assertEquals(202, Api.as("admin").delete(pool + "/" + NET + ".8").statusCode());
     }
 
+    /**
+     * A firewall says whether its rules also filter the instance's own tenant network: its instances
+     * reach the host with that, with or without a public address or forward, and leave it when
+     * it is switched back to open or when they are deleted.
+     */
+    @Test
+    void aFirewallThatFiltersInsideReachesTheHostForItsInstancesWithoutAnyPublicAccess() {
+        String db = createJail("bob", "in-db");
+        Response bad = Api.as("bob").body(Map.of("name", "in-bad", "inside", "closed", "rules", List.of()))
+                .post("/api/v1/firewalls");
+        assertEquals(400, bad.statusCode(), bad.asString());
+        assertThat(bad.asString()).contains("inside");
+        Response created = Api.as("bob").body(Map.of("name", "db-in-" + UUID.randomUUID().toString().substring(0, 6),
+                "inside", "filtered", "rules", List.of(Map.of("protocol", "tcp", "fromPort", 5432,
+                        "source", "10.0.0.0/8")))).post("/api/v1/firewalls");
+        assertEquals(202, created.statusCode(), created.asString());
+        String firewall = created.path("target");
+        assertEquals("filtered", Api.as("bob").get("/api/v1/firewalls/" + firewall).path("inside"));
+        assertThat(exposure(db)).as("not applied yet").isEmpty();
+
+        Api.as("bob").body(Map.of("firewall", firewall)).put("/api/v1/instances/" + db + "/firewall")
+                .then().statusCode(202);
+        Exposure filtered = exposure(db).orElseThrow();
+        assertThat(filtered.filterInside()).isTrue();
+        assertThat(filtered.forwards()).isEmpty();
+        assertThat(filtered.publicAddress()).isNull();
+        assertThat(filtered.rules()).containsExactly(new Rule(Protocol.TCP, 5432, 5432, "10.0.0.0/8"));
+
+        Api.as("bob").body(Map.of("inside", "open")).patch("/api/v1/firewalls/" + firewall).then().statusCode(202);
+        assertEquals("open", Api.as("bob").get("/api/v1/firewalls/" + firewall).path("inside"));
+        assertThat(exposure(db)).as("open inside, and nothing published for outside").isEmpty();
+        Api.as("bob").body(Map.of("inside", "filtered")).patch("/api/v1/firewalls/" + firewall).then().statusCode(202);
+        assertThat(exposure(db).orElseThrow().filterInside()).isTrue();
+        assertThat(Api.as("alice").get("/api/v1/audit?limit=100").<List<Map<String, Object>>>path("items")
+                .stream().filter(entry -> "firewall.update".equals(entry.get("action")) && firewall.equals(entry.get("target")))
+                .map(entry -> String.valueOf(((Map<?, ?>) entry.get("details")).get("inside"))).toList())
+                .as("each switch is audited").contains("open", "filtered");
+
+        Response deleted = Api.as("bob").delete("/api/v1/instances/" + db);
+        assertEquals(202, deleted.statusCode(), deleted.asString());
+        assertEquals("succeeded", io.multiplicity.support.Operations.finished("bob", deleted.path("id"),
+                Duration.ofSeconds(30)).path("state"));
+        assertThat(exposure(db)).as("the host stops filtering for a deleted instance").isEmpty();
+    }
+
     @Test
     void deletingAnInstanceReleasesItsAddressAndForwards() {
         String host = localHost();

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import io.multiplicity.host.Host;
 import io.multiplicity.support.Api;
 import io.multiplicity.support.Instances;
+import io.multiplicity.support.RecordingHostDriver;
 import io.multiplicity.support.RecordingHostProfile;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
@@ -68,6 +71,47 @@ class ObservabilityTest {
         assertEquals("ready", ready.path("checks.find { it.name == 'hosts' }.data.'host.test-host'"), ready.asString());
     }
 
+    /**
+     * A host whose agent went silent does not count as ready, whatever its state says: with the
+     * only answering host out of service, readiness is DOWN although a silent host is "ready".
+     */
+    @Test
+    void readinessDoesNotCountASilentHost() {
+        Host silent = new Host();
+        silent.id = UUID.randomUUID();
+        silent.name = "silent-" + silent.id.toString().substring(0, 6);
+        silent.state = "ready";
+        silent.agentUrl = "https://127.0.0.1:1";  // nothing listens: its heartbeat is refused at once
+        silent.kinds = "jail";
+        silent.cpus = 4;
+        silent.memoryMiB = 8192;
+        silent.storageGiB = 100;
+        silent.cpuRatio = java.math.BigDecimal.ONE;
+        silent.memoryRatio = java.math.BigDecimal.ONE;
+        silent.diskRatio = java.math.BigDecimal.ONE;
+        silent.lastSeen = Instant.now().minus(Duration.ofHours(1));
+        silent.createdAt = Instant.now().minus(Duration.ofDays(1));
+        QuarkusTransaction.requiringNew().run(() -> silent.persist());
+        try {
+            Response withTheLocalHost = given().get("/q/health/ready").then().extract().response();
+            assertEquals(200, withTheLocalHost.statusCode(), withTheLocalHost.asString());
+            assertThat((String) withTheLocalHost.path("checks.find { it.name == 'hosts' }.data.'host." + silent.name + "'"))
+                    .startsWith("silent since ");
+
+            QuarkusTransaction.requiringNew().run(() -> Host.update("state = 'offline' where name = 'test-host'"));
+            Response alone = given().get("/q/health/ready").then().extract().response();
+            assertEquals(503, alone.statusCode(), alone.asString());
+            assertEquals("DOWN", alone.path("checks.find { it.name == 'hosts' }.status"), alone.asString());
+            assertEquals(0, (int) alone.path("checks.find { it.name == 'hosts' }.data.ready"), alone.asString());
+        } finally {
+            QuarkusTransaction.requiringNew().run(() -> {
+                Host.update("state = 'ready' where name = 'test-host'");
+                Host.deleteById(silent.id);
+            });
+        }
+        assertEquals(200, given().get("/q/health/ready").statusCode());
+    }
+
     @Test
     void theDomainMetricsFollowWhatTheApiDid() {
         String instance = Instances.jail("bob", "metered", true);
@@ -93,6 +137,28 @@ class ObservabilityTest {
                 .as("the running jail's vCPU").isGreaterThanOrEqualTo(1);
         assertThat(value(metrics, "multiplicity_host_allocatable\\{host=\"test-host\",resource=\"memory_mib\"\\}"
                 + " ([0-9.E]+)")).isPositive();
+        // an operation that fails is counted and timed as failed, by kind
+        double failedBefore = failedCreates();
+        RecordingHostDriver.failProvisionWith = "the disk is on fire";
+        try {
+            Response accepted = Api.as("bob").body(Map.of("name", "failing-" + UUID.randomUUID().toString().substring(0, 6),
+                    "kind", "jail", "image", "busybox", "type", "j1.nano")).post("/api/v1/instances");
+            assertEquals(202, accepted.statusCode(), accepted.asString());
+            Response failed = io.multiplicity.support.Operations.finished("bob", accepted.path("id"), Duration.ofSeconds(30));
+            assertEquals("failed", failed.path("state"), failed.asString());
+        } finally {
+            RecordingHostDriver.failProvisionWith = null;
+        }
+        String after = awaitMetric("multiplicity_operations_finished_total\\{kind=\"instance\\.create\",state=\"failed\"\\}"
+                + " ([0-9.E]+)", failedBefore + 1);
+        assertThat(value(after, "multiplicity_operations_duration_seconds_count\\{kind=\"instance\\.create\","
+                + "state=\"failed\"\\} ([0-9.E]+)")).as("failed creates timed").isGreaterThanOrEqualTo(1);
+    }
+
+    private static double failedCreates() {
+        Matcher matcher = Pattern.compile("multiplicity_operations_finished_total\\{kind=\"instance\\.create\","
+                + "state=\"failed\"\\} ([0-9.E]+)").matcher(given().get("/q/metrics").then().statusCode(200).extract().asString());
+        return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
     }
 
     /** Polls /q/metrics until the pattern's value reaches {@code atLeast} (gauges refresh every second here). */

@@ -41,6 +41,9 @@ public class FirewallsCommand {
         return array;
     }
 
+    /** Whether a firewall's rules also filter the instance's own tenant network. */
+    enum Inside { open, filtered }
+
     static void printFirewall(Printer printer, JsonNode firewall) {
         if (printer.format() != OutputFormat.table) {
             printer.raw(firewall);
@@ -60,8 +63,8 @@ public class FirewallsCommand {
         @Override
         protected void run() {
             printer().list(api().list(PATH), List.of(new Printer.Column("NAME", "name"),
-                    new Printer.Column("DESCRIPTION", "description"), new Printer.Column("INSTANCES", "instances"),
-                    new Printer.Column("ID", "id")));
+                    new Printer.Column("DESCRIPTION", "description"), new Printer.Column("INSIDE", "inside"),
+                    new Printer.Column("INSTANCES", "instances"), new Printer.Column("ID", "id")));
         }
     }
 
@@ -81,23 +84,28 @@ public class FirewallsCommand {
         @Parameters(paramLabel = "NAME") String name;
         @Option(names = "--description") String description;
         @Option(names = "--rule", paramLabel = "RULE", description = "An allow rule (repeatable).") List<String> rules = new ArrayList<>();
+        @Option(names = "--inside", paramLabel = "open|filtered", description = "Whether the rules also filter the"
+                + " tenant network (default: open).") Inside inside;
 
         @Override
         protected void run() {
             PanelClient api = api();
             ObjectNode body = api.json().createObjectNode().put("name", name);
             if (description != null) body.put("description", description);
+            if (inside != null) body.put("inside", inside.name());
             body.set("rules", rules(api.json(), rules));
             JsonNode operation = api.post(PATH, body);
             printFirewall(printer(), api.get(PanelClient.path("/firewalls", operation.path("target").asText())));
         }
     }
 
-    @Command(name = "update", description = "Change a firewall's description or rules (--rule given: they replace all).")
+    @Command(name = "update", description = "Change a firewall's description, rules (--rule given: they replace all)"
+            + " or whether they filter the tenant network.")
     static class Update extends PanelCommand {
         @Parameters(paramLabel = "FIREWALL") String firewall;
         @Option(names = "--description") String description;
         @Option(names = "--rule", paramLabel = "RULE") List<String> rules;
+        @Option(names = "--inside", paramLabel = "open|filtered") Inside inside;
 
         @Override
         protected void run() {
@@ -105,6 +113,7 @@ public class FirewallsCommand {
             String id = resolve(api, firewall);
             ObjectNode body = api.json().createObjectNode();
             if (description != null) body.put("description", description);
+            if (inside != null) body.put("inside", inside.name());
             if (rules != null) body.set("rules", rules(api.json(), rules));
             api.patch(PanelClient.path("/firewalls", id), body, java.util.Map.of());
             printFirewall(printer(), api.get(PanelClient.path("/firewalls", id)));

@@ -21,7 +21,8 @@ import java.util.Set;
  *   input        from a tenant bridge: DHCP, DNS, the metadata service and ping of the gateway;
  *                replies; nothing else; the metadata service's port from anywhere else: dropped
  *                reaches the host (not the panel, the database, Keycloak or SSH)
- *   forward      inside one tenant network: open; replies of connections let in from outside:
+ *   forward      inside one tenant network: open, but for members whose firewall filters inside
+ *                (new connections to them pass its rules); replies of connections let in from outside:
  *                open; out of a network whose tenant has egress: only through the uplink; between
  *                tenant networks, to any other interface: dropped; into a tenant network: replies,
  *                and what came in by a forward or a public address and an inbound rule allows
@@ -152,6 +153,17 @@ final class NftRuleset {
                 .append("    oifname ").append(tenants).append(" jump into_tenants\n")
                 .append("  }\n");
         out.append("  chain out_of_tenants {\n");
+        // A member whose firewall filters inside its network: what another member opens to it passes
+        // its rules first (bridged traffic comes here through the bridge's netfilter call); replies
+        // and what belongs to a connection it opened itself pass.
+        for (Exposure exposure : exposed) {
+            if (exposure.filterInside()) {
+                String bridge = quote(byAddress.get(exposure.address()).bridge());
+                out.append("    iifname ").append(bridge).append(" oifname ").append(bridge).append(" ip daddr ")
+                        .append(exposure.address()).append(" ct state != { established, related } jump ")
+                        .append(ruleChain(exposure)).append('\n');
+            }
+        }
         for (TenantNetworks.Network network : networks) {
             String bridge = quote(network.bridge());
             out.append("    iifname ").append(bridge).append(" oifname ").append(bridge).append(" accept\n");
@@ -318,7 +330,7 @@ final class NftRuleset {
             if (old.rules() == null || now.rules() == null || !old.instanceId().equals(now.instanceId())
                     || old.tenantNetwork() != now.tenantNetwork() || !old.address().equals(now.address())
                     || !java.util.Objects.equals(old.publicAddress(), now.publicAddress())
-                    || !old.forwards().equals(now.forwards())) {
+                    || !old.forwards().equals(now.forwards()) || old.filterInside() != now.filterInside()) {
                 return null;
             }
             String change = new InboundRuleSets(now.rules()).renderChangeFrom(new InboundRuleSets(old.rules()), table,

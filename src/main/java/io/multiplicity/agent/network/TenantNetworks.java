@@ -289,6 +289,9 @@ public final class TenantNetworks {
         Published after = new Published(access, uplink.device() == null ? List.of() : access.addresses(),
                 uplink.device());
         NftRuleset.check(access);
+        if (access.instances().stream().anyMatch(PublicAccess.Exposure::filterInside)) {
+            requireBridgedTrafficFiltered();
+        }
         if (after.equals(before)) {
             return;
         }
@@ -323,6 +326,32 @@ public final class TenantNetworks {
             if (!after.onUplink().contains(address) || !java.util.Objects.equals(before.device(), after.device())) {
                 Command.run("ip", "addr", "del", address + "/32", "dev", before.device());
             }
+        }
+    }
+
+    /** Where the kernel says whether traffic bridged between two ports passes the IPv4 hooks. */
+    static final Path BRIDGE_CALLS_IPTABLES = Path.of("/proc/sys/net/bridge/bridge-nf-call-iptables");
+
+    /**
+     * Traffic between two members of a tenant network is switched by its bridge: nftables' inet
+     * table sees it only while the kernel's bridge netfilter passes bridged IPv4 to it (a
+     * switch of the network namespace; where it is off, it is turned on — the inet table
+     * accepts whatever stays inside a network, so nothing else changes). A kernel without it cannot
+     * filter inside a network, and says so.
+     */
+    private static void requireBridgedTrafficFiltered() {
+        if (!Files.exists(BRIDGE_CALLS_IPTABLES)) {
+            throw new IllegalStateException("this host cannot filter traffic inside a tenant network: its kernel does not"
+                    + " pass bridged traffic to nftables (no bridge netfilter, br_netfilter)");
+        }
+        try {
+            if (!Files.readString(BRIDGE_CALLS_IPTABLES).strip().equals("1")) {
+                Files.writeString(BRIDGE_CALLS_IPTABLES, "1");
+                LOG.info("bridged IPv4 traffic now passes nftables (net.bridge.bridge-nf-call-iptables = 1), so that"
+                        + " firewalls can filter traffic inside tenant networks");
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("this host cannot filter traffic inside a tenant network: " + e.getMessage(), e);
         }
     }
 

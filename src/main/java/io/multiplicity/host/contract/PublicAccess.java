@@ -6,11 +6,12 @@ import java.util.UUID;
 /**
  * How the outside reaches a host's instances: the public addresses the host answers for on its
  * uplink, and per instance the public address given to it whole (1:1 NAT), its port forwards from
- * shared public addresses, and the inbound rules that filter both. The control plane sends the
+ * shared public addresses, and the inbound rules that filter both (and, where its tenant asked,
+ * what its own tenant network opens to it). The control plane sends the
  * host's whole set each time; the host replaces what it had with it in one step.
  *
  * @param addresses every public address the host answers for (given to an instance or shared)
- * @param instances the instances that are reachable from outside, each once
+ * @param instances the instances that are reachable from outside or filtered inside, each once
  */
 public record PublicAccess(List<String> addresses, List<Exposure> instances) {
 
@@ -48,13 +49,25 @@ public record PublicAccess(List<String> addresses, List<Exposure> instances) {
      * @param forwards      ports of shared public addresses forwarded to it
      * @param rules         inbound rules from outside; null: every forwarded port and, with a
      *                      public address, every port is open; an empty list: nothing from outside
+     * @param filterInside  whether {@code rules} also filter what the other members of its tenant
+     *                      network open to it (new connections only; replies always pass); false:
+     *                      traffic inside the tenant network is open
      */
     public record Exposure(UUID instanceId, int tenantNetwork, String address, String publicAddress,
-            List<Forward> forwards, List<Rule> rules) {
+            List<Forward> forwards, List<Rule> rules, boolean filterInside) {
 
         public Exposure {
             forwards = forwards == null ? List.of() : List.copyOf(forwards);
             rules = rules == null ? null : List.copyOf(rules);
+            if (filterInside && rules == null) {
+                throw new IllegalArgumentException("traffic inside the tenant network is filtered by rules: none given");
+            }
+        }
+
+        /** An instance whose traffic inside its tenant network is open. */
+        public Exposure(UUID instanceId, int tenantNetwork, String address, String publicAddress,
+                List<Forward> forwards, List<Rule> rules) {
+            this(instanceId, tenantNetwork, address, publicAddress, forwards, rules, false);
         }
     }
 

@@ -121,9 +121,11 @@ public class AgentAuthority {
 
     /**
      * A TLS context for calling the agent of {@code hostId}: this replica's client certificate, and
-     * trust in an agent certificate only when this authority signed it for that very host.
+     * trust in an agent certificate only when this authority signed it for that very host and, with
+     * {@code serial} (hex, the host's latest enrolment), when it is that certificate: one an
+     * earlier enrolment of the host got is refused once a re-enrolment superseded it.
      */
-    public SSLContext contextFor(UUID hostId) {
+    public SSLContext contextFor(UUID hostId, String serial) {
         try {
             Client current = client();
             Authority ca = authority();
@@ -135,7 +137,7 @@ public class AgentAuthority {
             KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             keyManagers.init(keys, password);
             SSLContext context = SSLContext.getInstance("TLS");
-            context.init(keyManagers.getKeyManagers(), new TrustManager[] {new AgentTrust(ca.certificate(), hostId)},
+            context.init(keyManagers.getKeyManagers(), new TrustManager[] {new AgentTrust(ca.certificate(), hostId, serial)},
                     RANDOM);
             return context;
         } catch (GeneralSecurityException | IOException e) {
@@ -291,15 +293,17 @@ public class AgentAuthority {
 
     /**
      * Trusts an agent's certificate only when the authority signed it (PKIX, the authority as the one
-     * anchor) and its subject names the host the control plane means to reach.
+     * anchor), its subject names the host the control plane means to reach and, where the host's
+     * latest certificate is known, it is that one.
      */
     private static final class AgentTrust implements X509TrustManager {
 
         private final X509TrustManager pkix;
         private final X509Certificate authority;
         private final String expectedSubject;
+        private final String expectedSerial;
 
-        AgentTrust(X509Certificate authority, UUID hostId) throws GeneralSecurityException, IOException {
+        AgentTrust(X509Certificate authority, UUID hostId, String serial) throws GeneralSecurityException, IOException {
             KeyStore anchors = KeyStore.getInstance("PKCS12");
             anchors.load(null, null);
             anchors.setCertificateEntry("agent-authority", authority);
@@ -308,6 +312,7 @@ public class AgentAuthority {
             this.pkix = (X509TrustManager) factory.getTrustManagers()[0];
             this.authority = authority;
             this.expectedSubject = "CN=" + hostId;
+            this.expectedSerial = serial;
         }
 
         @Override
@@ -321,6 +326,11 @@ public class AgentAuthority {
             String subject = chain[0].getSubjectX500Principal().getName();
             if (!expectedSubject.equals(subject)) {
                 throw new CertificateException("the agent's certificate names " + subject + ", not " + expectedSubject);
+            }
+            String serial = chain[0].getSerialNumber().toString(16);
+            if (expectedSerial != null && !expectedSerial.equalsIgnoreCase(serial)) {
+                throw new CertificateException("the agent's certificate " + serial + " was superseded: the host"
+                        + " enrolled again and got " + expectedSerial);
             }
         }
 

@@ -45,7 +45,7 @@ public class RemoteAgents {
     @Inject
     HostsConfig config;
 
-    private record Entry(URI url, RemoteHostDriver driver) {
+    private record Entry(URI url, String serial, RemoteHostDriver driver) {
     }
 
     private final Map<UUID, Entry> drivers = new ConcurrentHashMap<>();
@@ -53,14 +53,25 @@ public class RemoteAgents {
     private final ExecutorService calls = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("agent-heartbeat-", 0).factory());
 
-    /** The driver of a remote host's agent at {@code agentUrl}. */
-    public RemoteHostDriver driver(UUID hostId, String agentUrl) {
+    /**
+     * The driver of a remote host's agent at {@code agentUrl}, trusting only the certificate of the
+     * host's latest enrolment ({@code serial}, hex; null for a host enrolled before serials were kept).
+     * A re-enrolment, through whichever replica, changes the serial on the host's row, and the next
+     * call here builds the driver again.
+     */
+    private RemoteHostDriver driver(UUID hostId, String agentUrl, String serial) {
         URI url = URI.create(agentUrl);
         if (authority.clientCertificateExpiring()) {
             drivers.clear();
         }
-        return drivers.compute(hostId, (id, entry) -> entry != null && entry.url().equals(url) ? entry
-                : new Entry(url, new RemoteHostDriver(url, authority.contextFor(id)))).driver();
+        return drivers.compute(hostId, (id, entry) -> entry != null && entry.url().equals(url)
+                && java.util.Objects.equals(entry.serial(), serial) ? entry
+                : new Entry(url, serial, new RemoteHostDriver(url, authority.contextFor(id, serial)))).driver();
+    }
+
+    /** The driver of a remote host's agent, as its row says where it is and which certificate it has. */
+    public RemoteHostDriver driver(Host host) {
+        return driver(host.id, host.agentUrl, host.agentCertificateSerial);
     }
 
     /** The remote hosts whose agents answered the last heartbeat. */
@@ -79,7 +90,7 @@ public class RemoteAgents {
                 "agentUrl is not null and local = false"));
         Map<UUID, Future<HostFacts>> answers = new HashMap<>();
         for (Host host : hosts) {
-            RemoteHostDriver driver = driver(host.id, host.agentUrl);
+            RemoteHostDriver driver = driver(host);
             answers.put(host.id, calls.submit(driver::facts));
         }
         for (Host host : hosts) {

@@ -211,8 +211,67 @@ class PublicAccessTest {
         assertThat(run(db1, "ping -c 1 -W 2 " + peer)).contains("1 packets received");
     }
 
+    /**
+     * A firewall that filters inside: what the other members of db1's tenant network open to it
+     * passes its rules, as from outside, while replies (of what db1 opens itself, and of what the
+     * rules let in) pass; rule changes take effect in place; switched back to open, the network
+     * reaches db1 again whatever the rules say.
+     */
     @Test
     @Order(5)
+    void aFirewallThatFiltersInsideLetsTheTenantsOwnNetworkInOnlyWhereItsRulesAllow() {
+        String db = db1.network().address();
+        String web = web1.network().address();
+        Exposure forward = forwardTo(web1, null, new Forward(SHARED, Protocol.TCP, 8080, 80));
+        assertThat(fetch(web1, db + ":80")).as("open inside at first")
+                .contains("page of db1");
+
+        List<Rule> sshFromWeb1 = List.of(new Rule(Protocol.TCP, 22, 22, web + "/32"));
+        publishBeside(forward, filteredInside(db1, sshFromWeb1));
+        assertThat(fetch(web1, db + ":22")).as("a port a rule allows")
+                .contains("ssh of db1");
+        assertThat(fetch(web1, db + ":80")).as("a port no rule names")
+                .doesNotContain("page of db1");
+        assertThat(run(web1, "ping -c 1 -W 2 " + db)).as("ICMP, which no rule names").doesNotContain("1 packets received");
+        assertThat(fetch(db1, web + ":80")).as("what db1 opens itself, and its replies")
+                .contains("page of web1.21");
+        assertThat(fromClient("http://" + SHARED + ":8080/")).as("another instance's forward").contains("page of web1.21");
+
+        // rules changed in place: the source must match too
+        List<Rule> httpFromElsewhere = List.of(new Rule(Protocol.TCP, 80, 80, "10.232.21.99/32"),
+                new Rule(Protocol.ICMP, 0, 0, web + "/32"));
+        publishBeside(forward, filteredInside(db1, httpFromElsewhere));
+        assertThat(fetch(web1, db + ":80")).as("a source no rule names")
+                .doesNotContain("page of db1");
+        assertThat(fetch(web1, db + ":22")).as("a port no rule names any more")
+                .doesNotContain("ssh of db1");
+        assertThat(run(web1, "ping -c 1 -W 2 " + db)).as("ICMP from web1 now").contains("1 packets received");
+
+        // the same rules, inside open again
+        publishBeside(forward, new Exposure(db1.id(), db1.network().tenantNetwork(), db, null, List.of(),
+                httpFromElsewhere, false));
+        assertThat(fetch(web1, db + ":80")).as("open inside again")
+                .contains("page of db1");
+        assertThat(Command.check("nft", "list", "chain", "inet", driver.network().tenants().table(), "out_of_tenants"))
+                .as("no rule filters inside for db1 any more").doesNotContain(db);
+    }
+
+    private static void publishBeside(Exposure forward, Exposure db) {
+        driver.network().tenants().publish(new PublicAccess(List.of(SHARED), List.of(forward, db)));
+    }
+
+    /** What {@code from} fetches from {@code address:port} over HTTP, or why not. */
+    private static String fetch(InstanceSpec from, String addressAndPort) {
+        return run(from, "timeout 4 wget -q -O - http://" + addressAndPort + "/");
+    }
+
+    private static Exposure filteredInside(InstanceSpec jail, List<Rule> rules) {
+        return new Exposure(jail.id(), jail.network().tenantNetwork(), jail.network().address(), null, List.of(),
+                rules, true);
+    }
+
+    @Test
+    @Order(6)
     void whatAJailSendsOutIsMeteredAsTheUpstreamReceivesIt() {
         String upstream = "ip netns exec " + internet.upstream + " ";
         TestInternet.sh(upstream + "nft add table ip received",
@@ -239,7 +298,7 @@ class PublicAccessTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void unpublishingStopsBothAtOnceAndNothingIsLeftBehind() {
         driver.network().tenants().publish(new PublicAccess(List.of(), List.of()));
         assertThat(fromClient("http://" + SHARED + ":8080/")).startsWith("failed");

@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
 /**
  * A host agent started as a process of its own, from this build's classes, the way a host of a
@@ -156,6 +158,27 @@ final class AgentProcessHandle implements AutoCloseable {
         } else {
             io.multiplicity.agent.support.Command.run("ip", "link", "del", bridge);
         }
+    }
+
+    /**
+     * The id of this agent's host once the control plane at {@code panel} (empty: the test's own)
+     * lists it as running jails; fails after 60 s.
+     */
+    UUID awaitHost(String panel) throws InterruptedException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (Instant.now().isBefore(deadline)) {
+            List<Map<String, Object>> hosts = io.multiplicity.support.Api.as("admin").get(panel + "/api/v1/admin/hosts")
+                    .path("items");
+            for (Map<String, Object> host : hosts) {
+                if (("remote-" + pool).equals(host.get("name")) && host.get("kinds") instanceof List<?> kinds
+                        && kinds.contains("jail")) {
+                    return UUID.fromString((String) host.get("id"));
+                }
+            }
+            Thread.sleep(250);
+        }
+        throw new AssertionError("the agent's host did not report jails: "
+                + io.multiplicity.support.Api.as("admin").get(panel + "/api/v1/admin/hosts").asString());
     }
 
     @Override

@@ -82,7 +82,7 @@ class FleetTest {
             agent.start(agent.controlPlane(base), token.path("token"));
         }
         for (AgentProcessHandle agent : agents) {
-            byHost.put(awaitHost(agent), agent);
+            byHost.put(agent.awaitHost("").toString(), agent);
         }
         awaitImage("busybox");
     }
@@ -368,22 +368,6 @@ class FleetTest {
         Response finished = Operations.finished("bob", accepted.path("id"), Duration.ofSeconds(120));
         assertEquals("succeeded", finished.path("state"), finished.asString());
         return accepted.path("target");
-    }
-
-    private static String awaitHost(AgentProcessHandle agent) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (Instant.now().isBefore(deadline)) {
-            List<Map<String, Object>> hosts = Api.as("admin").get("/api/v1/admin/hosts").path("items");
-            for (Map<String, Object> host : hosts) {
-                if (("remote-" + agent.pool).equals(host.get("name")) && host.get("kinds") instanceof List<?> kinds
-                        && kinds.contains("jail")) {
-                    return (String) host.get("id");
-                }
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("the agent's host did not report jails: "
-                + Api.as("admin").get("/api/v1/admin/hosts").asString());
     }
 
     private static void awaitImage(String name) throws InterruptedException {

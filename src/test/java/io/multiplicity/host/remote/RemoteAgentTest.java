@@ -26,6 +26,7 @@ import java.security.KeyPair;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -109,7 +110,7 @@ class RemoteAgentTest {
         token = created.path("token");
 
         agent.start(base.toString(), token);
-        hostId = awaitHost();
+        hostId = agent.awaitHost("");
         Map<String, Object> host = Api.as("admin").get("/api/v1/admin/hosts/" + hostId).path("");
         assertEquals(false, host.get("local"));
         assertThat(Files.readString(agent.dataDir.resolve("host-id")).strip()).isEqualTo(hostId.toString());
@@ -180,19 +181,81 @@ class RemoteAgentTest {
         assertThatThrownBy(() -> impostor.send(request, HttpResponse.BodyHandlers.ofString()))
                 .isInstanceOf(java.io.IOException.class);
         // The control plane's own client, for comparison, is served.
-        assertThat(remoteAgents.driver(hostId, agent.url()).facts().hostId()).isEqualTo(hostId);
+        assertThat(remoteAgents.driver(host()).facts().hostId()).isEqualTo(hostId);
     }
 
     @Test
     @Order(5)
     void theControlPlaneTrustsNoAgentButTheOneEnrolledForTheHost() {
         // The real agent, whose certificate the authority signed, but for another host than the one meant.
-        RemoteHostDriver wrongHost = new RemoteHostDriver(URI.create(agent.url()), authority.contextFor(UUID.randomUUID()));
+        RemoteHostDriver wrongHost = new RemoteHostDriver(URI.create(agent.url()),
+                authority.contextFor(UUID.randomUUID(), null));
         assertThatThrownBy(wrongHost::facts).isInstanceOf(RemoteHostDriver.AgentUnreachable.class);
     }
 
+    /**
+     * Rotating an agent's credentials (a token bound to its host, the agent started again without
+     * its old key) keeps the host and its instances, and the certificate it had before is refused
+     * from then on: an agent (or whoever took its key) presenting it is not the host any more.
+     */
     @Test
     @Order(6)
+    void aRotatedAgentCertificateIsRefusedFromThenOn() throws Exception {
+        Path credentials = agent.dataDir.resolve("agent-tls");
+        Path before = agent.dataDir.resolve("agent-tls-before");
+        Path after = agent.dataDir.resolve("agent-tls-after");
+        String oldSerial = host().agentCertificateSerial;
+        assertThat(oldSerial).as("the serial of the certificate the enrolment gave").isNotBlank();
+
+        Response created = Api.as("admin").body(Map.of("hostId", hostId.toString()))
+                .post("/api/v1/admin/hosts/enrolment-tokens");
+        assertEquals(201, created.statusCode(), created.asString());
+        agent.stop();
+        Command.check("cp", "-a", credentials.toString(), before.toString());
+        Command.check("rm", "-rf", credentials.toString());
+        agent.start(base.toString(), created.path("token"));
+        assertEquals(hostId, agent.awaitHost(""), "the same host, enrolled again");
+        String newSerial = host().agentCertificateSerial;
+        assertThat(newSerial).isNotBlank().isNotEqualTo(oldSerial);
+        assertThat(remoteAgents.driver(host()).facts().hostId()).isEqualTo(hostId);
+        Instant settled = Instant.now().plus(Duration.ofSeconds(30));
+        while (!"running".equals(Api.as("bob").get("/api/v1/instances/" + jail).path("state"))) {
+            assertThat(Instant.now()).as("the instance ran through the rotation").isBefore(settled);
+            Thread.sleep(200);
+        }
+
+        // The agent comes back with the credentials it had before the rotation.
+        agent.stop();
+        Command.check("cp", "-a", credentials.toString(), after.toString());
+        Command.check("rm", "-rf", credentials.toString());
+        Command.check("cp", "-a", before.toString(), credentials.toString());
+        agent.start(base.toString(), null);
+        assertThatThrownBy(() -> remoteAgents.driver(host()).facts())
+                .isInstanceOf(RemoteHostDriver.AgentUnreachable.class);
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
+        while (remoteAgents.reachable().contains(hostId)) {
+            assertThat(Instant.now()).as("the host is out of reach with the superseded certificate").isBefore(deadline);
+            Thread.sleep(200);
+        }
+
+        agent.stop();
+        Command.check("rm", "-rf", credentials.toString());
+        Command.check("cp", "-a", after.toString(), credentials.toString());
+        agent.start(base.toString(), null);
+        deadline = Instant.now().plus(Duration.ofSeconds(20));
+        while (!remoteAgents.reachable().contains(hostId)) {
+            assertThat(Instant.now()).as("the current certificate is trusted again").isBefore(deadline);
+            Thread.sleep(200);
+        }
+    }
+
+    private static io.multiplicity.host.Host host() {
+        return io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(
+                () -> io.multiplicity.host.Host.<io.multiplicity.host.Host>findById(hostId));
+    }
+
+    @Test
+    @Order(7)
     void anOperationWaitsForAReplicaThatReachesItsHost() throws Exception {
         agent.stop();
         Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
@@ -215,29 +278,13 @@ class RemoteAgentTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void deletingTheJailLeavesNothingOnTheAgent() {
         awaitSucceeded(Api.as("bob").delete("/api/v1/instances/" + jail));
         Api.as("bob").get("/api/v1/instances/" + jail).then().statusCode(404);
         assertThat(Command.run("zfs", "list", "-H", agent.pool + "/multiplicity/instances/" + jail).ok())
                 .as("the dataset is gone").isFalse();
         jail = null;
-    }
-
-    private static UUID awaitHost() throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (Instant.now().isBefore(deadline)) {
-            List<Map<String, Object>> hosts = Api.as("admin").get("/api/v1/admin/hosts").path("items");
-            for (Map<String, Object> host : hosts) {
-                if (("remote-" + agent.pool).equals(host.get("name")) && host.get("kinds") instanceof List<?> kinds
-                        && kinds.contains("jail")) {
-                    return UUID.fromString((String) host.get("id"));
-                }
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("the agent's host did not report jails: "
-                + Api.as("admin").get("/api/v1/admin/hosts").asString());
     }
 
     private static void awaitImage(String name) {

@@ -89,7 +89,7 @@ class ReplicaFailoverIT {
         agent = new AgentProcessHandle(SUFFIX, 0);
         agent.start(agent.controlPlane(URI.create(doomed.url()).toURL()), token.path("token"));
         startingSurvivor.join();
-        UUID host = awaitHost();
+        UUID host = agent.awaitHost(survivor.url());
         // Room for twenty one-vCPU, one-GiB jails on the agent's small test pool.
         Response ratios = Api.as(ADMIN).body(Map.of("cpuRatio", 32, "diskRatio", 16))
                 .patch(survivor.url() + "/api/v1/admin/hosts/" + host);
@@ -335,22 +335,6 @@ class ReplicaFailoverIT {
             Thread.sleep(250);
         }
         throw new AssertionError("operation " + operation + " did not end: " + (response == null ? "" : response.asString()));
-    }
-
-    private static UUID awaitHost() throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (Instant.now().isBefore(deadline)) {
-            List<Map<String, Object>> hosts = Api.as(ADMIN).get(survivor.url() + "/api/v1/admin/hosts").path("items");
-            for (Map<String, Object> host : hosts) {
-                if (("remote-" + agent.pool).equals(host.get("name")) && host.get("kinds") instanceof List<?> kinds
-                        && kinds.contains("jail")) {
-                    return UUID.fromString((String) host.get("id"));
-                }
-            }
-            Thread.sleep(250);
-        }
-        throw new AssertionError("the agent's host did not report jails: "
-                + Api.as(ADMIN).get(survivor.url() + "/api/v1/admin/hosts").asString());
     }
 
     private static void awaitImage(String name) throws InterruptedException {
