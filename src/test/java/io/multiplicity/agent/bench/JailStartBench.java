@@ -31,9 +31,16 @@ import java.util.UUID;
  */
 public final class JailStartBench {
 
-    static final int SAMPLES = 50;
+    /** Jails measured; {@code JAIL_START_SAMPLES} for a shorter run. */
+    static final int SAMPLES = fromEnvironment("JAIL_START_SAMPLES", 50);
     static final int WARMUP = 5;
-    static final int IDLE_JAILS = 200;
+    /** Jails running for the footprint; {@code JAIL_START_IDLE=0} skips it. */
+    static final int IDLE_JAILS = fromEnvironment("JAIL_START_IDLE", 200);
+
+    private static int fromEnvironment(String name, int otherwise) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? otherwise : Integer.parseInt(value.strip());
+    }
 
     private JailStartBench() {
     }
@@ -216,6 +223,9 @@ public final class JailStartBench {
      * until it answers the jail's name: the time from the start call to that answer.
      */
     private static DebianSsh debianToSsh(JailHost host, JailDriver driver) throws Exception {
+        if ("no".equals(System.getenv("JAIL_START_DEBIAN"))) {
+            return new DebianSsh(null, "not measured: JAIL_START_DEBIAN=no");
+        }
         Path archive = Path.of("data/images/built-in/debian-12.tar.zst");
         if (!Files.isRegularFile(archive)) {
             return new DebianSsh(null, "not measured: " + archive + " is missing (bash scripts/build-image.sh debian-12)");
