@@ -326,7 +326,7 @@ public final class JailDriver extends InstanceDriver implements AutoCloseable {
         // table, since a zfs call would cost what the clone made ahead saves.
         boolean fresh = !jails.knows(spec.id()) && !storage.instanceMounted(spec.id());
         Optional<JailWarmPool.Ready> warm = fresh && warmPool != null
-                ? warmPool.take(image.name(), version, spec.diskGiB()) : Optional.empty();
+                ? warmPool.take(spec.id(), image.name(), version, spec.diskGiB()) : Optional.empty();
         if (jails.knows(spec.id())) {
             record = jails.record(spec.id());
         } else if (warm.isPresent()) {
@@ -427,6 +427,19 @@ public final class JailDriver extends InstanceDriver implements AutoCloseable {
 
     @Override
     protected InstanceStatus startLocked(InstanceSpec spec) {
+        if (warmPool == null) {
+            return startJail(spec);
+        }
+        // The pool makes no clone while a jail starts (it would take the CPU the start needs).
+        warmPool.starting(spec.id());
+        try {
+            return startJail(spec);
+        } finally {
+            warmPool.started(spec.id());
+        }
+    }
+
+    private InstanceStatus startJail(InstanceSpec spec) {
         StartSpans provisioned = provisionSpans.remove(spec.id());
         // With the provisioning that came just before, when there was one (the API's create).
         StartSpans spans = provisioned == null ? new StartSpans() : provisioned.resume();
@@ -459,17 +472,17 @@ public final class JailDriver extends InstanceDriver implements AutoCloseable {
         long keeperPid = 0;
         CompletableFuture<Long> networkReady = null;
         try {
-            JailRootGate.open(directory, Path.of(previous.datasetRoot()), previous.idBase());
-            ExitStatus.clear(directory);
-            spans.lap("root gate");
-            // The tenant network (bridge, DNS, lease, rules) is made ready while the runtime creates
-            // the jail; its veth pair is plugged in once both are done.
+            // The tenant network (bridge, DNS, lease, rules) is made ready while the root gate opens
+            // and the runtime creates the jail; its veth pair is plugged in once both are done.
             networkReady = CompletableFuture.supplyAsync(() -> {
                 long began = System.nanoTime();
                 network.describe(spec);
                 network.prepare(spec.id(), spec.name(), spec.network());
                 return System.nanoTime() - began;
             }, task -> Thread.ofPlatform().daemon().name("jail-network-" + spec.id()).start(task));
+            JailRootGate.open(directory, Path.of(previous.datasetRoot()), previous.idBase());
+            ExitStatus.clear(directory);
+            spans.lap("root gate");
             keeperPid = keeper.start(consoleSocket, serveSocket, controlSocket(spec.id()),
                     directory.resolve(ExitStatus.FILE), directory.resolve("init.pid"), directory.resolve("console.log"),
                     runtime.createCommand(spec.id().toString(), directory, consoleSocket, directory.resolve("init.pid")));
@@ -477,7 +490,7 @@ public final class JailDriver extends InstanceDriver implements AutoCloseable {
             if (previous.init() == JailInit.SYSTEMD) {
                 CgroupDelegation.delegate(cgroupsPath(spec.id()), Math.max(0, previous.idBase()));
             }
-            spans.add("network rules and DNS (beside create)", awaitNetwork(networkReady));
+            spans.add("network rules and DNS (beside gate and create)", awaitNetwork(networkReady));
             spans.lap("network wait");
             network.plug(spec.id(), Processes.readPidFile(directory.resolve("init.pid")), spec.network());
             spans.lap("veth pair");
@@ -589,6 +602,9 @@ public final class JailDriver extends InstanceDriver implements AutoCloseable {
         int idBase = jails.knows(instanceId) ? jails.record(instanceId).idBase() : -1;
         jails.delete(instanceId);
         provisionSpans.remove(instanceId);
+        if (warmPool != null) {
+            warmPool.started(instanceId);
+        }
         startSpans.remove(instanceId);
         if (JailIdRanges.isJailRange(idBase)) {
             idRanges().release(idBase);

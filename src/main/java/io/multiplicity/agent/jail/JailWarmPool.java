@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.ToIntFunction;
@@ -55,6 +56,14 @@ final class JailWarmPool implements AutoCloseable {
     private final ExecutorService filler = Executors.newSingleThreadExecutor(task -> Thread.ofPlatform().daemon()
             .name("jail-warm-pool").unstarted(task));
     private boolean closed;
+    /**
+     * Jails being started (or provisioned just before their start), with when that began: the pool
+     * makes no clone while there is one, so that its clone and its shift of the files' owners do
+     * not take the CPU from the start they are there to speed up. One that lasts beyond
+     * {@link #START_LIMIT} (a jail provisioned and never started) holds nothing back.
+     */
+    private final Map<UUID, Long> starting = new HashMap<>();
+    private static final long START_LIMIT = Duration.ofSeconds(10).toNanos();
 
     /**
      * @param size        clones kept ready per image version; 0 keeps none
@@ -107,10 +116,11 @@ final class JailWarmPool implements AutoCloseable {
      * as before), and has one made again. Remembers that jails of this version are asked for, with
      * this disk size.
      */
-    synchronized Optional<Ready> take(String image, int version, int diskGiB) {
+    synchronized Optional<Ready> take(UUID jail, String image, int version, int diskGiB) {
         if (size == 0 || closed) {
             return Optional.empty();
         }
+        starting(jail);
         Version key = new Version(image, version);
         wanted.put(key, diskGiB);
         Deque<Ready> clones = ready.get(key);
@@ -139,6 +149,37 @@ final class JailWarmPool implements AutoCloseable {
         return true;
     }
 
+    /** A jail's start begins: no clone is begun until it has ended. */
+    synchronized void starting(UUID jail) {
+        starting.put(jail, System.nanoTime());
+    }
+
+    /** A jail's start has ended (or the jail is gone). */
+    synchronized void started(UUID jail) {
+        if (starting.remove(jail) != null) {
+            notifyAll();
+        }
+    }
+
+    /** Waits while a jail is being started; false once the pool is closed. */
+    private synchronized boolean awaitNoStart() {
+        while (!closed) {
+            long now = System.nanoTime();
+            long latest = starting.values().stream().filter(began -> now - began < START_LIMIT)
+                    .mapToLong(Long::longValue).max().orElse(Long.MIN_VALUE);
+            if (latest == Long.MIN_VALUE) {
+                return true;
+            }
+            try {
+                wait(Math.max(1, (latest + START_LIMIT - now) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return false;
+    }
+
     /** The clones ready now, for every version. */
     synchronized List<WarmClone> readyClones() {
         return ready.values().stream().flatMap(Deque::stream).map(Ready::made).toList();
@@ -146,7 +187,7 @@ final class JailWarmPool implements AutoCloseable {
 
     /** Makes clones until every wanted version has {@code size} ready. */
     private void fill() {
-        while (true) {
+        while (awaitNoStart()) {
             Version version;
             int diskGiB;
             synchronized (this) {
