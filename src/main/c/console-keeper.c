@@ -2,6 +2,7 @@
  * console-keeper: starts a jail and holds its console.
  *
  *   console-keeper [--control CONTROL_SOCKET] [--exit-status FILE PID_FILE]
+ *                  [--bind SOURCE TARGET]
  *                  CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]
  *
  * The keeper listens on CONSOLE_SOCKET and SERVE_SOCKET, then runs RUNTIME
@@ -33,6 +34,11 @@
  * wait, so that a flood reaches the client in large writes and costs it few
  * wake-ups.
  *
+ * With --bind, the keeper bind-mounts SOURCE at TARGET before it runs the
+ * runtime (the jail's root, reached through the gate the host prepared at
+ * TARGET): one mount(2) here instead of a mount(8) process of its own on the
+ * jail's way to starting. A failure is reported like the runtime's.
+ *
  * With --control, the keeper also listens on CONTROL_SOCKET for the control
  * protocol of console-control.h (window size), one client at a time.
  *
@@ -57,6 +63,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
@@ -722,6 +729,7 @@ int main(int argc, char **argv)
 	int console_listener, server, control_server = -1, pty, exit_code;
 	const char *control_socket = NULL;
 	const char *pid_file = NULL;
+	const char *bind_source = NULL, *bind_target = NULL;
 	pid_t reaped;
 	int status;
 
@@ -735,13 +743,18 @@ int main(int argc, char **argv)
 			pid_file = argv[3];
 			argv += 3;
 			argc -= 3;
+		} else if (argc > 3 && strcmp(argv[1], "--bind") == 0) {
+			bind_source = argv[2];
+			bind_target = argv[3];
+			argv += 3;
+			argc -= 3;
 		} else {
 			break;
 		}
 	}
 	if (argc < 5) {
-		fprintf(stderr, "usage: %s [--control CONTROL_SOCKET] [--exit-status FILE PID_FILE] CONSOLE_SOCKET"
-			" SERVE_SOCKET LOG_FILE RUNTIME [ARG...]\n", argv[0]);
+		fprintf(stderr, "usage: %s [--control CONTROL_SOCKET] [--exit-status FILE PID_FILE] [--bind SOURCE TARGET]"
+			" CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]\n", argv[0]);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -765,6 +778,8 @@ int main(int argc, char **argv)
 		control_path = control_socket;
 	}
 
+	if (bind_source && mount(bind_source, bind_target, NULL, MS_BIND, NULL) < 0)
+		return fail("cannot bind the jail's root", errno);
 	if (start_runtime(&runtime, argv + 4) < 0)
 		return fail("cannot start the runtime", errno);
 	pty = wait_runtime(&runtime, console_listener);

@@ -44,15 +44,19 @@ public final class ConsoleKeeper {
      * has started the jail and handed over its console. The keeper serves the console on
      * {@code serveSocket} and takes window sizes on {@code controlSocket}, and writes how the
      * jail's init ended to {@code exitStatus} (its pid is in {@code pidFile}; see {@link ExitStatus}).
+     * Given a {@code bind}, the keeper opens the jail's root gate with it first ({@link JailRootGate}).
      */
     public long start(Path consoleSocket, Path serveSocket, Path controlSocket, Path exitStatus, Path pidFile, Path log,
-            List<String> runtimeCommand) {
+            JailRootGate.Bind bind, List<String> runtimeCommand) {
         if (!available()) {
             throw new IllegalStateException("console-keeper not found at " + program + " (build it: make -C src/main/c)");
         }
         List<String> command = new ArrayList<>(List.of(program.toString(), "--control", controlSocket.toString(),
-                "--exit-status", exitStatus.toString(), pidFile.toString(),
-                consoleSocket.toString(), serveSocket.toString(), log.toString()));
+                "--exit-status", exitStatus.toString(), pidFile.toString()));
+        if (bind != null) {
+            command.addAll(List.of("--bind", bind.source().toString(), bind.target().toString()));
+        }
+        command.addAll(List.of(consoleSocket.toString(), serveSocket.toString(), log.toString()));
         command.addAll(runtimeCommand);
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))

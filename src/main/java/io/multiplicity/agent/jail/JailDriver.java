@@ -480,13 +480,14 @@ public final class JailDriver extends InstanceDriver implements AutoCloseable {
                 network.prepare(spec.id(), spec.name(), spec.network());
                 return System.nanoTime() - began;
             }, task -> Thread.ofPlatform().daemon().name("jail-network-" + spec.id()).start(task));
-            JailRootGate.open(directory, Path.of(previous.datasetRoot()), previous.idBase());
+            Optional<JailRootGate.Bind> gate = JailRootGate.prepare(directory, Path.of(previous.datasetRoot()),
+                    previous.idBase());
             ExitStatus.clear(directory);
-            spans.lap("root gate");
+            spans.lap("root gate directory");
             keeperPid = keeper.start(consoleSocket, serveSocket, controlSocket(spec.id()),
                     directory.resolve(ExitStatus.FILE), directory.resolve("init.pid"), directory.resolve("console.log"),
-                    runtime.createCommand(spec.id().toString(), directory, consoleSocket, directory.resolve("init.pid")));
-            spans.lap("keeper and runtime create");
+                    gate.orElse(null), runtime.createCommand(spec.id().toString(), directory, consoleSocket, directory.resolve("init.pid")));
+            spans.lap("keeper, root gate's bind and runtime create");
             if (previous.init() == JailInit.SYSTEMD) {
                 CgroupDelegation.delegate(cgroupsPath(spec.id()), Math.max(0, previous.idBase()));
             }
