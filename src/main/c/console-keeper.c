@@ -2,7 +2,7 @@
  * console-keeper: starts a jail and holds its console.
  *
  *   console-keeper [--control CONTROL_SOCKET] [--exit-status FILE PID_FILE]
- *                  [--bind SOURCE TARGET]
+ *                  [--bind SOURCE TARGET] [--move-link NAME NEW_NAME]
  *                  CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]
  *
  * The keeper listens on CONSOLE_SOCKET and SERVE_SOCKET, then runs RUNTIME
@@ -39,6 +39,13 @@
  * TARGET): one mount(2) here instead of a mount(8) process of its own on the
  * jail's way to starting. A failure is reported like the runtime's.
  *
+ * With --move-link (which needs --exit-status's PID_FILE), the keeper moves the
+ * host's network interface NAME into the network namespace of the init the
+ * runtime created, renamed NEW_NAME (the jail's end of its veth pair, which the
+ * host makes while the runtime creates the jail), before it reports: again no
+ * process of its own. It moves it once the host says the pair is ready, a line
+ * on stdin; end of file instead calls the start off (an error is reported).
+ *
  * With --control, the keeper also listens on CONTROL_SOCKET for the control
  * protocol of console-control.h (window size), one client at a time.
  *
@@ -74,6 +81,7 @@
 #include <unistd.h>
 
 #include "console-control.h"
+#include "jail-link.h"
 
 #define SCROLLBACK 65536
 #define OUTPUT_BUFFER (256 * 1024)
@@ -297,6 +305,23 @@ static void record_exit(pid_t pid, int status)
 		log_message("cannot write the exit status to %s", exit_status_path);
 	close(fd);
 	init_pid = -1;
+}
+
+/* Waits for a line on stdin; -1 at end of file or on an error. */
+static int await_host_line(void)
+{
+	char byte;
+	ssize_t got;
+
+	for (;;) {
+		got = read(STDIN_FILENO, &byte, 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		if (byte == '\n')
+			return 0;
+	}
 }
 
 /* The init's pid as the runtime wrote it, or -1. */
@@ -730,6 +755,7 @@ int main(int argc, char **argv)
 	const char *control_socket = NULL;
 	const char *pid_file = NULL;
 	const char *bind_source = NULL, *bind_target = NULL;
+	const char *link_name = NULL, *link_new_name = NULL;
 	pid_t reaped;
 	int status;
 
@@ -743,6 +769,11 @@ int main(int argc, char **argv)
 			pid_file = argv[3];
 			argv += 3;
 			argc -= 3;
+		} else if (argc > 3 && strcmp(argv[1], "--move-link") == 0) {
+			link_name = argv[2];
+			link_new_name = argv[3];
+			argv += 3;
+			argc -= 3;
 		} else if (argc > 3 && strcmp(argv[1], "--bind") == 0) {
 			bind_source = argv[2];
 			bind_target = argv[3];
@@ -752,9 +783,9 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (argc < 5) {
+	if (argc < 5 || (link_name && !pid_file)) {
 		fprintf(stderr, "usage: %s [--control CONTROL_SOCKET] [--exit-status FILE PID_FILE] [--bind SOURCE TARGET]"
-			" CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]\n", argv[0]);
+			" [--move-link NAME NEW_NAME] CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]\n", argv[0]);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -799,6 +830,21 @@ int main(int argc, char **argv)
 	}
 	if (pid_file)
 		init_pid = read_pid_file(pid_file);
+	if (link_name) {
+		int moved = await_host_line() < 0 ? -ECANCELED
+			    : init_pid > 0 ? jail_link_move(link_name, init_pid, link_new_name) : -ESRCH;
+
+		if (moved < 0) {
+			if (moved == -ECANCELED)
+				printf("error 1\nthe host called the start off\n");
+			else
+				printf("error 1\ncannot move %s into the jail's network namespace as %s: %s\n", link_name,
+				       link_new_name, strerror(-moved));
+			close(pty);
+			cleanup();
+			return 1;
+		}
+	}
 	printf("ok %d\n", (int)getpid());
 	fflush(stdout);
 	redirect_stdio(argv[3]);

@@ -472,8 +472,9 @@ public final class JailDriver extends InstanceDriver implements AutoCloseable {
         long keeperPid = 0;
         CompletableFuture<Long> networkReady = null;
         try {
-            // The tenant network (bridge, DNS, lease, rules) is made ready while the root gate opens
-            // and the runtime creates the jail; its veth pair is plugged in once both are done.
+            // The tenant network (bridge, DNS, lease, rules, veth pair) is made ready while the root
+            // gate opens and the runtime creates the jail; the keeper moves the jail's end of the
+            // pair into the jail once both are done, then the init runs.
             networkReady = CompletableFuture.supplyAsync(() -> {
                 long began = System.nanoTime();
                 network.describe(spec);
@@ -484,17 +485,23 @@ public final class JailDriver extends InstanceDriver implements AutoCloseable {
                     previous.idBase());
             ExitStatus.clear(directory);
             spans.lap("root gate directory");
+            CompletableFuture<Long> ready = networkReady;
+            long[] networkNanos = {0};
+            ConsoleKeeper.JailLink link = spec.network() == null ? null
+                    : new ConsoleKeeper.JailLink(HostNetwork.jailInterface(spec.id()),
+                            () -> networkNanos[0] = awaitNetwork(ready));
             keeperPid = keeper.start(consoleSocket, serveSocket, controlSocket(spec.id()),
                     directory.resolve(ExitStatus.FILE), directory.resolve("init.pid"), directory.resolve("console.log"),
-                    gate.orElse(null), runtime.createCommand(spec.id().toString(), directory, consoleSocket, directory.resolve("init.pid")));
-            spans.lap("keeper, root gate's bind and runtime create");
+                    gate.orElse(null), link,
+                    runtime.createCommand(spec.id().toString(), directory, consoleSocket, directory.resolve("init.pid")));
+            if (link == null) {
+                networkNanos[0] = awaitNetwork(ready);
+            }
+            spans.lap("keeper: root gate's bind, runtime create, veth pair");
+            spans.add("network rules, DNS and veth pair (beside)", networkNanos[0]);
             if (previous.init() == JailInit.SYSTEMD) {
                 CgroupDelegation.delegate(cgroupsPath(spec.id()), Math.max(0, previous.idBase()));
             }
-            spans.add("network rules and DNS (beside gate and create)", awaitNetwork(networkReady));
-            spans.lap("network wait");
-            network.plug(spec.id(), Processes.readPidFile(directory.resolve("init.pid")), spec.network());
-            spans.lap("veth pair");
             runtime.start(spec.id().toString());
             spans.lap("runtime start");
         } catch (RuntimeException e) {

@@ -87,6 +87,19 @@ public final class HostNetwork {
         }
     }
 
+    /** The MAC of a tenant network's bridge (its gateway): locally administered, from the network's number. */
+    static String bridgeMac(int tenantNetwork) {
+        return String.format("02:6d:70:00:%02x:%02x", tenantNetwork >> 8, tenantNetwork & 0xff);
+    }
+
+    private static String readSys(String device, String attribute) {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/sys/class/net", device, attribute)).strip();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     /** The bridge of a tenant network. */
     public String tenantBridge(int tenantNetwork) {
         if (tenantNetwork < 1 || tenantNetwork > 4094) {
@@ -105,37 +118,33 @@ public final class HostNetwork {
     }
 
     /**
-     * Everything of a jail's network but its veth pair: the tenant bridge with its gateway and
-     * isolation rules, and the jail's membership (its DNS name, DHCP lease and anti-spoofing rules,
-     * which name the host end of the pair before it exists). Needs no process of the jail, so it
-     * runs while the runtime creates the jail; {@link #plug} then adds the pair, which is therefore
-     * never up without its rules.
+     * Everything of a jail's network before the jail exists: the tenant bridge with its gateway and
+     * isolation rules, the jail's membership (its DNS name, DHCP lease and anti-spoofing rules,
+     * which name the host end of its veth pair), then the pair itself: the host end on the bridge,
+     * the jail's end ({@link #jailInterface}, with the jail's MAC) left in the host's namespace for
+     * whoever moves it into the jail's (its console keeper, once the runtime has created the jail).
+     * Needs no process of the jail, so it runs while the runtime creates the jail; the pair is
+     * never up without its rules. Replaces a pair left from an earlier run.
      */
     public void prepare(UUID id, String name, NetworkAttachment network) {
         if (network == null) {
             return;
         }
-        ensureTenantBridge(network);
+        String bridge = ensureTenantBridge(network);
         join(id, name, mac(id), hostInterface(id), network);
-    }
-
-    /**
-     * Plugs the network namespace of process {@code pid} into its tenant bridge (made by
-     * {@link #prepare}) with a veth pair; replaces a pair left from an earlier run.
-     */
-    public void plug(UUID id, long pid, NetworkAttachment network) {
-        if (network == null) {
-            return;
-        }
-        String bridge = tenantBridge(network.tenantNetwork());
         String hostSide = hostInterface(id);
         List<String> batch = new ArrayList<>();
         if (linkExists(hostSide)) {
             batch.add("link delete dev " + hostSide);
         }
-        batch.add("link add " + hostSide + " type veth peer name eth0 address " + mac(id) + " netns " + pid);
+        batch.add("link add " + hostSide + " type veth peer name " + jailInterface(id) + " address " + mac(id));
         batch.add("link set " + hostSide + " master " + bridge + " up");
         Command.run(List.of("ip", "-batch", "-"), String.join("\n", batch) + "\n").check();
+    }
+
+    /** The jail's end of its veth pair while it is in the host's namespace (fits IFNAMSIZ). */
+    public static String jailInterface(UUID id) {
+        return "mk" + id.toString().replace("-", "").substring(0, 12);
     }
 
     private static boolean linkExists(String name) {
@@ -187,6 +196,11 @@ public final class HostNetwork {
                     added.check();
                 }
             }
+        }
+        if (!"3".equals(readSys(bridge, "addr_assign_type"))) {
+            // A bridge takes the lowest MAC of its ports unless given one: each jail joining would
+            // then be able to change the gateway's MAC under the others' ARP caches.
+            Command.run("ip", "link", "set", bridge, "address", bridgeMac(network.tenantNetwork())).check();
         }
         Command.run("ip", "link", "set", bridge, "up").check();
         readyBridges.add(ready);

@@ -182,11 +182,14 @@ class TenantNetworkTest {
 
     @Test
     @Order(6)
-    void aJailJoiningANetworkInPlaceGetsWhatTheWholeTablesWouldGiveIt() {
+    void aJailJoiningANetworkInPlaceGetsWhatTheWholeTablesWouldGiveIt() throws IOException {
         // A member new to a network with members is added to the tables and the resolver in place.
         String bridgeHandle = tableHandle("bridge", driver.network().tenants().table());
         String meterHandle = tableHandle("inet", driver.network().tenants().meterTable());
+        Path gatewayMac = Path.of("/sys/class/net", driver.network().tenantBridge(11), "address");
+        String gatewayBefore = Files.readString(gatewayMac);
         InstanceSpec late = jail("late", 11, 12, "acme.internal");
+        assertEquals(gatewayBefore, Files.readString(gatewayMac), "the gateway's MAC stays what the others know");
         assertEquals(bridgeHandle, tableHandle("bridge", driver.network().tenants().table()), "the same bridge table");
         assertEquals(meterHandle, tableHandle("inet", driver.network().tenants().meterTable()), "the same meter table");
         assertThat(run(peer, "nslookup late.acme.internal 10.231.11.1")).as("its name, at once").contains("10.231.11.12");
