@@ -2,7 +2,7 @@
  * console-keeper: starts a jail and holds its console.
  *
  *   console-keeper [--control CONTROL_SOCKET] [--exit-status FILE PID_FILE]
- *                  [--bind SOURCE TARGET] [--move-link NAME NEW_NAME]
+ *                  [--bind SOURCE TARGET] [--veth HOST_NAME BRIDGE MAC]
  *                  CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]
  *
  * The keeper listens on CONSOLE_SOCKET and SERVE_SOCKET, then runs RUNTIME
@@ -39,12 +39,13 @@
  * TARGET): one mount(2) here instead of a mount(8) process of its own on the
  * jail's way to starting. A failure is reported like the runtime's.
  *
- * With --move-link (which needs --exit-status's PID_FILE), the keeper moves the
- * host's network interface NAME into the network namespace of the init the
- * runtime created, renamed NEW_NAME (the jail's end of its veth pair, which the
- * host makes while the runtime creates the jail), before it reports: again no
- * process of its own. It moves it once the host says the pair is ready, a line
- * on stdin; end of file instead calls the start off (an error is reported).
+ * With --veth (which needs --exit-status's PID_FILE), the keeper gives the
+ * init the runtime created its network interface before it reports: a veth
+ * pair whose end HOST_NAME is a port of BRIDGE and whose other end is eth0
+ * with the MAC MAC in the init's network namespace (one rtnetlink request,
+ * jail-link.c: again no process of its own). It makes it once the host says
+ * the jail's network is ready (its rules name HOST_NAME), a line on stdin;
+ * end of file instead calls the start off (an error is reported).
  *
  * With --control, the keeper also listens on CONTROL_SOCKET for the control
  * protocol of console-control.h (window size), one client at a time.
@@ -755,7 +756,7 @@ int main(int argc, char **argv)
 	const char *control_socket = NULL;
 	const char *pid_file = NULL;
 	const char *bind_source = NULL, *bind_target = NULL;
-	const char *link_name = NULL, *link_new_name = NULL;
+	const char *veth_host = NULL, *veth_bridge = NULL, *veth_mac = NULL;
 	pid_t reaped;
 	int status;
 
@@ -769,11 +770,12 @@ int main(int argc, char **argv)
 			pid_file = argv[3];
 			argv += 3;
 			argc -= 3;
-		} else if (argc > 3 && strcmp(argv[1], "--move-link") == 0) {
-			link_name = argv[2];
-			link_new_name = argv[3];
-			argv += 3;
-			argc -= 3;
+		} else if (argc > 4 && strcmp(argv[1], "--veth") == 0) {
+			veth_host = argv[2];
+			veth_bridge = argv[3];
+			veth_mac = argv[4];
+			argv += 4;
+			argc -= 4;
 		} else if (argc > 3 && strcmp(argv[1], "--bind") == 0) {
 			bind_source = argv[2];
 			bind_target = argv[3];
@@ -783,9 +785,9 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
-	if (argc < 5 || (link_name && !pid_file)) {
+	if (argc < 5 || (veth_host && !pid_file)) {
 		fprintf(stderr, "usage: %s [--control CONTROL_SOCKET] [--exit-status FILE PID_FILE] [--bind SOURCE TARGET]"
-			" [--move-link NAME NEW_NAME] CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]\n", argv[0]);
+			" [--veth HOST_NAME BRIDGE MAC] CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]\n", argv[0]);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -830,16 +832,16 @@ int main(int argc, char **argv)
 	}
 	if (pid_file)
 		init_pid = read_pid_file(pid_file);
-	if (link_name) {
-		int moved = await_host_line() < 0 ? -ECANCELED
-			    : init_pid > 0 ? jail_link_move(link_name, init_pid, link_new_name) : -ESRCH;
+	if (veth_host) {
+		int made = await_host_line() < 0 ? -ECANCELED
+			   : init_pid > 0 ? jail_link_veth(veth_host, veth_bridge, veth_mac, init_pid, "eth0") : -ESRCH;
 
-		if (moved < 0) {
-			if (moved == -ECANCELED)
+		if (made < 0) {
+			if (made == -ECANCELED)
 				printf("error 1\nthe host called the start off\n");
 			else
-				printf("error 1\ncannot move %s into the jail's network namespace as %s: %s\n", link_name,
-				       link_new_name, strerror(-moved));
+				printf("error 1\ncannot give the jail its interface (%s on %s): %s\n", veth_host,
+				       veth_bridge, strerror(-made));
 			close(pty);
 			cleanup();
 			return 1;

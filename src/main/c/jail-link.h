@@ -1,6 +1,6 @@
 /*
- * Moving a network interface into a jail's network namespace over rtnetlink,
- * what "ip link set dev NAME netns PID name NEW_NAME" does, without an ip
+ * A jail's veth pair over rtnetlink, what "ip link add HOST_NAME master BRIDGE
+ * up type veth peer name eth0 address MAC netns PID" does, without an ip
  * process on the jail's way to starting.
  */
 #ifndef JAIL_LINK_H
@@ -9,10 +9,12 @@
 #include <sys/types.h>
 
 /*
- * Moves interface NAME of the caller's network namespace into the network
- * namespace of process PID, renamed NEW_NAME (at most IFNAMSIZ - 1 bytes).
- * Returns 0, or a negative errno (the kernel's answer where it refused).
+ * Creates a veth pair in one request: HOST_NAME in the caller's network
+ * namespace, up, a port of BRIDGE; its peer JAIL_NAME with the MAC MAC
+ * ("xx:xx:xx:xx:xx:xx") in the network namespace of process PID, down (the
+ * jail configures it). Returns 0, or a negative errno (the kernel's answer
+ * where it refused).
  */
-int jail_link_move(const char *name, pid_t pid, const char *new_name);
+int jail_link_veth(const char *host_name, const char *bridge, const char *mac, pid_t pid, const char *jail_name);
 
 #endif

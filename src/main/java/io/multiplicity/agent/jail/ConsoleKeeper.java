@@ -40,11 +40,12 @@ public final class ConsoleKeeper {
     }
 
     /**
-     * The jail's end of its veth pair, which the keeper moves into the jail's network namespace as
-     * {@code eth0} once the runtime has created the jail and {@code ready} has returned (it makes
-     * the pair meanwhile; what it throws calls the start off).
+     * The jail's veth pair, which the keeper makes once the runtime has created the jail and
+     * {@code ready} has returned: {@code hostName} a port of {@code bridge}, up, and {@code eth0}
+     * with the MAC {@code mac} in the jail. {@code ready} waits until the jail's network is ready
+     * (the bridge exists, the rules name {@code hostName}); what it throws calls the start off.
      */
-    public record JailLink(String name, Runnable ready) {
+    public record JailLink(String hostName, String bridge, String mac, Runnable ready) {
     }
 
     /**
@@ -66,7 +67,7 @@ public final class ConsoleKeeper {
             command.addAll(List.of("--bind", bind.source().toString(), bind.target().toString()));
         }
         if (link != null) {
-            command.addAll(List.of("--move-link", link.name(), "eth0"));
+            command.addAll(List.of("--veth", link.hostName(), link.bridge(), link.mac()));
         }
         command.addAll(List.of(consoleSocket.toString(), serveSocket.toString(), log.toString()));
         command.addAll(runtimeCommand);

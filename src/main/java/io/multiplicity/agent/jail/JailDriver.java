@@ -472,9 +472,9 @@ public final class JailDriver extends InstanceDriver implements AutoCloseable {
         long keeperPid = 0;
         CompletableFuture<Long> networkReady = null;
         try {
-            // The tenant network (bridge, DNS, lease, rules, veth pair) is made ready while the root
-            // gate opens and the runtime creates the jail; the keeper moves the jail's end of the
-            // pair into the jail once both are done, then the init runs.
+            // The tenant network (bridge, DNS, lease, rules) is made ready while the root gate opens
+            // and the runtime creates the jail; the keeper makes the jail's veth pair once both are
+            // done, then the init runs.
             networkReady = CompletableFuture.supplyAsync(() -> {
                 long began = System.nanoTime();
                 network.describe(spec);
@@ -488,7 +488,8 @@ public final class JailDriver extends InstanceDriver implements AutoCloseable {
             CompletableFuture<Long> ready = networkReady;
             long[] networkNanos = {0};
             ConsoleKeeper.JailLink link = spec.network() == null ? null
-                    : new ConsoleKeeper.JailLink(HostNetwork.jailInterface(spec.id()),
+                    : new ConsoleKeeper.JailLink(HostNetwork.hostInterface(spec.id()),
+                            network.tenantBridge(spec.network().tenantNetwork()), HostNetwork.mac(spec.id()),
                             () -> networkNanos[0] = awaitNetwork(ready));
             keeperPid = keeper.start(consoleSocket, serveSocket, controlSocket(spec.id()),
                     directory.resolve(ExitStatus.FILE), directory.resolve("init.pid"), directory.resolve("console.log"),
@@ -498,7 +499,7 @@ public final class JailDriver extends InstanceDriver implements AutoCloseable {
                 networkNanos[0] = awaitNetwork(ready);
             }
             spans.lap("keeper: root gate's bind, runtime create, veth pair");
-            spans.add("network rules, DNS and veth pair (beside)", networkNanos[0]);
+            spans.add("network rules and DNS (beside)", networkNanos[0]);
             if (previous.init() == JailInit.SYSTEMD) {
                 CgroupDelegation.delegate(cgroupsPath(spec.id()), Math.max(0, previous.idBase()));
             }

@@ -119,32 +119,19 @@ public final class HostNetwork {
 
     /**
      * Everything of a jail's network before the jail exists: the tenant bridge with its gateway and
-     * isolation rules, the jail's membership (its DNS name, DHCP lease and anti-spoofing rules,
-     * which name the host end of its veth pair), then the pair itself: the host end on the bridge,
-     * the jail's end ({@link #jailInterface}, with the jail's MAC) left in the host's namespace for
-     * whoever moves it into the jail's (its console keeper, once the runtime has created the jail).
-     * Needs no process of the jail, so it runs while the runtime creates the jail; the pair is
-     * never up without its rules. Replaces a pair left from an earlier run.
+     * isolation rules, and the jail's membership (its DNS name, DHCP lease and anti-spoofing rules,
+     * which name the host end of its veth pair, {@link #hostInterface}). Needs no process of the
+     * jail, so it runs while the runtime creates the jail; the pair itself is made once both are
+     * done (by the jail's console keeper), so it is never up without
+     * its rules. Removes a pair left from an earlier run.
      */
     public void prepare(UUID id, String name, NetworkAttachment network) {
         if (network == null) {
             return;
         }
-        String bridge = ensureTenantBridge(network);
+        ensureTenantBridge(network);
         join(id, name, mac(id), hostInterface(id), network);
-        String hostSide = hostInterface(id);
-        List<String> batch = new ArrayList<>();
-        if (linkExists(hostSide)) {
-            batch.add("link delete dev " + hostSide);
-        }
-        batch.add("link add " + hostSide + " type veth peer name " + jailInterface(id) + " address " + mac(id));
-        batch.add("link set " + hostSide + " master " + bridge + " up");
-        Command.run(List.of("ip", "-batch", "-"), String.join("\n", batch) + "\n").check();
-    }
-
-    /** The jail's end of its veth pair while it is in the host's namespace (fits IFNAMSIZ). */
-    public static String jailInterface(UUID id) {
-        return "mk" + id.toString().replace("-", "").substring(0, 12);
+        detach(id);
     }
 
     private static boolean linkExists(String name) {
