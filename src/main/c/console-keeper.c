@@ -2,6 +2,7 @@
  * console-keeper: starts a jail and holds its console.
  *
  *   console-keeper [--control CONTROL_SOCKET] [--exit-status FILE PID_FILE]
+ *                  [--bind SOURCE TARGET] [--veth HOST_NAME BRIDGE MAC]
  *                  CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]
  *
  * The keeper listens on CONSOLE_SOCKET and SERVE_SOCKET, then runs RUNTIME
@@ -33,6 +34,19 @@
  * wait, so that a flood reaches the client in large writes and costs it few
  * wake-ups.
  *
+ * With --bind, the keeper bind-mounts SOURCE at TARGET before it runs the
+ * runtime (the jail's root, reached through the gate the host prepared at
+ * TARGET): one mount(2) here instead of a mount(8) process of its own on the
+ * jail's way to starting. A failure is reported like the runtime's.
+ *
+ * With --veth (which needs --exit-status's PID_FILE), the keeper gives the
+ * init the runtime created its network interface before it reports: a veth
+ * pair whose end HOST_NAME is a port of BRIDGE and whose other end is eth0
+ * with the MAC MAC in the init's network namespace (one rtnetlink request,
+ * jail-link.c: again no process of its own). It makes it once the host says
+ * the jail's network is ready (its rules name HOST_NAME), a line on stdin;
+ * end of file instead calls the start off (an error is reported).
+ *
  * With --control, the keeper also listens on CONTROL_SOCKET for the control
  * protocol of console-control.h (window size), one client at a time.
  *
@@ -57,6 +71,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
@@ -67,6 +82,7 @@
 #include <unistd.h>
 
 #include "console-control.h"
+#include "jail-link.h"
 
 #define SCROLLBACK 65536
 #define OUTPUT_BUFFER (256 * 1024)
@@ -290,6 +306,23 @@ static void record_exit(pid_t pid, int status)
 		log_message("cannot write the exit status to %s", exit_status_path);
 	close(fd);
 	init_pid = -1;
+}
+
+/* Waits for a line on stdin; -1 at end of file or on an error. */
+static int await_host_line(void)
+{
+	char byte;
+	ssize_t got;
+
+	for (;;) {
+		got = read(STDIN_FILENO, &byte, 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		if (byte == '\n')
+			return 0;
+	}
 }
 
 /* The init's pid as the runtime wrote it, or -1. */
@@ -722,6 +755,8 @@ int main(int argc, char **argv)
 	int console_listener, server, control_server = -1, pty, exit_code;
 	const char *control_socket = NULL;
 	const char *pid_file = NULL;
+	const char *bind_source = NULL, *bind_target = NULL;
+	const char *veth_host = NULL, *veth_bridge = NULL, *veth_mac = NULL;
 	pid_t reaped;
 	int status;
 
@@ -735,13 +770,24 @@ int main(int argc, char **argv)
 			pid_file = argv[3];
 			argv += 3;
 			argc -= 3;
+		} else if (argc > 4 && strcmp(argv[1], "--veth") == 0) {
+			veth_host = argv[2];
+			veth_bridge = argv[3];
+			veth_mac = argv[4];
+			argv += 4;
+			argc -= 4;
+		} else if (argc > 3 && strcmp(argv[1], "--bind") == 0) {
+			bind_source = argv[2];
+			bind_target = argv[3];
+			argv += 3;
+			argc -= 3;
 		} else {
 			break;
 		}
 	}
-	if (argc < 5) {
-		fprintf(stderr, "usage: %s [--control CONTROL_SOCKET] [--exit-status FILE PID_FILE] CONSOLE_SOCKET"
-			" SERVE_SOCKET LOG_FILE RUNTIME [ARG...]\n", argv[0]);
+	if (argc < 5 || (veth_host && !pid_file)) {
+		fprintf(stderr, "usage: %s [--control CONTROL_SOCKET] [--exit-status FILE PID_FILE] [--bind SOURCE TARGET]"
+			" [--veth HOST_NAME BRIDGE MAC] CONSOLE_SOCKET SERVE_SOCKET LOG_FILE RUNTIME [ARG...]\n", argv[0]);
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -765,6 +811,8 @@ int main(int argc, char **argv)
 		control_path = control_socket;
 	}
 
+	if (bind_source && mount(bind_source, bind_target, NULL, MS_BIND, NULL) < 0)
+		return fail("cannot bind the jail's root", errno);
 	if (start_runtime(&runtime, argv + 4) < 0)
 		return fail("cannot start the runtime", errno);
 	pty = wait_runtime(&runtime, console_listener);
@@ -784,6 +832,21 @@ int main(int argc, char **argv)
 	}
 	if (pid_file)
 		init_pid = read_pid_file(pid_file);
+	if (veth_host) {
+		int made = await_host_line() < 0 ? -ECANCELED
+			   : init_pid > 0 ? jail_link_veth(veth_host, veth_bridge, veth_mac, init_pid, "eth0") : -ESRCH;
+
+		if (made < 0) {
+			if (made == -ECANCELED)
+				printf("error 1\nthe host called the start off\n");
+			else
+				printf("error 1\ncannot give the jail its interface (%s on %s): %s\n", veth_host,
+				       veth_bridge, strerror(-made));
+			close(pty);
+			cleanup();
+			return 1;
+		}
+	}
 	printf("ok %d\n", (int)getpid());
 	fflush(stdout);
 	redirect_stdio(argv[3]);

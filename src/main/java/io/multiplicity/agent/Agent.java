@@ -191,5 +191,6 @@ public final class Agent implements HostDriver, AutoCloseable {
     @Override
     public void close() {
         vms.close();
+        jails.close();
     }
 }

@@ -27,6 +27,9 @@ import java.nio.file.Path;
  *                       their DNS forwards to
  * @param userNamespaces run each jail in its own user namespace (its root is an unprivileged id
  *                       range on the host) where the host allows user namespaces
+ * @param warmClones     clones of each jail image version in demand kept made ahead, so that
+ *                       provisioning a jail takes one instead of cloning (0: none); they are the
+ *                       provider's, in no tenant's quota
  */
 public record AgentConfig(
         Path dataDirectory,
@@ -38,7 +41,8 @@ public record AgentConfig(
         Path consoleKeeper,
         int pidsLimit,
         boolean userNamespaces,
-        Uplink uplink) {
+        Uplink uplink,
+        int warmClones) {
 
     public AgentConfig {
         if (bridge.length() > 10) {
@@ -46,42 +50,53 @@ public record AgentConfig(
         }
         dataDirectory = dataDirectory.toAbsolutePath().normalize();
         uplink = uplink == null ? Uplink.none() : uplink;
+        if (warmClones < 0) {
+            throw new IllegalArgumentException("warm clones must not be negative: " + warmClones);
+        }
     }
+
+    /** Clones made ahead per jail image version when not configured. */
+    public static final int DEFAULT_WARM_CLONES = 2;
 
     /** The single-node defaults: pool {@code multiplicity} on {@code data/zfs/pool.img}. */
     public static AgentConfig defaults() {
         return new AgentConfig(Path.of("data"), "multiplicity", Path.of("zfs/pool.img"), 20, "mpbr0",
-                "auto", null, 1024, true, Uplink.none());
+                "auto", null, 1024, true, Uplink.none(), DEFAULT_WARM_CLONES);
     }
 
     public AgentConfig withDataDirectory(Path directory) {
-        return new AgentConfig(directory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, pidsLimit, userNamespaces, uplink);
+        return new AgentConfig(directory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, pidsLimit, userNamespaces, uplink, warmClones);
     }
 
     public AgentConfig withPool(String name, int sizeGiB) {
-        return new AgentConfig(dataDirectory, name, poolFile, sizeGiB, bridge, runtime, consoleKeeper, pidsLimit, userNamespaces, uplink);
+        return new AgentConfig(dataDirectory, name, poolFile, sizeGiB, bridge, runtime, consoleKeeper, pidsLimit, userNamespaces, uplink, warmClones);
     }
 
     public AgentConfig withBridge(String name) {
-        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, name, runtime, consoleKeeper, pidsLimit, userNamespaces, uplink);
+        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, name, runtime, consoleKeeper, pidsLimit, userNamespaces, uplink, warmClones);
     }
 
     public AgentConfig withPidsLimit(int limit) {
-        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, limit, userNamespaces, uplink);
+        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, limit, userNamespaces, uplink, warmClones);
     }
 
     public AgentConfig withConsoleKeeper(Path program) {
-        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, program, pidsLimit, userNamespaces, uplink);
+        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, program, pidsLimit, userNamespaces, uplink, warmClones);
     }
 
     public AgentConfig withUserNamespaces(boolean enabled) {
         return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, pidsLimit,
-                enabled, uplink);
+                enabled, uplink, warmClones);
     }
 
     public AgentConfig withUplink(Uplink changed) {
         return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, pidsLimit,
-                userNamespaces, changed);
+                userNamespaces, changed, warmClones);
+    }
+
+    public AgentConfig withWarmClones(int count) {
+        return new AgentConfig(dataDirectory, poolName, poolFile, poolSizeGiB, bridge, runtime, consoleKeeper, pidsLimit,
+                userNamespaces, uplink, count);
     }
 
     /** The pool file as an absolute path. */

@@ -218,6 +218,8 @@ public final class ZfsImageStore implements ImageStore {
             if (!storage.imageVersionExists(key, version)) {
                 return;
             }
+            // Clones made ahead for jails of this version go with it; instances' clones keep it.
+            storage.destroyWarmClones(key, version);
             List<String> clones = storage.clonesOf(key, version);
             if (!clones.isEmpty()) {
                 throw new IllegalStateException("version " + version + " of image " + key + " has "

@@ -40,26 +40,43 @@ public final class ConsoleKeeper {
     }
 
     /**
+     * The jail's veth pair, which the keeper makes once the runtime has created the jail and
+     * {@code ready} has returned: {@code hostName} a port of {@code bridge}, up, and {@code eth0}
+     * with the MAC {@code mac} in the jail. {@code ready} waits until the jail's network is ready
+     * (the bridge exists, the rules name {@code hostName}); what it throws calls the start off.
+     */
+    public record JailLink(String hostName, String bridge, String mac, Runnable ready) {
+    }
+
+    /**
      * Runs {@code runtimeCommand} under a new keeper and returns the keeper's pid once the runtime
      * has started the jail and handed over its console. The keeper serves the console on
      * {@code serveSocket} and takes window sizes on {@code controlSocket}, and writes how the
      * jail's init ended to {@code exitStatus} (its pid is in {@code pidFile}; see {@link ExitStatus}).
+     * Given a {@code bind}, the keeper opens the jail's root gate with it first ({@link JailRootGate});
+     * given a {@code link}, it gives the jail its network interface before it reports.
      */
     public long start(Path consoleSocket, Path serveSocket, Path controlSocket, Path exitStatus, Path pidFile, Path log,
-            List<String> runtimeCommand) {
+            JailRootGate.Bind bind, JailLink link, List<String> runtimeCommand) {
         if (!available()) {
             throw new IllegalStateException("console-keeper not found at " + program + " (build it: make -C src/main/c)");
         }
         List<String> command = new ArrayList<>(List.of(program.toString(), "--control", controlSocket.toString(),
-                "--exit-status", exitStatus.toString(), pidFile.toString(),
-                consoleSocket.toString(), serveSocket.toString(), log.toString()));
+                "--exit-status", exitStatus.toString(), pidFile.toString()));
+        if (bind != null) {
+            command.addAll(List.of("--bind", bind.source().toString(), bind.target().toString()));
+        }
+        if (link != null) {
+            command.addAll(List.of("--veth", link.hostName(), link.bridge(), link.mac()));
+        }
+        command.addAll(List.of(consoleSocket.toString(), serveSocket.toString(), log.toString()));
         command.addAll(runtimeCommand);
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectErrorStream(true);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        if (link == null) {
+            builder.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        }
         try {
             Process process = builder.start();
-            process.getOutputStream().close();
             // The keeper closes its stdout after one report; it keeps running when it succeeded.
             java.util.concurrent.CompletableFuture<String> reading = new java.util.concurrent.CompletableFuture<>();
             Thread.ofPlatform().daemon().name("console-keeper-report").start(() -> {
@@ -69,6 +86,23 @@ public final class ConsoleKeeper {
                     reading.complete("");
                 }
             });
+            java.io.OutputStream toKeeper = process.getOutputStream();
+            if (link != null) {
+                try {
+                    link.ready().run();
+                } catch (RuntimeException e) {
+                    // end of file, no line: the keeper calls the start off and exits
+                    closeQuietly(toKeeper);
+                    awaitExit(process);
+                    throw e;
+                }
+                try {
+                    toKeeper.write('\n');
+                } catch (IOException gone) {
+                    // it failed before it asked: its report says why
+                }
+            }
+            closeQuietly(toKeeper);
             String report;
             try {
                 report = reading.get(REPORT_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
@@ -83,14 +117,28 @@ public final class ConsoleKeeper {
             if (report.startsWith("ok ")) {
                 return Long.parseLong(report.substring(3).strip());
             }
-            try {
-                process.waitFor();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            awaitExit(process);
             throw new StartFailure(report.isBlank() ? "console-keeper failed" : report.strip());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void closeQuietly(java.io.OutputStream stream) {
+        try {
+            stream.close();
+        } catch (IOException ignored) {
+            // the keeper is gone
+        }
+    }
+
+    private static void awaitExit(Process process) {
+        try {
+            if (!process.waitFor(REPORT_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

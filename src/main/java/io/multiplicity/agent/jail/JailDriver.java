@@ -6,6 +6,7 @@ import io.multiplicity.agent.jail.OciRuntime.ContainerState;
 import io.multiplicity.agent.network.HostNetwork;
 import io.multiplicity.agent.network.TenantNetworks;
 import io.multiplicity.agent.storage.DatasetUsage;
+import io.multiplicity.agent.storage.WarmClone;
 import io.multiplicity.agent.storage.ZfsStorage;
 import io.multiplicity.agent.support.Command.Result;
 import io.multiplicity.agent.support.ImageReference;
@@ -31,7 +32,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
 
 /**
  * The host agent's driver for jails on Linux: ZFS storage ({@link ZfsStorage}), an OCI runtime
@@ -48,7 +52,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * fails is reported by {@link #facts()} under {@code problems}, and instance operations then fail
  * with that reason.
  */
-public final class JailDriver extends InstanceDriver {
+public final class JailDriver extends InstanceDriver implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(JailDriver.class);
 
     private static final int SOCKET_PATH_MAX = 100;
 
@@ -101,9 +107,14 @@ public final class JailDriver extends InstanceDriver {
     private final Map<String, Integer> imageIdBases = new ConcurrentHashMap<>();
     /** Per image version; read once per agent start (a zfs call costs as much as the rest of a start on zfs-fuse). */
     private final Map<String, Set<SeccompProfile.Allowance>> imageAllowances = new ConcurrentHashMap<>();
+    /** Steps of a provisioning not yet followed by a start, then of the last start, per jail. */
+    private final Map<UUID, StartSpans> provisionSpans = new ConcurrentHashMap<>();
+    private final Map<UUID, StartSpans> startSpans = new ConcurrentHashMap<>();
     private boolean userNamespaces;
     private Path lxcfs;
     private JailIdRanges idRanges;
+    /** Clones made ahead; none until the host is ready for jails. */
+    private JailWarmPool warmPool;
 
     public JailDriver(AgentConfig config) {
         super(new ZfsStorage(config.poolName()));
@@ -179,6 +190,51 @@ public final class JailDriver extends InstanceDriver {
         } catch (RuntimeException e) {
             problems.put("image:busybox", "cannot build the busybox image: " + e.getMessage());
         }
+        startWarmPool();
+    }
+
+    /**
+     * Gives jails whose dataset is a clone made ahead their dataset again (the jail's record names
+     * its root, the clone's mountpoint), then offers the other clones found on the pool.
+     */
+    private void startWarmPool() {
+        try {
+            List<WarmClone> found = new ArrayList<>(storage.warmClones());
+            Path warmRoot = storage.warmMountpointRoot();
+            for (UUID id : jails.ids(false)) {
+                String root = jails.record(id).datasetRoot();
+                if (root == null || warmRoot == null || !warmRoot.equals(Path.of(root).getParent())) {
+                    continue;
+                }
+                String name = Path.of(root).getFileName().toString();
+                found.stream().filter(clone -> clone.dataset().endsWith("/" + name)).findFirst().ifPresent(clone -> {
+                    storage.restoreAdopted(id, clone);
+                    found.remove(clone);
+                });
+            }
+            warmPool = new JailWarmPool(storage, config.warmClones(), idRanges(),
+                    image -> imageIdBases.computeIfAbsent(image, storage::imageIdBase));
+            warmPool.offerFound(found);
+        } catch (RuntimeException e) {
+            problems.put("warm-clones", "clones made ahead are not used: " + e.getMessage());
+        }
+    }
+
+    /** Waits until the pool holds its clones of an image version (benchmarks and tests); false on timeout. */
+    public boolean awaitWarmClones(String image, int version, Duration timeout) throws InterruptedException {
+        return warmPool == null || warmPool.awaitReady(image, version, timeout);
+    }
+
+    /** The clones made ahead that are ready now. */
+    public List<WarmClone> warmClones() {
+        return warmPool == null ? List.of() : warmPool.readyClones();
+    }
+
+    @Override
+    public void close() {
+        if (warmPool != null) {
+            warmPool.close();
+        }
     }
 
     private static boolean userNamespacesAllowed() {
@@ -242,15 +298,44 @@ public final class JailDriver extends InstanceDriver {
     protected void requireMovable() {
     }
 
+    /**
+     * Milliseconds per step of the jail's last start (with the provisioning that came just before
+     * it, when there was one): what the driver logs at debug level; empty for a jail not started
+     * since the agent started.
+     */
+    public Map<String, Double> lastStartSpans(UUID id) {
+        StartSpans spans = startSpans.get(id);
+        return spans == null ? Map.of() : spans.millis();
+    }
+
     @Override
     protected void provisionLocked(InstanceSpec spec) {
+        StartSpans spans = new StartSpans();
+        provisionLocked(spec, spans);
+        provisionSpans.put(spec.id(), spans);
+        LOG.debugf("jail %s provisioned: %s", spec.id(), spans);
+    }
+
+    private void provisionLocked(InstanceSpec spec, StartSpans spans) {
         ImageReference image = ImageReference.parse(spec.image());
         int version = image.version().isPresent() ? image.version().getAsInt()
                 : imageVersions.computeIfAbsent(image.name(), name -> imageVersion(image));
         int imageIdBase = imageIdBases.computeIfAbsent(image.name(), storage::imageIdBase);
         JailRecord record;
+        // Not a dataset received from another host (mounted by the receive): asked of the mount
+        // table, since a zfs call would cost what the clone made ahead saves.
+        boolean fresh = !jails.knows(spec.id()) && !storage.instanceMounted(spec.id());
+        Optional<JailWarmPool.Ready> warm = fresh && warmPool != null
+                ? warmPool.take(spec.id(), image.name(), version, spec.diskGiB()) : Optional.empty();
         if (jails.knows(spec.id())) {
             record = jails.record(spec.id());
+        } else if (warm.isPresent()) {
+            // A clone made ahead, already in a range of its own: recording its range and root is
+            // what makes it this jail's (a restarted agent finds it again from the record).
+            record = new JailRecord(false, 0, warm.get().made().idBase(), JailInit.PLAIN, true,
+                    warm.get().root().toString());
+            jails.writeRecord(spec.id(), record);
+            storage.adoptWarm(warm.get().made(), spec.id(), spec.diskGiB());
         } else {
             // The range is recorded before the clone exists, so a crash in between leaks nothing:
             // destroying the jail frees both.
@@ -258,7 +343,15 @@ public final class JailDriver extends InstanceDriver {
                     null);
             jails.writeRecord(spec.id(), record);
         }
-        Path root = storage.cloneInstance(spec.id(), image.name(), version, spec.diskGiB());
+        spans.lap("image and record");
+        Path root;
+        if (warm.isPresent()) {
+            root = warm.get().root();
+            spans.lap("clone made ahead");
+        } else {
+            root = storage.cloneInstance(spec.id(), image.name(), version, spec.diskGiB());
+            spans.lap("zfs clone");
+        }
         if (!record.idsShifted() && imageIdBase >= 0 && record.idBase() >= 0) {
             // From the range the root is in: the image's for a fresh clone, another jail's for a
             // dataset made elsewhere (received from another host, or a move that was interrupted).
@@ -266,6 +359,7 @@ public final class JailDriver extends InstanceDriver {
             IdShift.reshift(root, current >= 0 ? current : imageIdBase, record.idBase());
             record = record.withIdsShifted();
             jails.writeRecord(spec.id(), record);
+            spans.lap("id shift");
         }
         JailInit init = JailInit.of(root);
         if (init != record.init() || !root.toString().equals(record.datasetRoot())) {
@@ -279,6 +373,7 @@ public final class JailDriver extends InstanceDriver {
                 imageAllowances.computeIfAbsent(image.name() + "@v" + version, key -> imageAllowances(image.name())));
         OciBundle.write(jails.of(spec.id()), OciBundle.config(spec, JailRootGate.path(jails.of(spec.id())),
                 cgroupsPath(spec.id()), config.pidsLimit(), record.idBase(), setup));
+        spans.lap("bundle");
     }
 
     /** The jail id ranges of this host, read from the jails' records the first time they are needed. */
@@ -332,15 +427,34 @@ public final class JailDriver extends InstanceDriver {
 
     @Override
     protected InstanceStatus startLocked(InstanceSpec spec) {
-        Optional<ContainerState> state = runtime.state(spec.id().toString());
+        if (warmPool == null) {
+            return startJail(spec);
+        }
+        // The pool makes no clone while a jail starts (it would take the CPU the start needs).
+        warmPool.starting(spec.id());
+        try {
+            return startJail(spec);
+        } finally {
+            warmPool.started(spec.id());
+        }
+    }
+
+    private InstanceStatus startJail(InstanceSpec spec) {
+        StartSpans provisioned = provisionSpans.remove(spec.id());
+        // With the provisioning that came just before, when there was one (the API's create).
+        StartSpans spans = provisioned == null ? new StartSpans() : provisioned.resume();
+        // No runtime call for a jail the runtime has no state of (every first start).
+        Optional<ContainerState> state = runtime.exists(spec.id().toString()) ? runtime.state(spec.id().toString())
+                : Optional.empty();
         if (state.isPresent() && state.get().running()) {
             return statusLocked(spec.id());
         }
         if (state.isPresent()) {
             runtime.delete(spec.id().toString());
         }
+        spans.lap("runtime state");
         if (!isProvisioned(spec)) {
-            provisionLocked(spec);
+            provisionLocked(spec, spans);
         }
         Path directory = jails.of(spec.id());
         Path consoleSocket = socketDirectory().resolve(spec.id() + ".rt");
@@ -349,22 +463,56 @@ public final class JailDriver extends InstanceDriver {
         if (ConsoleKeeper.alive(previous.keeperPid())) {
             ConsoleKeeper.stop(previous.keeperPid());
         }
-        ConsoleKeeper.stopStrays(serveSocket);
+        if (Files.exists(serveSocket) || Files.exists(consoleSocket)) {
+            // A keeper whose start was interrupted holds them (a scan of every process, so only then).
+            ConsoleKeeper.stopStrays(serveSocket);
+        }
         jails.writeRecord(spec.id(), previous.withRun(true, 0));
+        spans.lap("records");
         long keeperPid = 0;
+        CompletableFuture<Long> networkReady = null;
         try {
-            JailRootGate.open(directory, Path.of(previous.datasetRoot()), previous.idBase());
+            // The tenant network (bridge, DNS, lease, rules) is made ready while the root gate opens
+            // and the runtime creates the jail; the keeper makes the jail's veth pair once both are
+            // done, then the init runs.
+            networkReady = CompletableFuture.supplyAsync(() -> {
+                long began = System.nanoTime();
+                network.describe(spec);
+                network.prepare(spec.id(), spec.name(), spec.network());
+                return System.nanoTime() - began;
+            }, task -> Thread.ofPlatform().daemon().name("jail-network-" + spec.id()).start(task));
+            Optional<JailRootGate.Bind> gate = JailRootGate.prepare(directory, Path.of(previous.datasetRoot()),
+                    previous.idBase());
             ExitStatus.clear(directory);
+            spans.lap("root gate directory");
+            CompletableFuture<Long> ready = networkReady;
+            long[] networkNanos = {0};
+            ConsoleKeeper.JailLink link = spec.network() == null ? null
+                    : new ConsoleKeeper.JailLink(HostNetwork.hostInterface(spec.id()),
+                            network.tenantBridge(spec.network().tenantNetwork()), HostNetwork.mac(spec.id()),
+                            () -> networkNanos[0] = awaitNetwork(ready));
             keeperPid = keeper.start(consoleSocket, serveSocket, controlSocket(spec.id()),
                     directory.resolve(ExitStatus.FILE), directory.resolve("init.pid"), directory.resolve("console.log"),
+                    gate.orElse(null), link,
                     runtime.createCommand(spec.id().toString(), directory, consoleSocket, directory.resolve("init.pid")));
+            if (link == null) {
+                networkNanos[0] = awaitNetwork(ready);
+            }
+            spans.lap("keeper: root gate's bind, runtime create, veth pair");
+            spans.add("network rules and DNS (beside)", networkNanos[0]);
             if (previous.init() == JailInit.SYSTEMD) {
                 CgroupDelegation.delegate(cgroupsPath(spec.id()), Math.max(0, previous.idBase()));
             }
-            network.describe(spec);
-            network.attach(spec.id(), spec.name(), Processes.readPidFile(directory.resolve("init.pid")), spec.network());
             runtime.start(spec.id().toString());
+            spans.lap("runtime start");
         } catch (RuntimeException e) {
+            if (networkReady != null) {
+                try {
+                    networkReady.join();
+                } catch (RuntimeException ignored) {
+                    // the start fails for the first reason
+                }
+            }
             jails.writeRecord(spec.id(), previous.withRun(false, 0));
             runtime.delete(spec.id().toString());
             network.detach(spec.id());
@@ -374,10 +522,25 @@ public final class JailDriver extends InstanceDriver {
         }
         jails.writeRecord(spec.id(), previous.withRun(true, keeperPid));
         long pid = Processes.readPidFile(directory.resolve("init.pid"));
+        spans.lap("records");
+        startSpans.put(spec.id(), spans);
+        LOG.debugf("jail %s started: %s", spec.id(), spans);
         if (Processes.alive(pid)) {
             return new InstanceStatus(spec.id(), State.RUNNING, pid, null);
         }
         return statusLocked(spec.id());
+    }
+
+    /** Waits for the network made ready beside the runtime's create; returns how long that took (ns). */
+    private static long awaitNetwork(CompletableFuture<Long> ready) {
+        try {
+            return ready.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
     }
 
     /** Writes the jail's resolv.conf (its network's gateway resolves), or returns null for a jail with no network. */
@@ -447,6 +610,11 @@ public final class JailDriver extends InstanceDriver {
         storage.destroyInstance(instanceId);
         int idBase = jails.knows(instanceId) ? jails.record(instanceId).idBase() : -1;
         jails.delete(instanceId);
+        provisionSpans.remove(instanceId);
+        if (warmPool != null) {
+            warmPool.started(instanceId);
+        }
+        startSpans.remove(instanceId);
         if (JailIdRanges.isJailRange(idBase)) {
             idRanges().release(idBase);
         }

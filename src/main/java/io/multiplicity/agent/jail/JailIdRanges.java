@@ -44,6 +44,11 @@ public final class JailIdRanges {
         throw new IllegalStateException("every jail id range of this host is in use (" + CAPACITY + ")");
     }
 
+    /** Takes the range at {@code base} if it is free (a clone made ahead found again); false when it is held. */
+    public synchronized boolean claim(int base) {
+        return taken.add(base);
+    }
+
     /** Gives a destroyed jail's range back. */
     public synchronized void release(int base) {
         taken.remove(base);

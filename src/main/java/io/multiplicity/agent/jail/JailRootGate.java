@@ -37,11 +37,18 @@ final class JailRootGate {
         return jailDirectory.resolve(GATE).resolve(ROOT);
     }
 
+    /** The bind mount that opens a gate: the dataset's mountpoint at the gate's root. */
+    record Bind(Path source, Path target) {
+    }
+
     /**
-     * Opens the gate: the directory owned by {@code rootId} (host root when the jail has no user
-     * namespace) and the dataset's mountpoint {@code datasetRoot} bound at {@link #path}.
+     * Prepares the gate: the directory owned by {@code rootId} (host root when the jail has no user
+     * namespace) where the dataset's mountpoint {@code datasetRoot} is to be bound at
+     * {@link #path}. Returns that bind, which the jail's console keeper makes just before the
+     * runtime runs (a mount(2) of its own, where a mount(8) process would cost the start a process
+     * of its own); empty when the gate is open already.
      */
-    static Path open(Path jailDirectory, Path datasetRoot, int rootId) {
+    static java.util.Optional<Bind> prepare(Path jailDirectory, Path datasetRoot, int rootId) {
         Path gate = jailDirectory.resolve(GATE);
         Path target = gate.resolve(ROOT);
         try {
@@ -55,10 +62,7 @@ final class JailRootGate {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare the root of the jail in " + jailDirectory, e);
         }
-        if (!isMounted(target)) {
-            Command.run("mount", "--bind", datasetRoot.toString(), target.toString()).check();
-        }
-        return target;
+        return isMounted(target) ? java.util.Optional.empty() : java.util.Optional.of(new Bind(datasetRoot, target));
     }
 
     /** Closes the gate (the jail no longer runs); its dataset stays mounted where it was. */

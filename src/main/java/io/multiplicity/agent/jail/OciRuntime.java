@@ -90,8 +90,64 @@ public final class OciRuntime {
 
     /** Lets the init of a created container run. */
     public void start(String id) {
-        Command.run(base("start", id), null).check();
+        if (!startThroughExecFifo(id)) {
+            Command.run(base("start", id), null).check();
+        }
     }
+
+    /** runc's name, in its container's state directory, for the FIFO its created init waits on. */
+    static final String EXEC_FIFO = "exec.fifo";
+
+    /**
+     * What {@code runc start} does for a created container without a hook, without starting a
+     * runc (a Go program: 20 to 40 ms of a jail's start): a created container's init has opened
+     * the container's exec FIFO for writing and is blocked there; opening it to read lets the init
+     * write one byte and execute the container's process, whose start closes the FIFO; runc then
+     * removes it (and from then on says "running"). False where it does not apply (crun, a
+     * container not in state "created"): the runtime's own start is called.
+     */
+    private boolean startThroughExecFifo(String id) {
+        Path fifo = root.resolve(id).resolve(EXEC_FIFO);
+        if (!"runc".equals(Path.of(program).getFileName().toString()) || !Files.exists(fifo)) {
+            return false;
+        }
+        java.util.concurrent.CompletableFuture<byte[]> read = new java.util.concurrent.CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("exec-fifo-" + id).start(() -> {
+            try {
+                read.complete(Files.readAllBytes(fifo));
+            } catch (IOException e) {
+                read.completeExceptionally(e);
+            }
+        });
+        byte[] written;
+        try {
+            written = read.get(START_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            // No init holds the other end: opening it to write ends the reader's wait.
+            try (java.io.FileOutputStream unblock = new java.io.FileOutputStream(fifo.toFile())) {
+                unblock.flush();
+            } catch (IOException ignored) {
+                // the reader ended meanwhile
+            }
+            throw new IllegalStateException("the jail's init did not start within " + START_TIMEOUT_SECONDS + " s");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("cannot start the jail's init: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the jail's init", e);
+        }
+        if (written.length == 0) {
+            throw new IllegalStateException("the jail's init is gone before it started");
+        }
+        try {
+            Files.deleteIfExists(fifo);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return true;
+    }
+
+    private static final int START_TIMEOUT_SECONDS = 10;
 
     /** Whether the runtime holds a container of this id (without asking it: its state directory). */
     public boolean exists(String id) {

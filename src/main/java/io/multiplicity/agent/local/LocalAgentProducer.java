@@ -48,7 +48,7 @@ public class LocalAgentProducer {
         AgentConfig config = new AgentConfig(directory, settings.poolName(),
                 AgentConfig.defaults().poolFile(), settings.poolSizeGib(), settings.bridge(), settings.runtime(),
                 settings.consoleKeeper().orElse(null), settings.pidsLimit(), settings.userNamespaces(),
-                Uplink.of(settings.uplink(), settings.resolvers().orElse(null)));
+                Uplink.of(settings.uplink(), settings.resolvers().orElse(null)), settings.warmClones());
         try {
             JailDriver jails = new JailDriver(config);
             VmConfig vms = new VmConfig(settings.mvm().orElse(null), settings.qemu(), settings.qemuAccel(),

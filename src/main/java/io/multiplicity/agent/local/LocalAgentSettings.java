@@ -46,6 +46,14 @@ public interface LocalAgentSettings {
     @WithDefault("true")
     boolean userNamespaces();
 
+    /**
+     * Clones of each jail image version in demand the agent keeps made ahead (already shifted into
+     * an id range of their own), so that creating a jail takes one instead of waiting for a ZFS
+     * clone; 0 keeps none. They are the provider's, in no tenant's quota.
+     */
+    @WithDefault("2")
+    int warmClones();
+
     /** The console-keeper program; looked for in target/native and on the PATH when unset. */
     Optional<Path> consoleKeeper();
 

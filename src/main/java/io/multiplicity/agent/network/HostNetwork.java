@@ -87,6 +87,19 @@ public final class HostNetwork {
         }
     }
 
+    /** The MAC of a tenant network's bridge (its gateway): locally administered, from the network's number. */
+    static String bridgeMac(int tenantNetwork) {
+        return String.format("02:6d:70:00:%02x:%02x", tenantNetwork >> 8, tenantNetwork & 0xff);
+    }
+
+    private static String readSys(String device, String attribute) {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/sys/class/net", device, attribute)).strip();
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
     /** The bridge of a tenant network. */
     public String tenantBridge(int tenantNetwork) {
         if (tenantNetwork < 1 || tenantNetwork > 4094) {
@@ -105,24 +118,20 @@ public final class HostNetwork {
     }
 
     /**
-     * Plugs the network namespace of process {@code pid} (the jail's init, created but not yet
-     * started) into its tenant bridge with a veth pair, creating the bridge, the gateway address
-     * and the isolation rules if needed. Replaces a pair left from an earlier run.
+     * Everything of a jail's network before the jail exists: the tenant bridge with its gateway and
+     * isolation rules, and the jail's membership (its DNS name, DHCP lease and anti-spoofing rules,
+     * which name the host end of its veth pair, {@link #hostInterface}). Needs no process of the
+     * jail, so it runs while the runtime creates the jail; the pair itself is made once both are
+     * done (by the jail's console keeper), so it is never up without
+     * its rules. Removes a pair left from an earlier run.
      */
-    public void attach(UUID id, String name, long pid, NetworkAttachment network) {
+    public void prepare(UUID id, String name, NetworkAttachment network) {
         if (network == null) {
             return;
         }
-        String bridge = ensureTenantBridge(network);
-        String hostSide = hostInterface(id);
-        List<String> batch = new ArrayList<>();
-        if (linkExists(hostSide)) {
-            batch.add("link delete dev " + hostSide);
-        }
-        batch.add("link add " + hostSide + " type veth peer name eth0 address " + mac(id) + " netns " + pid);
-        batch.add("link set " + hostSide + " master " + bridge + " up");
-        Command.run(List.of("ip", "-batch", "-"), String.join("\n", batch) + "\n").check();
-        join(id, name, mac(id), hostSide, network);
+        ensureTenantBridge(network);
+        join(id, name, mac(id), hostInterface(id), network);
+        detach(id);
     }
 
     private static boolean linkExists(String name) {
@@ -174,6 +183,11 @@ public final class HostNetwork {
                     added.check();
                 }
             }
+        }
+        if (!"3".equals(readSys(bridge, "addr_assign_type"))) {
+            // A bridge takes the lowest MAC of its ports unless given one: each jail joining would
+            // then be able to change the gateway's MAC under the others' ARP caches.
+            Command.run("ip", "link", "set", bridge, "address", bridgeMac(network.tenantNetwork())).check();
         }
         Command.run("ip", "link", "set", bridge, "up").check();
         readyBridges.add(ready);

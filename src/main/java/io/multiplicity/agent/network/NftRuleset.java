@@ -278,17 +278,9 @@ final class NftRuleset {
                     continue;
                 }
                 requireAddress(member.address());
-                String mac = requireMac(member.mac());
-                String chain = "port_" + member.port();
+                String chain = portChain(member);
                 dispatch.append("    iifname ").append(quote(member.port())).append(" jump ").append(chain).append('\n');
-                chains.append("  chain ").append(chain).append(" {\n")
-                        .append("    ether saddr != ").append(mac).append(" counter drop\n")
-                        .append("    ether type != { ip, arp } counter drop\n")
-                        .append("    arp saddr ether != ").append(mac).append(" counter drop\n")
-                        .append("    arp saddr ip != { 0.0.0.0, ").append(member.address()).append(" } counter drop\n")
-                        .append("    ether type ip ip saddr != { 0.0.0.0, ").append(member.address())
-                        .append(" } counter drop\n")
-                        .append("  }\n");
+                chains.append(renderPortChain(member));
             }
         }
         if (dispatch.isEmpty()) {
@@ -301,6 +293,56 @@ final class NftRuleset {
                 + "  }\n"
                 + chains
                 + "}\n";
+    }
+
+    private static String portChain(TenantNetworks.Member member) {
+        return "port_" + member.port();
+    }
+
+    /** A port's chain: what the instance behind it sends comes from its MAC and address, as IPv4 or ARP. */
+    private static String renderPortChain(TenantNetworks.Member member) {
+        requireAddress(member.address());
+        String mac = requireMac(member.mac());
+        return "  chain " + portChain(member) + " {\n"
+                + "    ether saddr != " + mac + " counter drop\n"
+                + "    ether type != { ip, arp } counter drop\n"
+                + "    arp saddr ether != " + mac + " counter drop\n"
+                + "    arp saddr ip != { 0.0.0.0, " + member.address() + " } counter drop\n"
+                + "    ether type ip ip saddr != { 0.0.0.0, " + member.address() + " } counter drop\n"
+                + "  }\n";
+    }
+
+    /**
+     * What adding one member to tables that exist already takes (one transaction when given to
+     * {@code nft -f}): its port's chain and the jump to it in the bridge table, its egress counter
+     * and rule in the meter table; the same as rendering both tables again with it, for a member
+     * the control plane published nothing for. The bridge table must exist (another member has a
+     * port), and so must the meter table where there is an uplink.
+     */
+    static String renderMemberAdded(String table, String meterTable, String uplink, String bridge, String id,
+            TenantNetworks.Member member) {
+        StringBuilder out = new StringBuilder();
+        if (member.port() != null && member.mac() != null) {
+            out.append("table bridge ").append(table).append(" {\n")
+                    .append(renderPortChain(member))
+                    .append("  chain prerouting {\n")
+                    .append("    iifname ").append(quote(member.port())).append(" jump ").append(portChain(member))
+                    .append('\n')
+                    .append("  }\n")
+                    .append("}\n");
+        }
+        if (uplink != null) {
+            String counter = egressCounter(requireId(id));
+            requireAddress(member.address());
+            out.append("table inet ").append(meterTable).append(" {\n")
+                    .append("  counter ").append(counter).append(" {\n  }\n")
+                    .append("  chain forward {\n")
+                    .append("    iifname ").append(quote(bridge)).append(" oifname ").append(quote(uplink))
+                    .append(" ip saddr ").append(member.address()).append(" counter name ").append(counter).append('\n')
+                    .append("  }\n")
+                    .append("}\n");
+        }
+        return out.toString();
     }
 
     private static String requireId(String id) {

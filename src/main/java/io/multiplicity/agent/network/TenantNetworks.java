@@ -217,23 +217,52 @@ public final class TenantNetworks {
         metadata.start();
         Network known = read(bridge);
         Map<String, Member> members = new TreeMap<>(known == null ? Map.of() : known.members());
-        Member before = members.put(id.toString(), new Member(name, attachment.address(), mac, port));
+        Member joined = new Member(name, attachment.address(), mac, port);
+        Member before = members.put(id.toString(), joined);
         Network network = new Network(bridge, attachment.gateway(), attachment.prefixLength(), attachment.domain(),
                 attachment.egress(), members);
         write(network);
-        writeDnsmasq(network);
+        DnsmasqReload reload = writeDnsmasq(network);
         boolean settingsChanged = known == null || known.egress() != network.egress()
                 || !java.util.Objects.equals(known.domain(), network.domain())
                 || !known.gateway().equals(network.gateway()) || known.prefixLength() != network.prefixLength();
-        if (settingsChanged || !dnsmasqAlive(bridge)) {
+        if (settingsChanged || reload == DnsmasqReload.RESTART || !dnsmasqAlive(bridge)) {
             restartDnsmasq(network);
-        } else {
+        } else if (reload == DnsmasqReload.SIGNAL) {
             reloadDnsmasq(bridge);
         }
-        if (settingsChanged || !members.get(id.toString()).equals(before)) {
-            apply();
-            meter();
+        if (settingsChanged || !joined.equals(before)) {
+            if (settingsChanged || before != null || !addMember(known, id, joined)) {
+                apply();
+                meter();
+            }
         }
+    }
+
+    /**
+     * Adds a member new to a network that has members already to the tables as they stand, in one
+     * transaction: its port's anti-spoofing chain and its egress counter. Nothing else of the
+     * tables depends on one member, unless the control plane published something for its address
+     * (then the caller renders the tables again, as it does when this fails). A start no longer
+     * waits for the whole table to be rendered and read back.
+     */
+    private boolean addMember(Network known, UUID id, Member member) {
+        boolean bridgeTable = known.members().values().stream()
+                .anyMatch(other -> other.port() != null && other.mac() != null);
+        boolean published = published().access().instances().stream()
+                .anyMatch(exposure -> exposure.address().equals(member.address()));
+        if (known.members().isEmpty() || !bridgeTable || published) {
+            return false;
+        }
+        String commands = NftRuleset.renderMemberAdded(table, meterTable(), uplink.device(), known.bridge(),
+                id.toString(), member);
+        Command.Result added = Command.run(List.of("nft", "-f", "-"), commands);
+        if (!added.ok()) {
+            LOG.warnf("adding %s to the tables in place failed (%s); they are rendered again", id,
+                    added.stderr().strip());
+            return false;
+        }
+        return true;
     }
 
     /**
@@ -258,8 +287,12 @@ public final class TenantNetworks {
             Network left = new Network(network.bridge(), network.gateway(), network.prefixLength(), network.domain(),
                     network.egress(), members);
             write(left);
-            writeDnsmasq(left);
-            reloadDnsmasq(network.bridge());
+            if (writeDnsmasq(left) == DnsmasqReload.RESTART) {
+                restartDnsmasq(left);
+            } else {
+                // dnsmasq forgets a host whose file is gone only when told
+                reloadDnsmasq(network.bridge());
+            }
             apply();
             meter();
             return null;
@@ -568,7 +601,21 @@ public final class TenantNetworks {
         return Processes.aliveNaming(Processes.readPidFile(dnsmasqPidFile(bridge)), bridge);
     }
 
-    private void writeDnsmasq(Network network) {
+    /** What a running dnsmasq needs after its files were written. */
+    private enum DnsmasqReload {
+        /** Nothing, or only new hosts: it reads a file added to its host directories as it appears. */
+        NONE,
+        /** A host's file changed or went: it forgets what it read only on SIGHUP. */
+        SIGNAL,
+        /** Its configuration changed. */
+        RESTART
+    }
+
+    /**
+     * Writes a network's dnsmasq configuration and, in two directories dnsmasq watches, one hosts
+     * and one DHCP hosts file per member (so a new member is known without a signal).
+     */
+    private DnsmasqReload writeDnsmasq(Network network) {
         Path dir = directory.resolve(network.bridge());
         List<String> config = new ArrayList<>(List.of(
                 "# written by the host agent for tenant network " + network.bridge(),
@@ -584,9 +631,9 @@ public final class TenantNetworks {
                         + network.netmask() + ",1h",
                 "dhcp-option=option:router," + network.gateway(),
                 "dhcp-option=option:dns-server," + network.gateway(),
-                "dhcp-hostsfile=" + dir.resolve("dhcp-hosts"),
+                "dhcp-hostsdir=" + dir.resolve(DHCP_HOSTS),
                 "dhcp-leasefile=" + dir.resolve("leases"),
-                "addn-hosts=" + dir.resolve("hosts"),
+                "hostsdir=" + dir.resolve(HOSTS),
                 "pid-file=" + dnsmasqPidFile(network.bridge()),
                 "log-facility=" + dir.resolve("dnsmasq.log")));
         if (network.domain() != null) {
@@ -597,22 +644,77 @@ public final class TenantNetworks {
         for (String resolver : uplink.resolvers()) {
             config.add("server=" + resolver);
         }
-        StringBuilder hosts = new StringBuilder();
-        StringBuilder leases = new StringBuilder();
-        for (Member member : network.members().values()) {
-            hosts.append(member.address());
-            if (network.domain() != null) {
-                hosts.append(' ').append(member.name()).append('.').append(network.domain());
-            }
-            hosts.append(' ').append(member.name()).append('\n');
+        Map<String, String> hosts = new TreeMap<>();
+        Map<String, String> leases = new TreeMap<>();
+        for (Map.Entry<String, Member> entry : network.members().entrySet()) {
+            Member member = entry.getValue();
+            hosts.put(entry.getKey(), member.address()
+                    + (network.domain() == null ? "" : " " + member.name() + "." + network.domain())
+                    + " " + member.name() + "\n");
             if (member.mac() != null) {
-                leases.append(member.mac()).append(',').append(member.address()).append(',').append(member.name())
-                        .append('\n');
+                leases.put(entry.getKey(), member.mac() + "," + member.address() + "," + member.name() + "\n");
             }
         }
-        InstanceDirectories.writeText(dir.resolve("dnsmasq.conf"), String.join("\n", config) + "\n");
-        InstanceDirectories.writeText(dir.resolve("hosts"), hosts.toString());
-        InstanceDirectories.writeText(dir.resolve("dhcp-hosts"), leases.toString());
+        String text = String.join("\n", config) + "\n";
+        Path conf = dir.resolve("dnsmasq.conf");
+        boolean confChanged;
+        try {
+            confChanged = !Files.exists(conf) || !Files.readString(conf).equals(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (confChanged) {
+            InstanceDirectories.writeText(conf, text);
+            try {
+                // the single hosts files of earlier versions
+                Files.deleteIfExists(dir.resolve("hosts"));
+                Files.deleteIfExists(dir.resolve("dhcp-hosts"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        boolean changed = syncHostFiles(dir.resolve(HOSTS), hosts) | syncHostFiles(dir.resolve(DHCP_HOSTS), leases);
+        return confChanged ? DnsmasqReload.RESTART : changed ? DnsmasqReload.SIGNAL : DnsmasqReload.NONE;
+    }
+
+    /** dnsmasq's host directories (read as files appear in them); files beginning with a dot it skips. */
+    private static final String HOSTS = "hosts.d";
+    private static final String DHCP_HOSTS = "dhcp-hosts.d";
+
+    /**
+     * Makes a host directory hold one file per entry with its text; true when a file that was
+     * there changed or went (what dnsmasq does not notice by itself).
+     */
+    private static boolean syncHostFiles(Path dir, Map<String, String> entries) {
+        boolean changed = false;
+        try {
+            Files.createDirectories(dir);
+            try (Stream<Path> present = Files.list(dir)) {
+                for (Path file : present.toList()) {
+                    String name = file.getFileName().toString();
+                    if (!entries.containsKey(name)) {
+                        Files.deleteIfExists(file);
+                        changed |= !name.startsWith(".");
+                    }
+                }
+            }
+            for (Map.Entry<String, String> entry : entries.entrySet()) {
+                Path file = dir.resolve(entry.getKey());
+                boolean exists = Files.exists(file);
+                if (exists && Files.readString(file).equals(entry.getValue())) {
+                    continue;
+                }
+                // written beside under a name dnsmasq skips, then moved in whole
+                Path temporary = dir.resolve("." + entry.getKey());
+                Files.writeString(temporary, entry.getValue());
+                Files.move(temporary, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                changed |= exists;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return changed;
     }
 
     private void restartDnsmasq(Network network) {
@@ -629,7 +731,7 @@ public final class TenantNetworks {
         }
     }
 
-    /** dnsmasq reads its hosts and DHCP hosts files again on SIGHUP. */
+    /** dnsmasq reads its host directories again on SIGHUP, forgetting hosts whose file went. */
     private void reloadDnsmasq(String bridge) {
         long pid = Processes.readPidFile(dnsmasqPidFile(bridge));
         if (Processes.aliveNaming(pid, bridge)) {

@@ -9,10 +9,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -25,6 +30,9 @@ import java.util.regex.Pattern;
  * &lt;pool&gt;/multiplicity/images/&lt;image&gt;@v&lt;version&gt;   read-only image snapshots
  * &lt;pool&gt;/multiplicity/instances/&lt;id&gt;               clone of an image snapshot, quota = disk size
  * &lt;pool&gt;/multiplicity/instances/&lt;id&gt;@&lt;snapshot&gt;    tenant snapshots
+ * &lt;pool&gt;/multiplicity/warm/v&lt;version&gt;-r&lt;range&gt;-q&lt;GiB&gt;-&lt;image&gt;
+ *                                                 clones made ahead ({@link WarmClone}), renamed into
+ *                                                 instances/ when an instance is provisioned
  * </pre>
  */
 public final class ZfsStorage {
@@ -34,6 +42,11 @@ public final class ZfsStorage {
 
     private final String pool;
     private final String root;
+    /** Instances whose dataset is a clone made ahead that they took. */
+    private final Map<UUID, WarmClone> adoptedWarm = new ConcurrentHashMap<>();
+    /** Image versions being retired: no clone of them is made ahead any more. */
+    private final Set<String> retiredVersions = new HashSet<>();
+    private final List<Consumer<List<WarmClone>>> warmDestroyedListeners = new CopyOnWriteArrayList<>();
 
     public ZfsStorage(String pool) {
         this.pool = pool;
@@ -48,8 +61,10 @@ public final class ZfsStorage {
         return root + "/images/" + checkName(image);
     }
 
+    /** The instance's dataset: {@code instances/<id>}, or the clone made ahead it took ({@link #adoptWarm}). */
     public String instanceDataset(UUID id) {
-        return root + "/instances/" + id;
+        WarmClone adopted = adoptedWarm.get(id);
+        return adopted != null ? adopted.dataset() : root + "/instances/" + id;
     }
 
     /**
@@ -81,7 +96,7 @@ public final class ZfsStorage {
                 Command.run("zpool", "create", "-f", "-m", mountpoint.toString(), pool, poolFile.toString()).check();
             }
         }
-        for (String dataset : List.of(root, root + "/images", root + "/instances")) {
+        for (String dataset : List.of(root, root + "/images", root + "/instances", warmRoot())) {
             if (!exists(dataset)) {
                 Command.run("zfs", "create", "-p", dataset).check();
             }
@@ -94,7 +109,7 @@ public final class ZfsStorage {
         // Only host root enters where images and instances are mounted: no other host user reaches
         // a set-user-ID program or a device node in them (zfs-fuse mounts without nosuid and nodev
         // whatever the properties say). Jails reach their own root through a gate of their own.
-        for (String dataset : List.of(root + "/images", root + "/instances")) {
+        for (String dataset : List.of(root + "/images", root + "/instances", warmRoot())) {
             try {
                 Files.setPosixFilePermissions(mountpoint(dataset),
                         java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
@@ -268,8 +283,9 @@ public final class ZfsStorage {
     /** The clones made from an image version (instance datasets). */
     public List<String> clonesOf(String image, int version) {
         // By the clones' origin: zfs-fuse has no "clones" property.
+        // Instances' datasets are below instances/, or clones made ahead below warm/.
         String origin = imageDataset(image) + "@v" + version;
-        Result result = Command.run("zfs", "get", "-H", "-o", "name,value", "-r", "origin", root + "/instances");
+        Result result = Command.run("zfs", "get", "-H", "-o", "name,value", "-r", "origin", root);
         if (!result.ok()) {
             return List.of();
         }
@@ -328,11 +344,24 @@ public final class ZfsStorage {
 
     private volatile Path instancesMountpoint;
 
+    /**
+     * Whether the instance has a dataset mounted (read from the kernel's mount table, no zfs
+     * call): a clone made ahead it took, or its own below instances/ (a received one is mounted).
+     */
+    public boolean instanceMounted(UUID id) {
+        return adoptedWarm.containsKey(id)
+                || instancesMountpoint != null && isMountedAt(instancesMountpoint.resolve(id.toString()));
+    }
+
     /** Remembers where instance datasets are mounted (their parent's mountpoint). */
     private void learnInstancesMountpoint() {
         String value = get(root + "/instances", "mountpoint");
         instancesMountpoint = value.startsWith("/") ? Path.of(value) : null;
+        String warm = get(warmRoot(), "mountpoint");
+        warmMountpointRoot = warm.startsWith("/") ? Path.of(warm) : null;
     }
+
+    private volatile Path warmMountpointRoot;
 
     private static boolean isMountedAt(Path path) {
         Path mountinfo = Path.of("/proc/self/mountinfo");
@@ -345,6 +374,106 @@ public final class ZfsStorage {
         } catch (IOException | UncheckedIOException e) {
             return false;
         }
+    }
+
+    // ---------------------------------------------------------------- clones made ahead
+
+    /** The parent of the clones made ahead of demand ({@link WarmClone}); the provider's, in no tenant's quota. */
+    public String warmRoot() {
+        return root + "/warm";
+    }
+
+    /**
+     * Clones {@code image@v<version>} ahead of demand, with the quota {@code diskGiB} and named for
+     * the id range {@code idBase} its files are (or are about to be) shifted into. Refused for a
+     * version being retired.
+     */
+    public WarmClone cloneWarm(String image, int version, int idBase, int diskGiB) {
+        WarmClone clone = new WarmClone(warmRoot() + "/" + WarmClone.name(checkName(image), version, idBase, diskGiB),
+                image, version, idBase, diskGiB);
+        synchronized (retiredVersions) {
+            if (retiredVersions.contains(image + "@v" + version)) {
+                throw new IllegalStateException("version " + version + " of image " + image + " is being retired");
+            }
+            Command.run("zfs", "clone", "-o", "quota=" + diskGiB * GIB, imageDataset(image) + "@v" + version,
+                    clone.dataset()).check();
+        }
+        return clone;
+    }
+
+    /** The clones made ahead that are on the pool and no instance took (also those an earlier run made). */
+    public List<WarmClone> warmClones() {
+        Result result = Command.run("zfs", "list", "-H", "-o", "name", "-r", warmRoot());
+        if (!result.ok()) {
+            return List.of();
+        }
+        Set<WarmClone> adopted = Set.copyOf(adoptedWarm.values());
+        return result.stdout().lines().map(line -> WarmClone.parse(warmRoot(), line.strip()))
+                .flatMap(Optional::stream).filter(clone -> !adopted.contains(clone)).toList();
+    }
+
+    /** Where a clone made ahead is mounted (mounting it if it is not). */
+    public Path warmMountpoint(WarmClone clone) {
+        return mountpoint(clone.dataset());
+    }
+
+    /**
+     * Makes a clone made ahead the dataset of instance {@code id} where it is (a rename would cost
+     * as much as a clone, and zfs-fuse refuses it while the dataset is busy): from now on
+     * {@link #instanceDataset} names it, so snapshots, usage, moves and destroying follow. Sets the
+     * quota {@code diskGiB} when it was made with another. The caller records that the instance's
+     * root is the clone's mountpoint, and gives it back after a restart ({@link #restoreAdopted}).
+     */
+    public void adoptWarm(WarmClone clone, UUID id, int diskGiB) {
+        adoptedWarm.put(id, clone);
+        if (clone.diskGiB() != diskGiB) {
+            setQuota(id, diskGiB);
+        }
+    }
+
+    /** Says again, after a restart, that instance {@code id}'s dataset is a clone made ahead it took. */
+    public void restoreAdopted(UUID id, WarmClone clone) {
+        adoptedWarm.put(id, clone);
+    }
+
+    /** Where clones made ahead are mounted (each in a directory named as its dataset's last part). */
+    public Path warmMountpointRoot() {
+        return warmMountpointRoot;
+    }
+
+    /** Destroys a clone made ahead that no instance took; nothing to do if it is gone. */
+    public void destroyWarm(WarmClone clone) {
+        if (exists(clone.dataset())) {
+            Command.run("zfs", "unmount", "-f", clone.dataset());
+            retryBusy(List.of("zfs", "destroy", "-r", "-f", clone.dataset()), clone.dataset());
+        }
+    }
+
+    /** Calls {@code listener} with the clones made ahead that {@link #destroyWarmClones} destroyed. */
+    public void onWarmClonesDestroyed(Consumer<List<WarmClone>> listener) {
+        warmDestroyedListeners.add(listener);
+    }
+
+    /**
+     * Destroys the clones made ahead of an image version that no instance took, because the
+     * version is being retired (ZFS keeps a snapshot that has clones); none is made of it any more.
+     * Returns them.
+     */
+    public List<WarmClone> destroyWarmClones(String image, int version) {
+        List<WarmClone> destroyed = new ArrayList<>();
+        synchronized (retiredVersions) {
+            retiredVersions.add(image + "@v" + version);
+        }
+        for (WarmClone clone : warmClones()) {
+            if (clone.image().equals(image) && clone.version() == version) {
+                destroyWarm(clone);
+                destroyed.add(clone);
+            }
+        }
+        if (!destroyed.isEmpty()) {
+            warmDestroyedListeners.forEach(listener -> listener.accept(destroyed));
+        }
+        return destroyed;
     }
 
     public void setQuota(UUID id, int diskGiB) {
@@ -605,6 +734,7 @@ public final class ZfsStorage {
             Command.run("zfs", "unmount", "-f", dataset);
             retryBusy(List.of("zfs", "destroy", "-r", "-f", dataset), dataset);
         }
+        adoptedWarm.remove(id);
     }
 
     /** Space readings for metering. */

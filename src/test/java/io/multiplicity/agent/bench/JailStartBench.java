@@ -1,5 +1,6 @@
 package io.multiplicity.agent.bench;
 
+import io.multiplicity.agent.jail.BusyboxImageBuilder;
 import io.multiplicity.agent.jail.JailDriver;
 import io.multiplicity.agent.jail.JailHost;
 import io.multiplicity.agent.jail.OciBundle;
@@ -9,6 +10,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -29,9 +31,16 @@ import java.util.UUID;
  */
 public final class JailStartBench {
 
-    static final int SAMPLES = 50;
+    /** Jails measured; {@code JAIL_START_SAMPLES} for a shorter run. */
+    static final int SAMPLES = fromEnvironment("JAIL_START_SAMPLES", 50);
     static final int WARMUP = 5;
-    static final int IDLE_JAILS = 200;
+    /** Jails running for the footprint; {@code JAIL_START_IDLE=0} skips it. */
+    static final int IDLE_JAILS = fromEnvironment("JAIL_START_IDLE", 200);
+
+    private static int fromEnvironment(String name, int otherwise) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? otherwise : Integer.parseInt(value.strip());
+    }
 
     private JailStartBench() {
     }
@@ -43,7 +52,7 @@ public final class JailStartBench {
             System.out.println("{\"bench\":\"jail-start\",\"skipped\":\"" + reason.replace("\"", "'") + "\"}");
             return;
         }
-        try (JailHost host = new JailHost("bench", 1024)) {
+        try (JailHost host = new JailHost("bench", 1024, 8)) {
             JailDriver driver = host.start();
             UUID tenant = UUID.randomUUID();
             List<InstanceSpec> jails = new ArrayList<>();
@@ -51,9 +60,14 @@ public final class JailStartBench {
             long fuseBefore = rssKiB("zfs-fuse");
 
             double[] ours = new double[SAMPLES];
+            Map<String, List<Double>> steps = new LinkedHashMap<>();
+            int fromWarmClones = 0;
             for (int i = 0; i < WARMUP + SAMPLES; i++) {
                 InstanceSpec spec = spec(host, tenant, jails.size());
                 jails.add(spec);
+                // Jails are asked for one at a time, each once the pool of clones made ahead has
+                // made up for the last (a burst larger than the pool clones, as without a pool).
+                driver.awaitWarmClones(BusyboxImageBuilder.IMAGE, BusyboxImageBuilder.VERSION, Duration.ofSeconds(120));
                 long started = System.nanoTime();
                 driver.provision(spec);
                 InstanceStatus status = driver.start(spec);
@@ -63,9 +77,15 @@ public final class JailStartBench {
                 }
                 if (i >= WARMUP) {
                     ours[i - WARMUP] = millis;
+                    Map<String, Double> spans = driver.lastStartSpans(spec.id());
+                    spans.forEach((step, value) -> steps.computeIfAbsent(step, key -> new ArrayList<>()).add(value));
+                    if (spans.containsKey("clone made ahead")) {
+                        fromWarmClones++;
+                    }
                 }
             }
 
+            driver.awaitWarmClones(BusyboxImageBuilder.IMAGE, BusyboxImageBuilder.VERSION, Duration.ofSeconds(120));
             double[] peer = peerRuns(host, driver);
 
             while (jails.size() < IDLE_JAILS) {
@@ -100,6 +120,14 @@ public final class JailStartBench {
             System.out.printf(Locale.ROOT, "%-46s %10.1f %10.1f %10.1f%n", "peer: runc run -d of the same root", peer50, peer99,
                     peer[peer.length - 1]);
             System.out.printf(Locale.ROOT, "%-46s %10.2f%n", "ratio (p50 / peer p50)", p50 / peer50);
+            System.out.printf(Locale.ROOT, "jails provisioned from a clone made ahead: %d of %d (pool of %d per image version)%n",
+                    fromWarmClones, SAMPLES, host.config().warmClones());
+            System.out.println();
+            System.out.printf(Locale.ROOT, "%-46s %10s %10s%n", "where the time goes (per step)", "p50 ms", "samples");
+            for (Map.Entry<String, List<Double>> step : steps.entrySet()) {
+                double[] values = step.getValue().stream().mapToDouble(Double::doubleValue).sorted().toArray();
+                System.out.printf(Locale.ROOT, "  %-44s %10.1f %10d%n", step.getKey(), percentile(values, 50), values.length);
+            }
             System.out.println();
             System.out.printf(Locale.ROOT, "idle busybox jails running: %d%n", running);
             System.out.printf(Locale.ROOT, "  jail cgroups (memory.usage_in_bytes): %8.2f MiB per jail%n",
@@ -116,10 +144,19 @@ public final class JailStartBench {
                 driver.destroy(spec.id());
             }
             System.out.printf(Locale.ROOT, "destroyed %d jails in %.1f s%n", jails.size(), (System.nanoTime() - cleanup) / 1e9);
+
+            DebianSsh debian = debianToSsh(host, driver);
+            System.out.println();
+            System.out.printf(Locale.ROOT, "%-46s %10s   %s%n", "debian jail start to SSH-able (ms)",
+                    debian.millis() == null ? "-" : String.format(Locale.ROOT, "%.0f", debian.millis()), debian.note());
+            System.out.printf(Locale.ROOT, "%-46s %10.1f   (p50 above, same run)%n", "busybox jail provision+start (ms)", p50);
+            System.out.println();
             System.out.printf(Locale.ROOT,
                     "{\"bench\":\"jail-start\",\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"peer\":\"runc\",\"peer_p50_ms\":%.1f,"
-                            + "\"ratio\":%.2f,\"idle_jail_host_mib\":%.2f,\"idle_jail_memavailable_mib\":%.2f,\"jails\":%d}%n",
-                    p50, p99, peer50, p50 / peer50, accountedMiB, systemMiB, running);
+                            + "\"ratio\":%.2f,\"warm_clones\":%d,\"from_warm_clones\":%d,\"idle_jail_host_mib\":%.2f,"
+                            + "\"idle_jail_memavailable_mib\":%.2f,\"jails\":%d,\"debian_ssh_ms\":%s}%n",
+                    p50, p99, peer50, p50 / peer50, host.config().warmClones(), fromWarmClones, accountedMiB, systemMiB,
+                    running, debian.millis() == null ? "null" : String.format(Locale.ROOT, "%.0f", debian.millis()));
         }
     }
 
@@ -131,7 +168,7 @@ public final class JailStartBench {
     /** {@code runc run -d} of one clone of the image with the jail's configuration minus console and veth. */
     private static double[] peerRuns(JailHost host, JailDriver driver) throws Exception {
         UUID id = UUID.randomUUID();
-        Path root = driver.storage().cloneInstance(id, "busybox", io.multiplicity.agent.jail.BusyboxImageBuilder.VERSION, 1);
+        Path root = driver.storage().cloneInstance(id, "busybox", BusyboxImageBuilder.VERSION, 1);
         Path bundle = host.config().dataDirectory().resolve("peer");
         Path state = host.config().dataDirectory().resolve("run").resolve("peer-oci");
         InstanceSpec spec = new InstanceSpec(id, UUID.randomUUID(), "peer", "jail", "busybox", 1, 64, 1, null);
@@ -174,6 +211,62 @@ public final class JailStartBench {
         io.multiplicity.agent.support.Command.run("umount", gateRoot.toString()).check();
         driver.storage().destroyInstance(id);
         return samples;
+    }
+
+    /** The Debian jail's time from start to answering SSH, or null with why it was not measured. */
+    record DebianSsh(Double millis, String note) {
+    }
+
+    /**
+     * Imports the built-in Debian root file system (built by {@code scripts/build-image.sh
+     * debian-12}), starts a jail of it with an SSH key and tries {@code ssh root@<address> hostname}
+     * until it answers the jail's name: the time from the start call to that answer.
+     */
+    private static DebianSsh debianToSsh(JailHost host, JailDriver driver) throws Exception {
+        if ("no".equals(System.getenv("JAIL_START_DEBIAN"))) {
+            return new DebianSsh(null, "not measured: JAIL_START_DEBIAN=no");
+        }
+        Path archive = Path.of("data/images/built-in/debian-12.tar.zst");
+        if (!Files.isRegularFile(archive)) {
+            return new DebianSsh(null, "not measured: " + archive + " is missing (bash scripts/build-image.sh debian-12)");
+        }
+        if (!io.multiplicity.agent.support.Command.run("sh", "-c", "command -v ssh && command -v ssh-keygen").ok()) {
+            return new DebianSsh(null, "not measured: no ssh client (scripts/host-deps.sh installs openssh-client)");
+        }
+        Path key = host.config().dataDirectory().resolve("bench-key");
+        io.multiplicity.agent.support.Command.check("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString());
+        long importing = System.nanoTime();
+        new io.multiplicity.agent.image.ZfsImageStore(driver.storage(), driver.usesUserNamespaces() ? JailDriver.ID_BASE : -1)
+                .importRootfs("debian", 1, archive, new io.multiplicity.host.contract.ImageStore.Limits(4L << 30, 200_000, false));
+        System.out.printf(Locale.ROOT, "debian: image imported in %.1f s%n", (System.nanoTime() - importing) / 1e9);
+        String address = "10.231.250.10";
+        InstanceSpec spec = new InstanceSpec(UUID.randomUUID(), UUID.randomUUID(), "deb-bench", "jail", "debian", 1, 512, 4,
+                new InstanceSpec.NetworkAttachment(250, address, 24, "10.231.250.1", null, false),
+                new io.multiplicity.host.contract.InstanceMetadata(
+                        List.of(Files.readString(Path.of(key + ".pub")).strip()), null));
+        host.track(spec.id());
+        long started = System.nanoTime();
+        InstanceStatus status = driver.start(spec);
+        if (status.state() != InstanceStatus.State.RUNNING) {
+            return new DebianSsh(null, "not measured: the Debian jail did not start: " + status);
+        }
+        long deadline = started + Duration.ofSeconds(300).toNanos();
+        String answer = "";
+        while (System.nanoTime() < deadline) {
+            io.multiplicity.agent.support.Command.Result ssh = io.multiplicity.agent.support.Command.run(List.of("timeout",
+                    "10", "ssh", "-i", key.toString(), "-o", "StrictHostKeyChecking=no", "-o",
+                    "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o",
+                    "ConnectTimeout=5", "-o", "LogLevel=ERROR", "root@" + address, "hostname"), null);
+            answer = ssh.stdout().strip();
+            if (ssh.ok() && answer.equals(spec.name())) {
+                double millis = (System.nanoTime() - started) / 1e6;
+                driver.destroy(spec.id());
+                return new DebianSsh(millis, "(start call to 'ssh root@" + address + " hostname' answering, polled)");
+            }
+            Thread.sleep(200);
+        }
+        driver.destroy(spec.id());
+        return new DebianSsh(null, "not measured: no SSH answer within 300 s (last: " + answer + ")");
     }
 
     static double percentile(double[] sorted, int percent) {

@@ -42,6 +42,12 @@ public final class JailHost implements AutoCloseable {
                 .withConsoleKeeper(Path.of("target", "native", "console-keeper"));
     }
 
+    /** Keeps {@code count} clones of each jail image version in demand made ahead (before {@link #start()}). */
+    public JailHost withWarmClones(int count) {
+        config = config.withWarmClones(count);
+        return this;
+    }
+
     /** Gives the host's tenant networks this way out (before {@link #start()}). */
     public JailHost withUplink(Uplink uplink) {
         config = config.withUplink(uplink);
@@ -116,6 +122,7 @@ public final class JailHost implements AutoCloseable {
                     System.err.println("cleanup of " + id + " failed: " + e.getMessage());
                 }
             }
+            driver.close();
             driver.network().removeAll();
             try {
                 driver.storage().destroyPool();

@@ -182,6 +182,49 @@ class TenantNetworkTest {
 
     @Test
     @Order(6)
+    void aJailJoiningANetworkInPlaceGetsWhatTheWholeTablesWouldGiveIt() throws IOException {
+        // A member new to a network with members is added to the tables and the resolver in place.
+        String bridgeHandle = tableHandle("bridge", driver.network().tenants().table());
+        String meterHandle = tableHandle("inet", driver.network().tenants().meterTable());
+        Path gatewayMac = Path.of("/sys/class/net", driver.network().tenantBridge(11), "address");
+        String gatewayBefore = Files.readString(gatewayMac);
+        InstanceSpec late = jail("late", 11, 12, "acme.internal");
+        assertEquals(gatewayBefore, Files.readString(gatewayMac), "the gateway's MAC stays what the others know");
+        assertEquals(bridgeHandle, tableHandle("bridge", driver.network().tenants().table()), "the same bridge table");
+        assertEquals(meterHandle, tableHandle("inet", driver.network().tenants().meterTable()), "the same meter table");
+        assertThat(run(peer, "nslookup late.acme.internal 10.231.11.1")).as("its name, at once").contains("10.231.11.12");
+        assertThat(run(late, "ping -c 1 -W 2 10.231.11.10")).contains("1 packets received");
+        assertThat(run(late, "timeout 10 wget -q -O - http://www.upstream.test/")).contains(PAGE);
+        String bridgeTable = rules("bridge", driver.network().tenants().table());
+        String meterTable = rules("inet", driver.network().tenants().meterTable());
+        assertThat(bridgeTable).contains(HostNetwork.mac(late.id())).contains(HostNetwork.hostInterface(late.id()));
+        assertThat(meterTable).contains("10.231.11.12");
+
+        // Rendered again as a whole (as a change of the uplink does), the tables hold the same rules.
+        TenantNetworks tenants = driver.network().tenants();
+        tenants.uplink(tenants.uplink());
+        assertEquals(bridgeTable, rules("bridge", tenants.table()));
+        assertEquals(meterTable, rules("inet", tenants.meterTable()));
+        assertThat(run(peer, "nslookup late.acme.internal 10.231.11.1")).contains("10.231.11.12");
+    }
+
+    /** The handle nftables gave a table when it was made (a table made again gets another). */
+    private static String tableHandle(String family, String table) {
+        Command.Result listed = Command.run("nft", "-a", "list", "table", family, table);
+        assertTrue(listed.ok(), listed.stderr());
+        return listed.stdout().lines().filter(line -> line.startsWith("table ")).findFirst().orElseThrow();
+    }
+
+    /** A table's rules without counters' values, one per line, sorted (rules added in place come last). */
+    private static String rules(String family, String table) {
+        Command.Result listed = Command.run("nft", "-s", "list", "table", family, table);
+        assertTrue(listed.ok(), listed.stderr());
+        return listed.stdout().lines().map(String::strip).filter(line -> !line.isEmpty()).sorted()
+                .collect(java.util.stream.Collectors.joining("\n"));
+    }
+
+    @Test
+    @Order(7)
     void destroyingTheLastInstanceOfANetworkLeavesNothingOfIt() {
         String bridge = driver.network().tenantBridge(12);
         Path pidFile = host.config().dataDirectory().resolve("networks").resolve(bridge).resolve("dnsmasq.pid");
