@@ -64,6 +64,8 @@ final class JailWarmPool implements AutoCloseable {
      */
     private final Map<UUID, Long> starting = new HashMap<>();
     private static final long START_LIMIT = Duration.ofSeconds(10).toNanos();
+    /** The version a clone is being made of, null between clones. */
+    private Version making;
 
     /**
      * @param size        clones kept ready per image version; 0 keeps none
@@ -74,6 +76,7 @@ final class JailWarmPool implements AutoCloseable {
         this.size = Math.max(0, size);
         this.ranges = ranges;
         this.imageIdBase = imageIdBase;
+        storage.onWarmClonesRetiring(this::retire);
         storage.onWarmClonesDestroyed(this::forget);
     }
 
@@ -202,19 +205,42 @@ final class JailWarmPool implements AutoCloseable {
                 }
                 version = lacking.get().getKey();
                 diskGiB = lacking.get().getValue();
+                making = version;
             }
             Optional<Ready> made = make(version, diskGiB);
             synchronized (this) {
-                if (made.isEmpty()) {
-                    wanted.remove(version);
-                    continue;
+                try {
+                    if (made.isEmpty()) {
+                        wanted.remove(version);
+                        continue;
+                    }
+                    if (closed || !wanted.containsKey(version)) {
+                        discard(made.get().made());
+                        continue;
+                    }
+                    ready.computeIfAbsent(version, key -> new ArrayDeque<>()).add(made.get());
+                } finally {
+                    making = null;
+                    notifyAll();
                 }
-                if (closed || !wanted.containsKey(version)) {
-                    discard(made.get().made());
-                    continue;
-                }
-                ready.computeIfAbsent(version, key -> new ArrayDeque<>()).add(made.get());
-                notifyAll();
+            }
+        }
+    }
+
+    /**
+     * An image version is being retired: no clone is made of it any more, and this returns once
+     * the one being made of it, if any, is finished and discarded, so that the storage destroys
+     * clones nobody is working in.
+     */
+    private synchronized void retire(String image, Integer version) {
+        Version retired = new Version(image, version);
+        wanted.remove(retired);
+        while (retired.equals(making)) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }

@@ -47,6 +47,7 @@ public final class ZfsStorage {
     /** Image versions being retired: no clone of them is made ahead any more. */
     private final Set<String> retiredVersions = new HashSet<>();
     private final List<Consumer<List<WarmClone>>> warmDestroyedListeners = new CopyOnWriteArrayList<>();
+    private final List<java.util.function.BiConsumer<String, Integer>> warmRetiringListeners = new CopyOnWriteArrayList<>();
 
     public ZfsStorage(String pool) {
         this.pool = pool;
@@ -449,6 +450,15 @@ public final class ZfsStorage {
         }
     }
 
+    /**
+     * Calls {@code listener} with an image version's name and number before {@link #destroyWarmClones}
+     * destroys its clones: whoever makes clones stops making them of it and returns once none is
+     * being made (destroying a clone whose owners are being moved left zfs-fuse hung).
+     */
+    public void onWarmClonesRetiring(java.util.function.BiConsumer<String, Integer> listener) {
+        warmRetiringListeners.add(listener);
+    }
+
     /** Calls {@code listener} with the clones made ahead that {@link #destroyWarmClones} destroyed. */
     public void onWarmClonesDestroyed(Consumer<List<WarmClone>> listener) {
         warmDestroyedListeners.add(listener);
@@ -464,6 +474,7 @@ public final class ZfsStorage {
         synchronized (retiredVersions) {
             retiredVersions.add(image + "@v" + version);
         }
+        warmRetiringListeners.forEach(listener -> listener.accept(image, version));
         for (WarmClone clone : warmClones()) {
             if (clone.image().equals(image) && clone.version() == version) {
                 destroyWarm(clone);
