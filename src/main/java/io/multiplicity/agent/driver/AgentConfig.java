@@ -56,7 +56,7 @@ public record AgentConfig(
     }
 
     /** Clones made ahead per jail image version when not configured. */
-    public static final int DEFAULT_WARM_CLONES = 2;
+    public static final int DEFAULT_WARM_CLONES = 0;
 
     /** The single-node defaults: pool {@code multiplicity} on {@code data/zfs/pool.img}. */
     public static AgentConfig defaults() {

@@ -49,9 +49,12 @@ public interface LocalAgentSettings {
     /**
      * Clones of each jail image version in demand the agent keeps made ahead (already shifted into
      * an id range of their own), so that creating a jail takes one instead of waiting for a ZFS
-     * clone; 0 keeps none. They are the provider's, in no tenant's quota.
+     * clone; 0 (the default) keeps none. They are the provider's, in no tenant's quota. A jail
+     * that took one keeps its dataset where the clone was made, below {@code <pool>/multiplicity/warm/},
+     * not at {@code instances/<id>}: opt in where the start's last few hundred milliseconds matter
+     * (zfs-fuse, whose clones are slow) and the tools around the pool know that layout.
      */
-    @WithDefault("2")
+    @WithDefault("0")
     int warmClones();
 
     /** The console-keeper program; looked for in target/native and on the PATH when unset. */

@@ -52,7 +52,7 @@ public final class JailStartBench {
             System.out.println("{\"bench\":\"jail-start\",\"skipped\":\"" + reason.replace("\"", "'") + "\"}");
             return;
         }
-        try (JailHost host = new JailHost("bench", 1024, 8)) {
+        try (JailHost host = new JailHost("bench", 1024, 8).withWarmClones(2)) {
             JailDriver driver = host.start();
             UUID tenant = UUID.randomUUID();
             List<InstanceSpec> jails = new ArrayList<>();

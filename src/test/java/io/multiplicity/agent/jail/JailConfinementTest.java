@@ -55,7 +55,7 @@ class JailConfinementTest {
             System.err.println("SKIPPED JailConfinementTest: " + reason);
         }
         Assumptions.assumeTrue(reason == null, reason);
-        host = new JailHost("confine", 256);
+        host = new JailHost("confine", 256).withWarmClones(2);
         driver = host.start();
         if (!driver.usesUserNamespaces()) {
             System.err.println("SKIPPED JailConfinementTest: this host allows no user namespaces: "
