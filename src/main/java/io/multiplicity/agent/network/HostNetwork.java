@@ -122,8 +122,8 @@ public final class HostNetwork {
      * isolation rules, and the jail's membership (its DNS name, DHCP lease and anti-spoofing rules,
      * which name the host end of its veth pair, {@link #hostInterface}). Needs no process of the
      * jail, so it runs while the runtime creates the jail; the pair itself is made once both are
-     * done (by the jail's console keeper), so it is never up without
-     * its rules. Removes a pair left from an earlier run.
+     * done (by the jail's console keeper), so it is never up without its rules. Removes a pair
+     * left from an earlier run.
      */
     public void prepare(UUID id, String name, NetworkAttachment network) {
         if (network == null) {
@@ -148,10 +148,10 @@ public final class HostNetwork {
 
     /** A statistics counter of the host end of the jail's veth pair, 0 when it has none. */
     public long hostInterfaceCounter(UUID id, String counter) {
+        String value = readSys(hostInterface(id), "statistics/" + counter);
         try {
-            return Long.parseLong(java.nio.file.Files.readString(
-                    java.nio.file.Path.of("/sys/class/net", hostInterface(id), "statistics", counter)).strip());
-        } catch (java.io.IOException | NumberFormatException e) {
+            return value == null ? 0 : Long.parseLong(value);
+        } catch (NumberFormatException e) {
             return 0;
         }
     }
