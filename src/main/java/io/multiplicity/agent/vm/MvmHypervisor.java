@@ -49,7 +49,7 @@ public final class MvmHypervisor implements Hypervisor {
             return "mvm not found at " + program + " (build it: make -C vmm-native)";
         }
         if (!KvmHost.usable()) {
-            return "mvm needs /dev/kvm, which is missing or not accessible";
+            return "mvm needs KVM: " + KvmHost.MISSING;
         }
         return null;
     }

@@ -61,7 +61,7 @@ public final class QemuHypervisor implements Hypervisor {
             return program + " not found (install qemu-system-x86)";
         }
         if ("kvm".equals(accel) && !KvmHost.usable()) {
-            return "qemu is set to KVM, but /dev/kvm is missing or not accessible";
+            return "qemu is set to KVM, but " + KvmHost.MISSING;
         }
         return null;
     }

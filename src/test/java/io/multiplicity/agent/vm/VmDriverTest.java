@@ -108,10 +108,10 @@ class VmDriverTest {
     /** Skips a scenario of mvm's, saying so and what covers it instead, on a machine without KVM. */
     static void requireKvm(String scenario, String instead) {
         if (!KvmHost.usable()) {
-            System.err.println("SKIPPED VmDriverTest " + scenario + ": mvm needs /dev/kvm, which this machine lacks ("
-                    + instead + ")");
+            System.err.println("SKIPPED VmDriverTest " + scenario + ": mvm needs KVM, which this machine lacks: "
+                    + KvmHost.MISSING + " (" + instead + ")");
         }
-        Assumptions.assumeTrue(KvmHost.usable(), "mvm needs /dev/kvm, which this machine lacks");
+        Assumptions.assumeTrue(KvmHost.usable(), "mvm needs KVM, which this machine lacks: " + KvmHost.MISSING);
     }
 
     /** Skips a scenario of QEMU's, saying so, on a machine without it. */
