@@ -41,6 +41,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../vmm-native/tests/kvm/kvm_probe.h"
+
 #define MARKER "vm-boot-guest: init"
 #define IO_LINE "vm-boot-io: "
 #define RUN_TIMEOUT_MS 180000
@@ -62,36 +64,9 @@ static double now_ms(void)
 	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
 }
 
-/*
- * KVM proper needs the CPU's hardware virtualization (VT-x or AMD-V: the vmx or svm flag). A
- * /dev/kvm without it is a paravirtual one (PVM, which a virtual machine can offer its own
- * guests): it creates VMs and runs tiny guests, but a stock kernel crawls through its
- * instruction emulation, so it does not count as a usable /dev/kvm.
- */
-static bool hardware_virtualization(void)
-{
-	char line[4096];
-	bool found = false;
-	FILE *cpuinfo = fopen("/proc/cpuinfo", "re");
-
-	if (!cpuinfo)
-		return false;
-	while (fgets(line, sizeof(line), cpuinfo)) {
-		if (strncmp(line, "flags", 5) == 0) {
-			char *saved = NULL;
-			for (char *flag = strtok_r(line, " \t:\n", &saved); flag && !found;
-			     flag = strtok_r(NULL, " \t:\n", &saved))
-				found = strcmp(flag, "vmx") == 0 || strcmp(flag, "svm") == 0;
-			break;
-		}
-	}
-	fclose(cpuinfo);
-	return found;
-}
-
 static int probe(void)
 {
-	if (!hardware_virtualization())
+	if (!kvm_probe_hardware_virtualization())
 		return 1;
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0)

@@ -204,7 +204,7 @@ export interface paths {
         put?: never;
         /**
          * Drain a host: cordon it and move its instances away
-         * @description Stopped jails move; running ones only with ?running=stop-move-start. The answer's operation lists each move's operation and what stays, with the reason.
+         * @description Stopped instances (jails and VMs) move; running ones only with ?running=stop-move-start. The answer's operation lists each move's operation and what stays, with the reason.
          */
         post: operations["drainHost"];
         delete?: never;

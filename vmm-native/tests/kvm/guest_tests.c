@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kvm_probe.h"
+
 #define OUTPUT_MAX 65536
 
 static const char *build_directory;
@@ -1543,33 +1545,6 @@ static void test_jail(void)
 	rmdir(jail);
 }
 
-/*
- * KVM proper needs the CPU's hardware virtualization (VT-x or AMD-V: the vmx or svm flag). A
- * /dev/kvm without it is a paravirtual one (PVM, which a virtual machine can offer its own
- * guests): it creates VMs and runs tiny guests, but a stock kernel crawls through its
- * instruction emulation, so it does not count as a usable /dev/kvm.
- */
-static bool hardware_virtualization(void)
-{
-	char line[4096];
-	bool found = false;
-	FILE *cpuinfo = fopen("/proc/cpuinfo", "re");
-
-	if (!cpuinfo)
-		return false;
-	while (fgets(line, sizeof(line), cpuinfo)) {
-		if (strncmp(line, "flags", 5) == 0) {
-			char *saved = NULL;
-			for (char *flag = strtok_r(line, " \t:\n", &saved); flag && !found;
-			     flag = strtok_r(NULL, " \t:\n", &saved))
-				found = strcmp(flag, "vmx") == 0 || strcmp(flag, "svm") == 0;
-			break;
-		}
-	}
-	fclose(cpuinfo);
-	return found;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -1583,7 +1558,7 @@ int main(int argc, char **argv)
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	int probe = kvm >= 0 ? ioctl(kvm, KVM_CREATE_VM, 0) : -1;
 	int probe_error = errno;
-	if (strcmp(argv[1], "--probe") == 0 && probe >= 0 && !hardware_virtualization()) {
+	if (strcmp(argv[1], "--probe") == 0 && probe >= 0 && !kvm_probe_hardware_virtualization()) {
 		printf("guest tests: /dev/kvm creates VMs but the CPU has no VT-x or AMD-V "
 		       "(a paravirtual KVM): not used\n");
 		close(probe);

@@ -45,6 +45,10 @@ public class Placement {
 
     /** Capacity of one host in use by its live instances. */
     public record Allocated(long vcpus, long memoryMiB, long diskGiB) {
+
+        public Allocated plus(Allocated more) {
+            return new Allocated(vcpus + more.vcpus, memoryMiB + more.memoryMiB, diskGiB + more.diskGiB);
+        }
     }
 
     /**
@@ -83,8 +87,17 @@ public class Placement {
      * mark the whole transaction for rollback.
      */
     public Choice attempt(Request request) {
+        return attempt(request, Map.of());
+    }
+
+    /**
+     * As {@link #attempt(Request)}, counting on each host, beside what it holds, what the caller's
+     * earlier choices promised it and will admit only later (a drain's moves, each admitted when its
+     * instance lands): so that one drain does not send more to a host than it can hold.
+     */
+    public Choice attempt(Request request, Map<UUID, Allocated> promised) {
         try {
-            return new Choice(chooseOrThrow(request), null);
+            return new Choice(admit(plan(request, promised), promised), null);
         } catch (ApiException refusal) {
             return new Choice(null, refusal);
         }
@@ -110,6 +123,10 @@ public class Placement {
 
     /** As {@link #choose}, in two steps: see {@link Plan}. Refusals that need no lock are thrown here. */
     public Plan plan(Request request) {
+        return plan(request, Map.of());
+    }
+
+    private Plan plan(Request request, Map<UUID, Allocated> promised) {
         List<Host> ready = em.createQuery("from Host h where h.state = 'ready' order by h.name", Host.class)
                 .getResultList();
         List<Host> capable = ready.stream().filter(host -> host.kindSet().contains(request.kind())).toList();
@@ -134,7 +151,8 @@ public class Placement {
                     why.isEmpty() ? null : Map.of("hosts", why));
         }
         Set<UUID> groupHosts = groupHosts(request);
-        Map<UUID, Allocated> allocated = allocated(open.stream().map(host -> host.id).toList());
+        Map<UUID, Allocated> allocated = new HashMap<>(allocated(open.stream().map(host -> host.id).toList()));
+        promised.forEach((hostId, more) -> allocated.merge(hostId, more, Allocated::plus));
         List<PlacementPolicy.Candidate> candidates = new ArrayList<>();
         Map<String, Object> shortest = null;
         List<String> heldByGroup = new ArrayList<>();
@@ -172,6 +190,10 @@ public class Placement {
      * until the transaction ends; throws the plan's refusal when none does.
      */
     public Host admit(Plan plan) {
+        return admit(plan, Map.of());
+    }
+
+    private Host admit(Plan plan, Map<UUID, Allocated> promised) {
         Request request = plan.request();
         for (Host host : plan.hosts()) {
             Locked locked = lockWithHost(host);
@@ -179,7 +201,7 @@ public class Placement {
             if (!"ready".equals(host.state) || host.cordoned
                     || (locked.lastSeen() == null || locked.lastSeen().isBefore(plan.horizon()))
                     && !drivers.answeredHereSince(host.id, plan.horizon())
-                    || shortage(host, locked.held(), request) != null
+                    || shortage(host, locked.held().plus(promised.getOrDefault(host.id, NOTHING)), request) != null
                     || groupHosts(request).contains(host.id)) {
                 continue;
             }
@@ -236,7 +258,7 @@ public class Placement {
     }
 
     private Host chooseOrThrow(Request request) {
-        return admit(plan(request));
+        return admit(plan(request), Map.of());
     }
 
     /**

@@ -33,7 +33,7 @@ public class HostDrainResource {
     @POST
     @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
     @Operation(operationId = "drainHost", summary = "Drain a host: cordon it and move its instances away",
-            description = "Stopped jails move; running ones only with ?running=stop-move-start. The answer's"
+            description = "Stopped instances (jails and VMs) move; running ones only with ?running=stop-move-start. The answer's"
                     + " operation lists each move's operation and what stays, with the reason.")
     public Response drain(@PathParam("id") UUID id, @QueryParam("running") String running) {
         return Accepted.of(moves.drain(id, InstanceMoves.RunningInstances.of(running)));

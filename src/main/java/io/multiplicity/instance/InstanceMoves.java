@@ -16,6 +16,7 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,6 +109,8 @@ public class InstanceMoves {
                 .getResultList();
         List<Map<String, Object>> moves = new ArrayList<>();
         List<Map<String, Object>> left = new ArrayList<>();
+        // What this drain's moves will bring each host: admitted only as each lands, counted here at once.
+        Map<UUID, Placement.Allocated> promised = new HashMap<>();
         for (Instance instance : held) {
             String refusal = refusal(instance, running);
             if (refusal != null) {
@@ -119,12 +122,14 @@ public class InstanceMoves {
             boolean runs = "running".equals(instance.desiredState);
             Placement.Choice choice = placement.attempt(new Placement.Request(instance.tenantId,
                     instance.placementGroup, instance.kind, instance.vcpus, instance.memoryMiB, instance.diskGiB, runs,
-                    instance.hostId));
+                    instance.hostId), promised);
             if (choice.refusal() != null) {
                 left.add(Map.of("instance", instance.id.toString(), "name", instance.name, "reason",
                         choice.refusal().getMessage()));
                 continue;
             }
+            promised.merge(choice.host().id, new Placement.Allocated(runs ? instance.vcpus : 0,
+                    runs ? instance.memoryMiB : 0, instance.diskGiB), Placement.Allocated::plus);
             Operation move = submitTo(instance, choice.host());
             moves.add(Map.of("instance", instance.id.toString(), "name", instance.name, "operation",
                     move.id.toString(), "to", choice.host().name));
@@ -140,9 +145,6 @@ public class InstanceMoves {
 
     /** Why the instance cannot move now, or null. */
     private String refusal(Instance instance, RunningInstances running) {
-        if (!"jail".equals(instance.kind)) {
-            return "moving " + instance.kind + "s between hosts is not built yet (only jails move)";
-        }
         if (operations.active(instance.id).isPresent()) {
             return "an operation on " + instance.name + " is under way";
         }

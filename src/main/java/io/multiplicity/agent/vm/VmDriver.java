@@ -408,6 +408,15 @@ public final class VmDriver extends InstanceDriver implements CrashWatcher.Watch
         files.clearSockets(id);
     }
 
+    /**
+     * A VM lives wholly in its dataset (its disk, kernel, initrd and {@code vm.json}); what the
+     * host keeps beside it (the driver's record, the monitor's uid, sockets and tap) is made again
+     * from the spec on the host it moves to.
+     */
+    @Override
+    protected void requireMovable() {
+    }
+
     @Override
     protected void destroyLocked(UUID id) {
         stopLocked(id, Duration.ZERO);

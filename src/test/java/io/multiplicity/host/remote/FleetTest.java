@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.multiplicity.agent.jail.JailHost;
 import io.multiplicity.agent.support.Command;
+import io.multiplicity.agent.vm.VmImageBuilder;
 import io.multiplicity.support.Api;
 import io.multiplicity.support.Operations;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -35,8 +36,9 @@ import org.junit.jupiter.api.TestMethodOrder;
  * members on different hosts (and a member no other host can take is refused, creating nothing),
  * a cordoned host takes no new jail, and a host whose agent stops reporting has its jails shown as
  * unknown within 30 s, then settled to running with the same init processes when it comes back, and
- * draining a host moves its jails (stopped, and running ones when asked) with their data and
- * snapshots to the others by zfs send | receive, leaving the drained host no instance dataset.
+ * draining a host moves its jails and a VM (stopped, and running ones when asked) with their data
+ * (a VM's disk) and snapshots to the others by zfs send | receive, leaving the drained host no
+ * instance dataset.
  */
 @QuarkusTest
 @TestProfile(RemoteAgentProfile.class)
@@ -50,6 +52,9 @@ class FleetTest {
     /** host id → its agent */
     static final Map<String, AgentProcessHandle> byHost = new HashMap<>();
     static final List<String> jails = new ArrayList<>();
+    /** Where the drain test writes a marker into a VM's disk: 1 MiB in, past any boot sector. */
+    private static final long DISK_MARKER_OFFSET = 1L << 20;
+
     /** The host the drain emptied, and a stopped jail it moved away. */
     static String drainedHost;
     static String movedStoppedJail;
@@ -198,11 +203,23 @@ class FleetTest {
                 jails.remove(jail);
             }
         }
-        List<String> onHost = jails.stream().filter(jail -> drained.equals(host(jail))).toList();
+        List<String> onHost = new ArrayList<>(jails.stream().filter(jail -> drained.equals(host(jail))).toList());
         assertThat(onHost).isNotEmpty();
         String stopped = onHost.get(0);
         Response stop = Api.as("bob").post("/api/v1/instances/" + stopped + "/stop");
         assertEquals("succeeded", Operations.finished("bob", stop.path("id"), Duration.ofSeconds(60)).path("state"));
+        // A VM there too (QEMU), with a marker in its disk: it is stopped, moved and started like a jail.
+        String vm = createVmOn(drained);
+        byte[] diskMarker = ("disk marker of " + vm).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (java.io.RandomAccessFile disk = new java.io.RandomAccessFile(
+                mountpoint(source, vm).resolve("disk.raw").toFile(), "rw")) {
+            disk.seek(DISK_MARKER_OFFSET);
+            disk.write(diskMarker);
+        }
+        Response started = Api.as("bob").post("/api/v1/instances/" + vm + "/start");
+        assertEquals("succeeded", Operations.finished("bob", started.path("id"), Duration.ofSeconds(180)).path("state"),
+                started.asString());
+        onHost.add(vm);
         for (String jail : onHost) {
             Files.writeString(mountpoint(source, jail).resolve("marker"), "marker of " + jail + "\n");
             Response snapshot = Api.as("bob").body(Map.of("name", "before-move")).post("/api/v1/instances/" + jail
@@ -233,6 +250,18 @@ class FleetTest {
             assertEquals(jail.equals(stopped) ? "stopped" : "running", Api.as("bob").get("/api/v1/instances/" + jail)
                     .path("state"), "a running jail runs again on its new host, a stopped one stays stopped");
         }
+        AgentProcessHandle vmHost = byHost.get(host(vm));
+        byte[] arrived = new byte[diskMarker.length];
+        try (java.io.RandomAccessFile disk = new java.io.RandomAccessFile(
+                mountpoint(vmHost, vm).resolve("disk.raw").toFile(), "r")) {
+            disk.seek(DISK_MARKER_OFFSET);
+            disk.readFully(arrived);
+        }
+        assertThat(new String(arrived, java.nio.charset.StandardCharsets.UTF_8)).as("the VM's disk arrived")
+                .isEqualTo(new String(diskMarker, java.nio.charset.StandardCharsets.UTF_8));
+        System.out.println("FleetTest: VM " + vm + " moved to " + Api.as("admin").get("/api/v1/instances/" + vm)
+                .path("host") + " with its disk and snapshot and runs there: " + Api.as("admin")
+                .get("/api/v1/instances/" + vm).path("state"));
         assertThat(instanceDatasets(source)).as("the drained host has no instance dataset left").isEmpty();
         drainedHost = drained;
         movedStoppedJail = stopped;
@@ -368,6 +397,33 @@ class FleetTest {
         Response finished = Operations.finished("bob", accepted.path("id"), Duration.ofSeconds(120));
         assertEquals("succeeded", finished.path("state"), finished.asString());
         return accepted.path("target");
+    }
+
+    /**
+     * A VM of the mvm-test image (vmm-native's idle guest, which QEMU boots without KVM), stopped,
+     * on {@code hostId}: the other hosts are cordoned while it is placed.
+     */
+    private static String createVmOn(String hostId) throws InterruptedException {
+        awaitImage(VmImageBuilder.MVM_TEST);
+        List<String> others = byHost.keySet().stream().filter(id -> !id.equals(hostId)).toList();
+        for (String other : others) {
+            assertEquals(202, Api.as("admin").post("/api/v1/admin/hosts/" + other + "/cordon").statusCode());
+        }
+        try {
+            Response accepted = Api.as("bob").body(Map.of("name", "vm-" + UUID.randomUUID().toString().substring(0, 4),
+                    "kind", "vm", "image", VmImageBuilder.MVM_TEST, "type", "v1.nano", "start", false))
+                    .post("/api/v1/instances");
+            assertEquals(202, accepted.statusCode(), accepted.asString());
+            Response finished = Operations.finished("bob", accepted.path("id"), Duration.ofSeconds(120));
+            assertEquals("succeeded", finished.path("state"), finished.asString());
+            String vm = accepted.path("target");
+            assertEquals(hostId, host(vm), "the only host not cordoned takes the VM");
+            return vm;
+        } finally {
+            for (String other : others) {
+                assertEquals(202, Api.as("admin").post("/api/v1/admin/hosts/" + other + "/uncordon").statusCode());
+            }
+        }
     }
 
     private static void awaitImage(String name) throws InterruptedException {
