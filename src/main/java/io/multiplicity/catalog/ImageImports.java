@@ -560,6 +560,8 @@ public class ImageImports {
         version.createdBy = actor;
         version.createdAt = Clock.now();
         em.persist(version);
+        em.flush();
+        hosts.imageHostId().ifPresent(host -> copies.record(version.id, host));
         managed.updatedAt = version.createdAt;
         if ("vm".equals(managed.kind)) {
             // How it boots follows from what was imported.
@@ -589,6 +591,9 @@ public class ImageImports {
      * Audits an import: as the caller of the request, or, in an operation (no request), as the user
      * who submitted it ({@code actor}).
      */
+    @Inject
+    ImageCopies copies;
+
     private void audited(Image image, String actor, String outcome, Map<String, Object> details) {
         if (io.quarkus.arc.Arc.container().requestContext().isActive()) {
             audit.record(image.tenantId, "image.import", "image", image.id, outcome, details);

@@ -6,7 +6,6 @@ import io.multiplicity.idempotency.IdempotentRequests;
 import io.multiplicity.common.ApiException;
 import io.multiplicity.common.Page;
 import io.multiplicity.idempotency.IdempotentRequests;
-import io.multiplicity.host.HostDrivers;
 import io.multiplicity.identity.Roles;
 import io.multiplicity.operation.Accepted;
 import jakarta.annotation.security.RolesAllowed;
@@ -52,8 +51,6 @@ public class ImageResource {
     @Inject
     ImageImports imports;
 
-    @Inject
-    HostDrivers hosts;
 
     @GET
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
@@ -259,17 +256,18 @@ public class ImageResource {
         return catalog.view(catalog.unshare(id, tenant), true);
     }
 
+    /** Destroys a version the catalog deleted on every host that holds it (see {@link ImageCopies}). */
     private void destroyOnHost(Image image, ImageVersion version) {
-        if (hosts.imageHost().isEmpty()) {
-            return;
-        }
         try {
-            hosts.imageHost().get().images().destroyVersion(image.storageKey, version.seq);
+            copies.destroyDeleted(version.id);
         } catch (RuntimeException e) {
-            // The catalog forgot the version; its snapshot stays until an operator removes it.
-            LOG.errorf(e, "could not destroy version %s of image %s on the host", version.version, image.name);
+            // The catalog forgot the version; the hosts that still hold it are tried again later.
+            LOG.errorf(e, "could not destroy version %s of image %s on the hosts", version.version, image.name);
         }
     }
+
+    @Inject
+    ImageCopies copies;
 
     private static List<String> split(String channels) {
         if (channels == null || channels.isBlank()) {
