@@ -312,8 +312,9 @@ public final class RemoteHostDriver implements HostDriver {
 
         @Override
         public String digest(String key, int version) {
+            // A digest reads the whole version (zfs send): large images take longer than a call.
             return (String) call(Call.IMAGE_DIGEST, new AgentProtocol.ImageVersion(key, version),
-                    AgentProtocol.Value.class, CALL_TIMEOUT).value();
+                    AgentProtocol.Value.class, Duration.ofHours(1)).value();
         }
 
         @Override
