@@ -87,11 +87,12 @@ public class ImageCopies {
 
     private Copied copy(Stored stored, UUID hostId, HostDriver target) throws Exception {
         String what = "version " + stored.label() + " of image " + stored.imageName();
+        String targetName = QuarkusTransaction.joiningExisting().call(() -> em.find(Host.class, hostId)).name;
         Map.Entry<Host, HostDriver> source = source(stored, hostId).orElseThrow(() -> new IllegalStateException(
-                what + " cannot reach this host: no host that holds it answers"));
+                what + " cannot reach host " + targetName + ": no host that holds it answers"));
         ImageStore from = source.getValue().images();
         ImageStore to = target.images();
-        int base = base(stored, from.versions(stored.key()), to.versions(stored.key()));
+        int base = base(stored, targetName, from.versions(stored.key()), to.versions(stored.key()));
         try (InputStream stream = from.sendVersion(stored.key(), stored.seq(), base)) {
             to.receiveVersion(stored.key(), stored.seq(), stream);
         } catch (Exception e) {
@@ -115,14 +116,14 @@ public class ImageCopies {
      * The version to send the difference from: 0 (the whole version) when the host has none of the
      * image, else its newest one, which must be older than the version and held by the sender too.
      */
-    private static int base(Stored stored, List<Integer> sender, List<Integer> receiver) {
+    private static int base(Stored stored, String targetName, List<Integer> sender, List<Integer> receiver) {
         if (receiver.isEmpty()) {
             return 0;
         }
         int newest = receiver.get(receiver.size() - 1);
         if (newest > stored.seq() || !sender.contains(newest)) {
             throw new IllegalStateException("version " + stored.label() + " of image " + stored.imageName()
-                    + " cannot be added on this host: the newest version it holds (" + newest + ") is "
+                    + " cannot be added on host " + targetName + ": the newest version it holds (" + newest + ") is "
                     + (newest > stored.seq() ? "later" : "not held by the sending host"));
         }
         return newest;

@@ -69,6 +69,9 @@ public class ImageImports {
     HostDrivers hosts;
 
     @Inject
+    ImageCopies copies;
+
+    @Inject
     EntityManager em;
 
     @Inject
@@ -591,9 +594,6 @@ public class ImageImports {
      * Audits an import: as the caller of the request, or, in an operation (no request), as the user
      * who submitted it ({@code actor}).
      */
-    @Inject
-    ImageCopies copies;
-
     private void audited(Image image, String actor, String outcome, Map<String, Object> details) {
         if (io.quarkus.arc.Arc.container().requestContext().isActive()) {
             audit.record(image.tenantId, "image.import", "image", image.id, outcome, details);

@@ -51,6 +51,8 @@ public class ImageResource {
     @Inject
     ImageImports imports;
 
+    @Inject
+    ImageCopies copies;
 
     @GET
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
@@ -115,7 +117,7 @@ public class ImageResource {
         Image image = catalog.get(id);
         List<ImageVersion> versions = catalog.retire(id);
         for (ImageVersion version : versions) {
-            destroyOnHost(image, version);
+            destroyOnHosts(image, version);
         }
         return Response.noContent().build();
     }
@@ -182,7 +184,7 @@ public class ImageResource {
     public Response deleteVersion(@PathParam("id") UUID id, @PathParam("version") String version) {
         Image image = catalog.get(id);
         ImageVersion retired = catalog.retireVersion(id, version);
-        destroyOnHost(image, retired);
+        destroyOnHosts(image, retired);
         return Response.noContent().build();
     }
 
@@ -257,17 +259,14 @@ public class ImageResource {
     }
 
     /** Destroys a version the catalog deleted on every host that holds it (see {@link ImageCopies}). */
-    private void destroyOnHost(Image image, ImageVersion version) {
+    private void destroyOnHosts(Image image, ImageVersion version) {
         try {
             copies.destroyDeleted(version.id);
         } catch (RuntimeException e) {
-            // The catalog forgot the version; the hosts that still hold it are tried again later.
+            // The catalog forgot the version; the hosts recorded as holding it are tried again later.
             LOG.errorf(e, "could not destroy version %s of image %s on the hosts", version.version, image.name);
         }
     }
-
-    @Inject
-    ImageCopies copies;
 
     private static List<String> split(String channels) {
         if (channels == null || channels.isBlank()) {

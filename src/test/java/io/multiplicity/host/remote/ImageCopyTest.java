@@ -42,7 +42,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * process of its own in a network namespace of its own with its own pool: an image imported on the
  * image host (the first enrolled) is copied to the second host when an instance of it is placed
  * there, by zfs send | zfs receive between the agents, once (concurrent creates included), the same
- * snapshot on both (digest equal), and the jail runs from it; placement prefers the host that holds
+ * snapshot on both (digest equal), and the jail runs from it; a later version travels as what it adds
+ * to the one the host holds; placement prefers the host that holds
  * the version when both fit; a copy that fails (zfs refuses it, or no host holding the version
  * answers) leaves nothing of the image on the host and fails the create with the reason, its quota
  * released; deleting the version destroys it on both hosts.
@@ -171,6 +172,28 @@ class ImageCopyTest {
 
     @Test
     @Order(5)
+    void aLaterVersionTravelsAsWhatItAddsToTheOneTheHostHolds() throws Exception {
+        upload(image, "2", "marker of version 2\n", 0);
+        cordon(imageHostId, true);
+        try {
+            Response created = created("copied", true);
+            String jail = created.path("target");
+            assertEquals(secondId, host(jail));
+            assertEquals("remote-" + imageHost.pool, created.path("progressDetail.imageCopiedFrom"), created.asString());
+            assertTrue(hasVersion(second, image, 1) && hasVersion(second, image, 2), "both versions on the host");
+            assertEquals(new ZfsStorage(imageHost.pool).sendDigest(image, 2), new ZfsStorage(second.pool)
+                    .sendDigest(image, 2), "the same version 2 on both hosts");
+            Command.Result marker = Command.run("runc", "--root", second.dataDir.resolve("run").resolve("oci")
+                    .toString(), "exec", jail, "cat", "/etc/marker");
+            assertEquals("marker of version 2\n", marker.stdout(), marker.toString());
+            delete(jail);
+        } finally {
+            cordon(imageHostId, false);
+        }
+    }
+
+    @Test
+    @Order(6)
     void aCopyTheHostRefusesLeavesNothingAndFailsTheCreate() throws Exception {
         String large = importImage("large", "marker of the large image\n", 12 << 20);
         String images = second.pool + "/multiplicity/images";
@@ -202,7 +225,7 @@ class ImageCopyTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void deletingAVersionDestroysItOnEveryHostThatHoldsIt() {
         String throwaway = importImage("throwaway", "marker of a short-lived image\n", 0);
         cordon(imageHostId, true);
@@ -221,7 +244,7 @@ class ImageCopyTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aCopyWithNoHostToSendItFailsTheCreateWithTheReason() throws Exception {
         String lost = importImage("lost", "marker of an image whose host went away\n", 0);
         List<Object> quotaBefore = heldQuota();
@@ -231,7 +254,8 @@ class ImageCopyTest {
         assertEquals("failed", failed.path("state"), failed.asString());
         String error = failed.path("error");
         System.out.println("ImageCopyTest: the copy with its source agent stopped failed the create with: " + error);
-        assertThat(error).contains("version 1 of image lost cannot reach this host: no host that holds it answers");
+        assertThat(error).contains("version 1 of image lost cannot reach host remote-" + second.pool
+                + ": no host that holds it answers");
         assertFalse(datasetExists(second, lost), "nothing of the image is on the host");
         assertEquals(quotaBefore, heldQuota(), "the failed create left no instance and holds no quota");
     }
@@ -251,6 +275,12 @@ class ImageCopyTest {
                 "description", "an image copied between hosts")).post("/api/v1/images");
         assertEquals(201, created.statusCode(), created.asString());
         String id = created.path("id");
+        upload(id, "1", marker, randomBytes);
+        return id;
+    }
+
+    /** Imports a version of image {@code id}: see {@link #importImage}. */
+    private static void upload(String id, String version, String marker, int randomBytes) {
         ZfsStorage storage = new ZfsStorage(imageHost.pool);
         Path root = storage.mountpoint(storage.imageDataset("busybox"));
         byte[] data = Tarballs.gzip(tar -> {
@@ -266,10 +296,9 @@ class ImageCopyTest {
         });
         Response uploaded = Api.as("bob").config(RestAssured.config().httpClient(HttpClientConfig.httpClientConfig()
                         .setParam("http.connection.timeout", 30_000).setParam("http.socket.timeout", 300_000)))
-                .contentType("application/octet-stream").queryParam("version", "1")
+                .contentType("application/octet-stream").queryParam("version", version)
                 .queryParam("sha256", Tarballs.sha256(data)).body(data).post("/api/v1/images/" + id + "/versions");
         assertEquals(201, uploaded.statusCode(), uploaded.asString());
-        return id;
     }
 
     private static Response accept(String imageName, boolean start) {
