@@ -74,9 +74,8 @@ public class ImageCopies {
         lock.lock();
         try {
             if (target.images().has(stored.key(), stored.seq())) {
-                if (!holders.contains(hostId)) {
-                    record(versionId, hostId);
-                }
+                // Not recorded: a host that has a version it was not sent may have built it itself (a
+                // built-in, built by every host), and recording that would pull every instance of it there.
                 return Optional.empty();
             }
             return Optional.of(copy(stored, hostId, target));
@@ -107,6 +106,7 @@ public class ImageCopies {
                     + " is not the same (digest " + received + ", not " + sent + "); it was removed");
         }
         record(stored.versionId(), hostId);
+        record(stored.versionId(), source.getKey().id);
         LOG.infof("copied %s from host %s (%s)", what, source.getKey().name,
                 base == 0 ? "whole" : "what it adds to version " + base);
         return new Copied(source.getKey().id, source.getKey().name, sent);

@@ -106,17 +106,24 @@ class ImageCopyTest {
     @Test
     @Order(3)
     void placementPrefersTheHostHoldingTheVersionWhenBothFit() {
-        // Running jails hold their host's memory. The image host takes one first (equal hosts come by
-        // name): spread would now pick the second.
-        String busybox = create("busybox", true);
-        assertEquals(imageHostId, host(busybox));
+        // Running jails hold their host's memory, which spread compares. Every host builds busybox
+        // itself: a busybox jail on the second host makes it no preferred host for busybox.
+        cordon(imageHostId, true);
+        String onSecond = create("busybox", true);
+        cordon(imageHostId, false);
+        assertEquals(secondId, host(onSecond));
+        String onImageHost = create("busybox", true);
+        assertEquals(imageHostId, host(onImageHost), "a built-in image gives no host a preference");
+        // Equal hosts come by name: the image host takes the next, and spread would now pick the second.
+        String tie = create("busybox", true);
+        assertEquals(imageHostId, host(tie));
         Response placed = created("copied", true);
         assertEquals(imageHostId, host(placed.path("target")), "the host holding the version wins over the emptier one");
         assertNull(placed.path("progressDetail.imageCopiedFrom"), "nothing was copied: " + placed.asString());
         assertFalse(datasetExists(second, image), "the second host still holds nothing of it");
         String next = create("busybox", true);
         assertEquals(secondId, host(next), "without a preference spread picks the emptier host");
-        for (String jail : List.of(busybox, placed.<String>path("target"), next)) {
+        for (String jail : List.of(onSecond, onImageHost, tie, placed.<String>path("target"), next)) {
             delete(jail);
         }
     }
