@@ -69,6 +69,9 @@ public class ImageImports {
     HostDrivers hosts;
 
     @Inject
+    ImageCopies copies;
+
+    @Inject
     EntityManager em;
 
     @Inject
@@ -560,6 +563,8 @@ public class ImageImports {
         version.createdBy = actor;
         version.createdAt = Clock.now();
         em.persist(version);
+        em.flush();
+        hosts.imageHostId().ifPresent(host -> copies.record(version.id, host));
         managed.updatedAt = version.createdAt;
         if ("vm".equals(managed.kind)) {
             // How it boots follows from what was imported.

@@ -6,7 +6,6 @@ import io.multiplicity.idempotency.IdempotentRequests;
 import io.multiplicity.common.ApiException;
 import io.multiplicity.common.Page;
 import io.multiplicity.idempotency.IdempotentRequests;
-import io.multiplicity.host.HostDrivers;
 import io.multiplicity.identity.Roles;
 import io.multiplicity.operation.Accepted;
 import jakarta.annotation.security.RolesAllowed;
@@ -53,7 +52,7 @@ public class ImageResource {
     ImageImports imports;
 
     @Inject
-    HostDrivers hosts;
+    ImageCopies copies;
 
     @GET
     @RolesAllowed({Roles.PLATFORM_ADMIN, Roles.TENANT_ADMIN, Roles.TENANT_MEMBER, Roles.TENANT_VIEWER})
@@ -118,7 +117,7 @@ public class ImageResource {
         Image image = catalog.get(id);
         List<ImageVersion> versions = catalog.retire(id);
         for (ImageVersion version : versions) {
-            destroyOnHost(image, version);
+            destroyOnHosts(image, version);
         }
         return Response.noContent().build();
     }
@@ -185,7 +184,7 @@ public class ImageResource {
     public Response deleteVersion(@PathParam("id") UUID id, @PathParam("version") String version) {
         Image image = catalog.get(id);
         ImageVersion retired = catalog.retireVersion(id, version);
-        destroyOnHost(image, retired);
+        destroyOnHosts(image, retired);
         return Response.noContent().build();
     }
 
@@ -259,15 +258,13 @@ public class ImageResource {
         return catalog.view(catalog.unshare(id, tenant), true);
     }
 
-    private void destroyOnHost(Image image, ImageVersion version) {
-        if (hosts.imageHost().isEmpty()) {
-            return;
-        }
+    /** Destroys a version the catalog deleted on every host that holds it (see {@link ImageCopies}). */
+    private void destroyOnHosts(Image image, ImageVersion version) {
         try {
-            hosts.imageHost().get().images().destroyVersion(image.storageKey, version.seq);
+            copies.destroyDeleted(version.id);
         } catch (RuntimeException e) {
-            // The catalog forgot the version; its snapshot stays until an operator removes it.
-            LOG.errorf(e, "could not destroy version %s of image %s on the host", version.version, image.name);
+            // The catalog forgot the version; the hosts recorded as holding it are tried again later.
+            LOG.errorf(e, "could not destroy version %s of image %s on the hosts", version.version, image.name);
         }
     }
 

@@ -38,4 +38,11 @@ public interface ImagesConfig {
      * Empty: no URL imports.
      */
     Optional<List<String>> urlAllowList();
+
+    /**
+     * How often deleted versions that a host still holds (it did not answer when the version was
+     * deleted, or an instance there still used it) are destroyed again on it.
+     */
+    @WithDefault("60s")
+    java.time.Duration copySweep();
 }

@@ -85,7 +85,8 @@ public class HostDrivers {
 
     /**
      * The id of the host that stores the catalog's images: the local host, else the longest-enrolled
-     * remote host this replica reaches (replicating image versions to every host is later work).
+     * remote host this replica reaches. Versions are imported there; other hosts get a version when an
+     * instance of it lands on them (catalog.ImageCopies).
      */
     public Optional<UUID> imageHostId() {
         if (localAgent.hostId() != null) {

@@ -54,10 +54,21 @@ public class Placement {
     /**
      * What a new instance needs of a host.
      *
-     * @param avoidHost a host not to choose (the one a moving instance leaves); null for none
+     * @param avoidHost      a host not to choose (the one a moving instance leaves); null for none
+     * @param preferredHosts hosts tried before the others that fit as well (those that hold the
+     *                       instance's image version already), each group in the policy's order
      */
     public record Request(UUID tenantId, String placementGroup, String kind, int vcpus, int memoryMiB, int diskGiB,
-                          boolean running, UUID avoidHost) {
+                          boolean running, UUID avoidHost, Set<UUID> preferredHosts) {
+
+        public Request {
+            preferredHosts = preferredHosts == null ? Set.of() : Set.copyOf(preferredHosts);
+        }
+
+        public Request(UUID tenantId, String placementGroup, String kind, int vcpus, int memoryMiB, int diskGiB,
+                       boolean running, UUID avoidHost) {
+            this(tenantId, placementGroup, kind, vcpus, memoryMiB, diskGiB, running, avoidHost, Set.of());
+        }
 
         public Request(UUID tenantId, String placementGroup, String kind, int vcpus, int memoryMiB, int diskGiB,
                        boolean running) {
@@ -170,7 +181,7 @@ public class Placement {
                 candidates.add(new PlacementPolicy.Candidate(host, (double) (allocatable - used) / allocatable));
             }
         }
-        candidates.sort(config.placementPolicy().order());
+        candidates.sort(config.placementPolicy().order(request.preferredHosts()));
         ApiException refusal;
         if (!heldByGroup.isEmpty() && shortest == null) {
             refusal = ApiException.conflict("anti_affinity_unsatisfiable", "every host with room for the instance"

@@ -1,6 +1,8 @@
 package io.multiplicity.host;
 
 import java.util.Comparator;
+import java.util.Set;
+import java.util.UUID;
 
 /** How placement orders the hosts that can hold a new instance (configured by {@code multiplicity.hosts.placement-policy}). */
 public enum PlacementPolicy {
@@ -26,5 +28,18 @@ public enum PlacementPolicy {
             byShare = byShare.reversed();
         }
         return byShare.thenComparing(candidate -> candidate.host().name);
+    }
+
+    /**
+     * The order in which candidates are tried when some are preferred (they hold the instance's
+     * image already): those first, then the others, each in {@link #order()}. A tie-breaker among
+     * hosts that fit, never a reason to take one that does not.
+     */
+    public Comparator<Candidate> order(Set<UUID> preferred) {
+        if (preferred.isEmpty()) {
+            return order();
+        }
+        Comparator<Candidate> preferredFirst = Comparator.comparing(candidate -> !preferred.contains(candidate.host().id));
+        return preferredFirst.thenComparing(order());
     }
 }

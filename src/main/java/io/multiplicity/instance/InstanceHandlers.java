@@ -30,6 +30,9 @@ public final class InstanceHandlers {
         @Inject
         Event<InstanceRunState> runState;
 
+        @Inject
+        io.multiplicity.catalog.ImageCopies copies;
+
         @Override
         public boolean resumable() {
             return true;
@@ -46,6 +49,19 @@ public final class InstanceHandlers {
                 return;
             }
             runtime.state(context.targetId(), InstanceRuntime.stateOf(status), reason);
+        }
+
+        /**
+         * Makes sure the instance's host holds its image version, copied there from a host that holds
+         * it when it lacks it; the operation's progress then names where it came from.
+         */
+        void imageOnHost(OperationContext context, InstanceRuntime.Target target, int percent) throws Exception {
+            if (target.instance().imageVersionId == null) {
+                return;
+            }
+            copies.ensureOn(target.instance().hostId, target.instance().imageVersionId).ifPresent(copied ->
+                    context.progress(percent, Map.of("imageCopiedFrom", copied.fromName(), "imageDigest", copied.digest())));
+            context.checkCancelled();
         }
 
         void start(OperationContext context, InstanceRuntime.Target target) {
@@ -77,12 +93,13 @@ public final class InstanceHandlers {
         }
 
         @Override
-        public void run(OperationContext context) {
+        public void run(OperationContext context) throws Exception {
             InstanceRuntime.Target target = runtime.load(context.targetId());
             if (target.instance().deletedAt != null) {
                 throw new IllegalStateException("the instance was deleted");
             }
             context.progress(10);
+            imageOnHost(context, target, 40);
             InstanceStatus status = target.driver().provision(target.spec());
             runtime.state(context.targetId(), InstanceRuntime.stateOf(status), null);
             context.progress(60);
@@ -364,11 +381,13 @@ public final class InstanceHandlers {
         }
 
         @Override
-        public void run(OperationContext context) {
+        public void run(OperationContext context) throws Exception {
             InstanceRuntime.Target target = runtime.load(context.targetId());
             if (target.instance().deletedAt != null) {
                 throw new IllegalStateException("the instance was deleted");
             }
+            // Before anything is destroyed: a version that cannot reach the host leaves the old disk.
+            imageOnHost(context, target, 10);
             runtime.state(context.targetId(), InstanceState.PROVISIONING, "rebuilding");
             runState.fire(InstanceRunState.stopping(context.targetId()));
             target.driver().stop(context.targetId(), InstanceRuntime.stopTimeout(context.input()));

@@ -51,6 +51,9 @@ public class InstanceService {
     public static final String REBUILD = "instance.rebuild";
 
     @Inject
+    io.multiplicity.catalog.ImageCopies imageCopies;
+
+    @Inject
     EntityManager em;
 
     @Inject
@@ -204,8 +207,9 @@ public class InstanceService {
         // what does not depend on the host, and the network and address on the host it most likely
         // lands on (they need only the tenant's locks), are written before the lock is taken, so that
         // under it there is only the check, the instance and its allocation period, and the commit.
+        // Hosts that hold the image version already come first among those that fit: no copy to wait for.
         Placement.Plan plan = placement.plan(new Placement.Request(tenantId, request.placementGroup(), kind, vcpus,
-                memoryMiB, diskGiB, start));
+                memoryMiB, diskGiB, start, null, imageCopies.holders(image.version().id)));
         Host likely = plan.likely();
         TenantNetwork network = likely == null ? null : ipam.existing(tenantId, likely.id);
         String address = null;

@@ -240,6 +240,27 @@ public final class ZfsImageStore implements ImageStore {
     }
 
     @Override
+    public List<Integer> versions(String key) {
+        return storage.imageVersions(key);
+    }
+
+    @Override
+    public java.io.InputStream sendVersion(String key, int version, int base) throws IOException {
+        return storage.sendImage(key, version, base);
+    }
+
+    @Override
+    public void receiveVersion(String key, int version, java.io.InputStream stream) throws IOException {
+        // Under the image's lock: an import, a destroy or another copy of the image waits.
+        synchronized (locks.computeIfAbsent(key, k -> new Object())) {
+            if (storage.imageVersionExists(key, version)) {
+                return;
+            }
+            storage.receiveImage(key, version, stream);
+        }
+    }
+
+    @Override
     public List<BuiltIn> builtIns() {
         List<BuiltIn> found = new ArrayList<>();
         add(found, BusyboxImageBuilder.IMAGE, BusyboxImageBuilder.IMAGE, "jail", "busybox",

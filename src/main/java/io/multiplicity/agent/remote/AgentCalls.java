@@ -83,6 +83,8 @@ final class AgentCalls {
                 yield new AgentProtocol.Value<>(host.images().digest(version.key(), version.version()));
             }
             case IMAGE_BUILT_INS -> new AgentProtocol.BuiltIns(host.images().builtIns());
+            case IMAGE_VERSIONS -> new AgentProtocol.Versions(
+                    host.images().versions(read(body, AgentProtocol.ImageKey.class).key()));
         };
     }
 

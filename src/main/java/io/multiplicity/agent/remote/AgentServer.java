@@ -107,6 +107,14 @@ public final class AgentServer implements AutoCloseable {
             receiveInstance(request);
             return;
         }
+        if (path.startsWith(AgentProtocol.IMAGE_SEND_PATH) && request.method().name().equals("GET")) {
+            sendImageVersion(request, path.substring(AgentProtocol.IMAGE_SEND_PATH.length()));
+            return;
+        }
+        if (path.equals(AgentProtocol.IMAGE_RECEIVE_PATH) && request.method().name().equals("PUT")) {
+            receiveImageVersion(request);
+            return;
+        }
         if (!path.startsWith(AgentProtocol.CALL_PATH) || !request.method().name().equals("POST")) {
             request.response().setStatusCode(404).end(failure(Failure.NOT_FOUND, "no such call: " + path, null));
             return;
@@ -187,10 +195,24 @@ public final class AgentServer implements AutoCloseable {
             request.response().setStatusCode(404).end(failure(Failure.NOT_FOUND, "no such instance: " + id, null));
             return;
         }
+        streamOut(request, "instance " + instanceId, () -> host.sendInstance(instanceId));
+    }
+
+    /** What opens a stream the answer carries. */
+    private interface StreamOpener {
+        InputStream open() throws Exception;
+    }
+
+    /**
+     * Answers with the stream {@code opener} opens, written a chunk at a time after the previous one
+     * left; a stream that fails midway resets the connection, so the receiver never takes a part for
+     * the whole. A stream that cannot be opened is answered as a refused call.
+     */
+    private void streamOut(HttpServerRequest request, String what, StreamOpener opener) {
         calls.execute(() -> {
             java.io.InputStream stream;
             try {
-                stream = host.sendInstance(instanceId);
+                stream = opener.open();
             } catch (Exception e) {
                 answer(request, () -> {
                     throw e;
@@ -213,10 +235,38 @@ public final class AgentServer implements AutoCloseable {
                 stream.close();
                 response.end();
             } catch (Exception e) {
-                LOG.warnf("the send of instance %s broke off: %s", instanceId, e.getMessage());
+                LOG.warnf("the send of %s broke off: %s", what, e.getMessage());
                 response.reset();
             }
         });
+    }
+
+    /** Streams an image version for another host: {@code <key>/<version>}, {@code ?base=<n>} for the difference from n. */
+    private void sendImageVersion(HttpServerRequest request, String rest) {
+        String[] parts = rest.split("/");
+        int version;
+        int base;
+        try {
+            version = Integer.parseInt(parts[1]);
+            String baseParameter = request.getParam("base");
+            base = baseParameter == null ? 0 : Integer.parseInt(baseParameter);
+        } catch (RuntimeException e) {
+            request.response().setStatusCode(404).end(failure(Failure.NOT_FOUND, "no such image version: " + rest, null));
+            return;
+        }
+        String key = parts[0];
+        streamOut(request, "version " + version + " of image " + key, () -> host.images().sendVersion(key, version, base));
+    }
+
+    /** Receives an image version from another host: the body is spooled to a file, then received into the store. */
+    private void receiveImageVersion(HttpServerRequest request) {
+        receiveSpooled(request, AgentProtocol.IMAGE_RECEIVE_HEADER, AgentProtocol.ImageVersion.class, "image-receive",
+                "bad image version", "the image version's stream did not arrive whole", (version, file) -> {
+                    try (InputStream in = Files.newInputStream(file)) {
+                        host.images().receiveVersion(version.key(), version.version(), in);
+                    }
+                    return null;
+                });
     }
 
     /** Receives a moved instance: the body is spooled to a file, then received into the host's storage. */

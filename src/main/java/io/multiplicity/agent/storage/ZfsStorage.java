@@ -294,30 +294,103 @@ public final class ZfsStorage {
                 .filter(parts -> parts[1].equals(origin)).map(parts -> parts[0]).toList();
     }
 
-    /** The SHA-256 of {@code zfs send image@v<version>}: what a replica of the version receives. */
+    /**
+     * The SHA-256 of {@code zfs send image@v<version>}, the same on every host that holds this very
+     * version: the stream names the snapshot with its pool (the name is taken as {@code <image>@v<n>})
+     * and ends with a checksum over those bytes (left out), and nothing else in it depends on the host.
+     */
     public String sendDigest(String image, int version) {
         try {
             Process process = new ProcessBuilder("zfs", "send", imageDataset(image) + "@v" + version)
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+            String digest;
             try (var in = process.getInputStream()) {
-                byte[] buffer = new byte[1 << 16];
-                int read;
-                while ((read = in.read(buffer)) > 0) {
-                    digest.update(buffer, 0, read);
-                }
+                digest = SendDigest.of(in, checkName(image) + "@v" + version);
             }
             if (process.waitFor() != 0) {
                 throw new IllegalStateException("zfs send of " + image + "@v" + version + " failed");
             }
-            return java.util.HexFormat.of().formatHex(digest.digest());
+            return digest;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The stream of one image version for another host, in {@link MoveStream}'s framing (one part):
+     * the whole version with the image's properties ({@code zfs send -p}, which carries the id base
+     * its files are shifted for) when {@code base} is 0, else the difference from version
+     * {@code base}, which the receiver holds already ({@code zfs send -i}).
+     */
+    public java.io.InputStream sendImage(String image, int version, int base) throws IOException {
+        String snapshot = imageDataset(image) + "@v" + version;
+        if (!exists(snapshot)) {
+            throw new IllegalArgumentException("image " + image + " has no version " + version);
+        }
+        List<String> command;
+        if (base == 0) {
+            command = List.of("zfs", "send", "-p", snapshot);
+        } else {
+            if (base >= version || !imageVersionExists(image, base)) {
+                throw new IllegalArgumentException("image " + image + " has no version " + base + " before " + version);
+            }
+            command = List.of("zfs", "send", "-i", "@v" + base, snapshot);
+        }
+        return new SendStream(List.of(command), () -> { });
+    }
+
+    /**
+     * Receives the stream of {@link #sendImage} into the image's dataset: a whole version where the
+     * image has none here, the difference from the newest one otherwise. A stream that breaks off
+     * fails with an IOException, one zfs refuses with an IllegalStateException giving zfs's reason;
+     * either way the image is left as it was (no dataset where it had none, no new snapshot).
+     */
+    public void receiveImage(String image, int version, java.io.InputStream stream) throws IOException {
+        String dataset = imageDataset(image);
+        List<Integer> before = imageVersions(image);
+        boolean existed = exists(dataset);
+        if (existed && before.isEmpty()) {
+            // An image dataset with no version is the leftover of an import that never sealed one.
+            destroyImage(image);
+            existed = false;
+        }
+        try {
+            MoveStream.Reader reader = new MoveStream.Reader(stream);
+            if (reader.parts() != 1) {
+                throw new IOException("an image version's stream has one part, not " + reader.parts());
+            }
+            receivePart(dataset, reader, existed ? List.of("zfs", "receive", "-F", dataset)
+                    : List.of("zfs", "receive", dataset));
+            reader.expectEnd();
+            if (!imageVersionExists(image, version)) {
+                throw new IllegalStateException("the stream of " + dataset + " did not bring version " + version);
+            }
+        } catch (IOException e) {
+            undoReceive(image, version, existed, before);
+            throw new IOException("the stream of " + dataset + "@v" + version + " broke off: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            undoReceive(image, version, existed, before);
+            throw e;
+        }
+        if (!existed) {
+            Command.run("zfs", "mount", dataset);
+        }
+    }
+
+    /** Leaves an image as it was before a receive of {@code version} failed. */
+    private void undoReceive(String image, int version, boolean existed, List<Integer> before) {
+        if (!existed) {
+            destroyImage(image);
+            return;
+        }
+        if (!before.contains(version)) {
+            destroyImageVersion(image, version);
+        }
+        if (!before.isEmpty()) {
+            rollbackImage(image, before.get(before.size() - 1));
         }
     }
 

@@ -42,6 +42,19 @@ public final class AgentProtocol {
     /** Header holding the received instance's {@link InstanceSpec} as JSON, base64url-encoded. */
     public static final String RECEIVE_HEADER = "Multiplicity-Instance";
 
+    /**
+     * Path prefix of an image version's stream for another host:
+     * {@code GET /v1/images/send/<key>/<version>?base=<n>} answers the stream of
+     * {@link ImageStore#sendVersion}; a send that fails midway breaks the connection off.
+     */
+    public static final String IMAGE_SEND_PATH = "/v1/images/send/";
+
+    /** Path of an image version's arrival: {@code PUT}, the stream as the body, the {@link ImageVersion} in {@link #IMAGE_RECEIVE_HEADER}. */
+    public static final String IMAGE_RECEIVE_PATH = "/v1/images/receive";
+
+    /** Header holding the arriving version's {@link ImageVersion} as JSON, base64url-encoded. */
+    public static final String IMAGE_RECEIVE_HEADER = "Multiplicity-Image-Version";
+
     /** The subject common name of a control plane's client certificate; agents accept no other caller. */
     public static final String CONTROL_PLANE_NAME = "multiplicity-control-plane";
 
@@ -62,7 +75,8 @@ public final class AgentProtocol {
     /** The contract's calls, one per {@link HostDriver} and {@link ImageStore} method. */
     public enum Call {
         FACTS, ENROLL, PROVISION, START, STOP, DESTROY, STATUS, LIST, RESTART, SNAPSHOT, ROLLBACK, DELETE_SNAPSHOT,
-        RESIZE, USAGE, NETWORK_EGRESS, PUBLISH, IMAGE_HAS, IMAGE_DESTROY_VERSION, IMAGE_DIGEST, IMAGE_BUILT_INS
+        RESIZE, USAGE, NETWORK_EGRESS, PUBLISH, IMAGE_HAS, IMAGE_DESTROY_VERSION, IMAGE_DIGEST, IMAGE_BUILT_INS,
+        IMAGE_VERSIONS
     }
 
     /** The consoles a stream opens. */
@@ -118,6 +132,14 @@ public final class AgentProtocol {
 
     /** The list {@link Call#LIST} answers. */
     public record Statuses(List<InstanceStatus> items) {
+    }
+
+    /** The arguments of {@link Call#IMAGE_VERSIONS}. */
+    public record ImageKey(String key) {
+    }
+
+    /** The list {@link Call#IMAGE_VERSIONS} answers. */
+    public record Versions(List<Integer> items) {
     }
 
     /** The list {@link Call#IMAGE_BUILT_INS} answers. */

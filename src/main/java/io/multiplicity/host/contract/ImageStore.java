@@ -1,5 +1,7 @@
 package io.multiplicity.host.contract;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -72,4 +74,29 @@ public interface ImageStore {
 
     /** The images this host built itself and has. */
     List<BuiltIn> builtIns();
+
+    /** The versions of an image stored here, oldest first; empty when it has none. */
+    default List<Integer> versions(String key) {
+        throw new UnsupportedOperationException("copying image versions between hosts");
+    }
+
+    /**
+     * Copying a version to another host, the sending side: the stream of the whole version when
+     * {@code base} is 0, else of what it adds to version {@code base}, which the receiver holds
+     * already. The caller closes the stream; reading it fails (IOException) when the send did not
+     * complete. Refuses (IllegalArgumentException) a version or base this host does not have.
+     */
+    default InputStream sendVersion(String key, int version, int base) throws IOException {
+        throw new UnsupportedOperationException("copying image versions between hosts");
+    }
+
+    /**
+     * The receiving side: the stream of another host's {@link #sendVersion} becomes version
+     * {@code version} here, the same snapshot as on the sender (the same {@link #digest}). Succeeds
+     * without reading the stream when the version is here already; a failed receive leaves the image
+     * as it was (no dataset where it had none, no new version).
+     */
+    default void receiveVersion(String key, int version, InputStream stream) throws IOException {
+        throw new UnsupportedOperationException("copying image versions between hosts");
+    }
 }

@@ -170,7 +170,12 @@ public final class RemoteHostDriver implements HostDriver {
 
     @Override
     public java.io.InputStream sendInstance(UUID instanceId) throws IOException {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve(AgentProtocol.SEND_PATH + instanceId))
+        return openStream(base.resolve(AgentProtocol.SEND_PATH + instanceId));
+    }
+
+    /** The body of a {@code GET} that answers a stream; a refusal is raised as the agent's exception. */
+    private java.io.InputStream openStream(URI uri) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(uri)
                 .timeout(CALL_TIMEOUT)
                 .GET()
                 .build();
@@ -307,13 +312,38 @@ public final class RemoteHostDriver implements HostDriver {
 
         @Override
         public String digest(String key, int version) {
+            // A digest reads the whole version (zfs send): large images take longer than a call.
             return (String) call(Call.IMAGE_DIGEST, new AgentProtocol.ImageVersion(key, version),
-                    AgentProtocol.Value.class, CALL_TIMEOUT).value();
+                    AgentProtocol.Value.class, Duration.ofHours(1)).value();
         }
 
         @Override
         public List<BuiltIn> builtIns() {
             return call(Call.IMAGE_BUILT_INS, null, AgentProtocol.BuiltIns.class, Duration.ofSeconds(60)).items();
+        }
+
+        @Override
+        public List<Integer> versions(String key) {
+            return call(Call.IMAGE_VERSIONS, new AgentProtocol.ImageKey(key), AgentProtocol.Versions.class,
+                    CALL_TIMEOUT).items();
+        }
+
+        @Override
+        public InputStream sendVersion(String key, int version, int baseVersion) throws IOException {
+            return openStream(base.resolve(AgentProtocol.IMAGE_SEND_PATH
+                    + java.net.URLEncoder.encode(key, java.nio.charset.StandardCharsets.UTF_8) + "/" + version
+                    + (baseVersion == 0 ? "" : "?base=" + baseVersion)));
+        }
+
+        @Override
+        public void receiveVersion(String key, int version, InputStream stream) throws IOException {
+            HttpRequest request = HttpRequest.newBuilder(base.resolve(AgentProtocol.IMAGE_RECEIVE_PATH))
+                    .timeout(Duration.ofHours(6))
+                    .header(AgentProtocol.IMAGE_RECEIVE_HEADER, Base64.getUrlEncoder().withoutPadding()
+                            .encodeToString(JSON.writeValueAsBytes(new AgentProtocol.ImageVersion(key, version))))
+                    .PUT(HttpRequest.BodyPublishers.ofInputStream(() -> stream))
+                    .build();
+            answer(send(request), Void.class);
         }
 
         private Imported upload(AgentProtocol.ImageImport arguments, Path file) {
