@@ -26,7 +26,7 @@ import org.jboss.logging.Logger;
  * image host ({@link HostDrivers#imageHost()}); an instance of it placed on another host gets it
  * there first, copied from a host that holds it ({@code zfs send | zfs receive} between the two
  * agents, piped through this replica as an instance's move is), on first use only: the copy is the
- * same snapshot, checked by its digest, and later instances on that host clone it as they would on
+ * same snapshot, checked by its ZFS guid, and later instances on that host clone it as they would on
  * the image host. The hosts that hold a version are recorded ({@code image_version_hosts}) so that
  * placement can prefer them and a deleted version is destroyed on each of them.
  */
@@ -44,8 +44,8 @@ public class ImageCopies {
     /** One lock per host and version: concurrent creates of one version on one host copy it once. */
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
-    /** A copy made: the host it came from, and the version's digest on both. */
-    public record Copied(UUID fromHost, String fromName, String digest) {
+    /** A copy made: the host it came from, and the guid of the version's snapshot on both. */
+    public record Copied(UUID fromHost, String fromName, String guid) {
     }
 
     /** A version and its image, as the hosts name them. */
@@ -98,12 +98,13 @@ public class ImageCopies {
             throw new IllegalStateException("copying " + what + " from host " + source.getKey().name + " failed: "
                     + e.getMessage(), e);
         }
-        String sent = from.digest(stored.key(), stored.seq());
-        String received = to.digest(stored.key(), stored.seq());
+        // zfs receive keeps the snapshot's guid: the copy is the sender's version when they agree.
+        String sent = from.versionGuid(stored.key(), stored.seq());
+        String received = to.versionGuid(stored.key(), stored.seq());
         if (!sent.equals(received)) {
             to.destroyVersion(stored.key(), stored.seq());
             throw new IllegalStateException("the copy of " + what + " from host " + source.getKey().name
-                    + " is not the same (digest " + received + ", not " + sent + "); it was removed");
+                    + " is not the same snapshot (guid " + received + ", not " + sent + "); it was removed");
         }
         record(stored.versionId(), hostId);
         record(stored.versionId(), source.getKey().id);

@@ -60,7 +60,7 @@ public final class InstanceHandlers {
                 return;
             }
             copies.ensureOn(target.instance().hostId, target.instance().imageVersionId).ifPresent(copied ->
-                    context.progress(percent, Map.of("imageCopiedFrom", copied.fromName(), "imageDigest", copied.digest())));
+                    context.progress(percent, Map.of("imageCopiedFrom", copied.fromName(), "imageGuid", copied.guid())));
             context.checkCancelled();
         }
 

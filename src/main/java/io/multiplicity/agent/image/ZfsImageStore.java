@@ -245,6 +245,11 @@ public final class ZfsImageStore implements ImageStore {
     }
 
     @Override
+    public String versionGuid(String key, int version) {
+        return storage.imageVersionGuid(key, version);
+    }
+
+    @Override
     public java.io.InputStream sendVersion(String key, int version, int base) throws IOException {
         return storage.sendImage(key, version, base);
     }

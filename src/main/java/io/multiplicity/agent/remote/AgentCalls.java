@@ -85,6 +85,10 @@ final class AgentCalls {
             case IMAGE_BUILT_INS -> new AgentProtocol.BuiltIns(host.images().builtIns());
             case IMAGE_VERSIONS -> new AgentProtocol.Versions(
                     host.images().versions(read(body, AgentProtocol.ImageKey.class).key()));
+            case IMAGE_VERSION_GUID -> {
+                AgentProtocol.ImageVersion version = read(body, AgentProtocol.ImageVersion.class);
+                yield new AgentProtocol.Value<>(host.images().versionGuid(version.key(), version.version()));
+            }
         };
     }
 

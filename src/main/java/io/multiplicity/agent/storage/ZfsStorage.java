@@ -243,6 +243,15 @@ public final class ZfsStorage {
         return versions.isEmpty() ? Optional.empty() : Optional.of(versions.get(versions.size() - 1));
     }
 
+    /**
+     * The ZFS guid of an image version's snapshot: zfs receive keeps it, so a copy on another host
+     * has the same one (on every ZFS, where a send stream's bytes differ with the pool's name).
+     */
+    public String imageVersionGuid(String image, int version) {
+        return Command.run("zfs", "get", "-H", "-p", "-o", "value", "guid", imageDataset(image) + "@v" + version)
+                .check().stdout().strip();
+    }
+
     /** The versions ({@code @v<n>} snapshots) an image has. */
     public List<Integer> imageVersions(String image) {
         Result result = Command.run("zfs", "list", "-H", "-t", "snapshot", "-o", "name", "-r", imageDataset(image));

@@ -81,6 +81,14 @@ public interface ImageStore {
     }
 
     /**
+     * The identity of a version's snapshot in ZFS (its guid), which a copy keeps: a copy is the
+     * sender's version when the two are equal. Refuses (IllegalStateException) a version not here.
+     */
+    default String versionGuid(String key, int version) {
+        throw new UnsupportedOperationException("copying image versions between hosts");
+    }
+
+    /**
      * Copying a version to another host, the sending side: the stream of the whole version when
      * {@code base} is 0, else of what it adds to version {@code base}, which the receiver holds
      * already. The caller closes the stream; reading it fails (IOException) when the send did not
@@ -92,7 +100,7 @@ public interface ImageStore {
 
     /**
      * The receiving side: the stream of another host's {@link #sendVersion} becomes version
-     * {@code version} here, the same snapshot as on the sender (the same {@link #digest}). Succeeds
+     * {@code version} here, the same snapshot as on the sender (the same {@link #versionGuid}). Succeeds
      * without reading the stream when the version is here already; a failed receive leaves the image
      * as it was (no dataset where it had none, no new version).
      */

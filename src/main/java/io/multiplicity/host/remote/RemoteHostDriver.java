@@ -329,6 +329,12 @@ public final class RemoteHostDriver implements HostDriver {
         }
 
         @Override
+        public String versionGuid(String key, int version) {
+            return (String) call(Call.IMAGE_VERSION_GUID, new AgentProtocol.ImageVersion(key, version),
+                    AgentProtocol.Value.class, CALL_TIMEOUT).value();
+        }
+
+        @Override
         public InputStream sendVersion(String key, int version, int baseVersion) throws IOException {
             return openStream(base.resolve(AgentProtocol.IMAGE_SEND_PATH
                     + java.net.URLEncoder.encode(key, java.nio.charset.StandardCharsets.UTF_8) + "/" + version

@@ -144,12 +144,16 @@ class ImageCopyTest {
                 if (operation.path("progressDetail.imageCopiedFrom") != null) {
                     copies++;
                     assertEquals("remote-" + imageHost.pool, operation.path("progressDetail.imageCopiedFrom"));
+                    assertEquals(new ZfsStorage(imageHost.pool).imageVersionGuid(image, 1),
+                            operation.path("progressDetail.imageGuid"), "the copy names the snapshot it checked");
                 }
             }
             assertEquals(1, copies, "the version is copied once: " + done.get(0).asString() + " " + done.get(1).asString());
             assertTrue(hasVersion(second, image, 1), "the version arrived as @v1");
             String digest = new ZfsStorage(imageHost.pool).sendDigest(image, 1);
             assertEquals(digest, new ZfsStorage(second.pool).sendDigest(image, 1), "the same snapshot on both hosts");
+            assertEquals(new ZfsStorage(imageHost.pool).imageVersionGuid(image, 1),
+                    new ZfsStorage(second.pool).imageVersionGuid(image, 1), "the copy keeps the snapshot's guid");
             assertEquals("off", property(second, "multiplicity/images/" + image, "setuid"),
                     "mounted as any image dataset is");
             for (String jail : List.<String>of(first.path("target"), other.path("target"))) {
