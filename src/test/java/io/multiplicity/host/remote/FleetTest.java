@@ -1,5 +1,7 @@
 package io.multiplicity.host.remote;
 
+import static io.multiplicity.host.remote.FleetQueries.awaitImage;
+import static io.multiplicity.host.remote.FleetQueries.hostOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -95,8 +97,8 @@ class FleetTest {
     @Test
     @Order(2)
     void newJailsSpreadOverTheHosts() {
-        String first = host(createJail("spread-1", null));
-        String second = host(createJail("spread-2", null));
+        String first = hostOf(createJail("spread-1", null));
+        String second = hostOf(createJail("spread-2", null));
         assertNotEquals(first, second, "the spread policy puts the second jail on the emptier host");
     }
 
@@ -105,7 +107,7 @@ class FleetTest {
     void membersOfAnAntiAffinityGroupLandOnDifferentHosts() {
         List<String> hosts = new ArrayList<>();
         for (int i = 1; i <= 3; i++) {
-            hosts.add(host(createJail("group-" + i, "web")));
+            hosts.add(hostOf(createJail("group-" + i, "web")));
         }
         assertThat(hosts).as("three members of group web share no host").doesNotHaveDuplicates();
 
@@ -144,20 +146,20 @@ class FleetTest {
         });
 
         for (int i = 1; i <= 2; i++) {
-            assertNotEquals(cordoned, host(createJail("cordoned-" + i, null)), "the cordoned host takes no new jail");
+            assertNotEquals(cordoned, hostOf(createJail("cordoned-" + i, null)), "the cordoned host takes no new jail");
         }
         Response uncordoned = Api.as("admin").post("/api/v1/admin/hosts/" + cordoned + "/uncordon");
         assertEquals(202, uncordoned.statusCode(), uncordoned.asString());
         assertEquals(false, Api.as("admin").get("/api/v1/admin/hosts/" + cordoned).path("cordoned"));
-        assertEquals(cordoned, host(createJail("uncordoned", null)), "the emptier, uncordoned host takes the next");
+        assertEquals(cordoned, hostOf(createJail("uncordoned", null)), "the emptier, uncordoned host takes the next");
     }
 
     @Test
     @Order(5)
     void aSilentHostsJailsAreUnknownThenSettleWithoutARestart() throws Exception {
-        String hostId = host(jails.get(0));
+        String hostId = hostOf(jails.get(0));
         AgentProcessHandle agent = byHost.get(hostId);
-        List<String> onHost = jails.stream().filter(jail -> hostId.equals(host(jail))).toList();
+        List<String> onHost = jails.stream().filter(jail -> hostId.equals(hostOf(jail))).toList();
         Map<String, Long> pids = new HashMap<>();
         for (String jail : onHost) {
             pids.put(jail, initPid(agent, jail));
@@ -191,11 +193,11 @@ class FleetTest {
     @Test
     @Order(6)
     void drainingAHostMovesItsJailsWithTheirDataAndSnapshots() throws Exception {
-        String drained = host(jails.get(0));
+        String drained = hostOf(jails.get(0));
         AgentProcessHandle source = byHost.get(drained);
         // A member of group web cannot move (every other host holds one): the tenant removes it first.
         for (String jail : List.copyOf(jails)) {
-            if (drained.equals(host(jail)) && Api.as("bob").get("/api/v1/instances/" + jail).<String>path("name")
+            if (drained.equals(hostOf(jail)) && Api.as("bob").get("/api/v1/instances/" + jail).<String>path("name")
                     .startsWith("group-")) {
                 Response deleted = Api.as("bob").delete("/api/v1/instances/" + jail);
                 assertEquals("succeeded", Operations.finished("bob", deleted.path("id"), Duration.ofSeconds(60))
@@ -203,7 +205,7 @@ class FleetTest {
                 jails.remove(jail);
             }
         }
-        List<String> onHost = new ArrayList<>(jails.stream().filter(jail -> drained.equals(host(jail))).toList());
+        List<String> onHost = new ArrayList<>(jails.stream().filter(jail -> drained.equals(hostOf(jail))).toList());
         assertThat(onHost).isNotEmpty();
         String stopped = onHost.get(0);
         Response stop = Api.as("bob").post("/api/v1/instances/" + stopped + "/stop");
@@ -238,7 +240,7 @@ class FleetTest {
             assertEquals("succeeded", finished.path("state"), finished.asString());
         }
         for (String jail : onHost) {
-            String now = host(jail);
+            String now = hostOf(jail);
             assertNotEquals(drained, now, "jail " + jail + " left the drained host");
             AgentProcessHandle target = byHost.get(now);
             assertEquals("marker of " + jail + "\n", Files.readString(mountpoint(target, jail).resolve("marker")),
@@ -250,7 +252,7 @@ class FleetTest {
             assertEquals(jail.equals(stopped) ? "stopped" : "running", Api.as("bob").get("/api/v1/instances/" + jail)
                     .path("state"), "a running jail runs again on its new host, a stopped one stays stopped");
         }
-        AgentProcessHandle vmHost = byHost.get(host(vm));
+        AgentProcessHandle vmHost = byHost.get(hostOf(vm));
         byte[] arrived = new byte[diskMarker.length];
         try (java.io.RandomAccessFile disk = new java.io.RandomAccessFile(
                 mountpoint(vmHost, vm).resolve("disk.raw").toFile(), "r")) {
@@ -277,7 +279,7 @@ class FleetTest {
     void aMoveThatFailsLeavesTheJailWholeOnItsHost() throws Exception {
         Assumptions.assumeTrue(movedStoppedJail != null, "the drain test moved no stopped jail");
         String jail = movedStoppedJail;
-        String home = host(jail);
+        String home = hostOf(jail);
         AgentProcessHandle source = byHost.get(home);
         AgentProcessHandle full = byHost.get(drainedHost);
         Response uncordoned = Api.as("admin").post("/api/v1/admin/hosts/" + drainedHost + "/uncordon");
@@ -294,7 +296,7 @@ class FleetTest {
             String error = failed.path("error");
             System.out.println("FleetTest: the move the full host could not take failed with: " + error);
             assertThat(error).as("the operation says zfs refused it").contains("zfs receive");
-            assertEquals(home, host(jail), "the jail's row still names its host");
+            assertEquals(home, hostOf(jail), "the jail's row still names its host");
             assertEquals("stopped", Api.as("bob").get("/api/v1/instances/" + jail).path("state"));
             assertEquals("marker of " + jail + "\n", Files.readString(mountpoint(source, jail).resolve("marker")),
                     "its data is where it was");
@@ -311,7 +313,7 @@ class FleetTest {
         assertEquals(202, again.statusCode(), again.asString());
         Response moved = Operations.finished("admin", again.path("id"), Duration.ofSeconds(180));
         assertEquals("succeeded", moved.path("state"), moved.asString());
-        assertEquals(drainedHost, host(jail));
+        assertEquals(drainedHost, hostOf(jail));
         assertEquals("marker of " + jail + "\n", Files.readString(mountpoint(full, jail).resolve("marker")));
         assertThat(instanceDatasets(source)).as("the old host's copy is gone").doesNotContain(
                 source.pool + "/multiplicity/instances/" + jail);
@@ -368,15 +370,6 @@ class FleetTest {
         return value;
     }
 
-    private static String host(String jail) {
-        Response instance = Api.as("admin").get("/api/v1/instances/" + jail);
-        assertEquals(200, instance.statusCode(), instance.asString());
-        String hostName = instance.path("host");
-        List<Map<String, Object>> hosts = Api.as("admin").get("/api/v1/admin/hosts").path("items");
-        return hosts.stream().filter(host -> hostName.equals(host.get("name"))).map(host -> (String) host.get("id"))
-                .findFirst().orElseThrow(() -> new AssertionError("no host named " + hostName));
-    }
-
     private static int instanceCount() {
         return Api.as("bob").get("/api/v1/instances?limit=100").<List<?>>path("items").size();
     }
@@ -417,24 +410,12 @@ class FleetTest {
             Response finished = Operations.finished("bob", accepted.path("id"), Duration.ofSeconds(120));
             assertEquals("succeeded", finished.path("state"), finished.asString());
             String vm = accepted.path("target");
-            assertEquals(hostId, host(vm), "the only host not cordoned takes the VM");
+            assertEquals(hostId, hostOf(vm), "the only host not cordoned takes the VM");
             return vm;
         } finally {
             for (String other : others) {
                 assertEquals(202, Api.as("admin").post("/api/v1/admin/hosts/" + other + "/uncordon").statusCode());
             }
         }
-    }
-
-    private static void awaitImage(String name) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
-        while (Instant.now().isBefore(deadline)) {
-            List<String> names = Api.as("bob").get("/api/v1/images?limit=100").path("items.name");
-            if (names != null && names.contains(name)) {
-                return;
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("the built-in image " + name + " did not reach the catalog");
     }
 }

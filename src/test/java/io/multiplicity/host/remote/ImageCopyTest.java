@@ -1,5 +1,7 @@
 package io.multiplicity.host.remote;
 
+import static io.multiplicity.host.remote.FleetQueries.awaitImage;
+import static io.multiplicity.host.remote.FleetQueries.hostOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -111,18 +113,18 @@ class ImageCopyTest {
         cordon(imageHostId, true);
         String onSecond = create("busybox", true);
         cordon(imageHostId, false);
-        assertEquals(secondId, host(onSecond));
+        assertEquals(secondId, hostOf(onSecond));
         String onImageHost = create("busybox", true);
-        assertEquals(imageHostId, host(onImageHost), "a built-in image gives no host a preference");
+        assertEquals(imageHostId, hostOf(onImageHost), "a built-in image gives no host a preference");
         // Equal hosts come by name: the image host takes the next, and spread would now pick the second.
         String tie = create("busybox", true);
-        assertEquals(imageHostId, host(tie));
+        assertEquals(imageHostId, hostOf(tie));
         Response placed = created("copied", true);
-        assertEquals(imageHostId, host(placed.path("target")), "the host holding the version wins over the emptier one");
+        assertEquals(imageHostId, hostOf(placed.path("target")), "the host holding the version wins over the emptier one");
         assertNull(placed.path("progressDetail.imageCopiedFrom"), "nothing was copied: " + placed.asString());
         assertFalse(datasetExists(second, image), "the second host still holds nothing of it");
         String next = create("busybox", true);
-        assertEquals(secondId, host(next), "without a preference spread picks the emptier host");
+        assertEquals(secondId, hostOf(next), "without a preference spread picks the emptier host");
         for (String jail : List.of(onSecond, onImageHost, tie, placed.<String>path("target"), next)) {
             delete(jail);
         }
@@ -158,7 +160,7 @@ class ImageCopyTest {
                     "mounted as any image dataset is");
             for (String jail : List.<String>of(first.path("target"), other.path("target"))) {
                 jails.add(jail);
-                assertEquals(secondId, host(jail));
+                assertEquals(secondId, hostOf(jail));
                 assertEquals("running", Api.as("bob").get("/api/v1/instances/" + jail).path("state"));
                 Command.Result marker = Command.run("runc", "--root", second.dataDir.resolve("run").resolve("oci")
                         .toString(), "exec", jail, "cat", "/etc/marker");
@@ -168,7 +170,7 @@ class ImageCopyTest {
 
             String guid = property(second, "multiplicity/images/" + image + "@v1", "guid");
             Response third = created("copied", false);
-            assertEquals(secondId, host(third.path("target")));
+            assertEquals(secondId, hostOf(third.path("target")));
             assertNull(third.path("progressDetail.imageCopiedFrom"), "a later instance needs no copy: " + third.asString());
             assertEquals(guid, property(second, "multiplicity/images/" + image + "@v1", "guid"),
                     "the copy on the host is the one received first");
@@ -189,7 +191,7 @@ class ImageCopyTest {
         try {
             Response created = created("copied", true);
             String jail = created.path("target");
-            assertEquals(secondId, host(jail));
+            assertEquals(secondId, hostOf(jail));
             assertEquals("remote-" + imageHost.pool, created.path("progressDetail.imageCopiedFrom"), created.asString());
             assertTrue(hasVersion(second, image, 1) && hasVersion(second, image, 2), "both versions on the host");
             assertEquals(new ZfsStorage(imageHost.pool).sendDigest(image, 2), new ZfsStorage(second.pool)
@@ -227,7 +229,7 @@ class ImageCopyTest {
         }
         try {
             Response again = created("large", false);
-            assertEquals(secondId, host(again.path("target")));
+            assertEquals(secondId, hostOf(again.path("target")));
             assertTrue(hasVersion(second, large, 1), "with room the same copy succeeds");
             delete(again.path("target"));
         } finally {
@@ -242,7 +244,7 @@ class ImageCopyTest {
         cordon(imageHostId, true);
         try {
             Response created = created("throwaway", false);
-            assertEquals(secondId, host(created.path("target")));
+            assertEquals(secondId, hostOf(created.path("target")));
             assertTrue(hasVersion(second, throwaway, 1));
             delete(created.path("target"));
         } finally {
@@ -366,26 +368,5 @@ class ImageCopyTest {
             held.add(quota.path("resources." + resource + ".allocated"));
         }
         return held;
-    }
-
-    private static String host(String jail) {
-        Response instance = Api.as("admin").get("/api/v1/instances/" + jail);
-        assertEquals(200, instance.statusCode(), instance.asString());
-        String hostName = instance.path("host");
-        List<Map<String, Object>> hosts = Api.as("admin").get("/api/v1/admin/hosts").path("items");
-        return hosts.stream().filter(host -> hostName.equals(host.get("name"))).map(host -> (String) host.get("id"))
-                .findFirst().orElseThrow(() -> new AssertionError("no host named " + hostName));
-    }
-
-    private static void awaitImage(String name) throws InterruptedException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(120));
-        while (Instant.now().isBefore(deadline)) {
-            List<String> names = Api.as("bob").get("/api/v1/images?limit=100").path("items.name");
-            if (names != null && names.contains(name)) {
-                return;
-            }
-            Thread.sleep(500);
-        }
-        throw new AssertionError("the built-in image " + name + " did not reach the catalog");
     }
 }
