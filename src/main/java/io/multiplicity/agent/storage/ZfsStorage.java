@@ -866,10 +866,13 @@ public final class ZfsStorage {
         return values;
     }
 
-    /** zfs-fuse can answer "dataset is busy" once for a dataset just unmounted: unmount and retry. */
+    /**
+     * zfs-fuse can answer "dataset is busy" for a dataset just unmounted, for seconds on a loaded
+     * host (a drain's delete once failed after 3.6 s of retries): unmount and retry, for up to 12 s.
+     */
     private static void retryBusy(List<String> command, String dataset) {
         Result result = null;
-        for (int attempt = 0; attempt < 8; attempt++) {
+        for (int attempt = 0; attempt < 15; attempt++) {
             result = Command.run(command, null);
             if (result.ok()) {
                 return;

@@ -11,6 +11,7 @@ import io.multiplicity.agent.jail.JailHost;
 import io.multiplicity.agent.support.Command;
 import io.multiplicity.agent.vm.VmImageBuilder;
 import io.multiplicity.support.Api;
+import io.multiplicity.support.ConsoleClient;
 import io.multiplicity.support.Operations;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * One control plane and three host agents, each a process of its own in a network namespace of its
  * own with its own pool and bridge, shared by every step: new jails spread over the hosts, a tenant's anti-affinity group puts its
  * members on different hosts (and a member no other host can take is refused, creating nothing),
+ * on every host another tenant learns nothing of bob's jail and bob's console reaches it,
  * a cordoned host takes no new jail, and a host whose agent stops reporting has its jails shown as
  * unknown within 30 s, then settled to running with the same init processes when it comes back, and
  * draining a host moves its jails and a VM (stopped, and running ones when asked) with their data
@@ -126,8 +128,39 @@ class FleetTest {
         Api.as("carol").delete("/api/v1/instances/" + carol.path("target"));
     }
 
+    /**
+     * On each of the three hosts: another tenant learns nothing of bob's jail there (404 for it, its
+     * console and its stop), and bob's serial console reaches it through the control plane's gateway.
+     */
     @Test
     @Order(4)
+    void everyHostServesConsolesAndKeepsTenantsApart() throws Exception {
+        for (String hostId : byHost.keySet()) {
+            String jail = jails.stream().filter(candidate -> hostId.equals(hostOf(candidate))).findFirst()
+                    .orElseThrow(() -> new AssertionError("no jail of bob's on host " + hostId));
+            String name = Api.as("bob").get("/api/v1/instances/" + jail).path("name");
+            assertEquals(404, Api.as("carol").get("/api/v1/instances/" + jail).statusCode());
+            assertEquals(404, Api.as("carol").body(Map.of("type", "serial")).post("/api/v1/instances/" + jail + "/console")
+                    .statusCode());
+            assertEquals(404, Api.as("carol").post("/api/v1/instances/" + jail + "/stop").statusCode());
+            assertThat(Api.as("carol").get("/api/v1/instances?limit=100").<List<String>>path("items.id"))
+                    .doesNotContain(jail);
+
+            Response issued = Api.as("bob").body(Map.of("type", "serial")).post("/api/v1/instances/" + jail + "/console");
+            assertEquals(201, issued.statusCode(), issued.asString());
+            try (ConsoleClient console = ConsoleClient.connect(base.toString(), issued.path("url"))) {
+                assertTrue(console.awaitControl(c -> c.contains("\"you\":\"writer\""), Duration.ofSeconds(15)),
+                        "the viewer writes: " + console.controls());
+                console.type("echo host-$((6*7)) $(hostname)\n");
+                assertTrue(console.awaitOutput("host-42 " + name, Duration.ofSeconds(15)),
+                        "jail " + name + " on host " + hostId + " answered: " + console.output());
+            }
+            assertEquals("running", Api.as("bob").get("/api/v1/instances/" + jail).path("state"));
+        }
+    }
+
+    @Test
+    @Order(5)
     void aCordonedHostTakesNoNewJail() {
         String cordoned = byHost.keySet().iterator().next();
         String hostName = Api.as("admin").get("/api/v1/admin/hosts/" + cordoned).path("name");
@@ -155,7 +188,7 @@ class FleetTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aSilentHostsJailsAreUnknownThenSettleWithoutARestart() throws Exception {
         String hostId = hostOf(jails.get(0));
         AgentProcessHandle agent = byHost.get(hostId);
@@ -191,7 +224,7 @@ class FleetTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void drainingAHostMovesItsJailsWithTheirDataAndSnapshots() throws Exception {
         String drained = hostOf(jails.get(0));
         AgentProcessHandle source = byHost.get(drained);
@@ -275,7 +308,7 @@ class FleetTest {
      * the new host keeps nothing of it, and the same move succeeds once the space is back.
      */
     @Test
-    @Order(7)
+    @Order(8)
     void aMoveThatFailsLeavesTheJailWholeOnItsHost() throws Exception {
         Assumptions.assumeTrue(movedStoppedJail != null, "the drain test moved no stopped jail");
         String jail = movedStoppedJail;
