@@ -117,6 +117,15 @@ class ReplicaFailoverIT {
                 while (!liveInstances().isEmpty() && Instant.now().isBefore(deadline)) {
                     Thread.sleep(500);
                 }
+                // The test database outlives this class (the packaged application's test runs on it
+                // next): the remote host, whose agent goes now, is cordoned so that no later create
+                // is placed on it while it still looks alive.
+                List<Map<String, Object>> hosts = Api.as("admin").get(survivor.url() + "/api/v1/admin/hosts").path("items");
+                for (Map<String, Object> host : hosts) {
+                    if (!Boolean.TRUE.equals(host.get("local")) && !Boolean.TRUE.equals(host.get("cordoned"))) {
+                        Api.as("admin").post(survivor.url() + "/api/v1/admin/hosts/" + host.get("id") + "/cordon");
+                    }
+                }
             }
         } finally {
             if (agent != null) {
