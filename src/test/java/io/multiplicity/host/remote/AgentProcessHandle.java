@@ -152,7 +152,14 @@ final class AgentProcessHandle implements AutoCloseable {
             io.multiplicity.agent.support.Command.run("sh", "-c", "ip netns pids " + namespace + " | xargs -r kill -9");
             Thread.sleep(500);
         }
-        io.multiplicity.agent.support.Command.run("zpool", "destroy", "-f", pool);
+        // zfs-fuse may call the pool busy while the processes just killed let go of its mounts.
+        for (int attempt = 0; attempt < 10; attempt++) {
+            if (io.multiplicity.agent.support.Command.run("zpool", "destroy", "-f", pool).ok()
+                    || !io.multiplicity.agent.support.Command.run("zpool", "list", pool).ok()) {
+                break;
+            }
+            Thread.sleep(1000);
+        }
         if (namespace != null) {
             io.multiplicity.agent.support.Command.run("ip", "netns", "del", namespace);
         } else {
