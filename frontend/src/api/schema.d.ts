@@ -918,7 +918,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Move a stopped jail to another host
+         * Move a stopped instance (jail or VM) to another host
          * @description Its dataset and snapshots go by zfs send | receive; ?to= names the host (else placement chooses); ?running=stop-move-start moves a running one too. 409 instance_not_movable with the reason when it cannot move now.
          */
         post: operations["moveInstance"];

@@ -32,7 +32,7 @@ public class InstanceMoveResource {
 
     @POST
     @APIResponse(responseCode = "202", ref = ApiContract.ACCEPTED)
-    @Operation(operationId = "moveInstance", summary = "Move a stopped jail to another host",
+    @Operation(operationId = "moveInstance", summary = "Move a stopped instance (jail or VM) to another host",
             description = "Its dataset and snapshots go by zfs send | receive; ?to= names the host (else placement"
                     + " chooses); ?running=stop-move-start moves a running one too. 409 instance_not_movable with the"
                     + " reason when it cannot move now.")
