@@ -303,25 +303,27 @@ public final class ZfsStorage {
                 .filter(parts -> parts[1].equals(origin)).map(parts -> parts[0]).toList();
     }
 
-    /**
-     * The SHA-256 of {@code zfs send image@v<version>}, the same on every host that holds this very
-     * version: the stream names the snapshot with its pool (the name is taken as {@code <image>@v<n>})
-     * and ends with a checksum over those bytes (left out), and nothing else in it depends on the host.
-     */
+    /** The SHA-256 of {@code zfs send image@v<version>}: what a replica of the version receives. */
     public String sendDigest(String image, int version) {
         try {
             Process process = new ProcessBuilder("zfs", "send", imageDataset(image) + "@v" + version)
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            String digest;
+            java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
             try (var in = process.getInputStream()) {
-                digest = SendDigest.of(in, checkName(image) + "@v" + version);
+                byte[] buffer = new byte[1 << 16];
+                int read;
+                while ((read = in.read(buffer)) > 0) {
+                    digest.update(buffer, 0, read);
+                }
             }
             if (process.waitFor() != 0) {
                 throw new IllegalStateException("zfs send of " + image + "@v" + version + " failed");
             }
-            return digest;
+            return java.util.HexFormat.of().formatHex(digest.digest());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -34,7 +34,7 @@ public final class KvmHost {
     }
 
     /** Whether the CPU offers hardware virtualization (the {@code vmx} or {@code svm} flag). */
-    static boolean hardwareVirtualization() {
+    private static boolean hardwareVirtualization() {
         String flags = cpuFlags();
         return flags.contains(" vmx ") || flags.contains(" svm ");
     }

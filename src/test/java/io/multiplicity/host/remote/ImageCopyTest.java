@@ -44,7 +44,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * process of its own in a network namespace of its own with its own pool: an image imported on the
  * image host (the first enrolled) is copied to the second host when an instance of it is placed
  * there, by zfs send | zfs receive between the agents, once (concurrent creates included), the same
- * snapshot on both (digest equal), and the jail runs from it; a later version travels as what it adds
+ * snapshot on both (the same ZFS guid), and the jail runs from it; a later version travels as what it adds
  * to the one the host holds; placement prefers the host that holds
  * the version when both fit; a copy that fails (zfs refuses it, or no host holding the version
  * answers) leaves nothing of the image on the host and fails the create with the reason, its quota
@@ -152,10 +152,8 @@ class ImageCopyTest {
             }
             assertEquals(1, copies, "the version is copied once: " + done.get(0).asString() + " " + done.get(1).asString());
             assertTrue(hasVersion(second, image, 1), "the version arrived as @v1");
-            String digest = new ZfsStorage(imageHost.pool).sendDigest(image, 1);
-            assertEquals(digest, new ZfsStorage(second.pool).sendDigest(image, 1), "the same snapshot on both hosts");
             assertEquals(new ZfsStorage(imageHost.pool).imageVersionGuid(image, 1),
-                    new ZfsStorage(second.pool).imageVersionGuid(image, 1), "the copy keeps the snapshot's guid");
+                    new ZfsStorage(second.pool).imageVersionGuid(image, 1), "the same snapshot on both hosts");
             assertEquals("off", property(second, "multiplicity/images/" + image, "setuid"),
                     "mounted as any image dataset is");
             for (String jail : List.<String>of(first.path("target"), other.path("target"))) {
@@ -194,8 +192,8 @@ class ImageCopyTest {
             assertEquals(secondId, hostOf(jail));
             assertEquals("remote-" + imageHost.pool, created.path("progressDetail.imageCopiedFrom"), created.asString());
             assertTrue(hasVersion(second, image, 1) && hasVersion(second, image, 2), "both versions on the host");
-            assertEquals(new ZfsStorage(imageHost.pool).sendDigest(image, 2), new ZfsStorage(second.pool)
-                    .sendDigest(image, 2), "the same version 2 on both hosts");
+            assertEquals(new ZfsStorage(imageHost.pool).imageVersionGuid(image, 2), new ZfsStorage(second.pool)
+                    .imageVersionGuid(image, 2), "the same version 2 on both hosts");
             Command.Result marker = Command.run("runc", "--root", second.dataDir.resolve("run").resolve("oci")
                     .toString(), "exec", jail, "cat", "/etc/marker");
             assertEquals("marker of version 2\n", marker.stdout(), marker.toString());
