@@ -16,11 +16,15 @@ import io.multiplicity.support.Operations;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.path.json.config.JsonPathConfig;
 import io.restassured.response.Response;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +42,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * own with its own pool and bridge, shared by every step: new jails spread over the hosts, a tenant's anti-affinity group puts its
  * members on different hosts (and a member no other host can take is refused, creating nothing),
  * on every host another tenant learns nothing of bob's jail and bob's console reaches it,
+ * thirty instances (jails, and VMs on QEMU) created through the API land where the spread policy
+ * puts them by the hosts' figures and fill each host's allocatable disk exactly, a host given room
+ * for a few only being passed over once full and a thirty-first refused (another tenant learns
+ * nothing of them, bob's console reaches one on each host, and all thirty are deleted again),
  * a cordoned host takes no new jail, and a host whose agent stops reporting has its jails shown as
  * unknown within 30 s, then settled to running with the same init processes when it comes back, and
  * draining a host moves its jails and a VM (stopped, and running ones when asked) with their data
@@ -138,29 +146,171 @@ class FleetTest {
         for (String hostId : byHost.keySet()) {
             String jail = jails.stream().filter(candidate -> hostId.equals(hostOf(candidate))).findFirst()
                     .orElseThrow(() -> new AssertionError("no jail of bob's on host " + hostId));
-            String name = Api.as("bob").get("/api/v1/instances/" + jail).path("name");
-            assertEquals(404, Api.as("carol").get("/api/v1/instances/" + jail).statusCode());
-            assertEquals(404, Api.as("carol").body(Map.of("type", "serial")).post("/api/v1/instances/" + jail + "/console")
-                    .statusCode());
-            assertEquals(404, Api.as("carol").post("/api/v1/instances/" + jail + "/stop").statusCode());
-            assertThat(Api.as("carol").get("/api/v1/instances?limit=100").<List<String>>path("items.id"))
-                    .doesNotContain(jail);
+            assertTenantsApartAndConsoleReaches(hostId, jail);
+        }
+    }
 
-            Response issued = Api.as("bob").body(Map.of("type", "serial")).post("/api/v1/instances/" + jail + "/console");
-            assertEquals(201, issued.statusCode(), issued.asString());
-            try (ConsoleClient console = ConsoleClient.connect(base.toString(), issued.path("url"))) {
-                assertTrue(console.awaitControl(c -> c.contains("\"you\":\"writer\""), Duration.ofSeconds(15)),
-                        "the viewer writes: " + console.controls());
-                console.type("echo host-$((6*7)) $(hostname)\n");
-                assertTrue(console.awaitOutput("host-42 " + name, Duration.ofSeconds(15)),
-                        "jail " + name + " on host " + hostId + " answered: " + console.output());
+    /**
+     * Thirty instances, two jails for every VM (QEMU, of the idle test guest, created stopped), created
+     * through the API one after another. Each lands where the spread policy puts it by the hosts'
+     * figures as the admin API shows them just before its create: among the hosts with room for it,
+     * the one with the largest share of its allocatable memory free. The admin gives the first host
+     * room on disk for four of them only (a lower disk ratio) and the two others room for the rest,
+     * with vCPUs overcommitted enough that the disk alone bounds each host: the small host, once full,
+     * is passed over although its memory is the emptiest, the thirty fill the three hosts' disk
+     * exactly, and a thirty-first is refused. On each host one of them (a VM, started, where the host
+     * has one) is kept from another tenant and reached by bob's console. All thirty are deleted and
+     * the ratios set back, so the steps after find the fleet as it was.
+     */
+    @Test
+    @Order(5)
+    void thirtyInstancesSpreadByThePolicyAndEachHostsCapacity() throws Exception {
+        awaitImage(VmImageBuilder.MVM_TEST);
+        Map<String, InstanceSize> sizes = instanceSizes();
+        InstanceSize jailSize = sizes.get("j1.nano");
+        InstanceSize vmSize = sizes.get("v1.nano");
+        List<Planned> plan = new ArrayList<>();
+        for (int i = 1; i <= 30; i++) {
+            plan.add(i % 3 == 0 ? new Planned("fleet-vm-" + i, vmSize, VmImageBuilder.MVM_TEST, false)
+                    : new Planned("fleet-jail-" + i, jailSize, "busybox", true));
+        }
+
+        Map<String, HostFigures> before = hostFigures();
+        for (HostFigures host : before.values()) {
+            assertEquals("ready", host.state(), host.toString());
+            assertThat(host.cordoned()).as("%s is cordoned", host).isFalse();
+        }
+        List<String> hosts = before.values().stream().sorted(Comparator.comparing(HostFigures::name))
+                .map(HostFigures::id).toList();
+        String small = hosts.get(0);
+        long diskNeeded = plan.stream().mapToLong(planned -> planned.size().diskGiB()).sum();
+        long vcpusNeeded = plan.stream().mapToLong(planned -> planned.size().vcpus()).sum();
+        Map<String, Long> room = new HashMap<>();
+        room.put(small, plan.subList(0, 4).stream().mapToLong(planned -> planned.size().diskGiB()).sum());
+        long rest = diskNeeded - room.get(small);
+        room.put(hosts.get(1), rest / 2);
+        room.put(hosts.get(2), rest - rest / 2);
+
+        List<String> created = new ArrayList<>();
+        try {
+            for (String hostId : hosts) {
+                HostFigures host = before.get(hostId);
+                BigDecimal cpuRatio = ratioFor(host.vcpus(), vcpusNeeded).max(host.vcpus().ratio());
+                BigDecimal diskRatio = ratioFor(host.storageGiB(), room.get(hostId));
+                Response patched = Api.as("admin").body(Map.of("cpuRatio", cpuRatio, "diskRatio", diskRatio))
+                        .patch("/api/v1/admin/hosts/" + hostId);
+                assertEquals(202, patched.statusCode(), patched.asString());
             }
-            assertEquals("running", Api.as("bob").get("/api/v1/instances/" + jail).path("state"));
+            Map<String, HostFigures> shaped = hostFigures();
+            for (String hostId : hosts) {
+                HostFigures host = shaped.get(hostId);
+                assertEquals((long) room.get(hostId), host.storageGiB().free(), "the disk host " + host.name()
+                        + " has left for new instances: " + host);
+                assertThat(host.vcpus().free()).as("vCPUs of %s", host).isGreaterThanOrEqualTo(vcpusNeeded);
+            }
+
+            Map<String, String> hostOfCreated = new HashMap<>();
+            Map<String, Long> diskLanded = new HashMap<>();
+            Map<String, Integer> landed = new HashMap<>();
+            Map<String, Integer> vmsLanded = new HashMap<>();
+            List<String> vms = new ArrayList<>();
+            int smallPassedOver = 0;
+            for (Planned planned : plan) {
+                Map<String, HostFigures> now = hostFigures();
+                HostFigures expected = spreadChoice(now.values(), planned.size(), planned.start());
+                assertThat(expected).as("a host with room for %s among %s", planned.name(), now.values()).isNotNull();
+                HostFigures emptiest = now.values().stream().sorted(SPREAD_ORDER).findFirst().orElseThrow();
+                if (emptiest.id().equals(small) && !emptiest.holds(planned.size(), planned.start())) {
+                    smallPassedOver++;
+                }
+                Response accepted = createInstance(planned.name(), planned.size(), planned.image(), planned.start());
+                assertEquals(202, accepted.statusCode(), accepted.asString());
+                String instance = accepted.path("target");
+                created.add(instance);
+                Response finished = Operations.finished("bob", accepted.path("id"), Duration.ofSeconds(180));
+                assertEquals("succeeded", finished.path("state"), finished.asString());
+                String host = hostOf(instance);
+                assertEquals(expected.id(), host, planned.name() + " lands where the spread policy puts it, on "
+                        + expected.name() + ", by the hosts' figures: " + now.values());
+                hostOfCreated.put(instance, host);
+                landed.merge(host, 1, Integer::sum);
+                if (planned.size().kind().equals("vm")) {
+                    vms.add(instance);
+                    vmsLanded.merge(host, 1, Integer::sum);
+                }
+                diskLanded.merge(host, (long) planned.size().diskGiB(), Long::sum);
+            }
+
+            Map<String, HostFigures> full = hostFigures();
+            Map<String, String> counts = new java.util.TreeMap<>();
+            for (String hostId : hosts) {
+                counts.put(full.get(hostId).name(), landed.getOrDefault(hostId, 0) + " (VMs among them: "
+                        + vmsLanded.getOrDefault(hostId, 0) + ", room for " + room.get(hostId) + " GiB)");
+            }
+            System.out.println("FleetTest: the thirty instances per host: " + counts + "; the small host "
+                    + before.get(small).name() + " was passed over " + smallPassedOver + " times once full");
+            for (String hostId : hosts) {
+                assertEquals(room.get(hostId), diskLanded.getOrDefault(hostId, 0L), "host " + full.get(hostId).name()
+                        + " took as much disk as it had room for");
+                assertEquals(0, full.get(hostId).storageGiB().free(), "host " + full.get(hostId).name()
+                        + " is full: " + full.get(hostId));
+                if (!hostId.equals(small)) {
+                    assertThat(landed.getOrDefault(small, 0)).as("the small host holds fewer than %s: %s",
+                            full.get(hostId).name(), counts).isLessThan(landed.getOrDefault(hostId, 0));
+                }
+            }
+            assertThat(smallPassedOver).as("the small host, full, is passed over while its memory is the emptiest")
+                    .isPositive();
+
+            assertThat(spreadChoice(full.values(), jailSize, true)).as("no host has room left").isNull();
+            int held = instanceCount();
+            Response refused = createInstance("fleet-jail-31", jailSize, "busybox", true);
+            assertEquals(409, refused.statusCode(), refused.asString());
+            assertEquals("insufficient_capacity", refused.path("error"), refused.asString());
+            assertEquals(held, instanceCount(), "a refused create leaves no instance behind");
+
+            for (String hostId : hosts) {
+                List<String> there = created.stream().filter(instance -> hostId.equals(hostOfCreated.get(instance)))
+                        .toList();
+                String vm = there.stream().filter(vms::contains).findFirst().orElse(null);
+                if (vm != null) {
+                    Response started = Api.as("bob").post("/api/v1/instances/" + vm + "/start");
+                    assertEquals(202, started.statusCode(), started.asString());
+                    assertEquals("succeeded", Operations.finished("bob", started.path("id"), Duration.ofSeconds(180))
+                            .path("state"), started.asString());
+                }
+                String reached = vm != null ? vm : there.get(0);
+                assertTenantsApartAndConsoleReaches(hostId, reached);
+                System.out.println("FleetTest: bob's console reached " + (vm != null ? "VM " : "jail ") + reached
+                        + " on " + full.get(hostId).name() + ", which carol cannot see");
+            }
+
+            deleteAndAwait(created);
+            Map<String, HostFigures> emptied = hostFigures();
+            for (String hostId : hosts) {
+                assertEquals(before.get(hostId).vcpus().allocated(), emptied.get(hostId).vcpus().allocated());
+                assertEquals(before.get(hostId).memoryMiB().allocated(), emptied.get(hostId).memoryMiB().allocated());
+                assertEquals(before.get(hostId).storageGiB().allocated(), emptied.get(hostId).storageGiB().allocated(),
+                        "the deleted instances hold nothing of host " + emptied.get(hostId).name());
+            }
+        } finally {
+            for (String instance : created) {
+                Api.as("bob").delete("/api/v1/instances/" + instance);
+            }
+            for (String hostId : hosts) {
+                Api.as("admin").body(Map.of("cpuRatio", before.get(hostId).vcpus().ratio(), "diskRatio",
+                        before.get(hostId).storageGiB().ratio())).patch("/api/v1/admin/hosts/" + hostId);
+            }
+        }
+        Map<String, HostFigures> restored = hostFigures();
+        for (String hostId : hosts) {
+            assertEquals(before.get(hostId).vcpus().allocatable(), restored.get(hostId).vcpus().allocatable());
+            assertEquals(before.get(hostId).storageGiB().allocatable(), restored.get(hostId).storageGiB().allocatable());
         }
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aCordonedHostTakesNoNewJail() {
         String cordoned = byHost.keySet().iterator().next();
         String hostName = Api.as("admin").get("/api/v1/admin/hosts/" + cordoned).path("name");
@@ -188,7 +338,7 @@ class FleetTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aSilentHostsJailsAreUnknownThenSettleWithoutARestart() throws Exception {
         String hostId = hostOf(jails.get(0));
         AgentProcessHandle agent = byHost.get(hostId);
@@ -224,7 +374,7 @@ class FleetTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void drainingAHostMovesItsJailsWithTheirDataAndSnapshots() throws Exception {
         String drained = hostOf(jails.get(0));
         AgentProcessHandle source = byHost.get(drained);
@@ -308,7 +458,7 @@ class FleetTest {
      * the new host keeps nothing of it, and the same move succeeds once the space is back.
      */
     @Test
-    @Order(8)
+    @Order(9)
     void aMoveThatFailsLeavesTheJailWholeOnItsHost() throws Exception {
         Assumptions.assumeTrue(movedStoppedJail != null, "the drain test moved no stopped jail");
         String jail = movedStoppedJail;
@@ -350,6 +500,167 @@ class FleetTest {
         assertEquals("marker of " + jail + "\n", Files.readString(mountpoint(full, jail).resolve("marker")));
         assertThat(instanceDatasets(source)).as("the old host's copy is gone").doesNotContain(
                 source.pool + "/multiplicity/instances/" + jail);
+    }
+
+    /**
+     * Another tenant (carol) learns nothing of bob's instance on {@code hostId} (404 for it, its
+     * console and its stop; her list lacks it), and bob's serial console reaches it through the
+     * control plane's gateway: a jail answers what is typed, a VM of the idle test guest shows the
+     * line it printed as it booted.
+     */
+    private void assertTenantsApartAndConsoleReaches(String hostId, String instance) throws Exception {
+        Response found = Api.as("bob").get("/api/v1/instances/" + instance);
+        String name = found.path("name");
+        String kind = found.path("kind");
+        assertEquals(404, Api.as("carol").get("/api/v1/instances/" + instance).statusCode());
+        assertEquals(404, Api.as("carol").body(Map.of("type", "serial")).post("/api/v1/instances/" + instance
+                + "/console").statusCode());
+        assertEquals(404, Api.as("carol").post("/api/v1/instances/" + instance + "/stop").statusCode());
+        assertThat(Api.as("carol").get("/api/v1/instances?limit=100").<List<String>>path("items.id"))
+                .doesNotContain(instance);
+
+        Response issued = Api.as("bob").body(Map.of("type", "serial")).post("/api/v1/instances/" + instance + "/console");
+        assertEquals(201, issued.statusCode(), issued.asString());
+        try (ConsoleClient console = ConsoleClient.connect(base.toString(), issued.path("url"))) {
+            assertTrue(console.awaitControl(c -> c.contains("\"you\":\"writer\""), Duration.ofSeconds(15)),
+                    "the viewer writes: " + console.controls());
+            if ("vm".equals(kind)) {
+                assertTrue(console.awaitOutput("idle guest halting", Duration.ofSeconds(60)),
+                        "VM " + name + " on host " + hostId + " showed: " + console.output());
+            } else {
+                console.type("echo host-$((6*7)) $(hostname)\n");
+                assertTrue(console.awaitOutput("host-42 " + name, Duration.ofSeconds(15)),
+                        "jail " + name + " on host " + hostId + " answered: " + console.output());
+            }
+        }
+        assertEquals("running", Api.as("bob").get("/api/v1/instances/" + instance).path("state"));
+    }
+
+    /** What an instance type gives an instance. */
+    private record InstanceSize(String type, String kind, int vcpus, int memoryMiB, int diskGiB) {
+    }
+
+    /** An instance the thirty-instance step creates. */
+    private record Planned(String name, InstanceSize size, String image, boolean start) {
+    }
+
+    /** One resource of a host as the admin API shows it: physical × ratio − reserved = allocatable. */
+    private record Amount(long physical, BigDecimal ratio, long reserved, long allocatable, long allocated) {
+
+        long free() {
+            return allocatable - allocated;
+        }
+    }
+
+    /** One host's state and capacity as the admin API shows it. */
+    private record HostFigures(String id, String name, String state, boolean cordoned, Amount vcpus,
+                               Amount memoryMiB, Amount storageGiB) {
+
+        /** The share of its allocatable memory still free, by which the spread policy orders hosts. */
+        double freeMemoryShare() {
+            long allocatable = Math.max(memoryMiB.allocatable(), 1);
+            return (double) (allocatable - memoryMiB.allocated()) / allocatable;
+        }
+
+        /** Whether it has room for an instance: disk always, vCPUs and memory when it is to run. */
+        boolean holds(InstanceSize size, boolean running) {
+            return storageGiB.free() >= size.diskGiB()
+                    && (!running || vcpus.free() >= size.vcpus() && memoryMiB.free() >= size.memoryMiB());
+        }
+
+        @Override
+        public String toString() {
+            return name + " (vCPUs " + vcpus.allocated() + "/" + vcpus.allocatable() + ", memory "
+                    + memoryMiB.allocated() + "/" + memoryMiB.allocatable() + " MiB, disk " + storageGiB.allocated()
+                    + "/" + storageGiB.allocatable() + " GiB)";
+        }
+    }
+
+    /** The spread policy's order: the largest share of allocatable memory free first, then by name. */
+    private static final Comparator<HostFigures> SPREAD_ORDER = Comparator.comparingDouble(
+            HostFigures::freeMemoryShare).reversed().thenComparing(HostFigures::name);
+
+    /** Where the spread policy puts an instance among {@code hosts}: the first with room for it; null when none has. */
+    private static HostFigures spreadChoice(java.util.Collection<HostFigures> hosts, InstanceSize size,
+                                            boolean running) {
+        return hosts.stream().filter(host -> host.holds(size, running)).sorted(SPREAD_ORDER).findFirst().orElse(null);
+    }
+
+    /** The three agents' hosts as the admin API shows them, by id. */
+    private static Map<String, HostFigures> hostFigures() {
+        Response response = Api.as("admin").get("/api/v1/admin/hosts");
+        assertEquals(200, response.statusCode(), response.asString());
+        List<Map<String, Object>> items = response.jsonPath(JsonPathConfig.jsonPathConfig()
+                .numberReturnType(JsonPathConfig.NumberReturnType.BIG_DECIMAL)).getList("items");
+        Map<String, HostFigures> figures = new HashMap<>();
+        for (Map<String, Object> host : items) {
+            String id = (String) host.get("id");
+            if (byHost.containsKey(id)) {
+                figures.put(id, new HostFigures(id, (String) host.get("name"), (String) host.get("state"),
+                        (Boolean) host.get("cordoned"), amount(host.get("vcpus")), amount(host.get("memoryMiB")),
+                        amount(host.get("storageGiB"))));
+            }
+        }
+        assertEquals(byHost.keySet(), figures.keySet(), "the admin API lists the three hosts");
+        return figures;
+    }
+
+    private static Amount amount(Object capacity) {
+        Map<?, ?> figures = (Map<?, ?>) capacity;
+        return new Amount(longOf(figures.get("physical")), new BigDecimal(figures.get("ratio").toString()),
+                longOf(figures.get("reserved")), longOf(figures.get("allocatable")), longOf(figures.get("allocated")));
+    }
+
+    private static long longOf(Object number) {
+        return new BigDecimal(number.toString()).longValueExact();
+    }
+
+    /**
+     * The least overcommit ratio (two decimals, as hosts keep it) at which the resource has
+     * {@code free} left beside what is allocated and reserved: allocatable = physical × ratio − reserved.
+     */
+    private static BigDecimal ratioFor(Amount amount, long free) {
+        assertThat(amount.physical()).as("physical amount of %s", amount).isPositive();
+        return BigDecimal.valueOf(amount.allocated() + amount.reserved() + free)
+                .divide(BigDecimal.valueOf(amount.physical()), 2, RoundingMode.CEILING);
+    }
+
+    /** The instance types by name, as a tenant sees them. */
+    private static Map<String, InstanceSize> instanceSizes() {
+        List<Map<String, Object>> types = Api.as("bob").get("/api/v1/instance-types").path("items");
+        Map<String, InstanceSize> sizes = new HashMap<>();
+        for (Map<String, Object> type : types) {
+            sizes.put((String) type.get("name"), new InstanceSize((String) type.get("name"), (String) type.get("kind"),
+                    ((Number) type.get("vcpus")).intValue(), ((Number) type.get("memoryMiB")).intValue(),
+                    ((Number) type.get("diskGiB")).intValue()));
+        }
+        return sizes;
+    }
+
+    private static Response createInstance(String name, InstanceSize size, String image, boolean start) {
+        return Api.as("bob").body(Map.of("name", name + "-" + UUID.randomUUID().toString().substring(0, 4), "kind",
+                size.kind(), "image", image, "type", size.type(), "start", start)).post("/api/v1/instances");
+    }
+
+    /**
+     * Deletes bob's instances, all at once, waits until each delete has succeeded, checks they are
+     * gone, and empties the list.
+     */
+    private static void deleteAndAwait(List<String> instances) {
+        List<String> operations = new ArrayList<>();
+        for (String instance : instances) {
+            Response deleted = Api.as("bob").delete("/api/v1/instances/" + instance);
+            assertEquals(202, deleted.statusCode(), deleted.asString());
+            operations.add(deleted.path("id"));
+        }
+        for (String operation : operations) {
+            Response finished = Operations.finished("bob", operation, Duration.ofSeconds(180));
+            assertEquals("succeeded", finished.path("state"), finished.asString());
+        }
+        for (String instance : instances) {
+            assertEquals(404, Api.as("bob").get("/api/v1/instances/" + instance).statusCode(), instance);
+        }
+        instances.clear();
     }
 
     /** The instance datasets on an agent's pool, below its instances dataset. */
