@@ -86,18 +86,20 @@ public class MeteringSampler {
                 .map(row -> new Held((UUID) row[0], (UUID) row[1], (UUID) row[2], "running".equals(row[3]),
                         (Integer) row[4], (Integer) row[5], (Integer) row[6]))
                 .toList());
+        // One call for the host's instances: an instance it cannot read, or a host that measures
+        // nothing, gives samples that keep the allocation only.
+        Map<UUID, InstanceUsage> usages;
+        try {
+            usages = held.isEmpty() ? Map.of() : driver.usageOf(held.stream().map(Held::instanceId).toList());
+        } catch (UnsupportedOperationException e) {
+            usages = Map.of();
+        } catch (RuntimeException e) {
+            LOG.debugf("no usage from host %s: %s", hostId, e.getMessage());
+            usages = Map.of();
+        }
         List<Reading> readings = new ArrayList<>(held.size());
         for (Held instance : held) {
-            InstanceUsage usage;
-            try {
-                usage = driver.usage(instance.instanceId());
-            } catch (UnsupportedOperationException e) {
-                usage = null;  // this host measures nothing: the sample keeps the allocation only
-            } catch (RuntimeException e) {
-                LOG.debugf("no usage for %s: %s", instance.instanceId(), e.getMessage());
-                usage = null;
-            }
-            readings.add(new Reading(instance, usage));
+            readings.add(new Reading(instance, usages.get(instance.instanceId())));
         }
         int seconds = (int) Math.max(1, config.interval().toSeconds());
         return QuarkusTransaction.requiringNew().call(() -> write(readings, at, seconds));

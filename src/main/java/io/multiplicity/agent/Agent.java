@@ -1,5 +1,6 @@
 package io.multiplicity.agent;
 
+import io.multiplicity.agent.driver.HeldConsoles;
 import io.multiplicity.agent.driver.InstanceDriver;
 import io.multiplicity.agent.image.ZfsImageStore;
 import io.multiplicity.agent.jail.JailDriver;
@@ -40,12 +41,30 @@ public final class Agent implements HostDriver, AutoCloseable {
     private final JailDriver jails;
     private final VmDriver vms;
     private final ZfsImageStore images;
+    /** Serial output kept per running instance for every new reader of its console. */
+    public static final int SCROLLBACK_BYTES = 1024 * 1024;
+    /** The serial consoles of the running instances, held here whether or not anyone watches. */
+    private final HeldConsoles consoles;
 
     public Agent(HostIdentity identity, JailDriver jails, VmDriver vms) {
         this.identity = identity;
         this.jails = jails;
         this.vms = vms;
         this.images = new ZfsImageStore(jails.storage(), jails.usesUserNamespaces() ? JailDriver.ID_BASE : -1);
+        this.consoles = new HeldConsoles(id -> forId(id).openConsole(id), SCROLLBACK_BYTES);
+    }
+
+    /** The consoles this agent holds (the running instances' serial consoles). */
+    public HeldConsoles consoles() {
+        return consoles;
+    }
+
+    /** Holds the console of an instance that runs now, from its first output on. */
+    private InstanceStatus held(InstanceStatus status) {
+        if (status != null && status.state() == InstanceStatus.State.RUNNING) {
+            consoles.holdAfterStart(status.id());
+        }
+        return status;
     }
 
     public JailDriver jails() {
@@ -112,17 +131,26 @@ public final class Agent implements HostDriver, AutoCloseable {
 
     @Override
     public InstanceStatus start(InstanceSpec spec) {
-        return forSpec(spec).start(spec);
+        return held(forSpec(spec).start(spec));
     }
 
     @Override
     public InstanceStatus stop(UUID instanceId, Duration timeout) {
-        return forId(instanceId).stop(instanceId, timeout);
+        try {
+            // a viewer sees the instance's shutdown on its console to the end
+            return forId(instanceId).stop(instanceId, timeout);
+        } finally {
+            consoles.release(instanceId);
+        }
     }
 
     @Override
     public void destroy(UUID instanceId) {
-        forId(instanceId).destroy(instanceId);
+        try {
+            forId(instanceId).destroy(instanceId);
+        } finally {
+            consoles.release(instanceId);
+        }
     }
 
     @Override
@@ -139,7 +167,8 @@ public final class Agent implements HostDriver, AutoCloseable {
 
     @Override
     public InstanceStatus restart(InstanceSpec spec, Duration timeout) {
-        return forSpec(spec).restart(spec, timeout);
+        consoles.release(spec.id());
+        return held(forSpec(spec).restart(spec, timeout));
     }
 
     @Override
@@ -149,7 +178,8 @@ public final class Agent implements HostDriver, AutoCloseable {
 
     @Override
     public InstanceStatus rollback(InstanceSpec spec, String name) {
-        return forSpec(spec).rollback(spec, name);
+        consoles.release(spec.id());
+        return held(forSpec(spec).rollback(spec, name));
     }
 
     @Override
@@ -180,7 +210,7 @@ public final class Agent implements HostDriver, AutoCloseable {
 
     @Override
     public ConsoleStream openConsole(UUID instanceId) throws IOException {
-        return forId(instanceId).openConsole(instanceId);
+        return consoles.open(instanceId);
     }
 
     @Override
@@ -190,6 +220,7 @@ public final class Agent implements HostDriver, AutoCloseable {
 
     @Override
     public void close() {
+        consoles.close();
         vms.close();
         jails.close();
     }

@@ -17,10 +17,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
- * Holds each running instance's serial console open whether or not anyone watches, keeps the last
- * output (the scrollback) and fans it out to every viewer. A new viewer first gets the scrollback,
- * so a reload or a late viewer sees the boot log and the current screen. One viewer at a time is
- * the writer; the others are read-only until one takes over, which every viewer is told.
+ * Opens an instance's serial console while someone views it, keeps its output (the scrollback) and
+ * fans it out to every viewer. The host's agent holds each running instance's console whether or
+ * not anyone watches and replays its own scrollback to each new reader, so the first viewer still
+ * sees the boot log; a replica holds a console only while it has viewers (and {@link #LINGER} after
+ * the last leaves, so a reload costs no new connection), which keeps a fleet's consoles off every
+ * replica. A new viewer first gets the scrollback, so a reload or a late viewer sees the boot log
+ * and the current screen. One viewer at a time is the writer; the others are read-only until one
+ * takes over, which every viewer is told.
  *
  * <p>Flow control: while a viewer is more than its buffer behind, the broker stops reading the
  * console (the instance's output waits, as on a slow serial line); a viewer that stays behind for
@@ -49,21 +53,13 @@ public class SerialBroker {
 
     private final Map<UUID, Channel> channels = new ConcurrentHashMap<>();
 
-    /** Holds the console of an instance that runs, lets go of one that is about to stop. */
-    void onRunState(@Observes InstanceRunState state) {
-        if (state.running()) {
-            watch(state.instanceId());
-        } else {
-            release(state.instanceId());
-        }
-    }
+    /** How long a console stays open here after its last viewer left. */
+    static final java.time.Duration LINGER = java.time.Duration.ofSeconds(30);
 
-    /** Starts holding the instance's console if it is not held yet. */
-    public void watch(UUID instanceId) {
-        try {
-            channel(instanceId);
-        } catch (IOException | RuntimeException e) {
-            LOG.debugf("console of %s not available yet: %s", instanceId, e.getMessage());
+    /** Lets go of the console of an instance that is about to stop. */
+    void onRunState(@Observes InstanceRunState state) {
+        if (!state.running()) {
+            release(state.instanceId());
         }
     }
 
@@ -86,11 +82,21 @@ public class SerialBroker {
         return Set.copyOf(channels.keySet());
     }
 
-    /** Closes sessions that saw neither input nor output for the idle timeout. */
+    /**
+     * Closes sessions that saw neither input nor output for the idle timeout, and the consoles no one
+     * has viewed for {@link #LINGER}.
+     */
     public void closeIdle() {
-        Instant limit = Instant.now().minus(config.idleTimeout());
+        closeIdle(Instant.now());
+    }
+
+    void closeIdle(Instant now) {
+        Instant limit = now.minus(config.idleTimeout());
         for (Channel channel : channels.values()) {
             channel.closeIdleViewers(limit);
+            if (channel.unviewedSince(now.minus(LINGER)) && channels.remove(channel.instanceId, channel)) {
+                channel.shut(CloseCodes.UNAVAILABLE, "no one views the console");
+            }
         }
     }
 
@@ -141,6 +147,8 @@ public class SerialBroker {
         private final Map<Viewer, ViewerState> viewers = new ConcurrentHashMap<>();
         private volatile Viewer writer;
         private volatile boolean open = true;
+        /** When the last viewer left; null while someone views it. */
+        private Instant emptySince;
 
         private final class ViewerState {
             volatile Instant lastActivity = Instant.now();
@@ -218,6 +226,7 @@ public class SerialBroker {
                 viewer.close(CloseCodes.TOO_SLOW, "could not send the scrollback");
             }
             viewers.put(viewer, new ViewerState());
+            emptySince = null;
             if (!readOnly && writer == null) {
                 writer = viewer;
             }
@@ -294,8 +303,20 @@ public class SerialBroker {
             if (writer == viewer) {
                 writer = null;
             }
+            noteEmpty();
             // A reader who leaves changes the count too, not only a writer.
             announce();
+        }
+
+        private void noteEmpty() {
+            if (viewers.isEmpty() && emptySince == null) {
+                emptySince = Instant.now();
+            }
+        }
+
+        /** Whether no one has viewed it since before {@code limit}. */
+        synchronized boolean unviewedSince(Instant limit) {
+            return viewers.isEmpty() && emptySince != null && emptySince.isBefore(limit);
         }
 
         private void drop(Viewer viewer, int code, String reason) {
@@ -304,6 +325,7 @@ public class SerialBroker {
                 writer = null;
             }
             viewer.close(code, reason);
+            noteEmpty();
             if (open) {
                 announce();
             }

@@ -116,6 +116,29 @@ class SerialBrokerTest {
     }
 
     @Test
+    void aConsoleNoOneViewsIsLetGoAfterTheLingerAndOpenedAgainForTheNextViewer() throws Exception {
+        FakeViewer bob = new FakeViewer("bob");
+        SerialBroker.Attachment bobs = broker.attach(instance, bob, false);
+        console.print("boot");
+        await(() -> bob.received().equals("boot"));
+        bobs.detach();
+        broker.closeIdle(Instant.now().plus(SerialBroker.LINGER).minusSeconds(5));
+        assertThat(broker.held()).as("a reload within the linger finds the console open").containsExactly(instance);
+        assertThat(console.closed).isFalse();
+        broker.closeIdle(Instant.now().plus(SerialBroker.LINGER).plusSeconds(1));
+        assertThat(broker.held()).as("no one viewed it for the linger").isEmpty();
+        assertThat(console.closed).as("the connection to the host's console is closed").isTrue();
+
+        Thread.sleep(200);  // the closed connection's reader sees its end
+        console.closed = false;
+        FakeViewer alice = new FakeViewer("alice");
+        broker.attach(instance, alice, false);
+        assertThat(broker.held()).containsExactly(instance);
+        console.print("again");
+        await(() -> alice.received().endsWith("again"));
+    }
+
+    @Test
     void viewersIdleForTheAdminsTimeoutAreClosedAndActiveOnesStay() throws Exception {
         idleTimeout = Duration.ofMillis(1000);
         FakeViewer idle = new FakeViewer("idle");
@@ -221,7 +244,7 @@ class SerialBrokerTest {
         private final BlockingQueue<byte[]> output = new LinkedBlockingQueue<>();
         final ByteArrayOutputStream typed = new ByteArrayOutputStream();
         final List<String> sizes = new CopyOnWriteArrayList<>();
-        private volatile boolean closed;
+        volatile boolean closed;
 
         void print(String text) {
             output.add(text.getBytes(StandardCharsets.UTF_8));

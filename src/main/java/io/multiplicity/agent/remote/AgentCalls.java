@@ -60,6 +60,8 @@ final class AgentCalls {
             }
             case RESIZE -> host.resize(read(body, InstanceSpec.class));
             case USAGE -> host.usage(instance(body));
+            case USAGE_OF -> new AgentProtocol.Usages(host.usageOf(
+                    read(body, AgentProtocol.InstanceRefs.class).instanceIds()));
             case NETWORK_EGRESS -> {
                 AgentProtocol.Egress egress = read(body, AgentProtocol.Egress.class);
                 host.networkEgress(egress.tenantNetwork(), egress.egress());

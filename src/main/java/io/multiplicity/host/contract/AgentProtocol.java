@@ -76,7 +76,7 @@ public final class AgentProtocol {
     public enum Call {
         FACTS, ENROLL, PROVISION, START, STOP, DESTROY, STATUS, LIST, RESTART, SNAPSHOT, ROLLBACK, DELETE_SNAPSHOT,
         RESIZE, USAGE, NETWORK_EGRESS, PUBLISH, IMAGE_HAS, IMAGE_DESTROY_VERSION, IMAGE_DIGEST, IMAGE_BUILT_INS,
-        IMAGE_VERSIONS, IMAGE_VERSION_GUID
+        IMAGE_VERSIONS, IMAGE_VERSION_GUID, USAGE_OF
     }
 
     /** The consoles a stream opens. */
@@ -128,6 +128,14 @@ public final class AgentProtocol {
 
     /** A single value answered by a call ({@link Call#IMAGE_HAS}, {@link Call#IMAGE_DIGEST}). */
     public record Value<T>(T value) {
+    }
+
+    /** The arguments of {@link Call#USAGE_OF}: the instances to read. */
+    public record InstanceRefs(List<UUID> instanceIds) {
+    }
+
+    /** What {@link Call#USAGE_OF} answers: a reading per instance the host could read. */
+    public record Usages(java.util.Map<UUID, InstanceUsage> readings) {
     }
 
     /** The list {@link Call#LIST} answers. */

@@ -83,6 +83,26 @@ public interface HostDriver {
     }
 
     /**
+     * What each of the instances uses now, in one call: metering reads a host's instances this way,
+     * so that a host costs the control plane one request per pass, not one per instance. An
+     * instance the host cannot read (gone meanwhile, say) is left out; a host that measures
+     * nothing refuses (UnsupportedOperationException), as {@link #usage} does.
+     */
+    default java.util.Map<UUID, InstanceUsage> usageOf(List<UUID> instanceIds) {
+        java.util.Map<UUID, InstanceUsage> readings = new java.util.HashMap<>();
+        for (UUID instanceId : instanceIds) {
+            try {
+                readings.put(instanceId, usage(instanceId));
+            } catch (UnsupportedOperationException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // left out: metering keeps the instance's allocation without readings
+            }
+        }
+        return readings;
+    }
+
+    /**
      * Moving an instance to another host, the sending side: a replication stream ({@code zfs send -R})
      * of the stopped instance's dataset with every snapshot it has. Refuses (IllegalStateException) an
      * instance that runs. The caller closes the stream; reading it fails (IOException) when the send

@@ -149,6 +149,27 @@ public final class RemoteHostDriver implements HostDriver {
     }
 
     @Override
+    public java.util.Map<UUID, InstanceUsage> usageOf(List<UUID> instanceIds) {
+        if (instanceIds.isEmpty()) {
+            return java.util.Map.of();
+        }
+        try {
+            return call(Call.USAGE_OF, new AgentProtocol.InstanceRefs(instanceIds), AgentProtocol.Usages.class,
+                    Duration.ofSeconds(120)).readings();
+        } catch (NoSuchCall e) {
+            // an agent older than this control plane reads one instance per call
+            return HostDriver.super.usageOf(instanceIds);
+        }
+    }
+
+    /** The agent does not know the call: it is older than this control plane. */
+    private static final class NoSuchCall extends UnsupportedOperationException {
+        NoSuchCall(String message) {
+            super(message);
+        }
+    }
+
+    @Override
     public void networkEgress(int tenantNetwork, boolean egress) {
         call(Call.NETWORK_EGRESS, new AgentProtocol.Egress(tenantNetwork, egress), Void.class, CALL_TIMEOUT);
     }
@@ -263,6 +284,10 @@ public final class RemoteHostDriver implements HostDriver {
             throw new IllegalStateException("the agent at " + base + " answered " + status);
         }
         String message = failure.message();
+        if (status == 404 && Failure.NOT_FOUND.equals(failure.error()) && message != null
+                && message.startsWith("no such call")) {
+            throw new NoSuchCall(message);
+        }
         throw switch (failure.error() == null ? "" : failure.error()) {
             case Failure.IMAGE_REFUSED -> new ImageRefused(failure.code(), message);
             case Failure.INVALID -> new IllegalArgumentException(message);
