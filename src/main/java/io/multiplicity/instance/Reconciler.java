@@ -49,7 +49,8 @@ public class Reconciler {
     @Inject
     RestartPolicy restartPolicy;
 
-    private record Row(UUID id, String actualState, String desiredState, boolean busy, java.time.Instant updatedAt) {
+    private record Row(UUID id, String actualState, String desiredState, boolean busy, java.time.Instant updatedAt,
+                       int restarts) {
     }
 
     @Scheduled(every = "${multiplicity.hosts.reconcile-interval:10s}", delayed = "2s",
@@ -70,13 +71,13 @@ public class Reconciler {
     private int reconcile(UUID hostId, HostDriver driver) {
         List<Row> rows = QuarkusTransaction.requiringNew().call(() -> em.createQuery(
                         "select i.id, i.actualState, i.desiredState, (select count(o) from Operation o"
-                                + " where o.targetId = i.id and o.state in ('pending', 'running')), i.updatedAt"
+                                + " where o.targetId = i.id and o.state in ('pending', 'running')), i.updatedAt, i.restarts"
                                 + " from Instance i where i.hostId = :host and i.deletedAt is null", Object[].class)
                 .setParameter("host", hostId)
                 .getResultList()
                 .stream()
                 .map(row -> new Row((UUID) row[0], (String) row[1], (String) row[2], ((Number) row[3]).longValue() > 0,
-                        (java.time.Instant) row[4]))
+                        (java.time.Instant) row[4], ((Number) row[5]).intValue()))
                 .toList());
         // The host is asked after the database: a row read earlier can only be older than what
         // the host shows, and a change made since is caught by the compare-and-set below.
@@ -101,7 +102,10 @@ public class Reconciler {
             }
             if ("running".equals(row.desiredState())) {
                 if (InstanceState.RUNNING.equals(observed)) {
-                    restartPolicy.running(row.id());
+                    if (row.restarts() > 0) {
+                        // only an instance the policy restarted has a count to clear once it is stable
+                        restartPolicy.running(row.id());
+                    }
                 } else if (InstanceState.CRASHED.equals(observed) || InstanceState.STOPPED.equals(observed)) {
                     try {
                         if (restartPolicy.down(row.id())) {

@@ -50,6 +50,8 @@ public class RemoteAgents {
 
     private final Map<UUID, Entry> drivers = new ConcurrentHashMap<>();
     private final Set<UUID> reachable = ConcurrentHashMap.newKeySet();
+    /** The facts this replica last wrote to each host's row. */
+    private final Map<UUID, HostFacts> recorded = new ConcurrentHashMap<>();
     private final ExecutorService calls = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("agent-heartbeat-", 0).factory());
 
@@ -79,15 +81,31 @@ public class RemoteAgents {
         return Set.copyOf(reachable);
     }
 
+    /**
+     * A newly enrolled host is asked for its facts at once, alone: hosts enrolled in bulk must not
+     * each set off a pass over the whole fleet.
+     */
     void onEnrolled(@Observes(during = TransactionPhase.AFTER_SUCCESS) HostEnrolled enrolled) {
         drivers.remove(enrolled.hostId());
-        calls.execute(this::heartbeat);
+        recorded.remove(enrolled.hostId());
+        calls.execute(() -> {
+            Host host = QuarkusTransaction.requiringNew().call(() -> Host.<Host>findById(enrolled.hostId()));
+            if (host != null && host.agentUrl != null && !host.local) {
+                beat(List.of(host));
+            }
+        });
     }
 
     @Scheduled(every = "${multiplicity.hosts.heartbeat:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void heartbeat() {
         List<Host> hosts = QuarkusTransaction.requiringNew().call(() -> Host.<Host>list(
                 "agentUrl is not null and local = false"));
+        beat(hosts);
+        reachable.retainAll(hosts.stream().map(host -> host.id).toList());
+    }
+
+    /** Asks each of the hosts for its facts, records them, and keeps which answered. */
+    private void beat(List<Host> hosts) {
         Map<UUID, Future<HostFacts>> answers = new HashMap<>();
         for (Host host : hosts) {
             RemoteHostDriver driver = driver(host);
@@ -99,7 +117,15 @@ public class RemoteAgents {
                 if (facts.hostId() != null && !facts.hostId().equals(host.id)) {
                     throw new IllegalStateException("the agent reports the identity " + facts.hostId());
                 }
-                QuarkusTransaction.requiringNew().run(() -> record(host.id, facts));
+                if (facts.equals(recorded.get(host.id))) {
+                    // The facts this replica recorded last: only the time it was seen changes, and
+                    // that one column needs no lock (an admin's change to the row meanwhile stays).
+                    QuarkusTransaction.requiringNew().run(() -> Host.update("lastSeen = ?1 where id = ?2",
+                            Instant.now(), host.id));
+                } else {
+                    QuarkusTransaction.requiringNew().run(() -> record(host.id, facts));
+                    recorded.put(host.id, facts);
+                }
                 if (reachable.add(host.id)) {
                     LOG.infof("host %s (%s) is reachable at %s: %d CPUs, %d MiB, %d GiB, runs %s", host.name, host.id,
                             host.agentUrl, facts.cpus(), facts.memoryMiB(), facts.storageGiB(), facts.kinds());
@@ -107,15 +133,20 @@ public class RemoteAgents {
                 }
             } catch (Exception e) {
                 if (reachable.remove(host.id)) {
-                    LOG.warnf("host %s (%s) stopped answering at %s: %s", host.name, host.id, host.agentUrl,
-                            e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+                    LOG.warnf("host %s (%s) stopped answering at %s: %s", host.name, host.id, host.agentUrl, why(e));
                 } else {
-                    LOG.debugf("host %s (%s) does not answer at %s: %s", host.name, host.id, host.agentUrl,
-                            e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
+                    LOG.debugf("host %s (%s) does not answer at %s: %s", host.name, host.id, host.agentUrl, why(e));
                 }
             }
         }
-        reachable.retainAll(hosts.stream().map(host -> host.id).toList());
+    }
+
+    private static String why(Exception e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        if (e instanceof java.util.concurrent.TimeoutException) {
+            return "no answer within 15 s";
+        }
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
 
     private void record(UUID hostId, HostFacts facts) {
