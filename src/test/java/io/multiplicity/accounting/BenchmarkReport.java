@@ -8,23 +8,23 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A benchmark's readable table, ending with one line of JSON, printed and kept under target/bench. */
-final class BenchmarkReport {
+public final class BenchmarkReport {
 
     private final String name;
     private final List<String> lines = new ArrayList<>();
 
-    BenchmarkReport(String name, String title) {
+    public BenchmarkReport(String name, String title) {
         this.name = name;
         lines.add(title);
         lines.add("-".repeat(title.length()));
     }
 
-    BenchmarkReport row(String label, Object value) {
+    public BenchmarkReport row(String label, Object value) {
         lines.add(String.format("%-44s %s", label, value));
         return this;
     }
 
-    void finish(String json) {
+    public void finish(String json) {
         lines.add(json);
         String text = String.join("\n", lines) + "\n";
         System.out.print(text);

@@ -53,7 +53,9 @@ public final class AgentServer implements AutoCloseable {
     private final HostDriver host;
     private final AgentCredentials credentials;
     private final Path scratch;
-    private final Vertx vertx = Vertx.vertx();
+    private final Vertx vertx;
+    /** Whether this server made its Vert.x instance (and closes it) or was given one it shares. */
+    private final boolean ownsVertx;
     private final ExecutorService calls = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("agent-call-", 0).factory());
     private HttpServer server;
@@ -64,9 +66,19 @@ public final class AgentServer implements AutoCloseable {
      * @param scratch     a directory for image files on their way into the store
      */
     public AgentServer(HostDriver host, AgentCredentials credentials, Path scratch) {
+        this(host, credentials, scratch, null);
+    }
+
+    /**
+     * As above, on a Vert.x instance shared with other servers of this process (null: one of its
+     * own); a shared one is left open when this server closes.
+     */
+    public AgentServer(HostDriver host, AgentCredentials credentials, Path scratch, Vertx shared) {
         this.host = host;
         this.credentials = credentials;
         this.scratch = scratch;
+        this.ownsVertx = shared == null;
+        this.vertx = shared == null ? Vertx.vertx() : shared;
     }
 
     /** Listens on {@code address:port} (port 0: any free one); answers the port it listens on. */
@@ -426,6 +438,10 @@ public final class AgentServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        vertx.close().toCompletionStage().toCompletableFuture().join();
+        if (ownsVertx) {
+            vertx.close().toCompletionStage().toCompletableFuture().join();
+        } else if (server != null) {
+            server.close().toCompletionStage().toCompletableFuture().join();
+        }
     }
 }
