@@ -2,6 +2,7 @@ package io.multiplicity.console;
 
 import io.multiplicity.host.HostDrivers;
 import io.multiplicity.host.contract.ConsoleStream;
+import io.multiplicity.host.contract.Scrollback;
 import io.multiplicity.instance.InstanceRunState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

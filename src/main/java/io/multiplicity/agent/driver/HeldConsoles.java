@@ -1,6 +1,7 @@
 package io.multiplicity.agent.driver;
 
 import io.multiplicity.host.contract.ConsoleStream;
+import io.multiplicity.host.contract.Scrollback;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -38,7 +39,8 @@ public final class HeldConsoles implements AutoCloseable {
     static final int TAP_LIMIT = 16 * 1024 * 1024;
     /** How long a hold taken at an instance's start keeps trying while the console is not up yet. */
     static final Duration OPEN_RETRIES = Duration.ofSeconds(10);
-    private static final int READ_BUFFER = 64 * 1024;
+    /** The most read from the console at once: what the keeper has ready, as one chunk for every tap. */
+    private static final int READ_BUFFER = 256 * 1024;
 
     private final Opener opener;
     private final int scrollbackBytes;
@@ -137,7 +139,9 @@ public final class HeldConsoles implements AutoCloseable {
         }
 
         void pump() {
-            byte[] buffer = new byte[READ_BUFFER];
+            // A quiet console keeps a small buffer; one whose reads fill it gets a larger one, up to
+            // READ_BUFFER, so that a flood is read in large chunks.
+            byte[] buffer = new byte[4096];
             try (InputStream in = stream.fromConsole()) {
                 int read;
                 while ((read = in.read(buffer)) >= 0) {
@@ -145,8 +149,11 @@ public final class HeldConsoles implements AutoCloseable {
                         continue;
                     }
                     byte[] chunk = Arrays.copyOf(buffer, read);
+                    if (read == buffer.length && buffer.length < READ_BUFFER) {
+                        buffer = new byte[buffer.length * 4];
+                    }
                     synchronized (this) {
-                        scrollback.append(chunk);
+                        scrollback.append(chunk, 0, chunk.length);
                         for (Tap tap : taps) {
                             tap.offer(chunk);
                         }
@@ -308,70 +315,6 @@ public final class HeldConsoles implements AutoCloseable {
             closed = true;
             console.taps.remove(this);
             chunks.add(END);
-        }
-    }
-
-    /**
-     * The last output of a console, up to its capacity, oldest bytes overwritten first. Its memory
-     * grows with what the console prints (doubling, up to the capacity): a quiet console holds only
-     * what it printed. It wraps only once it has its full capacity.
-     */
-    static final class Scrollback {
-
-        private final int capacity;
-        private byte[] ring = new byte[0];
-        private long written;
-
-        Scrollback(int capacity) {
-            if (capacity <= 0) {
-                throw new IllegalArgumentException("capacity must be positive");
-            }
-            this.capacity = capacity;
-        }
-
-        void append(byte[] data) {
-            if (data.length == 0) {
-                return;
-            }
-            int offset = 0;
-            int length = data.length;
-            if (ring.length < capacity && written + length > ring.length) {
-                // not wrapped yet, so every byte keeps its position in the larger array
-                long needed = Math.max(written + length, Math.max(4096L, 2L * ring.length));
-                ring = Arrays.copyOf(ring, (int) Math.min(capacity, needed));
-            }
-            if (length > ring.length) {
-                // only the tail survives; skipping the head keeps the positions what they would be
-                offset += length - ring.length;
-                written += length - ring.length;
-                length = ring.length;
-            }
-            int start = (int) (written % ring.length);
-            int first = Math.min(length, ring.length - start);
-            System.arraycopy(data, offset, ring, start, first);
-            if (first < length) {
-                System.arraycopy(data, offset + first, ring, 0, length - first);
-            }
-            written += length;
-        }
-
-        /** Everything kept, oldest first. */
-        byte[] snapshot() {
-            int size = (int) Math.min(written, ring.length);
-            byte[] copy = new byte[size];
-            if (written <= ring.length) {
-                System.arraycopy(ring, 0, copy, 0, size);
-            } else {
-                int start = (int) (written % ring.length);
-                System.arraycopy(ring, start, copy, 0, ring.length - start);
-                System.arraycopy(ring, 0, copy, ring.length - start, start);
-            }
-            return copy;
-        }
-
-        /** Bytes of memory the ring takes now. */
-        int footprint() {
-            return ring.length;
         }
     }
 }

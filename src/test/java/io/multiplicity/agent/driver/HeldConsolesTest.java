@@ -22,8 +22,7 @@ import org.junit.jupiter.api.Test;
  * The host holds each running instance's console: a reader that comes later gets what the console
  * printed before (the scrollback), then what it prints; several readers share one console; input
  * reaches it from any of them; the readers end with the console or its release; a reader that falls
- * far behind is cut off without holding the others up; and a quiet console's scrollback takes only
- * the memory its output needs.
+ * far behind is cut off without holding the others up.
  */
 class HeldConsolesTest {
 
@@ -109,31 +108,6 @@ class HeldConsolesTest {
             got += read;
         }
         assertThat(got).as("the stuck reader got at most its limit, then its end").isLessThanOrEqualTo(HeldConsoles.TAP_LIMIT);
-    }
-
-    @Test
-    void aQuietConsolesScrollbackTakesWhatItPrintedAndAChattyOneItsCapacity() {
-        HeldConsoles.Scrollback quiet = new HeldConsoles.Scrollback(1024 * 1024);
-        assertThat(quiet.footprint()).isZero();
-        quiet.append("login: ".getBytes(StandardCharsets.US_ASCII));
-        assertThat(quiet.footprint()).isLessThanOrEqualTo(4096);
-        assertThat(new String(quiet.snapshot(), StandardCharsets.US_ASCII)).isEqualTo("login: ");
-
-        HeldConsoles.Scrollback chatty = new HeldConsoles.Scrollback(10_000);
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        for (int i = 0; i < 3000; i++) {
-            byte[] line = ("line " + i + "\n").getBytes(StandardCharsets.US_ASCII);
-            chatty.append(line);
-            all.writeBytes(line);
-        }
-        byte[] everything = all.toByteArray();
-        assertThat(chatty.footprint()).isEqualTo(10_000);
-        assertThat(chatty.snapshot()).as("the last 10,000 bytes, oldest first")
-                .isEqualTo(java.util.Arrays.copyOfRange(everything, everything.length - 10_000, everything.length));
-        byte[] large = new byte[25_000];
-        large[large.length - 1] = 'z';
-        chatty.append(large);
-        assertThat(chatty.snapshot()).hasSize(10_000).endsWith((byte) 'z');
     }
 
     private static String read(ConsoleStream stream, String until) throws Exception {

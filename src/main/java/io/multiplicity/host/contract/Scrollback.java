@@ -1,22 +1,36 @@
-package io.multiplicity.console;
+package io.multiplicity.host.contract;
+
+import java.util.Arrays;
 
 /**
- * The last {@code capacity} bytes a console printed: a ring that overwrites its oldest bytes.
+ * The last {@code capacity} bytes a console printed: a ring that overwrites its oldest bytes. Its
+ * memory grows with what the console prints (doubling, from 4 KiB up to the capacity), so a quiet
+ * console holds only what it printed; it wraps only once it has its full capacity. Kept by the host
+ * agent for each running instance's console and by the control plane for each console it has open.
  * Thread-safe.
  */
 public final class Scrollback {
 
-    private final byte[] ring;
+    private final int capacity;
+    private byte[] ring = new byte[0];
     private long written;
 
     public Scrollback(int capacity) {
         if (capacity <= 0) {
             throw new IllegalArgumentException("capacity must be positive");
         }
-        this.ring = new byte[capacity];
+        this.capacity = capacity;
     }
 
     public synchronized void append(byte[] data, int offset, int length) {
+        if (length <= 0) {
+            return;
+        }
+        if (ring.length < capacity && written + length > ring.length) {
+            // Not wrapped yet, so every byte keeps its position in the larger array.
+            long needed = Math.max(written + length, Math.max(4096L, 2L * ring.length));
+            ring = Arrays.copyOf(ring, (int) Math.min(capacity, needed));
+        }
         if (length > ring.length) {
             // Only the tail survives; skipping the head keeps the positions what they would be.
             offset += length - ring.length;
@@ -49,5 +63,10 @@ public final class Scrollback {
     /** Bytes ever appended. */
     public synchronized long written() {
         return written;
+    }
+
+    /** Bytes of memory the ring takes now. */
+    public synchronized int footprint() {
+        return ring.length;
     }
 }

@@ -1,7 +1,8 @@
-package io.multiplicity.console;
+package io.multiplicity.host.contract;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -43,6 +44,27 @@ class ScrollbackTest {
         append(scrollback, "ab");
         assertArrayEquals(bytes("89ab"), scrollback.snapshot());
         assertEquals(14, scrollback.written());
+    }
+
+    @Test
+    void aQuietConsoleTakesOnlyWhatItPrintedAndAChattyOneItsCapacity() {
+        Scrollback quiet = new Scrollback(1024 * 1024);
+        assertEquals(0, quiet.footprint());
+        append(quiet, "login: ");
+        assertTrue(quiet.footprint() <= 4096, "a few bytes printed take one small block: " + quiet.footprint());
+        assertArrayEquals(bytes("login: "), quiet.snapshot());
+
+        Scrollback chatty = new Scrollback(10_000);
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < 3000; i++) {
+            String line = "line " + i + "\n";
+            append(chatty, line);
+            all.writeBytes(bytes(line));
+        }
+        byte[] everything = all.toByteArray();
+        assertEquals(10_000, chatty.footprint());
+        assertArrayEquals(java.util.Arrays.copyOfRange(everything, everything.length - 10_000, everything.length),
+                chatty.snapshot(), "the last 10,000 bytes, oldest first, across the ring's growth and wrap");
     }
 
     @Test
