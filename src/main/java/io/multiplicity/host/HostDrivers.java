@@ -96,11 +96,40 @@ public class HostDrivers {
         if (remote.isEmpty()) {
             return Optional.empty();
         }
-        return QuarkusTransaction.joiningExisting().call(() -> em.createQuery(
+        // Asked for every create of an image no host is recorded to hold: a host's enrolment time
+        // never changes, so the answer stands while the same hosts are reachable.
+        ImageHost known = imageHost;
+        if (known != null && known.among().equals(remote)) {
+            return known.id();
+        }
+        Optional<UUID> id = QuarkusTransaction.joiningExisting().call(() -> em.createQuery(
                         "select h.id from Host h where h.id in :ids order by h.createdAt, h.id", UUID.class)
                 .setParameter("ids", remote)
                 .setMaxResults(1)
                 .getResultStream().findFirst());
+        imageHost = new ImageHost(remote, id);
+        return id;
+    }
+
+    /** The image host found among a set of reachable hosts. */
+    private record ImageHost(Set<UUID> among, Optional<UUID> id) {
+    }
+
+    private volatile ImageHost imageHost;
+
+    /**
+     * The ids of the hosts whose agents this process reaches, without loading their rows: what the
+     * operation worker asks before each claim.
+     */
+    public Set<UUID> reachableIds() {
+        Set<UUID> remote = remoteAgents.reachable();
+        UUID local = localAgent.hostId();
+        if (local == null) {
+            return remote;
+        }
+        Set<UUID> ids = new java.util.HashSet<>(remote);
+        ids.add(local);
+        return ids;
     }
 
     /** The hosts whose agents this process reaches, by host id: the reconciler and metering go over these. */

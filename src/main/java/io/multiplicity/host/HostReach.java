@@ -15,6 +15,6 @@ class HostReach implements OperationReach {
 
     @Override
     public Set<UUID> reachableHosts() {
-        return hosts.reachable().keySet();
+        return hosts.reachableIds();
     }
 }
