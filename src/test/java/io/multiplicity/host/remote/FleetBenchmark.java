@@ -68,7 +68,7 @@ class FleetBenchmark {
                    double heartbeatsPerSecond, double cpuMsPerHeartbeat, double agentCallsPerSecond, double listP50,
                    double listP99, double list500P50, double list500P99, long accepted, double createsPerSecond,
                    double completedPerSecond, long succeeded, long failed, long unfinished, double createP50,
-                   double createP99, long driftedBefore) {
+                   double createP99, long driftedBefore, double cpuMsPerCreate) {
     }
 
     @Test
@@ -159,7 +159,8 @@ class FleetBenchmark {
                     agentCalls / idleSeconds, list[0], list[1], list500[0], list500[1], creates.accepted(),
                     creates.accepted() / (double) MEASURED.toSeconds(),
                     outcome.get("succeeded") / creates.untilEndedSeconds(), outcome.get("succeeded"),
-                    outcome.get("failed"), outcome.get("unfinished"), creates.p50(), creates.p99(), drifted);
+                    outcome.get("failed"), outcome.get("unfinished"), creates.p50(), creates.p99(), drifted,
+                    outcome.get("succeeded") == 0 ? 0 : 1000 * creates.cpuSeconds() / outcome.get("succeeded"));
         } finally {
             for (PackagedApplication replica : replicas) {
                 replica.close();
@@ -304,7 +305,8 @@ class FleetBenchmark {
         }
     }
 
-    private record Creates(long accepted, List<String> operations, double p50, double p99, double untilEndedSeconds) {
+    private record Creates(long accepted, List<String> operations, double p50, double p99, double untilEndedSeconds,
+                           double cpuSeconds) {
     }
 
     /** Concurrent creates for random tenants, spread over both replicas as a load balancer would. */
@@ -354,9 +356,20 @@ class FleetBenchmark {
                 }
             }));
         }
+        // the replicas' CPU from the end of the warm-up until the measured creates have all ended
+        long[] cpuFrom = new long[1];
+        Thread sampler = Thread.ofPlatform().start(() -> {
+            try {
+                Thread.sleep(Math.max(0, (warmUpEnd - System.nanoTime()) / 1_000_000));
+                cpuFrom[0] = cpuTicks(replicas.get(0)) + cpuTicks(replicas.get(1));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
         for (Thread client : clients) {
             client.join();
         }
+        sampler.join();
         if (!refusals.isEmpty()) {
             System.out.println("creates refused, the first of them: " + refusals);
         }
@@ -368,9 +381,11 @@ class FleetBenchmark {
             Thread.sleep(250);
         }
         double untilEnded = (System.nanoTime() - measuredFrom) / 1e9;
+        double cpuSeconds = (cpuTicks(replicas.get(0)) + cpuTicks(replicas.get(1)) - cpuFrom[0]) / 100.0;
         List<Long> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
-        return new Creates(accepted.get(), mine, percentile(sorted, 0.5), percentile(sorted, 0.99), untilEnded);
+        return new Creates(accepted.get(), mine, percentile(sorted, 0.5), percentile(sorted, 0.99), untilEnded,
+                cpuSeconds);
     }
 
     private static Map<String, Long> outcomes(DataSource data, List<String> operations) throws Exception {
@@ -478,6 +493,7 @@ class FleetBenchmark {
         row(report, all, "creates accepted per second", f -> fmt(f.createsPerSecond()));
         row(report, all, "create request p50 / p99 (ms)", f -> fmt(f.createP50()) + " / " + fmt(f.createP99()));
         row(report, all, "creates run to running, per second", f -> fmt(f.completedPerSecond()));
+        row(report, all, "replicas' CPU per create run to running (ms)", f -> fmt(f.cpuMsPerCreate()));
         row(report, all, "creates succeeded / failed / unfinished",
                 f -> f.succeeded() + " / " + f.failed() + " / " + f.unfinished());
         Figures last = all.get(all.size() - 1);

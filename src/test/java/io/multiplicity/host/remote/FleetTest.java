@@ -101,6 +101,7 @@ class FleetTest {
         for (AgentProcessHandle agent : agents) {
             byHost.put(agent.awaitHost("").toString(), agent);
         }
+        FleetQueries.retireOthers(byHost.keySet());
         awaitImage("busybox");
     }
 

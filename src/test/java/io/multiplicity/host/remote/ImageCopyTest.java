@@ -94,6 +94,7 @@ class ImageCopyTest {
         imageHostId = imageHost.awaitHost("").toString();
         second.start(second.controlPlane(base), token());
         secondId = second.awaitHost("").toString();
+        FleetQueries.retireOthers(java.util.List.of(imageHostId, secondId));
         awaitImage("busybox");
     }
 

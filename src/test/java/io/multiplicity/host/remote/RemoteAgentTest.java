@@ -111,6 +111,7 @@ class RemoteAgentTest {
 
         agent.start(base.toString(), token);
         hostId = agent.awaitHost("");
+        FleetQueries.retireOthers(List.of(hostId.toString()));
         Map<String, Object> host = Api.as("admin").get("/api/v1/admin/hosts/" + hostId).path("");
         assertEquals(false, host.get("local"));
         assertThat(Files.readString(agent.dataDir.resolve("host-id")).strip()).isEqualTo(hostId.toString());
