@@ -54,11 +54,6 @@ public final class Agent implements HostDriver, AutoCloseable {
         this.consoles = new HeldConsoles(id -> forId(id).openConsole(id), SCROLLBACK_BYTES);
     }
 
-    /** The consoles this agent holds (the running instances' serial consoles). */
-    public HeldConsoles consoles() {
-        return consoles;
-    }
-
     /** Holds the console of an instance that runs now, from its first output on. */
     private InstanceStatus held(InstanceStatus status) {
         if (status != null && status.state() == InstanceStatus.State.RUNNING) {
