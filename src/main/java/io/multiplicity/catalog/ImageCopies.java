@@ -44,6 +44,16 @@ public class ImageCopies {
     /** One lock per host and version: concurrent creates of one version on one host copy it once. */
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
 
+    /**
+     * How long a host's answer that it holds a version is believed without asking again: the creates
+     * of one version on one host ask once a minute, not once each. A version is destroyed on a host
+     * only after its row says it was deleted, and an instance is never created from a deleted one.
+     */
+    private static final java.time.Duration SEEN_HELD_FOR = java.time.Duration.ofMinutes(1);
+
+    /** "host/version" → until when (System.nanoTime()) the host is believed to hold the version. */
+    private final Map<String, Long> seenHeld = new ConcurrentHashMap<>();
+
     /** A copy made: the host it came from, and the guid of the version's snapshot on both. */
     public record Copied(UUID fromHost, String fromName, String guid) {
     }
@@ -59,25 +69,34 @@ public class ImageCopies {
      * failed; the host is then left without any of it.
      */
     public Optional<Copied> ensureOn(UUID hostId, UUID versionId) throws Exception {
-        Stored stored = QuarkusTransaction.joiningExisting().call(() -> stored(versionId));
+        record Found(Stored stored, Set<UUID> holders) {
+        }
+        Found found = QuarkusTransaction.joiningExisting().call(() -> new Found(stored(versionId), holders(versionId)));
+        Stored stored = found.stored();
         if (stored == null) {
             throw new IllegalStateException("the image version of the instance was deleted");
         }
-        Set<UUID> holders = holders(versionId);
-        if (holders.isEmpty() && hosts.imageHostId().filter(hostId::equals).isPresent()) {
+        if (found.holders().isEmpty() && hosts.imageHostId().filter(hostId::equals).isPresent()) {
             // A version no host is recorded to hold (a built-in, which every host builds itself, or one
             // imported before copies were recorded) on the image host: provisioned as it always was.
             return Optional.empty();
         }
+        String held = hostId + "/" + versionId;
+        Long seenUntil = seenHeld.get(held);
+        if (seenUntil != null && seenUntil - System.nanoTime() > 0) {
+            return Optional.empty();
+        }
         HostDriver target = hosts.forHost(hostId);
-        ReentrantLock lock = locks.computeIfAbsent(hostId + "/" + versionId, key -> new ReentrantLock());
+        ReentrantLock lock = locks.computeIfAbsent(held, key -> new ReentrantLock());
         lock.lock();
         try {
             if (target.images().has(stored.key(), stored.seq())) {
                 // Not recorded: a host that has a version it was not sent may have built it itself (a
                 // built-in, built by every host), and recording that would pull every instance of it there.
+                seenHeld.put(held, System.nanoTime() + SEEN_HELD_FOR.toNanos());
                 return Optional.empty();
             }
+            seenHeld.remove(held);
             return Optional.of(copy(stored, hostId, target));
         } finally {
             lock.unlock();
@@ -157,7 +176,7 @@ public class ImageCopies {
     /** The hosts recorded as holding a version. */
     public Set<UUID> holders(UUID versionId) {
         List<?> rows = QuarkusTransaction.joiningExisting().call(() -> em.createNativeQuery(
-                        "select host_id from image_version_hosts where version_id = :version", UUID.class)
+                        "select host_id from image_version_hosts where version_id = :version")
                 .setParameter("version", versionId).getResultList());
         Set<UUID> holders = new LinkedHashSet<>();
         rows.forEach(row -> holders.add((UUID) row));
@@ -195,6 +214,7 @@ public class ImageCopies {
                 continue;
             }
             try {
+                seenHeld.remove(hostId + "/" + versionId);
                 driver.images().destroyVersion(stored.key(), stored.seq());
                 QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
                                 "delete from image_version_hosts where version_id = :version and host_id = :host")
@@ -212,7 +232,7 @@ public class ImageCopies {
     void sweep() {
         List<?> deleted = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery(
                         "select distinct h.version_id from image_version_hosts h join image_versions v"
-                                + " on v.id = h.version_id where v.deleted_at is not null", UUID.class)
+                                + " on v.id = h.version_id where v.deleted_at is not null")
                 .getResultList());
         for (Object row : new ArrayList<>(deleted)) {
             UUID versionId = (UUID) row;

@@ -6,6 +6,7 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
+import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
 import jakarta.persistence.Transient;
 import java.time.Instant;
@@ -19,8 +20,13 @@ import org.hibernate.type.SqlTypes;
 @Table(name = "events")
 public class Event extends PanacheEntityBase {
 
+    /**
+     * Drawn fifty at a time from the table's sequence (which steps by 50): no round trip per event,
+     * and the insert waits for the flush of its transaction like any other.
+     */
     @Id
-    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    @GeneratedValue(strategy = GenerationType.SEQUENCE, generator = "event_ids")
+    @SequenceGenerator(name = "event_ids", sequenceName = "events_id_seq", allocationSize = 50)
     public Long id;
 
     @Column(name = "tenant_id")

@@ -88,6 +88,34 @@ public class Host extends PanacheEntityBase {
     @Column(name = "created_at", nullable = false)
     public Instant createdAt;
 
+    public Host() {
+    }
+
+    /**
+     * What placement reads of a host (everything but its facts), as an object no session manages:
+     * built by {@link Placement}'s projection, so that reading every host for a create neither
+     * parses each host's facts nor keeps a copy of them to check for changes at commit.
+     */
+    public Host(UUID id, String name, String state, boolean cordoned, String kinds, int cpus, long memoryMiB,
+                long storageGiB, BigDecimal cpuRatio, BigDecimal memoryRatio, BigDecimal diskRatio, int reservedCpus,
+                long reservedMemoryMiB, long reservedStorageGiB, Instant lastSeen) {
+        this.id = id;
+        this.name = name;
+        this.state = state;
+        this.cordoned = cordoned;
+        this.kinds = kinds;
+        this.cpus = cpus;
+        this.memoryMiB = memoryMiB;
+        this.storageGiB = storageGiB;
+        this.cpuRatio = cpuRatio;
+        this.memoryRatio = memoryRatio;
+        this.diskRatio = diskRatio;
+        this.reservedCpus = reservedCpus;
+        this.reservedMemoryMiB = reservedMemoryMiB;
+        this.reservedStorageGiB = reservedStorageGiB;
+        this.lastSeen = lastSeen;
+    }
+
     public Set<String> kindSet() {
         return Arrays.stream(kinds.split(",")).filter(kind -> !kind.isBlank()).collect(Collectors.toSet());
     }

@@ -138,7 +138,12 @@ public class Placement {
     }
 
     private Plan plan(Request request, Map<UUID, Allocated> promised) {
-        List<Host> ready = em.createQuery("from Host h where h.state = 'ready' order by h.name", Host.class)
+        // Snapshots no session manages (see the constructor), not entities: admit() reads the one it
+        // takes again under that host's lock.
+        List<Host> ready = em.createQuery("select new io.multiplicity.host.Host(h.id, h.name, h.state, h.cordoned,"
+                        + " h.kinds, h.cpus, h.memoryMiB, h.storageGiB, h.cpuRatio, h.memoryRatio, h.diskRatio,"
+                        + " h.reservedCpus, h.reservedMemoryMiB, h.reservedStorageGiB, h.lastSeen)"
+                        + " from Host h where h.state = 'ready' order by h.name", Host.class)
                 .getResultList();
         List<Host> capable = ready.stream().filter(host -> host.kindSet().contains(request.kind())).toList();
         // A host that stopped reporting would leave the new instance waiting for it: it takes none.
@@ -147,7 +152,9 @@ public class Placement {
                 && !host.id.equals(request.avoidHost())).toList();
         if (open.isEmpty()) {
             Map<String, Object> why = new LinkedHashMap<>();
-            for (Host host : ready) {
+            // the refusal names each host's problems, from its facts: the entities, on this rare path
+            for (Host host : em.createQuery("from Host h where h.state = 'ready' order by h.name", Host.class)
+                    .getResultList()) {
                 Object problems = host.facts == null ? null : host.facts.get("problems");
                 if (host.cordoned && host.kindSet().contains(request.kind())) {
                     why.put(host.name, "cordoned");
@@ -206,56 +213,47 @@ public class Placement {
 
     private Host admit(Plan plan, Map<UUID, Allocated> promised) {
         Request request = plan.request();
-        for (Host host : plan.hosts()) {
-            Locked locked = lockWithHost(host);
-            // Checked again under the lock: a create that committed meanwhile counts now.
-            if (!"ready".equals(host.state) || host.cordoned
-                    || (locked.lastSeen() == null || locked.lastSeen().isBefore(plan.horizon()))
+        for (Host candidate : plan.hosts()) {
+            Locked locked = lockWithHost(candidate.id);
+            Host host = locked.host();
+            // Checked again under the lock, on the host's row as it is now: a create that committed
+            // meanwhile counts, and so does a cordon or a change of capacity since the plan read it.
+            if (!"ready".equals(host.state) || host.cordoned || !host.kindSet().contains(request.kind())
+                    || (host.lastSeen == null || host.lastSeen.isBefore(plan.horizon()))
                     && !drivers.answeredHereSince(host.id, plan.horizon())
                     || shortage(host, locked.held().plus(promised.getOrDefault(host.id, NOTHING)), request) != null
                     || groupHosts(request).contains(host.id)) {
                 continue;
             }
-            return host;
+            return em.find(Host.class, host.id);
         }
         throw plan.refusal();
     }
 
-    /** What a host holds, under its admission lock, and when it was last heard from. */
-    private record Locked(Allocated held, Instant lastSeen) {
+    /** What a host holds, under its admission lock, and its row as read under it (a snapshot, without facts). */
+    private record Locked(Allocated held, Host host) {
     }
 
-    /**
-     * Takes the host's admission lock and, in the same statement, reads its row as it is now: the
-     * entity is refreshed when its state, cordon or capacity changed since it was read (the last
-     * heartbeat, which changes every few seconds, is answered instead of refreshing for it).
-     */
-    private Locked lockWithHost(Host host) {
+    /** Takes the host's admission lock and, in the same statement, reads its row as it is now. */
+    private Locked lockWithHost(UUID hostId) {
         List<?> rows = em.createNativeQuery("select a.vcpus, a.memory_mib, a.disk_gib, h.last_seen, h.state,"
                         + " h.cordoned, h.cpus, h.memory_mib, h.storage_gib, h.cpu_ratio, h.memory_ratio, h.disk_ratio,"
-                        + " h.reserved_cpus, h.reserved_memory_mib, h.reserved_storage_gib, h.kinds"
+                        + " h.reserved_cpus, h.reserved_memory_mib, h.reserved_storage_gib, h.kinds, h.name"
                         + " from host_allocations a join hosts h on h.id = a.host_id where a.host_id = :host"
                         + " for no key update of a")
-                .setParameter("host", host.id)
+                .setParameter("host", hostId)
                 .getResultList();
         if (rows.isEmpty()) {
-            throw ApiException.conflict("host_gone", "the host no longer exists", Map.of("host", host.id.toString()));
+            throw ApiException.conflict("host_gone", "the host no longer exists", Map.of("host", hostId.toString()));
         }
         Object[] row = (Object[]) rows.get(0);
-        boolean same = row[4].equals(host.state) && row[5].equals(host.cordoned)
-                && ((Number) row[6]).intValue() == host.cpus && ((Number) row[7]).longValue() == host.memoryMiB
-                && ((Number) row[8]).longValue() == host.storageGiB
-                && ((java.math.BigDecimal) row[9]).compareTo(host.cpuRatio) == 0
-                && ((java.math.BigDecimal) row[10]).compareTo(host.memoryRatio) == 0
-                && ((java.math.BigDecimal) row[11]).compareTo(host.diskRatio) == 0
-                && ((Number) row[12]).intValue() == host.reservedCpus
-                && ((Number) row[13]).longValue() == host.reservedMemoryMiB
-                && ((Number) row[14]).longValue() == host.reservedStorageGiB && row[15].equals(host.kinds);
-        if (!same) {
-            em.refresh(host);
-        }
+        Host host = new Host(hostId, (String) row[16], (String) row[4], (Boolean) row[5], (String) row[15],
+                ((Number) row[6]).intValue(), ((Number) row[7]).longValue(), ((Number) row[8]).longValue(),
+                (java.math.BigDecimal) row[9], (java.math.BigDecimal) row[10], (java.math.BigDecimal) row[11],
+                ((Number) row[12]).intValue(), ((Number) row[13]).longValue(), ((Number) row[14]).longValue(),
+                instant(row[3]));
         return new Locked(new Allocated(((Number) row[0]).longValue(), ((Number) row[1]).longValue(),
-                ((Number) row[2]).longValue()), instant(row[3]));
+                ((Number) row[2]).longValue()), host);
     }
 
     private static Instant instant(Object value) {
@@ -404,11 +402,14 @@ public class Placement {
         if (hostIds.isEmpty()) {
             return result;
         }
-        List<Object[]> rows = em.createQuery("select a.hostId, a.vcpus, a.memoryMiB, a.diskGiB"
-                        + " from HostAllocation a where a.hostId in :hosts", Object[].class)
-                .setParameter("hosts", hostIds)
+        // "= any" of one array parameter: one statement whatever the number of hosts, translated once
+        // (a list bound to "in" makes a statement per list length, which is translated on every call).
+        List<?> rows = em.createNativeQuery("select host_id, vcpus, memory_mib, disk_gib from host_allocations"
+                        + " where host_id = any(?1)")
+                .setParameter(1, hostIds.toArray(new UUID[0]))
                 .getResultList();
-        for (Object[] row : rows) {
+        for (Object found : rows) {
+            Object[] row = (Object[]) found;
             result.put((UUID) row[0], new Allocated(((Number) row[1]).longValue(), ((Number) row[2]).longValue(),
                     ((Number) row[3]).longValue()));
         }

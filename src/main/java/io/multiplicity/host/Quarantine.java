@@ -78,7 +78,7 @@ public class Quarantine {
     @Transactional(Transactional.TxType.SUPPORTS)
     public List<QuarantinedInstance> of(UUID hostId) {
         List<Object[]> rows = em.createNativeQuery("select instance_id, state, detail, first_seen, last_seen"
-                        + " from quarantined_instances where host_id = ?1 order by first_seen, instance_id", Object[].class)
+                        + " from quarantined_instances where host_id = ?1 order by first_seen, instance_id")
                 .setParameter(1, hostId)
                 .getResultList();
         return rows.stream().map(row -> new QuarantinedInstance((UUID) row[0], (String) row[1], (String) row[2], instant(row[3]),

@@ -187,8 +187,12 @@ public class InstanceService {
             memoryMiB = request.memoryMiB();
             diskGiB = request.diskGiB();
         }
-        long taken = Instance.count("tenantId = ?1 and name = ?2 and deletedAt is null", tenantId, request.name());
-        if (taken > 0) {
+        // A query of its own rather than Panache's count(), whose count query is built anew on every call.
+        boolean taken = !em.createQuery("select 1 from Instance i where i.tenantId = :tenant and i.name = :name"
+                        + " and i.deletedAt is null", Integer.class)
+                .setParameter("tenant", tenantId).setParameter("name", request.name()).setMaxResults(1)
+                .getResultList().isEmpty();
+        if (taken) {
             throw ApiException.conflict("name_taken", "the tenant already has an instance named " + request.name(),
                     Map.of("field", "name"));
         }
@@ -232,7 +236,8 @@ public class InstanceService {
         storageFloor.requireRoomOnHost(host, "a new instance");
         if (network == null || !network.hostId.equals(host.id)) {
             // the tenant's first instance on the host (known under its lock), or it landed elsewhere
-            network = host == likely ? ipam.create(tenantId, host.id) : ipam.network(tenantId, host.id);
+            network = likely != null && host.id.equals(likely.id) ? ipam.create(tenantId, host.id)
+                    : ipam.network(tenantId, host.id);
             address = ipam.allocate(network);
         }
 

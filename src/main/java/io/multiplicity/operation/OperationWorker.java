@@ -65,6 +65,8 @@ public class OperationWorker {
     private final String workerId = workerName();
     private final Map<String, OperationHandler> handlers = new ConcurrentHashMap<>();
     private final Set<UUID> running = ConcurrentHashMap.newKeySet();
+    /** The operations this worker runs, by id: their progress held back is written at lease renewal. */
+    private final Map<UUID, Context> contexts = new ConcurrentHashMap<>();
     private final AtomicBoolean polling = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicBoolean wakeQueued = new AtomicBoolean();
@@ -156,6 +158,13 @@ public class OperationWorker {
                 .setParameter(1, Clock.now().plus(config.lease()))
                 .setParameter(2, workerId)
                 .executeUpdate());
+        for (Context context : contexts.values()) {
+            try {
+                context.writeHeldProgress();
+            } catch (RuntimeException e) {
+                LOG.debugf("could not record the progress of operation %s: %s", context.operationId(), e.getMessage());
+            }
+        }
     }
 
     /** The worker's identity in {@code operations.worker_id}. */
@@ -202,7 +211,7 @@ public class OperationWorker {
                         + " and id <> all(?2)"
                         + " and (target_type <> 'instance' or not exists (select 1 from instances i"
                         + " where i.id = operations.target_id and i.host_id is not null and i.host_id <> all(?3)))"
-                        + " order by created_at limit ?1 for update skip locked", UUID.class)
+                        + " order by created_at limit ?1 for update skip locked")
                 .setParameter(1, limit)
                 .setParameter(2, running.toArray(new UUID[0]))
                 .setParameter(3, reach.reachableHosts().toArray(new UUID[0]))
@@ -253,6 +262,7 @@ public class OperationWorker {
     private void execute(Claimed operation) {
         OperationHandler handler = handlers.get(operation.kind());
         Context context = new Context(operation);
+        contexts.put(operation.id(), context);
         try {
             if (operation.cancelledReason() != null) {
                 afterFailure(operation, operation.cancelledReason());
@@ -274,6 +284,7 @@ public class OperationWorker {
             afterFailure(operation, reason);
             finish(operation, OperationState.FAILED, reason);
         } finally {
+            contexts.remove(operation.id());
             running.remove(operation.id());
             slots.release();
             if (!stopping.get()) {
@@ -282,30 +293,60 @@ public class OperationWorker {
         }
     }
 
+    /**
+     * Writes the outcome, in one statement fenced as {@link #heldRow} is (still running, by this
+     * worker, under the claim's epoch, checked under the row's lock as the update takes it); what the
+     * event tells comes back from it.
+     */
+    @SuppressWarnings("unchecked")
     private void finish(Claimed claimed, String state, String error) {
         QuarkusTransaction.requiringNew().run(() -> {
-            Operation operation = heldRow(claimed);
-            if (operation == null) {
+            Instant now = Clock.now();
+            List<Object[]> rows = em.createNativeQuery("update operations set state = ?1, error = ?2,"
+                            + " progress = case when ?1 = 'succeeded' then 100 else progress end,"
+                            + " finished_at = ?3, updated_at = ?3, lease_until = null"
+                            + " where id = ?4 and state = 'running' and worker_id = ?5 and lease_epoch = ?6"
+                            + " returning tenant_id, kind, target_type, target_id, progress, created_at")
+                    .setParameter(1, state)
+                    .setParameter(2, error)
+                    .setParameter(3, now)
+                    .setParameter(4, claimed.id())
+                    .setParameter(5, workerId)
+                    .setParameter(6, claimed.epoch())
+                    .getResultList();
+            if (rows.isEmpty()) {
                 LOG.warnf("operation %s was taken over by another worker; its outcome here is dropped", claimed.id());
                 return;
             }
-            Instant now = Clock.now();
+            Object[] row = rows.get(0);
+            Operation operation = new Operation();
+            operation.id = claimed.id();
+            operation.tenantId = (UUID) row[0];
+            operation.kind = (String) row[1];
+            operation.targetType = (String) row[2];
+            operation.targetId = (UUID) row[3];
+            operation.progress = ((Number) row[4]).intValue();
             operation.state = state;
             operation.error = error;
-            if (OperationState.SUCCEEDED.equals(state)) {
-                operation.progress = 100;
-            }
-            operation.finishedAt = now;
-            operation.updatedAt = now;
-            operation.leaseUntil = null;
             events.operation(operation);
             count(operation.kind, state);
-            if (operation.createdAt != null && !now.isBefore(operation.createdAt)) {
+            Instant created = instant(row[5]);
+            if (created != null && !now.isBefore(created)) {
                 // from the request to the outcome, as the user waits for it (queueing included)
                 meters.timer("multiplicity.operations.duration", "kind", operation.kind, "state", state)
-                        .record(Duration.between(operation.createdAt, now));
+                        .record(Duration.between(created, now));
             }
         });
+    }
+
+    private static Instant instant(Object value) {
+        return switch (value) {
+            case null -> null;
+            case Instant instant -> instant;
+            case java.time.OffsetDateTime time -> time.toInstant();
+            case java.sql.Timestamp timestamp -> timestamp.toInstant();
+            default -> throw new IllegalStateException("not a time: " + value.getClass());
+        };
     }
 
     private void afterFailure(Claimed operation, String reason) {
@@ -373,9 +414,29 @@ public class OperationWorker {
     private final class Context implements OperationContext {
 
         private final Claimed operation;
+        private final long startedNanos = System.nanoTime();
+        /** When (System.nanoTime()) the cancel request was last read as not made: the claim read it. */
+        private volatile long cancelReadNanos = startedNanos;
+        /** Progress reported but not yet written (see {@link OperationsConfig#progressDelay()}); -1 for none. */
+        private final java.util.concurrent.atomic.AtomicInteger heldProgress = new java.util.concurrent.atomic.AtomicInteger(-1);
 
         Context(Claimed operation) {
             this.operation = operation;
+        }
+
+        private boolean young() {
+            return System.nanoTime() - startedNanos < config.progressDelay().toNanos();
+        }
+
+        /** Writes the progress held back, once the operation is no longer young. */
+        void writeHeldProgress() {
+            if (young()) {
+                return;
+            }
+            int held = heldProgress.getAndSet(-1);
+            if (held >= 0) {
+                progressOnly(held);
+            }
         }
 
         @Override
@@ -412,16 +473,20 @@ public class OperationWorker {
         public void progress(int percent, Map<String, Object> detail) {
             int bounded = Math.max(0, Math.min(100, percent));
             if (detail == null) {
+                if (young()) {
+                    heldProgress.set(bounded);
+                    return;
+                }
+                heldProgress.set(-1);
                 progressOnly(bounded);
                 return;
             }
+            heldProgress.set(-1);
             QuarkusTransaction.requiringNew().run(() -> {
                 Operation row = heldRow(operation);
                 if (row != null) {
                     row.progress = bounded;
-                    if (detail != null) {
-                        row.progressDetail = detail;
-                    }
+                    row.progressDetail = detail;
                     row.updatedAt = Clock.now();
                     events.operation(row);
                 }
@@ -462,6 +527,10 @@ public class OperationWorker {
 
         @Override
         public void checkCancelled() {
+            if (System.nanoTime() - cancelReadNanos < config.cancelCheckInterval().toNanos()) {
+                return;
+            }
+            long reading = System.nanoTime();
             Boolean requested = QuarkusTransaction.requiringNew().call(() -> (Boolean) em.createNativeQuery(
                             "select cancel_requested from operations where id = ?1")
                     .setParameter(1, operation.id())
@@ -469,6 +538,7 @@ public class OperationWorker {
             if (Boolean.TRUE.equals(requested)) {
                 throw new OperationCancelledException();
             }
+            cancelReadNanos = reading;
         }
     }
 }
