@@ -52,9 +52,10 @@ public class AllocationLedger {
     }
 
     private void close(UUID instanceId, Instant at) {
-        em.createQuery("update AllocationPeriod p set p.endedAt = :at where p.instanceId = :id and p.endedAt is null")
-                .setParameter("at", at)
-                .setParameter("id", instanceId)
+        // SQL, not HQL: Hibernate translates an HQL update anew on every call (it caches only selects).
+        em.createNativeQuery("update allocation_periods set ended_at = ?1 where instance_id = ?2 and ended_at is null")
+                .setParameter(1, at)
+                .setParameter(2, instanceId)
                 .executeUpdate();
     }
 }

@@ -43,17 +43,25 @@ public class HostDrivers {
 
     /** The driver of a host's agent; 404 for an unknown host, IllegalStateException when no agent of it is reachable. */
     public HostDriver forHost(UUID hostId) {
-        Host host = QuarkusTransaction.joiningExisting().call(() -> Host.<Host>findById(hostId));
-        if (host == null) {
+        // What reaching the host takes, not the whole row (its facts are parsed for nothing): asked
+        // several times by every operation.
+        List<Object[]> rows = QuarkusTransaction.joiningExisting().call(() -> em.createQuery(
+                        "select h.local, h.agentUrl, h.agentCertificateSerial, h.name from Host h where h.id = :id",
+                        Object[].class)
+                .setParameter("id", hostId)
+                .getResultList());
+        if (rows.isEmpty()) {
             throw ApiException.notFound("host", hostId);
         }
-        if (host.local && isLocal(host.id)) {
+        boolean local = (Boolean) rows.get(0)[0];
+        String agentUrl = (String) rows.get(0)[1];
+        if (local && isLocal(hostId)) {
             return localAgent.driver();
         }
-        if (host.agentUrl != null && !host.local) {
-            return remoteAgents.driver(host);
+        if (agentUrl != null && !local) {
+            return remoteAgents.driver(hostId, agentUrl, (String) rows.get(0)[2]);
         }
-        throw new IllegalStateException("host " + host.name + " has no reachable agent: its agent runs in another"
+        throw new IllegalStateException("host " + rows.get(0)[3] + " has no reachable agent: its agent runs in another"
                 + " replica's process, and this replica cannot reach it");
     }
 

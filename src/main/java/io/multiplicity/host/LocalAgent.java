@@ -115,7 +115,9 @@ class LocalAgent {
             return;
         }
         lastAnswered = Instant.now();
-        QuarkusTransaction.requiringNew().run(() -> Host.update("lastSeen = ?1 where id = ?2", Instant.now(), id));
+        QuarkusTransaction.requiringNew().run(() -> Host.getEntityManager()
+                .createNativeQuery("update hosts set last_seen = ?1 where id = ?2")
+                .setParameter(1, Instant.now()).setParameter(2, id).executeUpdate());
     }
 
     /**

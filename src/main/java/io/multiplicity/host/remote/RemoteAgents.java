@@ -61,7 +61,7 @@ public class RemoteAgents {
      * A re-enrolment, through whichever replica, changes the serial on the host's row, and the next
      * call here builds the driver again.
      */
-    private RemoteHostDriver driver(UUID hostId, String agentUrl, String serial) {
+    public RemoteHostDriver driver(UUID hostId, String agentUrl, String serial) {
         URI url = URI.create(agentUrl);
         if (authority.clientCertificateExpiring()) {
             drivers.clear();
@@ -120,8 +120,9 @@ public class RemoteAgents {
                 if (facts.equals(recorded.get(host.id))) {
                     // The facts this replica recorded last: only the time it was seen changes, and
                     // that one column needs no lock (an admin's change to the row meanwhile stays).
-                    QuarkusTransaction.requiringNew().run(() -> Host.update("lastSeen = ?1 where id = ?2",
-                            Instant.now(), host.id));
+                    QuarkusTransaction.requiringNew().run(() -> Host.getEntityManager().createNativeQuery(
+                                    "update hosts set last_seen = ?1 where id = ?2")
+                            .setParameter(1, Instant.now()).setParameter(2, host.id).executeUpdate());
                 } else {
                     QuarkusTransaction.requiringNew().run(() -> record(host.id, facts));
                     recorded.put(host.id, facts);

@@ -58,7 +58,11 @@ class FleetBenchmark {
     static final int INSTANCES_PER_TENANT = 100;
     static final int CLIENTS = 8;
     static final Duration IDLE = Duration.ofSeconds(Long.getLong("multiplicity.bench.fleet.idle-seconds", 30));
-    static final Duration WARM_UP = Duration.ofSeconds(10);
+    /**
+     * Creates before the measured ones: long enough for the replicas' JIT to have compiled the create's
+     * path (with 10 s, compiling took a third of the measured CPU), as on a panel that has run a while.
+     */
+    static final Duration WARM_UP = Duration.ofSeconds(Long.getLong("multiplicity.bench.fleet.warm-up-seconds", 60));
     static final Duration MEASURED = Duration.ofSeconds(Long.getLong("multiplicity.bench.fleet.create-seconds", 30));
     static final int LIST_SAMPLES = 200;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -117,7 +121,10 @@ class FleetBenchmark {
         Vertx vertx = Vertx.vertx();
         List<HollowHost> hosts = new ArrayList<>();
         List<AgentServer> servers = Collections.synchronizedList(new ArrayList<>());
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        // HTTP/1.1: each client on connections of its own, as separate API clients are (HTTP/2 would
+        // multiplex all of them onto one connection per replica, served by one event-loop thread).
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10)).build();
         try {
             long enrolling = System.nanoTime();
             enrol(agentCount, a, work, vertx, hosts, servers);
@@ -185,8 +192,10 @@ class FleetBenchmark {
         settings.put("QUARKUS_LOG_CATEGORY__IO_MULTIPLICITY__LEVEL", "WARN");
         if (Boolean.getBoolean("multiplicity.bench.fleet.record")) {
             // where the replicas' CPU goes: a flight recording of each, under target/bench/fleet-<agents>/
+            // (-Dmultiplicity.bench.fleet.record-delay=120s starts it later, e.g. with the creates only)
             settings.put("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=filename=" + directory.resolve("replica.jfr")
-                    + ",settings=profile,dumponexit=true");
+                    + ",settings=profile,dumponexit=true,delay="
+                    + System.getProperty("multiplicity.bench.fleet.record-delay", "0s"));
         }
         return new PackagedApplication(jdbcUrl, directory.resolve("app.log"), settings);
     }
