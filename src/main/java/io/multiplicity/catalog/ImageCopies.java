@@ -51,6 +51,12 @@ public class ImageCopies {
      */
     private static final java.time.Duration SEEN_HELD_FOR = java.time.Duration.ofMinutes(1);
 
+    /**
+     * How hosts name each version (its image's name and storage key, its sequence and label), none
+     * of which ever changes once the version exists: read once per replica, not once per create.
+     */
+    private final Map<UUID, Stored> storedVersions = new ConcurrentHashMap<>();
+
     /** "host/version" → until when (System.nanoTime()) the host is believed to hold the version. */
     private final Map<String, Long> seenHeld = new ConcurrentHashMap<>();
 
@@ -245,11 +251,19 @@ public class ImageCopies {
     }
 
     private Stored stored(UUID versionId) {
+        Stored known = storedVersions.get(versionId);
+        if (known != null) {
+            return known;
+        }
         ImageVersion version = em.find(ImageVersion.class, versionId);
         if (version == null) {
             return null;
         }
         Image image = em.find(Image.class, version.imageId);
-        return new Stored(version.id, image.name, image.storageKey, version.seq, version.version);
+        Stored stored = new Stored(version.id, image.name, image.storageKey, version.seq, version.version);
+        if (storedVersions.size() < 10_000) {
+            storedVersions.put(versionId, stored);
+        }
+        return stored;
     }
 }

@@ -84,10 +84,21 @@ public class InstanceRuntime {
         if (instance.imageVersionId == null) {
             return instance.image;
         }
+        String known = hostImages.get(instance.imageVersionId);
+        if (known != null) {
+            return known;
+        }
         ImageVersion version = em.find(ImageVersion.class, instance.imageVersionId);
         Image image = em.find(Image.class, version.imageId);
-        return image.storageKey + "@v" + version.seq;
+        String name = image.storageKey + "@v" + version.seq;
+        if (hostImages.size() < 10_000) {
+            hostImages.put(instance.imageVersionId, name);
+        }
+        return name;
     }
+
+    /** Image version → the hosts' name for it: a version's storage key and sequence never change. */
+    private final Map<UUID, String> hostImages = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Sets the actual state (and detail) and records the change as an event. */
     public void state(UUID id, String state, String detail) {

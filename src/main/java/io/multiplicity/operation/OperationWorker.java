@@ -70,6 +70,11 @@ public class OperationWorker {
     private final AtomicBoolean polling = new AtomicBoolean();
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicBoolean wakeQueued = new AtomicBoolean();
+    /**
+     * A poll found every slot taken: the next operation to end looks for work again. Otherwise an
+     * ending operation does not: new work wakes the worker itself (and the scheduled poll remains).
+     */
+    private final AtomicBoolean slotsWereFull = new AtomicBoolean();
     private Semaphore slots;
     private ExecutorService executor;
     /**
@@ -127,6 +132,17 @@ public class OperationWorker {
         }
     }
 
+    /** How long a wake-up waits for others before the worker claims: a few milliseconds of latency. */
+    private static final Duration CLAIM_GATHERING = Duration.ofMillis(10);
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Asks the poller to look for work; wake-ups that come while one waits are folded into it. */
     private void wakeUp() {
         if (!wakeQueued.compareAndSet(false, true)) {
@@ -134,6 +150,9 @@ public class OperationWorker {
         }
         try {
             poller.execute(() -> {
+                // Wake-ups that come meanwhile fold into this one: operations submitted together
+                // (a burst of creates) are claimed in one transaction rather than one each.
+                pause(CLAIM_GATHERING);
                 wakeQueued.set(false);
                 poll();
             });
@@ -180,7 +199,11 @@ public class OperationWorker {
             while (!stopping.get()) {
                 int free = slots.availablePermits();
                 if (free == 0) {
-                    return;
+                    slotsWereFull.set(true);
+                    if (slots.availablePermits() == 0) {
+                        return;  // an operation that ends after this sees the flag
+                    }
+                    continue;
                 }
                 List<Claimed> claimed = QuarkusTransaction.requiringNew().call(() -> claim(free));
                 if (claimed.isEmpty()) {
@@ -287,7 +310,7 @@ public class OperationWorker {
             contexts.remove(operation.id());
             running.remove(operation.id());
             slots.release();
-            if (!stopping.get()) {
+            if (!stopping.get() && slotsWereFull.getAndSet(false)) {
                 wakeUp();
             }
         }
