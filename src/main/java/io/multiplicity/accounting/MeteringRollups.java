@@ -1,6 +1,7 @@
 package io.multiplicity.accounting;
 
 import io.multiplicity.common.Clock;
+import io.multiplicity.common.SqlInstants;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -52,7 +53,7 @@ public class MeteringRollups {
         Instant now = Clock.now();
         QuarkusTransaction.requiringNew().run(() -> {
             em.createNativeQuery("select 1 from metering_watermarks where id = 1 for update").getResultList();
-            Instant rolledUpTo = instant(em.createNativeQuery(
+            Instant rolledUpTo = SqlInstants.of(em.createNativeQuery(
                     "select case when rolled_up_to = '-infinity' then (select min(sampled_at) - interval '1 microsecond' from metering_samples)"
                             + " else rolled_up_to end from metering_watermarks where id = 1").getSingleResult());
             Instant hourEnd = now.truncatedTo(ChronoUnit.HOURS);
@@ -162,13 +163,4 @@ public class MeteringRollups {
         return instant.atOffset(ZoneOffset.UTC);
     }
 
-    private static Instant instant(Object value) {
-        return switch (value) {
-            case null -> null;
-            case Instant instant -> instant;
-            case OffsetDateTime time -> time.toInstant();
-            case java.sql.Timestamp timestamp -> timestamp.toInstant();
-            default -> throw new IllegalStateException("unexpected time " + value.getClass());
-        };
-    }
 }

@@ -5,14 +5,13 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.multiplicity.common.ApiException;
 import io.multiplicity.common.Clock;
+import io.multiplicity.common.SqlInstants;
 import io.multiplicity.operation.Operation;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
-import java.sql.Timestamp;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -125,7 +124,7 @@ public class EventService {
         event.targetType = (String) row[3];
         event.targetId = (UUID) row[4];
         event.payload = row[5] == null ? null : payload((String) row[5]);
-        event.createdAt = instant(row[6]);
+        event.createdAt = SqlInstants.of(row[6]);
         event.transaction = ((Number) row[7]).longValue();
         return event;
     }
@@ -140,12 +139,4 @@ public class EventService {
         }
     }
 
-    private static Instant instant(Object value) {
-        return switch (value) {
-            case Instant instant -> instant;
-            case OffsetDateTime time -> time.toInstant();
-            case Timestamp timestamp -> timestamp.toInstant();
-            default -> throw new IllegalStateException("unexpected timestamp " + value.getClass());
-        };
-    }
 }

@@ -1,6 +1,7 @@
 package io.multiplicity.host;
 
 import io.multiplicity.common.ApiException;
+import io.multiplicity.common.SqlInstants;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -251,20 +252,11 @@ public class Placement {
                 ((Number) row[6]).intValue(), ((Number) row[7]).longValue(), ((Number) row[8]).longValue(),
                 (java.math.BigDecimal) row[9], (java.math.BigDecimal) row[10], (java.math.BigDecimal) row[11],
                 ((Number) row[12]).intValue(), ((Number) row[13]).longValue(), ((Number) row[14]).longValue(),
-                instant(row[3]));
+                SqlInstants.of(row[3]));
         return new Locked(new Allocated(((Number) row[0]).longValue(), ((Number) row[1]).longValue(),
                 ((Number) row[2]).longValue()), host);
     }
 
-    private static Instant instant(Object value) {
-        return switch (value) {
-            case null -> null;
-            case Instant instant -> instant;
-            case java.time.OffsetDateTime time -> time.toInstant();
-            case java.sql.Timestamp timestamp -> timestamp.toInstant();
-            default -> throw new IllegalStateException("not a time: " + value.getClass());
-        };
-    }
 
     private Host chooseOrThrow(Request request) {
         return admit(plan(request), Map.of());

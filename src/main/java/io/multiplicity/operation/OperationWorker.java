@@ -2,6 +2,7 @@ package io.multiplicity.operation;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.multiplicity.common.Clock;
+import io.multiplicity.common.SqlInstants;
 import io.multiplicity.event.EventService;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
@@ -353,7 +354,7 @@ public class OperationWorker {
             operation.error = error;
             events.operation(operation);
             count(operation.kind, state);
-            Instant created = instant(row[5]);
+            Instant created = SqlInstants.of(row[5]);
             if (created != null && !now.isBefore(created)) {
                 // from the request to the outcome, as the user waits for it (queueing included)
                 meters.timer("multiplicity.operations.duration", "kind", operation.kind, "state", state)
@@ -362,15 +363,6 @@ public class OperationWorker {
         });
     }
 
-    private static Instant instant(Object value) {
-        return switch (value) {
-            case null -> null;
-            case Instant instant -> instant;
-            case java.time.OffsetDateTime time -> time.toInstant();
-            case java.sql.Timestamp timestamp -> timestamp.toInstant();
-            default -> throw new IllegalStateException("not a time: " + value.getClass());
-        };
-    }
 
     private void afterFailure(Claimed operation, String reason) {
         OperationHandler handler = handlers.get(operation.kind());
