@@ -101,10 +101,14 @@ public final class InstanceHandlers {
             context.progress(10);
             imageOnHost(context, target, 40);
             InstanceStatus status = target.driver().provision(target.spec());
-            runtime.state(context.targetId(), InstanceRuntime.stateOf(status), null);
+            boolean starts = Boolean.TRUE.equals(context.input().get("start"));
+            if (!starts) {
+                runtime.state(context.targetId(), InstanceRuntime.stateOf(status), null);
+            }
+            // else provisioning goes straight to starting: no "stopped" written for a moment between
             context.progress(60);
             context.checkCancelled();
-            if (Boolean.TRUE.equals(context.input().get("start"))) {
+            if (starts) {
                 start(context, target);
             }
         }
