@@ -81,6 +81,27 @@ public class WebhookDispatcher {
                                Map<String, Object> payload) {
     }
 
+    /**
+     * Sets where fan-out starts on the platform's first start, before the panel serves a request: an
+     * endpoint registered and an event recorded in the seconds before the first tick would otherwise
+     * fall before that position and never be delivered.
+     */
+    void onStart(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent event) {
+        try {
+            QuarkusTransaction.requiringNew().run(this::startPosition);
+        } catch (RuntimeException e) {
+            LOG.warn("could not set where webhook fan-out starts; the first tick will", e);
+        }
+    }
+
+    /** The first start: deliver what happens from now on, not the history. No-op once a position exists. */
+    private void startPosition() {
+        EventCursor now = events.now();
+        em.createNativeQuery("insert into webhook_fanout_position (id, transaction, event_id) values (1, ?1, ?2)"
+                        + " on conflict do nothing")
+                .setParameter(1, now.transaction()).setParameter(2, now.id()).executeUpdate();
+    }
+
     @Scheduled(every = "${multiplicity.webhooks.poll-interval:1s}", delayed = "2s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void run() {
@@ -103,11 +124,7 @@ public class WebhookDispatcher {
             boolean exists = !em.createNativeQuery("select 1 from webhook_fanout_position where id = 1")
                     .getResultList().isEmpty();
             if (!exists) {
-                // the first start: deliver what happens from now on, not the history
-                EventCursor now = events.now();
-                em.createNativeQuery("insert into webhook_fanout_position (id, transaction, event_id) values (1, ?1, ?2)"
-                                + " on conflict do nothing")
-                        .setParameter(1, now.transaction()).setParameter(2, now.id()).executeUpdate();
+                startPosition();  // set at start; here only if that failed
             }
             return 0; // another replica is fanning out
         }
