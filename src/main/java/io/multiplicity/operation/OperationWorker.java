@@ -343,12 +343,7 @@ public class OperationWorker {
                 return;
             }
             Object[] row = rows.get(0);
-            Operation operation = new Operation();
-            operation.id = claimed.id();
-            operation.tenantId = (UUID) row[0];
-            operation.kind = (String) row[1];
-            operation.targetType = (String) row[2];
-            operation.targetId = (UUID) row[3];
+            Operation operation = returned(claimed.id(), row);
             operation.progress = ((Number) row[4]).intValue();
             operation.state = state;
             operation.error = error;
@@ -397,6 +392,20 @@ public class OperationWorker {
                 || !workerId.equals(operation.workerId) || operation.leaseEpoch != claimed.epoch()) {
             return null;
         }
+        return operation;
+    }
+
+    /**
+     * What an event tells of an operation, from a fenced update's {@code returning tenant_id, kind,
+     * target_type, target_id, …}: an object for the event only, no session's entity.
+     */
+    private static Operation returned(UUID id, Object[] row) {
+        Operation operation = new Operation();
+        operation.id = id;
+        operation.tenantId = (UUID) row[0];
+        operation.kind = (String) row[1];
+        operation.targetType = (String) row[2];
+        operation.targetId = (UUID) row[3];
         return operation;
     }
 
@@ -526,12 +535,7 @@ public class OperationWorker {
                         .setParameter(5, operation.epoch())
                         .getResultList();
                 for (Object[] row : rows) {
-                    Operation held = new Operation();
-                    held.id = operation.id();
-                    held.tenantId = (UUID) row[0];
-                    held.kind = (String) row[1];
-                    held.targetType = (String) row[2];
-                    held.targetId = (UUID) row[3];
+                    Operation held = returned(operation.id(), row);
                     held.state = (String) row[4];
                     held.error = (String) row[5];
                     held.progress = percent;
