@@ -57,9 +57,11 @@ public class MeteringSampler {
     @Scheduled(every = "${multiplicity.metering.interval:1m}", delayed = "30s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
-        if (config.scheduled() && !hosts.reachable().isEmpty()) {
+        if (config.scheduled()) {
             try {
-                sample();
+                // the hosts no replica has sampled for most of an interval: each instance is sampled
+                // once an interval, however many replicas reach its host
+                sample(hosts.due("meter", config.interval()));
             } catch (RuntimeException e) {
                 LOG.warn("metering pass failed", e);
             }
@@ -68,9 +70,13 @@ public class MeteringSampler {
 
     /** One pass over the live instances of every host this process reaches; returns how many samples were written. */
     public int sample() {
+        return sample(hosts.reachable());
+    }
+
+    private int sample(Map<UUID, HostDriver> reachable) {
         Instant at = Clock.now();
         int written = 0;
-        for (Map.Entry<UUID, HostDriver> host : hosts.reachable().entrySet()) {
+        for (Map.Entry<UUID, HostDriver> host : reachable.entrySet()) {
             written += sample(host.getKey(), host.getValue(), at);
         }
         return written;

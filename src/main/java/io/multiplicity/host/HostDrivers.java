@@ -33,6 +33,9 @@ public class HostDrivers {
     @Inject
     RemoteAgents remoteAgents;
 
+    @Inject
+    HostUpkeep upkeep;
+
     /**
      * Whether this replica itself saw the host answer after {@code horizon}: true for its
      * in-process host while that answers, whatever the database's last-seen says.
@@ -142,17 +145,37 @@ public class HostDrivers {
 
     /** The hosts whose agents this process reaches, by host id: the reconciler and metering go over these. */
     public Map<UUID, HostDriver> reachable() {
+        return drivers(reachableIds());
+    }
+
+    /**
+     * The hosts this process reaches whose periodic {@code task} is due, taken for this replica's
+     * pass ({@link HostUpkeep}): the scheduled passes of reconciliation, publication and metering go
+     * over these, so that each host gets one per interval however many replicas reach it.
+     */
+    public Map<UUID, HostDriver> due(String task, java.time.Duration interval) {
+        return drivers(upkeep.claim(task, reachableIds(), interval));
+    }
+
+    /** The drivers of these hosts, in no particular order; a host without an agent is left out. */
+    private Map<UUID, HostDriver> drivers(Set<UUID> ids) {
         Map<UUID, HostDriver> reachable = new LinkedHashMap<>();
-        if (localAgent.hostId() != null) {
-            reachable.put(localAgent.hostId(), localAgent.driver());
+        UUID local = localAgent.hostId();
+        if (local != null && ids.contains(local)) {
+            reachable.put(local, localAgent.driver());
         }
-        Set<UUID> remote = remoteAgents.reachable();
+        List<UUID> remote = ids.stream().filter(id -> !id.equals(local)).toList();
         if (!remote.isEmpty()) {
-            List<Host> hosts = QuarkusTransaction.joiningExisting().call(() -> em.createQuery(
-                            "select h from Host h where h.id in :ids and h.agentUrl is not null", Host.class)
-                    .setParameter("ids", remote).getResultList());
-            for (Host host : hosts) {
-                reachable.put(host.id, remoteAgents.driver(host));
+            // Where each agent is and which certificate it has, not whole rows (their facts parsed for
+            // nothing); "= any" of one array, one statement whatever the number of hosts.
+            List<?> rows = QuarkusTransaction.joiningExisting().call(() -> em.createNativeQuery(
+                            "select id, agent_url, agent_certificate_serial from hosts"
+                                    + " where id = any(?1) and agent_url is not null and not local")
+                    .setParameter(1, remote.toArray(new UUID[0]))
+                    .getResultList());
+            for (Object found : rows) {
+                Object[] row = (Object[]) found;
+                reachable.put((UUID) row[0], remoteAgents.driver((UUID) row[0], (String) row[1], (String) row[2]));
             }
         }
         return reachable;

@@ -123,9 +123,11 @@ public class Placement {
      *
      * @param hosts      the candidates, best first; empty when none has room
      * @param horizon    hosts not heard from since are silent
-     * @param refusal    the refusal {@link #admit} throws when no candidate holds the request
+     * @param refusal    makes the refusal {@link #admit} throws when no candidate holds the request
+     *                   (made only then: an exception's stack costs every create that needs none)
      */
-    public record Plan(Request request, List<Host> hosts, Instant horizon, ApiException refusal) {
+    public record Plan(Request request, List<Host> hosts, Instant horizon,
+                       java.util.function.Supplier<ApiException> refusal) {
 
         /** The host the request most likely lands on; null when none may take it. */
         public Host likely() {
@@ -190,17 +192,15 @@ public class Placement {
             }
         }
         candidates.sort(config.placementPolicy().order(request.preferredHosts()));
-        ApiException refusal;
-        if (!heldByGroup.isEmpty() && shortest == null) {
-            refusal = ApiException.conflict("anti_affinity_unsatisfiable", "every host with room for the instance"
-                    + " already holds an instance of group " + request.placementGroup(),
-                    Map.of("group", request.placementGroup(), "hosts", heldByGroup));
-        } else {
-            refusal = ApiException.conflict("insufficient_capacity", "no host has room for " + request.vcpus()
-                    + " vCPUs, " + request.memoryMiB() + " MiB and " + request.diskGiB() + " GiB"
-                    + (heldByGroup.isEmpty() ? "" : " outside the hosts of group " + request.placementGroup()),
-                    shortest);
-        }
+        Map<String, Object> shortestFound = shortest;
+        java.util.function.Supplier<ApiException> refusal = () -> !heldByGroup.isEmpty() && shortestFound == null
+                ? ApiException.conflict("anti_affinity_unsatisfiable", "every host with room for the instance"
+                        + " already holds an instance of group " + request.placementGroup(),
+                        Map.of("group", request.placementGroup(), "hosts", heldByGroup))
+                : ApiException.conflict("insufficient_capacity", "no host has room for " + request.vcpus()
+                        + " vCPUs, " + request.memoryMiB() + " MiB and " + request.diskGiB() + " GiB"
+                        + (heldByGroup.isEmpty() ? "" : " outside the hosts of group " + request.placementGroup()),
+                        shortestFound);
         return new Plan(request, candidates.stream().map(PlacementPolicy.Candidate::host).toList(), horizon, refusal);
     }
 
@@ -228,7 +228,7 @@ public class Placement {
             }
             return em.find(Host.class, host.id);
         }
-        throw plan.refusal();
+        throw plan.refusal().get();
     }
 
     /** What a host holds, under its admission lock, and its row as read under it (a snapshot, without facts). */

@@ -49,6 +49,9 @@ public class Reconciler {
     @Inject
     RestartPolicy restartPolicy;
 
+    @Inject
+    io.multiplicity.host.HostsConfig config;
+
     private record Row(UUID id, String actualState, String desiredState, boolean busy, java.time.Instant updatedAt,
                        int restarts) {
     }
@@ -56,13 +59,18 @@ public class Reconciler {
     @Scheduled(every = "${multiplicity.hosts.reconcile-interval:10s}", delayed = "2s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
-        reconcile();
+        // the hosts no replica has reconciled for most of an interval: each host once, whatever the replicas
+        reconcile(hosts.due("reconcile", config.reconcileInterval()));
     }
 
     /** One pass over every host this process reaches; returns how many instances changed state. */
     public int reconcile() {
+        return reconcile(hosts.reachable());
+    }
+
+    private int reconcile(Map<UUID, HostDriver> reachable) {
         int changed = 0;
-        for (Map.Entry<UUID, HostDriver> host : hosts.reachable().entrySet()) {
+        for (Map.Entry<UUID, HostDriver> host : reachable.entrySet()) {
             changed += reconcile(host.getKey(), host.getValue());
         }
         return changed;

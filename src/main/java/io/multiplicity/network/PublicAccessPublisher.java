@@ -43,6 +43,9 @@ public class PublicAccessPublisher {
     @Inject
     EntityManager em;
 
+    @Inject
+    io.multiplicity.host.HostsConfig config;
+
     private final Map<UUID, Object> locks = new ConcurrentHashMap<>();
 
     void onChange(@Observes(during = TransactionPhase.AFTER_SUCCESS) PublicAccessChanged change) {
@@ -57,7 +60,8 @@ public class PublicAccessPublisher {
     @Scheduled(every = "${multiplicity.hosts.reconcile-interval:10s}", delayed = "3s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
-        for (Map.Entry<UUID, HostDriver> host : hosts.reachable().entrySet()) {
+        // the hosts no replica has published to for most of an interval: each host once, whatever the replicas
+        for (Map.Entry<UUID, HostDriver> host : hosts.due("publish", config.reconcileInterval()).entrySet()) {
             try {
                 publish(host.getKey(), host.getValue());
             } catch (RuntimeException e) {

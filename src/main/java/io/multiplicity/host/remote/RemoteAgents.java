@@ -48,6 +48,14 @@ public class RemoteAgents {
     private record Entry(URI url, String serial, RemoteHostDriver driver) {
     }
 
+    /** What a heartbeat needs of a host's row: not its facts, which the heartbeat itself brings. */
+    private record Agent(UUID id, String name, String agentUrl, String serial) {
+
+        static Agent of(Host host) {
+            return new Agent(host.id, host.name, host.agentUrl, host.agentCertificateSerial);
+        }
+    }
+
     private final Map<UUID, Entry> drivers = new ConcurrentHashMap<>();
     private final Set<UUID> reachable = ConcurrentHashMap.newKeySet();
     /** The facts this replica last wrote to each host's row. */
@@ -91,52 +99,56 @@ public class RemoteAgents {
         calls.execute(() -> {
             Host host = QuarkusTransaction.requiringNew().call(() -> Host.<Host>findById(enrolled.hostId()));
             if (host != null && host.agentUrl != null && !host.local) {
-                beat(List.of(host));
+                beat(List.of(Agent.of(host)));
             }
         });
     }
 
     @Scheduled(every = "${multiplicity.hosts.heartbeat:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void heartbeat() {
-        List<Host> hosts = QuarkusTransaction.requiringNew().call(() -> Host.<Host>list(
-                "agentUrl is not null and local = false"));
+        List<Agent> hosts = QuarkusTransaction.requiringNew().call(() -> Host.getEntityManager().createQuery(
+                        "select h.id, h.name, h.agentUrl, h.agentCertificateSerial from Host h"
+                                + " where h.agentUrl is not null and h.local = false", Object[].class)
+                .getResultStream()
+                .map(row -> new Agent((UUID) row[0], (String) row[1], (String) row[2], (String) row[3]))
+                .toList());
         beat(hosts);
-        reachable.retainAll(hosts.stream().map(host -> host.id).toList());
+        reachable.retainAll(hosts.stream().map(Agent::id).toList());
     }
 
     /** Asks each of the hosts for its facts, records them, and keeps which answered. */
-    private void beat(List<Host> hosts) {
+    private void beat(List<Agent> hosts) {
         Map<UUID, Future<HostFacts>> answers = new HashMap<>();
-        for (Host host : hosts) {
-            RemoteHostDriver driver = driver(host);
-            answers.put(host.id, calls.submit(driver::facts));
+        for (Agent host : hosts) {
+            RemoteHostDriver driver = driver(host.id(), host.agentUrl(), host.serial());
+            answers.put(host.id(), calls.submit(driver::facts));
         }
-        for (Host host : hosts) {
+        for (Agent host : hosts) {
             try {
-                HostFacts facts = answers.get(host.id).get(15, TimeUnit.SECONDS);
-                if (facts.hostId() != null && !facts.hostId().equals(host.id)) {
+                HostFacts facts = answers.get(host.id()).get(15, TimeUnit.SECONDS);
+                if (facts.hostId() != null && !facts.hostId().equals(host.id())) {
                     throw new IllegalStateException("the agent reports the identity " + facts.hostId());
                 }
-                if (facts.equals(recorded.get(host.id))) {
+                if (facts.equals(recorded.get(host.id()))) {
                     // The facts this replica recorded last: only the time it was seen changes, and
                     // that one column needs no lock (an admin's change to the row meanwhile stays).
                     QuarkusTransaction.requiringNew().run(() -> Host.getEntityManager().createNativeQuery(
                                     "update hosts set last_seen = ?1 where id = ?2")
-                            .setParameter(1, Instant.now()).setParameter(2, host.id).executeUpdate());
+                            .setParameter(1, Instant.now()).setParameter(2, host.id()).executeUpdate());
                 } else {
-                    QuarkusTransaction.requiringNew().run(() -> record(host.id, facts));
-                    recorded.put(host.id, facts);
+                    QuarkusTransaction.requiringNew().run(() -> record(host.id(), facts));
+                    recorded.put(host.id(), facts);
                 }
-                if (reachable.add(host.id)) {
-                    LOG.infof("host %s (%s) is reachable at %s: %d CPUs, %d MiB, %d GiB, runs %s", host.name, host.id,
-                            host.agentUrl, facts.cpus(), facts.memoryMiB(), facts.storageGiB(), facts.kinds());
-                    reachableEvents.fire(new HostReachable(host.id));
+                if (reachable.add(host.id())) {
+                    LOG.infof("host %s (%s) is reachable at %s: %d CPUs, %d MiB, %d GiB, runs %s", host.name(), host.id(),
+                            host.agentUrl(), facts.cpus(), facts.memoryMiB(), facts.storageGiB(), facts.kinds());
+                    reachableEvents.fire(new HostReachable(host.id()));
                 }
             } catch (Exception e) {
-                if (reachable.remove(host.id)) {
-                    LOG.warnf("host %s (%s) stopped answering at %s: %s", host.name, host.id, host.agentUrl, why(e));
+                if (reachable.remove(host.id())) {
+                    LOG.warnf("host %s (%s) stopped answering at %s: %s", host.name(), host.id(), host.agentUrl(), why(e));
                 } else {
-                    LOG.debugf("host %s (%s) does not answer at %s: %s", host.name, host.id, host.agentUrl, why(e));
+                    LOG.debugf("host %s (%s) does not answer at %s: %s", host.name(), host.id(), host.agentUrl(), why(e));
                 }
             }
         }

@@ -151,6 +151,8 @@ class FleetBenchmark {
             long idleStart = System.nanoTime();
             Thread.sleep(IDLE.toMillis());
             double idleSeconds = (System.nanoTime() - idleStart) / 1e9;
+            System.out.printf("idle window: %s to %s%n", java.time.Instant.now().minusMillis((long) (idleSeconds * 1000)),
+                    java.time.Instant.now());
             double cpuSeconds = (cpuTicks(a) + cpuTicks(b) - cpuBefore) / 100.0;
             long heartbeats = sum(hosts, true) - heartbeatsBefore;
             long agentCalls = sum(hosts, false) - callsBefore;
@@ -197,7 +199,7 @@ class FleetBenchmark {
             // (-Dmultiplicity.bench.fleet.record-delay=120s starts it later, e.g. with the creates only)
             settings.put("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=filename=" + directory.resolve("replica.jfr")
                     + ",settings=profile,dumponexit=true,delay="
-                    + System.getProperty("multiplicity.bench.fleet.record-delay", "0s"));
+                    + System.getProperty("multiplicity.bench.fleet.record-delay", "1s"));
         }
         return new PackagedApplication(jdbcUrl, directory.resolve("app.log"), settings);
     }
@@ -376,11 +378,15 @@ class FleetBenchmark {
         }
         // the replicas' CPU and the creates completed while measured
         long[] cpuFrom = new long[1];
+        long[][] machineFrom = new long[1][];
+        long[] benchFrom = new long[1];
         java.time.Instant[] window = new java.time.Instant[2];
         Thread sampler = Thread.ofPlatform().start(() -> {
             try {
                 Thread.sleep(Math.max(0, (warmUpEnd - System.nanoTime()) / 1_000_000));
                 cpuFrom[0] = cpuTicks(replicas.get(0)) + cpuTicks(replicas.get(1));
+                machineFrom[0] = machineTicks();
+                benchFrom[0] = ownTicks();
                 window[0] = java.time.Instant.now();
             } catch (Exception e) {
                 throw new IllegalStateException(e);
@@ -392,10 +398,17 @@ class FleetBenchmark {
         sampler.join();
         window[1] = java.time.Instant.now();
         double cpuSeconds = (cpuTicks(replicas.get(0)) + cpuTicks(replicas.get(1)) - cpuFrom[0]) / 100.0;
+        long[] machineTo = machineTicks();
+        System.out.printf("creates measured: %s to %s%n", window[0], window[1]);
+        double benchSeconds = (ownTicks() - benchFrom[0]) / 100.0;
+        double machineBusy = 100.0 * (machineTo[0] - machineFrom[0][0]) / Math.max(1, machineTo[1] - machineFrom[0][1]);
         long completedWhileMeasured = count(data, "select count(*) from operations where kind = 'instance.create'"
                 + " and state = 'succeeded' and finished_at >= '" + window[0] + "' and finished_at < '" + window[1] + "'");
         long backlog = count(data, "select count(*) from operations where kind = 'instance.create'"
                 + " and state in ('pending', 'running')");
+        // where the rest of the machine went: PostgreSQL, and this process's hollow agents and clients
+        System.out.printf(Locale.ROOT, "while measured: the machine busy %.1f%% of all cores; replicas %.1f s,"
+                + " hollow agents and clients %.1f s of CPU%n", machineBusy, cpuSeconds, benchSeconds);
         if (!refusals.isEmpty()) {
             System.out.println("creates refused, the first of them: " + refusals);
         }
@@ -465,6 +478,24 @@ class FleetBenchmark {
         String stat = Files.readString(Path.of("/proc", Long.toString(replica.pid()), "stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    /** This process's user and system CPU time so far, in clock ticks. */
+    private static long ownTicks() throws Exception {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    /** The machine's busy and total clock ticks so far, over all cores (idle and I/O wait are not busy). */
+    private static long[] machineTicks() throws Exception {
+        String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long total = 0;
+        for (int i = 1; i < fields.length; i++) {
+            total += Long.parseLong(fields[i]);
+        }
+        long idle = Long.parseLong(fields[4]) + Long.parseLong(fields[5]);
+        return new long[] {total - idle, total};
     }
 
     private static long sum(List<HollowHost> hosts, boolean heartbeatsOnly) {
