@@ -116,7 +116,9 @@ public class InstanceService {
             parameters.put("id", after.id());
         }
         query.append(" order by i.createdAt, i.id");
-        var typed = em.createQuery(query.toString(), Instance.class).setMaxResults(size + 1);
+        // read only: a page is mapped to views, never changed, so no copy is kept for a dirty check
+        var typed = em.createQuery(query.toString(), Instance.class).setMaxResults(size + 1)
+                .setHint(org.hibernate.jpa.HibernateHints.HINT_READ_ONLY, true);
         parameters.forEach(typed::setParameter);
         return Page.of(typed.getResultList(), size, instance -> instance.createdAt, instance -> instance.id);
     }
