@@ -120,6 +120,7 @@ public class MeteringSampler {
                      + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing")) {
             OffsetDateTime time = at.atOffset(ZoneOffset.UTC);
             Map<UUID, Long> lastEgress = lastEgressReadings(connection, readings);
+            Map<UUID, Instant> previous = previousSamples(connection, readings, at, seconds);
             for (Reading reading : readings) {
                 Held held = reading.held();
                 InstanceUsage usage = reading.usage();
@@ -127,7 +128,7 @@ public class MeteringSampler {
                 insert.setObject(2, time);
                 insert.setObject(3, held.tenantId());
                 insert.setObject(4, held.hostId());
-                insert.setInt(5, seconds);
+                insert.setInt(5, standsFor(previous.get(held.instanceId()), at, seconds));
                 insert.setBoolean(6, held.running());
                 insert.setInt(7, held.vcpus());
                 insert.setInt(8, held.memoryMiB());
@@ -154,6 +155,43 @@ public class MeteringSampler {
             }
             return written;
         }
+    }
+
+    /**
+     * The seconds a sample at {@code at} stands for: the time since the instance's previous sample,
+     * when that is recent, else one interval. Passes of several replicas, or a late one, may sample an
+     * instance twice within an interval; each sample then counts only its own share of the time, so
+     * what is billed from samples (snapshot space, running time) adds up to the time that passed.
+     */
+    static int standsFor(Instant previous, Instant at, int seconds) {
+        if (previous == null) {
+            return seconds;
+        }
+        long since = Math.round(java.time.Duration.between(previous, at).toMillis() / 1000.0);
+        return (int) Math.max(1, Math.min(since, 2L * seconds));
+    }
+
+    /** Each instance's latest sample before {@code at} within two intervals, for those that have one. */
+    private static Map<UUID, Instant> previousSamples(Connection connection, List<Reading> readings, Instant at,
+                                                      int seconds) throws SQLException {
+        Map<UUID, Instant> previous = new java.util.HashMap<>();
+        if (readings.isEmpty()) {
+            return previous;
+        }
+        try (PreparedStatement query = connection.prepareStatement("select instance_id, max(sampled_at)"
+                + " from metering_samples where instance_id = any(?) and sampled_at < ? and sampled_at >= ?"
+                + " group by instance_id")) {
+            query.setArray(1, connection.createArrayOf("uuid",
+                    readings.stream().map(reading -> reading.held().instanceId()).toArray()));
+            query.setObject(2, at.atOffset(ZoneOffset.UTC));
+            query.setObject(3, at.minusSeconds(2L * seconds).atOffset(ZoneOffset.UTC));
+            try (java.sql.ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    previous.put(rows.getObject(1, UUID.class), rows.getObject(2, OffsetDateTime.class).toInstant());
+                }
+            }
+        }
+        return previous;
     }
 
     /** Each instance's latest egress reading, for those that have one now. */

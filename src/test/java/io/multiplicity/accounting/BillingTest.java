@@ -155,6 +155,41 @@ class BillingTest {
     }
 
     /**
+     * Two replicas' metering passes may both sample an instance within one interval (their passes
+     * drift; each replica's pass takes the hosts no replica did lately, not a fixed share): each
+     * sample then stands for the time since the one before, so an hour of 2 GiB of snapshots sampled
+     * twice a minute is billed as the hour it was, not as two.
+     */
+    @Test
+    void samplesTakenTwiceAMinuteBillTheTimeThatPassedOnce() {
+        RecordingHostDriver.reset();
+        Instant august = Instant.parse("2031-08-10T08:00:00Z");
+        clock.set(august);
+        Clock.use(clock);
+        String operation = Api.as("bob").body(Map.of("name", "twice-" + UUID.randomUUID().toString().substring(0, 6),
+                "kind", "jail", "image", "busybox", "type", "j1.nano", "start", false)).post("/api/v1/instances")
+                .then().statusCode(202).extract().path("id");
+        UUID instance = UUID.fromString(waitFor(operation).path("target"));
+        MeteredHostProfile.USAGE.put(instance, new InstanceUsage(GIB, GIB, 2 * GIB, 0.0, 0L, 0L, 0L, 0L));
+        for (int minute = 1; minute <= 60; minute++) {
+            clock.set(august.plus(Duration.ofMinutes(minute)));
+            assertThat(sampler.sample()).isGreaterThanOrEqualTo(1);
+            if (minute < 60) {
+                // the other replica's pass, 25 s later
+                clock.set(august.plus(Duration.ofMinutes(minute)).plusSeconds(25));
+                assertThat(sampler.sample()).isGreaterThanOrEqualTo(1);
+            }
+        }
+        waitFor(Api.as("bob").delete("/api/v1/instances/" + instance).then().statusCode(202).extract().path("id"));
+
+        Map<String, Object> snapshot = linesOf(Api.as("bob").get("/api/v1/billing?period=2031-08").then()
+                .statusCode(200).extract().response(), instance).get("snapshot");
+        assertThat(snapshot).as("a snapshot line").isNotNull();
+        // 2 GiB for one hour of August's 744: 2 / 744 GiB-month, whatever the number of samples
+        assertEquals("0.002688", decimal(snapshot.get("quantity")).setScale(6, RoundingMode.HALF_UP).toPlainString());
+    }
+
+    /**
      * Egress is billed per GiB from the host's cumulative readings: each sample adds its increase
      * over the instance's previous one, a reading lower than the last (the host's counter started
      * again) counts in full, and the sum survives the raw samples being rolled up and expired.

@@ -379,6 +379,7 @@ class FleetBenchmark {
         // the replicas' CPU and the creates completed while measured
         long[] cpuFrom = new long[1];
         long[][] machineFrom = new long[1][];
+        long[][] databaseFrom = new long[1][];
         long[] benchFrom = new long[1];
         java.time.Instant[] window = new java.time.Instant[2];
         Thread sampler = Thread.ofPlatform().start(() -> {
@@ -386,6 +387,7 @@ class FleetBenchmark {
                 Thread.sleep(Math.max(0, (warmUpEnd - System.nanoTime()) / 1_000_000));
                 cpuFrom[0] = cpuTicks(replicas.get(0)) + cpuTicks(replicas.get(1));
                 machineFrom[0] = machineTicks();
+                databaseFrom[0] = databaseWork(data);
                 benchFrom[0] = ownTicks();
                 window[0] = java.time.Instant.now();
             } catch (Exception e) {
@@ -399,6 +401,7 @@ class FleetBenchmark {
         window[1] = java.time.Instant.now();
         double cpuSeconds = (cpuTicks(replicas.get(0)) + cpuTicks(replicas.get(1)) - cpuFrom[0]) / 100.0;
         long[] machineTo = machineTicks();
+        long[] databaseTo = databaseWork(data);
         System.out.printf("creates measured: %s to %s%n", window[0], window[1]);
         double benchSeconds = (ownTicks() - benchFrom[0]) / 100.0;
         double machineBusy = 100.0 * (machineTo[0] - machineFrom[0][0]) / Math.max(1, machineTo[1] - machineFrom[0][1]);
@@ -409,6 +412,15 @@ class FleetBenchmark {
         // where the rest of the machine went: PostgreSQL, and this process's hollow agents and clients
         System.out.printf(Locale.ROOT, "while measured: the machine busy %.1f%% of all cores; replicas %.1f s,"
                 + " hollow agents and clients %.1f s of CPU%n", machineBusy, cpuSeconds, benchSeconds);
+        if (completedWhileMeasured > 0) {
+            System.out.printf(Locale.ROOT, "while measured, per create run to running: %.1f commits, %.1f rows"
+                    + " inserted, %.1f updated, %.1f deleted, %.1f read%n",
+                    (databaseTo[0] - databaseFrom[0][0]) / (double) completedWhileMeasured,
+                    (databaseTo[1] - databaseFrom[0][1]) / (double) completedWhileMeasured,
+                    (databaseTo[2] - databaseFrom[0][2]) / (double) completedWhileMeasured,
+                    (databaseTo[3] - databaseFrom[0][3]) / (double) completedWhileMeasured,
+                    (databaseTo[4] - databaseFrom[0][4]) / (double) completedWhileMeasured);
+        }
         if (!refusals.isEmpty()) {
             System.out.println("creates refused, the first of them: " + refusals);
         }
@@ -478,6 +490,16 @@ class FleetBenchmark {
         String stat = Files.readString(Path.of("/proc", Long.toString(replica.pid()), "stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    }
+
+    /** The database's commits and rows inserted, updated, deleted and read (fetched) so far. */
+    private static long[] databaseWork(DataSource data) throws Exception {
+        try (Connection connection = data.getConnection(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("select xact_commit, tup_inserted, tup_updated, tup_deleted,"
+                     + " tup_fetched from pg_stat_database where datname = current_database()")) {
+            rows.next();
+            return new long[] {rows.getLong(1), rows.getLong(2), rows.getLong(3), rows.getLong(4), rows.getLong(5)};
+        }
     }
 
     /** This process's user and system CPU time so far, in clock ticks. */
