@@ -8,6 +8,13 @@ bash scripts/install-deps.sh
 pick_java
 bash scripts/keycloak.sh install
 
+# The Debian VM tests (mvm's guest test among them) boot a stock Debian cloud guest built by the
+# project's own command.
+if [ ! -s data/vm-images/debian-vm/disk.raw ]; then
+  say "images: building debian-vm with debootstrap for the Debian VM tests"
+  bash scripts/build-image.sh debian-vm || say "WARNING: could not build debian-vm; its tests will say SKIPPED"
+fi
+
 if [ -f vmm-native/Makefile ]; then
   say "vmm-native: unit tests and test guests"
   make -C vmm-native test
@@ -29,12 +36,6 @@ bash frontend/run.sh unit
 if [ ! -s data/images/built-in/debian-12.tar.zst ] || ! grep -q '"init": "systemd"' data/images/built-in/debian-12.json 2>/dev/null; then
   say "images: building debian-12 with debootstrap for the catalog test"
   bash scripts/build-image.sh debian-12 || say "WARNING: could not build debian-12; its catalog test will say SKIPPED"
-fi
-
-# The Debian VM tests boot a stock Debian cloud guest built by the project's own command.
-if [ ! -s data/vm-images/debian-vm/disk.raw ]; then
-  say "images: building debian-vm with debootstrap for the Debian VM tests"
-  bash scripts/build-image.sh debian-vm || say "WARNING: could not build debian-vm; its tests will say SKIPPED"
 fi
 
 # ---- CLI: its own unit tests, and the jar the control plane's CliTest runs against the panel ----

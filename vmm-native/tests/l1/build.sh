@@ -4,10 +4,14 @@
 # its initramfs loads Debian's kvm-amd module and runs mvm's guest tests on the /dev/kvm that
 # appears. Intel's VMX is not emulated by TCG: the AMD route is the only one.
 #
-# Usage: tests/l1/build.sh CACHE STATIC_BUILD STOCK OUT
+# Usage: tests/l1/build.sh CACHE STATIC_BUILD STOCK OUT [DEBIAN_VM]
 #        tests/l1/build.sh --payload PAYLOAD CACHE OUT
 #   STATIC_BUILD  mvm, tests/guest_tests and guests/ linked statically (the L1 has no libc)
 #   STOCK         what tests/stock/build.sh made (the stock-kernel guest test), or "" for none
+#   DEBIAN_VM     the Debian VM image (scripts/build-image.sh debian-vm: kernel, initrd,
+#                 disk.raw) for the Debian VM guest test, or "" for none. Its kernel and initrd
+#                 go into the initramfs; its 2 GiB disk does not: OUT/disk names it, and run.sh
+#                 gives it to the L1 as a virtio disk (/dev/vda there)
 #   OUT           gets vmlinuz and initrd (and a file "payload" in the second form)
 #   PAYLOAD       a directory to run in the L1 instead of the guest tests: it is copied to
 #                 /payload, and the L1's init runs /payload/run there (TMPDIR=/tmp) and reports
@@ -17,8 +21,9 @@ set -eu
 debian_tool=l1-build
 . "$(dirname "$0")/../debian.sh"
 
-usage="usage: build.sh CACHE STATIC_BUILD STOCK OUT | build.sh --payload PAYLOAD CACHE OUT"
+usage="usage: build.sh CACHE STATIC_BUILD STOCK OUT [DEBIAN_VM] | build.sh --payload PAYLOAD CACHE OUT"
 payload=
+debian_vm=
 if [ "${1:-}" = --payload ]; then
     payload="${2:?$usage}"
     cache="${3:?$usage}"
@@ -29,8 +34,10 @@ else
     static="${2:?$usage}"
     stock="${3?$usage}"
     out="${4:?$usage}"
+    debian_vm="${5:-}"
 fi
 mkdir -p "$cache" "$out"
+rm -f "$out/disk"
 debian_fetch "$cache"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -58,9 +65,22 @@ else
         cp "$stock/vmlinuz" "$stock/initrd" "$stock/root.img" "$root/mvm/stock/"
     fi
     rm -f "$out/payload"
+    guest_tests_environment=
+    if [ -n "$debian_vm" ]; then
+        for file in kernel initrd disk.raw; do
+            [ -s "$debian_vm/$file" ] || debian_fail "$debian_vm/$file is missing (scripts/build-image.sh debian-vm builds it)"
+        done
+        for module in virtio_pci virtio_blk; do
+            debian_module "$root" "$module"
+        done
+        mkdir -p "$root/mvm/debian-vm"
+        cp "$debian_vm/kernel" "$debian_vm/initrd" "$root/mvm/debian-vm/"
+        echo "$(cd "$debian_vm" && pwd)/disk.raw" > "$out/disk"
+        guest_tests_environment="MVM_DEBIAN_VM_IMAGE=/mvm/debian-vm MVM_DEBIAN_VM_DISK=/dev/vda "
+    fi
     # shellcheck disable=SC2016 # expanded by the L1's shell
-    run='cd /mvm
-TMPDIR=/tmp ./tests/guest_tests /mvm
+    run="cd /mvm
+${guest_tests_environment}TMPDIR=/tmp ./tests/guest_tests /mvm"'
 echo "l1: guest tests exited with status $?"'
 fi
 # A host has one; the jail guest test shows that a confined monitor cannot open it.
