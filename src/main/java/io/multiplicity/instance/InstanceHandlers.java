@@ -64,14 +64,18 @@ public final class InstanceHandlers {
             context.checkCancelled();
         }
 
+        /** Starts the instance: the last step of every operation that calls it. */
         void start(OperationContext context, InstanceRuntime.Target target) {
             runtime.state(context.targetId(), InstanceState.STARTING, null);
             InstanceStatus status = target.driver().start(target.spec());
-            runtime.state(context.targetId(), InstanceRuntime.stateOf(status), status.detail());
             if (status.state() != InstanceStatus.State.RUNNING) {
+                runtime.state(context.targetId(), InstanceRuntime.stateOf(status), status.detail());
                 throw new IllegalStateException("instance did not start: " + status.state()
                         + (status.detail() == null ? "" : " (" + status.detail() + ")"));
             }
+            // "running" commits with the operation's success, in one transaction: the two are one fact
+            context.onSuccess(() -> runtime.stateInTransaction(context.targetId(), InstanceState.RUNNING,
+                    status.detail()));
             runState.fire(InstanceRunState.running(context.targetId()));
         }
 

@@ -131,37 +131,51 @@ public class InstanceRuntime {
         return true;
     }
 
-    public void update(UUID id, Consumer<Instance> change) {
-        QuarkusTransaction.requiringNew().run(() -> {
-            Instance instance = em.find(Instance.class, id);
-            if (instance == null) {
-                return;
-            }
-            String before = instance.actualState;
-            change.accept(instance);
-            instance.updatedAt = Clock.now();
-            boolean wasRunning = InstanceState.RUNNING.equals(before);
-            boolean isRunning = InstanceState.RUNNING.equals(instance.actualState);
-            if (instance.deletedAt != null) {
-                ledger.end(instance.id);
-                publicAccess.releaseAll(instance.id, instance.hostId);
-            } else if (InstanceState.UNKNOWN.equals(instance.actualState)) {
-                // A host that stopped reporting changes nothing the instance holds or is billed for:
-                // the ledger keeps its period until the host says what really happened.
-            } else if (wasRunning != isRunning || InstanceState.UNKNOWN.equals(before)) {
-                ledger.record(instance, isRunning);
-            }
-            if (!instance.actualState.equals(before)) {
-                Map<String, Object> payload = new LinkedHashMap<>();
-                payload.put("name", instance.name);
-                payload.put("state", instance.actualState);
-                payload.put("previous", before);
-                if (instance.stateDetail != null) {
-                    payload.put("detail", instance.stateDetail);
-                }
-                events.record(instance.tenantId, "instance.state", "instance", instance.id, payload);
-            }
+    /**
+     * Sets the actual state (and detail) as {@link #state} does, in the caller's transaction: for a
+     * state that commits with the operation's outcome ({@code OperationContext.onSuccess}).
+     */
+    public void stateInTransaction(UUID id, String state, String detail) {
+        apply(id, instance -> {
+            instance.actualState = state;
+            instance.stateDetail = detail;
         });
+    }
+
+    public void update(UUID id, Consumer<Instance> change) {
+        QuarkusTransaction.requiringNew().run(() -> apply(id, change));
+    }
+
+    /** Changes the instance in the caller's transaction, with what follows from its state: ledger, event. */
+    private void apply(UUID id, Consumer<Instance> change) {
+        Instance instance = em.find(Instance.class, id);
+        if (instance == null) {
+            return;
+        }
+        String before = instance.actualState;
+        change.accept(instance);
+        instance.updatedAt = Clock.now();
+        boolean wasRunning = InstanceState.RUNNING.equals(before);
+        boolean isRunning = InstanceState.RUNNING.equals(instance.actualState);
+        if (instance.deletedAt != null) {
+            ledger.end(instance.id);
+            publicAccess.releaseAll(instance.id, instance.hostId);
+        } else if (InstanceState.UNKNOWN.equals(instance.actualState)) {
+            // A host that stopped reporting changes nothing the instance holds or is billed for:
+            // the ledger keeps its period until the host says what really happened.
+        } else if (wasRunning != isRunning || InstanceState.UNKNOWN.equals(before)) {
+            ledger.record(instance, isRunning);
+        }
+        if (!instance.actualState.equals(before)) {
+            Map<String, Object> payload = new LinkedHashMap<>();
+            payload.put("name", instance.name);
+            payload.put("state", instance.actualState);
+            payload.put("previous", before);
+            if (instance.stateDetail != null) {
+                payload.put("detail", instance.stateDetail);
+            }
+            events.record(instance.tenantId, "instance.state", "instance", instance.id, payload);
+        }
     }
 
     /** Marks a snapshot gone. */

@@ -28,4 +28,12 @@ public interface OperationContext {
 
     /** Throws {@link OperationCancelledException} when someone asked to cancel the operation. */
     void checkCancelled();
+
+    /**
+     * A write that belongs to the operation's success: made in the transaction that records it as
+     * succeeded, right after the fenced update found the operation still this worker's, so the two
+     * commit together (a worker that lost the operation to another makes neither). Not made when the
+     * operation fails or is cancelled; the handler's clean-up settles what it left.
+     */
+    void onSuccess(Runnable write);
 }

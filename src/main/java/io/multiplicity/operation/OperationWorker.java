@@ -296,7 +296,7 @@ public class OperationWorker {
                 finish(operation, OperationState.FAILED, operation.failedReason());
             } else {
                 handler.run(context);
-                finish(operation, OperationState.SUCCEEDED, null);
+                finish(operation, OperationState.SUCCEEDED, null, context.successWrites);
             }
         } catch (OperationCancelledException e) {
             afterFailure(operation, e.getMessage());
@@ -322,8 +322,13 @@ public class OperationWorker {
      * worker, under the claim's epoch, checked under the row's lock as the update takes it); what the
      * event tells comes back from it.
      */
-    @SuppressWarnings("unchecked")
     private void finish(Claimed claimed, String state, String error) {
+        finish(claimed, state, error, List.of());
+    }
+
+    /** As {@link #finish(Claimed, String, String)}, making the handler's success writes in the same transaction. */
+    @SuppressWarnings("unchecked")
+    private void finish(Claimed claimed, String state, String error, List<Runnable> successWrites) {
         QuarkusTransaction.requiringNew().run(() -> {
             Instant now = Clock.now();
             List<Object[]> rows = em.createNativeQuery("update operations set state = ?1, error = ?2,"
@@ -342,6 +347,7 @@ public class OperationWorker {
                 LOG.warnf("operation %s was taken over by another worker; its outcome here is dropped", claimed.id());
                 return;
             }
+            successWrites.forEach(Runnable::run);
             Object[] row = rows.get(0);
             Operation operation = returned(claimed.id(), row);
             operation.progress = ((Number) row[4]).intValue();
@@ -441,6 +447,8 @@ public class OperationWorker {
         private final long startedNanos = System.nanoTime();
         /** When (System.nanoTime()) the cancel request was last read as not made: the claim read it. */
         private volatile long cancelReadNanos = startedNanos;
+        /** What the handler asked to write with its success ({@link #onSuccess}). */
+        private final List<Runnable> successWrites = new java.util.concurrent.CopyOnWriteArrayList<>();
         /** Progress reported but not yet written (see {@link OperationsConfig#progressDelay()}); -1 for none. */
         private final java.util.concurrent.atomic.AtomicInteger heldProgress = new java.util.concurrent.atomic.AtomicInteger(-1);
 
@@ -558,6 +566,11 @@ public class OperationWorker {
                 throw new OperationCancelledException();
             }
             cancelReadNanos = reading;
+        }
+
+        @Override
+        public void onSuccess(Runnable write) {
+            successWrites.add(write);
         }
     }
 }

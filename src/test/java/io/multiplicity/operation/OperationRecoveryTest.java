@@ -133,9 +133,47 @@ class OperationRecoveryTest {
         RecordingHostDriver.delay = Duration.ofSeconds(2);
         String operation = Api.as("bob").post("/api/v1/instances/" + instance + "/stop").then().statusCode(202)
                 .extract().path("id");
+        takeOverWhileTheHandlerReturns(operation);
+        try {
+            Response after = Api.as("bob").get("/api/v1/operations/" + operation);
+            assertEquals("running", after.path("state"), "the stale holder finished it: " + after.asString());
+            assertThat(workerOf(UUID.fromString(operation))).isEqualTo("other-replica:2:alive");
+        } finally {
+            endForTheTest(operation);
+        }
+    }
+
+    /**
+     * A start's "running" commits with the operation's success: a stale holder whose start returns
+     * after another replica took the operation over records neither (the instance stays "starting"
+     * for the replica that now holds the operation to settle).
+     */
+    @Test
+    void aStaleLeaseHolderRecordsNeitherTheOutcomeNorTheStateItsStartReached() throws Exception {
+        String instance = createRunning("fenced-start");
+        waitFor(Api.as("bob").post("/api/v1/instances/" + instance + "/stop").then().statusCode(202)
+                .extract().path("id"));
+        RecordingHostDriver.delay = Duration.ofSeconds(2);
+        String operation = Api.as("bob").post("/api/v1/instances/" + instance + "/start").then().statusCode(202)
+                .extract().path("id");
+        takeOverWhileTheHandlerReturns(operation);
+        try {
+            assertEquals("running", Api.as("bob").get("/api/v1/operations/" + operation).path("state"));
+            assertEquals("starting", Api.as("bob").get("/api/v1/instances/" + instance).path("state"),
+                    "the stale holder recorded the state its start reached");
+        } finally {
+            endForTheTest(operation);
+        }
+    }
+
+    /**
+     * Another replica takes the claimed operation over and commits while this worker's handler
+     * returns (its host call takes the 2 s the test set) and writes its outcome.
+     */
+    private void takeOverWhileTheHandlerReturns(String operation) throws Exception {
         Instant deadline = Instant.now().plus(Duration.ofSeconds(10));
         while (!"running".equals(Api.as("bob").get("/api/v1/operations/" + operation).path("state"))) {
-            assertThat(Instant.now()).as("the stop is claimed").isBefore(deadline);
+            assertThat(Instant.now()).as("the operation is claimed").isBefore(deadline);
         }
         try (Connection otherReplica = dataSource.getConnection()) {
             otherReplica.setAutoCommit(false);
@@ -146,21 +184,18 @@ class OperationRecoveryTest {
                 takeOver.setString(1, operation);
                 assertEquals(1, takeOver.executeUpdate());
             }
-            // The handler here returns meanwhile (its host call takes 2 s) and writes its outcome.
+            // The handler here returns meanwhile and writes its outcome.
             Thread.sleep(3500);
             otherReplica.commit();
         }
         Thread.sleep(1500);
-        try {
-            Response after = Api.as("bob").get("/api/v1/operations/" + operation);
-            assertEquals("running", after.path("state"), "the stale holder finished it: " + after.asString());
-            assertThat(workerOf(UUID.fromString(operation))).isEqualTo("other-replica:2:alive");
-        } finally {
-            QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
-                            "update operations set state = 'failed', error = 'test over', lease_until = null,"
-                                    + " finished_at = now() where id = ?1")
-                    .setParameter(1, UUID.fromString(operation)).executeUpdate());
-        }
+    }
+
+    private void endForTheTest(String operation) {
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                        "update operations set state = 'failed', error = 'test over', lease_until = null,"
+                                + " finished_at = now() where id = ?1")
+                .setParameter(1, UUID.fromString(operation)).executeUpdate());
     }
 
     @Test
