@@ -178,16 +178,21 @@ public class MeteringSampler {
         if (readings.isEmpty()) {
             return previous;
         }
-        try (PreparedStatement query = connection.prepareStatement("select instance_id, max(sampled_at)"
-                + " from metering_samples where instance_id = any(?) and sampled_at < ? and sampled_at >= ?"
-                + " group by instance_id")) {
-            query.setArray(1, connection.createArrayOf("uuid",
+        // One index probe per instance (the key is instance, time): a range over "= any" of a whole
+        // host's instances let the planner read every sample of the table instead.
+        try (PreparedStatement query = connection.prepareStatement("select i.id, (select max(m.sampled_at)"
+                + " from metering_samples m where m.instance_id = i.id and m.sampled_at < ? and m.sampled_at >= ?)"
+                + " from unnest(?) as i(id)")) {
+            query.setObject(1, at.atOffset(ZoneOffset.UTC));
+            query.setObject(2, at.minusSeconds(2L * seconds).atOffset(ZoneOffset.UTC));
+            query.setArray(3, connection.createArrayOf("uuid",
                     readings.stream().map(reading -> reading.held().instanceId()).toArray()));
-            query.setObject(2, at.atOffset(ZoneOffset.UTC));
-            query.setObject(3, at.minusSeconds(2L * seconds).atOffset(ZoneOffset.UTC));
             try (java.sql.ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
-                    previous.put(rows.getObject(1, UUID.class), rows.getObject(2, OffsetDateTime.class).toInstant());
+                    OffsetDateTime time = rows.getObject(2, OffsetDateTime.class);
+                    if (time != null) {
+                        previous.put(rows.getObject(1, UUID.class), time.toInstant());
+                    }
                 }
             }
         }
@@ -205,13 +210,18 @@ public class MeteringSampler {
         if (measured.isEmpty()) {
             return last;
         }
-        try (PreparedStatement query = connection.prepareStatement("select distinct on (instance_id) instance_id,"
-                + " egress_total_bytes from metering_samples where instance_id = any(?)"
-                + " and egress_total_bytes is not null order by instance_id, sampled_at desc")) {
+        // The newest reading of each, found from the newest sample back (one index probe apiece), not
+        // every sample the instance ever had.
+        try (PreparedStatement query = connection.prepareStatement("select i.id, (select m.egress_total_bytes"
+                + " from metering_samples m where m.instance_id = i.id and m.egress_total_bytes is not null"
+                + " order by m.sampled_at desc limit 1) from unnest(?) as i(id)")) {
             query.setArray(1, connection.createArrayOf("uuid", measured.toArray()));
             try (java.sql.ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
-                    last.put(rows.getObject(1, UUID.class), rows.getLong(2));
+                    long reading = rows.getLong(2);
+                    if (!rows.wasNull()) {
+                        last.put(rows.getObject(1, UUID.class), reading);
+                    }
                 }
             }
         }

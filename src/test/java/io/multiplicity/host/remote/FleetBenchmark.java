@@ -380,6 +380,7 @@ class FleetBenchmark {
         long[] cpuFrom = new long[1];
         long[][] machineFrom = new long[1][];
         long[][] databaseFrom = new long[1][];
+        Map<String, Long> tablesFrom = new java.util.concurrent.ConcurrentHashMap<>();
         long[] benchFrom = new long[1];
         java.time.Instant[] window = new java.time.Instant[2];
         Thread sampler = Thread.ofPlatform().start(() -> {
@@ -388,6 +389,7 @@ class FleetBenchmark {
                 cpuFrom[0] = cpuTicks(replicas.get(0)) + cpuTicks(replicas.get(1));
                 machineFrom[0] = machineTicks();
                 databaseFrom[0] = databaseWork(data);
+                tablesFrom.putAll(tableReads(data));
                 benchFrom[0] = ownTicks();
                 window[0] = java.time.Instant.now();
             } catch (Exception e) {
@@ -402,6 +404,7 @@ class FleetBenchmark {
         double cpuSeconds = (cpuTicks(replicas.get(0)) + cpuTicks(replicas.get(1)) - cpuFrom[0]) / 100.0;
         long[] machineTo = machineTicks();
         long[] databaseTo = databaseWork(data);
+        Map<String, Long> tablesTo = tableReads(data);
         System.out.printf("creates measured: %s to %s%n", window[0], window[1]);
         double benchSeconds = (ownTicks() - benchFrom[0]) / 100.0;
         double machineBusy = 100.0 * (machineTo[0] - machineFrom[0][0]) / Math.max(1, machineTo[1] - machineFrom[0][1]);
@@ -420,6 +423,13 @@ class FleetBenchmark {
                     (databaseTo[2] - databaseFrom[0][2]) / (double) completedWhileMeasured,
                     (databaseTo[3] - databaseFrom[0][3]) / (double) completedWhileMeasured,
                     (databaseTo[4] - databaseFrom[0][4]) / (double) completedWhileMeasured);
+            StringBuilder most = new StringBuilder();
+            tablesTo.entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), e.getValue() - tablesFrom.getOrDefault(e.getKey(), 0L)))
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(6)
+                    .forEach(e -> most.append(String.format(Locale.ROOT, " %s %.1f,", e.getKey(),
+                            e.getValue() / (double) completedWhileMeasured)));
+            System.out.println("rows read per create, by table (index fetches and sequential reads):" + most);
         }
         if (!refusals.isEmpty()) {
             System.out.println("creates refused, the first of them: " + refusals);
@@ -500,6 +510,19 @@ class FleetBenchmark {
             rows.next();
             return new long[] {rows.getLong(1), rows.getLong(2), rows.getLong(3), rows.getLong(4), rows.getLong(5)};
         }
+    }
+
+    /** Rows each table gave so far: fetched through indexes and read by sequential scans. */
+    private static Map<String, Long> tableReads(DataSource data) throws Exception {
+        Map<String, Long> reads = new LinkedHashMap<>();
+        try (Connection connection = data.getConnection(); Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("select relname, coalesce(idx_tup_fetch, 0) + seq_tup_read"
+                     + " from pg_stat_user_tables")) {
+            while (rows.next()) {
+                reads.put(rows.getString(1), rows.getLong(2));
+            }
+        }
+        return reads;
     }
 
     /** This process's user and system CPU time so far, in clock ticks. */
