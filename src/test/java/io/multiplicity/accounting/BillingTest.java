@@ -162,14 +162,8 @@ class BillingTest {
      */
     @Test
     void samplesTakenTwiceAMinuteBillTheTimeThatPassedOnce() {
-        RecordingHostDriver.reset();
         Instant august = Instant.parse("2031-08-10T08:00:00Z");
-        clock.set(august);
-        Clock.use(clock);
-        String operation = Api.as("bob").body(Map.of("name", "twice-" + UUID.randomUUID().toString().substring(0, 6),
-                "kind", "jail", "image", "busybox", "type", "j1.nano", "start", false)).post("/api/v1/instances")
-                .then().statusCode(202).extract().path("id");
-        UUID instance = UUID.fromString(waitFor(operation).path("target"));
+        UUID instance = nanoJailAt(august, "twice", false);
         MeteredHostProfile.USAGE.put(instance, new InstanceUsage(GIB, GIB, 2 * GIB, 0.0, 0L, 0L, 0L, 0L));
         for (int minute = 1; minute <= 60; minute++) {
             clock.set(august.plus(Duration.ofMinutes(minute)));
@@ -196,14 +190,8 @@ class BillingTest {
      */
     @Test
     void egressIsBilledPerGibOfWhatTheHostCounted() {
-        RecordingHostDriver.reset();
         Instant july = Instant.parse("2031-07-10T08:00:00Z");
-        clock.set(july);
-        Clock.use(clock);
-        String operation = Api.as("bob").body(Map.of("name", "egress-" + UUID.randomUUID().toString().substring(0, 6),
-                "kind", "jail", "image", "busybox", "type", "j1.nano", "start", true)).post("/api/v1/instances")
-                .then().statusCode(202).extract().path("id");
-        UUID instance = UUID.fromString(waitFor(operation).path("target"));
+        UUID instance = nanoJailAt(july, "egress", true);
         long mib = 1L << 20;
         for (int minute = 1; minute <= 60; minute++) {
             clock.set(july.plus(Duration.ofMinutes(minute)));
@@ -461,6 +449,17 @@ class BillingTest {
                 .then().statusCode(200).extract().response();
         assertEquals("attachment; filename=\"billing-2031-03-focus.csv\"", everyFocus.header("Content-Disposition"));
         assertEquals(0, sum(everyRow, "cost").compareTo(sum(parse(everyFocus.asString()), "BilledCost")));
+    }
+
+    /** Bob's j1.nano busybox jail, created with the clock set to {@code at}, which it stays on. */
+    private UUID nanoJailAt(Instant at, String prefix, boolean start) {
+        RecordingHostDriver.reset();
+        clock.set(at);
+        Clock.use(clock);
+        String operation = Api.as("bob").body(Map.of("name", prefix + "-" + UUID.randomUUID().toString().substring(0, 6),
+                "kind", "jail", "image", "busybox", "type", "j1.nano", "start", start)).post("/api/v1/instances")
+                .then().statusCode(202).extract().path("id");
+        return UUID.fromString(waitFor(operation).path("target"));
     }
 
     private static Map<String, Map<String, Object>> linesOf(Response report, UUID instance) {
