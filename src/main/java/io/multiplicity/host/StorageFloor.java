@@ -27,6 +27,8 @@ public class StorageFloor {
     private static final Logger LOG = Logger.getLogger(StorageFloor.class);
     /** Placement reads a host's pool at most this often (an import always reads it afresh). */
     private static final Duration READING_LIFETIME = Duration.ofSeconds(5);
+    /** An older reading (younger than this) still decides an admission while a new one is taken beside it. */
+    private static final Duration STALE_LIMIT = Duration.ofSeconds(60);
 
     @Inject
     HostsConfig config;
@@ -35,6 +37,8 @@ public class StorageFloor {
     HostDrivers drivers;
 
     private final Map<UUID, Reading> readings = new ConcurrentHashMap<>();
+    /** Hosts whose pool is being read beside an admission. */
+    private final java.util.Set<UUID> refreshing = ConcurrentHashMap.newKeySet();
 
     private record Reading(StorageSpace space, long readAtNanos) {
     }
@@ -84,8 +88,8 @@ public class StorageFloor {
 
     /**
      * Refuses a new instance or a disk growth on a host whose pool is down to its reserve. Uses a
-     * reading of the last few seconds; a host that cannot be read is not refused here (its agent
-     * answers for itself when the operation runs).
+     * reading of the last few seconds, or one of the last minute while a new one is taken; a host
+     * that cannot be read is not refused here (its agent answers for itself when the operation runs).
      */
     public void requireRoomOnHost(Host host, String what) {
         Optional<StorageSpace> space;
@@ -104,7 +108,29 @@ public class StorageFloor {
         if (reading != null && now - reading.readAtNanos() < READING_LIFETIME.toNanos()) {
             return Optional.of(reading.space());
         }
-        Optional<StorageSpace> space = drivers.forHost(hostId).storageSpace();
+        HostDriver driver = drivers.forHost(hostId);
+        if (reading != null && now - reading.readAtNanos() < STALE_LIMIT.toNanos()) {
+            // Read again beside the admission, not inside it (which holds the host's lock and a
+            // database connection): a fleet's creates spread over many hosts would otherwise wait
+            // for an agent's answer nearly every time. This admission goes by the last reading.
+            if (refreshing.add(hostId)) {
+                Thread.ofVirtual().name("storage-reading").start(() -> {
+                    try {
+                        read(hostId, driver, System.nanoTime());
+                    } catch (RuntimeException e) {
+                        LOG.debugf("cannot read the storage pool of host %s: %s", hostId, e.getMessage());
+                    } finally {
+                        refreshing.remove(hostId);
+                    }
+                });
+            }
+            return Optional.of(reading.space());
+        }
+        return read(hostId, driver, now);
+    }
+
+    private Optional<StorageSpace> read(UUID hostId, HostDriver driver, long now) {
+        Optional<StorageSpace> space = driver.storageSpace();
         space.ifPresentOrElse(fresh -> readings.put(hostId, new Reading(fresh, now)), () -> readings.remove(hostId));
         return space;
     }
