@@ -40,11 +40,12 @@ public class HostUpkeep {
         }
         long dueAfterMillis = (long) (interval.toMillis() * DUE_AFTER);
         try {
-            // The database's clock decides, the same for every replica.
+            // The database's clock decides, the same for every replica; rows are taken in one order
+            // (the hosts' ids), so two replicas' claims never wait on each other crosswise.
             return QuarkusTransaction.requiringNew().call(() -> {
                 Set<UUID> claimed = new HashSet<>();
                 for (Object id : em.createNativeQuery("insert into host_upkeep (host_id, task, done_at)"
-                                + " select h.id, ?2, now() from hosts h where h.id = any(?1)"
+                                + " select h.id, ?2, now() from hosts h where h.id = any(?1) order by h.id"
                                 + " on conflict (host_id, task) do update set done_at = excluded.done_at"
                                 + " where host_upkeep.done_at <= excluded.done_at - make_interval(secs => ?3)"
                                 + " returning host_id")

@@ -71,7 +71,13 @@ public class Reconciler {
     private int reconcile(Map<UUID, HostDriver> reachable) {
         int changed = 0;
         for (Map.Entry<UUID, HostDriver> host : reachable.entrySet()) {
-            changed += reconcile(host.getKey(), host.getValue());
+            // one host that fails is no reason to leave the others: a pass takes its hosts for the
+            // interval, and no other replica does them meanwhile
+            try {
+                changed += reconcile(host.getKey(), host.getValue());
+            } catch (RuntimeException e) {
+                LOG.warnf("could not reconcile host %s: %s", host.getKey(), e.getMessage());
+            }
         }
         return changed;
     }
